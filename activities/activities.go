@@ -1,0 +1,17 @@
+// Package activities does the I/O of xinyong's workflows: PostgreSQL writes, letters, channel calls, notifications.
+// Every activity is idempotent: its writes are keyed by workflow and step.
+package activities
+
+import (
+	"log/slog"
+
+	"xinyong/storage"
+)
+
+// Activities holds the dependencies of every activity; its methods are registered with the worker.
+type Activities struct {
+	DB  *storage.DB
+	Log *slog.Logger
+	// BaseURL is the public site address, for verification links printed on letters.
+	BaseURL string
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"xinyong/storage"
+)
+
+// config is read from the environment; every process of a deployment shares it.
+type config struct {
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	HTTPAddr          string
+	DataDir           string
+	BaseURL           string
+	SecureCookies     bool
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func loadConfig() config {
+	c := config{
+		DatabaseURL:       os.Getenv("DATABASE_URL"),
+		TemporalAddress:   env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace: env("TEMPORAL_NAMESPACE", "default"),
+		HTTPAddr:          env("HTTP_ADDR", "127.0.0.1:8080"),
+		DataDir:           env("XINYONG_DATA", "./data"),
+		SecureCookies:     os.Getenv("XINYONG_SECURE_COOKIES") == "1",
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	c.BaseURL = env("XINYONG_BASE_URL", "http://"+c.HTTPAddr)
+	return c
+}
+
+func newLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// openDB connects to DATABASE_URL (required outside dev) and applies migrations when asked.
+func openDB(ctx context.Context, dsn string, migrate bool) (*storage.DB, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("DATABASE_URL is not set")
+	}
+	db, err := storage.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// dialTemporal connects to the Temporal frontend.
+func dialTemporal(ctx context.Context, cfg config, log *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dial temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"xinyong/activities"
+	httpapi "xinyong/http"
+	"xinyong/storage"
+	"xinyong/workflows"
+)
+
+func init() {
+	commands["serve"] = command{"run the HTTP server (JSON API and pages) against DATABASE_URL and TEMPORAL_ADDRESS", runServe}
+	commands["worker"] = command{"run a Temporal worker against DATABASE_URL and TEMPORAL_ADDRESS", runWorker}
+	commands["migrate"] = command{"apply the database migrations to DATABASE_URL", runMigrate}
+	commands["token"] = command{"print a new bearer token: token --login LOGIN [--name NAME]", runToken}
+}
+
+func runServe(ctx context.Context, args []string) error {
+	cfg := loadConfig()
+	log := newLogger()
+	db, err := openDB(ctx, cfg.DatabaseURL, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return serveHTTP(ctx, cfg, db, tc, log)
+}
+
+func serveHTTP(ctx context.Context, cfg config, db *storage.DB, tc client.Client, log *slog.Logger) error {
+	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies})
+	log.Info("http listening", "addr", cfg.HTTPAddr)
+	return srv.Listen(ctx, cfg.HTTPAddr)
+}
+
+func runWorker(ctx context.Context, args []string) error {
+	cfg := loadConfig()
+	log := newLogger()
+	db, err := openDB(ctx, cfg.DatabaseURL, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return runWorkerLoop(ctx, cfg, db, tc, log)
+}
+
+func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Client, log *slog.Logger) error {
+	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker polling", "task_queue", workflows.TaskQueue)
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string) error {
+	cfg := loadConfig()
+	db, err := openDB(ctx, cfg.DatabaseURL, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Println("migrations applied")
+	return nil
+}
+
+func runToken(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	login := fs.String("login", "", "login of the user the token acts for")
+	name := fs.String("name", "cli", "what the token is for")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *login == "" {
+		return errors.New("--login is required")
+	}
+	cfg := loadConfig()
+	dsn, err := resolveDSN(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, dsn, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.UserByLogin(ctx, *login)
+	if err != nil {
+		return err
+	}
+	tok, t, err := db.CreateToken(ctx, u.ID, *name)
+	if err != nil {
+		return err
+	}
+	if err := db.Audit(ctx, storage.AuditEntry{Actor: "cli", Role: "admin", Action: "token.create", CaseKind: "user", CaseID: u.Login}, map[string]any{"token_id": t.ID}); err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
+}

@@ -1,0 +1,278 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/storage"
+	"xinyong/templates"
+)
+
+// pageData is what every page template receives.
+type pageData struct {
+	Title string
+	User  *storage.User
+	CSRF  string
+	Menu  []menuItem
+	Flash string
+	Data  any
+}
+
+type menuItem struct{ Href, Label string }
+
+// homeSection is one table on a role's home page.
+type homeSection struct {
+	Title   string
+	Headers []string
+	Rows    []homeRow
+	Empty   string
+	Linked  bool
+}
+
+type homeRow struct {
+	Cells []string
+	Href  string
+	Alert bool
+}
+
+// menus lists, per role, the pages later capabilities add; a capability appends its items in its module.
+var menus = map[storage.Role][]menuItem{
+	storage.RoleAdmin: {{"/admin/tokens", "用户与令牌"}},
+}
+
+// page renders a page inside the layout, filling in the caller and the CSRF token.
+func (s *Server) page(c *fiber.Ctx, name string, d pageData) error {
+	if p := principalOf(c); p != nil {
+		d.User = &p.User
+		if p.viaSession {
+			d.CSRF = p.session.CSRFToken
+		}
+		d.Menu = menus[p.Role]
+	}
+	var buf bytes.Buffer
+	if err := templates.Render(&buf, name, d); err != nil {
+		return err
+	}
+	c.Type("html", "utf-8")
+	return c.Send(buf.Bytes())
+}
+
+// wantsHTML tells page requests (browsers) from API calls.
+func wantsHTML(c *fiber.Ctx) bool {
+	if strings.HasPrefix(c.Path(), "/api/") || c.Path() == "/healthz" || c.Path() == "/readyz" {
+		return false
+	}
+	return strings.Contains(c.Get(fiber.HeaderAccept), "text/html") || c.Method() == fiber.MethodPost
+}
+
+func renderErrorPage(c *fiber.Ctx, e *Error) error {
+	title := "操作未完成"
+	if e.Status == fiber.StatusNotFound {
+		title = "页面不存在"
+	} else if e.Status >= 500 {
+		title = "系统错误"
+	}
+	var buf bytes.Buffer
+	d := pageData{Title: title, Data: map[string]any{"Title": title, "Message": e.Message, "Code": e.Code}}
+	if p := principalOf(c); p != nil {
+		d.User = &p.User
+		if p.viaSession {
+			d.CSRF = p.session.CSRFToken
+		}
+		d.Menu = menus[p.Role]
+	}
+	if err := templates.Render(&buf, "error", d); err != nil {
+		return c.Status(e.Status).SendString(e.Message)
+	}
+	c.Type("html", "utf-8")
+	return c.Status(e.Status).Send(buf.Bytes())
+}
+
+func (s *Server) static(c *fiber.Ctx) error {
+	name := "static/" + c.Params("*")
+	b, err := fs.ReadFile(templates.Static, name)
+	if err != nil {
+		return errNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	c.Type(strings.TrimPrefix(name[strings.LastIndex(name, "."):], "."))
+	return c.Send(b)
+}
+
+// homeSections lets each capability add what a role sees on its home page.
+type homeSource func(c *fiber.Ctx, p *principal) ([]homeSection, error)
+
+func (s *Server) homeSources() []homeSource {
+	return []homeSource{s.taskSection}
+}
+
+var homeHeadings = map[storage.Role][2]string{
+	storage.RoleEnterprise:      {"我的信用记录", "查看本企业的行政处罚公示记录、信用修复进度和通知。"},
+	storage.RoleDepartment:      {"部门待办", "本部门需要办理的送达、受理、核实和异议事项。"},
+	storage.RoleCreditOffice:    {"信用办工作台", "一窗受理的申请、逾期事项和撤下公示的跟踪。"},
+	storage.RoleAgency:          {"信用服务机构工作台", "承办的信用修复培训场次。"},
+	storage.RoleChannelOperator: {"公示渠道工作台", "需要本渠道确认撤下或更正的公示记录。"},
+	storage.RoleAdmin:           {"系统管理", "用户、访问令牌与规则数据的维护。"},
+}
+
+func (s *Server) homePage(c *fiber.Ctx) error {
+	p := principalOf(c)
+	var sections []homeSection
+	for _, src := range s.homeSources() {
+		sec, err := src(c, p)
+		if err != nil {
+			return err
+		}
+		sections = append(sections, sec...)
+	}
+	h := homeHeadings[p.Role]
+	return s.page(c, "home", pageData{Title: h[0], Data: map[string]any{"Heading": h[0], "Intro": h[1], "Sections": sections}})
+}
+
+// taskFilter scopes the task list to the principal's binding.
+func taskFilter(p *principal) storage.TaskFilter {
+	return storage.TaskFilter{Role: p.Role, DepartmentID: p.DepartmentID.String, ChannelID: p.ChannelID.String, USCC: p.USCC.String}
+}
+
+func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+	ts, err := s.db.OpenTasks(c.UserContext(), taskFilter(p))
+	if err != nil {
+		return nil, err
+	}
+	// Overdue work first, then the nearest deadline.
+	sort.SliceStable(ts, func(i, j int) bool {
+		if ts[i].Overdue != ts[j].Overdue {
+			return ts[i].Overdue
+		}
+		return ts[i].DueOnString() < ts[j].DueOnString()
+	})
+	sec := homeSection{Title: "待办事项", Headers: []string{"事项", "案件", "办理期限", "状态"}, Empty: "暂无待办事项。", Linked: true}
+	for _, t := range ts {
+		state := "办理中"
+		if t.Overdue {
+			state = "已逾期"
+		}
+		sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, caseLabel(t.CaseKind) + " " + t.CaseID, t.DueOnString(), state}, Href: caseHref(t.CaseKind, t.CaseID), Alert: t.Overdue})
+	}
+	return []homeSection{sec}, nil
+}
+
+func caseLabel(kind string) string {
+	switch kind {
+	case "penalty":
+		return "处罚"
+	case "repair":
+		return "信用修复"
+	case "objection":
+		return "异议"
+	case "withdrawal":
+		return "撤下公示"
+	case "training":
+		return "培训"
+	}
+	return kind
+}
+
+func caseHref(kind, id string) string {
+	switch kind {
+	case "penalty":
+		return "/penalties/" + id
+	case "repair":
+		return "/repairs/" + id
+	case "objection":
+		return "/objections/" + id
+	case "withdrawal":
+		return "/withdrawals/" + id
+	case "training":
+		return "/trainings/" + id
+	}
+	return ""
+}
+
+// Admin token management.
+
+type tokenRow struct {
+	ID        int64
+	Login     string
+	Name      string
+	CreatedAt string
+	Revoked   bool
+}
+
+func (s *Server) adminTokensPage(c *fiber.Ctx) error { return s.renderAdminTokens(c, "", "") }
+
+func (s *Server) renderAdminTokens(c *fiber.Ctx, newToken, flash string) error {
+	ctx := c.UserContext()
+	users, err := s.db.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	var rows []tokenRow
+	for _, u := range users {
+		ts, err := s.db.ListTokens(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			rows = append(rows, tokenRow{ID: t.ID, Login: u.Login, Name: t.Name, CreatedAt: t.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), Revoked: t.RevokedAt.Valid})
+		}
+	}
+	return s.page(c, "admin_tokens", pageData{Title: "用户与令牌", Flash: flash, Data: map[string]any{"Users": users, "Tokens": rows, "NewToken": newToken}})
+}
+
+func (s *Server) adminTokensCreate(c *fiber.Ctx) error {
+	p := principalOf(c)
+	u, err := s.db.UserByLogin(c.UserContext(), strings.TrimSpace(c.FormValue("login")))
+	if errors.Is(err, storage.ErrNotFound) {
+		return invalidField("login", "unknown_login", "用户不存在")
+	}
+	if err != nil {
+		return err
+	}
+	tok, t, err := s.db.CreateToken(c.UserContext(), u.ID, c.FormValue("name"))
+	if err != nil {
+		return err
+	}
+	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "token.create", CaseKind: "user", CaseID: u.Login}, map[string]any{"token_id": t.ID}); err != nil {
+		return err
+	}
+	return s.renderAdminTokens(c, tok, "已为 "+u.Login+" 签发令牌")
+}
+
+func (s *Server) adminTokensRevoke(c *fiber.Ctx) error {
+	p := principalOf(c)
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	if err := s.db.RevokeToken(c.UserContext(), id, 0); err != nil {
+		return err
+	}
+	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "token.revoke", CaseKind: "token", CaseID: strconv.FormatInt(id, 10)}, nil); err != nil {
+		return err
+	}
+	return s.renderAdminTokens(c, "", fmt.Sprintf("令牌 %d 已吊销", id))
+}
+
+func (s *Server) adminRevokeSessions(c *fiber.Ctx) error {
+	p := principalOf(c)
+	u, err := s.db.UserByLogin(c.UserContext(), c.Params("login"))
+	if err != nil {
+		return err
+	}
+	n, err := s.db.RevokeUserSessions(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "session.revoke_all", CaseKind: "user", CaseID: u.Login}, map[string]any{"sessions": n}); err != nil {
+		return err
+	}
+	return s.renderAdminTokens(c, "", fmt.Sprintf("已注销 %s 的 %d 个会话", u.Login, n))
+}

@@ -1,0 +1,223 @@
+package httpapi
+
+import (
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/storage"
+)
+
+// shanghai is the zone every date of the domain is read in.
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// audit records a state change made by the caller.
+func (s *Server) audit(c *fiber.Ctx, action, caseKind, caseID string, details any) error {
+	p := principalOf(c)
+	return s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: action, CaseKind: caseKind, CaseID: caseID}, details)
+}
+
+type meResponse struct {
+	Login        string       `json:"login"`
+	DisplayName  string       `json:"display_name"`
+	Role         storage.Role `json:"role"`
+	USCC         *string      `json:"uscc,omitempty"`
+	DepartmentID *string      `json:"department_id,omitempty"`
+	ChannelID    *string      `json:"channel_id,omitempty"`
+}
+
+func strPtr(ns sql.NullString) *string {
+	if !ns.Valid {
+		return nil
+	}
+	return &ns.String
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	p := principalOf(c)
+	return c.JSON(meResponse{
+		Login: p.Login, DisplayName: p.DisplayName, Role: p.Role,
+		USCC: strPtr(p.USCC), DepartmentID: strPtr(p.DepartmentID), ChannelID: strPtr(p.ChannelID),
+	})
+}
+
+type taskJSON struct {
+	storage.Task
+	DueOn *string `json:"due_on"`
+	Case  string  `json:"case"`
+}
+
+func (s *Server) listTasks(c *fiber.Ctx) error {
+	limit, cursor, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	f := taskFilter(principalOf(c))
+	f.Limit = limit + 1
+	if cursor != "" {
+		raw, err := decodeCursor(cursor)
+		if err != nil {
+			return err
+		}
+		if f.AfterID, err = strconv.ParseInt(raw, 10, 64); err != nil {
+			return invalidField("cursor", "invalid_cursor", "分页游标无效")
+		}
+	}
+	ts, err := s.db.OpenTasks(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := page[taskJSON]{Items: []taskJSON{}}
+	for i, t := range ts {
+		if i == limit {
+			out.NextCursor = encodeCursor(strconv.FormatInt(ts[i-1].ID, 10))
+			break
+		}
+		tj := taskJSON{Task: t, Case: t.CaseKind + "-" + t.CaseID}
+		if d := t.DueOnString(); d != "" {
+			tj.DueOn = &d
+		}
+		out.Items = append(out.Items, tj)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) searchEnterprises(c *fiber.Ctx) error {
+	limit, cursor, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	after := ""
+	if cursor != "" {
+		if after, err = decodeCursor(cursor); err != nil {
+			return err
+		}
+	}
+	es, err := s.db.SearchEnterprises(c.UserContext(), strings.TrimSpace(c.Query("q")), after, limit+1)
+	if err != nil {
+		return err
+	}
+	out := page[storage.Enterprise]{Items: es}
+	if len(es) > limit {
+		out.Items = es[:limit]
+		out.NextCursor = encodeCursor(es[limit-1].USCC)
+	}
+	if out.Items == nil {
+		out.Items = []storage.Enterprise{}
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) listChannels(c *fiber.Ctx) error {
+	cs, err := s.db.ListChannels(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []storage.Channel{}
+	}
+	return c.JSON(page[storage.Channel]{Items: cs})
+}
+
+type tokenJSON struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Revoked    bool       `json:"revoked"`
+}
+
+func toTokenJSON(t storage.APIToken) tokenJSON {
+	tj := tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, Revoked: t.RevokedAt.Valid}
+	if t.LastUsedAt.Valid {
+		tj.LastUsedAt = &t.LastUsedAt.Time
+	}
+	return tj
+}
+
+func (s *Server) listOwnTokens(c *fiber.Ctx) error {
+	ts, err := s.db.ListTokens(c.UserContext(), principalOf(c).ID)
+	if err != nil {
+		return err
+	}
+	out := page[tokenJSON]{Items: []tokenJSON{}}
+	for _, t := range ts {
+		out.Items = append(out.Items, toTokenJSON(t))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) createOwnToken(c *fiber.Ctx) error {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.Name) > 200 {
+		return invalidField("name", "invalid_name", "令牌用途过长")
+	}
+	p := principalOf(c)
+	tok, t, err := s.db.CreateToken(c.UserContext(), p.ID, req.Name)
+	if err != nil {
+		return err
+	}
+	if err := s.audit(c, "token.create", "user", p.Login, map[string]any{"token_id": t.ID}); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(struct {
+		tokenJSON
+		Token string `json:"token"`
+	}{toTokenJSON(t), tok})
+}
+
+func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	p := principalOf(c)
+	if err := s.db.RevokeToken(c.UserContext(), id, p.ID); err != nil {
+		return err
+	}
+	if err := s.audit(c, "token.revoke", "token", strconv.FormatInt(id, 10), nil); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) revokeOwnSessions(c *fiber.Ctx) error {
+	p := principalOf(c)
+	n, err := s.db.RevokeUserSessions(c.UserContext(), p.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.audit(c, "session.revoke_all", "user", p.Login, map[string]any{"sessions": n}); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"revoked_sessions": n})
+}
+
+func (s *Server) auditOfCase(c *fiber.Ctx) error {
+	kind, id := c.Query("case_kind"), c.Query("case_id")
+	if kind == "" || id == "" {
+		return invalidField("case_kind", "missing_case", "请指定 case_kind 和 case_id")
+	}
+	es, err := s.db.AuditOf(c.UserContext(), kind, id)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []storage.AuditEntry{}
+	}
+	return c.JSON(page[storage.AuditEntry]{Items: es})
+}

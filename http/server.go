@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/sdk/client"
+
+	"xinyong/storage"
+)
+
+// Config is what the HTTP server needs to know about its deployment.
+type Config struct {
+	// BaseURL is the public address of the site, used in letters' verification links.
+	BaseURL string
+	// SecureCookies forces the Secure flag on cookies; it is also set per request behind TLS.
+	SecureCookies bool
+	// SessionTTL is how long a browser session lives.
+	SessionTTL time.Duration
+}
+
+// Server is xinyong's HTTP front: JSON API and pages.
+type Server struct {
+	db       *storage.DB
+	temporal client.Client
+	log      *slog.Logger
+	cfg      Config
+	app      *fiber.App
+}
+
+// maxBodyBytes bounds every request; JSON endpoints have a lower bound of their own (maxJSONBytes).
+const maxBodyBytes = 25 << 20
+
+// New builds the server and its routes.
+func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 8 * time.Hour
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://127.0.0.1:8080"
+	}
+	s := &Server{db: db, temporal: tc, log: log, cfg: cfg}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "xinyong",
+		ErrorHandler:          errorHandler(log),
+		BodyLimit:             maxBodyBytes,
+		Immutable:             true, // handlers hand values to workflows and goroutines; never alias request memory
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		DisableStartupMessage: true,
+	})
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app, for tests (app.Test) and for Listen.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until ctx ends.
+func (s *Server) Listen(ctx context.Context, addr string) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listen(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return s.app.ShutdownWithTimeout(10 * time.Second)
+	}
+}
+
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.securityHeaders, s.authenticate, s.csrf)
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/static/*", s.static)
+
+	// Pages.
+	app.Get("/login", s.loginPage)
+	app.Post("/login", s.loginSubmit)
+	app.Post("/logout", s.logout)
+	app.Get("/", s.allow(storage.Roles...), s.homePage)
+	app.Get("/admin/tokens", s.allow(storage.RoleAdmin), s.adminTokensPage)
+	app.Post("/admin/tokens", s.allow(storage.RoleAdmin), s.adminTokensCreate)
+	app.Post("/admin/tokens/:id/revoke", s.allow(storage.RoleAdmin), s.adminTokensRevoke)
+	app.Post("/admin/users/:login/revoke-sessions", s.allow(storage.RoleAdmin), s.adminRevokeSessions)
+
+	// JSON API.
+	api := app.Group("/api/v1", s.idempotency)
+	api.Get("/me", s.allow(storage.Roles...), s.me)
+	api.Get("/tasks", s.allow(storage.Roles...), s.listTasks)
+	api.Get("/enterprises", s.allow(storage.RoleCreditOffice, storage.RoleDepartment, storage.RoleAdmin), s.searchEnterprises)
+	api.Get("/channels", s.allow(storage.Roles...), s.listChannels)
+	api.Get("/tokens", s.allow(storage.Roles...), s.listOwnTokens)
+	api.Post("/tokens", s.allow(storage.Roles...), s.createOwnToken)
+	api.Delete("/tokens/:id", s.allow(storage.Roles...), s.revokeOwnToken)
+	api.Post("/sessions/revoke", s.allow(storage.Roles...), s.revokeOwnSessions)
+	api.Get("/audit", s.allow(storage.RoleCreditOffice, storage.RoleAdmin), s.auditOfCase)
+	for _, m := range s.modules() {
+		m(app, api)
+	}
+	api.All("/*", func(c *fiber.Ctx) error {
+		return newError(fiber.StatusNotFound, "not_found", "请求的地址不存在")
+	})
+}
+
+// module mounts one capability's pages and API routes; later capabilities add theirs in modules().
+type module func(app *fiber.App, api fiber.Router)
+
+func (s *Server) modules() []module {
+	return nil
+}
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	return c.Next()
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	checks := fiber.Map{"postgres": "ok", "temporal": "ok"}
+	ready := true
+	if err := s.db.PingContext(ctx); err != nil {
+		checks["postgres"] = err.Error()
+		ready = false
+	}
+	if s.temporal == nil {
+		checks["temporal"] = "not configured"
+		ready = false
+	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"] = err.Error()
+		ready = false
+	}
+	if !ready {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"error": &Error{Code: "not_ready", Message: "依赖服务不可用", Details: checks}})
+	}
+	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}

@@ -1,0 +1,90 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+)
+
+// DemoPassword is the password of every demo login (dev only).
+const DemoPassword = "demo"
+
+// DemoDepartments are the recognizing departments of the demo city.
+var DemoDepartments = []Department{
+	{ID: "scjgj", Name: "市场监督管理局", Jurisdiction: "national", Sector: "market_supervision", Contact: "市场监督管理局信用监管科 0511-80000001"},
+	{ID: "sthjj", Name: "生态环境局", Jurisdiction: "national", Sector: "general", Contact: "生态环境局法规科 0511-80000002"},
+	{ID: "yjglj", Name: "应急管理局", Jurisdiction: "national", Sector: "general", Contact: "应急管理局政策法规科 0511-80000003"},
+}
+
+// DemoEnterprises carry valid USCCs and names with characters that common GB fonts lack.
+var DemoEnterprises = []Enterprise{
+	{USCC: "91350100M000100Y43", Name: "福州燊源科技有限公司", LegalRepresentative: "林燊", Address: "福州市鼓楼区示例路1号"},
+	{USCC: "91321100MA1MXY2K09", Name: "镇江堃元化工有限公司", LegalRepresentative: "王堃", Address: "镇江市京口区示例路2号"},
+	{USCC: "91321102MA20A8B3XG", Name: "镇江喆安建筑工程有限公司", LegalRepresentative: "张喆", Address: "镇江市京口区示例路3号"},
+	{USCC: "91321111MA1P4Q6L2D", Name: "镇江昇华食品有限公司", LegalRepresentative: "李昇", Address: "镇江市润州区示例路4号"},
+	{USCC: "92321100MA22C5T7P6", Name: "镇江市润州区啰啰餐饮店", LegalRepresentative: "陈啰", Address: "镇江市润州区示例路5号"},
+	{USCC: "91321191MA27R1HJ58", Name: "镇江新区安达机械制造有限公司", LegalRepresentative: "赵安达", Address: "镇江新区示例路6号"},
+}
+
+// DemoChannels are the publishing channels of 一件通用.
+var DemoChannels = []Channel{
+	{ID: "creditchina", Name: "信用中国", Kind: "manual", DeadlineWorkdays: 3, Active: true},
+	{ID: "gsxt", Name: "国家企业信用信息公示系统", Kind: "manual", DeadlineWorkdays: 3, Active: true},
+	{ID: "creditchina-local", Name: "信用中国（地方站）", Kind: "manual", DeadlineWorkdays: 3, Active: true},
+	{ID: "dept-site", Name: "部门门户网站", Kind: "manual", DeadlineWorkdays: 3, Active: true},
+	{ID: "thirdparty", Name: "第三方信用服务公司", Kind: "manual", DeadlineWorkdays: 5, Active: true},
+}
+
+// DemoOperatorLogins maps each demo channel to its operator's login.
+var DemoOperatorLogins = map[string]string{
+	"creditchina": "op-creditchina", "gsxt": "op-gsxt", "creditchina-local": "op-local", "dept-site": "op-dept", "thirdparty": "op-thirdparty",
+}
+
+// DemoUsers returns every demo login.
+func DemoUsers() []NewUser {
+	us := []NewUser{
+		{Login: "office", DisplayName: "市信用办", Role: RoleCreditOffice},
+		{Login: "admin", DisplayName: "系统管理员", Role: RoleAdmin},
+		{Login: "agency", DisplayName: "镇江诚信信用服务有限公司", Role: RoleAgency},
+	}
+	for _, d := range DemoDepartments {
+		us = append(us, NewUser{Login: d.ID, DisplayName: d.Name, Role: RoleDepartment, DepartmentID: d.ID})
+	}
+	for _, e := range DemoEnterprises {
+		us = append(us, NewUser{Login: e.USCC, DisplayName: e.Name, Role: RoleEnterprise, USCC: e.USCC})
+	}
+	for _, ch := range DemoChannels {
+		us = append(us, NewUser{Login: DemoOperatorLogins[ch.ID], DisplayName: ch.Name + "运维", Role: RoleChannelOperator, ChannelID: ch.ID})
+	}
+	for i := range us {
+		us[i].Password = DemoPassword
+	}
+	return us
+}
+
+// SeedDemo writes the demo data; running it again changes nothing a user would notice.
+func (db *DB) SeedDemo(ctx context.Context) error {
+	for _, d := range DemoDepartments {
+		if err := db.UpsertDepartment(ctx, d); err != nil {
+			return err
+		}
+	}
+	for _, e := range DemoEnterprises {
+		if err := db.UpsertEnterprise(ctx, e); err != nil {
+			return err
+		}
+	}
+	for _, ch := range DemoChannels {
+		if err := db.UpsertChannel(ctx, ch); err != nil {
+			return err
+		}
+	}
+	for _, u := range DemoUsers() {
+		if _, err := db.UserByLogin(ctx, u.Login); err == nil {
+			continue // keep a changed password and the existing sessions
+		}
+		if _, err := db.UpsertUser(ctx, u); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Department is a recognizing department (认定部门).
+type Department struct {
+	ID           string `db:"id" json:"id"`
+	Name         string `db:"name" json:"name"`
+	Jurisdiction string `db:"jurisdiction" json:"jurisdiction"`
+	Sector       string `db:"sector" json:"sector"`
+	Contact      string `db:"contact" json:"contact"`
+}
+
+// Enterprise is a credit subject identified by its USCC.
+type Enterprise struct {
+	USCC                string `db:"uscc" json:"uscc"`
+	Name                string `db:"name" json:"name"`
+	LegalRepresentative string `db:"legal_representative" json:"legal_representative"`
+	Address             string `db:"address" json:"address"`
+}
+
+// UpsertDepartment creates or updates a department.
+func (db *DB) UpsertDepartment(ctx context.Context, d Department) error {
+	_, err := db.NamedExecContext(ctx, `INSERT INTO departments (id, name, jurisdiction, sector, contact)
+		VALUES (:id, :name, :jurisdiction, :sector, :contact)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, jurisdiction = EXCLUDED.jurisdiction,
+			sector = EXCLUDED.sector, contact = EXCLUDED.contact`, d)
+	if err != nil {
+		return fmt.Errorf("upsert department %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// GetDepartment returns a department.
+func (db *DB) GetDepartment(ctx context.Context, id string) (Department, error) {
+	var d Department
+	if err := db.GetContext(ctx, &d, `SELECT id, name, jurisdiction, sector, contact FROM departments WHERE id = $1`, id); err != nil {
+		return Department{}, fmt.Errorf("department %s: %w", id, notFound(err))
+	}
+	return d, nil
+}
+
+// ListDepartments returns every department by name.
+func (db *DB) ListDepartments(ctx context.Context) ([]Department, error) {
+	var ds []Department
+	if err := db.SelectContext(ctx, &ds, `SELECT id, name, jurisdiction, sector, contact FROM departments ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("list departments: %w", err)
+	}
+	return ds, nil
+}
+
+// UpsertEnterprise creates an enterprise or refreshes its name and details (a later registration knows better).
+func (db *DB) UpsertEnterprise(ctx context.Context, e Enterprise) error {
+	_, err := db.NamedExecContext(ctx, `INSERT INTO enterprises (uscc, name, legal_representative, address)
+		VALUES (:uscc, :name, :legal_representative, :address)
+		ON CONFLICT (uscc) DO UPDATE SET name = EXCLUDED.name,
+			legal_representative = COALESCE(NULLIF(EXCLUDED.legal_representative, ''), enterprises.legal_representative),
+			address = COALESCE(NULLIF(EXCLUDED.address, ''), enterprises.address)`, e)
+	if err != nil {
+		return fmt.Errorf("upsert enterprise %s: %w", e.USCC, err)
+	}
+	return nil
+}
+
+// GetEnterprise returns an enterprise.
+func (db *DB) GetEnterprise(ctx context.Context, uscc string) (Enterprise, error) {
+	var e Enterprise
+	err := db.GetContext(ctx, &e, `SELECT uscc, name, legal_representative, address FROM enterprises WHERE uscc = $1`, uscc)
+	if err != nil {
+		return Enterprise{}, fmt.Errorf("enterprise %s: %w", uscc, notFound(err))
+	}
+	return e, nil
+}
+
+// SearchEnterprises finds enterprises whose name or code contains q, paginated by code.
+func (db *DB) SearchEnterprises(ctx context.Context, q, after string, limit int) ([]Enterprise, error) {
+	var es []Enterprise
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
+	err := db.SelectContext(ctx, &es, `SELECT uscc, name, legal_representative, address FROM enterprises
+		WHERE (name ILIKE $1 OR uscc ILIKE $1) AND uscc > $2 ORDER BY uscc LIMIT $3`, pattern, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search enterprises: %w", err)
+	}
+	return es, nil
+}
+
+// Channel is a publishing channel (公示渠道).
+type Channel struct {
+	ID               string `db:"id" json:"id"`
+	Name             string `db:"name" json:"name"`
+	Kind             string `db:"kind" json:"kind"`
+	DeadlineWorkdays int    `db:"deadline_workdays" json:"deadline_workdays"`
+	Active           bool   `db:"active" json:"active"`
+}
+
+// UpsertChannel creates or updates a channel's basic fields.
+func (db *DB) UpsertChannel(ctx context.Context, ch Channel) error {
+	_, err := db.NamedExecContext(ctx, `INSERT INTO channels (id, name, kind, deadline_workdays, active)
+		VALUES (:id, :name, :kind, :deadline_workdays, :active)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+			deadline_workdays = EXCLUDED.deadline_workdays, active = EXCLUDED.active`, ch)
+	if err != nil {
+		return fmt.Errorf("upsert channel %s: %w", ch.ID, err)
+	}
+	return nil
+}
+
+// ListChannels returns the channels by id.
+func (db *DB) ListChannels(ctx context.Context) ([]Channel, error) {
+	var cs []Channel
+	if err := db.SelectContext(ctx, &cs, `SELECT id, name, kind, deadline_workdays, active FROM channels ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	return cs, nil
+}

@@ -1,0 +1,337 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is what a principal may do; every route declares the roles it admits.
+type Role string
+
+// The roles of xinyong.
+const (
+	RoleEnterprise      Role = "enterprise"
+	RoleDepartment      Role = "department"
+	RoleCreditOffice    Role = "credit_office"
+	RoleAgency          Role = "agency"
+	RoleChannelOperator Role = "channel_operator"
+	RoleAdmin           Role = "admin"
+)
+
+// Roles lists every role, in the order pages show them.
+var Roles = []Role{RoleEnterprise, RoleDepartment, RoleCreditOffice, RoleAgency, RoleChannelOperator, RoleAdmin}
+
+// Label is the Chinese name of the role shown to people.
+func (r Role) Label() string {
+	switch r {
+	case RoleEnterprise:
+		return "信用主体（企业）"
+	case RoleDepartment:
+		return "认定部门"
+	case RoleCreditOffice:
+		return "信用办"
+	case RoleAgency:
+		return "信用服务机构"
+	case RoleChannelOperator:
+		return "公示渠道"
+	case RoleAdmin:
+		return "系统管理员"
+	}
+	return string(r)
+}
+
+// User is a principal: a person or system that logs in with a password or a bearer token.
+type User struct {
+	ID           int64          `db:"id"`
+	Login        string         `db:"login"`
+	DisplayName  string         `db:"display_name"`
+	Role         Role           `db:"role"`
+	USCC         sql.NullString `db:"uscc"`
+	DepartmentID sql.NullString `db:"department_id"`
+	ChannelID    sql.NullString `db:"channel_id"`
+	Disabled     bool           `db:"disabled"`
+	CreatedAt    time.Time      `db:"created_at"`
+}
+
+const userColumns = `u.id, u.login, u.display_name, u.role, u.uscc, u.department_id, u.channel_id, u.disabled, u.created_at`
+
+// NewUser describes a user to create or update.
+type NewUser struct {
+	Login        string
+	DisplayName  string
+	Role         Role
+	USCC         string
+	DepartmentID string
+	ChannelID    string
+	Password     string
+}
+
+func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// HashPassword returns the bcrypt hash of a password.
+func HashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// UpsertUser creates the user or, when the login exists, updates its name, role, binding and password.
+func (db *DB) UpsertUser(ctx context.Context, nu NewUser) (User, error) {
+	hash, err := HashPassword(nu.Password)
+	if err != nil {
+		return User{}, err
+	}
+	var id int64
+	err = db.QueryRowxContext(ctx, `
+		INSERT INTO users (login, display_name, role, uscc, department_id, channel_id, password_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (login) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role,
+			uscc = EXCLUDED.uscc, department_id = EXCLUDED.department_id, channel_id = EXCLUDED.channel_id,
+			password_hash = EXCLUDED.password_hash
+		RETURNING id`,
+		nu.Login, nu.DisplayName, nu.Role, nullable(nu.USCC), nullable(nu.DepartmentID), nullable(nu.ChannelID), hash).Scan(&id)
+	if err != nil {
+		return User{}, fmt.Errorf("upsert user %s: %w", nu.Login, err)
+	}
+	return db.UserByID(ctx, id)
+}
+
+// UserByID returns a user.
+func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := db.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id)
+	if err != nil {
+		return User{}, fmt.Errorf("user %d: %w", id, notFound(err))
+	}
+	return u, nil
+}
+
+// UserByLogin returns a user.
+func (db *DB) UserByLogin(ctx context.Context, login string) (User, error) {
+	var u User
+	err := db.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.login = $1`, login)
+	if err != nil {
+		return User{}, fmt.Errorf("user %s: %w", login, notFound(err))
+	}
+	return u, nil
+}
+
+// ListUsers returns every user, by role then login.
+func (db *DB) ListUsers(ctx context.Context) ([]User, error) {
+	var us []User
+	if err := db.SelectContext(ctx, &us, `SELECT `+userColumns+` FROM users u ORDER BY u.role, u.login`); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return us, nil
+}
+
+// ErrBadCredentials is returned for an unknown login, a wrong password or a disabled user alike,
+// so a caller cannot tell which logins exist.
+var ErrBadCredentials = errors.New("bad credentials")
+
+// dummyHash keeps the time of a login attempt for an unknown user close to that of a known one.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("xinyong-dummy"), bcrypt.DefaultCost)
+
+// Authenticate checks a login and password.
+func (db *DB) Authenticate(ctx context.Context, login, password string) (User, error) {
+	var row struct {
+		User
+		Hash string `db:"password_hash"`
+	}
+	err := db.GetContext(ctx, &row, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.login = $1`, login)
+	if errors.Is(err, sql.ErrNoRows) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(row.Hash), []byte(password)) != nil || row.Disabled {
+		return User{}, ErrBadCredentials
+	}
+	return row.User, nil
+}
+
+// newSecret returns a random URL-safe secret and the SHA-256 under which it is stored.
+func newSecret() (string, []byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("random: %w", err)
+	}
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return s, hashSecret(s), nil
+}
+
+func hashSecret(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// Session is a browser session.
+type Session struct {
+	UserID    int64     `db:"user_id"`
+	CSRFToken string    `db:"csrf_token"`
+	ExpiresAt time.Time `db:"expires_at"`
+}
+
+// CreateSession starts a session for the user and returns the cookie value and the session.
+func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration, remoteAddr string) (string, Session, error) {
+	tok, hash, err := newSecret()
+	if err != nil {
+		return "", Session{}, err
+	}
+	csrf, _, err := newSecret()
+	if err != nil {
+		return "", Session{}, err
+	}
+	s := Session{UserID: userID, CSRFToken: csrf, ExpiresAt: time.Now().Add(ttl)}
+	_, err = db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, remote_addr) VALUES ($1, $2, $3, $4, $5)`,
+		hash, userID, csrf, s.ExpiresAt, remoteAddr)
+	if err != nil {
+		return "", Session{}, fmt.Errorf("create session: %w", err)
+	}
+	return tok, s, nil
+}
+
+// SessionUser returns the live session behind a cookie value and its user.
+func (db *DB) SessionUser(ctx context.Context, token string) (User, Session, error) {
+	var row struct {
+		User
+		Session
+	}
+	err := db.GetContext(ctx, &row, `SELECT `+userColumns+`, s.user_id, s.csrf_token, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled`, hashSecret(token))
+	if err != nil {
+		return User{}, Session{}, fmt.Errorf("session: %w", notFound(err))
+	}
+	return row.User, row.Session, nil
+}
+
+// RevokeSession ends the session behind a cookie value.
+func (db *DB) RevokeSession(ctx context.Context, token string) error {
+	_, err := db.ExecContext(ctx, `UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL`, hashSecret(token))
+	if err != nil {
+		return fmt.Errorf("revoke session: %w", err)
+	}
+	return nil
+}
+
+// RevokeUserSessions ends every session of a user (after a password change or a compromise).
+func (db *DB) RevokeUserSessions(ctx context.Context, userID int64) (int64, error) {
+	res, err := db.ExecContext(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke sessions of user %d: %w", userID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// APIToken describes a bearer token (never the token itself).
+type APIToken struct {
+	ID         int64        `db:"id"`
+	UserID     int64        `db:"user_id"`
+	Name       string       `db:"name"`
+	CreatedAt  time.Time    `db:"created_at"`
+	LastUsedAt sql.NullTime `db:"last_used_at"`
+	RevokedAt  sql.NullTime `db:"revoked_at"`
+}
+
+// CreateToken issues a bearer token for the user; only its hash is stored.
+func (db *DB) CreateToken(ctx context.Context, userID int64, name string) (string, APIToken, error) {
+	tok, hash, err := newSecret()
+	if err != nil {
+		return "", APIToken{}, err
+	}
+	var t APIToken
+	err = db.GetContext(ctx, &t, `INSERT INTO api_tokens (token_hash, user_id, name) VALUES ($1, $2, $3)
+		RETURNING id, user_id, name, created_at, last_used_at, revoked_at`, hash, userID, name)
+	if err != nil {
+		return "", APIToken{}, fmt.Errorf("create token: %w", err)
+	}
+	return "xy_" + tok, t, nil
+}
+
+// TokenUser returns the user behind a live bearer token.
+func (db *DB) TokenUser(ctx context.Context, token string) (User, error) {
+	var u User
+	err := db.GetContext(ctx, &u, `UPDATE api_tokens t SET last_used_at = now()
+		FROM users u WHERE u.id = t.user_id AND t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled
+		RETURNING `+userColumns, hashSecret(trimTokenPrefix(token)))
+	if err != nil {
+		return User{}, fmt.Errorf("token: %w", notFound(err))
+	}
+	return u, nil
+}
+
+func trimTokenPrefix(t string) string {
+	if len(t) > 3 && t[:3] == "xy_" {
+		return t[3:]
+	}
+	return t
+}
+
+// ListTokens returns a user's tokens.
+func (db *DB) ListTokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	var ts []APIToken
+	err := db.SelectContext(ctx, &ts, `SELECT id, user_id, name, created_at, last_used_at, revoked_at
+		FROM api_tokens WHERE user_id = $1 ORDER BY id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return ts, nil
+}
+
+// RevokeToken revokes a token; userID 0 lets an admin revoke anyone's.
+func (db *DB) RevokeToken(ctx context.Context, id, userID int64) error {
+	res, err := db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now()
+		WHERE id = $1 AND ($2 = 0 OR user_id = $2) AND revoked_at IS NULL`, id, userID)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// RecordLoginFailure notes a failed login for throttling.
+func (db *DB) RecordLoginFailure(ctx context.Context, login, remoteAddr string) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO login_failures (login, remote_addr) VALUES ($1, $2)`, login, remoteAddr)
+	if err != nil {
+		return fmt.Errorf("record login failure: %w", err)
+	}
+	return nil
+}
+
+// RecentLoginFailures counts the failures for a login, or from an address, within the window.
+func (db *DB) RecentLoginFailures(ctx context.Context, login, remoteAddr string, window time.Duration) (byLogin, byAddr int, err error) {
+	err = db.QueryRowxContext(ctx, `SELECT
+			count(*) FILTER (WHERE login = $1),
+			count(*) FILTER (WHERE remote_addr = $2)
+		FROM login_failures WHERE failed_at > now() - $3::interval AND (login = $1 OR remote_addr = $2)`,
+		login, remoteAddr, fmt.Sprintf("%d seconds", int(window.Seconds()))).Scan(&byLogin, &byAddr)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count login failures: %w", err)
+	}
+	return byLogin, byAddr, nil
+}
+
+// ClearLoginFailures forgets a login's failures after a success, and drops old rows.
+func (db *DB) ClearLoginFailures(ctx context.Context, login string) error {
+	_, err := db.ExecContext(ctx, `DELETE FROM login_failures WHERE login = $1 OR failed_at < now() - interval '1 day'`, login)
+	if err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
+}
