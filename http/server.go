@@ -111,7 +111,7 @@ func (s *Server) routes() {
 type module func(app *fiber.App, api fiber.Router)
 
 func (s *Server) modules() []module {
-	return nil
+	return []module{s.mountLetters}
 }
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {

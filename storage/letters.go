@@ -1,0 +1,114 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Letter is a stored, immutable letter (its PDF is loaded separately).
+type Letter struct {
+	ID           int64           `db:"id"`
+	Kind         string          `db:"kind"`
+	CaseKind     string          `db:"case_kind"`
+	CaseID       string          `db:"case_id"`
+	Version      int             `db:"version"`
+	Title        string          `db:"title"`
+	Number       string          `db:"number"`
+	Issuer       string          `db:"issuer"`
+	Addressee    string          `db:"addressee"`
+	USCC         sql.NullString  `db:"uscc"`
+	DepartmentID sql.NullString  `db:"department_id"`
+	IssuedOn     time.Time       `db:"issued_on"`
+	SHA256       string          `db:"sha256"`
+	VerifyCode   string          `db:"verify_code"`
+	Data         json.RawMessage `db:"data"`
+	SupersededBy sql.NullInt64   `db:"superseded_by"`
+	CreatedAt    time.Time       `db:"created_at"`
+}
+
+const letterColumns = `id, kind, case_kind, case_id, version, title, number, issuer, addressee, uscc, department_id,
+	issued_on, sha256, verify_code, data, superseded_by, created_at`
+
+// NewLetter is a rendered letter to store.
+type NewLetter struct {
+	Letter
+	PDF []byte
+}
+
+// PutLetter stores a letter once per case, kind and version: storing the same again returns the first one,
+// so an activity that renders and stores can be retried.
+func (db *DB) PutLetter(ctx context.Context, l NewLetter) (Letter, error) {
+	if l.Version == 0 {
+		l.Version = 1
+	}
+	if l.Data == nil {
+		l.Data = json.RawMessage("{}")
+	}
+	var out Letter
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO letters (kind, case_kind, case_id, version, title, number, issuer, addressee,
+				uscc, department_id, issued_on, sha256, verify_code, pdf, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			ON CONFLICT (case_kind, case_id, kind, version) DO NOTHING`,
+			l.Kind, l.CaseKind, l.CaseID, l.Version, l.Title, l.Number, l.Issuer, l.Addressee,
+			l.USCC, l.DepartmentID, l.IssuedOn, l.SHA256, l.VerifyCode, l.PDF, l.Data)
+		if err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &out, `SELECT `+letterColumns+` FROM letters
+			WHERE case_kind = $1 AND case_id = $2 AND kind = $3 AND version = $4`, l.CaseKind, l.CaseID, l.Kind, l.Version); err != nil {
+			return err
+		}
+		if l.Version > 1 {
+			_, err = tx.ExecContext(ctx, `UPDATE letters SET superseded_by = $1
+				WHERE case_kind = $2 AND case_id = $3 AND kind = $4 AND version < $5 AND superseded_by IS NULL`,
+				out.ID, l.CaseKind, l.CaseID, l.Kind, l.Version)
+		}
+		return err
+	})
+	if err != nil {
+		return Letter{}, fmt.Errorf("put letter %s %s/%s: %w", l.Kind, l.CaseKind, l.CaseID, err)
+	}
+	return out, nil
+}
+
+// GetLetter returns a letter's metadata.
+func (db *DB) GetLetter(ctx context.Context, id int64) (Letter, error) {
+	var l Letter
+	if err := db.GetContext(ctx, &l, `SELECT `+letterColumns+` FROM letters WHERE id = $1`, id); err != nil {
+		return Letter{}, fmt.Errorf("letter %d: %w", id, notFound(err))
+	}
+	return l, nil
+}
+
+// LetterByVerifyCode finds a letter by the code printed on it.
+func (db *DB) LetterByVerifyCode(ctx context.Context, code string) (Letter, error) {
+	var l Letter
+	if err := db.GetContext(ctx, &l, `SELECT `+letterColumns+` FROM letters WHERE verify_code = $1`, code); err != nil {
+		return Letter{}, fmt.Errorf("letter by code: %w", notFound(err))
+	}
+	return l, nil
+}
+
+// LetterPDF returns a letter's PDF bytes.
+func (db *DB) LetterPDF(ctx context.Context, id int64) ([]byte, error) {
+	var b []byte
+	if err := db.GetContext(ctx, &b, `SELECT pdf FROM letters WHERE id = $1`, id); err != nil {
+		return nil, fmt.Errorf("letter pdf %d: %w", id, notFound(err))
+	}
+	return b, nil
+}
+
+// LettersOf lists a case's letters, oldest first.
+func (db *DB) LettersOf(ctx context.Context, caseKind, caseID string) ([]Letter, error) {
+	var ls []Letter
+	if err := db.SelectContext(ctx, &ls, `SELECT `+letterColumns+` FROM letters WHERE case_kind = $1 AND case_id = $2 ORDER BY id`, caseKind, caseID); err != nil {
+		return nil, fmt.Errorf("letters of %s %s: %w", caseKind, caseID, err)
+	}
+	return ls, nil
+}
