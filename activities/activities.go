@@ -3,6 +3,7 @@
 package activities
 
 import (
+	"database/sql"
 	"log/slog"
 
 	"xinyong/storage"
@@ -15,3 +16,5 @@ type Activities struct {
 	// BaseURL is the public site address, for verification links printed on letters.
 	BaseURL string
 }
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

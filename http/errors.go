@@ -57,8 +57,12 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var e *Error
 		var fe *fiber.Error
+		var coded codedError
 		switch {
 		case errors.As(err, &e):
+		case errors.As(err, &coded):
+			// Rule violations from domain (a bad USCC, an impossible date) are the caller's field errors.
+			e = newError(fiber.StatusUnprocessableEntity, coded.ErrorCode(), coded.Error())
 		case errors.Is(err, storage.ErrNotFound):
 			e = errNotFound
 		case errors.As(err, &fe):
@@ -75,6 +79,12 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}
+}
+
+// codedError is an error that carries its own API code and a Chinese message (domain.InputError, domain.USCCError).
+type codedError interface {
+	error
+	ErrorCode() string
 }
 
 func fiberError(fe *fiber.Error) *Error {

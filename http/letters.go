@@ -9,6 +9,8 @@ import (
 	"xinyong/storage"
 )
 
+func init() { modules = append(modules, (*Server).mountLetters) }
+
 func (s *Server) mountLetters(app *fiber.App, api fiber.Router) {
 	api.Get("/letters/:id", s.allow(storage.Roles...), s.getLetter)
 	api.Get("/letters/:id/pdf", s.allow(storage.Roles...), s.getLetterPDF)

@@ -42,7 +42,7 @@ type homeRow struct {
 	Alert bool
 }
 
-// menus lists, per role, the pages later capabilities add; a capability appends its items in its module.
+// menus lists, per role, the pages of each capability; a capability appends its items in init.
 var menus = map[storage.Role][]menuItem{
 	storage.RoleAdmin: {{"/admin/tokens", "用户与令牌"}},
 }
@@ -106,12 +106,8 @@ func (s *Server) static(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// homeSections lets each capability add what a role sees on its home page.
-type homeSource func(c *fiber.Ctx, p *principal) ([]homeSection, error)
-
-func (s *Server) homeSources() []homeSource {
-	return []homeSource{s.taskSection}
-}
+// homeSources add what a role sees on its home page; each capability's file appends its own in init.
+var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, error){(*Server).taskSection}
 
 var homeHeadings = map[storage.Role][2]string{
 	storage.RoleEnterprise:      {"我的信用记录", "查看本企业的行政处罚公示记录、信用修复进度和通知。"},
@@ -125,8 +121,8 @@ var homeHeadings = map[storage.Role][2]string{
 func (s *Server) homePage(c *fiber.Ctx) error {
 	p := principalOf(c)
 	var sections []homeSection
-	for _, src := range s.homeSources() {
-		sec, err := src(c, p)
+	for _, src := range homeSources {
+		sec, err := src(s, c, p)
 		if err != nil {
 			return err
 		}

@@ -99,20 +99,16 @@ func (s *Server) routes() {
 	api.Delete("/tokens/:id", s.allow(storage.Roles...), s.revokeOwnToken)
 	api.Post("/sessions/revoke", s.allow(storage.Roles...), s.revokeOwnSessions)
 	api.Get("/audit", s.allow(storage.RoleCreditOffice, storage.RoleAdmin), s.auditOfCase)
-	for _, m := range s.modules() {
-		m(app, api)
+	for _, m := range modules {
+		m(s, app, api)
 	}
 	api.All("/*", func(c *fiber.Ctx) error {
 		return newError(fiber.StatusNotFound, "not_found", "请求的地址不存在")
 	})
 }
 
-// module mounts one capability's pages and API routes; later capabilities add theirs in modules().
-type module func(app *fiber.App, api fiber.Router)
-
-func (s *Server) modules() []module {
-	return []module{s.mountLetters}
-}
+// modules mount each capability's pages and API routes; each capability's file appends its own in init.
+var modules []func(s *Server, app *fiber.App, api fiber.Router)
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")

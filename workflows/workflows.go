@@ -2,15 +2,71 @@
 package workflows
 
 import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"xinyong/activities"
+	"xinyong/domain"
 )
 
 // TaskQueue is the one task queue every xinyong worker polls.
 const TaskQueue = "xinyong"
 
+// registrars add each process's workflows; every workflow file appends its own in init.
+var registrars []func(w worker.Registry)
+
 // Register adds every workflow and activity to a worker.
 func Register(w worker.Registry, a *activities.Activities) {
 	w.RegisterActivity(a)
+	for _, r := range registrars {
+		r(w)
+	}
+}
+
+// acts is the activity receiver for typed calls (workflow.ExecuteActivity(ctx, acts.OpenTask, ...)); its fields
+// are never used in workflow code, only its method names.
+var acts *activities.Activities
+
+// withActivityOptions gives activities the retry policy every one of them shares: retried with backoff until they
+// succeed, since every activity is idempotent and nothing may be dropped.
+func withActivityOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    10 * time.Minute,
+		},
+	})
+}
+
+// endOfDay is the instant a deadline date ends: midnight after it, Asia/Shanghai.
+func endOfDay(d domain.Date) time.Time {
+	return d.AddDays(1).Time(domain.Shanghai)
+}
+
+// awaitUntilEndOf waits until cond holds or the deadline date is over; it reports whether cond held in time.
+func awaitUntilEndOf(ctx workflow.Context, due domain.Date, cond func() bool) (bool, error) {
+	wait := endOfDay(due).Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		return cond(), nil
+	}
+	return workflow.AwaitWithTimeout(ctx, wait, cond)
+}
+
+// sleepUntilEndOf sleeps until the date is over (a no-op when it already is).
+func sleepUntilEndOf(ctx workflow.Context, d domain.Date) error {
+	wait := endOfDay(d).Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		return nil
+	}
+	return workflow.Sleep(ctx, wait)
+}
+
+// today is the workflow's current date in Asia/Shanghai (workflow time, so replay-safe and test-clock aware).
+func today(ctx workflow.Context) domain.Date {
+	return domain.DateOf(workflow.Now(ctx).In(domain.Shanghai))
 }
