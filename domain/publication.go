@@ -1,0 +1,350 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// PenaltyType is a kind of administrative penalty (or listing) carried by a decision.
+type PenaltyType string
+
+// The penalty types of the Administrative Penalty Law art. 9, plus the listings that are published like penalties.
+const (
+	PenaltyWarning             PenaltyType = "warning"              // 警告
+	PenaltyCriticism           PenaltyType = "criticism"            // 通报批评
+	PenaltyFine                PenaltyType = "fine"                 // 罚款
+	PenaltyConfiscation        PenaltyType = "confiscation"         // 没收违法所得、没收非法财物
+	PenaltyLicenseSuspension   PenaltyType = "license_suspension"   // 暂扣许可证件
+	PenaltyLicenseDowngrade    PenaltyType = "license_downgrade"    // 降低资质等级
+	PenaltyLicenseRevocation   PenaltyType = "license_revocation"   // 吊销许可证件（含营业执照）
+	PenaltyBusinessRestriction PenaltyType = "business_restriction" // 限制开展生产经营活动
+	PenaltyClosure             PenaltyType = "closure"              // 责令停产停业、责令关闭
+	PenaltyPracticeBan         PenaltyType = "practice_ban"         // 限制从业
+	PenaltySeriousList         PenaltyType = "serious_list"         // 列入严重失信主体名单
+	PenaltyAbnormalList        PenaltyType = "abnormal_list"        // 列入经营异常名录
+	PenaltyOther               PenaltyType = "other"                // 其他
+)
+
+// PenaltyTypes lists every penalty type.
+var PenaltyTypes = []PenaltyType{
+	PenaltyWarning, PenaltyCriticism, PenaltyFine, PenaltyConfiscation, PenaltyLicenseSuspension,
+	PenaltyLicenseDowngrade, PenaltyLicenseRevocation, PenaltyBusinessRestriction, PenaltyClosure,
+	PenaltyPracticeBan, PenaltySeriousList, PenaltyAbnormalList, PenaltyOther,
+}
+
+// Valid reports whether t is a defined penalty type.
+func (t PenaltyType) Valid() bool { return slices.Contains(PenaltyTypes, t) }
+
+// Label returns the Chinese name of the penalty type.
+func (t PenaltyType) Label() string {
+	switch t {
+	case PenaltyWarning:
+		return "警告"
+	case PenaltyCriticism:
+		return "通报批评"
+	case PenaltyFine:
+		return "罚款"
+	case PenaltyConfiscation:
+		return "没收违法所得、没收非法财物"
+	case PenaltyLicenseSuspension:
+		return "暂扣许可证件"
+	case PenaltyLicenseDowngrade:
+		return "降低资质等级"
+	case PenaltyLicenseRevocation:
+		return "吊销许可证件"
+	case PenaltyBusinessRestriction:
+		return "限制开展生产经营活动"
+	case PenaltyClosure:
+		return "责令停产停业、责令关闭"
+	case PenaltyPracticeBan:
+		return "限制从业"
+	case PenaltySeriousList:
+		return "列入严重失信主体名单"
+	case PenaltyAbnormalList:
+		return "列入经营异常名录"
+	case PenaltyOther:
+		return "其他行政处罚"
+	}
+	return string(t)
+}
+
+// typeClass is the class a penalty type implies by itself (fines depend on the amount and are handled apart).
+// Types not listed ("other") are general: heavier than a warning, and nothing says they are serious.
+var typeClass = map[PenaltyType]Class{
+	PenaltyWarning:             ClassMinor,
+	PenaltyCriticism:           ClassMinor,
+	PenaltyAbnormalList:        ClassMinor,
+	PenaltyConfiscation:        ClassGeneral,
+	PenaltyOther:               ClassGeneral,
+	PenaltyLicenseSuspension:   ClassSerious,
+	PenaltyLicenseDowngrade:    ClassSerious,
+	PenaltyLicenseRevocation:   ClassSerious,
+	PenaltyBusinessRestriction: ClassSerious,
+	PenaltyClosure:             ClassSerious,
+	PenaltyPracticeBan:         ClassSerious,
+	PenaltySeriousList:         ClassSerious,
+}
+
+// PenaltyInput is what a decision says that matters for its publication.
+type PenaltyInput struct {
+	Types []PenaltyType
+	// FineFen is the fine in fen (0.01 yuan), so amounts are exact; 0 when there is no fine.
+	FineFen int64
+	// Class is the department's own classification; "" lets the rules derive it.
+	Class Class
+	// DurationMonths is the penalty's own duration (a 6-month suspension), 0 if none.
+	DurationMonths int
+	DecidedOn      Date
+	// Summary says the decision was made by summary procedure (简易程序).
+	Summary bool
+	// Sector is the deciding department's sector; when set, it must agree with a sector-specific rule set.
+	Sector string
+}
+
+// Publication is the outcome for one decision: its class, whether and how long it is published, and when repair
+// may be asked.
+type Publication struct {
+	Class     Class `json:"class"`
+	Published bool  `json:"published"`
+	// MinPublishMonths and MaxPublishMonths are the class's periods, for the repair notice.
+	MinPublishMonths int `json:"min_publish_months"`
+	MaxPublishMonths int `json:"max_publish_months"`
+	// RepairEligibleFrom is the first day repair may be asked: the decision date plus the minimum period; for
+	// minor records the decision date itself, meaning as soon as the obligations are fulfilled.
+	RepairEligibleFrom Date `json:"repair_eligible_from"`
+	// PublicationEnds is the last day of publication: the day MaxPublishMonths after the decision (Civil Code
+	// art. 202: the start day is not counted and the corresponding day of the final month is the last day). The
+	// record is withdrawn without an application once this day is over. Never before the end of the penalty's own
+	// duration.
+	PublicationEnds Date `json:"publication_ends"`
+	// AutoEndsWithoutApplication marks a record that stops by itself and needs no repair (samr low fines).
+	AutoEndsWithoutApplication bool `json:"auto_ends_without_application"`
+	RepairableEarly            bool `json:"repairable_early"`
+	RequiresTraining           bool `json:"requires_training"`
+	RequiresCreditReport       bool `json:"requires_credit_report"`
+	NoNewSamePenaltyRequired   bool `json:"no_new_same_penalty_required"`
+	// RuleSetID is the effective set's id (an overlay's own id); RuleSetBase its base, "" for a full set.
+	RuleSetID   string `json:"rule_set"`
+	RuleSetBase string `json:"rule_set_base,omitempty"`
+	// Reasons explain the outcome in Chinese, for the notice and the case page.
+	Reasons []string `json:"reasons"`
+}
+
+// ComputePublication applies rule set rs (full or resolved, in force on the decision date) to a decision.
+// Periods are calendar months from the decision date (Date.AddMonths); when several penalty types are imposed the
+// most severe class, hence the longest period, applies.
+func ComputePublication(rs RuleSet, in PenaltyInput) (Publication, error) {
+	if err := checkPenaltyInput(rs, in); err != nil {
+		return Publication{}, err
+	}
+	types := dedupTypes(in.Types)
+	derived, reasons := deriveClass(rs, in, types)
+	class := derived
+	if in.Class != "" {
+		class = in.Class
+		if in.Class == derived {
+			reasons = append(reasons, fmt.Sprintf("认定部门认定为%s失信", class.Label()))
+		} else {
+			reasons = append(reasons, fmt.Sprintf("认定部门认定为%s失信（按处罚种类推定为%s失信）", class.Label(), derived.Label()))
+		}
+	}
+	rule := rs.Classes[class]
+	p := Publication{
+		Class:                    class,
+		Published:                rule.Published,
+		MinPublishMonths:         rule.MinPublishMonths,
+		MaxPublishMonths:         rule.MaxPublishMonths,
+		RepairEligibleFrom:       in.DecidedOn.AddMonths(rule.MinPublishMonths),
+		PublicationEnds:          in.DecidedOn.AddMonths(rule.MaxPublishMonths),
+		RepairableEarly:          rule.RepairableEarly,
+		RequiresTraining:         rule.RequiresTraining,
+		RequiresCreditReport:     rule.RequiresCreditReport,
+		NoNewSamePenaltyRequired: rs.NoNewSamePenaltyRequired,
+		RuleSetID:                rs.ID,
+		RuleSetBase:              rs.Base,
+	}
+	special := ""
+	if rs.WarningOnlyNotPublished && slices.Equal(types, []PenaltyType{PenaltyWarning}) {
+		p.Published = false
+		p.PublicationEnds = in.DecidedOn
+		p.RepairEligibleFrom = in.DecidedOn
+		special = "仅受到警告处罚，不予公示"
+	} else if rs.LowFineAutoEndMonths > 0 && class == ClassMinor && lowFineOnly(rs, in, types) {
+		p.Published = true
+		p.AutoEndsWithoutApplication = true
+		p.MaxPublishMonths = rs.LowFineAutoEndMonths
+		p.PublicationEnds = in.DecidedOn.AddMonths(rs.LowFineAutoEndMonths)
+		special = fmt.Sprintf("仅受到通报批评或较低数额罚款（不超过%s元），公示满%d个月自动停止公示，无需申请",
+			strconv.FormatInt(rs.LowFineMaxYuan, 10), rs.LowFineAutoEndMonths)
+	}
+	if rs.LicenseRevocationNotRepairable && slices.Contains(types, PenaltyLicenseRevocation) {
+		p.RepairableEarly = false
+	}
+	if !p.RepairableEarly {
+		// Nothing can end publication early, so repair becomes possible only when publication ends anyway.
+		p.RepairEligibleFrom = p.PublicationEnds
+	}
+
+	switch {
+	case special != "":
+		reasons = append(reasons, special)
+	case !p.Published:
+		reasons = append(reasons, fmt.Sprintf("%s失信信息原则上不公示；如公示，最长%d个月", class.Label(), p.MaxPublishMonths))
+	case !p.RepairableEarly:
+		why := ""
+		if rs.LicenseRevocationNotRepairable && slices.Contains(types, PenaltyLicenseRevocation) {
+			why = "吊销许可证件的，"
+		}
+		reasons = append(reasons, fmt.Sprintf("%s失信信息公示%d个月，%s不得提前修复", class.Label(), p.MaxPublishMonths, why))
+	default:
+		reasons = append(reasons, fmt.Sprintf("%s失信信息最长公示%d个月，%s可申请信用修复", class.Label(),
+			p.MaxPublishMonths, minPeriodText(p.MinPublishMonths)))
+	}
+
+	if in.DurationMonths > 0 {
+		end := in.DecidedOn.AddMonths(in.DurationMonths)
+		if end.After(p.PublicationEnds) || end.After(p.RepairEligibleFrom) {
+			reasons = append(reasons, fmt.Sprintf("处罚期限%d个月（至%s）届满前不得撤下公示或修复", in.DurationMonths, end))
+		}
+		p.PublicationEnds = MaxDate(p.PublicationEnds, end)
+		p.RepairEligibleFrom = MaxDate(p.RepairEligibleFrom, end)
+	}
+	p.Reasons = reasons
+	return p, nil
+}
+
+func minPeriodText(months int) string {
+	if months == 0 {
+		return "履行法定义务后即"
+	}
+	return fmt.Sprintf("自决定之日起满%d个月", months)
+}
+
+// lowFineOnly reports whether the decision is only criticism and/or a fine within the low-fine limit (a warning
+// alongside does not change that).
+func lowFineOnly(rs RuleSet, in PenaltyInput, types []PenaltyType) bool {
+	hasCriticismOrFine := false
+	for _, t := range types {
+		switch t {
+		case PenaltyCriticism, PenaltyFine:
+			hasCriticismOrFine = true
+		case PenaltyWarning:
+		default:
+			return false
+		}
+	}
+	return hasCriticismOrFine && in.FineFen <= rs.LowFineMaxYuan*100
+}
+
+// deriveClass returns the class the decision implies and why.
+func deriveClass(rs RuleSet, in PenaltyInput, types []PenaltyType) (Class, []string) {
+	if in.Summary {
+		return ClassMinor, []string{"适用简易程序作出的行政处罚，属轻微失信"}
+	}
+	class := ClassMinor
+	var reasons []string
+	for _, t := range types {
+		c := typeClass[t]
+		var why string
+		if t == PenaltyFine {
+			c, why = fineClass(rs, in.FineFen)
+		} else {
+			why = fmt.Sprintf("%s，属%s失信", t.Label(), c.Label())
+		}
+		reasons = append(reasons, why)
+		if c.rank() > class.rank() {
+			class = c
+		}
+	}
+	if len(types) > 1 {
+		reasons = append(reasons, fmt.Sprintf("多种处罚并处的，从重认定为%s失信", class.Label()))
+	}
+	return class, reasons
+}
+
+func fineClass(rs RuleSet, fen int64) (Class, string) {
+	amount := yuan(fen)
+	switch {
+	case fen >= rs.Fines.SeriousMinYuan*100:
+		return ClassSerious, fmt.Sprintf("罚款%s元，达到%s元以上，属严重失信", amount, strconv.FormatInt(rs.Fines.SeriousMinYuan, 10))
+	case fen <= rs.Fines.MinorMaxYuan*100:
+		return ClassMinor, fmt.Sprintf("罚款%s元，不超过%s元，属轻微失信", amount, strconv.FormatInt(rs.Fines.MinorMaxYuan, 10))
+	default:
+		return ClassGeneral, fmt.Sprintf("罚款%s元，属一般失信", amount)
+	}
+}
+
+// yuan formats an amount in fen as yuan, with decimals only when there are any.
+func yuan(fen int64) string {
+	s := strconv.FormatInt(fen/100, 10)
+	if f := fen % 100; f != 0 {
+		s += fmt.Sprintf(".%02d", f)
+		if s[len(s)-1] == '0' {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+func dedupTypes(types []PenaltyType) []PenaltyType {
+	out := make([]PenaltyType, 0, len(types))
+	for _, t := range types {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func checkPenaltyInput(rs RuleSet, in PenaltyInput) error {
+	bad := func(field, code, msg string) error { return &InputError{Field: field, Code: code, Message: msg} }
+	for _, c := range Classes {
+		if _, ok := rs.Classes[c]; !ok {
+			return fmt.Errorf("domain: rule set %q has no parameters for class %s (an unresolved overlay?)", rs.ID, c)
+		}
+	}
+	if in.DecidedOn.IsZero() {
+		return bad("decided_on", "invalid_decided_on", "缺少处罚决定日期")
+	}
+	if in.DecidedOn.Before(rs.EffectiveFrom) {
+		return bad("decided_on", "rule_set_not_in_force",
+			fmt.Sprintf("处罚决定日期%s早于规则集%s的生效日期%s", in.DecidedOn, rs.ID, rs.EffectiveFrom))
+	}
+	if in.Sector != "" && rs.Sector != "" && in.Sector != rs.Sector {
+		return bad("sector", "rule_set_sector_mismatch",
+			fmt.Sprintf("规则集%s适用于“%s”领域，不适用于“%s”领域", rs.ID, rs.Sector, in.Sector))
+	}
+	if len(in.Types) == 0 {
+		return bad("penalty_types", "invalid_penalty_types", "至少应有一种处罚种类")
+	}
+	for _, t := range in.Types {
+		if !t.Valid() {
+			return bad("penalty_types", "invalid_penalty_types", fmt.Sprintf("未知的处罚种类“%s”", t))
+		}
+	}
+	hasFine := slices.Contains(in.Types, PenaltyFine)
+	switch {
+	case in.FineFen < 0:
+		return bad("fine_amount_yuan", "invalid_fine_amount", "罚款金额不能为负数")
+	case hasFine && in.FineFen == 0:
+		return bad("fine_amount_yuan", "invalid_fine_amount", "处罚种类含罚款时，罚款金额应大于0")
+	case !hasFine && in.FineFen > 0:
+		return bad("fine_amount_yuan", "invalid_fine_amount", "填写了罚款金额，但处罚种类不含罚款")
+	}
+	if in.Class != "" && !in.Class.Valid() {
+		return bad("class", "invalid_class", fmt.Sprintf("未知的失信等级“%s”，应为minor、general或serious", in.Class))
+	}
+	if in.DurationMonths < 0 || in.DurationMonths > 1200 {
+		return bad("duration_months", "invalid_duration", "处罚期限应为0-1200个月")
+	}
+	if in.Summary {
+		for _, t := range in.Types {
+			if t != PenaltyWarning && t != PenaltyFine {
+				return bad("penalty_types", "invalid_penalty_types",
+					fmt.Sprintf("简易程序只能给予警告或罚款，不能给予%s", t.Label()))
+			}
+		}
+	}
+	return nil
+}
