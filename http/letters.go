@@ -3,8 +3,10 @@ package httpapi
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"xinyong/storage"
 )
@@ -15,7 +17,13 @@ func (s *Server) mountLetters(app *fiber.App, api fiber.Router) {
 	api.Get("/letters/:id", s.allow(storage.Roles...), s.getLetter)
 	api.Get("/letters/:id/pdf", s.allow(storage.Roles...), s.getLetterPDF)
 	app.Get("/letters/:id/pdf", s.allow(storage.Roles...), s.getLetterPDF)
-	app.Get("/verify/:code", s.verifyPage)
+	// Codes carry about 60 random bits; the limiter makes guessing slower still, per address.
+	app.Get("/verify/:code", limiter.New(limiter.Config{
+		Max: 30, Expiration: time.Minute,
+		LimitReached: func(c *fiber.Ctx) error {
+			return newError(fiber.StatusTooManyRequests, "too_many_requests", "核验请求过于频繁，请稍后再试")
+		},
+	}), s.verifyPage)
 }
 
 // letterJSON is a letter as the API shows it.
