@@ -217,3 +217,13 @@ func TestUnknownAPIPathIsTheErrorModel(t *testing.T) {
 	e := newTestEnv(t)
 	requireError(t, e.do("GET", "/api/v1/nothing-here", e.token("office"), nil), 404, "not_found")
 }
+
+func TestOpenAPIDocumentListsTheRoutes(t *testing.T) {
+	e := newTestEnv(t)
+	doc := decode[map[string]any](t, e.do("GET", "/api/openapi.json", "", nil))
+	assert.Equal(t, "3.0.3", doc["openapi"])
+	paths := doc["paths"].(map[string]any)
+	for _, p := range []string{"/api/v1/me", "/api/v1/calendar/deadline", "/api/v1/letters/{id}", "/api/v1/tasks"} {
+		assert.Contains(t, paths, p)
+	}
+}

@@ -28,6 +28,7 @@ type Server struct {
 	log      *slog.Logger
 	cfg      Config
 	app      *fiber.App
+	openapiState
 }
 
 // maxBodyBytes bounds every request; JSON endpoints have a lower bound of their own (maxJSONBytes).
