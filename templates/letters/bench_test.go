@@ -19,33 +19,65 @@ func benchmarkRender(b *testing.B, l Letter) {
 
 // typicalRepairNotice is a 信用修复告知书 as a department issues it: default conditions and materials,
 // no padding.
-func typicalRepairNotice() Letter {
-	return RepairNotice(RepairNoticeData{
+func typicalRepairNotice() Letter { return RepairNotice(typicalRepairNoticeData()) }
+
+func typicalRepairNoticeData() RepairNoticeData {
+	return RepairNoticeData{
 		Issue: issue(rareDept, "榕喆市监信修告〔2026〕12号"), EnterpriseName: rareEnterprise, USCC: rareUSCC,
 		DecisionNo: "榕喆市监罚〔2026〕88号", DecidedOn: day(2026, 4, 1), ClassLabel: "一般",
 		Channels: []string{"信用中国", "国家企业信用信息公示系统（福建）"}, PublicationMin: "3个月", PublicationMax: "1年",
 		PublicationEnds: day(2027, 4, 1), RepairEligibleFrom: day(2026, 7, 1),
 		ApplyOnline: "信用中国（福建福州）网站", ApplyWindow: "市行政服务中心信用修复窗口",
 		AcceptWorkingDays: 3, DecideWorkingDays: 7, Contact: "0591-88888888",
-	})
+	}
 }
 
-// BenchmarkRenderRepairNotice renders a typical 信用修复告知书 after warm-up (fonts loaded).
-func BenchmarkRenderRepairNotice(b *testing.B) {
+// The benchmarks named Letter… are the acceptance measure (go test -bench Letter ./templates/...):
+// one letter rendered, fonts already loaded. Run them on one core: -cpu 1.
+
+// BenchmarkLetterRepairNotice renders a typical 信用修复告知书 after warm-up (fonts loaded).
+func BenchmarkLetterRepairNotice(b *testing.B) {
 	benchmarkRender(b, typicalRepairNotice())
 }
 
-// BenchmarkRenderOnePage renders the one-page 信用承诺书.
-func BenchmarkRenderOnePage(b *testing.B) {
+// BenchmarkLetterOnePage renders the one-page 信用承诺书.
+func BenchmarkLetterOnePage(b *testing.B) {
 	benchmarkRender(b, fixtures()[KindCommitment])
 }
 
-func BenchmarkRenderDeliveryReceipt(b *testing.B) {
+// BenchmarkLetterDeliveryReceipt renders the 送达回证, a form of table rows to fill in by hand.
+func BenchmarkLetterDeliveryReceipt(b *testing.B) {
 	benchmarkRender(b, fixtures()[KindDeliveryReceipt])
 }
 
-func BenchmarkRenderMultiPage(b *testing.B) {
+// BenchmarkLetterMultiPage renders a nine-page letter whose table breaks across pages.
+func BenchmarkLetterMultiPage(b *testing.B) {
 	benchmarkRender(b, multiPage())
+}
+
+// BenchmarkLetterBuildAndRender is the whole job of issuing a letter: the builder executes the
+// kind's text template, then the letter is rendered.
+func BenchmarkLetterBuildAndRender(b *testing.B) {
+	data := typicalRepairNoticeData()
+	if _, err := Render(RepairNotice(data)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Render(RepairNotice(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLetterBuild measures the text template alone.
+func BenchmarkLetterBuild(b *testing.B) {
+	data := typicalRepairNoticeData()
+	RepairNotice(data)
+	b.ReportAllocs()
+	for b.Loop() {
+		RepairNotice(data)
+	}
 }
 
 func BenchmarkSubset(b *testing.B) {

@@ -16,16 +16,14 @@ const FontDirEnv = "XINYONG_FONT_DIR"
 // DefaultFontDir is where Debian's fonts-lxgw-wenkai package installs LXGW WenKai.
 const DefaultFontDir = "/usr/share/fonts/truetype/lxgw-wenkai"
 
-const (
-	regularFontFile = "LXGWWenKai-Regular.ttf"
-	boldFontFile    = "LXGWWenKai-Bold.ttf"
-)
+// regularFontFile is the one face letters are set in; bold is synthesized from it (see
+// renderer.text), which keeps one font per PDF.
+const regularFontFile = "LXGWWenKai-Regular.ttf"
 
-// fontSet is the pair of faces every letter uses. Both are parsed once per process and are read-only
-// afterwards, so concurrent renders share them without locking.
+// fontSet is the face every letter uses, parsed once per process and read-only afterwards, so
+// concurrent renders share it without locking.
 type fontSet struct {
 	regular *ttFont
-	bold    *ttFont
 }
 
 var (
@@ -51,9 +49,6 @@ func loadFonts() (*fontSet, error) {
 		if fs.regular, fontsErr = openFont(filepath.Join(dir, regularFontFile)); fontsErr != nil {
 			return
 		}
-		if fs.bold, fontsErr = openFont(filepath.Join(dir, boldFontFile)); fontsErr != nil {
-			return
-		}
 		fonts = &fs
 	})
 	return fonts, fontsErr
@@ -64,7 +59,7 @@ func openFont(path string) (*ttFont, error) {
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("letters: font %s not found: install the Debian package fonts-lxgw-wenkai "+
-				"or set %s to a directory holding %s and %s: %w", path, FontDirEnv, regularFontFile, boldFontFile, err)
+				"or set %s to a directory holding %s: %w", path, FontDirEnv, regularFontFile, err)
 		}
 		return nil, fmt.Errorf("letters: read font: %w", err)
 	}

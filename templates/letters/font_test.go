@@ -23,7 +23,7 @@ func TestFontCoversRareNameCharacters(t *testing.T) {
 func TestSubsetIsAFaithfulFont(t *testing.T) {
 	fs, err := loadFonts()
 	require.NoError(t, err)
-	for _, full := range []*ttFont{fs.regular, fs.bold} {
+	for _, full := range []*ttFont{fs.regular} {
 		text := "信用修复告知书燊堃喆昇啰，。（）《》0123456789ABCxyz"
 		var set runeSet
 		set.addString(text)

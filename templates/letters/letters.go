@@ -3,12 +3,18 @@
 // It is pure: a Letter goes in, PDF bytes come out; storing them with their SHA-256 and verification
 // code is the caller's job. The output is deterministic (same Letter, same bytes), so a stored letter's
 // hash can be recomputed from its data. Typed builders (RepairNotice, DeliveryReceipt, …) produce the
-// standard wording for each kind so callers never write letter prose.
+// standard wording for each kind so callers never write letter prose. The wording itself lives in text
+// templates, texts/<kind>.tmpl (format in texts.go), which the credit office can replace without a
+// rebuild (XINYONG_LETTER_TEXTS, LoadTexts); a new kind is a new template (FromTemplate, RegisterKind).
 //
-// Text is set in LXGW WenKai (Debian package fonts-lxgw-wenkai). gofpdf can only address the Unicode
-// BMP, so characters outside it, and characters the font lacks, are printed as the placeholder 〓
-// (U+3013, the customary mark for a character that cannot be typeset); MissingRunes lists them so a
-// caller can warn before issuing such a letter.
+// Names and addresses should pass CheckPrintable when they are entered, so that a character the font
+// cannot print is refused then rather than printed as a placeholder on an official letter.
+//
+// Text is set in LXGW WenKai Regular (Debian package fonts-lxgw-wenkai); bold is synthesized from it,
+// so that a PDF embeds one font (each embedded font costs gofpdf about a quarter of a render). gofpdf
+// can only address the Unicode BMP, so characters outside it, and characters the font lacks, are
+// printed as the placeholder 〓 (U+3013, the customary mark for a character that cannot be typeset);
+// MissingRunes lists them so a caller can warn before issuing such a letter.
 package letters
 
 import (
@@ -17,10 +23,12 @@ import (
 	"time"
 )
 
-// Kind identifies one of the letters the platform issues.
+// Kind identifies one of the letters the platform issues. A kind's wording is its text,
+// texts/<kind>.tmpl; a new kind is a new text, plus a constant (and a RegisterKind call when its
+// text comes only from the override directory).
 type Kind string
 
-// The letters the platform issues.
+// The letters the platform issues, each with a typed builder.
 const (
 	KindRepairNotice        Kind = "repair_notice"        // 信用修复告知书
 	KindDeliveryReceipt     Kind = "delivery_receipt"     // 送达回证
@@ -39,39 +47,21 @@ const (
 	KindRevocationDecision  Kind = "repair_revoked"       // 撤销信用修复决定书
 )
 
-var titles = map[Kind]string{
-	KindRepairNotice:        "信用修复告知书",
-	KindDeliveryReceipt:     "送达回证",
-	KindCommitment:          "信用承诺书",
-	KindSupplementNotice:    "补正通知书",
-	KindNotAccepted:         "不予受理通知书",
-	KindRepairApproved:      "准予信用修复决定书",
-	KindRepairRefused:       "不予信用修复决定书",
-	KindWithdrawalNotice:    "告知函",
-	KindRectificationNotice: "整改通知书",
-	KindWarningInterview:    "警示约谈记录",
-	KindExtensionNotice:     "延期告知书",
-	KindObjectionCommitment: "异议申诉信用承诺书",
-	KindObjectionResult:     "异议处理结果告知书",
-	KindTrainingCertificate: "信用修复培训证明",
-	KindRevocationDecision:  "撤销信用修复决定书",
-}
+// Kinds lists every letter kind that has a text: the kinds above in their order, then any other by
+// name.
+func Kinds() []Kind { return kindsOf(loadedTexts()) }
 
-// Kinds lists every letter kind in a stable order.
-func Kinds() []Kind {
-	return []Kind{
-		KindRepairNotice, KindDeliveryReceipt, KindCommitment, KindSupplementNotice, KindNotAccepted,
-		KindRepairApproved, KindRepairRefused, KindWithdrawalNotice, KindRectificationNotice,
-		KindWarningInterview, KindExtensionNotice, KindObjectionCommitment, KindObjectionResult,
-		KindTrainingCertificate, KindRevocationDecision,
+// DefaultTitle returns the Chinese title printed on a letter of kind k, read from the kind's text, or
+// "" for an unknown kind.
+func DefaultTitle(k Kind) string {
+	if kt := loadedTexts().kinds[k]; kt != nil {
+		return kt.title
 	}
+	return ""
 }
 
-// DefaultTitle returns the Chinese title printed on a letter of kind k, or "" for an unknown kind.
-func DefaultTitle(k Kind) string { return titles[k] }
-
-// Valid reports whether k is a known letter kind.
-func (k Kind) Valid() bool { _, ok := titles[k]; return ok }
+// Valid reports whether k is a letter kind with a text.
+func (k Kind) Valid() bool { return loadedTexts().kinds[k] != nil }
 
 // Fact is one labelled row of a letter's key-facts table.
 type Fact struct {

@@ -130,7 +130,8 @@ func TestRenderKeepsEveryCharacter(t *testing.T) {
 
 			layout := bodyText(l, extract(t, pdf, "-layout"))
 			assertInOrder(t, layout, append([]string{l.Letterhead, l.Number, l.Title}, paragraphsOf(l)...))
-			assertInOrder(t, layout, []string{l.Issuer + sealHint, FormatDate(l.Date)})
+			// The seal place's label is printed inside its circle, above the issuer and the date.
+			assertInOrder(t, layout, []string{l.Closing, sealHint, l.Issuer, FormatDate(l.Date)})
 			for _, s := range l.Signatures {
 				assert.Contains(t, layout, squeeze(s)+"：")
 			}
@@ -172,7 +173,7 @@ func TestMultiPage(t *testing.T) {
 	assert.Equal(t, pages, strings.Count(layoutRaw, "\f"), "one form feed per page")
 	layout := bodyText(l, layoutRaw)
 	assertInOrder(t, layout, append([]string{l.Title}, paragraphsOf(l)...))
-	assertInOrder(t, layout, []string{l.Issuer + sealHint, FormatDate(l.Date)})
+	assertInOrder(t, layout, []string{l.Closing, sealHint, l.Issuer, FormatDate(l.Date)})
 	for p := 1; p <= pages; p++ {
 		assert.Contains(t, squeeze(layoutRaw), "第"+strconv.Itoa(p)+"页共"+strconv.Itoa(pages)+"页")
 	}
@@ -184,11 +185,13 @@ func TestMultiPage(t *testing.T) {
 	// The table header is repeated on every page the table continues on.
 	assert.GreaterOrEqual(t, strings.Count(raw, "序号公示渠道类型办结期限"), 2)
 
-	// The issuer block never sits on a page without the closing line.
+	// The issuer block (the seal place, the issuer and the date) never sits on a page without the
+	// closing line.
 	pagesText := strings.Split(layoutRaw, "\f")
 	for _, p := range pagesText {
-		if strings.Contains(squeeze(p), squeeze(l.Issuer+sealHint)) {
+		if strings.Contains(squeeze(p), sealHint) {
 			assert.Contains(t, squeeze(p), squeeze(l.Closing))
+			assert.Contains(t, squeeze(p), squeeze(FormatDate(l.Date)))
 		}
 	}
 }
