@@ -13,6 +13,7 @@ import (
 	"xinyong/activities"
 	httpapi "xinyong/http"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -62,6 +63,13 @@ func runWorker(ctx context.Context, args []string) error {
 }
 
 func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Client, log *slog.Logger) error {
+	// Fail at start, not at the first letter, when the font or an edited letter text is broken.
+	if err := letters.LoadFonts(); err != nil {
+		return err
+	}
+	if err := letters.LoadTexts(); err != nil {
+		return fmt.Errorf("letter texts: %w", err)
+	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
 	if err := w.Start(); err != nil {
