@@ -117,17 +117,6 @@ func (s *Server) searchEnterprises(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) listChannels(c *fiber.Ctx) error {
-	cs, err := s.db.ListChannels(c.UserContext())
-	if err != nil {
-		return err
-	}
-	if cs == nil {
-		cs = []storage.Channel{}
-	}
-	return c.JSON(page[storage.Channel]{Items: cs})
-}
-
 type tokenJSON struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`

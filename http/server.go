@@ -94,7 +94,6 @@ func (s *Server) routes() {
 	api.Get("/me", s.allow(storage.Roles...), s.me)
 	api.Get("/tasks", s.allow(storage.Roles...), s.listTasks)
 	api.Get("/enterprises", s.allow(storage.RoleCreditOffice, storage.RoleDepartment, storage.RoleAdmin), s.searchEnterprises)
-	api.Get("/channels", s.allow(storage.Roles...), s.listChannels)
 	api.Get("/tokens", s.allow(storage.Roles...), s.listOwnTokens)
 	api.Post("/tokens", s.allow(storage.Roles...), s.createOwnToken)
 	api.Delete("/tokens/:id", s.allow(storage.Roles...), s.revokeOwnToken)

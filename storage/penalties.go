@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,12 +44,20 @@ type Penalty struct {
 	CreatedBy          string         `db:"created_by"`
 	CreatedAt          time.Time      `db:"created_at"`
 	UpdatedAt          time.Time      `db:"updated_at"`
+	// DeliveryDue is the last day to deliver the decision and the repair notice (Deadlines.Delivery working days).
+	DeliveryDue        domain.Date    `db:"delivery_due"`
+	DeliveryConsent    bool           `db:"delivery_consent"`
+	DeliveryRecordedBy sql.NullString `db:"delivery_recorded_by"`
+	RevokedOn          *domain.Date   `db:"revoked_on"`
+	RevocationReason   sql.NullString `db:"revocation_reason"`
+	LifecycleStartedAt sql.NullTime   `db:"lifecycle_started_at"`
 }
 
 const penaltyColumns = `id, department_id, decision_no, uscc, enterprise_name, decided_on, penalty_types, fine_amount_yuan,
 	class, class_given, duration_months, facts, legal_basis, rule_set, published, publish_due, repair_eligible_from,
 	publication_ends, status, delivery_method, delivered_on, delivery_signed_by, delivery_witness, flagged_objection,
-	import_id, import_row, created_by, created_at, updated_at`
+	import_id, import_row, created_by, created_at, updated_at, delivery_due, delivery_consent, delivery_recorded_by,
+	revoked_on, revocation_reason, lifecycle_started_at`
 
 // InsertPenalty stores a new penalty (status 'registered') and returns its id; a duplicate decision number of the
 // same department is ErrConflict.
@@ -56,12 +65,12 @@ func InsertPenalty(ctx context.Context, tx sqlx.ExtContext, p Penalty) (int64, e
 	var id int64
 	err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO penalties (department_id, decision_no, uscc, enterprise_name, decided_on,
 			penalty_types, fine_amount_yuan, class, class_given, duration_months, facts, legal_basis, rule_set, published,
-			publish_due, repair_eligible_from, publication_ends, status, import_id, import_row, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'registered', $18, $19, $20)
+			publish_due, repair_eligible_from, publication_ends, status, import_id, import_row, created_by, delivery_due)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'registered', $18, $19, $20, $21)
 		RETURNING id`,
 		p.DepartmentID, p.DecisionNo, p.USCC, p.EnterpriseName, p.DecidedOn, p.PenaltyTypes, p.FineAmountYuan,
 		p.Class, p.ClassGiven, p.DurationMonths, p.Facts, p.LegalBasis, p.RuleSet, p.Published,
-		p.PublishDue, p.RepairEligibleFrom, p.PublicationEnds, p.ImportID, p.ImportRow, p.CreatedBy)
+		p.PublishDue, p.RepairEligibleFrom, p.PublicationEnds, p.ImportID, p.ImportRow, p.CreatedBy, p.DeliveryDue)
 	if IsUniqueViolation(err) {
 		return 0, fmt.Errorf("penalty %s of %s: %w", p.DecisionNo, p.DepartmentID, ErrConflict)
 	}
@@ -85,19 +94,34 @@ type PenaltyFilter struct {
 	USCC         string
 	DepartmentID string
 	Status       string
-	AfterID      int64
-	Limit        int
+	// Overdue is "delivery" (not delivered after its delivery deadline) or "publication" (to be published, not yet
+	// published after publish_due); Today is the date the deadlines are judged on.
+	Overdue string
+	Today   domain.Date
+	// AfterID pages forward in id order; with Newest, BeforeID pages backwards from the newest.
+	AfterID  int64
+	Newest   bool
+	BeforeID int64
+	Limit    int
 }
 
-// ListPenalties lists penalties by id.
+// ListPenalties lists penalties by id (the newest first with Newest).
 func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	order, cursor := "id", "id > $4"
+	after := f.AfterID
+	if f.Newest {
+		order, cursor = "id DESC", "($4 = 0 OR id < $4)"
+		after = f.BeforeID
+	}
 	var ps []Penalty
 	err := db.SelectContext(ctx, &ps, `SELECT `+penaltyColumns+` FROM penalties
-		WHERE ($1 = '' OR uscc = $1) AND ($2 = '' OR department_id = $2) AND ($3 = '' OR status = $3) AND id > $4
-		ORDER BY id LIMIT $5`, f.USCC, f.DepartmentID, f.Status, f.AfterID, f.Limit)
+		WHERE ($1 = '' OR uscc = $1) AND ($2 = '' OR department_id = $2) AND ($3 = '' OR status = $3) AND `+cursor+`
+		  AND ($6 = '' OR ($6 = 'delivery' AND delivered_on IS NULL AND delivery_due < $7 AND status NOT IN ('withdrawn', 'revoked'))
+		              OR ($6 = 'publication' AND published AND publish_due < $7 AND status IN ('registered', 'notice_issued', 'delivered')))
+		ORDER BY `+order+` LIMIT $5`, f.USCC, f.DepartmentID, f.Status, after, f.Limit, f.Overdue, f.Today)
 	if err != nil {
 		return nil, fmt.Errorf("list penalties: %w", err)
 	}
@@ -137,4 +161,208 @@ func (db *DB) PublicationsOf(ctx context.Context, penaltyID int64) ([]Publicatio
 		return nil, fmt.Errorf("publications of %d: %w", penaltyID, err)
 	}
 	return ps, nil
+}
+
+// The statuses of a penalty's lifecycle, in the order it reaches them; withdrawn and revoked both end it.
+const (
+	PenaltyRegistered   = "registered"
+	PenaltyNoticeIssued = "notice_issued"
+	PenaltyDelivered    = "delivered"
+	PenaltyPublished    = "published"
+	PenaltyEligible     = "eligible"
+	PenaltyWithdrawing  = "withdrawing"
+	PenaltyWithdrawn    = "withdrawn"
+	PenaltyRevoked      = "revoked"
+)
+
+// PenaltyStatuses lists the statuses in lifecycle order.
+var PenaltyStatuses = []string{PenaltyRegistered, PenaltyNoticeIssued, PenaltyDelivered, PenaltyPublished,
+	PenaltyEligible, PenaltyWithdrawing, PenaltyWithdrawn, PenaltyRevoked}
+
+// PenaltyStatusRank orders statuses: a status is only ever replaced by a later one, so steps that finish out of
+// order (publication confirmed before delivery is recorded) and retried writes never move a record backwards.
+func PenaltyStatusRank(status string) int {
+	switch status {
+	case PenaltyRevoked:
+		return 7 // a revoked decision outranks a plain withdrawal: it says why the record came down
+	case PenaltyWithdrawn:
+		return 6
+	}
+	for i, s := range PenaltyStatuses {
+		if s == status {
+			return i
+		}
+	}
+	return -1
+}
+
+// PenaltyStatusLabel is the Chinese name of a status.
+func PenaltyStatusLabel(status string) string {
+	switch status {
+	case PenaltyRegistered:
+		return "已登记"
+	case PenaltyNoticeIssued:
+		return "已出具告知书"
+	case PenaltyDelivered:
+		return "已送达"
+	case PenaltyPublished:
+		return "公示中"
+	case PenaltyEligible:
+		return "可申请修复"
+	case PenaltyWithdrawing:
+		return "撤下公示中"
+	case PenaltyWithdrawn:
+		return "已撤下公示"
+	case PenaltyRevoked:
+		return "决定已撤销"
+	}
+	return status
+}
+
+// advanceStatus moves a penalty to status unless it is already there or further.
+func advanceStatus(ctx context.Context, ex sqlx.ExecerContext, id int64, status string) error {
+	rank := PenaltyStatusRank(status)
+	if rank < 0 {
+		return fmt.Errorf("penalty %d: unknown status %q", id, status)
+	}
+	var earlier []string
+	for _, s := range PenaltyStatuses {
+		if PenaltyStatusRank(s) < rank {
+			earlier = append(earlier, s)
+		}
+	}
+	_, err := ex.ExecContext(ctx, `UPDATE penalties SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)`,
+		id, status, pq.StringArray(earlier))
+	if err != nil {
+		return fmt.Errorf("penalty %d status %s: %w", id, status, err)
+	}
+	return nil
+}
+
+// PenaltyStep records a step of a penalty's lifecycle: the status it reached (never moving backwards) and its
+// audit entry, together. The audit entry's dedup key makes a retried step a no-op.
+func (db *DB) PenaltyStep(ctx context.Context, id int64, status string, e AuditEntry, details any) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if status != "" {
+			if err := advanceStatus(ctx, tx, id, status); err != nil {
+				return err
+			}
+		}
+		return AuditTx(ctx, tx, e, details)
+	})
+}
+
+// Delivery is how and when a penalty decision and its repair notice were delivered.
+type Delivery struct {
+	Method      string
+	DeliveredOn domain.Date
+	SignedBy    string
+	Witness     string
+	Consent     bool
+	RecordedBy  string
+}
+
+// RecordDelivery stores the delivery of a penalty (once: a second call keeps the first) and its audit entry.
+func (db *DB) RecordDelivery(ctx context.Context, id int64, d Delivery, e AuditEntry, details any) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE penalties SET delivery_method = $2, delivered_on = $3, delivery_signed_by = $4,
+				delivery_witness = $5, delivery_consent = $6, delivery_recorded_by = $7, updated_at = now()
+			WHERE id = $1 AND delivered_on IS NULL`,
+			id, d.Method, d.DeliveredOn, nullable(d.SignedBy), nullable(d.Witness), d.Consent, nullable(d.RecordedBy))
+		if err != nil {
+			return fmt.Errorf("penalty %d delivery: %w", id, err)
+		}
+		if err := advanceStatus(ctx, tx, id, PenaltyDelivered); err != nil {
+			return err
+		}
+		return AuditTx(ctx, tx, e, details)
+	})
+}
+
+// RecordRevocation stores that the decision was revoked or changed by review or court (once) and its audit entry.
+func (db *DB) RecordRevocation(ctx context.Context, id int64, on domain.Date, reason string, e AuditEntry, details any) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE penalties SET revoked_on = $2, revocation_reason = $3, updated_at = now()
+			WHERE id = $1 AND revoked_on IS NULL`, id, on, reason)
+		if err != nil {
+			return fmt.Errorf("penalty %d revocation: %w", id, err)
+		}
+		return AuditTx(ctx, tx, e, details)
+	})
+}
+
+// MarkLifecyclesStarted records that the lifecycle workflows of the penalties were started; it returns how many
+// were not marked before.
+func (db *DB) MarkLifecyclesStarted(ctx context.Context, ids []int64) (int64, error) {
+	res, err := db.ExecContext(ctx, `UPDATE penalties SET lifecycle_started_at = now()
+		WHERE id = ANY($1) AND lifecycle_started_at IS NULL`, pq.Int64Array(ids))
+	if err != nil {
+		return 0, fmt.Errorf("mark lifecycles started: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// PenaltyByDecisionNo finds a department's penalty by its decision number.
+func (db *DB) PenaltyByDecisionNo(ctx context.Context, departmentID, decisionNo string) (Penalty, error) {
+	var p Penalty
+	err := db.GetContext(ctx, &p, `SELECT `+penaltyColumns+` FROM penalties WHERE department_id = $1 AND decision_no = $2`,
+		departmentID, decisionNo)
+	if err != nil {
+		return Penalty{}, fmt.Errorf("penalty %s of %s: %w", decisionNo, departmentID, notFound(err))
+	}
+	return p, nil
+}
+
+// PublicationChannelNames lists the active channels a department's records are published on: every channel
+// that is not another department's own site.
+func (db *DB) PublicationChannelNames(ctx context.Context, departmentID string) ([]string, error) {
+	var names []string
+	err := db.SelectContext(ctx, &names, `SELECT name FROM channels
+		WHERE active AND (department_id IS NULL OR department_id = $1) ORDER BY id`, departmentID)
+	if err != nil {
+		return nil, fmt.Errorf("publication channels of %s: %w", departmentID, err)
+	}
+	return names, nil
+}
+
+// WithdrawalOrder is a record's withdrawal order (一件通用) as lists show it.
+type WithdrawalOrder struct {
+	ID       int64  `db:"id" json:"id"`
+	Cause    string `db:"cause" json:"cause"`
+	CauseRef string `db:"cause_ref" json:"cause_ref"`
+	Status   string `db:"status" json:"status"`
+}
+
+// CurrentWithdrawal returns a record's latest withdrawal order, or nil when none was ordered.
+func (db *DB) CurrentWithdrawal(ctx context.Context, penaltyID int64) (*WithdrawalOrder, error) {
+	var w WithdrawalOrder
+	err := db.GetContext(ctx, &w, `SELECT id, cause, cause_ref, status FROM withdrawals WHERE penalty_id = $1
+		ORDER BY id DESC LIMIT 1`, penaltyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("withdrawal of %d: %w", penaltyID, err)
+	}
+	return &w, nil
+}
+
+// RegisterPenalty stores a new penalty with its enterprise (created, or its name refreshed) and the audit entry of
+// the registration, all or nothing: a duplicate decision number of the same department is ErrConflict and changes
+// nothing.
+func (db *DB) RegisterPenalty(ctx context.Context, p Penalty, e Enterprise, audit AuditEntry, details func(id int64) any) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.NamedExecContext(ctx, `INSERT INTO enterprises (uscc, name) VALUES (:uscc, :name)
+			ON CONFLICT (uscc) DO UPDATE SET name = EXCLUDED.name`, e)
+		if err != nil {
+			return fmt.Errorf("upsert enterprise %s: %w", e.USCC, err)
+		}
+		if id, err = InsertPenalty(ctx, tx, p); err != nil {
+			return err
+		}
+		audit.CaseID = fmt.Sprint(id)
+		return AuditTx(ctx, tx, audit, details(id))
+	})
+	return id, err
 }

@@ -87,33 +87,3 @@ func (db *DB) SearchEnterprises(ctx context.Context, q, after string, limit int)
 	}
 	return es, nil
 }
-
-// Channel is a publishing channel (公示渠道).
-type Channel struct {
-	ID               string `db:"id" json:"id"`
-	Name             string `db:"name" json:"name"`
-	Kind             string `db:"kind" json:"kind"`
-	DeadlineWorkdays int    `db:"deadline_workdays" json:"deadline_workdays"`
-	Active           bool   `db:"active" json:"active"`
-}
-
-// UpsertChannel creates or updates a channel's basic fields.
-func (db *DB) UpsertChannel(ctx context.Context, ch Channel) error {
-	_, err := db.NamedExecContext(ctx, `INSERT INTO channels (id, name, kind, deadline_workdays, active)
-		VALUES (:id, :name, :kind, :deadline_workdays, :active)
-		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
-			deadline_workdays = EXCLUDED.deadline_workdays, active = EXCLUDED.active`, ch)
-	if err != nil {
-		return fmt.Errorf("upsert channel %s: %w", ch.ID, err)
-	}
-	return nil
-}
-
-// ListChannels returns the channels by id.
-func (db *DB) ListChannels(ctx context.Context) ([]Channel, error) {
-	var cs []Channel
-	if err := db.SelectContext(ctx, &cs, `SELECT id, name, kind, deadline_workdays, active FROM channels ORDER BY id`); err != nil {
-		return nil, fmt.Errorf("list channels: %w", err)
-	}
-	return cs, nil
-}

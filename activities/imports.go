@@ -1,0 +1,137 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"xinyong/storage"
+)
+
+// NextImportBatchInput asks for the next rows of an import whose lifecycles are to be started.
+type NextImportBatchInput struct {
+	ImportID int64
+	AfterRow int
+	Limit    int
+}
+
+// NextImportBatch returns the next rows after AfterRow that have a penalty to start, in row order.
+func (a *Activities) NextImportBatch(ctx context.Context, in NextImportBatchInput) ([]storage.ImportStart, error) {
+	return a.DB.ImportBatch(ctx, in.ImportID, in.AfterRow, in.Limit)
+}
+
+// LifecycleArgs is the argument of the penalty workflow; it must encode exactly like workflows.PenaltyParams (a
+// test in the workflows package checks it), since activities cannot import the workflows package.
+type LifecycleArgs struct {
+	PenaltyID int64
+}
+
+// LifecycleStart is one lifecycle workflow to start.
+type LifecycleStart struct {
+	PenaltyID  int64
+	WorkflowID string
+}
+
+// StartLifecyclesInput is a batch of penalty lifecycles an import starts.
+type StartLifecyclesInput struct {
+	ImportID     int64
+	WorkflowType string
+	TaskQueue    string
+	Starts       []LifecycleStart
+}
+
+// ImportPriority is the task priority of imported lifecycles (1 is the highest, 3 the default, 5 the lowest).
+const ImportPriority = 4
+
+// startConcurrency bounds the parallel start calls of one batch: enough to hide the round trips, few enough not to
+// crowd out the workflows already running on a small machine.
+const startConcurrency = 16
+
+// StartLifecycles starts the penalty workflows of a batch (reject-duplicate IDs, so a workflow that already runs
+// or ran is left alone and counts as started), marks them started and updates the import's progress. A retried
+// batch starts nothing twice.
+func (a *Activities) StartLifecycles(ctx context.Context, in StartLifecyclesInput) error {
+	tc := activity.GetClient(ctx)
+	var (
+		mu      sync.Mutex
+		started []int64
+		firstEr error
+		wg      sync.WaitGroup
+	)
+	work := make(chan LifecycleStart)
+	for range startConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range work {
+				err := startLifecycle(ctx, tc, in, s)
+				mu.Lock()
+				if err != nil {
+					if firstEr == nil {
+						firstEr = err
+					}
+				} else {
+					started = append(started, s.PenaltyID)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i, s := range in.Starts {
+		if i%100 == 0 {
+			activity.RecordHeartbeat(ctx, i)
+		}
+		work <- s
+	}
+	close(work)
+	wg.Wait()
+	// Record what did start even when some failed, so the retry's progress is right and its work smaller.
+	if len(started) > 0 {
+		if _, err := a.DB.MarkLifecyclesStarted(ctx, started); err != nil {
+			return err
+		}
+	}
+	if _, err := a.DB.RecountImport(ctx, in.ImportID, false); err != nil {
+		return err
+	}
+	if firstEr != nil {
+		return fmt.Errorf("start lifecycles of import %d: %w", in.ImportID, firstEr)
+	}
+	return nil
+}
+
+func startLifecycle(ctx context.Context, tc client.Client, in StartLifecyclesInput, s LifecycleStart) error {
+	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: s.WorkflowID, TaskQueue: in.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		// Below the default (3): where the server orders backed-up task queues by priority, a department
+		// registering one penalty by hand is not queued behind thousands of imported lifecycles.
+		Priority: temporal.Priority{PriorityKey: ImportPriority},
+	}, in.WorkflowType, LifecycleArgs{PenaltyID: s.PenaltyID})
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &already) {
+		return fmt.Errorf("start %s: %w", s.WorkflowID, err)
+	}
+	return nil
+}
+
+// FinishImport marks an import completed once every lifecycle it had to start is started.
+func (a *Activities) FinishImport(ctx context.Context, importID int64) (storage.PenaltyImport, error) {
+	imp, err := a.DB.RecountImport(ctx, importID, true)
+	if err != nil {
+		return storage.PenaltyImport{}, err
+	}
+	key := fmt.Sprintf("import-%d:completed", importID)
+	err = a.DB.Audit(ctx, storage.AuditEntry{Actor: "system", Role: "system", Action: "penalty_import.completed",
+		CaseKind: "penalty_import", CaseID: fmt.Sprint(importID), DedupKey: &key},
+		map[string]any{"started": imp.Started, "to_start": imp.ToStart})
+	return imp, err
+}

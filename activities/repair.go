@@ -1,0 +1,209 @@
+package activities
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"xinyong/domain"
+	"xinyong/storage"
+)
+
+// DefaultFraudBanMonths applies when a rule set does not say how long a fraud bars repair (RULES: 3 years).
+const DefaultFraudBanMonths = 36
+
+// RepairFacts is what the repair workflow needs to know about its case: read once at its start (or when a later
+// run resumes a case) and kept in its history, so the workflow never reads the database itself.
+type RepairFacts struct {
+	RepairID            int64
+	PenaltyID           int64
+	USCC                string
+	EnterpriseName      string
+	LegalRepresentative string
+	DepartmentID        string
+	DepartmentName      string
+	DepartmentContact   string
+	DecisionNo          string
+	DecidedOn           domain.Date
+	Class               domain.Class
+	Published           bool
+	PublicationEnds     domain.Date
+	// Channels are the names of the channels that publish the record (for the approval letter).
+	Channels []string
+	// RuleSet is the rule set in force on the application date; Deadlines and the requirements come from it.
+	RuleSet                  string
+	Deadlines                domain.Deadlines
+	RequiresTraining         bool
+	RequiresCreditReport     bool
+	FraudBanMonths           int
+	FraudRestartsPublication bool
+	// MaxPublishMonths is the class's longest publication (a publication restarted after fraud lasts that long).
+	MaxPublishMonths     int
+	AppliedOn            domain.Date
+	Statement            string
+	ApplicantLogin       string
+	CommitmentAcceptedAt time.Time
+	CommitmentRemoteAddr string
+	// TrainingLetterID is the enterprise's newest training certificate, issued before the case started (0: none).
+	TrainingLetterID int64
+	// Seq and Progress are the case as last recorded, for a run that resumes it.
+	Seq      int64
+	Progress storage.RepairProgress
+}
+
+// LoadRepairFacts reads a repair case with its record, department, enterprise and rule set.
+func (a *Activities) LoadRepairFacts(ctx context.Context, repairID int64) (RepairFacts, error) {
+	r, err := a.DB.GetRepair(ctx, repairID)
+	if err != nil {
+		return RepairFacts{}, fmt.Errorf("load repair facts: %w", err)
+	}
+	p, err := a.DB.GetPenalty(ctx, r.PenaltyID)
+	if err != nil {
+		return RepairFacts{}, fmt.Errorf("load repair facts: %w", err)
+	}
+	dept, err := a.DB.GetDepartment(ctx, r.DepartmentID)
+	if err != nil {
+		return RepairFacts{}, fmt.Errorf("load repair facts: %w", err)
+	}
+	ent, err := a.DB.GetEnterprise(ctx, r.USCC)
+	if err != nil {
+		return RepairFacts{}, fmt.Errorf("load repair facts: %w", err)
+	}
+	rs, err := a.DB.GetResolvedRuleSet(ctx, r.RuleSet)
+	if err != nil {
+		return RepairFacts{}, fmt.Errorf("load repair facts: %w", err)
+	}
+	cert, err := a.DB.TrainingCertificateOf(ctx, r.USCC)
+	if err != nil {
+		return RepairFacts{}, fmt.Errorf("load repair facts: %w", err)
+	}
+	f := RepairFacts{
+		RepairID: r.ID, PenaltyID: p.ID, USCC: r.USCC, EnterpriseName: ent.Name, LegalRepresentative: ent.LegalRepresentative,
+		DepartmentID: dept.ID, DepartmentName: dept.Name, DepartmentContact: dept.Contact,
+		DecisionNo: p.DecisionNo, DecidedOn: p.DecidedOn, Class: domain.Class(p.Class), Published: p.Published,
+		PublicationEnds: p.PublicationEnds, RuleSet: rs.ID, Deadlines: rs.Deadlines,
+		FraudBanMonths: rs.FraudBanMonths, FraudRestartsPublication: rs.FraudRestartsPublication,
+		AppliedOn: r.AppliedOn, Statement: r.Statement, ApplicantLogin: r.ApplicantLogin,
+		CommitmentAcceptedAt: r.CommitmentAcceptedAt, CommitmentRemoteAddr: r.CommitmentRemoteAddr,
+		TrainingLetterID: cert, Seq: r.Seq, Progress: r.RepairProgress,
+	}
+	if f.FraudBanMonths <= 0 {
+		f.FraudBanMonths = DefaultFraudBanMonths
+	}
+	if rule, ok := rs.Class(f.Class); ok {
+		f.RequiresTraining, f.RequiresCreditReport = rule.RequiresTraining, rule.RequiresCreditReport
+		f.MaxPublishMonths = rule.MaxPublishMonths
+	}
+	if p.Published {
+		if f.Channels, err = a.DB.PublicationChannelNames(ctx, p.DepartmentID); err != nil {
+			return RepairFacts{}, fmt.Errorf("load repair facts: %w", err)
+		}
+	}
+	return f, nil
+}
+
+// FindTrainingCertificate returns the enterprise's newest training certificate letter, or 0.
+func (a *Activities) FindTrainingCertificate(ctx context.Context, uscc string) (int64, error) {
+	return a.DB.TrainingCertificateOf(ctx, uscc)
+}
+
+// RepairStepInput is a step of a repair case: the case's progress after it, the materials it brought, and what to
+// audit. Seq is the workflow's step number: it keys the audit entry (so a retry writes nothing twice) and orders
+// the row's writes (so a late one never overwrites a newer one).
+type RepairStepInput struct {
+	RepairID    int64
+	Seq         int64
+	Action      string
+	Actor       string
+	Role        string
+	Progress    storage.RepairProgress
+	Attachments []int64
+	Purpose     string
+	Details     map[string]any
+}
+
+// RecordRepairStep writes a step of a repair case with its audit entry.
+func (a *Activities) RecordRepairStep(ctx context.Context, in RepairStepInput) error {
+	actor, role := in.Actor, in.Role
+	if actor == "" {
+		actor, role = "system", "system"
+	}
+	id := strconv.FormatInt(in.RepairID, 10)
+	key := fmt.Sprintf("repair-%d:%d:%s", in.RepairID, in.Seq, in.Action)
+	return a.DB.RecordRepairStep(ctx, storage.RepairStepRecord{
+		RepairID: in.RepairID, Seq: in.Seq, Progress: in.Progress, Attachments: in.Attachments, Purpose: in.Purpose,
+		Audit:   storage.AuditEntry{Actor: actor, Role: role, Action: in.Action, CaseKind: "repair", CaseID: id, DedupKey: &key},
+		Details: in.Details,
+	})
+}
+
+// AwaitRepairWithdrawalInput names the record of an approved repair.
+type AwaitRepairWithdrawalInput struct {
+	RepairID  int64
+	PenaltyID int64
+}
+
+// RepairWithdrawalResult is the completed withdrawal of a repaired record (WithdrawalID 0 when the record ended
+// without an order, e.g. it was never published).
+type RepairWithdrawalResult struct {
+	WithdrawalID int64
+	Cause        string
+}
+
+// ErrWithdrawalPending is the error type AwaitRepairWithdrawal fails with while the record is still shown somewhere;
+// the activity's retry policy is the poll.
+const ErrWithdrawalPending = "withdrawal_pending"
+
+// AwaitRepairWithdrawal answers once the repaired record is withdrawn everywhere and fails (retryably) until then:
+// the repair workflow polls with the activity's retry policy, which keeps its history short however long the
+// channels take.
+func (a *Activities) AwaitRepairWithdrawal(ctx context.Context, in AwaitRepairWithdrawalInput) (RepairWithdrawalResult, error) {
+	w, err := a.DB.WithdrawalAfterRepair(ctx, in.PenaltyID, in.RepairID)
+	if err != nil {
+		return RepairWithdrawalResult{}, err
+	}
+	if !w.Done {
+		return RepairWithdrawalResult{}, temporal.NewApplicationError(
+			fmt.Sprintf("record %d not yet withdrawn everywhere (order %d: %s)", in.PenaltyID, w.WithdrawalID, w.Status),
+			ErrWithdrawalPending)
+	}
+	return RepairWithdrawalResult{WithdrawalID: w.WithdrawalID, Cause: w.Cause}, nil
+}
+
+// FraudBanInput records that a repair was revoked for fraud and bars repairing the record until BannedUntil.
+type FraudBanInput struct {
+	RepairID    int64
+	PenaltyID   int64
+	USCC        string
+	Reason      string
+	RevokedOn   domain.Date
+	BannedUntil domain.Date
+	LetterID    int64
+	Actor       string
+}
+
+// RestorePublishedInput puts a republished record's status back to published.
+type RestorePublishedInput struct {
+	PenaltyID int64
+	RepairID  int64
+	Reason    string
+}
+
+// RestorePenaltyPublished marks a record withdrawn after a repair as published again (its lifecycle ended with the
+// withdrawal, so nobody else writes its status now), once, with its audit entry.
+func (a *Activities) RestorePenaltyPublished(ctx context.Context, in RestorePublishedInput) error {
+	return a.DB.RestorePenaltyPublished(ctx, in.PenaltyID, in.RepairID, in.Reason)
+}
+
+// RecordFraudBan stores the ban once per revoked repair.
+func (a *Activities) RecordFraudBan(ctx context.Context, in FraudBanInput) error {
+	return a.DB.PutFraudBan(ctx, storage.FraudBan{
+		RepairID: in.RepairID, PenaltyID: in.PenaltyID, USCC: in.USCC, Reason: in.Reason, RevokedOn: in.RevokedOn,
+		BannedUntil: in.BannedUntil, LetterID: sql.NullInt64{Int64: in.LetterID, Valid: in.LetterID != 0},
+		RevokedBy: in.Actor,
+	})
+}

@@ -1,0 +1,524 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/workflows"
+)
+
+// The pages of repair cases: the enterprise's self-check, application and case tracking; the department's inbox
+// and case page with its actions; the credit office's queue (overdue first) with filters and numbers.
+
+type repairOption struct{ Value, Label string }
+
+func repairStatusOptions() []repairOption {
+	out := make([]repairOption, 0, len(storage.RepairStatuses))
+	for _, st := range storage.RepairStatuses {
+		out = append(out, repairOption{st, storage.RepairStatusLabel(st)})
+	}
+	return out
+}
+
+// repairRow is a case as the pages list it.
+type repairRow struct {
+	storage.Repair
+	StatusLabel string
+	HolderLabel string
+	DueLabel    string
+	Waiting     string
+}
+
+func dueLabel(r storage.Repair) string {
+	switch r.Status {
+	case storage.RepairPendingAcceptance:
+		return "受理期限 " + r.AcceptanceDue.String()
+	case storage.RepairVerifying, storage.RepairRectifying:
+		s := "决定期限 " + r.DecisionDue.String()
+		if r.Status == storage.RepairRectifying {
+			s += "（整改期限 " + r.RectificationDue.String() + "）"
+		}
+		return s
+	case storage.RepairSupplementRequested:
+		if !r.SupplementDue.IsZero() {
+			return "补正期限 " + r.SupplementDue.String()
+		}
+		return "待企业补正"
+	}
+	return "—"
+}
+
+func waitingLabel(r storage.Repair) string {
+	var w []string
+	if r.WaitingTraining {
+		w = append(w, "等待信用修复培训证明")
+	}
+	if r.WaitingCreditReport {
+		w = append(w, "等待信用报告")
+	}
+	return strings.Join(w, "、")
+}
+
+func toRepairRows(rs []storage.Repair) []repairRow {
+	rows := make([]repairRow, 0, len(rs))
+	for _, r := range rs {
+		rows = append(rows, repairRow{Repair: r, StatusLabel: storage.RepairStatusLabel(r.Status),
+			HolderLabel: storage.RepairHolderLabel(r.Holder), DueLabel: dueLabel(r), Waiting: waitingLabel(r)})
+	}
+	return rows
+}
+
+// statsView is the credit office's numbers as a page shows them.
+type statsView struct {
+	storage.RepairStats
+	Rows       []repairOption
+	InTimeText string
+}
+
+func toStatsView(st storage.RepairStats) statsView {
+	v := statsView{RepairStats: st, InTimeText: "—"}
+	for _, s := range storage.RepairStatuses {
+		if n := st.ByStatus[s]; n > 0 {
+			v.Rows = append(v.Rows, repairOption{storage.RepairStatusLabel(s), strconv.Itoa(n)})
+		}
+	}
+	if st.Decided > 0 {
+		v.InTimeText = fmt.Sprintf("%.1f%%（%d/%d）", st.InTimeShare*100, st.DecidedInTime, st.Decided)
+	}
+	return v
+}
+
+func (s *Server) repairsPage(c *fiber.Ctx) error {
+	p := principalOf(c)
+	ctx := c.UserContext()
+	f, visible, err := repairFilter(c, p)
+	if err != nil {
+		return err
+	}
+	f.Limit = 200
+	var rs []storage.Repair
+	if visible {
+		if rs, err = s.db.ListRepairs(ctx, f); err != nil {
+			return err
+		}
+	}
+	data := map[string]any{"Rows": toRepairRows(rs), "Filter": f, "Statuses": repairStatusOptions(),
+		"IsEnterprise": p.Role == storage.RoleEnterprise, "IsDept": p.Role == storage.RoleDepartment,
+		"IsOffice":    p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin,
+		"OverdueOnly": f.OverdueOnly, "OpenOnly": f.Open}
+	title := "信用修复"
+	switch p.Role {
+	case storage.RoleEnterprise:
+		title = "我的信用修复"
+		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 200})
+		if err != nil {
+			return err
+		}
+		var records []map[string]any
+		for _, pen := range ps {
+			records = append(records, map[string]any{"ID": pen.ID, "DecisionNo": pen.DecisionNo, "DecidedOn": pen.DecidedOn,
+				"ClassLabel": domain.Class(pen.Class).Label(), "EligibleFrom": pen.RepairEligibleFrom,
+				"StatusLabel": storage.PenaltyStatusLabel(pen.Status)})
+		}
+		data["Records"] = records
+	case storage.RoleDepartment:
+		title = "信用修复受理"
+		st, err := s.db.RepairStatistics(ctx, p.DepartmentID.String)
+		if err != nil {
+			return err
+		}
+		data["Stats"] = toStatsView(st)
+	default:
+		title = "信用修复案件（一窗受理）"
+		st, err := s.db.RepairStatistics(ctx, f.DepartmentID)
+		if err != nil {
+			return err
+		}
+		data["Stats"] = toStatsView(st)
+		depts, err := s.db.ListDepartments(ctx)
+		if err != nil {
+			return err
+		}
+		data["Departments"] = depts
+	}
+	data["Title"] = title
+	return s.page(c, "repairs", pageData{Title: title, Data: data})
+}
+
+// Self-check and application.
+
+func (s *Server) selfCheckPage(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Query("penalty_id"), 10, 64)
+	return s.renderSelfCheck(c, id, nil, "")
+}
+
+func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, statement string) error {
+	p := principalOf(c)
+	pen, err := s.ownPenalty(c.UserContext(), p, penaltyID)
+	if err != nil {
+		return err
+	}
+	e, err := s.eligibility(c.UserContext(), pen, domain.Today())
+	if err != nil {
+		return err
+	}
+	ent, err := s.db.GetEnterprise(c.UserContext(), pen.USCC)
+	if err != nil {
+		return err
+	}
+	dept, err := s.db.GetDepartment(c.UserContext(), pen.DepartmentID)
+	if err != nil {
+		return err
+	}
+	if problem != nil {
+		c.Status(problem.Status)
+	}
+	msg := ""
+	if problem != nil {
+		msg = problem.Message
+	}
+	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
+		"P": pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
+		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20,
+	}})
+}
+
+// applyRepairPage takes the application form: the commitment, a statement, materials and an optional credit
+// report, uploaded with it.
+func (s *Server) applyRepairPage(c *fiber.Ctx) error {
+	form, err := parseMultipart(c)
+	if err != nil {
+		return err
+	}
+	penaltyID, _ := strconv.ParseInt(form.value("penalty_id"), 10, 64)
+	statement := form.value("statement")
+	fail := func(err error) error {
+		var e *Error
+		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound {
+			return s.renderSelfCheck(c, penaltyID, e, statement)
+		}
+		return err
+	}
+	pen, err := s.ownPenalty(c.UserContext(), principalOf(c), penaltyID)
+	if err != nil {
+		return err
+	}
+	// Judge eligibility before storing anything.
+	e, err := s.eligibility(c.UserContext(), pen, domain.Today())
+	if err != nil {
+		return err
+	}
+	if e.refusal != nil {
+		return fail(e.refusal)
+	}
+	if form.value("commitment_accepted") != "1" {
+		return fail(invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书"))
+	}
+	var materials, reports []formUpload
+	for _, f := range form.Files {
+		if f.Field == "credit_report" {
+			reports = append(reports, f)
+		} else {
+			materials = append(materials, f)
+		}
+	}
+	stored, err := s.storeUploads(c, append(materials, reports...))
+	if err != nil {
+		return fail(err)
+	}
+	in := repairApplication{PenaltyID: penaltyID, CommitmentAccepted: true, Statement: statement}
+	for i, a := range stored {
+		if i < len(materials) {
+			in.AttachmentIDs = append(in.AttachmentIDs, a.ID)
+		} else {
+			in.CreditReportAttachmentID = a.ID
+		}
+	}
+	r, err := s.apply(c, in)
+	if err != nil {
+		return fail(err)
+	}
+	return c.Redirect("/repairs/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
+}
+
+// Case page.
+
+type repairHistoryRow struct{ At, Actor, Step, Detail string }
+
+// repairActionView is an action form the page offers.
+type repairActionView struct {
+	Path, Label string
+}
+
+// actionsFor lists the steps the caller may take on the case now (the workflow still judges each).
+func actionsFor(p *principal, r storage.Repair) map[string]bool {
+	can := map[string]bool{}
+	open := func(statuses ...string) bool {
+		for _, st := range statuses {
+			if r.Status == st {
+				return true
+			}
+		}
+		return false
+	}
+	switch p.Role {
+	case storage.RoleDepartment:
+		if open(storage.RepairPendingAcceptance) {
+			can["accept"], can["reject"] = true, true
+			can["request-supplement"] = !r.SupplementRequested
+		}
+		if open(storage.RepairVerifying, storage.RepairRectifying) {
+			can["decide"] = true
+			can["extend"] = !r.Extended
+			can["rectification-deadline"] = r.Status == storage.RepairVerifying && r.RectificationDue.IsZero()
+			can["warning-interview"] = r.RectificationMissed && r.WarningInterviewOn.IsZero()
+		}
+	case storage.RoleEnterprise:
+		can["supplement"] = open(storage.RepairSupplementRequested, storage.RepairRectifying)
+		can["withdraw"] = open(storage.RepairWaitingConditions, storage.RepairPendingAcceptance, storage.RepairSupplementRequested,
+			storage.RepairVerifying, storage.RepairRectifying)
+		can["attach-condition"] = r.WaitingTraining || r.WaitingCreditReport
+	case storage.RoleCreditOffice:
+		can["revoke"] = r.Status == storage.RepairClosed
+		can["reopen"] = open(storage.RepairRefused, storage.RepairNotAccepted)
+	}
+	return can
+}
+
+func (s *Server) repairPage(c *fiber.Ctx) error {
+	r, err := s.visibleRepair(c)
+	if err != nil {
+		return err
+	}
+	return s.renderRepairPage(c, r, "", nil)
+}
+
+func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, problem *Error) error {
+	ctx := c.UserContext()
+	j, err := s.repairDetail(ctx, r)
+	if err != nil {
+		return err
+	}
+	var hist []repairHistoryRow
+	for _, h := range *j.History {
+		hist = append(hist, repairHistoryRow{At: h.At.In(shanghai).Format("2006-01-02 15:04"), Actor: h.Actor,
+			Step: h.Label, Detail: historyDetail(h.Details)})
+	}
+	msg := ""
+	if problem != nil {
+		msg = problem.Message
+		c.Status(problem.Status)
+	}
+	decision := ""
+	if r.Approved != nil {
+		decision = "不予信用修复"
+		if *r.Approved {
+			decision = "准予信用修复"
+		}
+		decision += fmt.Sprintf("（%s，%s）", r.DecisionNo, r.DecidedOn)
+		if r.DecisionReason != "" {
+			decision += "：" + r.DecisionReason
+		}
+	} else if r.Status == storage.RepairNotAccepted {
+		decision = "不予受理：" + r.DecisionReason
+	}
+	var materials []attachmentJSON
+	for _, a := range *j.Attachments {
+		a.Purpose = purposeLabel(a.Purpose)
+		materials = append(materials, a)
+	}
+	var wd *repairWithdrawalJSON
+	if j.Withdrawal != nil {
+		wd = *j.Withdrawal
+	}
+	return s.page(c, "repair", pageData{Title: fmt.Sprintf("信用修复案件 %d", r.ID), Flash: flash, Data: map[string]any{
+		"R": r, "J": j, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
+		"Attachments": materials, "Withdrawal": wd, "DecisionText": decision, "Can": actionsFor(principalOf(c), r), "Problem": msg,
+		"Today": domain.Today().String(), "ApplicationNo": workflows.RepairApplicationNo(r.ID, r.AppliedOn),
+		"MaxMB": maxAttachmentBytes >> 20,
+	}})
+}
+
+func purposeLabel(p string) string {
+	switch p {
+	case "application":
+		return "申请材料"
+	case "supplement":
+		return "补正材料"
+	case "rectification":
+		return "整改材料"
+	case "credit_report":
+		return "信用报告"
+	}
+	return p
+}
+
+// historyDetail prints a step's details briefly.
+func historyDetail(raw json.RawMessage) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"reason", "items", "requirements", "acceptance_due", "decision_due", "original_due", "due_on",
+		"held_on", "decision_no", "banned_until", "waiting_for", "ref", "statement"} {
+		v, ok := m[k]
+		if !ok || v == nil || v == "" {
+			continue
+		}
+		switch x := v.(type) {
+		case []any:
+			var ss []string
+			for _, it := range x {
+				ss = append(ss, fmt.Sprint(it))
+			}
+			if len(ss) == 0 {
+				continue
+			}
+			v = strings.Join(ss, "；")
+		}
+		parts = append(parts, historyFieldLabel(k)+"："+fmt.Sprint(v))
+	}
+	return strings.Join(parts, "，")
+}
+
+func historyFieldLabel(k string) string {
+	switch k {
+	case "reason":
+		return "理由"
+	case "items":
+		return "补正事项"
+	case "requirements":
+		return "整改要求"
+	case "acceptance_due":
+		return "受理期限"
+	case "decision_due":
+		return "决定期限"
+	case "original_due":
+		return "原期限"
+	case "due_on":
+		return "期限"
+	case "held_on":
+		return "约谈日期"
+	case "decision_no":
+		return "文号"
+	case "banned_until":
+		return "不予修复至"
+	case "waiting_for":
+		return "等待"
+	case "ref":
+		return "依据"
+	case "statement":
+		return "说明"
+	}
+	return k
+}
+
+// repairStepPage takes a step from the case page's forms.
+func (s *Server) repairStepPage(c *fiber.Ctx) error {
+	r, err := s.visibleRepair(c)
+	if err != nil {
+		return err
+	}
+	a, ok := findRepairAction(c.Params("action"))
+	if !ok {
+		return errNotFound
+	}
+	var b stepBody
+	var files []formUpload
+	value := c.FormValue
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		form, err := parseMultipart(c)
+		if err != nil {
+			return err
+		}
+		value = func(k string, _ ...string) string { return form.value(k) }
+		files = form.Files
+	}
+	jsonText := func(v string) json.RawMessage {
+		raw, _ := json.Marshal(v)
+		return raw
+	}
+	b.Reason, b.DueOn, b.HeldOn, b.Notes = value("reason"), value("due_on"), value("held_on"), value("notes")
+	b.Place, b.Interviewee, b.IntervieweeRole, b.Undertakings = value("place"), value("interviewee"), value("interviewee_role"), value("undertakings")
+	b.Items, b.Requirements, b.Interviewers = jsonText(value("items")), jsonText(value("requirements")), jsonText(strings.ReplaceAll(value("interviewers"), "、", "\n"))
+	b.Statement, b.Kind, b.Ref = value("statement"), value("kind"), value("ref")
+	b.LetterID, _ = strconv.ParseInt(value("letter_id"), 10, 64)
+	switch value("approved") {
+	case "1":
+		t := true
+		b.Approved = &t
+	case "0":
+		f := false
+		b.Approved = &f
+	}
+	fail := func(err error) error {
+		var e *Error
+		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound {
+			return s.renderRepairPage(c, r, "", e)
+		}
+		return err
+	}
+	if principalOf(c).Role != a.role {
+		return errForbidden
+	}
+	if len(files) > 0 {
+		stored, err := s.storeUploads(c, files)
+		if err != nil {
+			return fail(err)
+		}
+		for _, at := range stored {
+			if a.path == "attach-condition" {
+				b.AttachmentID = at.ID
+			} else {
+				b.AttachmentIDs = append(b.AttachmentIDs, at.ID)
+			}
+		}
+	}
+	if err := s.runRepairStep(c, a, r, b); err != nil {
+		return fail(err)
+	}
+	r, err = s.db.GetRepair(c.UserContext(), r.ID)
+	if err != nil {
+		return err
+	}
+	return s.renderRepairPage(c, r, "已办理："+a.label, nil)
+}
+
+// Home page.
+
+func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+	ctx := c.UserContext()
+	switch p.Role {
+	case storage.RoleEnterprise:
+		rs, err := s.db.ListRepairs(ctx, storage.RepairFilter{USCC: p.USCC.String, Limit: 20})
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
+			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}
+		for _, r := range toRepairRows(rs) {
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty,
+				r.StatusLabel, r.HolderLabel, r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
+		}
+		return []homeSection{sec}, nil
+	case storage.RoleCreditOffice:
+		st, err := s.db.RepairStatistics(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		v := toStatsView(st)
+		sec := homeSection{Title: "信用修复办理情况", Headers: []string{"在办案件", "逾期案件", "已决定", "按期决定率"},
+			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Decided), v.InTimeText},
+				Href: "/repairs?open=1", Alert: st.Overdue > 0}}, Linked: true}
+		return []homeSection{sec}, nil
+	}
+	return nil, nil
+}

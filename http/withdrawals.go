@@ -1,0 +1,734 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/workflows"
+)
+
+// Withdrawal orders (一件通用): the order view and list, a manual channel operator's confirmation (of a withdrawal,
+// and of a publication), the order page, the operator's queue and the home sections. Confirmations are Temporal
+// updates of the order's (or the publication's) workflow: the handler checks who may confirm what, the workflow
+// records it.
+//
+// A confirmation of a channel that is already confirmed answers 200 with the order as it stands: the first
+// confirmation (its time and reference) stays on record, and a repeated click or retried call is harmless.
+
+func init() {
+	modules = append(modules, (*Server).mountWithdrawals)
+	homeSources = append(homeSources, (*Server).withdrawalHomeSections)
+	for _, r := range []storage.Role{storage.RoleCreditOffice, storage.RoleAdmin} {
+		menus[r] = append(menus[r], menuItem{"/withdrawals", "撤下公示"})
+	}
+	menus[storage.RoleChannelOperator] = append(menus[storage.RoleChannelOperator],
+		menuItem{"/channels/queue", "渠道待办"}, menuItem{"/channels/protocol", "对接规范"})
+}
+
+func (s *Server) mountWithdrawals(app *fiber.App, api fiber.Router) {
+	all := s.allow(storage.Roles...)
+	api.Get("/withdrawals", all, s.listWithdrawals)
+	api.Get("/withdrawals/:id", all, s.getWithdrawal)
+	api.Post("/withdrawals/:id/channels/:channel_id/confirm", all, s.confirmWithdrawalChannel)
+	api.Post("/penalties/:id/publications/:channel_id/confirm", all, s.confirmPublication)
+
+	app.Get("/withdrawals", s.allow(channelAdmins...), s.withdrawalsPage)
+	app.Get("/withdrawals/:id", all, s.withdrawalPage)
+	app.Post("/withdrawals/:id/channels/:channel_id/confirm", all, s.withdrawalConfirmSubmit)
+	app.Post("/penalties/:id/publications/:channel_id/confirm", all, s.publicationConfirmSubmit)
+}
+
+// maxReference bounds a confirmation's reference (the channel's own record of the withdrawal).
+const maxReference = 200
+
+type recordJSON struct {
+	PenaltyID      int64  `json:"penalty_id"`
+	DecisionNo     string `json:"decision_no"`
+	USCC           string `json:"uscc"`
+	EnterpriseName string `json:"enterprise_name"`
+	DepartmentID   string `json:"department_id"`
+	Department     string `json:"department"`
+	DecidedOn      string `json:"decided_on"`
+}
+
+type withdrawalLetterJSON struct {
+	ID         int64  `json:"id"`
+	URL        string `json:"url"`
+	VerifyCode string `json:"verify_code"`
+	VerifyURL  string `json:"verify_url"`
+	SHA256     string `json:"sha256"`
+}
+
+type withdrawalChannelJSON struct {
+	ChannelID   string     `json:"channel_id"`
+	Name        string     `json:"name"`
+	Kind        string     `json:"kind"`
+	Status      string     `json:"status"`
+	StatusLabel string     `json:"status_label"`
+	Overdue     bool       `json:"overdue"`
+	Attempts    int        `json:"attempts"`
+	DueOn       string     `json:"due_on"`
+	SentAt      *time.Time `json:"sent_at"`
+	ConfirmedAt *time.Time `json:"confirmed_at"`
+	Reference   string     `json:"reference,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+}
+
+type withdrawalJSON struct {
+	ID            int64                   `json:"id"`
+	PenaltyID     int64                   `json:"penalty_id"`
+	Cause         string                  `json:"cause"`
+	CauseLabel    string                  `json:"cause_label"`
+	CauseRef      string                  `json:"cause_ref"`
+	CauseDecision string                  `json:"cause_decision"`
+	Status        string                  `json:"status"`
+	StatusLabel   string                  `json:"status_label"`
+	OrderedOn     string                  `json:"ordered_on"`
+	CreatedAt     time.Time               `json:"created_at"`
+	CompletedAt   *time.Time              `json:"completed_at"`
+	Record        recordJSON              `json:"record"`
+	Letter        *withdrawalLetterJSON   `json:"letter"`
+	Channels      []withdrawalChannelJSON `json:"channels"`
+}
+
+// optTime is v when ok (a NULL time column otherwise), for JSON nulls.
+func optTime(v time.Time, ok bool) *time.Time {
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// channelOverdue: marked overdue by the workflow, or past its due date unconfirmed (the view does not wait for
+// the timer to be seen).
+func channelOverdue(wc storage.WithdrawalChannel, today domain.Date) bool {
+	if wc.Status == storage.ChannelConfirmed {
+		return false
+	}
+	return wc.Status == storage.ChannelOverdue || wc.DueOn.Before(today)
+}
+
+func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.Withdrawal, cs []storage.WithdrawalChannel) (withdrawalJSON, error) {
+	today := domain.Today()
+	out := withdrawalJSON{
+		ID: w.ID, PenaltyID: w.PenaltyID, Cause: w.Cause, CauseLabel: storage.WithdrawalCauseLabel(w.Cause), CauseRef: w.CauseRef,
+		CauseDecision: w.CauseDecision, Status: w.Status, StatusLabel: storage.WithdrawalStatusLabel(w.Status),
+		OrderedOn: w.OrderedOn.String(), CreatedAt: w.CreatedAt,
+		CompletedAt: optTime(w.CompletedAt.Time, w.CompletedAt.Valid),
+		Record: recordJSON{PenaltyID: w.PenaltyID, DecisionNo: w.DecisionNo, USCC: w.USCC, EnterpriseName: w.EnterpriseName,
+			DepartmentID: w.DepartmentID, Department: w.DepartmentName, DecidedOn: w.DecidedOn.String()},
+		Channels: []withdrawalChannelJSON{},
+	}
+	if w.LetterID.Valid {
+		l, err := s.db.GetLetter(ctx, w.LetterID.Int64)
+		if err != nil {
+			return out, err
+		}
+		lj := s.toLetterJSON(l)
+		out.Letter = &withdrawalLetterJSON{ID: lj.ID, URL: lj.URL, VerifyCode: lj.VerifyCode, VerifyURL: lj.VerifyURL, SHA256: lj.SHA256}
+	}
+	admin := isChannelAdmin(p)
+	for _, wc := range cs {
+		cj := withdrawalChannelJSON{ChannelID: wc.ChannelID, Name: wc.Name, Kind: wc.Kind, Status: wc.Status,
+			StatusLabel: storage.WithdrawalChannelStatusLabel(wc.Status), Overdue: channelOverdue(wc, today), Attempts: wc.Attempts,
+			DueOn: wc.DueOn.String(), SentAt: optTime(wc.SentAt.Time, wc.SentAt.Valid),
+			ConfirmedAt: optTime(wc.ConfirmedAt.Time, wc.ConfirmedAt.Valid)}
+		if admin || (p.Role == storage.RoleChannelOperator && p.ChannelID.String == wc.ChannelID) {
+			cj.Reference, cj.LastError = wc.Reference, wc.LastError
+		}
+		out.Channels = append(out.Channels, cj)
+	}
+	return out, nil
+}
+
+// canSeeWithdrawal: the credit office and admins see every order, a department its own records', an enterprise
+// its own, a channel operator the orders addressed to its channel.
+func canSeeWithdrawal(p *principal, w storage.Withdrawal, cs []storage.WithdrawalChannel) bool {
+	switch p.Role {
+	case storage.RoleCreditOffice, storage.RoleAdmin:
+		return true
+	case storage.RoleDepartment:
+		return w.DepartmentID == p.DepartmentID.String
+	case storage.RoleEnterprise:
+		return w.USCC == p.USCC.String
+	case storage.RoleChannelOperator:
+		for _, c := range cs {
+			if c.ChannelID == p.ChannelID.String {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// visibleWithdrawal loads the :id order and its channels, or 404 when it does not exist or the caller must not
+// know it does.
+func (s *Server) visibleWithdrawal(c *fiber.Ctx) (storage.Withdrawal, []storage.WithdrawalChannel, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return storage.Withdrawal{}, nil, errNotFound
+	}
+	ctx := c.UserContext()
+	w, err := s.db.GetWithdrawal(ctx, id)
+	if err != nil {
+		return storage.Withdrawal{}, nil, err
+	}
+	cs, err := s.db.WithdrawalChannels(ctx, id)
+	if err != nil {
+		return storage.Withdrawal{}, nil, err
+	}
+	if !canSeeWithdrawal(principalOf(c), w, cs) {
+		return storage.Withdrawal{}, nil, errNotFound
+	}
+	return w, cs, nil
+}
+
+func (s *Server) getWithdrawal(c *fiber.Ctx) error {
+	w, cs, err := s.visibleWithdrawal(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.toWithdrawalJSON(c.UserContext(), principalOf(c), w, cs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+type withdrawalSummaryJSON struct {
+	ID                int64      `json:"id"`
+	PenaltyID         int64      `json:"penalty_id"`
+	Cause             string     `json:"cause"`
+	CauseRef          string     `json:"cause_ref"`
+	Status            string     `json:"status"`
+	OrderedOn         string     `json:"ordered_on"`
+	CompletedAt       *time.Time `json:"completed_at"`
+	Record            recordJSON `json:"record"`
+	ChannelsTotal     int        `json:"channels_total"`
+	ChannelsConfirmed int        `json:"channels_confirmed"`
+	ChannelsOverdue   int        `json:"channels_overdue"`
+	NextDue           *string    `json:"next_due"`
+}
+
+// withdrawalScope narrows a list to what the principal may see.
+func withdrawalScope(p *principal, f *storage.WithdrawalFilter) bool {
+	switch p.Role {
+	case storage.RoleCreditOffice, storage.RoleAdmin:
+	case storage.RoleDepartment:
+		f.DepartmentID = p.DepartmentID.String
+	case storage.RoleEnterprise:
+		f.USCC = p.USCC.String
+	case storage.RoleChannelOperator:
+		f.ChannelID = p.ChannelID.String
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *Server) listWithdrawals(c *fiber.Ctx) error {
+	limit, cursor, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	f := storage.WithdrawalFilter{Status: c.Query("status"), Limit: limit + 1}
+	switch f.Status {
+	case "", storage.WithdrawalPending, storage.WithdrawalInProgress, storage.WithdrawalCompleted:
+	default:
+		return invalidField("status", "invalid_status", "状态须为 pending、in_progress 或 completed")
+	}
+	if v := c.Query("penalty_id"); v != "" {
+		if f.PenaltyID, err = strconv.ParseInt(v, 10, 64); err != nil || f.PenaltyID <= 0 {
+			return invalidField("penalty_id", "invalid_penalty_id", "penalty_id 须为正整数")
+		}
+	}
+	if cursor != "" {
+		raw, err := decodeCursor(cursor)
+		if err != nil {
+			return err
+		}
+		if f.AfterID, err = strconv.ParseInt(raw, 10, 64); err != nil {
+			return invalidField("cursor", "invalid_cursor", "分页游标无效")
+		}
+	}
+	out := page[withdrawalSummaryJSON]{Items: []withdrawalSummaryJSON{}}
+	if !withdrawalScope(principalOf(c), &f) {
+		return c.JSON(out)
+	}
+	ws, err := s.db.ListWithdrawals(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	for i, w := range ws {
+		if i == limit {
+			out.NextCursor = encodeCursor(strconv.FormatInt(ws[i-1].ID, 10))
+			break
+		}
+		sj := withdrawalSummaryJSON{ID: w.ID, PenaltyID: w.PenaltyID, Cause: w.Cause, CauseRef: w.CauseRef, Status: w.Status,
+			OrderedOn: w.OrderedOn.String(), CompletedAt: optTime(w.CompletedAt.Time, w.CompletedAt.Valid),
+			Record: recordJSON{PenaltyID: w.PenaltyID, DecisionNo: w.DecisionNo, USCC: w.USCC, EnterpriseName: w.EnterpriseName,
+				DepartmentID: w.DepartmentID, Department: w.DepartmentName, DecidedOn: w.DecidedOn.String()},
+			ChannelsTotal: w.Channels, ChannelsConfirmed: w.Confirmed, ChannelsOverdue: w.Overdue}
+		if w.NextDue != nil {
+			d := w.NextDue.String()
+			sj.NextDue = &d
+		}
+		out.Items = append(out.Items, sj)
+	}
+	return c.JSON(out)
+}
+
+// confirmInput is a confirmation's body.
+type confirmInput struct {
+	Reference string `json:"reference"`
+}
+
+func checkReference(ref string) (string, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" || len([]rune(ref)) > maxReference {
+		return "", invalidField("reference", "invalid_reference", "请填写撤下凭据（渠道的办理编号或说明，不超过200字）")
+	}
+	return ref, nil
+}
+
+// confirmWithdrawal checks and sends an operator's confirmation of a channel; it answers the order as it stands.
+func (s *Server) confirmWithdrawal(c *fiber.Ctx, reference string, parsed bool) (storage.Withdrawal, []storage.WithdrawalChannel, error) {
+	w, cs, err := s.visibleWithdrawal(c)
+	if err != nil {
+		return w, cs, err
+	}
+	p := principalOf(c)
+	chID := c.Params("channel_id")
+	if p.Role != storage.RoleChannelOperator {
+		return w, cs, newError(fiber.StatusForbidden, "forbidden", "只有该渠道的操作员可以确认撤下")
+	}
+	if p.ChannelID.String != chID {
+		return w, cs, errNotFound
+	}
+	var wc *storage.WithdrawalChannel
+	for i := range cs {
+		if cs[i].ChannelID == chID {
+			wc = &cs[i]
+		}
+	}
+	if wc == nil {
+		return w, cs, errNotFound
+	}
+	if !parsed {
+		var in confirmInput
+		if err := bindJSON(c, &in); err != nil {
+			return w, cs, err
+		}
+		reference = in.Reference
+	}
+	ref, err := checkReference(reference)
+	if err != nil {
+		return w, cs, err
+	}
+	if wc.Kind != storage.ChannelManual {
+		return w, cs, newError(fiber.StatusConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
+	}
+	if wc.Status == storage.ChannelConfirmed {
+		c.Set("X-Already-Confirmed", "true")
+		return w, cs, nil
+	}
+	var st workflows.WithdrawalOrderState
+	if err := s.sendUpdate(c.UserContext(), workflows.WithdrawalWorkflowID(w.ID), workflows.WithdrawalConfirmUpdate,
+		workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}, &st, "该撤下公示流程已结束或尚未启动"); err != nil {
+		return w, cs, err
+	}
+	ctx := c.UserContext()
+	if w, err = s.db.GetWithdrawal(ctx, w.ID); err != nil {
+		return w, cs, err
+	}
+	cs, err = s.db.WithdrawalChannels(ctx, w.ID)
+	return w, cs, err
+}
+
+func (s *Server) confirmWithdrawalChannel(c *fiber.Ctx) error {
+	w, cs, err := s.confirmWithdrawal(c, "", false)
+	if err != nil {
+		return err
+	}
+	out, err := s.toWithdrawalJSON(c.UserContext(), principalOf(c), w, cs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// sendUpdate sends a validated human step to a workflow and waits for its answer; refusals become 409 or 422.
+func (s *Server) sendUpdate(ctx context.Context, workflowID, name string, arg, out any, closedMsg string) error {
+	if s.temporal == nil {
+		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(wctx, out)
+	}
+	if err == nil {
+		return nil
+	}
+	if r, ok := workflows.AsRejection(err); ok {
+		status := fiber.StatusUnprocessableEntity
+		if r.Conflict {
+			status = fiber.StatusConflict
+		}
+		return newError(status, r.Code, r.Message)
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return newError(fiber.StatusConflict, "case_closed", closedMsg)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return newError(fiber.StatusServiceUnavailable, "workflow_timeout", "系统繁忙，请稍后查看办理结果")
+	}
+	return fmt.Errorf("%s %s: %w", workflowID, name, err)
+}
+
+// confirmedPublicationJSON answers a publication's confirmation.
+type confirmedPublicationJSON struct {
+	PenaltyID   int64      `json:"penalty_id"`
+	ChannelID   string     `json:"channel_id"`
+	ChannelName string     `json:"channel_name"`
+	Status      string     `json:"status"`
+	PublishedAt *time.Time `json:"published_at"`
+}
+
+// confirmPublicationStep checks and sends an operator's confirmation that a record is shown on its channel.
+func (s *Server) confirmPublicationStep(c *fiber.Ctx, reference string, parsed bool) (storage.PublicationTarget, error) {
+	ctx := c.UserContext()
+	p := principalOf(c)
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return storage.PublicationTarget{}, errNotFound
+	}
+	chID := c.Params("channel_id")
+	pen, err := s.db.GetPenalty(ctx, id)
+	if err != nil {
+		return storage.PublicationTarget{}, err
+	}
+	if p.Role != storage.RoleChannelOperator {
+		if canSeePenalty(p, pen) {
+			return storage.PublicationTarget{}, newError(fiber.StatusForbidden, "forbidden", "只有该渠道的操作员可以确认公示")
+		}
+		return storage.PublicationTarget{}, errNotFound
+	}
+	if p.ChannelID.String != chID {
+		return storage.PublicationTarget{}, errNotFound
+	}
+	t, err := s.db.PublicationTargetOf(ctx, id, chID)
+	if err != nil {
+		return t, err
+	}
+	if !parsed {
+		var in confirmInput
+		if err := bindJSON(c, &in); err != nil {
+			return t, err
+		}
+		reference = in.Reference
+	}
+	ref, err := checkReference(reference)
+	if err != nil {
+		return t, err
+	}
+	switch {
+	case t.Kind != storage.ChannelManual:
+		return t, newError(fiber.StatusConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
+	case t.Blocked:
+		return t, newError(fiber.StatusConflict, "record_withdrawn", "该处罚信息已撤下公示，不得重新公示")
+	case t.Status == "published":
+		c.Set("X-Already-Confirmed", "true")
+		return t, nil
+	}
+	var st workflows.PublicationState
+	if err := s.sendUpdate(ctx, workflows.PublishWorkflowID(id), workflows.PublishConfirmUpdate,
+		workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}, &st, "该处罚信息的公示流程已结束或尚未启动"); err != nil {
+		return t, err
+	}
+	return s.db.PublicationTargetOf(ctx, id, chID)
+}
+
+func (s *Server) confirmPublication(c *fiber.Ctx) error {
+	t, err := s.confirmPublicationStep(c, "", false)
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
+	return c.JSON(confirmedPublicationJSON{PenaltyID: id, ChannelID: t.ChannelID, ChannelName: t.Name, Status: t.Status,
+		PublishedAt: optTime(t.PublishedAt.Time, t.PublishedAt.Valid)})
+}
+
+// Pages.
+
+type withdrawalRow struct {
+	storage.Withdrawal
+	CauseLabel  string
+	StatusLabel string
+	Alert       bool
+}
+
+// openOrdersFirst sorts orders with an overdue channel first, then by the nearest due date.
+func openOrdersFirst(ws []storage.Withdrawal) {
+	today := domain.Today()
+	late := func(w storage.Withdrawal) bool {
+		return w.Overdue > 0 || (w.NextDue != nil && w.NextDue.Before(today))
+	}
+	sort.SliceStable(ws, func(i, j int) bool {
+		if late(ws[i]) != late(ws[j]) {
+			return late(ws[i])
+		}
+		a, b := "9999", "9999"
+		if ws[i].NextDue != nil {
+			a = ws[i].NextDue.String()
+		}
+		if ws[j].NextDue != nil {
+			b = ws[j].NextDue.String()
+		}
+		return a < b
+	})
+}
+
+func (s *Server) withdrawalsPage(c *fiber.Ctx) error {
+	status := c.Query("status", storage.WithdrawalInProgress)
+	f := storage.WithdrawalFilter{Status: status, Limit: 200}
+	if status == "all" {
+		f.Status = ""
+	}
+	ws, err := s.db.ListWithdrawals(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	if status != storage.WithdrawalCompleted {
+		openOrdersFirst(ws)
+	}
+	today := domain.Today()
+	var rows []withdrawalRow
+	for _, w := range ws {
+		rows = append(rows, withdrawalRow{Withdrawal: w, CauseLabel: storage.WithdrawalCauseLabel(w.Cause),
+			StatusLabel: storage.WithdrawalStatusLabel(w.Status),
+			Alert:       w.Status != storage.WithdrawalCompleted && (w.Overdue > 0 || (w.NextDue != nil && w.NextDue.Before(today)))})
+	}
+	return s.page(c, "withdrawals", pageData{Title: "撤下公示", Data: map[string]any{"Rows": rows, "Status": status}})
+}
+
+type withdrawalChannelRow struct {
+	storage.WithdrawalChannel
+	StatusLabel string
+	KindLabel   string
+	Overdue     bool
+	Confirmed   string
+	Mine        bool
+}
+
+func (s *Server) withdrawalPage(c *fiber.Ctx) error {
+	return s.renderWithdrawalPage(c, "", nil)
+}
+
+func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error) error {
+	w, cs, err := s.visibleWithdrawal(c)
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	ctx := c.UserContext()
+	var letter *letterJSON
+	if w.LetterID.Valid {
+		l, err := s.db.GetLetter(ctx, w.LetterID.Int64)
+		if err != nil {
+			return err
+		}
+		lj := s.toLetterJSON(l)
+		letter = &lj
+	}
+	today := domain.Today()
+	var rows []withdrawalChannelRow
+	var mine *withdrawalChannelRow
+	for _, wc := range cs {
+		r := withdrawalChannelRow{WithdrawalChannel: wc, StatusLabel: storage.WithdrawalChannelStatusLabel(wc.Status),
+			KindLabel: storage.ChannelKindLabel(wc.Kind), Overdue: channelOverdue(wc, today),
+			Mine: p.Role == storage.RoleChannelOperator && p.ChannelID.String == wc.ChannelID}
+		if wc.ConfirmedAt.Valid {
+			r.Confirmed = wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
+		}
+		if !isChannelAdmin(p) && !r.Mine {
+			r.LastError, r.Reference = "", ""
+		}
+		rows = append(rows, r)
+		if r.Mine {
+			mine = &rows[len(rows)-1]
+		}
+	}
+	canConfirm := mine != nil && mine.Kind == storage.ChannelManual && mine.Status != storage.ChannelConfirmed
+	if problem != nil {
+		c.Status(problem.Status)
+	}
+	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + strconv.FormatInt(w.ID, 10), Flash: flash, Data: map[string]any{
+		"W": w, "CauseLabel": storage.WithdrawalCauseLabel(w.Cause), "StatusLabel": storage.WithdrawalStatusLabel(w.Status),
+		"Letter": letter, "Channels": rows, "CanConfirm": canConfirm, "Mine": mine, "Problem": problemText(problem),
+		"Completed": w.CompletedAt.Valid, "CompletedAt": w.CompletedAt.Time.In(shanghai).Format("2006-01-02 15:04"),
+	}})
+}
+
+func (s *Server) withdrawalConfirmSubmit(c *fiber.Ctx) error {
+	_, _, err := s.confirmWithdrawal(c, c.FormValue("reference"), true)
+	if err != nil {
+		if e, ok := pageProblem(err); ok && e.Status != fiber.StatusNotFound && e.Status != fiber.StatusForbidden {
+			return s.renderWithdrawalPage(c, "", e)
+		}
+		return err
+	}
+	return s.renderWithdrawalPage(c, "已确认本渠道撤下该信息。", nil)
+}
+
+func (s *Server) publicationConfirmSubmit(c *fiber.Ctx) error {
+	_, err := s.confirmPublicationStep(c, c.FormValue("reference"), true)
+	if err != nil {
+		if e, ok := pageProblem(err); ok && e.Status != fiber.StatusNotFound && e.Status != fiber.StatusForbidden {
+			return s.renderQueue(c, "", e)
+		}
+		return err
+	}
+	return s.renderQueue(c, "已确认公示。", nil)
+}
+
+func (s *Server) channelsQueuePage(c *fiber.Ctx) error { return s.renderQueue(c, "", nil) }
+
+type publicationQueueRow struct {
+	storage.PublicationQueueItem
+	Overdue bool
+}
+
+// renderQueue is a channel operator's queue: the orders to withdraw and the records to publish.
+func (s *Server) renderQueue(c *fiber.Ctx, flash string, problem *Error) error {
+	ctx := c.UserContext()
+	p := principalOf(c)
+	if p.Role != storage.RoleChannelOperator {
+		return errForbidden
+	}
+	ch, err := s.db.GetChannel(ctx, p.ChannelID.String)
+	if err != nil {
+		return err
+	}
+	ws, err := s.db.ChannelQueue(ctx, ch.ID, 200)
+	if err != nil {
+		return err
+	}
+	pubs, err := s.db.PublicationQueue(ctx, ch.ID, 200)
+	if err != nil {
+		return err
+	}
+	today := domain.Today()
+	var prows []publicationQueueRow
+	for _, q := range pubs {
+		prows = append(prows, publicationQueueRow{PublicationQueueItem: q, Overdue: q.Status == "overdue" || (q.DueOn != nil && q.DueOn.Before(today))})
+	}
+	type wrow struct {
+		storage.ChannelQueueItem
+		CauseLabel, StatusLabel string
+		Overdue                 bool
+	}
+	var wrows []wrow
+	for _, q := range ws {
+		wrows = append(wrows, wrow{ChannelQueueItem: q, CauseLabel: storage.WithdrawalCauseLabel(q.Cause),
+			StatusLabel: storage.WithdrawalChannelStatusLabel(q.Status), Overdue: channelOverdue(q.WithdrawalChannel, today)})
+	}
+	if problem != nil {
+		c.Status(problem.Status)
+	}
+	return s.page(c, "channels_queue", pageData{Title: "渠道待办", Flash: flash, Data: map[string]any{
+		"Channel": ch, "Withdrawals": wrows, "Publications": prows, "Problem": problemText(problem),
+	}})
+}
+
+// withdrawalHomeSections: a channel operator's orders to confirm, an enterprise's records channel by channel,
+// the credit office's open orders (overdue first).
+func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+	ctx := c.UserContext()
+	today := domain.Today()
+	switch p.Role {
+	case storage.RoleChannelOperator:
+		qs, err := s.db.ChannelQueue(ctx, p.ChannelID.String, 50)
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "待确认撤下", Headers: []string{"决定书文号", "企业", "撤下原因", "办结期限", "状态"},
+			Empty: "暂无待确认撤下的记录。", Linked: true}
+		for _, q := range qs {
+			late := channelOverdue(q.WithdrawalChannel, today)
+			st := storage.WithdrawalChannelStatusLabel(q.Status)
+			if late {
+				st = "已逾期"
+			}
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{q.DecisionNo, q.EnterpriseName, storage.WithdrawalCauseLabel(q.Cause),
+				q.DueOn.String(), st}, Href: "/withdrawals/" + strconv.FormatInt(q.WithdrawalID, 10), Alert: late})
+		}
+		return []homeSection{sec}, nil
+	case storage.RoleEnterprise:
+		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{USCC: p.USCC.String, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
+			Empty: "暂无撤下公示的记录。", Linked: true}
+		for i := len(ws) - 1; i >= 0; i-- {
+			w := ws[i]
+			cs, err := s.db.WithdrawalChannels(ctx, w.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, wc := range cs {
+				state, at := "仍在公示，正在撤下", ""
+				if wc.Status == storage.ChannelConfirmed {
+					state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
+				}
+				sec.Rows = append(sec.Rows, homeRow{Cells: []string{w.DecisionNo, storage.WithdrawalCauseLabel(w.Cause), wc.Name, state, at},
+					Href: "/withdrawals/" + strconv.FormatInt(w.ID, 10)})
+			}
+		}
+		return []homeSection{sec}, nil
+	case storage.RoleCreditOffice:
+		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: storage.WithdrawalInProgress, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		pending, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: storage.WithdrawalPending, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, pending...)
+		openOrdersFirst(ws)
+		sec := homeSection{Title: "撤下公示跟踪（逾期优先）", Headers: []string{"决定书文号", "企业", "撤下原因", "已确认渠道", "最近期限", "状态"},
+			Empty: "没有办理中的撤下公示。", Linked: true}
+		for _, w := range ws {
+			late := w.Overdue > 0 || (w.NextDue != nil && w.NextDue.Before(today))
+			next := ""
+			if w.NextDue != nil {
+				next = w.NextDue.String()
+			}
+			st := storage.WithdrawalStatusLabel(w.Status)
+			if late {
+				st = "有渠道逾期"
+			}
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{w.DecisionNo, w.EnterpriseName, storage.WithdrawalCauseLabel(w.Cause),
+				fmt.Sprintf("%d/%d", w.Confirmed, w.Channels), next, st}, Href: "/withdrawals/" + strconv.FormatInt(w.ID, 10), Alert: late})
+		}
+		return []homeSection{sec}, nil
+	}
+	return nil, nil
+}

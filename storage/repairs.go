@@ -1,0 +1,534 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"xinyong/domain"
+)
+
+// The statuses of a repair case (repair-<id>).
+const (
+	RepairSubmitted           = "submitted"            // received at the single window, not yet forwarded
+	RepairWaitingConditions   = "waiting_conditions"   // waits for a training certificate or a credit report
+	RepairPendingAcceptance   = "pending_acceptance"   // in the department's inbox: accept, ask once, or refuse
+	RepairSupplementRequested = "supplement_requested" // the enterprise supplements what is missing
+	RepairVerifying           = "verifying"            // accepted: the department verifies and decides
+	RepairRectifying          = "rectifying"           // the department set a rectification deadline
+	RepairNotAccepted         = "not_accepted"         // 不予受理
+	RepairRefused             = "refused"              // 不予信用修复
+	RepairApproved            = "approved"             // 准予信用修复: the record is being withdrawn everywhere
+	RepairClosed              = "closed"               // approved and withdrawn everywhere
+	RepairCancelled           = "cancelled"            // withdrawn by the applicant before the decision
+	RepairRevoked             = "revoked"              // the repair was revoked for fraud
+)
+
+// RepairStatuses lists every status in procedure order.
+var RepairStatuses = []string{RepairSubmitted, RepairWaitingConditions, RepairPendingAcceptance, RepairSupplementRequested,
+	RepairVerifying, RepairRectifying, RepairNotAccepted, RepairRefused, RepairApproved, RepairClosed, RepairCancelled,
+	RepairRevoked}
+
+// RepairOpenStatuses are the statuses of a case still in progress (one per record at a time).
+var RepairOpenStatuses = []string{RepairSubmitted, RepairWaitingConditions, RepairPendingAcceptance,
+	RepairSupplementRequested, RepairVerifying, RepairRectifying, RepairApproved}
+
+// RepairStatusLabel is the Chinese name of a status.
+func RepairStatusLabel(status string) string {
+	switch status {
+	case RepairSubmitted:
+		return "已提交"
+	case RepairWaitingConditions:
+		return "等待修复条件"
+	case RepairPendingAcceptance:
+		return "待受理"
+	case RepairSupplementRequested:
+		return "待补正"
+	case RepairVerifying:
+		return "核实中"
+	case RepairRectifying:
+		return "整改中"
+	case RepairNotAccepted:
+		return "不予受理"
+	case RepairRefused:
+		return "不予修复"
+	case RepairApproved:
+		return "准予修复，撤下公示中"
+	case RepairClosed:
+		return "已办结"
+	case RepairCancelled:
+		return "申请人已撤回"
+	case RepairRevoked:
+		return "修复已撤销（失信）"
+	}
+	return status
+}
+
+// RepairHolderLabel is the Chinese name of who holds a case now.
+func RepairHolderLabel(holder string) string {
+	switch holder {
+	case "credit_office":
+		return "市信用办"
+	case "department":
+		return "认定部门"
+	case "enterprise":
+		return "申请企业"
+	case "channels":
+		return "公示渠道"
+	}
+	return "—"
+}
+
+// RepairProgress is what the repair workflow knows about its case and writes to the row at every step.
+type RepairProgress struct {
+	Status                   string      `db:"status" json:"status"`
+	Holder                   string      `db:"holder" json:"holder"`
+	Round                    int         `db:"round" json:"round"`
+	WaitingTraining          bool        `db:"waiting_training" json:"waiting_training"`
+	WaitingCreditReport      bool        `db:"waiting_credit_report" json:"waiting_credit_report"`
+	ReceivedOn               domain.Date `db:"received_on" json:"received_on"`
+	AcceptanceDue            domain.Date `db:"acceptance_due" json:"acceptance_due"`
+	AcceptedOn               domain.Date `db:"accepted_on" json:"accepted_on"`
+	DecisionDue              domain.Date `db:"decision_due" json:"decision_due"`
+	OverallDue               domain.Date `db:"overall_due" json:"overall_due"`
+	SupplementDue            domain.Date `db:"supplement_due" json:"supplement_due"`
+	RectificationDue         domain.Date `db:"rectification_due" json:"rectification_due"`
+	RectificationSubmitted   bool        `db:"rectification_submitted" json:"rectification_submitted"`
+	RectificationMissed      bool        `db:"rectification_missed" json:"rectification_missed"`
+	WarningInterviewOn       domain.Date `db:"warning_interview_on" json:"warning_interview_on"`
+	Extended                 bool        `db:"extended" json:"extended"`
+	SupplementRequested      bool        `db:"supplement_requested" json:"supplement_requested"`
+	Overdue                  bool        `db:"overdue" json:"overdue"`
+	DecidedOn                domain.Date `db:"decided_on" json:"decided_on"`
+	DecidedInTime            *bool       `db:"decided_in_time" json:"decided_in_time"`
+	Approved                 *bool       `db:"approved" json:"approved"`
+	DecisionNo               string      `db:"decision_no" json:"decision_no"`
+	DecisionReason           string      `db:"decision_reason" json:"decision_reason"`
+	CommitmentLetterID       int64       `db:"commitment_letter_id" json:"commitment_letter_id"`
+	TrainingLetterID         int64       `db:"training_letter_id" json:"training_letter_id"`
+	CreditReportAttachmentID int64       `db:"credit_report_attachment_id" json:"credit_report_attachment_id"`
+	WithdrawalID             int64       `db:"withdrawal_id" json:"withdrawal_id"`
+}
+
+// Repair is a repair case: the application and where its procedure stands.
+type Repair struct {
+	ID                   int64        `db:"id"`
+	PenaltyID            int64        `db:"penalty_id"`
+	USCC                 string       `db:"uscc"`
+	DepartmentID         string       `db:"department_id"`
+	RuleSet              string       `db:"rule_set"`
+	AppliedOn            domain.Date  `db:"applied_on"`
+	Statement            string       `db:"statement"`
+	ApplicantLogin       string       `db:"applicant_login"`
+	CommitmentAcceptedAt time.Time    `db:"commitment_accepted_at"`
+	CommitmentRemoteAddr string       `db:"commitment_remote_addr"`
+	CreatedAt            time.Time    `db:"created_at"`
+	UpdatedAt            time.Time    `db:"updated_at"`
+	ClosedAt             sql.NullTime `db:"closed_at"`
+	Seq                  int64        `db:"seq"`
+	RepairProgress
+	// From the penalty and the department (reads only).
+	DecisionNoOfPenalty string `db:"penalty_decision_no"`
+	EnterpriseName      string `db:"enterprise_name"`
+	DepartmentName      string `db:"department_name"`
+	PenaltyClass        string `db:"penalty_class"`
+}
+
+// repairColumns reads the case with its record's decision number, enterprise and department. COALESCE keeps the
+// nullable id columns scannable into plain int64 (0 = none).
+const repairColumns = `r.id, r.penalty_id, r.uscc, r.department_id, r.rule_set, r.applied_on, r.statement, r.applicant_login,
+	r.commitment_accepted_at, r.commitment_remote_addr, r.created_at, r.updated_at, r.closed_at, r.seq, r.status, r.holder,
+	r.round, r.waiting_training, r.waiting_credit_report, r.received_on, r.acceptance_due, r.accepted_on, r.decision_due,
+	r.overall_due, r.supplement_due, r.rectification_due, r.rectification_submitted, r.rectification_missed,
+	r.warning_interview_on, r.extended, r.supplement_requested, r.overdue, r.decided_on, r.decided_in_time, r.approved,
+	r.decision_no, r.decision_reason, COALESCE(r.commitment_letter_id, 0) AS commitment_letter_id,
+	COALESCE(r.training_letter_id, 0) AS training_letter_id,
+	COALESCE(r.credit_report_attachment_id, 0) AS credit_report_attachment_id,
+	COALESCE(r.withdrawal_id, 0) AS withdrawal_id,
+	p.decision_no AS penalty_decision_no, p.enterprise_name, d.name AS department_name, p.class AS penalty_class`
+
+const repairFrom = ` FROM repairs r JOIN penalties p ON p.id = r.penalty_id JOIN departments d ON d.id = r.department_id`
+
+// NewRepair is an application to store.
+type NewRepair struct {
+	PenaltyID            int64
+	USCC                 string
+	DepartmentID         string
+	RuleSet              string
+	AppliedOn            domain.Date
+	Statement            string
+	ApplicantLogin       string
+	CommitmentAcceptedAt time.Time
+	CommitmentRemoteAddr string
+	AttachmentIDs        []int64
+	// CreditReportAttachmentID is a credit report handed in with the application (0: none).
+	CreditReportAttachmentID int64
+}
+
+// ErrRepairOpen is returned when the record already has an open repair case; OpenRepairID says which.
+type ErrRepairOpen struct{ OpenRepairID int64 }
+
+func (e *ErrRepairOpen) Error() string {
+	return fmt.Sprintf("repair case %d is open for this record", e.OpenRepairID)
+}
+
+// CreateRepair stores an application with its materials and the audit entry of the submission, all or nothing. A
+// record with an open case gives *ErrRepairOpen and stores nothing.
+func (db *DB) CreateRepair(ctx context.Context, n NewRepair, e AuditEntry, details func(id int64) any) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// The record's row lock serializes two applications for it, so the second sees the first.
+		var pid int64
+		if err := tx.GetContext(ctx, &pid, `SELECT id FROM penalties WHERE id = $1 FOR UPDATE`, n.PenaltyID); err != nil {
+			return fmt.Errorf("repair of penalty %d: %w", n.PenaltyID, notFound(err))
+		}
+		var open int64
+		err := tx.GetContext(ctx, &open, `SELECT id FROM repairs WHERE penalty_id = $1 AND status = ANY($2) ORDER BY id LIMIT 1`,
+			n.PenaltyID, pq.StringArray(RepairOpenStatuses))
+		if err == nil {
+			return &ErrRepairOpen{OpenRepairID: open}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("open repairs of penalty %d: %w", n.PenaltyID, err)
+		}
+		err = tx.GetContext(ctx, &id, `INSERT INTO repairs (penalty_id, uscc, department_id, rule_set, applied_on, statement,
+				applicant_login, commitment_accepted_at, commitment_remote_addr, credit_report_attachment_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0)) RETURNING id`,
+			n.PenaltyID, n.USCC, n.DepartmentID, n.RuleSet, n.AppliedOn, n.Statement, n.ApplicantLogin,
+			n.CommitmentAcceptedAt, n.CommitmentRemoteAddr, n.CreditReportAttachmentID)
+		if err != nil {
+			return fmt.Errorf("insert repair of penalty %d: %w", n.PenaltyID, err)
+		}
+		if err := linkAttachments(ctx, tx, id, n.AttachmentIDs, "application"); err != nil {
+			return err
+		}
+		if n.CreditReportAttachmentID != 0 {
+			if err := linkAttachments(ctx, tx, id, []int64{n.CreditReportAttachmentID}, "credit_report"); err != nil {
+				return err
+			}
+		}
+		e.CaseKind, e.CaseID = "repair", strconv.FormatInt(id, 10)
+		key := "repair-" + e.CaseID + ":submitted"
+		e.DedupKey = &key
+		var d any
+		if details != nil {
+			d = details(id)
+		}
+		return AuditTx(ctx, tx, e, d)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+func linkAttachments(ctx context.Context, tx *sqlx.Tx, repairID int64, ids []int64, purpose string) error {
+	for _, aid := range ids {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO repair_attachments (repair_id, attachment_id, purpose) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, repairID, aid, purpose); err != nil {
+			return fmt.Errorf("link attachment %d to repair %d: %w", aid, repairID, err)
+		}
+	}
+	return nil
+}
+
+// GetRepair returns a case.
+func (db *DB) GetRepair(ctx context.Context, id int64) (Repair, error) {
+	var r Repair
+	if err := db.GetContext(ctx, &r, `SELECT `+repairColumns+repairFrom+` WHERE r.id = $1`, id); err != nil {
+		return Repair{}, fmt.Errorf("repair %d: %w", id, notFound(err))
+	}
+	return r, nil
+}
+
+// RepairFilter selects cases for a list; the HTTP layer scopes it to what the caller may see.
+type RepairFilter struct {
+	USCC         string
+	DepartmentID string
+	PenaltyID    int64
+	Status       string
+	// Open selects the cases still in progress only.
+	Open bool
+	// OverdueOnly selects the cases with a passed deadline.
+	OverdueOnly bool
+	// AfterKey is the cursor: the last row's sort key (overdue first, then the newest).
+	AfterOverdue *bool
+	AfterID      int64
+	Limit        int
+}
+
+// ListRepairs lists cases, overdue ones first, then the newest first.
+func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	// The sort key is (overdue DESC, id DESC); the cursor continues after (AfterOverdue, AfterID).
+	afterSet := f.AfterOverdue != nil
+	afterOverdue := afterSet && *f.AfterOverdue
+	var rs []Repair
+	err := db.SelectContext(ctx, &rs, `SELECT `+repairColumns+repairFrom+`
+		WHERE ($1 = '' OR r.uscc = $1) AND ($2 = '' OR r.department_id = $2) AND ($3::bigint = 0 OR r.penalty_id = $3)
+		  AND ($4 = '' OR r.status = $4) AND (NOT $5 OR r.status = ANY($6)) AND (NOT $7 OR r.overdue)
+		  AND (NOT $8 OR (r.overdue, r.id) < ($9, $10))
+		ORDER BY r.overdue DESC, r.id DESC LIMIT $11`,
+		f.USCC, f.DepartmentID, f.PenaltyID, f.Status, f.Open, pq.StringArray(RepairOpenStatuses), f.OverdueOnly,
+		afterSet, afterOverdue, f.AfterID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list repairs: %w", err)
+	}
+	return rs, nil
+}
+
+// RepairStepRecord is one step of a case as the workflow records it: its progress (written only when newer than
+// what the row holds), the materials the step brought, and the audit entry (once, by its key).
+type RepairStepRecord struct {
+	RepairID    int64
+	Seq         int64
+	Progress    RepairProgress
+	Attachments []int64
+	Purpose     string
+	Audit       AuditEntry
+	Details     any
+}
+
+// RecordRepairStep writes a step of a case in one transaction; a retried step writes nothing twice and an older
+// step arriving late never overwrites a newer one.
+func (db *DB) RecordRepairStep(ctx context.Context, s RepairStepRecord) error {
+	p := s.Progress
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE repairs SET seq = $2, status = $3, holder = $4, round = $5,
+				waiting_training = $6, waiting_credit_report = $7, received_on = $8, acceptance_due = $9, accepted_on = $10,
+				decision_due = $11, overall_due = $12, supplement_due = $13, rectification_due = $14,
+				rectification_submitted = $15, rectification_missed = $16, warning_interview_on = $17, extended = $18,
+				supplement_requested = $19, overdue = $20, decided_on = $21, decided_in_time = $22, approved = $23,
+				decision_no = $24, decision_reason = $25, commitment_letter_id = NULLIF($26, 0),
+				training_letter_id = NULLIF($27, 0), credit_report_attachment_id = NULLIF($28, 0),
+				withdrawal_id = NULLIF($29, 0),
+				closed_at = CASE WHEN $3 IN ('not_accepted', 'refused', 'closed', 'cancelled', 'revoked')
+					THEN COALESCE(closed_at, now()) ELSE NULL END,
+				updated_at = now()
+			WHERE id = $1 AND seq < $2`,
+			s.RepairID, s.Seq, p.Status, p.Holder, p.Round, p.WaitingTraining, p.WaitingCreditReport, p.ReceivedOn,
+			p.AcceptanceDue, p.AcceptedOn, p.DecisionDue, p.OverallDue, p.SupplementDue, p.RectificationDue,
+			p.RectificationSubmitted, p.RectificationMissed, p.WarningInterviewOn, p.Extended, p.SupplementRequested,
+			p.Overdue, p.DecidedOn, p.DecidedInTime, p.Approved, p.DecisionNo, p.DecisionReason, p.CommitmentLetterID,
+			p.TrainingLetterID, p.CreditReportAttachmentID, p.WithdrawalID)
+		if err != nil {
+			return fmt.Errorf("record repair %d step %d: %w", s.RepairID, s.Seq, err)
+		}
+		purpose := s.Purpose
+		if purpose == "" {
+			purpose = "supplement"
+		}
+		if err := linkAttachments(ctx, tx, s.RepairID, s.Attachments, purpose); err != nil {
+			return err
+		}
+		return AuditTx(ctx, tx, s.Audit, s.Details)
+	})
+}
+
+// TrainingCertificateOf returns the newest training certificate letter of an enterprise, or 0 when it has none.
+func (db *DB) TrainingCertificateOf(ctx context.Context, uscc string) (int64, error) {
+	var id int64
+	err := db.GetContext(ctx, &id, `SELECT id FROM letters WHERE kind = 'training_certificate' AND uscc = $1
+		AND superseded_by IS NULL ORDER BY id DESC LIMIT 1`, uscc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("training certificate of %s: %w", uscc, err)
+	}
+	return id, nil
+}
+
+// FraudBan is a ban on repairing a record after a repair of it was revoked for fraud.
+type FraudBan struct {
+	ID          int64         `db:"id"`
+	RepairID    int64         `db:"repair_id"`
+	PenaltyID   int64         `db:"penalty_id"`
+	USCC        string        `db:"uscc"`
+	Reason      string        `db:"reason"`
+	RevokedOn   domain.Date   `db:"revoked_on"`
+	BannedUntil domain.Date   `db:"banned_until"`
+	LetterID    sql.NullInt64 `db:"letter_id"`
+	RevokedBy   string        `db:"revoked_by"`
+	CreatedAt   time.Time     `db:"created_at"`
+}
+
+// PutFraudBan records a fraud ban once per revoked repair.
+func (db *DB) PutFraudBan(ctx context.Context, b FraudBan) error {
+	_, err := db.NamedExecContext(ctx, `INSERT INTO fraud_bans (repair_id, penalty_id, uscc, reason, revoked_on, banned_until,
+			letter_id, revoked_by)
+		VALUES (:repair_id, :penalty_id, :uscc, :reason, :revoked_on, :banned_until, :letter_id, :revoked_by)
+		ON CONFLICT (repair_id) DO NOTHING`, b)
+	if err != nil {
+		return fmt.Errorf("fraud ban of repair %d: %w", b.RepairID, err)
+	}
+	return nil
+}
+
+// ActiveFraudBan returns the ban in force on a record on a date (the one lasting longest), or nil.
+func (db *DB) ActiveFraudBan(ctx context.Context, penaltyID int64, on domain.Date) (*FraudBan, error) {
+	var b FraudBan
+	err := db.GetContext(ctx, &b, `SELECT id, repair_id, penalty_id, uscc, reason, revoked_on, banned_until, letter_id,
+			revoked_by, created_at
+		FROM fraud_bans WHERE penalty_id = $1 AND banned_until >= $2 ORDER BY banned_until DESC LIMIT 1`, penaltyID, on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fraud ban of penalty %d: %w", penaltyID, err)
+	}
+	return &b, nil
+}
+
+// FraudBanOfRepair returns the ban a revoked repair left, or nil.
+func (db *DB) FraudBanOfRepair(ctx context.Context, repairID int64) (*FraudBan, error) {
+	var b FraudBan
+	err := db.GetContext(ctx, &b, `SELECT id, repair_id, penalty_id, uscc, reason, revoked_on, banned_until, letter_id,
+			revoked_by, created_at FROM fraud_bans WHERE repair_id = $1`, repairID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fraud ban of repair %d: %w", repairID, err)
+	}
+	return &b, nil
+}
+
+// OpenRepairOf returns the open case of a record, or 0.
+func (db *DB) OpenRepairOf(ctx context.Context, penaltyID int64) (int64, error) {
+	var id int64
+	err := db.GetContext(ctx, &id, `SELECT id FROM repairs WHERE penalty_id = $1 AND status = ANY($2) ORDER BY id LIMIT 1`,
+		penaltyID, pq.StringArray(RepairOpenStatuses))
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open repair of penalty %d: %w", penaltyID, err)
+	}
+	return id, nil
+}
+
+// NewerSamePenalty returns a later penalty of the same enterprise sharing a penalty type with the record (samr: a
+// repair requires that none was imposed), or nil.
+func (db *DB) NewerSamePenalty(ctx context.Context, p Penalty) (*Penalty, error) {
+	var n Penalty
+	err := db.GetContext(ctx, &n, `SELECT `+penaltyColumns+` FROM penalties
+		WHERE uscc = $1 AND id <> $2 AND decided_on > $3 AND penalty_types && $4 AND status <> 'revoked'
+		ORDER BY decided_on LIMIT 1`, p.USCC, p.ID, p.DecidedOn, p.PenaltyTypes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("newer penalties like %d: %w", p.ID, err)
+	}
+	return &n, nil
+}
+
+// RepairWithdrawal is the state of the withdrawal that follows an approved repair.
+type RepairWithdrawal struct {
+	// Done: the record is off every channel (its order completed, or its lifecycle ended without publication).
+	Done         bool
+	WithdrawalID int64
+	Cause        string
+	Status       string
+}
+
+// WithdrawalAfterRepair reports how the withdrawal of a repaired record stands: the order made for this case (cause
+// ref repair-<id>) or, when another cause came first, the record's latest order; a record whose lifecycle ended
+// (withdrawn or revoked) counts as done.
+func (db *DB) WithdrawalAfterRepair(ctx context.Context, penaltyID, repairID int64) (RepairWithdrawal, error) {
+	var out RepairWithdrawal
+	var w struct {
+		ID     int64  `db:"id"`
+		Cause  string `db:"cause"`
+		Status string `db:"status"`
+	}
+	err := db.GetContext(ctx, &w, `SELECT id, cause, status FROM withdrawals WHERE penalty_id = $1
+		ORDER BY (cause_ref = $2) DESC, id DESC LIMIT 1`, penaltyID, "repair-"+strconv.FormatInt(repairID, 10))
+	switch {
+	case err == nil:
+		out.WithdrawalID, out.Cause, out.Status = w.ID, w.Cause, w.Status
+		out.Done = w.Status == WithdrawalCompleted
+	case !errors.Is(err, sql.ErrNoRows):
+		return out, fmt.Errorf("withdrawal after repair %d: %w", repairID, err)
+	}
+	var status string
+	if err := db.GetContext(ctx, &status, `SELECT status FROM penalties WHERE id = $1`, penaltyID); err != nil {
+		return out, fmt.Errorf("withdrawal after repair %d: %w", repairID, notFound(err))
+	}
+	if status == PenaltyWithdrawn || status == PenaltyRevoked {
+		out.Done = true
+	}
+	return out, nil
+}
+
+// RepairStats are the credit office's numbers: cases by status, and how many decisions kept their deadline.
+type RepairStats struct {
+	ByStatus      map[string]int `json:"by_status"`
+	Open          int            `json:"open"`
+	Overdue       int            `json:"overdue"`
+	Decided       int            `json:"decided"`
+	DecidedInTime int            `json:"decided_in_time"`
+	// InTimeShare is DecidedInTime / Decided (0 when nothing was decided).
+	InTimeShare float64 `json:"in_time_share"`
+}
+
+// RepairStatistics counts the cases of a department ("" for all).
+func (db *DB) RepairStatistics(ctx context.Context, departmentID string) (RepairStats, error) {
+	st := RepairStats{ByStatus: map[string]int{}}
+	var rows []struct {
+		Status  string `db:"status"`
+		N       int    `db:"n"`
+		Overdue int    `db:"overdue"`
+		Decided int    `db:"decided"`
+		InTime  int    `db:"in_time"`
+	}
+	err := db.SelectContext(ctx, &rows, `SELECT status, count(*) AS n, count(*) FILTER (WHERE overdue) AS overdue,
+			count(*) FILTER (WHERE decided_on IS NOT NULL) AS decided,
+			count(*) FILTER (WHERE decided_in_time) AS in_time
+		FROM repairs WHERE ($1 = '' OR department_id = $1) GROUP BY status`, departmentID)
+	if err != nil {
+		return st, fmt.Errorf("repair statistics: %w", err)
+	}
+	open := map[string]bool{}
+	for _, s := range RepairOpenStatuses {
+		open[s] = true
+	}
+	for _, r := range rows {
+		st.ByStatus[r.Status] = r.N
+		if open[r.Status] {
+			st.Open += r.N
+			st.Overdue += r.Overdue
+		}
+		st.Decided += r.Decided
+		st.DecidedInTime += r.InTime
+	}
+	if st.Decided > 0 {
+		st.InTimeShare = float64(st.DecidedInTime) / float64(st.Decided)
+	}
+	return st, nil
+}
+
+// RestorePenaltyPublished marks a record that a revoked repair had brought down as published again (the explicit
+// new decision of a fraud revocation; the channels themselves are republished by the publish workflow). The audit
+// entry is keyed by the revoked repair, so a retry writes nothing twice.
+func (db *DB) RestorePenaltyPublished(ctx context.Context, penaltyID, repairID int64, reason string) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE penalties SET status = $2, updated_at = now()
+			WHERE id = $1 AND status IN ($3, $4)`, penaltyID, PenaltyPublished, PenaltyWithdrawing, PenaltyWithdrawn); err != nil {
+			return fmt.Errorf("restore penalty %d published: %w", penaltyID, err)
+		}
+		key := fmt.Sprintf("penalty-%d:republished-after-repair-%d", penaltyID, repairID)
+		return AuditTx(ctx, tx, AuditEntry{Actor: "system", Role: "system", Action: "penalty.republished_after_fraud",
+			CaseKind: "penalty", CaseID: strconv.FormatInt(penaltyID, 10), DedupKey: &key},
+			map[string]any{"repair_id": repairID, "reason": reason})
+	})
+}

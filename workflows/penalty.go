@@ -1,0 +1,719 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"xinyong/activities"
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/templates/letters"
+)
+
+// The penalty lifecycle (penalty-<id>): one workflow per registered penalty, living until its record is off every
+// channel. It issues the repair notice and the delivery receipt together (两书同送), waits for delivery and
+// escalates when the delivery deadline passes, publishes the record (双公示) through the publish workflow, tells the
+// enterprise when it may apply for repair, and withdraws the record everywhere (一件通用) at the end of its
+// publication period, or earlier when a repair is granted, an objection upheld or the decision revoked.
+//
+// History size: the workflow makes a bounded number of steps (60 to 130 events for a whole lifecycle); rejected
+// updates leave no events, and a delivery, a revocation and a withdrawal are each accepted once. Months-long
+// sleeps are single timers. So it never needs continue-as-new; if a future version adds repeating work, it must
+// continue as new at a wait point after its children have finished.
+
+// PenaltyWorkflowType is the registered name of PenaltyWorkflow (the import starts it by name).
+const PenaltyWorkflowType = "PenaltyWorkflow"
+
+// The penalty workflow's query, updates and signal.
+const (
+	// PenaltyStateQuery answers the workflow's PenaltyState.
+	PenaltyStateQuery = "state"
+	// PenaltyLettersUpdate waits until the repair notice and the delivery receipt are issued and answers the state;
+	// registration uses it to return the letters with the 201.
+	PenaltyLettersUpdate = "letters"
+	// PenaltyDeliveryUpdate records the delivery (DeliveryRequest); validated, so a wrong one is refused.
+	PenaltyDeliveryUpdate = "delivery"
+	// PenaltyRevocationUpdate records that the decision was revoked or changed (RevocationRequest) and withdraws the
+	// record everywhere with cause revocation.
+	PenaltyRevocationUpdate = "revocation"
+	// PenaltyWithdrawSignal asks for the record to be withdrawn everywhere (WithdrawRequest): sent by the repair
+	// workflow (cause repair) and the objection workflow (cause objection). The first request wins; later ones are
+	// recorded in the audit log and otherwise ignored, since the record comes down once.
+	PenaltyWithdrawSignal = "withdraw"
+)
+
+// Withdrawal causes (一件通用).
+const (
+	CauseRepair     = "repair"
+	CauseExpiry     = "expiry"
+	CauseObjection  = "objection"
+	CauseRevocation = "revocation"
+)
+
+// Delivery methods.
+const (
+	DeliveryInPerson   = "in_person"
+	DeliveryPost       = "post"
+	DeliveryElectronic = "electronic"
+	DeliveryRefused    = "refused"
+)
+
+// PenaltyParams starts a penalty lifecycle.
+type PenaltyParams struct {
+	PenaltyID int64
+}
+
+// PenaltyStartOptions are the options every start of a penalty lifecycle uses: the business key as ID and
+// reject-duplicate, so a second start (a retried registration, an import batch run again) starts nothing.
+func PenaltyStartOptions(penaltyID int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID: PenaltyWorkflowID(penaltyID), TaskQueue: TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}
+}
+
+// DeliveryRequest records how the decision and the repair notice were delivered; Actor and Role are the
+// department user who records it (set by the HTTP handler).
+type DeliveryRequest struct {
+	Method      string      `json:"method"`
+	DeliveredOn domain.Date `json:"delivered_on"`
+	SignedBy    string      `json:"signed_by,omitempty"`
+	Witness     string      `json:"witness,omitempty"`
+	// ElectronicConsent: the enterprise signed its consent to electronic delivery (required for electronic).
+	ElectronicConsent bool   `json:"electronic_consent,omitempty"`
+	Actor             string `json:"actor,omitempty"`
+	Role              string `json:"role,omitempty"`
+}
+
+// RevocationRequest records that the decision was revoked or changed by review or court; DecidedOn defaults to
+// today.
+type RevocationRequest struct {
+	Reason    string      `json:"reason"`
+	DecidedOn domain.Date `json:"decided_on"`
+	Actor     string      `json:"actor,omitempty"`
+	Role      string      `json:"role,omitempty"`
+}
+
+// WithdrawRequest asks for the record's withdrawal with a cause, the case behind it (repair-12, objection-3) and
+// the decision in words (for the 告知函).
+type WithdrawRequest struct {
+	Cause         string
+	CauseRef      string
+	CauseDecision string
+}
+
+// WithdrawalState is the lifecycle's withdrawal: requested, ordered (running) or completed.
+type WithdrawalState struct {
+	Cause         string      `json:"cause"`
+	CauseRef      string      `json:"cause_ref"`
+	CauseDecision string      `json:"cause_decision"`
+	Status        string      `json:"status"`
+	DueOn         domain.Date `json:"due_on"`
+}
+
+// PenaltyState is what the workflow knows of its record (query "state", and the answer to every update).
+type PenaltyState struct {
+	PenaltyID       int64                  `json:"penalty_id"`
+	Status          string                 `json:"status"`
+	Letters         []activities.LetterRef `json:"letters"`
+	DeliveryDue     domain.Date            `json:"delivery_due"`
+	Delivery        *DeliveryRequest       `json:"delivery"`
+	DeliveryOverdue bool                   `json:"delivery_overdue"`
+	// Publication is not_published, publishing, published, cancelled or failed ("" before it starts).
+	Publication      string             `json:"publication"`
+	EligibleNotified bool               `json:"eligible_notified"`
+	Withdrawal       *WithdrawalState   `json:"withdrawal"`
+	Revocation       *RevocationRequest `json:"revocation"`
+}
+
+// Rejection is why the penalty workflow refused an update: a Chinese message for people and a code for machines;
+// Conflict says the request clashes with the case's state (HTTP 409) rather than having a bad value (422).
+type Rejection struct {
+	Code     string
+	Message  string
+	Conflict bool
+}
+
+func (r *Rejection) Error() string { return r.Message }
+
+func reject(code, message string, conflict bool) error {
+	return temporal.NewApplicationErrorWithOptions(message, code, temporal.ApplicationErrorOptions{
+		NonRetryable: true, Details: []any{conflict},
+	})
+}
+
+// AsRejection recognizes an update refused by a workflow's validator (as the client sees it).
+func AsRejection(err error) (*Rejection, bool) {
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || ae.Type() == "" {
+		return nil, false
+	}
+	r := &Rejection{Code: ae.Type(), Message: ae.Message()}
+	if ae.HasDetails() {
+		_ = ae.Details(&r.Conflict)
+	}
+	return r, true
+}
+
+func init() {
+	registrars = append(registrars, func(w worker.Registry) {
+		w.RegisterWorkflowWithOptions(PenaltyWorkflow, workflow.RegisterOptions{Name: PenaltyWorkflowType})
+	})
+}
+
+// runWithdrawal is RunWithdrawal; unit tests replace it to observe the order without the channels' workflows.
+var runWithdrawal = RunWithdrawal
+
+// penalty is the workflow's state.
+type penalty struct {
+	id    int64
+	facts activities.PenaltyFacts
+	state PenaltyState
+
+	loaded        bool
+	lettersIssued bool
+	deliveryDone  bool // the delivery watch finished: delivered, or no longer needed after a revocation
+	finished      bool // the record is withdrawn everywhere (or its period ended unpublished)
+	cancelPublish workflow.CancelFunc
+}
+
+// PenaltyWorkflow runs one penalty's lifecycle.
+func PenaltyWorkflow(ctx workflow.Context, in PenaltyParams) error {
+	w := &penalty{id: in.PenaltyID, state: PenaltyState{
+		PenaltyID: in.PenaltyID, Status: storage.PenaltyRegistered, Letters: []activities.LetterRef{},
+	}}
+	if err := w.setup(ctx); err != nil {
+		return err
+	}
+	return w.run(withActivityOptions(ctx))
+}
+
+func (w *penalty) caseID() string { return strconv.FormatInt(w.id, 10) }
+
+func (w *penalty) snapshot() PenaltyState {
+	s := w.state
+	s.Letters = append([]activities.LetterRef{}, w.state.Letters...)
+	return s
+}
+
+// raise moves the in-memory status forward only (the database does the same in PenaltyStep).
+func (w *penalty) raise(status string) {
+	if storage.PenaltyStatusRank(status) > storage.PenaltyStatusRank(w.state.Status) {
+		w.state.Status = status
+	}
+}
+
+func (w *penalty) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, PenaltyStateQuery, func() (PenaltyState, error) {
+		return w.snapshot(), nil
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, PenaltyLettersUpdate, func(ctx workflow.Context) (PenaltyState, error) {
+		err := workflow.Await(ctx, func() bool { return w.lettersIssued })
+		return w.snapshot(), err
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, PenaltyDeliveryUpdate, w.deliver,
+		workflow.UpdateHandlerOptions{Validator: w.validateDelivery}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, PenaltyRevocationUpdate, w.revoke,
+		workflow.UpdateHandlerOptions{Validator: w.validateRevocation}); err != nil {
+		return err
+	}
+	signals := workflow.GetSignalChannel(ctx, PenaltyWithdrawSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var req WithdrawRequest
+			signals.Receive(ctx, &req)
+			w.requestWithdrawal(ctx, req)
+		}
+	})
+	return nil
+}
+
+// requestWithdrawal takes the first valid request; the main flow carries it out at its next wait.
+func (w *penalty) requestWithdrawal(ctx workflow.Context, req WithdrawRequest) {
+	switch req.Cause {
+	case CauseRepair, CauseExpiry, CauseObjection, CauseRevocation:
+	default:
+		workflow.GetLogger(ctx).Warn("withdraw request with an unknown cause ignored", "cause", req.Cause)
+		return
+	}
+	if w.state.Withdrawal != nil {
+		// The record comes down once; a later cause is kept on record so nobody wonders where it went.
+		_ = workflow.ExecuteActivity(withActivityOptions(ctx), acts.Audit, activities.AuditInput{
+			Key:    fmt.Sprintf("penalty-%d:withdraw-request:%s:%s", w.id, req.Cause, req.CauseRef),
+			Action: "penalty.withdraw_request_superseded", CaseKind: "penalty", CaseID: w.caseID(),
+			Details: map[string]any{"cause": req.Cause, "cause_ref": req.CauseRef, "current_cause": w.state.Withdrawal.Cause},
+		}).Get(ctx, nil)
+		return
+	}
+	w.state.Withdrawal = &WithdrawalState{Cause: req.Cause, CauseRef: req.CauseRef, CauseDecision: req.CauseDecision, Status: "requested"}
+}
+
+func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) error {
+	switch {
+	case !w.loaded:
+		return reject("case_not_ready", "处罚信息正在初始化，请稍后重试", true)
+	case w.state.Delivery != nil:
+		return reject("already_delivered", fmt.Sprintf("该处罚决定书已于%s登记送达，不能重复登记", w.state.Delivery.DeliveredOn), true)
+	case w.state.Revocation != nil:
+		// A record withdrawn by expiry still needs its delivery proven; a revoked decision does not.
+		return reject("case_closed", "该处罚决定已撤销，无需再登记送达", true)
+	}
+	switch req.Method {
+	case DeliveryInPerson, DeliveryPost, DeliveryElectronic, DeliveryRefused:
+	default:
+		return reject("invalid_delivery_method", "送达方式应为 in_person（直接送达）、post（邮寄送达）、electronic（电子送达）或 refused（留置送达）", false)
+	}
+	now := today(ctx)
+	switch {
+	case req.DeliveredOn.IsZero():
+		return reject("invalid_delivered_on", "请填写送达日期（受送达人签收的日期）", false)
+	case req.DeliveredOn.Before(w.facts.DecidedOn):
+		return reject("delivered_before_decision", fmt.Sprintf("送达日期%s早于处罚决定日期%s", req.DeliveredOn, w.facts.DecidedOn), false)
+	case req.DeliveredOn.After(now):
+		return reject("delivered_on_in_future", fmt.Sprintf("送达日期%s晚于今天（%s）", req.DeliveredOn, now), false)
+	}
+	switch req.Method {
+	case DeliveryInPerson, DeliveryPost:
+		if strings.TrimSpace(req.SignedBy) == "" {
+			return reject("signed_by_required", "直接送达和邮寄送达应填写签收人（送达回证上签名的人）", false)
+		}
+	case DeliveryRefused:
+		if strings.TrimSpace(req.Witness) == "" {
+			return reject("witness_required", "受送达人拒绝签收的，应填写见证人", false)
+		}
+	case DeliveryElectronic:
+		if !req.ElectronicConsent {
+			return reject("electronic_consent_required", "电子送达须经受送达人书面同意，请确认已取得其同意（electronic_consent）", false)
+		}
+	}
+	return nil
+}
+
+func (w *penalty) deliver(ctx workflow.Context, req DeliveryRequest) (PenaltyState, error) {
+	req.SignedBy, req.Witness = strings.TrimSpace(req.SignedBy), strings.TrimSpace(req.Witness)
+	w.state.Delivery = &req // taken at once, so a concurrent second delivery is refused by the validator
+	err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.RecordDelivery, activities.RecordDeliveryInput{
+		PenaltyID: w.id, Method: req.Method, DeliveredOn: req.DeliveredOn, SignedBy: req.SignedBy,
+		Witness: req.Witness, Consent: req.ElectronicConsent, Actor: req.Actor, Role: req.Role,
+	}).Get(ctx, nil)
+	if err != nil {
+		return w.snapshot(), err
+	}
+	w.raise(storage.PenaltyDelivered)
+	return w.snapshot(), nil
+}
+
+func (w *penalty) validateRevocation(ctx workflow.Context, req RevocationRequest) error {
+	switch {
+	case !w.loaded:
+		return reject("case_not_ready", "处罚信息正在初始化，请稍后重试", true)
+	case w.state.Revocation != nil:
+		return reject("already_revoked", fmt.Sprintf("已于%s登记该处罚决定被撤销", w.state.Revocation.DecidedOn), true)
+	case w.finished:
+		return reject("case_closed", "该处罚信息已撤下公示，流程已结束", true)
+	case strings.TrimSpace(req.Reason) == "":
+		return reject("reason_required", "请说明撤销或变更处罚决定的原因（复议决定、判决等）", false)
+	}
+	if !req.DecidedOn.IsZero() {
+		if req.DecidedOn.Before(w.facts.DecidedOn) {
+			return reject("invalid_decided_on", fmt.Sprintf("撤销日期%s早于处罚决定日期%s", req.DecidedOn, w.facts.DecidedOn), false)
+		}
+		if t := today(ctx); req.DecidedOn.After(t) {
+			return reject("invalid_decided_on", fmt.Sprintf("撤销日期%s晚于今天（%s）", req.DecidedOn, t), false)
+		}
+	}
+	return nil
+}
+
+func (w *penalty) revoke(ctx workflow.Context, req RevocationRequest) (PenaltyState, error) {
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.DecidedOn.IsZero() {
+		req.DecidedOn = today(ctx)
+	}
+	w.state.Revocation = &req
+	err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.RecordRevocation, activities.RecordRevocationInput{
+		PenaltyID: w.id, DecidedOn: req.DecidedOn, Reason: req.Reason, Actor: req.Actor, Role: req.Role,
+	}).Get(ctx, nil)
+	if err != nil {
+		return w.snapshot(), err
+	}
+	w.requestWithdrawal(ctx, WithdrawRequest{Cause: CauseRevocation, CauseRef: "revocation-" + req.DecidedOn.String(),
+		CauseDecision: "行政处罚决定已被撤销或变更：" + req.Reason})
+	return w.snapshot(), nil
+}
+
+// step records a lifecycle step in PostgreSQL and in the workflow's state.
+func (w *penalty) step(ctx workflow.Context, status, action string, details map[string]any) error {
+	err := workflow.ExecuteActivity(ctx, acts.PenaltyStep, activities.PenaltyStepInput{
+		PenaltyID: w.id, Status: status, Action: action, Details: details,
+	}).Get(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if status != "" {
+		w.raise(status)
+	}
+	return nil
+}
+
+func (w *penalty) notify(ctx workflow.Context, key, kind, title, body string) error {
+	return workflow.ExecuteActivity(ctx, acts.Notify, activities.NotifyInput{
+		Key: fmt.Sprintf("penalty-%d:%s", w.id, key), USCC: w.facts.USCC, Kind: kind, Title: title, Body: body,
+		CaseKind: "penalty", CaseID: w.caseID(),
+	}).Get(ctx, nil)
+}
+
+// withdrawalRequested is what every long wait also wakes up for.
+func (w *penalty) withdrawalRequested() bool { return w.state.Withdrawal != nil }
+
+// sleepUntil sleeps until t unless a withdrawal is requested first; it reports whether t was reached.
+func (w *penalty) sleepUntil(ctx workflow.Context, t time.Time) (bool, error) {
+	if w.withdrawalRequested() {
+		return false, nil
+	}
+	wait := t.Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		return true, nil
+	}
+	requested, err := workflow.AwaitWithTimeout(ctx, wait, w.withdrawalRequested)
+	return !requested, err
+}
+
+func (w *penalty) run(ctx workflow.Context) error {
+	if err := workflow.ExecuteActivity(ctx, acts.LoadPenaltyFacts, w.id).Get(ctx, &w.facts); err != nil {
+		return err
+	}
+	w.loaded = true
+	w.state.DeliveryDue = w.facts.DeliveryDue
+
+	// 两书同送: the repair notice and the delivery receipt, together, before anything else.
+	if err := w.issueLetters(ctx); err != nil {
+		return err
+	}
+	workflow.Go(ctx, w.watchDelivery)
+
+	// 双公示: publish by publish_due, unless the rule set does not publish this record.
+	if w.facts.Published && !w.withdrawalRequested() {
+		w.startPublication(ctx)
+	} else if !w.facts.Published {
+		w.state.Publication = "not_published"
+	}
+
+	// The enterprise is told when it may apply: only for published records that a repair can end early.
+	f := w.facts
+	if f.Published && !f.AutoEnds && f.RepairableEarly && f.RepairEligibleFrom.Before(f.PublicationEnds) {
+		reached, err := w.sleepUntil(ctx, f.RepairEligibleFrom.Time(domain.Shanghai))
+		if err != nil {
+			return err
+		}
+		if reached {
+			if err := w.announceEligibility(ctx); err != nil {
+				return err
+			}
+		}
+	}
+
+	// The end of the publication period withdraws the record by itself.
+	reached, err := w.sleepUntil(ctx, endOfDay(f.PublicationEnds))
+	if err != nil {
+		return err
+	}
+	if reached {
+		w.requestWithdrawal(ctx, WithdrawRequest{Cause: CauseExpiry, CauseRef: "expiry-" + f.PublicationEnds.String(),
+			CauseDecision: fmt.Sprintf("公示期已于%s届满，依规自动停止公示", f.PublicationEnds)})
+	}
+	if err := w.withdraw(ctx); err != nil {
+		return err
+	}
+
+	// The case stays open until the decision is delivered (unless it was revoked), and until every update that
+	// is still being handled has answered.
+	if err := workflow.Await(ctx, func() bool { return w.deliveryDone }); err != nil {
+		return err
+	}
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+func monthsText(n int) string {
+	if n > 0 && n%12 == 0 {
+		return strconv.Itoa(n/12) + "年"
+	}
+	return strconv.Itoa(n) + "个月"
+}
+
+// noticeNumber is the 文号 of a penalty's repair notice.
+func noticeNumber(f activities.PenaltyFacts, issued domain.Date) string {
+	return fmt.Sprintf("%s信修告〔%d〕%d号", strings.TrimSuffix(f.DepartmentName, "局"), issued.Y, f.PenaltyID)
+}
+
+// buildLetters writes the 信用修复告知书 and the 送达回证 for a penalty (pure, so it is safe in workflow code).
+func buildLetters(f activities.PenaltyFacts, issued domain.Date) (notice, receipt letters.Letter) {
+	date := issued.Time(domain.Shanghai)
+	number := noticeNumber(f, issued)
+	d := letters.RepairNoticeData{
+		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: number, Date: date},
+		EnterpriseName: f.EnterpriseName, USCC: f.USCC, DecisionNo: f.DecisionNo,
+		DecidedOn: f.DecidedOn.Time(domain.Shanghai), ClassLabel: f.Class.Label(), Channels: f.Channels,
+		PublicationMax: monthsText(f.MaxPublishMonths), PublicationEnds: f.PublicationEnds.Time(domain.Shanghai),
+		RepairEligibleFrom: f.RepairEligibleFrom.Time(domain.Shanghai),
+		ApplyOnline:        f.ApplyOnline, ApplyWindow: f.ApplyWindow,
+		AcceptWorkingDays: f.AcceptWorkdays, DecideWorkingDays: f.DecideWorkdays, Contact: f.DepartmentContact,
+	}
+	if f.MinPublishMonths > 0 {
+		d.PublicationMin = monthsText(f.MinPublishMonths)
+	}
+	if !f.Published {
+		d.Channels = []string{"不向社会公示"}
+	}
+	conditions := letters.DefaultRepairConditions()
+	if f.RequiresTraining {
+		conditions = append(conditions, "参加信用修复培训并取得培训合格证明")
+	}
+	if f.RequiresCreditReport {
+		conditions = append(conditions, "提交信用服务机构出具的信用报告")
+	}
+	if f.NoNewSamePenalty {
+		conditions = append(conditions, "公示期间未再受到同一类型的行政处罚")
+	}
+	d.Conditions = conditions
+	notice = letters.RepairNotice(d)
+	if !f.Published {
+		// The standard opening says the record will be published; this one will not be.
+		notice.Paragraphs = []string{fmt.Sprintf("本机关于%s对你单位作出行政处罚决定（%s），现随行政处罚决定书一并送达本告知书。"+
+			"根据信用修复有关规定，该行政处罚信息属于%s失信信息，不向社会公示，但依法记入你单位信用记录，记录期限至%s止。",
+			letters.FormatDate(f.DecidedOn.Time(domain.Shanghai)), f.DecisionNo, f.Class.Label(),
+			letters.FormatDate(f.PublicationEnds.Time(domain.Shanghai)))}
+	}
+	if f.AutoEnds {
+		notice.Notes = append(notice.Notes, fmt.Sprintf("特别提示：该信息公示满%s后于%s自动停止公示，无需申请信用修复。",
+			monthsText(f.MaxPublishMonths), letters.FormatDate(f.PublicationEnds.Time(domain.Shanghai))))
+	}
+	if len(f.Reasons) > 0 {
+		notice.Notes = append(notice.Notes, "认定依据："+strings.Join(f.Reasons, "；")+"（规则集："+f.RuleSet+"）。")
+	}
+	receipt = letters.DeliveryReceipt(letters.DeliveryReceiptData{
+		Issue:     letters.Issue{Issuer: f.DepartmentName, Date: date},
+		Recipient: f.EnterpriseName, USCC: f.USCC, Address: f.EnterpriseAddress,
+		Documents: []letters.ReceiptDocument{{Name: "行政处罚决定书", Number: f.DecisionNo}, {Name: "信用修复告知书", Number: number}},
+		Remarks:   "行政处罚决定书与信用修复告知书同时送达（两书同送）。",
+	})
+	return notice, receipt
+}
+
+func (w *penalty) issueLetters(ctx workflow.Context) error {
+	f := w.facts
+	notice, receipt := buildLetters(f, today(ctx))
+	data := map[string]any{"penalty_id": f.PenaltyID, "decision_no": f.DecisionNo, "decided_on": f.DecidedOn,
+		"class": f.Class, "rule_set": f.RuleSet, "repair_eligible_from": f.RepairEligibleFrom,
+		"publication_ends": f.PublicationEnds, "channels": f.Channels}
+	var futures []workflow.Future
+	for _, l := range []letters.Letter{notice, receipt} {
+		futures = append(futures, workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
+			CaseKind: "penalty", CaseID: w.caseID(), Version: 1, USCC: f.USCC, DepartmentID: f.DepartmentID,
+			Letter: l, Data: data,
+		}))
+	}
+	for _, fut := range futures {
+		var ref activities.LetterRef
+		if err := fut.Get(ctx, &ref); err != nil {
+			return err
+		}
+		w.state.Letters = append(w.state.Letters, ref)
+	}
+	if err := w.step(ctx, storage.PenaltyNoticeIssued, "penalty.notice_issued", map[string]any{"letters": w.state.Letters}); err != nil {
+		return err
+	}
+	w.lettersIssued = true
+	return w.notify(ctx, "registered", "penalty_registered", "您有一条新的行政处罚信用记录",
+		fmt.Sprintf("%s对你单位作出行政处罚决定（%s，%s），属%s失信信息。信用修复告知书已随决定书出具，可在“我的信用记录”中查看。",
+			f.DepartmentName, f.DecisionNo, f.DecidedOn, f.Class.Label()))
+}
+
+// watchDelivery keeps the department's delivery task: it is due Deadlines.Delivery working days after the
+// decision; when that passes the task goes overdue and the credit office is told, and it still waits.
+func (w *penalty) watchDelivery(ctx workflow.Context) {
+	defer func() { w.deliveryDone = true }()
+	f := w.facts
+	due := f.DeliveryDue
+	settled := func() bool { return w.state.Delivery != nil || w.state.Revocation != nil }
+	_ = workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
+		CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery",
+		Title:        fmt.Sprintf("送达行政处罚决定书和信用修复告知书（%s，%s）", f.DecisionNo, f.EnterpriseName),
+		AssigneeRole: storage.RoleDepartment, DepartmentID: f.DepartmentID, DueOn: &due,
+	}).Get(ctx, nil)
+	inTime, err := awaitUntilEndOf(ctx, due, settled)
+	if err != nil {
+		return
+	}
+	if !inTime {
+		w.state.DeliveryOverdue = true
+		_ = workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+			CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery",
+			Title: fmt.Sprintf("%s逾期未登记送达处罚决定书和信用修复告知书（%s）", f.DepartmentName, f.DecisionNo), DueOn: &due,
+		}).Get(ctx, nil)
+		_ = w.step(ctx, "", "penalty.delivery_overdue", map[string]any{"delivery_due": due})
+		if err := workflow.Await(ctx, settled); err != nil {
+			return
+		}
+	}
+	status := "done"
+	if w.state.Delivery == nil {
+		status = "cancelled" // revoked before delivery: nothing left to deliver
+	}
+	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+		CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery", Status: status}).Get(ctx, nil)
+	if w.state.DeliveryOverdue {
+		_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+			CaseKind: "penalty", CaseID: w.caseID(), Step: "escalation:delivery", Status: status}).Get(ctx, nil)
+	}
+}
+
+// startPublication runs the publish workflow as a child: it is public on every channel by publish_due. The child
+// is cancelled when a withdrawal starts, and ends with this workflow at the latest.
+func (w *penalty) startPublication(ctx workflow.Context) {
+	cctx, cancel := workflow.WithCancel(ctx)
+	w.cancelPublish = cancel
+	cctx = workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
+		WorkflowID: PublishWorkflowID(w.id), TaskQueue: TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
+	})
+	fut := workflow.ExecuteChildWorkflow(cctx, PublishWorkflow, PublishInput{PenaltyID: w.id, DueOn: w.facts.PublishDue})
+	w.state.Publication = "publishing"
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		err := fut.Get(ctx, nil)
+		switch {
+		case err == nil:
+			w.state.Publication = "published"
+			if w.state.Withdrawal == nil {
+				_ = w.step(ctx, storage.PenaltyPublished, "penalty.published", map[string]any{"publish_due": w.facts.PublishDue})
+			}
+		case temporal.IsCanceledError(err):
+			w.state.Publication = "cancelled"
+		default:
+			w.state.Publication = "failed"
+			workflow.GetLogger(ctx).Error("publish workflow failed", "penalty", w.id, "error", err)
+			_ = w.step(ctx, "", "penalty.publication_failed", map[string]any{"error": err.Error()})
+		}
+	})
+}
+
+func (w *penalty) announceEligibility(ctx workflow.Context) error {
+	f := w.facts
+	w.state.EligibleNotified = true
+	if err := w.notify(ctx, "eligible", "repair_eligible", "您可以申请信用修复",
+		fmt.Sprintf("你单位的行政处罚信息（%s，%s作出）已满最短公示期限，自%s起可以申请信用修复；如不申请，将于%s公示期满后自动停止公示。"+
+			"请在履行处罚决定规定的义务后，通过信用修复协同平台或%s提出申请。",
+			f.DecisionNo, f.DepartmentName, f.RepairEligibleFrom, f.PublicationEnds, f.ApplyWindow)); err != nil {
+		return err
+	}
+	return w.step(ctx, storage.PenaltyEligible, "penalty.eligible", map[string]any{"repair_eligible_from": f.RepairEligibleFrom})
+}
+
+// withdraw carries out the requested withdrawal: everywhere through 一件通用 for a published record; a record that
+// was never published simply ends.
+func (w *penalty) withdraw(ctx workflow.Context) error {
+	wd := w.state.Withdrawal
+	f := w.facts
+	if !f.Published {
+		wd.Status = "completed"
+		if err := w.step(ctx, w.finalStatus(), "penalty.ended", map[string]any{"cause": wd.Cause, "published": false}); err != nil {
+			return err
+		}
+		w.finished = true
+		return nil
+	}
+	if w.cancelPublish != nil && w.state.Publication == "publishing" {
+		w.cancelPublish()
+	}
+	if wd.Cause == CauseRevocation && w.state.Revocation != nil {
+		// A revoked decision must be off every channel within its own deadline (RULES: 3 working days).
+		var due activities.DeadlineResult
+		if err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{
+			From: w.state.Revocation.DecidedOn, Workdays: f.RevocationWithdrawalWorkdays}).Get(ctx, &due); err != nil {
+			return err
+		}
+		wd.DueOn = due.Due
+	}
+	wd.Status = "ordered"
+	if err := w.step(ctx, storage.PenaltyWithdrawing, "penalty.withdrawing", map[string]any{
+		"cause": wd.Cause, "cause_ref": wd.CauseRef, "due_on": wd.DueOn}); err != nil {
+		return err
+	}
+	var (
+		done   bool
+		result WithdrawalResult
+		runErr error
+	)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		result, runErr = runWithdrawal(ctx, WithdrawalInput{PenaltyID: w.id, Cause: wd.Cause, CauseRef: wd.CauseRef,
+			CauseDecision: wd.CauseDecision})
+		done = true
+	})
+	if !wd.DueOn.IsZero() {
+		inTime, err := awaitUntilEndOf(ctx, wd.DueOn, func() bool { return done })
+		if err != nil {
+			return err
+		}
+		if !inTime {
+			if err := workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+				CaseKind: "penalty", CaseID: w.caseID(), Step: "revocation_withdrawal",
+				Title: fmt.Sprintf("处罚决定（%s）撤销后逾期未在全部渠道撤下公示", f.DecisionNo), DueOn: &wd.DueOn,
+			}).Get(ctx, nil); err != nil {
+				return err
+			}
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return done }); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return fmt.Errorf("withdrawal of penalty %d (%s): %w", w.id, wd.Cause, runErr)
+	}
+	wd.Status = "completed"
+	if err := w.step(ctx, w.finalStatus(), "penalty.withdrawn", map[string]any{"cause": wd.Cause, "cause_ref": wd.CauseRef,
+		"withdrawal": result}); err != nil {
+		return err
+	}
+	w.finished = true
+	return w.notify(ctx, "withdrawn", "penalty_withdrawn", "行政处罚信息已撤下公示",
+		fmt.Sprintf("你单位的行政处罚信息（%s）已在各公示渠道撤下公示（原因：%s）。", f.DecisionNo, CauseLabel(wd.Cause)))
+}
+
+func (w *penalty) finalStatus() string {
+	if w.state.Revocation != nil {
+		return storage.PenaltyRevoked
+	}
+	return storage.PenaltyWithdrawn
+}
+
+// CauseLabel is the Chinese name of a withdrawal cause.
+func CauseLabel(cause string) string {
+	switch cause {
+	case CauseRepair:
+		return "准予信用修复"
+	case CauseExpiry:
+		return "公示期满"
+	case CauseObjection:
+		return "异议处理"
+	case CauseRevocation:
+		return "处罚决定撤销"
+	}
+	return cause
+}

@@ -1,0 +1,288 @@
+package workflows
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"xinyong/activities"
+	"xinyong/domain"
+	"xinyong/storage"
+)
+
+// Publication (双公示): a record goes out to every channel it is published on by its due date; webhook channels
+// are called until they answer, manual channels' operators confirm. Once the record is ordered withdrawn nothing
+// here puts it back on any channel: a publication attempt that comes after the order is not sent.
+
+// PublishConfirmUpdate is a manual channel operator's confirmation that the record is shown (ConfirmChannelRequest);
+// it answers the publication's state.
+const PublishConfirmUpdate = "confirm_publication"
+
+// PublishStateQuery answers the publication's state (PublicationState).
+const PublishStateQuery = "state"
+
+// PublishInput asks for a record to be published on its channels by DueOn. Republish, when set, is the explicit
+// new decision that puts back a record that was withdrawn (a repair revoked for fraud, a corrected record); it is
+// recorded, and without it a withdrawn record is never sent again.
+type PublishInput struct {
+	PenaltyID int64
+	DueOn     domain.Date
+	Republish string `json:",omitempty"`
+}
+
+// PublicationChannelState is one channel of a publication.
+type PublicationChannelState struct {
+	ChannelID string `json:"channel_id"`
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	// Status is pending, sent, published, overdue or withdrawn (not sent: the record was ordered withdrawn).
+	Status  string `json:"status"`
+	Overdue bool   `json:"overdue"`
+}
+
+func (c *PublicationChannelState) done() bool {
+	return c.Status == "published" || c.Status == "withdrawn"
+}
+
+// PublicationState is the publication as the workflow knows it.
+type PublicationState struct {
+	PenaltyID int64                     `json:"penalty_id"`
+	DueOn     domain.Date               `json:"due_on"`
+	Channels  []PublicationChannelState `json:"channels"`
+}
+
+func init() {
+	registrars = append(registrars, func(w worker.Registry) { w.RegisterWorkflow(PublishWorkflow) })
+}
+
+type publication struct {
+	in       PublishInput
+	facts    activities.PublishFacts
+	loaded   bool
+	channels []*PublicationChannelState
+}
+
+// PublishWorkflow publishes a record on its channels (ID PublishWorkflowID(penaltyID)) and ends when every channel
+// has it, or has refused it because the record was withdrawn meanwhile. Cancelling it (the penalty workflow does,
+// when a withdrawal starts) stops the attempts still under way.
+func PublishWorkflow(ctx workflow.Context, in PublishInput) error {
+	p := &publication{in: in}
+	if err := workflow.SetQueryHandler(ctx, PublishStateQuery, func() (PublicationState, error) { return p.snapshot(), nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, PublishConfirmUpdate, p.confirm,
+		workflow.UpdateHandlerOptions{Validator: p.validateConfirm}); err != nil {
+		return err
+	}
+	return p.run(withActivityOptions(ctx))
+}
+
+func (p *publication) caseID() string { return strconv.FormatInt(p.in.PenaltyID, 10) }
+
+func (p *publication) snapshot() PublicationState {
+	s := PublicationState{PenaltyID: p.in.PenaltyID, DueOn: p.in.DueOn, Channels: []PublicationChannelState{}}
+	for _, c := range p.channels {
+		s.Channels = append(s.Channels, *c)
+	}
+	return s
+}
+
+func (p *publication) channel(id string) *PublicationChannelState {
+	for _, c := range p.channels {
+		if c.ChannelID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+func (p *publication) allDone() bool {
+	for _, c := range p.channels {
+		if !c.done() {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *publication) checkConfirm(req ConfirmChannelRequest) error {
+	if strings.TrimSpace(req.ChannelID) == "" {
+		return reject("invalid_channel", "请指定确认公示的渠道", false)
+	}
+	if n := len([]rune(strings.TrimSpace(req.Reference))); n == 0 || n > 200 {
+		return reject("invalid_reference", "请填写公示凭据（渠道的公示编号或网址，不超过200字）", false)
+	}
+	if !p.loaded {
+		return nil
+	}
+	c := p.channel(req.ChannelID)
+	switch {
+	case c == nil:
+		return reject("channel_not_addressed", "该处罚信息不在此渠道公示", false)
+	case c.Kind != storage.ChannelManual:
+		return reject("not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认", true)
+	case c.Status == "withdrawn":
+		return reject("record_withdrawn", "该处罚信息已撤下公示，不得重新公示", true)
+	}
+	return nil
+}
+
+func (p *publication) validateConfirm(ctx workflow.Context, req ConfirmChannelRequest) error {
+	return p.checkConfirm(req)
+}
+
+func (p *publication) confirm(ctx workflow.Context, req ConfirmChannelRequest) (PublicationState, error) {
+	if err := workflow.Await(ctx, func() bool { return p.loaded }); err != nil {
+		return PublicationState{}, err
+	}
+	if err := p.checkConfirm(req); err != nil {
+		return PublicationState{}, err
+	}
+	c := p.channel(req.ChannelID)
+	if c.done() {
+		return p.snapshot(), nil
+	}
+	var res activities.PublicationResult
+	if err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.ConfirmPublication, activities.ConfirmPublicationInput{
+		PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID, Reference: strings.TrimSpace(req.Reference), By: req.By,
+	}).Get(ctx, &res); err != nil {
+		return PublicationState{}, err
+	}
+	p.apply(c, res)
+	if res.Withdrawn {
+		return PublicationState{}, reject("record_withdrawn", "该处罚信息已撤下公示，不得重新公示", true)
+	}
+	return p.snapshot(), nil
+}
+
+func (p *publication) apply(c *PublicationChannelState, res activities.PublicationResult) {
+	switch {
+	case res.Withdrawn:
+		c.Status = "withdrawn"
+	case res.Published:
+		c.Status = "published"
+	}
+}
+
+func (p *publication) run(ctx workflow.Context) error {
+	if p.in.Republish != "" {
+		info := workflow.GetInfo(ctx)
+		if err := workflow.ExecuteActivity(ctx, acts.Republish, activities.RepublishInput{
+			PenaltyID: p.in.PenaltyID, Reason: p.in.Republish,
+			Key: "republish-" + info.WorkflowExecution.ID + "-" + info.OriginalRunID,
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.CreatePublications, activities.CreatePublicationsInput{
+		PenaltyID: p.in.PenaltyID, DueOn: p.in.DueOn}).Get(ctx, &p.facts); err != nil {
+		return err
+	}
+	for _, cf := range p.facts.Channels {
+		st := cf.Status
+		if cf.Blocked {
+			st = "withdrawn"
+		}
+		p.channels = append(p.channels, &PublicationChannelState{ChannelID: cf.ChannelID, Name: cf.Name, Kind: cf.Kind,
+			Status: st, Overdue: st == "overdue"})
+	}
+	p.loaded = true
+	if !p.facts.Published {
+		return nil
+	}
+	for _, c := range p.channels {
+		if c.done() {
+			continue
+		}
+		c := c
+		workflow.Go(ctx, func(ctx workflow.Context) { p.send(ctx, c) })
+		workflow.Go(ctx, func(ctx workflow.Context) { p.watchDeadline(ctx, c) })
+	}
+	err := workflow.Await(ctx, p.allDone)
+	if err != nil {
+		// Cancelled: the operators' tasks for channels not yet confirmed are no longer theirs to do.
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		dctx = withActivityOptions(dctx)
+		for _, c := range p.channels {
+			if c.Kind == storage.ChannelManual && !c.done() {
+				_ = workflow.ExecuteActivity(dctx, acts.CloseTask, activities.CloseTaskInput{
+					CaseKind: "publication", CaseID: p.caseID(), Step: "publish:" + c.ChannelID, Status: "cancelled"}).Get(dctx, nil)
+			}
+		}
+		return err
+	}
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+// send publishes on one channel: a webhook channel is called until it answers; a manual channel's operator gets
+// a task and confirms through PublishConfirmUpdate.
+func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
+	log := workflow.GetLogger(ctx)
+	if c.Kind == storage.ChannelWebhook {
+		var res activities.PublicationResult
+		if err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.PublishToChannel, activities.PublicationChannelInput{
+			PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID}).Get(ctx, &res); err != nil {
+			log.Warn("publication ended without confirmation", "penalty", p.in.PenaltyID, "channel", c.ChannelID, "error", err)
+			return
+		}
+		p.apply(c, res)
+		return
+	}
+	due := p.in.DueOn
+	step := "publish:" + c.ChannelID
+	var duePtr *domain.Date
+	if !due.IsZero() {
+		duePtr = &due
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
+		CaseKind: "publication", CaseID: p.caseID(), Step: step, AssigneeRole: storage.RoleChannelOperator, ChannelID: c.ChannelID,
+		Title: fmt.Sprintf("公示处罚信息：%s（%s）", p.facts.EnterpriseName, p.facts.DecisionNo), DueOn: duePtr,
+	}).Get(ctx, nil); err != nil {
+		log.Error("open publication task", "penalty", p.in.PenaltyID, "channel", c.ChannelID, "error", err)
+	}
+	if err := workflow.Await(ctx, c.done); err != nil {
+		return
+	}
+	status := "done"
+	if c.Status == "withdrawn" {
+		status = "cancelled"
+	}
+	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{CaseKind: "publication", CaseID: p.caseID(),
+		Step: step, Status: status}).Get(ctx, nil)
+}
+
+// watchDeadline marks a publication overdue when its due date ends unconfirmed and escalates it to the credit
+// office.
+func (p *publication) watchDeadline(ctx workflow.Context, c *PublicationChannelState) {
+	if p.in.DueOn.IsZero() {
+		return
+	}
+	inTime, err := awaitUntilEndOf(ctx, p.in.DueOn, c.done)
+	if err != nil || inTime {
+		return
+	}
+	due := p.in.DueOn
+	step := "publish:" + c.ChannelID
+	c.Overdue = true
+	if c.Status != "withdrawn" && c.Status != "published" {
+		c.Status = "overdue"
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.MarkPublicationOverdue, activities.PublicationChannelInput{
+		PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID}).Get(ctx, nil); err != nil {
+		return
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+		CaseKind: "publication", CaseID: p.caseID(), Step: step, DueOn: &due,
+		Title: fmt.Sprintf("公示渠道逾期未公示：%s（%s，%s）", c.Name, p.facts.EnterpriseName, p.facts.DecisionNo),
+	}).Get(ctx, nil); err != nil {
+		return
+	}
+	if err := workflow.Await(ctx, c.done); err != nil {
+		return
+	}
+	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+		CaseKind: "publication", CaseID: p.caseID(), Step: "escalation:" + step}).Get(ctx, nil)
+}

@@ -1,0 +1,1315 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"xinyong/activities"
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/templates/letters"
+)
+
+// The repair case (repair-<id>): one workflow per application to repair a published record (信用修复), under the
+// rule set in force on the application date (recorded on the case).
+//
+//  1. Received at the single window: the 信用承诺书 is rendered from the enterprise's data. When the rule set asks
+//     for a training certificate or a credit report that the enterprise does not have yet, the case waits for it
+//     with a visible reason (waiting_conditions): a certificate issued by a training session arrives as the signal
+//     SignalTrainingCertificate, and the enterprise may attach a certificate or a report itself (update
+//     "attach_condition"). A complete application is forwarded to the recognizing department (谁认定、谁修复).
+//  2. The department accepts it, asks once for every missing item (补正通知书; the enterprise supplements and the
+//     acceptance clock starts again from the supplement), or refuses to accept it (不予受理通知书); the deadline is
+//     Deadlines.Acceptance working days from receipt.
+//  3. Accepted, the department verifies and decides within Deadlines.Decision working days; it may extend once by
+//     Deadlines.Extension working days (延期告知书), set a rectification deadline no later than the decision deadline
+//     (整改通知书) and, when that is missed, record a warning interview (警示约谈记录); then it approves
+//     (准予信用修复决定书) or refuses (不予信用修复决定书) with reasons.
+//  4. Approved: the penalty's workflow is signalled (PenaltyWithdrawSignal, cause repair, CauseRef repair-<id>,
+//     CauseDecision the approval's number) and starts the withdrawal (一件通用); this workflow then polls, with the
+//     retry policy of the AwaitRepairWithdrawal activity, until the record is off every channel, and closes.
+//  5. Every deadline is a timer; when one passes, the department's task goes overdue, the credit office gets an
+//     escalation task, and the case is flagged overdue until the step is done.
+//
+// Human steps are updates validated here: a wrong step (deciding before accepting, accepting twice) is refused
+// with Rejection code "invalid_transition" (HTTP 409) and leaves no trace. Every step is written to PostgreSQL by
+// RecordRepairStep with the workflow's step number, so retries write once and late writes never win.
+//
+// After the workflow: a refused or not-accepted case waits RepairReopenWindow for an objection to reopen it (update
+// or signal "reopen"), then ends; an approved case ends once withdrawn (closed). Any later step on an ended case
+// (a reopening after the window, a revocation for fraud) is sent with update-with-start (RepairStartOptions): the
+// new run of repair-<id> resumes the case from its row (RepairFacts.Progress) and handles the update. So every
+// case is always reachable through the same workflow ID, and no workflow stays open for years waiting for a fraud
+// that almost never comes.
+
+// RepairWorkflowType is the registered name of RepairWorkflow.
+const RepairWorkflowType = "RepairWorkflow"
+
+// The repair workflow's query, updates and signals. Every update answers the new RepairState.
+const (
+	// RepairStateQuery answers the workflow's RepairState.
+	RepairStateQuery = "state"
+	// RepairReadyUpdate waits until the application is received (commitment rendered, deadlines set) and answers
+	// the state; the application's 201 uses it.
+	RepairReadyUpdate = "ready"
+	// Department steps.
+	RepairAcceptUpdate            = "accept"                 // RepairActor
+	RepairRequestSupplementUpdate = "request_supplement"     // RepairSupplementItems
+	RepairRejectUpdate            = "reject"                 // RepairReason: 不予受理
+	RepairExtendUpdate            = "extend"                 // RepairReason
+	RepairRectificationUpdate     = "rectification_deadline" // RepairRectification
+	RepairWarningInterviewUpdate  = "warning_interview"      // RepairWarningInterview
+	RepairDecideUpdate            = "decide"                 // RepairDecision
+	// Enterprise steps.
+	RepairSupplementUpdate      = "supplement"       // RepairSupplement: after a supplement request, or rectification
+	RepairWithdrawUpdate        = "withdraw"         // RepairReason (reason optional)
+	RepairAttachConditionUpdate = "attach_condition" // RepairCondition
+	// Credit office: revoke an approved repair for fraud (RepairReason).
+	RepairRevokeUpdate = "revoke"
+	// RepairReopenUpdate reopens a refused or not-accepted case after a successful objection (RepairReopen); the
+	// objection workflow may send the same as the signal RepairReopenSignal (an invalid one is logged and ignored).
+	RepairReopenUpdate = "reopen"
+	RepairReopenSignal = "reopen"
+	// SignalTrainingCertificate tells a case waiting for training that the enterprise got a certificate
+	// (TrainingCertificateSignal); the training workflow sends it to every case with waiting_training.
+	SignalTrainingCertificate = "training_certificate"
+)
+
+// Rejection codes of the repair workflow.
+const (
+	// RejectInvalidTransition: the step does not fit the case's state (HTTP 409).
+	RejectInvalidTransition = "invalid_transition"
+)
+
+// RepairReopenWindow is how long a refused or not-accepted case's workflow waits for an objection to reopen it: the
+// 60 days within which an administrative reconsideration may be applied for. Later reopenings resume the case.
+const RepairReopenWindow = 60 * 24 * time.Hour
+
+// Conditions an enterprise attaches.
+const (
+	ConditionTrainingCertificate = "training_certificate"
+	ConditionCreditReport        = "credit_report"
+)
+
+// RepairParams starts, or resumes, a repair case's workflow.
+type RepairParams struct {
+	RepairID int64
+}
+
+// RepairStartOptions start repair-<id>, or join the run in progress: a started case is never started twice, and an
+// ended one is resumed by a new run (with update-with-start).
+func RepairStartOptions(repairID int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID: RepairWorkflowID(repairID), TaskQueue: TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}
+}
+
+// RepairActor is who takes a step (set by the HTTP handler from the principal).
+type RepairActor struct {
+	Actor string `json:"actor,omitempty"`
+	Role  string `json:"role,omitempty"`
+}
+
+// RepairReason is a step that needs (or may carry) a reason: reject, extend, withdraw, revoke.
+type RepairReason struct {
+	Reason string `json:"reason"`
+	RepairActor
+}
+
+// RepairSupplementItems asks the enterprise once for every missing item; DueOn (optional) is printed on the notice.
+type RepairSupplementItems struct {
+	Items []string    `json:"items"`
+	DueOn domain.Date `json:"due_on"`
+	RepairActor
+}
+
+// RepairSupplement is the enterprise's supplement (or its proof of rectification): uploads it owns and a statement.
+type RepairSupplement struct {
+	AttachmentIDs []int64 `json:"attachment_ids"`
+	Statement     string  `json:"statement"`
+	RepairActor
+}
+
+// RepairRectification sets a rectification deadline with requirements.
+type RepairRectification struct {
+	DueOn        domain.Date `json:"due_on"`
+	Requirements []string    `json:"requirements"`
+	RepairActor
+}
+
+// RepairWarningInterview records a warning interview held after a missed rectification deadline.
+type RepairWarningInterview struct {
+	HeldOn          domain.Date `json:"held_on"`
+	Notes           string      `json:"notes"`
+	Place           string      `json:"place,omitempty"`
+	Interviewee     string      `json:"interviewee,omitempty"`
+	IntervieweeRole string      `json:"interviewee_role,omitempty"`
+	Interviewers    []string    `json:"interviewers,omitempty"`
+	Undertakings    string      `json:"undertakings,omitempty"`
+	RepairActor
+}
+
+// RepairDecision approves or refuses the repair; a refusal needs its reasons.
+type RepairDecision struct {
+	Approved bool   `json:"approved"`
+	Reason   string `json:"reason"`
+	RepairActor
+}
+
+// RepairCondition attaches a training certificate (a training_certificate letter of the enterprise) or a credit
+// report (an upload of the enterprise); the handler checks that they are the enterprise's own.
+type RepairCondition struct {
+	Kind         string `json:"kind"`
+	LetterID     int64  `json:"letter_id,omitempty"`
+	AttachmentID int64  `json:"attachment_id,omitempty"`
+	RepairActor
+}
+
+// RepairReopen reopens a refused or not-accepted case; Ref names what reopened it (objection-7).
+type RepairReopen struct {
+	Ref    string `json:"ref"`
+	Reason string `json:"reason"`
+	RepairActor
+}
+
+// TrainingCertificateSignal is the payload of SignalTrainingCertificate.
+type TrainingCertificateSignal struct {
+	LetterID   int64
+	TrainingID int64
+	USCC       string
+}
+
+// RepairState is what the workflow knows of its case (query "state", and the answer to every update).
+type RepairState struct {
+	RepairID int64 `json:"repair_id"`
+	storage.RepairProgress
+	// WaitingFor lists the conditions the case waits for: training_certificate, credit_report.
+	WaitingFor []string `json:"waiting_for"`
+	// Letters are the letters this run issued.
+	Letters []activities.LetterRef `json:"letters"`
+}
+
+func init() {
+	registrars = append(registrars, func(w worker.Registry) {
+		w.RegisterWorkflowWithOptions(RepairWorkflow, workflow.RegisterOptions{Name: RepairWorkflowType})
+	})
+}
+
+// repair is the workflow's state.
+type repair struct {
+	id      int64
+	f       activities.RepairFacts
+	p       storage.RepairProgress
+	seq     int64
+	letters []activities.LetterRef
+
+	loaded    bool // facts loaded: validators can judge steps
+	ready     bool // the application is received (fresh start) or the case restored (resume)
+	busy      int  // steps being carried out; the main flow acts on a new state once they are recorded
+	escalated map[string]bool
+}
+
+// RepairWorkflow runs (or resumes) one repair case.
+func RepairWorkflow(ctx workflow.Context, in RepairParams) error {
+	w := &repair{id: in.RepairID, escalated: map[string]bool{}}
+	w.p.Status = storage.RepairSubmitted
+	if err := w.setup(ctx); err != nil {
+		return err
+	}
+	return w.run(withActivityOptions(ctx))
+}
+
+func (w *repair) caseID() string { return strconv.FormatInt(w.id, 10) }
+
+func (w *repair) snapshot() RepairState {
+	s := RepairState{RepairID: w.id, RepairProgress: w.p, Letters: append([]activities.LetterRef{}, w.letters...),
+		WaitingFor: []string{}}
+	if w.p.WaitingTraining {
+		s.WaitingFor = append(s.WaitingFor, ConditionTrainingCertificate)
+	}
+	if w.p.WaitingCreditReport {
+		s.WaitingFor = append(s.WaitingFor, ConditionCreditReport)
+	}
+	return s
+}
+
+// invalid refuses a step that does not fit the case's state (409).
+func invalid(message string) error { return reject(RejectInvalidTransition, message, true) }
+
+// badValue refuses a step's value (422).
+func badValue(code, message string) error { return reject(code, message, false) }
+
+// setRepairUpdate registers a validated update. A step that arrives before the case is loaded (the first task of a
+// resumed run, which update-with-start delivers together with the start) is judged by the handler once it is.
+func setRepairUpdate[T any](ctx workflow.Context, w *repair, name string, validate func(workflow.Context, T) error,
+	do func(workflow.Context, T) error) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context, req T) (RepairState, error) {
+		if !w.ready {
+			if err := workflow.Await(ctx, func() bool { return w.ready }); err != nil {
+				return w.snapshot(), err
+			}
+			if err := validate(ctx, req); err != nil {
+				return w.snapshot(), err
+			}
+		}
+		w.busy++
+		defer func() { w.busy-- }()
+		err := do(withActivityOptions(ctx), req)
+		return w.snapshot(), err
+	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req T) error {
+		if !w.ready {
+			return nil
+		}
+		return validate(ctx, req)
+	}})
+}
+
+func (w *repair) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, RepairStateQuery, func() (RepairState, error) {
+		return w.snapshot(), nil
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, RepairReadyUpdate, func(ctx workflow.Context) (RepairState, error) {
+		err := workflow.Await(ctx, func() bool { return w.ready })
+		return w.snapshot(), err
+	}); err != nil {
+		return err
+	}
+	for _, err := range []error{
+		setRepairUpdate(ctx, w, RepairAcceptUpdate, w.validateAccept, w.accept),
+		setRepairUpdate(ctx, w, RepairRequestSupplementUpdate, w.validateRequestSupplement, w.requestSupplement),
+		setRepairUpdate(ctx, w, RepairRejectUpdate, w.validateReject, w.reject),
+		setRepairUpdate(ctx, w, RepairExtendUpdate, w.validateExtend, w.extend),
+		setRepairUpdate(ctx, w, RepairRectificationUpdate, w.validateRectification, w.rectification),
+		setRepairUpdate(ctx, w, RepairWarningInterviewUpdate, w.validateWarningInterview, w.warningInterview),
+		setRepairUpdate(ctx, w, RepairDecideUpdate, w.validateDecide, w.decide),
+		setRepairUpdate(ctx, w, RepairSupplementUpdate, w.validateSupplement, w.supplement),
+		setRepairUpdate(ctx, w, RepairWithdrawUpdate, w.validateWithdraw, w.withdraw),
+		setRepairUpdate(ctx, w, RepairAttachConditionUpdate, w.validateCondition, w.attachCondition),
+		setRepairUpdate(ctx, w, RepairRevokeUpdate, w.validateRevoke, w.revoke),
+		setRepairUpdate(ctx, w, RepairReopenUpdate, w.validateReopen, w.reopen),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	certs := workflow.GetSignalChannel(ctx, SignalTrainingCertificate)
+	reopens := workflow.GetSignalChannel(ctx, RepairReopenSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if err := workflow.Await(ctx, func() bool { return w.ready }); err != nil {
+			return
+		}
+		actx := withActivityOptions(ctx)
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(certs, func(c workflow.ReceiveChannel, _ bool) {
+			var sig TrainingCertificateSignal
+			c.Receive(ctx, &sig)
+			w.trainingCertificate(actx, sig)
+		})
+		sel.AddReceive(reopens, func(c workflow.ReceiveChannel, _ bool) {
+			var req RepairReopen
+			c.Receive(ctx, &req)
+			if err := w.validateReopen(ctx, req); err != nil {
+				workflow.GetLogger(ctx).Warn("reopen signal ignored", "repair", w.id, "error", err)
+				return
+			}
+			w.busy++
+			_ = w.reopen(actx, req)
+			w.busy--
+		})
+		for {
+			sel.Select(ctx)
+		}
+	})
+	return nil
+}
+
+// Workflow helpers.
+
+func (w *repair) task(step string) string {
+	if w.p.Round == 0 {
+		return step
+	}
+	return fmt.Sprintf("%s#%d", step, w.p.Round)
+}
+
+// decisionTask is the department's decision task: a separate one after an extension, so its due date is the new one.
+func (w *repair) decisionTask() string {
+	if w.p.Extended {
+		return w.task("decision_extended")
+	}
+	return w.task("decision")
+}
+
+func (w *repair) deadline(ctx workflow.Context, from domain.Date, workdays int) (domain.Date, error) {
+	var due activities.DeadlineResult
+	err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{From: from, Workdays: workdays}).Get(ctx, &due)
+	return due.Due, err
+}
+
+// record writes the case's progress and the step's audit entry.
+func (w *repair) record(ctx workflow.Context, action string, by RepairActor, details map[string]any, attachments []int64,
+	purpose string) error {
+	w.seq++
+	return workflow.ExecuteActivity(ctx, acts.RecordRepairStep, activities.RepairStepInput{
+		RepairID: w.id, Seq: w.seq, Action: action, Actor: by.Actor, Role: by.Role, Progress: w.p,
+		Attachments: attachments, Purpose: purpose, Details: details,
+	}).Get(ctx, nil)
+}
+
+func (w *repair) issue(ctx workflow.Context, l letters.Letter, data map[string]any) (activities.LetterRef, error) {
+	var ref activities.LetterRef
+	err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
+		CaseKind: "repair", CaseID: w.caseID(), Version: w.p.Round + 1, USCC: w.f.USCC, DepartmentID: w.f.DepartmentID,
+		Letter: l, Data: data,
+	}).Get(ctx, &ref)
+	if err == nil {
+		w.letters = append(w.letters, ref)
+	}
+	return ref, err
+}
+
+func (w *repair) openTask(ctx workflow.Context, step, title string, role storage.Role, due domain.Date) error {
+	in := activities.TaskInput{CaseKind: "repair", CaseID: w.caseID(), Step: step, Title: title, AssigneeRole: role}
+	switch role {
+	case storage.RoleDepartment:
+		in.DepartmentID = w.f.DepartmentID
+	case storage.RoleEnterprise:
+		in.USCC = w.f.USCC
+	}
+	if !due.IsZero() {
+		in.DueOn = &due
+	}
+	return workflow.ExecuteActivity(ctx, acts.OpenTask, in).Get(ctx, nil)
+}
+
+// closeTasks closes tasks and their escalations.
+func (w *repair) closeTasks(ctx workflow.Context, status string, steps ...string) error {
+	for _, s := range steps {
+		for _, step := range []string{s, "escalation:" + s} {
+			if err := workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+				CaseKind: "repair", CaseID: w.caseID(), Step: step, Status: status}).Get(ctx, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *repair) notify(ctx workflow.Context, toDepartment bool, key, kind, title, body string) error {
+	in := activities.NotifyInput{Key: fmt.Sprintf("repair-%d:%d:%s", w.id, w.p.Round, key), Kind: kind, Title: title,
+		Body: body, CaseKind: "repair", CaseID: w.caseID()}
+	if toDepartment {
+		in.DepartmentID = w.f.DepartmentID
+	} else {
+		in.USCC = w.f.USCC
+	}
+	return workflow.ExecuteActivity(ctx, acts.Notify, in).Get(ctx, nil)
+}
+
+// RepairApplicationNo is the number of a repair application as letters cite it.
+func RepairApplicationNo(repairID int64, appliedOn domain.Date) string {
+	return fmt.Sprintf("XYXF-%d-%06d", appliedOn.Y, repairID)
+}
+
+// letterNumber is the 文号 of a department's repair letter of a kind (信修准: approval, ...).
+func (w *repair) letterNumber(kind string, on domain.Date) string {
+	short := strings.TrimSuffix(w.f.DepartmentName, "局")
+	if w.p.Round > 0 {
+		return fmt.Sprintf("%s%s〔%d〕%d-%d号", short, kind, on.Y, w.id, w.p.Round+1)
+	}
+	return fmt.Sprintf("%s%s〔%d〕%d号", short, kind, on.Y, w.id)
+}
+
+func (w *repair) issueOf(number string, on domain.Date) letters.Issue {
+	return letters.Issue{Issuer: w.f.DepartmentName, Number: number, Date: on.Time(domain.Shanghai)}
+}
+
+func (w *repair) applicationRef() letters.ApplicationRef {
+	return letters.ApplicationRef{EnterpriseName: w.f.EnterpriseName, USCC: w.f.USCC,
+		ApplicationNo: RepairApplicationNo(w.id, w.f.AppliedOn), ReceivedOn: w.f.AppliedOn.Time(domain.Shanghai)}
+}
+
+func (w *repair) conditionsMet() bool { return !w.p.WaitingTraining && !w.p.WaitingCreditReport }
+
+func (w *repair) terminal() bool {
+	switch w.p.Status {
+	case storage.RepairNotAccepted, storage.RepairRefused, storage.RepairClosed, storage.RepairCancelled, storage.RepairRevoked:
+		return true
+	}
+	return false
+}
+
+// The procedure.
+
+func (w *repair) run(ctx workflow.Context) error {
+	if err := workflow.ExecuteActivity(ctx, acts.LoadRepairFacts, w.id).Get(ctx, &w.f); err != nil {
+		return err
+	}
+	w.loaded = true
+	if w.f.Progress.Status == storage.RepairSubmitted || w.f.Progress.Status == "" {
+		w.seq = w.f.Seq
+		w.p.CreditReportAttachmentID = w.f.Progress.CreditReportAttachmentID
+		if err := w.receive(ctx); err != nil {
+			return err
+		}
+	} else {
+		// A later run resumes the case as recorded.
+		w.p, w.seq = w.f.Progress, w.f.Seq
+		w.ready = true
+		if w.p.Status == storage.RepairRectifying && !w.p.RectificationSubmitted && !w.p.RectificationMissed {
+			workflow.Go(ctx, w.watchRectification)
+		}
+	}
+
+	for {
+		switch w.p.Status {
+		case storage.RepairWaitingConditions:
+			if err := workflow.Await(ctx, func() bool {
+				return w.busy == 0 && (w.p.Status != storage.RepairWaitingConditions || w.conditionsMet())
+			}); err != nil {
+				return err
+			}
+			if w.p.Status == storage.RepairWaitingConditions {
+				w.beginForward()
+				if err := w.finishForward(ctx, "repair.conditions_met", RepairActor{}); err != nil {
+					return err
+				}
+			}
+		case storage.RepairPendingAcceptance, storage.RepairSupplementRequested, storage.RepairVerifying, storage.RepairRectifying:
+			if err := w.watchDeadline(ctx); err != nil {
+				return err
+			}
+		case storage.RepairApproved:
+			// The approval is recorded (its letter issued) before the record is withdrawn.
+			if err := workflow.Await(ctx, func() bool { return w.busy == 0 }); err != nil {
+				return err
+			}
+			if err := w.awaitWithdrawal(ctx); err != nil {
+				return err
+			}
+		case storage.RepairRefused, storage.RepairNotAccepted:
+			status := w.p.Status
+			reopened, err := workflow.AwaitWithTimeout(ctx, RepairReopenWindow, func() bool { return w.p.Status != status })
+			if err != nil {
+				return err
+			}
+			if !reopened {
+				if done, err := w.finish(ctx, status); done || err != nil {
+					return err
+				}
+			}
+		default: // closed, cancelled, revoked
+			if done, err := w.finish(ctx, w.p.Status); done || err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// finish ends the run once every update in flight has answered, unless one of them moved the case on.
+func (w *repair) finish(ctx workflow.Context, status string) (bool, error) {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return true, err
+	}
+	return w.p.Status == status, nil
+}
+
+// receive takes in a new application at the single window: the commitment letter, then the conditions.
+func (w *repair) receive(ctx workflow.Context) error {
+	f := w.f
+	w.p.Holder = "credit_office"
+	commitment := letters.Commitment(letters.CommitmentData{
+		Recipient: f.DepartmentName, EnterpriseName: f.EnterpriseName, USCC: f.USCC, LegalRepresentative: f.LegalRepresentative,
+		DecisionNo: f.DecisionNo, SignedOnline: true, Date: f.AppliedOn.Time(domain.Shanghai),
+	})
+	ref, err := w.issue(ctx, commitment, map[string]any{
+		"repair_id": w.id, "penalty_id": f.PenaltyID, "accepted_by": f.ApplicantLogin,
+		"accepted_at": f.CommitmentAcceptedAt, "remote_addr": f.CommitmentRemoteAddr,
+	})
+	if err != nil {
+		return err
+	}
+	w.p.CommitmentLetterID = ref.ID
+
+	// Conditions of the rule set: a certificate issued before the case counts.
+	if f.RequiresTraining {
+		if f.TrainingLetterID != 0 {
+			w.p.TrainingLetterID = f.TrainingLetterID
+		} else {
+			w.p.WaitingTraining = true
+		}
+	}
+	w.p.WaitingCreditReport = f.RequiresCreditReport && w.p.CreditReportAttachmentID == 0
+	if err := w.record(ctx, "repair.received", RepairActor{}, map[string]any{
+		"commitment_letter_id": ref.ID, "rule_set": f.RuleSet, "requires_training": f.RequiresTraining,
+		"requires_credit_report": f.RequiresCreditReport, "training_letter_id": w.p.TrainingLetterID,
+	}, nil, ""); err != nil {
+		return err
+	}
+	if w.conditionsMet() {
+		w.beginForward()
+		if err := w.finishForward(ctx, "repair.forwarded", RepairActor{}); err != nil {
+			return err
+		}
+		w.ready = true
+		return nil
+	}
+	w.p.Status, w.p.Holder = storage.RepairWaitingConditions, "enterprise"
+	w.ready = true
+	var missing []string
+	if w.p.WaitingTraining {
+		missing = append(missing, "信用修复培训合格证明")
+	}
+	if w.p.WaitingCreditReport {
+		missing = append(missing, "信用服务机构出具的信用报告")
+	}
+	what := strings.Join(missing, "和")
+	if err := w.openTask(ctx, w.task("conditions"), "提交"+what+"（"+f.DecisionNo+"）", storage.RoleEnterprise, domain.Date{}); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, false, "conditions", "repair_waiting_conditions", "信用修复申请等待补充条件",
+		fmt.Sprintf("根据规则集%s，%s失信信息的信用修复须提交%s。提交后申请将自动转认定部门（%s）受理；"+
+			"参加信用修复培训并考试合格后，培训证明将自动计入本申请。", f.RuleSet, f.Class.Label(), what, f.DepartmentName)); err != nil {
+		return err
+	}
+	if err := w.record(ctx, "repair.waiting_conditions", RepairActor{}, map[string]any{"waiting_for": w.snapshot().WaitingFor}, nil, ""); err != nil {
+		return err
+	}
+	if !w.p.WaitingTraining {
+		return nil
+	}
+	// A certificate issued after the facts were read but before the case was recorded as waiting found no case to
+	// signal; now that it is recorded, look again (the training writes the letter before it looks for cases).
+	var cert int64
+	if err := workflow.ExecuteActivity(ctx, acts.FindTrainingCertificate, f.USCC).Get(ctx, &cert); err != nil {
+		return err
+	}
+	if cert != 0 && w.p.WaitingTraining {
+		w.trainingCertificate(ctx, TrainingCertificateSignal{LetterID: cert, USCC: f.USCC})
+	}
+	return nil
+}
+
+// beginForward moves the case to the department's inbox at once (so a concurrent step sees it there);
+// finishForward sets the deadlines from today (the receipt, or the supplement that restarts the clock) and records it.
+func (w *repair) beginForward() {
+	w.p.Status, w.p.Holder = storage.RepairPendingAcceptance, "department"
+	w.p.WaitingTraining, w.p.WaitingCreditReport = false, false
+	w.p.AcceptanceDue, w.p.Overdue = domain.Date{}, false
+}
+
+func (w *repair) finishForward(ctx workflow.Context, action string, by RepairActor) error {
+	f := w.f
+	now := today(ctx)
+	due, err := w.deadline(ctx, now, f.Deadlines.Acceptance)
+	if err != nil {
+		return err
+	}
+	overall, err := w.deadline(ctx, now, f.Deadlines.Overall)
+	if err != nil {
+		return err
+	}
+	w.p.ReceivedOn, w.p.AcceptanceDue, w.p.OverallDue = now, due, overall
+	if err := w.closeTasks(ctx, "done", w.task("conditions"), w.task("supplement")); err != nil {
+		return err
+	}
+	if err := w.openTask(ctx, w.task("acceptance"),
+		fmt.Sprintf("受理信用修复申请（%s，%s）", f.EnterpriseName, f.DecisionNo), storage.RoleDepartment, due); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, true, action, "repair_forwarded", "收到信用修复申请",
+		fmt.Sprintf("%s就行政处罚决定（%s）申请信用修复，已由市信用办转送本部门，请于%s前受理、一次性告知补正或者不予受理。",
+			f.EnterpriseName, f.DecisionNo, due)); err != nil {
+		return err
+	}
+	return w.record(ctx, action, by, map[string]any{"received_on": now, "acceptance_due": due, "overall_due": overall}, nil, "")
+}
+
+// watchDeadline waits for the current step to be done; when its deadline passes first, it escalates (once per
+// step and due date) and keeps waiting.
+func (w *repair) watchDeadline(ctx workflow.Context) error {
+	status, round := w.p.Status, w.p.Round
+	step, due := w.currentDeadline()
+	changed := func() bool {
+		s, d := w.currentDeadline()
+		return w.p.Status != status || w.p.Round != round || s != step || d != due
+	}
+	key := step + "@" + due.String()
+	if due.IsZero() || w.escalated[key] {
+		return workflow.Await(ctx, changed)
+	}
+	inTime, err := awaitUntilEndOf(ctx, due, changed)
+	if err != nil || inTime {
+		return err
+	}
+	w.escalated[key] = true
+	return w.escalate(ctx, step, due)
+}
+
+// currentDeadline is the step whose deadline runs now: the department's acceptance or decision.
+func (w *repair) currentDeadline() (string, domain.Date) {
+	switch w.p.Status {
+	case storage.RepairPendingAcceptance:
+		return w.task("acceptance"), w.p.AcceptanceDue
+	case storage.RepairVerifying, storage.RepairRectifying:
+		return w.decisionTask(), w.p.DecisionDue
+	}
+	return "", domain.Date{}
+}
+
+func (w *repair) escalate(ctx workflow.Context, step string, due domain.Date) error {
+	f := w.f
+	what := "作出信用修复决定"
+	if w.p.Status == storage.RepairPendingAcceptance {
+		what = "受理信用修复申请"
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+		CaseKind: "repair", CaseID: w.caseID(), Step: step, DueOn: &due,
+		Title: fmt.Sprintf("%s逾期未%s（%s，%s，期限%s）", f.DepartmentName, what, f.EnterpriseName, f.DecisionNo, due),
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	w.p.Overdue = true
+	return w.record(ctx, "repair.overdue", RepairActor{}, map[string]any{"step": step, "due_on": due}, nil, "")
+}
+
+// awaitWithdrawal asks the penalty's workflow to withdraw the record everywhere and waits until it is.
+func (w *repair) awaitWithdrawal(ctx workflow.Context) error {
+	f := w.f
+	req := WithdrawRequest{Cause: CauseRepair, CauseRef: RepairWorkflowID(w.id), CauseDecision: w.p.DecisionNo}
+	details := map[string]any{"penalty_workflow": PenaltyWorkflowID(f.PenaltyID), "cause_ref": req.CauseRef,
+		"cause_decision": req.CauseDecision}
+	if err := workflow.SignalExternalWorkflow(ctx, PenaltyWorkflowID(f.PenaltyID), "", PenaltyWithdrawSignal, req).Get(ctx, nil); err != nil {
+		// The lifecycle already ended (the record came down by another cause): the poll below sees that.
+		details["signal_error"] = err.Error()
+	}
+	if err := w.record(ctx, "repair.withdrawal_requested", RepairActor{}, details, nil, ""); err != nil {
+		return err
+	}
+	pctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 2 * time.Second, BackoffCoefficient: 1.5, MaximumInterval: 5 * time.Minute,
+		},
+	})
+	var res activities.RepairWithdrawalResult
+	if err := workflow.ExecuteActivity(pctx, acts.AwaitRepairWithdrawal, activities.AwaitRepairWithdrawalInput{
+		RepairID: w.id, PenaltyID: f.PenaltyID}).Get(ctx, &res); err != nil {
+		return err
+	}
+	w.p.WithdrawalID = res.WithdrawalID
+	w.p.Status, w.p.Holder = storage.RepairClosed, ""
+	if err := w.notify(ctx, false, "closed", "repair_closed", "信用修复已办结",
+		fmt.Sprintf("你单位行政处罚信息（%s）的信用修复已办结，相关信息已在各公示渠道撤下。", f.DecisionNo)); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.closed", RepairActor{}, map[string]any{"withdrawal_id": res.WithdrawalID, "cause": res.Cause}, nil, "")
+}
+
+// Steps.
+
+func statusIn(status string, allowed ...string) bool { return slices.Contains(allowed, status) }
+
+func (w *repair) stateText() string {
+	return "当前状态：" + storage.RepairStatusLabel(w.p.Status)
+}
+
+func (w *repair) validateAccept(ctx workflow.Context, _ RepairActor) error {
+	if w.p.Status != storage.RepairPendingAcceptance {
+		return invalid("只有待受理的申请可以受理；" + w.stateText())
+	}
+	return nil
+}
+
+func (w *repair) accept(ctx workflow.Context, by RepairActor) error {
+	f := w.f
+	now := today(ctx)
+	prevTask := w.task("acceptance")
+	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue, w.p.Overdue = storage.RepairVerifying, "department", now, domain.Date{}, false
+	due, err := w.deadline(ctx, now, f.Deadlines.Decision)
+	if err != nil {
+		return err
+	}
+	w.p.DecisionDue = due
+	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+		return err
+	}
+	if err := w.openTask(ctx, w.decisionTask(), fmt.Sprintf("核实并作出信用修复决定（%s，%s）", f.EnterpriseName, f.DecisionNo),
+		storage.RoleDepartment, due); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, false, "accepted", "repair_accepted", "信用修复申请已受理",
+		fmt.Sprintf("%s已于%s受理你单位的信用修复申请（%s），将于%s前作出决定。", f.DepartmentName, now, f.DecisionNo, due)); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.accepted", by, map[string]any{"accepted_on": now, "decision_due": due}, nil, "")
+}
+
+func cleanItems(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (w *repair) validateRequestSupplement(ctx workflow.Context, req RepairSupplementItems) error {
+	switch {
+	case w.p.Status != storage.RepairPendingAcceptance:
+		return invalid("只有待受理的申请可以要求补正；" + w.stateText())
+	case w.p.SupplementRequested:
+		return invalid("补正材料应一次性告知，本申请已经要求过补正，不能再次要求")
+	}
+	items := cleanItems(req.Items)
+	if len(items) == 0 {
+		return badValue("items_required", "请逐项列明需要补正的全部材料")
+	}
+	if len(items) > 50 {
+		return badValue("too_many_items", "补正事项不能超过50项")
+	}
+	if !req.DueOn.IsZero() && !req.DueOn.After(today(ctx)) {
+		return badValue("invalid_due_on", fmt.Sprintf("补正期限%s应晚于今天", req.DueOn))
+	}
+	return nil
+}
+
+func (w *repair) requestSupplement(ctx workflow.Context, req RepairSupplementItems) error {
+	f := w.f
+	now := today(ctx)
+	items := cleanItems(req.Items)
+	prevTask := w.task("acceptance")
+	w.p.Status, w.p.Holder, w.p.SupplementRequested, w.p.SupplementDue, w.p.Overdue =
+		storage.RepairSupplementRequested, "enterprise", true, req.DueOn, false
+	d := letters.SupplementNoticeData{
+		Issue: w.issueOf(w.letterNumber("信修补", now), now), ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo,
+		Items: items, SubmitVia: "信用修复协同平台（在本申请页面“补正材料”中提交）或" + activities.ApplyWindow,
+		Contact: f.DepartmentContact,
+	}
+	if !req.DueOn.IsZero() {
+		d.DueOn = req.DueOn.Time(domain.Shanghai)
+	}
+	ref, err := w.issue(ctx, letters.SupplementNotice(d), map[string]any{"items": items, "due_on": req.DueOn})
+	if err != nil {
+		return err
+	}
+	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+		return err
+	}
+	if err := w.openTask(ctx, w.task("supplement"), "补正信用修复申请材料（"+f.DecisionNo+"）", storage.RoleEnterprise, req.DueOn); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, false, "supplement_requested", "repair_supplement_requested", "请补正信用修复申请材料",
+		fmt.Sprintf("%s要求补正以下材料：%s。请在申请页面提交补正材料，补正后重新计算受理期限。", f.DepartmentName,
+			strings.Join(items, "；"))); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.supplement_requested", req.RepairActor, map[string]any{"items": items, "due_on": req.DueOn,
+		"letter_id": ref.ID}, nil, "")
+}
+
+func (w *repair) validateSupplement(ctx workflow.Context, req RepairSupplement) error {
+	if !statusIn(w.p.Status, storage.RepairSupplementRequested, storage.RepairRectifying) {
+		return invalid("只有在要求补正或者整改期间可以提交材料；" + w.stateText())
+	}
+	if len(req.AttachmentIDs) == 0 && strings.TrimSpace(req.Statement) == "" {
+		return badValue("supplement_empty", "请上传补正材料或者填写说明")
+	}
+	return nil
+}
+
+func (w *repair) supplement(ctx workflow.Context, req RepairSupplement) error {
+	details := map[string]any{"attachment_ids": req.AttachmentIDs, "statement": strings.TrimSpace(req.Statement)}
+	if w.p.Status == storage.RepairRectifying {
+		w.p.Status, w.p.Holder, w.p.RectificationSubmitted = storage.RepairVerifying, "department", true
+		if err := w.closeTasks(ctx, "done", w.task("rectification")); err != nil {
+			return err
+		}
+		if err := w.notify(ctx, true, "rectification_submitted", "repair_rectification_submitted", "企业已提交整改材料",
+			fmt.Sprintf("%s已就信用修复申请（%s）提交整改材料，请核实后作出决定。", w.f.EnterpriseName, w.f.DecisionNo)); err != nil {
+			return err
+		}
+		return w.record(ctx, "repair.rectification_submitted", req.RepairActor, details, req.AttachmentIDs, "rectification")
+	}
+	// The supplement completes the application: it goes back to the department, and the clock starts again.
+	w.beginForward()
+	if err := w.record(ctx, "repair.supplemented", req.RepairActor, details, req.AttachmentIDs, "supplement"); err != nil {
+		return err
+	}
+	return w.finishForward(ctx, "repair.forwarded_after_supplement", RepairActor{})
+}
+
+func (w *repair) validateReject(ctx workflow.Context, req RepairReason) error {
+	if w.p.Status != storage.RepairPendingAcceptance {
+		return invalid("只有待受理的申请可以不予受理；" + w.stateText())
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return badValue("reason_required", "不予受理应当说明理由")
+	}
+	return nil
+}
+
+func (w *repair) reject(ctx workflow.Context, req RepairReason) error {
+	f := w.f
+	now := today(ctx)
+	reason := strings.TrimSpace(req.Reason)
+	prevTask := w.task("acceptance")
+	w.p.Status, w.p.Holder, w.p.DecisionReason, w.p.Overdue = storage.RepairNotAccepted, "", reason, false
+	ref, err := w.issue(ctx, letters.NotAccepted(letters.NotAcceptedData{
+		Issue: w.issueOf(w.letterNumber("信修不受", now), now), ApplicationRef: w.applicationRef(),
+		DecisionNo: f.DecisionNo, Reason: reason,
+	}), map[string]any{"reason": reason})
+	if err != nil {
+		return err
+	}
+	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, false, "not_accepted", "repair_not_accepted", "信用修复申请不予受理",
+		fmt.Sprintf("%s决定对你单位的信用修复申请（%s）不予受理，理由：%s。", f.DepartmentName, f.DecisionNo, reason)); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.not_accepted", req.RepairActor, map[string]any{"reason": reason, "letter_id": ref.ID}, nil, "")
+}
+
+func (w *repair) validateExtend(ctx workflow.Context, req RepairReason) error {
+	switch {
+	case !statusIn(w.p.Status, storage.RepairVerifying, storage.RepairRectifying):
+		return invalid("只有已受理、尚未决定的申请可以延期；" + w.stateText())
+	case w.p.Extended:
+		return invalid("核实期限只能延长一次，本申请已经延期")
+	case w.p.DecisionDue.IsZero():
+		return invalid("决定期限尚未确定，请稍后重试")
+	case today(ctx).After(w.p.DecisionDue):
+		return invalid(fmt.Sprintf("决定期限（%s）已过，不能再延期", w.p.DecisionDue))
+	case strings.TrimSpace(req.Reason) == "":
+		return badValue("reason_required", "延期应当说明理由（如需现场核查等）")
+	}
+	return nil
+}
+
+func (w *repair) extend(ctx workflow.Context, req RepairReason) error {
+	f := w.f
+	now := today(ctx)
+	reason := strings.TrimSpace(req.Reason)
+	prevTask, original := w.decisionTask(), w.p.DecisionDue
+	w.p.Extended = true
+	// An extension of N working days adds them to the deadline it extends.
+	due, err := w.deadline(ctx, original, f.Deadlines.Extension)
+	if err != nil {
+		return err
+	}
+	w.p.DecisionDue = due
+	ref, err := w.issue(ctx, letters.ExtensionNotice(letters.ExtensionNoticeData{
+		Issue: w.issueOf(w.letterNumber("信修延", now), now), ApplicationRef: w.applicationRef(),
+		Procedure: "信用修复申请", Reason: reason, ExtraWorkingDays: f.Deadlines.Extension,
+		OriginalDue: original.Time(domain.Shanghai), NewDue: due.Time(domain.Shanghai),
+	}), map[string]any{"reason": reason, "original_due": original, "new_due": due})
+	if err != nil {
+		return err
+	}
+	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+		return err
+	}
+	if err := w.openTask(ctx, w.decisionTask(), fmt.Sprintf("核实并作出信用修复决定（已延期，%s，%s）", f.EnterpriseName, f.DecisionNo),
+		storage.RoleDepartment, due); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, false, "extended", "repair_extended", "信用修复核实期限延长",
+		fmt.Sprintf("%s将你单位信用修复申请（%s）的核实期限由%s延长至%s，理由：%s。", f.DepartmentName, f.DecisionNo, original, due, reason)); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.extended", req.RepairActor, map[string]any{"reason": reason, "original_due": original,
+		"decision_due": due, "letter_id": ref.ID}, nil, "")
+}
+
+func (w *repair) validateRectification(ctx workflow.Context, req RepairRectification) error {
+	switch {
+	case w.p.Status != storage.RepairVerifying:
+		return invalid("只有核实中的申请可以设定整改期限；" + w.stateText())
+	case !w.p.RectificationDue.IsZero():
+		return invalid(fmt.Sprintf("本申请已设定整改期限（%s），不能重复设定", w.p.RectificationDue))
+	case req.DueOn.IsZero():
+		return badValue("due_on_required", "请填写整改期限")
+	case !req.DueOn.After(today(ctx)):
+		return badValue("invalid_due_on", fmt.Sprintf("整改期限%s应晚于今天", req.DueOn))
+	case !w.p.DecisionDue.IsZero() && req.DueOn.After(w.p.DecisionDue):
+		return badValue("due_on_after_decision_due", fmt.Sprintf("整改期限%s不得晚于作出决定的期限%s；需要更长时间的，请先延期", req.DueOn, w.p.DecisionDue))
+	case len(cleanItems(req.Requirements)) == 0:
+		return badValue("requirements_required", "请列明整改要求")
+	}
+	return nil
+}
+
+func (w *repair) rectification(ctx workflow.Context, req RepairRectification) error {
+	f := w.f
+	now := today(ctx)
+	reqs := cleanItems(req.Requirements)
+	w.p.Status, w.p.Holder, w.p.RectificationDue = storage.RepairRectifying, "enterprise", req.DueOn
+	ref, err := w.issue(ctx, letters.RectificationNotice(letters.RectificationNoticeData{
+		Issue: w.issueOf(w.letterNumber("信修整", now), now), ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo,
+		Requirements: reqs, DueOn: req.DueOn.Time(domain.Shanghai), Contact: f.DepartmentContact,
+	}), map[string]any{"requirements": reqs, "due_on": req.DueOn})
+	if err != nil {
+		return err
+	}
+	workflow.Go(ctx, w.watchRectification)
+	if err := w.openTask(ctx, w.task("rectification"), "按整改通知书完成整改并提交材料（"+f.DecisionNo+"）", storage.RoleEnterprise, req.DueOn); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, false, "rectification", "repair_rectification", "请按期完成整改",
+		fmt.Sprintf("%s要求你单位于%s前完成整改：%s。完成后请在申请页面提交整改材料。", f.DepartmentName, req.DueOn, strings.Join(reqs, "；"))); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.rectification_deadline", req.RepairActor, map[string]any{"due_on": req.DueOn,
+		"requirements": reqs, "letter_id": ref.ID}, nil, "")
+}
+
+// watchRectification: when the rectification deadline passes with nothing submitted, the department may hold a
+// warning interview before deciding.
+func (w *repair) watchRectification(ctx workflow.Context) {
+	ctx = withActivityOptions(ctx)
+	due, round := w.p.RectificationDue, w.p.Round
+	settled := func() bool {
+		return w.p.RectificationSubmitted || w.p.Status != storage.RepairRectifying || w.p.Round != round
+	}
+	inTime, err := awaitUntilEndOf(ctx, due, settled)
+	if err != nil || inTime {
+		return
+	}
+	f := w.f
+	w.p.Status, w.p.Holder, w.p.RectificationMissed = storage.RepairVerifying, "department", true
+	_ = w.closeTasks(ctx, "cancelled", w.task("rectification"))
+	_ = w.openTask(ctx, w.task("warning_interview"), fmt.Sprintf("企业逾期未完成整改，可进行警示约谈后作出决定（%s，%s）",
+		f.EnterpriseName, f.DecisionNo), storage.RoleDepartment, w.p.DecisionDue)
+	_ = w.notify(ctx, true, "rectification_missed", "repair_rectification_missed", "企业逾期未完成整改",
+		fmt.Sprintf("%s未在整改期限（%s）内提交整改材料（%s），可约谈其负责人并记录警示约谈后作出决定。", f.EnterpriseName, due, f.DecisionNo))
+	_ = w.record(ctx, "repair.rectification_missed", RepairActor{}, map[string]any{"rectification_due": due}, nil, "")
+}
+
+func (w *repair) validateWarningInterview(ctx workflow.Context, req RepairWarningInterview) error {
+	switch {
+	case w.p.Status != storage.RepairVerifying || !w.p.RectificationMissed:
+		return invalid("警示约谈记录只能在企业逾期未完成整改后、作出决定前登记；" + w.stateText())
+	case !w.p.WarningInterviewOn.IsZero():
+		return invalid(fmt.Sprintf("已于%s登记警示约谈", w.p.WarningInterviewOn))
+	case req.HeldOn.IsZero():
+		return badValue("held_on_required", "请填写约谈日期")
+	case req.HeldOn.After(today(ctx)):
+		return badValue("invalid_held_on", fmt.Sprintf("约谈日期%s晚于今天", req.HeldOn))
+	case !req.HeldOn.After(w.p.RectificationDue):
+		return badValue("invalid_held_on", fmt.Sprintf("约谈日期%s应在整改期限%s之后", req.HeldOn, w.p.RectificationDue))
+	case strings.TrimSpace(req.Notes) == "":
+		return badValue("notes_required", "请填写约谈内容")
+	}
+	return nil
+}
+
+func (w *repair) warningInterview(ctx workflow.Context, req RepairWarningInterview) error {
+	f := w.f
+	now := today(ctx)
+	w.p.WarningInterviewOn = req.HeldOn
+	interviewee, role := strings.TrimSpace(req.Interviewee), strings.TrimSpace(req.IntervieweeRole)
+	if interviewee == "" {
+		interviewee, role = f.LegalRepresentative, "法定代表人"
+	}
+	place := strings.TrimSpace(req.Place)
+	if place == "" {
+		place = f.DepartmentName
+	}
+	ref, err := w.issue(ctx, letters.WarningInterview(letters.WarningInterviewData{
+		Issue: w.issueOf(w.letterNumber("信修约", now), now), EnterpriseName: f.EnterpriseName, USCC: f.USCC,
+		DecisionNo: f.DecisionNo, HeldOn: req.HeldOn.Time(domain.Shanghai), Place: place, Interviewee: interviewee,
+		IntervieweeRole: role, Interviewers: req.Interviewers, Recorder: req.Actor,
+		Cause: fmt.Sprintf("未在整改期限（%s）内完成信用修复整改要求（行政处罚决定书文号：%s）", letters.FormatDate(w.p.RectificationDue.Time(domain.Shanghai)), f.DecisionNo),
+		Notes: strings.TrimSpace(req.Notes), Undertakings: strings.TrimSpace(req.Undertakings),
+	}), map[string]any{"held_on": req.HeldOn, "notes": strings.TrimSpace(req.Notes)})
+	if err != nil {
+		return err
+	}
+	if err := w.closeTasks(ctx, "done", w.task("warning_interview")); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.warning_interview", req.RepairActor, map[string]any{"held_on": req.HeldOn,
+		"interviewee": interviewee, "letter_id": ref.ID}, nil, "")
+}
+
+func (w *repair) validateDecide(ctx workflow.Context, req RepairDecision) error {
+	switch {
+	case !statusIn(w.p.Status, storage.RepairVerifying, storage.RepairRectifying):
+		return invalid("只有已受理、正在核实的申请可以作出决定；" + w.stateText())
+	case w.p.DecisionDue.IsZero():
+		return invalid("受理手续尚未办结，请稍后重试")
+	case !req.Approved && strings.TrimSpace(req.Reason) == "":
+		return badValue("reason_required", "不予信用修复应当说明理由")
+	case req.Approved && !w.conditionsMet():
+		return invalid("修复条件尚未满足（培训证明或信用报告），不能准予修复")
+	}
+	return nil
+}
+
+func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
+	f := w.f
+	now := today(ctx)
+	reason := strings.TrimSpace(req.Reason)
+	open := []string{w.decisionTask(), w.task("rectification"), w.task("warning_interview")}
+	inTime := !now.After(w.p.DecisionDue)
+	approved := req.Approved
+	w.p.DecidedOn, w.p.DecidedInTime, w.p.Approved, w.p.DecisionReason, w.p.Overdue = now, &inTime, &approved, reason, false
+	d := letters.RepairDecisionData{ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, RecordTitle: "行政处罚信息",
+		Reason: reason}
+	var l letters.Letter
+	action := "repair.refused"
+	if approved {
+		w.p.Status, w.p.Holder = storage.RepairApproved, "channels"
+		w.p.DecisionNo = w.letterNumber("信修准", now)
+		d.Issue, d.Channels, action = w.issueOf(w.p.DecisionNo, now), f.Channels, "repair.approved"
+		l = letters.RepairApproved(d)
+	} else {
+		w.p.Status, w.p.Holder = storage.RepairRefused, ""
+		w.p.DecisionNo = w.letterNumber("信修不准", now)
+		d.Issue = w.issueOf(w.p.DecisionNo, now)
+		l = letters.RepairRefused(d)
+	}
+	ref, err := w.issue(ctx, l, map[string]any{"approved": approved, "reason": reason, "decision_no": w.p.DecisionNo})
+	if err != nil {
+		return err
+	}
+	if err := w.closeTasks(ctx, "done", open...); err != nil {
+		return err
+	}
+	if err := w.closeTasks(ctx, "cancelled", w.task("rectification")); err != nil {
+		return err
+	}
+	title, body := "信用修复申请不予修复", fmt.Sprintf("%s决定对你单位的信用修复申请（%s）不予信用修复（%s），理由：%s。对决定不服的，可以提出异议或者依法申请行政复议、提起行政诉讼。",
+		f.DepartmentName, f.DecisionNo, w.p.DecisionNo, reason)
+	if approved {
+		title, body = "信用修复申请已准予", fmt.Sprintf("%s决定准予你单位信用修复（%s）。相关信息将在各公示渠道撤下，完成后另行告知。",
+			f.DepartmentName, w.p.DecisionNo)
+	}
+	if err := w.notify(ctx, false, "decided", "repair_decided", title, body); err != nil {
+		return err
+	}
+	return w.record(ctx, action, req.RepairActor, map[string]any{"decision_no": w.p.DecisionNo, "reason": reason,
+		"in_time": inTime, "letter_id": ref.ID}, nil, "")
+}
+
+func (w *repair) validateWithdraw(ctx workflow.Context, _ RepairReason) error {
+	if !statusIn(w.p.Status, storage.RepairWaitingConditions, storage.RepairPendingAcceptance, storage.RepairSupplementRequested,
+		storage.RepairVerifying, storage.RepairRectifying) {
+		return invalid("只有尚未作出决定的申请可以撤回；" + w.stateText())
+	}
+	return nil
+}
+
+func (w *repair) withdraw(ctx workflow.Context, req RepairReason) error {
+	open := []string{w.task("conditions"), w.task("acceptance"), w.task("supplement"), w.task("decision"),
+		w.task("decision_extended"), w.task("rectification"), w.task("warning_interview")}
+	w.p.Status, w.p.Holder, w.p.WaitingTraining, w.p.WaitingCreditReport, w.p.Overdue = storage.RepairCancelled, "", false, false, false
+	if err := w.closeTasks(ctx, "cancelled", open...); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, true, "cancelled", "repair_cancelled", "信用修复申请已撤回",
+		fmt.Sprintf("%s撤回了信用修复申请（%s），无需继续办理。", w.f.EnterpriseName, w.f.DecisionNo)); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.cancelled", req.RepairActor, map[string]any{"reason": strings.TrimSpace(req.Reason)}, nil, "")
+}
+
+func (w *repair) validateCondition(ctx workflow.Context, req RepairCondition) error {
+	if !statusIn(w.p.Status, storage.RepairWaitingConditions, storage.RepairPendingAcceptance, storage.RepairSupplementRequested,
+		storage.RepairVerifying, storage.RepairRectifying) {
+		return invalid("只有尚未作出决定的申请可以补充修复条件；" + w.stateText())
+	}
+	switch req.Kind {
+	case ConditionTrainingCertificate:
+		if req.LetterID <= 0 {
+			return badValue("letter_id_required", "请指定信用修复培训证明（letter_id）")
+		}
+	case ConditionCreditReport:
+		if req.AttachmentID <= 0 {
+			return badValue("attachment_id_required", "请指定已上传的信用报告（attachment_id）")
+		}
+	default:
+		return badValue("invalid_condition_kind", "条件类型应为 training_certificate（培训证明）或 credit_report（信用报告）")
+	}
+	return nil
+}
+
+func (w *repair) attachCondition(ctx workflow.Context, req RepairCondition) error {
+	details := map[string]any{"kind": req.Kind}
+	var attach []int64
+	if req.Kind == ConditionTrainingCertificate {
+		w.p.TrainingLetterID, w.p.WaitingTraining = req.LetterID, false
+		details["letter_id"] = req.LetterID
+	} else {
+		w.p.CreditReportAttachmentID, w.p.WaitingCreditReport = req.AttachmentID, false
+		details["attachment_id"] = req.AttachmentID
+		attach = []int64{req.AttachmentID}
+	}
+	return w.record(ctx, "repair.condition_attached", req.RepairActor, details, attach, "credit_report")
+}
+
+// trainingCertificate takes a certificate issued by a training session for the case's enterprise.
+func (w *repair) trainingCertificate(ctx workflow.Context, sig TrainingCertificateSignal) {
+	log := workflow.GetLogger(ctx)
+	switch {
+	case sig.USCC != w.f.USCC:
+		log.Warn("training certificate of another enterprise ignored", "repair", w.id, "uscc", sig.USCC)
+		return
+	case sig.LetterID <= 0 || (!w.p.WaitingTraining && w.p.TrainingLetterID != 0):
+		return
+	case w.terminal():
+		return
+	}
+	w.p.TrainingLetterID, w.p.WaitingTraining = sig.LetterID, false
+	w.busy++
+	defer func() { w.busy-- }()
+	_ = w.record(ctx, "repair.training_certificate", RepairActor{}, map[string]any{"letter_id": sig.LetterID,
+		"training_id": sig.TrainingID}, nil, "")
+}
+
+func (w *repair) validateRevoke(ctx workflow.Context, req RepairReason) error {
+	switch {
+	case w.p.Status == storage.RepairApproved:
+		return invalid("准予修复后的撤下公示尚未完成，请完成后再撤销")
+	case w.p.Status != storage.RepairClosed || w.p.Approved == nil || !*w.p.Approved:
+		return invalid("只有已准予并办结的信用修复可以因失信撤销；" + w.stateText())
+	case strings.TrimSpace(req.Reason) == "":
+		return badValue("reason_required", "撤销信用修复应当说明查实的失信情形（如提供虚假材料、虚假承诺）")
+	}
+	return nil
+}
+
+func (w *repair) revoke(ctx workflow.Context, req RepairReason) error {
+	f := w.f
+	now := today(ctx)
+	reason := strings.TrimSpace(req.Reason)
+	w.p.Status, w.p.Holder = storage.RepairRevoked, ""
+	bannedUntil := now.AddMonths(f.FraudBanMonths)
+	number := fmt.Sprintf("信用办撤修〔%d〕%d号", now.Y, w.id)
+	ref, err := w.issue(ctx, letters.RevocationDecision(letters.RevocationDecisionData{
+		Issue:          letters.Issue{Issuer: activities.CreditOfficeIssuer, Number: number, Date: now.Time(domain.Shanghai)},
+		EnterpriseName: f.EnterpriseName, USCC: f.USCC, DecisionNo: f.DecisionNo, RepairDecisionNo: w.p.DecisionNo,
+		Reason: reason,
+	}), map[string]any{"reason": reason, "banned_until": bannedUntil})
+	if err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.RecordFraudBan, activities.FraudBanInput{
+		RepairID: w.id, PenaltyID: f.PenaltyID, USCC: f.USCC, Reason: reason, RevokedOn: now, BannedUntil: bannedUntil,
+		LetterID: ref.ID, Actor: req.Actor,
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	republish, err := w.republish(ctx, now, reason)
+	if err != nil {
+		return err
+	}
+	body := fmt.Sprintf("经查，你单位在信用修复中%s。市信用办已撤销准予信用修复决定（%s），恢复公示相关行政处罚信息，%s前不予受理该信息的信用修复申请。",
+		reason, w.p.DecisionNo, bannedUntil)
+	if err := w.notify(ctx, false, "revoked", "repair_revoked", "信用修复决定已撤销", body); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, true, "revoked", "repair_revoked", "信用修复决定已因失信撤销",
+		fmt.Sprintf("%s的信用修复（%s）因%s被撤销，原行政处罚信息恢复公示。", f.EnterpriseName, w.p.DecisionNo, reason)); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.revoked", req.RepairActor, map[string]any{"reason": reason, "banned_until": bannedUntil,
+		"letter_id": ref.ID, "republish": republish}, nil, "")
+}
+
+// republish puts the record back on its channels after a fraud revocation (RepublishWorkflow, which outlives this
+// run) until the end of its publication period: the original end, or under a rule set where fraud restarts the
+// publication (samr-2025) the full period again from today. A period already over republishes nothing.
+func (w *repair) republish(ctx workflow.Context, now domain.Date, reason string) (map[string]any, error) {
+	f := w.f
+	until := f.PublicationEnds
+	if f.FraudRestartsPublication && f.MaxPublishMonths > 0 {
+		until = now.AddMonths(f.MaxPublishMonths)
+	}
+	if !f.Published || !until.After(now) {
+		return map[string]any{"republished": false, "publication_ends": until}, nil
+	}
+	due, err := w.deadline(ctx, now, f.Deadlines.Publication)
+	if err != nil {
+		return nil, err
+	}
+	in := RepublishParams{PenaltyID: f.PenaltyID, RepairID: w.id, RevokedOn: now, PublishDue: due, Until: until,
+		Reason: fmt.Sprintf("撤销信用修复决定（%s）：%s", w.p.DecisionNo, reason)}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: RepublishWorkflowID(f.PenaltyID, w.id), TaskQueue: TaskQueue,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+	})
+	var started workflow.Execution
+	err = workflow.ExecuteChildWorkflow(cctx, RepublishWorkflow, in).GetChildWorkflowExecution().Get(ctx, &started)
+	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if err != nil && !errors.As(err, &already) {
+		return nil, err
+	}
+	return map[string]any{"republished": true, "publish_due": due, "publication_ends": until,
+		"workflow": RepublishWorkflowID(f.PenaltyID, w.id)}, nil
+}
+
+func (w *repair) validateReopen(ctx workflow.Context, req RepairReopen) error {
+	if !statusIn(w.p.Status, storage.RepairRefused, storage.RepairNotAccepted) {
+		return invalid("只有不予受理或者不予修复的申请可以重新办理；" + w.stateText())
+	}
+	if strings.TrimSpace(req.Ref) == "" && strings.TrimSpace(req.Reason) == "" {
+		return badValue("reason_required", "请说明重新办理的依据（如异议处理结果）")
+	}
+	return nil
+}
+
+// reopen puts a refused case back to verification, and a not-accepted one back to acceptance, with fresh deadlines
+// and a new round (its tasks and letters are new ones).
+func (w *repair) reopen(ctx workflow.Context, req RepairReopen) error {
+	f := w.f
+	now := today(ctx)
+	from := w.p.Status
+	w.p.Round++
+	w.p.DecidedOn, w.p.DecidedInTime, w.p.Approved, w.p.DecisionNo, w.p.DecisionReason = domain.Date{}, nil, nil, "", ""
+	w.p.Extended, w.p.RectificationDue, w.p.RectificationMissed, w.p.RectificationSubmitted = false, domain.Date{}, false, false
+	w.p.WarningInterviewOn, w.p.Overdue = domain.Date{}, false
+	details := map[string]any{"ref": req.Ref, "reason": strings.TrimSpace(req.Reason), "from": from, "round": w.p.Round}
+	if from == storage.RepairNotAccepted {
+		w.p.SupplementRequested = false
+		w.beginForward()
+		if err := w.record(ctx, "repair.reopened", req.RepairActor, details, nil, ""); err != nil {
+			return err
+		}
+		return w.finishForward(ctx, "repair.forwarded", RepairActor{})
+	}
+	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue = storage.RepairVerifying, "department", now, domain.Date{}
+	due, err := w.deadline(ctx, now, f.Deadlines.Decision)
+	if err != nil {
+		return err
+	}
+	w.p.DecisionDue = due
+	details["decision_due"] = due
+	if err := w.openTask(ctx, w.decisionTask(), fmt.Sprintf("重新核实并作出信用修复决定（%s，%s）", f.EnterpriseName, f.DecisionNo),
+		storage.RoleDepartment, due); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, true, "reopened", "repair_reopened", "信用修复申请重新办理",
+		fmt.Sprintf("%s的信用修复申请（%s）经异议处理重新办理，请于%s前重新作出决定。", f.EnterpriseName, f.DecisionNo, due)); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.reopened", req.RepairActor, details, nil, "")
+}

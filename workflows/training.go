@@ -1,0 +1,976 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"xinyong/activities"
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/templates/letters"
+)
+
+// The training session (training-<id>): one workflow per session planned by the credit office. It issues the
+// training plan (培训方案) and tells the departments; it keeps the enrollment (capacity and a waiting list that
+// moves up when someone cancels) as updates, so two enrollments racing for the last place are decided one after
+// the other in the workflow, never by two concurrent SQL transactions; it reminds the enrolled enterprises a day
+// before the session; from the start of the session it takes attendance and test results (updates, one by one or a
+// whole CSV at once); when the agency closes the session (or by itself TrainingCloseGrace after its end) it issues
+// a certificate (培训证明) to every enterprise that attended and passed, signals each of their repair cases that
+// waits for training (SignalTrainingCertificate, declared with the repair workflow; the certificate letter is stored
+// before the cases are looked up, so a case that starts waiting meanwhile finds the letter itself), and ends.
+//
+// PostgreSQL mirrors the workflow's decisions (activities write whole enrollment rows with the workflow's revision
+// number, so a late retry never overwrites a newer decision); pages and lists read it, never the workflow.
+//
+// History size: every human step is one update (a department's bulk enrollment and a CSV of results are one update
+// each) plus one activity; a session of 500 enterprises with individual steps stays around 10,000 events, well under
+// Temporal's limits, so the workflow does not continue as new.
+
+// TrainingWorkflowType is the registered name of TrainingWorkflow.
+const TrainingWorkflowType = "TrainingWorkflow"
+
+// The training workflow's query and updates.
+const (
+	// TrainingStateQuery answers the workflow's TrainingState.
+	TrainingStateQuery = "state"
+	// TrainingPlanUpdate waits until the training plan letter is issued and answers the state.
+	TrainingPlanUpdate = "plan"
+	// TrainingEnrollUpdate enrolls enterprises (EnrollRequest → EnrollResult).
+	TrainingEnrollUpdate = "enroll"
+	// TrainingCancelUpdate cancels an enrollment and moves the waiting list up (CancelRequest → TrainingState).
+	TrainingCancelUpdate = "cancel"
+	// TrainingAttendanceUpdate records who attended for an enterprise (AttendanceRequest → TrainingState).
+	TrainingAttendanceUpdate = "attendance"
+	// TrainingResultUpdate records an enterprise's test score (ResultRequest → TrainingState).
+	TrainingResultUpdate = "result"
+	// TrainingRecordsUpdate applies many attendance and score rows at once (RecordsRequest → RecordsResult); bad
+	// rows are reported, good rows applied.
+	TrainingRecordsUpdate = "records"
+	// TrainingRectificationUpdate records a department's rectification deadline for an enterprise it met at the
+	// session (RectificationRequest → TrainingState).
+	TrainingRectificationUpdate = "rectification"
+	// TrainingCloseUpdate closes the session (CloseRequest → TrainingState): certificates follow at once.
+	TrainingCloseUpdate = "close"
+)
+
+const (
+	// TrainingReminderLead is how long before the session the enrolled enterprises are reminded.
+	TrainingReminderLead = 24 * time.Hour
+	// TrainingCloseGrace is how long after its end a session the agency did not close closes by itself: time to
+	// mark the tests.
+	TrainingCloseGrace = 7 * 24 * time.Hour
+	// MaxEnrollBatch bounds one enrollment request (a department's bulk enrollment).
+	MaxEnrollBatch = 500
+	// MaxRecordRows bounds one batch of attendance and results (a CSV upload).
+	MaxRecordRows = 1000
+	// certificateParallelism bounds how many certificates are rendered at once.
+	certificateParallelism = 8
+)
+
+// TrainingParams starts a session's workflow with the facts of the session, so the workflow never waits for them.
+type TrainingParams struct {
+	TrainingID  int64
+	Title       string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	Venue       string
+	Capacity    int
+	ClassHours  int
+	AgencyLogin string
+	AgencyName  string
+	PassScore   int
+	// Organizer is the credit office that organizes the session: the issuer of the plan and the certificates.
+	Organizer string
+}
+
+// TrainingStartOptions are the options of every start of a session's workflow: the business key as ID and
+// reject-duplicate, so a repeated start starts nothing.
+func TrainingStartOptions(trainingID int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID: TrainingWorkflowID(trainingID), TaskQueue: TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}
+}
+
+// EnrollRequest enrolls enterprises: an enterprise itself (one USCC) or a department the enterprises it penalized
+// (the HTTP handler checks that). Actor, Role and DepartmentID are the caller.
+type EnrollRequest struct {
+	USCCs        []string
+	Actor        string
+	Role         string
+	DepartmentID string
+}
+
+// EnrollOutcome is where one enterprise stands after an enrollment request.
+type EnrollOutcome struct {
+	USCC             string `json:"uscc"`
+	Status           string `json:"status"`
+	WaitlistPosition int    `json:"waitlist_position,omitempty"`
+	// AlreadyEnrolled: the enterprise held a place (or a place on the waiting list) before this request.
+	AlreadyEnrolled bool `json:"already_enrolled"`
+}
+
+// EnrollResult answers TrainingEnrollUpdate.
+type EnrollResult struct {
+	Outcomes []EnrollOutcome
+}
+
+// CancelRequest cancels an enterprise's enrollment.
+type CancelRequest struct {
+	USCC  string
+	Actor string
+	Role  string
+}
+
+// AttendanceRequest records whether an enterprise attended, and who came for it.
+type AttendanceRequest struct {
+	USCC         string
+	Attended     bool
+	AttendeeName string
+	// AttendeeRole is storage.AttendeeLegalRepresentative or storage.AttendeeResponsibleManager.
+	AttendeeRole string
+	Actor        string
+	Role         string
+}
+
+// ResultRequest records an enterprise's test score (0 to 100).
+type ResultRequest struct {
+	USCC  string
+	Score int
+	Actor string
+	Role  string
+}
+
+// RecordRow is one row of a batch of attendance and results; a nil field is left as it is.
+type RecordRow struct {
+	Row          int
+	USCC         string
+	Attended     *bool
+	AttendeeName string
+	AttendeeRole string
+	Score        *int
+}
+
+// RecordsRequest is a batch of attendance and results (a CSV upload).
+type RecordsRequest struct {
+	Rows  []RecordRow
+	Actor string
+	Role  string
+}
+
+// RowOutcome is what became of one row of a batch.
+type RowOutcome struct {
+	Row     int    `json:"row"`
+	USCC    string `json:"uscc"`
+	Applied bool   `json:"applied"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// RecordsResult answers TrainingRecordsUpdate.
+type RecordsResult struct {
+	Outcomes []RowOutcome
+	Applied  int
+	Rejected int
+}
+
+// RectificationRequest is a rectification deadline a department sets for an enterprise it met at the session.
+type RectificationRequest struct {
+	USCC           string
+	DepartmentID   string
+	DepartmentName string
+	DueOn          domain.Date
+	Requirements   string
+	Actor          string
+	Role           string
+}
+
+// CloseRequest closes the session.
+type CloseRequest struct {
+	Actor string
+	Role  string
+}
+
+// TrainingCertificateRef is a certificate the workflow issued.
+type TrainingCertificateRef struct {
+	USCC       string
+	LetterID   int64
+	VerifyCode string
+}
+
+// The workflow's own statuses besides storage's: closing lasts while the certificates are issued.
+const trainingClosing = "closing"
+
+// TrainingState is what the workflow knows of its session (query "state", and the answer to most updates).
+type TrainingState struct {
+	TrainingID   int64
+	Status       string
+	PlanLetter   *activities.LetterRef
+	Enrolled     int
+	Waitlisted   int
+	Enrollments  []activities.TrainingEnrollment
+	Certificates []TrainingCertificateRef
+	ClosedBy     string
+}
+
+func init() {
+	registrars = append(registrars, func(w worker.Registry) {
+		w.RegisterWorkflowWithOptions(TrainingWorkflow, workflow.RegisterOptions{Name: TrainingWorkflowType})
+	})
+}
+
+// training is the workflow's state.
+type training struct {
+	p      TrainingParams
+	status string
+	plan   *activities.LetterRef
+	list   []*activities.TrainingEnrollment // in order of enrollment (Seq)
+	byUSCC map[string]*activities.TrainingEnrollment
+	seq    int64
+	rev    int64
+
+	closeRequested bool
+	closedBy       string
+	closedByRole   string
+	certificates   []TrainingCertificateRef
+}
+
+// TrainingWorkflow runs one training session.
+func TrainingWorkflow(ctx workflow.Context, p TrainingParams) error {
+	w := &training{p: p, status: storage.TrainingPlanned, byUSCC: map[string]*activities.TrainingEnrollment{}}
+	if err := w.setup(ctx); err != nil {
+		return err
+	}
+	return w.run(withActivityOptions(ctx))
+}
+
+func (w *training) caseID() string { return strconv.FormatInt(w.p.TrainingID, 10) }
+
+func (w *training) counts() (enrolled, waitlisted int) {
+	for _, e := range w.list {
+		switch e.Status {
+		case storage.EnrollmentEnrolled:
+			enrolled++
+		case storage.EnrollmentWaitlisted:
+			waitlisted++
+		}
+	}
+	return enrolled, waitlisted
+}
+
+func (w *training) snapshot() TrainingState {
+	s := TrainingState{TrainingID: w.p.TrainingID, Status: w.status, PlanLetter: w.plan, ClosedBy: w.closedBy,
+		Enrollments: make([]activities.TrainingEnrollment, 0, len(w.list)), Certificates: slices.Clone(w.certificates)}
+	s.Enrolled, s.Waitlisted = w.counts()
+	for _, e := range w.list {
+		s.Enrollments = append(s.Enrollments, *e)
+	}
+	return s
+}
+
+func (w *training) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, TrainingStateQuery, func() (TrainingState, error) {
+		return w.snapshot(), nil
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, TrainingPlanUpdate, func(ctx workflow.Context) (TrainingState, error) {
+		err := workflow.Await(ctx, func() bool { return w.plan != nil })
+		return w.snapshot(), err
+	}); err != nil {
+		return err
+	}
+	handlers := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{TrainingEnrollUpdate, w.enroll, w.validateEnroll},
+		{TrainingCancelUpdate, w.cancel, w.validateCancel},
+		{TrainingAttendanceUpdate, w.attendance, w.validateAttendance},
+		{TrainingResultUpdate, w.result, w.validateResult},
+		{TrainingRecordsUpdate, w.records, w.validateRecords},
+		{TrainingRectificationUpdate, w.rectification, w.validateRectification},
+		{TrainingCloseUpdate, w.close, w.validateClose},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
+			workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rejections shared by several updates.
+
+func (w *training) rejectIfClosed() error {
+	if w.closeRequested {
+		return reject("session_closed", "该培训场次已结束，不能再办理", true)
+	}
+	return nil
+}
+
+func (w *training) rejectIfStarted(ctx workflow.Context) error {
+	if !workflow.Now(ctx).Before(w.p.StartsAt) {
+		return reject("enrollment_closed", "培训已开始，报名和取消报名均已截止", true)
+	}
+	return nil
+}
+
+func (w *training) rejectIfNotStarted(ctx workflow.Context) error {
+	if workflow.Now(ctx).Before(w.p.StartsAt) {
+		return reject("session_not_started", fmt.Sprintf("培训尚未开始（%s开始），开始后才能登记", formatDateTime(w.p.StartsAt)), true)
+	}
+	return nil
+}
+
+// Enrollment.
+
+func (w *training) validateEnroll(ctx workflow.Context, req EnrollRequest) error {
+	if err := w.rejectIfClosed(); err != nil {
+		return err
+	}
+	if err := w.rejectIfStarted(ctx); err != nil {
+		return err
+	}
+	switch {
+	case len(req.USCCs) == 0:
+		return reject("usccs_required", "请指定报名的企业（统一社会信用代码）", false)
+	case len(req.USCCs) > MaxEnrollBatch:
+		return reject("too_many_enrollments", fmt.Sprintf("一次最多为%d家企业报名", MaxEnrollBatch), false)
+	}
+	if len(req.USCCs) == 1 {
+		if e := w.byUSCC[req.USCCs[0]]; e != nil && e.Active() {
+			if e.Status == storage.EnrollmentWaitlisted {
+				return reject("already_enrolled", fmt.Sprintf("该企业已在本场培训的候补名单中（第%d位）", e.WaitlistPosition), true)
+			}
+			return reject("already_enrolled", "该企业已报名本场培训", true)
+		}
+	}
+	return nil
+}
+
+func (w *training) enroll(ctx workflow.Context, req EnrollRequest) (EnrollResult, error) {
+	now := workflow.Now(ctx)
+	w.rev++
+	var res EnrollResult
+	var changed []activities.TrainingEnrollment
+	var notices []activities.NotifyInput
+	seen := map[string]bool{}
+	enrolled, waitlisted := w.counts()
+	for _, u := range req.USCCs {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		if e := w.byUSCC[u]; e != nil && e.Active() {
+			res.Outcomes = append(res.Outcomes, EnrollOutcome{USCC: u, Status: e.Status, WaitlistPosition: e.WaitlistPosition, AlreadyEnrolled: true})
+			continue
+		}
+		w.seq++
+		e := w.byUSCC[u]
+		if e == nil {
+			e = &activities.TrainingEnrollment{USCC: u}
+			w.byUSCC[u] = e
+		} else {
+			// Enrolling again after a cancellation: a fresh enrollment at the end of the line.
+			w.list = slices.DeleteFunc(w.list, func(x *activities.TrainingEnrollment) bool { return x.USCC == u })
+			*e = activities.TrainingEnrollment{USCC: u}
+		}
+		w.list = append(w.list, e)
+		e.Seq, e.EnrolledBy, e.EnrolledByRole, e.DepartmentID, e.EnrolledAt, e.Rev = w.seq, req.Actor, req.Role, req.DepartmentID, now, w.rev
+		if enrolled < w.p.Capacity {
+			e.Status = storage.EnrollmentEnrolled
+			enrolled++
+			notices = append(notices, w.notice(u, "enrolled", "training_enrolled", "信用修复培训报名成功",
+				w.byWhom(req)+fmt.Sprintf("报名参加“%s”成功。培训时间：%s至%s；地点：%s；共%d学时。请法定代表人或主要负责人准时参加。",
+					w.p.Title, formatDateTime(w.p.StartsAt), formatDateTime(w.p.EndsAt), w.p.Venue, w.p.ClassHours)))
+		} else {
+			waitlisted++
+			e.Status, e.WaitlistPosition = storage.EnrollmentWaitlisted, waitlisted
+			notices = append(notices, w.notice(u, "waitlisted", "training_waitlisted", "信用修复培训名额已满，已列入候补名单",
+				w.byWhom(req)+fmt.Sprintf("报名参加“%s”（%s）。名额已满，已列入候补名单第%d位；有企业取消报名时按顺序递补，递补后将另行通知。",
+					w.p.Title, formatDateTime(w.p.StartsAt), e.WaitlistPosition)))
+		}
+		changed = append(changed, *e)
+		res.Outcomes = append(res.Outcomes, EnrollOutcome{USCC: u, Status: e.Status, WaitlistPosition: e.WaitlistPosition})
+	}
+	if len(changed) == 0 {
+		return res, nil
+	}
+	err := w.save(ctx, "training.enroll", req.Actor, req.Role, changed, map[string]any{"outcomes": res.Outcomes}, notices)
+	return res, err
+}
+
+// byWhom starts a message to an enterprise with who enrolled it.
+func (w *training) byWhom(req EnrollRequest) string {
+	if req.Role == string(storage.RoleDepartment) {
+		return "认定部门已为你单位"
+	}
+	return "你单位已"
+}
+
+func (w *training) validateCancel(ctx workflow.Context, req CancelRequest) error {
+	if err := w.rejectIfClosed(); err != nil {
+		return err
+	}
+	if err := w.rejectIfStarted(ctx); err != nil {
+		return err
+	}
+	if e := w.byUSCC[req.USCC]; e == nil || !e.Active() {
+		return reject("not_enrolled", "该企业未报名本场培训或已取消报名", true)
+	}
+	return nil
+}
+
+func (w *training) cancel(ctx workflow.Context, req CancelRequest) (TrainingState, error) {
+	e := w.byUSCC[req.USCC]
+	if e == nil || !e.Active() {
+		return w.snapshot(), nil // replayed after a validation that no longer holds: nothing to do
+	}
+	now := workflow.Now(ctx)
+	w.rev++
+	wasEnrolled := e.Status == storage.EnrollmentEnrolled
+	e.Status, e.WaitlistPosition, e.CancelledAt, e.CancelledBy, e.Rev = storage.EnrollmentCancelled, 0, &now, req.Actor, w.rev
+	changed := []activities.TrainingEnrollment{*e}
+	notices := []activities.NotifyInput{w.notice(req.USCC, fmt.Sprintf("cancelled-%d", w.rev), "training_cancelled",
+		"已取消信用修复培训报名", fmt.Sprintf("你单位参加“%s”（%s）的报名已取消。", w.p.Title, formatDateTime(w.p.StartsAt)))}
+	details := map[string]any{"uscc": req.USCC, "was": map[bool]string{true: "enrolled", false: "waitlisted"}[wasEnrolled]}
+	// The first on the waiting list takes the freed place; everyone behind moves up one.
+	promote := wasEnrolled
+	position := 0
+	for _, x := range w.list {
+		if x.Status != storage.EnrollmentWaitlisted {
+			continue
+		}
+		if promote {
+			promote = false
+			x.Status, x.WaitlistPosition, x.Rev = storage.EnrollmentEnrolled, 0, w.rev
+			changed = append(changed, *x)
+			details["moved_up"] = x.USCC
+			notices = append(notices, w.notice(x.USCC, fmt.Sprintf("moved-up-%d", w.rev), "training_enrolled",
+				"信用修复培训候补已转为正式报名",
+				fmt.Sprintf("有企业取消报名，你单位已由候补转为正式报名“%s”。培训时间：%s至%s；地点：%s；共%d学时。请法定代表人或主要负责人准时参加。",
+					w.p.Title, formatDateTime(w.p.StartsAt), formatDateTime(w.p.EndsAt), w.p.Venue, w.p.ClassHours)))
+			continue
+		}
+		position++
+		if x.WaitlistPosition != position {
+			x.WaitlistPosition, x.Rev = position, w.rev
+			changed = append(changed, *x)
+		}
+	}
+	err := w.save(ctx, "training.cancel", req.Actor, req.Role, changed, details, notices)
+	return w.snapshot(), err
+}
+
+// Attendance and results.
+
+// checkAttendance returns why an attendance row cannot be recorded, or nil.
+func (w *training) checkAttendance(uscc string, attended bool, name, role string) error {
+	if e := w.byUSCC[uscc]; e == nil || e.Status != storage.EnrollmentEnrolled {
+		return reject("not_enrolled", "该企业不在本场培训的报名名单中（候补或已取消的不能登记）", false)
+	}
+	if !attended {
+		return nil
+	}
+	switch {
+	case strings.TrimSpace(name) == "":
+		return reject("attendee_name_required", "请填写参训人员姓名", false)
+	case len([]rune(strings.TrimSpace(name))) > 50:
+		return reject("invalid_attendee_name", "参训人员姓名过长（不超过50字）", false)
+	case role != storage.AttendeeLegalRepresentative && role != storage.AttendeeResponsibleManager:
+		return reject("invalid_attendee_role", "参训人员身份应为法定代表人（legal_representative）或主要负责人（responsible_manager）", false)
+	}
+	return nil
+}
+
+// checkScore returns why a score cannot be recorded, or nil.
+func (w *training) checkScore(uscc string, score int) error {
+	if e := w.byUSCC[uscc]; e == nil || e.Status != storage.EnrollmentEnrolled {
+		return reject("not_enrolled", "该企业不在本场培训的报名名单中（候补或已取消的不能登记）", false)
+	}
+	if score < 0 || score > 100 {
+		return reject("invalid_score", "考试成绩应为0到100之间的整数", false)
+	}
+	return nil
+}
+
+func (w *training) rejectIfNotRecording(ctx workflow.Context) error {
+	if err := w.rejectIfClosed(); err != nil {
+		return err
+	}
+	return w.rejectIfNotStarted(ctx)
+}
+
+func (w *training) validateAttendance(ctx workflow.Context, req AttendanceRequest) error {
+	if err := w.rejectIfNotRecording(ctx); err != nil {
+		return err
+	}
+	return w.checkAttendance(req.USCC, req.Attended, req.AttendeeName, req.AttendeeRole)
+}
+
+func (w *training) setAttendance(e *activities.TrainingEnrollment, attended bool, name, role, actor string, now time.Time) {
+	e.Attended, e.AttendanceBy, e.AttendanceAt = &attended, actor, &now
+	if attended {
+		e.AttendeeName, e.AttendeeRole = strings.TrimSpace(name), role
+	} else {
+		e.AttendeeName, e.AttendeeRole = "", ""
+	}
+	e.Rev = w.rev
+}
+
+func (w *training) attendance(ctx workflow.Context, req AttendanceRequest) (TrainingState, error) {
+	e := w.byUSCC[req.USCC]
+	if e == nil {
+		return w.snapshot(), nil
+	}
+	w.rev++
+	w.setAttendance(e, req.Attended, req.AttendeeName, req.AttendeeRole, req.Actor, workflow.Now(ctx))
+	err := w.save(ctx, "training.attendance", req.Actor, req.Role, []activities.TrainingEnrollment{*e},
+		map[string]any{"uscc": req.USCC, "attended": req.Attended, "attendee_name": e.AttendeeName, "attendee_role": e.AttendeeRole}, nil)
+	return w.snapshot(), err
+}
+
+func (w *training) validateResult(ctx workflow.Context, req ResultRequest) error {
+	if err := w.rejectIfNotRecording(ctx); err != nil {
+		return err
+	}
+	return w.checkScore(req.USCC, req.Score)
+}
+
+func (w *training) result(ctx workflow.Context, req ResultRequest) (TrainingState, error) {
+	e := w.byUSCC[req.USCC]
+	if e == nil {
+		return w.snapshot(), nil
+	}
+	w.rev++
+	now := workflow.Now(ctx)
+	score := req.Score
+	e.Score, e.ScoreBy, e.ScoreAt, e.Rev = &score, req.Actor, &now, w.rev
+	err := w.save(ctx, "training.result", req.Actor, req.Role, []activities.TrainingEnrollment{*e},
+		map[string]any{"uscc": req.USCC, "score": score}, nil)
+	return w.snapshot(), err
+}
+
+func (w *training) validateRecords(ctx workflow.Context, req RecordsRequest) error {
+	if err := w.rejectIfNotRecording(ctx); err != nil {
+		return err
+	}
+	switch {
+	case len(req.Rows) == 0:
+		return reject("no_rows", "没有需要登记的记录", false)
+	case len(req.Rows) > MaxRecordRows:
+		return reject("too_many_rows", fmt.Sprintf("一次最多登记%d行", MaxRecordRows), false)
+	}
+	return nil
+}
+
+// checkRow returns why a batch row cannot be applied, or nil.
+func (w *training) checkRow(r RecordRow) error {
+	if r.Attended == nil && r.Score == nil {
+		return reject("empty_row", "该行既没有签到信息也没有考试成绩", false)
+	}
+	if r.Attended != nil {
+		if err := w.checkAttendance(r.USCC, *r.Attended, r.AttendeeName, r.AttendeeRole); err != nil {
+			return err
+		}
+	}
+	if r.Score != nil {
+		return w.checkScore(r.USCC, *r.Score)
+	}
+	return nil
+}
+
+func (w *training) records(ctx workflow.Context, req RecordsRequest) (RecordsResult, error) {
+	now := workflow.Now(ctx)
+	w.rev++
+	var res RecordsResult
+	touched := map[string]bool{}
+	var order []string
+	for _, r := range req.Rows {
+		if err := w.checkRow(r); err != nil {
+			rej, _ := AsRejection(err)
+			res.Outcomes = append(res.Outcomes, RowOutcome{Row: r.Row, USCC: r.USCC, Code: rej.Code, Message: rej.Message})
+			res.Rejected++
+			continue
+		}
+		e := w.byUSCC[r.USCC]
+		if r.Attended != nil {
+			w.setAttendance(e, *r.Attended, r.AttendeeName, r.AttendeeRole, req.Actor, now)
+		}
+		if r.Score != nil {
+			score := *r.Score
+			e.Score, e.ScoreBy, e.ScoreAt, e.Rev = &score, req.Actor, &now, w.rev
+		}
+		if !touched[r.USCC] {
+			touched[r.USCC] = true
+			order = append(order, r.USCC)
+		}
+		res.Outcomes = append(res.Outcomes, RowOutcome{Row: r.Row, USCC: r.USCC, Applied: true})
+		res.Applied++
+	}
+	if res.Applied == 0 {
+		return res, nil
+	}
+	changed := make([]activities.TrainingEnrollment, 0, len(order))
+	for _, u := range order {
+		changed = append(changed, *w.byUSCC[u])
+	}
+	err := w.save(ctx, "training.records", req.Actor, req.Role, changed,
+		map[string]any{"applied": res.Applied, "rejected": res.Rejected, "usccs": order}, nil)
+	return res, err
+}
+
+// Rectification deadlines set at the session.
+
+func (w *training) validateRectification(ctx workflow.Context, req RectificationRequest) error {
+	if err := w.rejectIfNotRecording(ctx); err != nil {
+		return err
+	}
+	if e := w.byUSCC[req.USCC]; e == nil || e.Status != storage.EnrollmentEnrolled {
+		return reject("not_enrolled", "该企业不在本场培训的报名名单中", false)
+	}
+	switch {
+	case strings.TrimSpace(req.Requirements) == "":
+		return reject("requirements_required", "请写明整改要求", false)
+	case req.DueOn.IsZero():
+		return reject("invalid_due_on", "请填写整改期限（YYYY-MM-DD）", false)
+	case !req.DueOn.After(today(ctx)):
+		return reject("invalid_due_on", fmt.Sprintf("整改期限%s应晚于今天（%s）", req.DueOn, today(ctx)), false)
+	}
+	return nil
+}
+
+func (w *training) rectification(ctx workflow.Context, req RectificationRequest) (TrainingState, error) {
+	w.rev++
+	req.Requirements = strings.TrimSpace(req.Requirements)
+	err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.SaveTrainingRectification, activities.TrainingRectificationInput{
+		TrainingID: w.p.TrainingID, USCC: req.USCC, DepartmentID: req.DepartmentID, DueOn: req.DueOn,
+		Requirements: req.Requirements, Actor: req.Actor, Role: req.Role, At: workflow.Now(ctx), Rev: w.rev,
+		Notice: w.notice(req.USCC, fmt.Sprintf("rectification-%d", w.rev), "training_rectification", "认定部门在培训现场明确了整改期限",
+			fmt.Sprintf("%s在“%s”现场对接中要求你单位于%s前完成整改：%s", req.DepartmentName, w.p.Title, req.DueOn, req.Requirements)),
+	}).Get(ctx, nil)
+	return w.snapshot(), err
+}
+
+// Closing.
+
+func (w *training) validateClose(ctx workflow.Context, req CloseRequest) error {
+	if w.closeRequested {
+		return reject("already_closed", "该培训场次已结束", true)
+	}
+	return w.rejectIfNotStarted(ctx)
+}
+
+func (w *training) close(ctx workflow.Context, req CloseRequest) (TrainingState, error) {
+	if !w.closeRequested {
+		w.closeRequested, w.closedBy, w.closedByRole = true, req.Actor, req.Role
+		w.status = trainingClosing
+	}
+	return w.snapshot(), nil
+}
+
+// save writes a step's changed rows, its audit entry and its notifications.
+func (w *training) save(ctx workflow.Context, action, actor, role string, rows []activities.TrainingEnrollment,
+	details map[string]any, notices []activities.NotifyInput) error {
+	return workflow.ExecuteActivity(withActivityOptions(ctx), acts.SaveTrainingEnrollments, activities.SaveEnrollmentsInput{
+		TrainingID: w.p.TrainingID, Rev: w.rev, Action: action, Actor: actor, Role: role, Rows: rows, Details: details,
+		Notices: notices,
+	}).Get(ctx, nil)
+}
+
+func (w *training) notice(uscc, key, kind, title, body string) activities.NotifyInput {
+	return activities.NotifyInput{Key: fmt.Sprintf("training-%d:%s:%s", w.p.TrainingID, key, uscc), USCC: uscc, Kind: kind,
+		Title: title, Body: body, CaseKind: "training", CaseID: w.caseID()}
+}
+
+// The main flow.
+
+func (w *training) run(ctx workflow.Context) error {
+	if err := w.issuePlan(ctx); err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.AnnounceTraining, activities.AnnounceTrainingInput{
+		TrainingID: w.p.TrainingID, Title: "新的信用修复培训场次：" + w.p.Title,
+		Body: fmt.Sprintf("%s将于%s在%s举办“%s”（%d学时，%d个名额，由%s承办）。请通知本部门作出行政处罚的企业报名参加，并派员到场开展现场对接。",
+			w.p.Organizer, formatDateTime(w.p.StartsAt), w.p.Venue, w.p.Title, w.p.ClassHours, w.p.Capacity, w.p.AgencyName),
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+
+	// A day before the session, the enrolled enterprises are reminded.
+	if wait := w.p.StartsAt.Add(-TrainingReminderLead).Sub(workflow.Now(ctx)); wait > 0 {
+		if err := workflow.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		if err := w.remind(ctx); err != nil {
+			return err
+		}
+	}
+
+	// The session starts: enrollment closes, attendance and results open.
+	if wait := w.p.StartsAt.Sub(workflow.Now(ctx)); wait > 0 {
+		if err := workflow.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	if !w.closeRequested {
+		w.status = storage.TrainingStarted
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.TrainingStep, activities.TrainingStepInput{
+		TrainingID: w.p.TrainingID, Status: storage.TrainingStarted, Action: "training.started", At: workflow.Now(ctx),
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+
+	// The agency closes the session; if it does not, the session closes by itself after the grace period.
+	if !w.closeRequested {
+		wait := w.p.EndsAt.Add(TrainingCloseGrace).Sub(workflow.Now(ctx))
+		closed := false
+		if wait > 0 {
+			var err error
+			if closed, err = workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.closeRequested }); err != nil {
+				return err
+			}
+		}
+		if !closed && !w.closeRequested {
+			w.closeRequested, w.closedBy, w.closedByRole, w.status = true, "", "", trainingClosing
+		}
+	}
+	if err := w.issueCertificates(ctx); err != nil {
+		return err
+	}
+	w.status = storage.TrainingClosed
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+func (w *training) issuePlan(ctx workflow.Context) error {
+	issued := today(ctx)
+	var ref activities.LetterRef
+	if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
+		CaseKind: "training", CaseID: w.caseID(), Version: 1, Letter: TrainingPlanLetter(w.p, issued),
+		Data: map[string]any{"training_id": w.p.TrainingID, "title": w.p.Title, "starts_at": w.p.StartsAt, "ends_at": w.p.EndsAt,
+			"venue": w.p.Venue, "capacity": w.p.Capacity, "class_hours": w.p.ClassHours, "agency": w.p.AgencyLogin,
+			"pass_score": w.p.PassScore},
+	}).Get(ctx, &ref); err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.RecordTrainingPlan, activities.TrainingPlanInput{
+		TrainingID: w.p.TrainingID, LetterID: ref.ID, At: workflow.Now(ctx),
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	w.plan = &ref
+	if w.status == storage.TrainingPlanned {
+		w.status = storage.TrainingOpen
+	}
+	return nil
+}
+
+func (w *training) remind(ctx workflow.Context) error {
+	var usccs []string
+	for _, e := range w.list {
+		if e.Status == storage.EnrollmentEnrolled {
+			usccs = append(usccs, e.USCC)
+		}
+	}
+	if len(usccs) == 0 {
+		return nil
+	}
+	return workflow.ExecuteActivity(ctx, acts.RemindTrainingEnrollees, activities.RemindTrainingInput{
+		TrainingID: w.p.TrainingID, USCCs: usccs, Title: "信用修复培训提醒：" + w.p.Title,
+		Body: fmt.Sprintf("你单位报名参加的“%s”将于%s在%s举行（%d学时）。请法定代表人或主要负责人携带身份证件准时参加；培训结束后进行考试，考试合格的出具信用修复培训证明。",
+			w.p.Title, formatDateTime(w.p.StartsAt), w.p.Venue, w.p.ClassHours),
+	}).Get(ctx, nil)
+}
+
+// issueCertificates issues a certificate to every enterprise that attended and passed, tells the others, signals
+// the repair cases waiting for the certificates, and records the session closed.
+func (w *training) issueCertificates(ctx workflow.Context) error {
+	var passed []activities.TrainingEnrollment
+	var notPassed []string
+	var notices []activities.NotifyInput
+	for _, e := range w.list {
+		switch {
+		case e.Status != storage.EnrollmentEnrolled:
+		case e.Passed(w.p.PassScore):
+			passed = append(passed, *e)
+		default:
+			notPassed = append(notPassed, e.USCC)
+			why := "未参加培训"
+			switch {
+			case e.Attended != nil && *e.Attended && e.Score == nil:
+				why = "没有考试成绩"
+			case e.Attended != nil && *e.Attended:
+				why = fmt.Sprintf("考试成绩%d分，未达到合格线%d分", *e.Score, w.p.PassScore)
+			}
+			notices = append(notices, w.notice(e.USCC, "not-certified", "training_not_certified", "信用修复培训未取得培训证明",
+				fmt.Sprintf("“%s”已结束。你单位%s，未取得信用修复培训证明；可报名参加以后的培训场次。", w.p.Title, why)))
+		}
+	}
+	names := map[string]string{}
+	if len(passed) > 0 {
+		usccs := make([]string, len(passed))
+		for i, e := range passed {
+			usccs[i] = e.USCC
+		}
+		if err := workflow.ExecuteActivity(ctx, acts.EnterpriseNames, usccs).Get(ctx, &names); err != nil {
+			return err
+		}
+	}
+	issued := today(ctx)
+	certs := make([]TrainingCertificateRef, len(passed))
+	errs := make([]error, len(passed))
+	for start := 0; start < len(passed); start += certificateParallelism {
+		wg := workflow.NewWaitGroup(ctx)
+		for i := start; i < min(start+certificateParallelism, len(passed)); i++ {
+			wg.Add(1)
+			workflow.Go(ctx, func(ctx workflow.Context) {
+				defer wg.Done()
+				certs[i], errs[i] = w.certify(ctx, passed[i], i+1, names[passed[i].USCC], issued)
+			})
+		}
+		wg.Wait(ctx)
+		for _, err := range errs[start:min(start+certificateParallelism, len(passed))] {
+			if err != nil {
+				return err
+			}
+		}
+	}
+	w.certificates = certs
+	certified := make([]string, len(certs))
+	for i, c := range certs {
+		certified[i] = c.USCC
+	}
+	if len(notices) > 0 {
+		w.rev++
+		if err := workflow.ExecuteActivity(ctx, acts.SaveTrainingEnrollments, activities.SaveEnrollmentsInput{
+			TrainingID: w.p.TrainingID, Rev: w.rev, Action: "training.not_certified", Notices: notices,
+			Details: map[string]any{"usccs": notPassed},
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return workflow.ExecuteActivity(ctx, acts.TrainingStep, activities.TrainingStepInput{
+		TrainingID: w.p.TrainingID, Status: storage.TrainingClosed, Action: "training.closed", Actor: w.closedBy,
+		Role: w.closedByRole, At: workflow.Now(ctx),
+		Details: map[string]any{"certified": certified, "not_certified": notPassed, "auto": w.closedBy == ""},
+	}).Get(ctx, nil)
+}
+
+// certify issues one enterprise's certificate, records it and signals its repair cases that wait for training.
+func (w *training) certify(ctx workflow.Context, e activities.TrainingEnrollment, n int, name string, issued domain.Date) (TrainingCertificateRef, error) {
+	if name == "" {
+		name = e.USCC
+	}
+	cert := letters.TrainingCertificate(letters.TrainingCertificateData{
+		Issue: letters.Issue{Issuer: w.p.Organizer, Number: fmt.Sprintf("信修培证〔%d〕%d-%d号", issued.Y, w.p.TrainingID, n),
+			Date: issued.Time(domain.Shanghai)},
+		EnterpriseName: name, USCC: e.USCC, Attendee: e.AttendeeName, AttendeeRole: storage.AttendeeRoleLabel(e.AttendeeRole),
+		TrainingTitle: w.p.Title, StartsAt: w.p.StartsAt.In(domain.Shanghai), EndsAt: w.p.EndsAt.In(domain.Shanghai),
+		Venue: w.p.Venue, ClassHours: w.p.ClassHours, Agency: w.p.AgencyName, Score: *e.Score, PassScore: w.p.PassScore,
+	})
+	var ref activities.LetterRef
+	// One session issues many certificates: each is its own letter "case" <training id>:<uscc>, since a letter is
+	// stored once per case, kind and version.
+	if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
+		CaseKind: "training", CaseID: CertificateCaseID(w.p.TrainingID, e.USCC), Version: 1, USCC: e.USCC, Letter: cert,
+		Data: map[string]any{"training_id": w.p.TrainingID, "uscc": e.USCC, "score": *e.Score, "pass_score": w.p.PassScore,
+			"attendee_name": e.AttendeeName, "attendee_role": e.AttendeeRole},
+	}).Get(ctx, &ref); err != nil {
+		return TrainingCertificateRef{}, err
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.RecordTrainingCertificate, activities.TrainingCertificateInput{
+		TrainingID: w.p.TrainingID, USCC: e.USCC, LetterID: ref.ID, Score: *e.Score,
+		Notice: w.notice(e.USCC, "certified", "training_certified", "已取得信用修复培训证明",
+			fmt.Sprintf("你单位参加“%s”并考试合格（%d分），信用修复培训证明已出具（核验码%s），可在“信用修复培训”中下载，并作为申请信用修复的材料。",
+				w.p.Title, *e.Score, ref.VerifyCode)),
+	}).Get(ctx, nil); err != nil {
+		return TrainingCertificateRef{}, err
+	}
+	var repairs []int64
+	if err := workflow.ExecuteActivity(ctx, acts.FindWaitingRepairs, e.USCC).Get(ctx, &repairs); err != nil {
+		return TrainingCertificateRef{}, err
+	}
+	for _, id := range repairs {
+		// A case that no longer runs does not need the certificate; any other failure is logged, and the case can
+		// still find the certificate by the enterprise's code.
+		if err := workflow.SignalExternalWorkflow(ctx, RepairWorkflowID(id), "", SignalTrainingCertificate,
+			TrainingCertificateSignal{LetterID: ref.ID, TrainingID: w.p.TrainingID, USCC: e.USCC}).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("training certificate signal not delivered", "repair", id, "error", err)
+		}
+	}
+	return TrainingCertificateRef{USCC: e.USCC, LetterID: ref.ID, VerifyCode: ref.VerifyCode}, nil
+}
+
+// CertificateCaseID is the letter case of one enterprise's certificate at a session.
+func CertificateCaseID(trainingID int64, uscc string) string {
+	return strconv.FormatInt(trainingID, 10) + ":" + uscc
+}
+
+// TrainingPlanKind is the letter kind of a session's plan (培训方案); it has no typed builder.
+const TrainingPlanKind letters.Kind = "training_plan"
+
+// TrainingPlanLetter writes the 培训方案 of a session (pure, so it is safe in workflow code).
+func TrainingPlanLetter(p TrainingParams, issued domain.Date) letters.Letter {
+	online := strings.HasPrefix(p.Venue, "http://") || strings.HasPrefix(p.Venue, "https://")
+	where := "培训地点"
+	if online {
+		where = "线上培训地址"
+	}
+	return letters.Letter{
+		Kind: TrainingPlanKind, Title: "信用修复培训方案", Letterhead: p.Organizer,
+		Number:    fmt.Sprintf("信修培方〔%d〕%d号", issued.Y, p.TrainingID),
+		Addressee: "各有关认定部门、信用主体",
+		Paragraphs: []string{
+			fmt.Sprintf("为帮助失信主体了解信用修复政策、依法规范开展信用修复，%s定于%s举办“%s”，由%s承办。现将培训方案印发如下。",
+				p.Organizer, formatDateTime(p.StartsAt), p.Title, p.AgencyName),
+		},
+		Facts: []letters.Fact{
+			{Label: "培训名称", Value: p.Title},
+			{Label: "培训时间", Value: formatDateTime(p.StartsAt) + "至" + formatDateTime(p.EndsAt)},
+			{Label: where, Value: p.Venue},
+			{Label: "培训学时", Value: fmt.Sprintf("%d学时", p.ClassHours)},
+			{Label: "培训名额", Value: fmt.Sprintf("%d家企业（额满列入候补名单，有企业取消报名时依次递补）", p.Capacity)},
+			{Label: "承办机构", Value: p.AgencyName},
+			{Label: "考试合格线", Value: fmt.Sprintf("%d分（满分100分）", p.PassScore)},
+		},
+		Table: &letters.Table{
+			Caption: "培训安排",
+			Headers: []string{"序号", "内容", "说明"},
+			Rows: [][]string{
+				{"1", "信用修复政策解读", "信用修复的条件、材料、办理流程和时限"},
+				{"2", "现场对接与答疑", "认定部门与本部门作出处罚的企业面对面对接，可当场明确整改期限"},
+				{"3", "签署信用承诺书", "由承办机构指导企业按统一模板签署"},
+				{"4", "考试与考核", fmt.Sprintf("由承办机构命题、阅卷，%d分及以上为合格", p.PassScore)},
+			},
+		},
+		Notes: []string{
+			"一、参训对象：有行政处罚等失信信息、拟申请信用修复的企业，由其法定代表人或主要负责人参加。",
+			"二、报名方式：企业通过信用修复协同平台自行报名；认定部门可为本部门作出处罚的企业统一报名。",
+			"三、培训证明：参加培训并考试合格的，由平台出具信用修复培训证明（附核验码），可作为申请信用修复的材料。",
+			"四、各认定部门应通知本部门作出处罚的企业参训，并派员到场开展现场对接。",
+		},
+		Closing: "特此通知。",
+		Issuer:  p.Organizer,
+		Date:    issued.Time(domain.Shanghai),
+	}
+}
+
+// formatDateTime prints an instant as letters and messages do, in Asia/Shanghai: 2026年6月10日 09:00.
+func formatDateTime(t time.Time) string {
+	t = t.In(domain.Shanghai)
+	return letters.FormatDate(t) + t.Format(" 15:04")
+}
