@@ -17,6 +17,7 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -143,6 +144,19 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 	name := strings.TrimSpace(in.EnterpriseName)
 	if name == "" || utf8.RuneCountInString(name) > maxNameLen {
 		return zero, storage.Enterprise{}, invalidField("enterprise_name", "invalid_enterprise_name", "请填写企业名称（不超过200字）")
+	}
+	// Whatever a letter will print must be printable now: a character the font lacks is refused, never printed blank.
+	for _, f := range []struct{ field, label, value string }{
+		{"decision_no", "决定书文号", no}, {"enterprise_name", "企业名称", name},
+		{"facts", "违法事实", in.Facts}, {"legal_basis", "处罚依据", in.LegalBasis},
+	} {
+		if err := letters.CheckPrintable(f.label, f.value); err != nil {
+			var coded codedError
+			if errors.As(err, &coded) {
+				return zero, storage.Enterprise{}, invalidField(f.field, coded.ErrorCode(), coded.Error())
+			}
+			return zero, storage.Enterprise{}, newError(fiber.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试")
+		}
 	}
 	decided, err := domain.ParseDate(strings.TrimSpace(in.DecidedOn))
 	if err != nil {

@@ -147,6 +147,8 @@ func TestRegisterPenaltyRejectsBadInputAndChangesNothing(t *testing.T) {
 		{bad("decision_no", " "), "missing_decision_no"},
 		{bad("enterprise_name", ""), "invalid_enterprise_name"},
 		{bad("fine_amount_yuan", 0), "invalid_fine_amount"},
+		{bad("enterprise_name", "镇江\U00020000科技有限公司"), "unprintable_character"},
+		{bad("enterprise_name", "镇江\u3400科技有限公司"), "unprintable_character"},
 	} {
 		resp := e.do("POST", "/api/v1/penalties", tok, c.body)
 		requireError(t, resp, 422, c.code)
