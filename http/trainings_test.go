@@ -481,6 +481,30 @@ func TestTrainingStatsRatingsAndRepairsGuard(t *testing.T) {
 	assert.Equal(t, a, *(*got.Certificates)[0].USCC)
 	got = decode[trainingJSON](t, e.do("GET", fmt.Sprintf("/api/v1/trainings/%d", tr.ID), e.token(b), nil))
 	assert.Empty(t, *got.Certificates)
+
+	// The pages show the certificate, the rating and a rectification deadline linked to the open repair case.
+	require.NoError(t, e.db.SaveTrainingRectification(ctx, storage.TrainingRectification{TrainingID: tr.ID, USCC: a, DepartmentID: "sthjj",
+		DueOn: domain.MustParseDate("2026-12-31"), Requirements: "完成废气治理设施改造", SetBy: "sthjj", SetAt: time.Now(), Rev: 5},
+		storage.AuditEntry{Actor: "sthjj", Role: "department", Action: "training.rectification"}, nil))
+	br := e.browser()
+	br.login("office", storage.DemoPassword)
+	resp, html := br.get(fmt.Sprintf("/trainings/%d", tr.ID))
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, html, fmt.Sprintf(`/letters/%d/pdf`, pdfLetter.ID))
+	assert.Contains(t, html, "评分：5/5")
+	assert.Contains(t, html, fmt.Sprintf(`href="/repairs/%d"`, repairID))
+	assert.Contains(t, html, "完成废气治理设施改造")
+	ent := e.browser()
+	ent.login(a, storage.DemoPassword)
+	resp, html = ent.get("/trainings")
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, html, "TESTCODE1")
+	dept := e.browser()
+	dept.login("scjgj", storage.DemoPassword)
+	resp, html = dept.get(fmt.Sprintf("/trainings/%d", tr.ID))
+	require.Equal(t, 200, resp.StatusCode)
+	assert.NotContains(t, html, "完成废气治理设施改造", "a department sees its own notes only")
+	assert.NotContains(t, html, "TESTCODE1", "nor the certificates of enterprises it did not penalize")
 }
 
 func TestTrainingPages(t *testing.T) {

@@ -3,9 +3,9 @@ package workflows
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +65,7 @@ func (r *trainingRecorder) noticeKinds(uscc string) []string {
 	return out
 }
 
-// sessionAt is a session that starts three days after the test's start (10:00 Shanghai on 2026-06-01).
+// sessionParams is a session that starts three days after the test's start (10:00 Shanghai on 2026-06-01).
 func sessionParams() TrainingParams {
 	start := shanghaiAt("2026-06-04", 9)
 	return TrainingParams{

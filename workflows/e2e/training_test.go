@@ -222,7 +222,8 @@ func TestTrainingAttendanceResultsAndCertificates(t *testing.T) {
 	require.NoError(t, err)
 	office, agency := s.token("office"), s.token("agency")
 	a, b, c, d := storage.DemoEnterprises[1], storage.DemoEnterprises[2], storage.DemoEnterprises[3], storage.DemoEnterprises[4]
-	starts := time.Now().Add(6 * time.Second).Truncate(time.Second)
+	// Soon enough to wait for, late enough to enroll three enterprises first even on a busy machine.
+	starts := time.Now().Add(12 * time.Second).Truncate(time.Second)
 	tr := s.planTraining(office, starts, 5)
 	path := fmt.Sprintf("/api/v1/trainings/%d", tr.ID)
 	for _, u := range []string{a.USCC, b.USCC, c.USCC} {
