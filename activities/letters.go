@@ -51,10 +51,17 @@ func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (Lett
 	if in.Data == nil {
 		data = []byte("{}")
 	}
+	// A certificate names no addressee on paper, but the verification page must say whose it is.
+	addressee := l.Addressee
+	if addressee == "" && in.USCC != "" {
+		if ent, err := a.DB.GetEnterprise(ctx, in.USCC); err == nil {
+			addressee = ent.Name
+		}
+	}
 	stored, err := a.DB.PutLetter(ctx, storage.NewLetter{
 		Letter: storage.Letter{
 			Kind: string(l.Kind), CaseKind: in.CaseKind, CaseID: in.CaseID, Version: in.Version,
-			Title: l.Title, Number: l.Number, Issuer: l.Issuer, Addressee: l.Addressee,
+			Title: l.Title, Number: l.Number, Issuer: l.Issuer, Addressee: addressee,
 			USCC: nullString(in.USCC), DepartmentID: nullString(in.DepartmentID),
 			IssuedOn: l.Date, SHA256: letters.SHA256Hex(pdf), VerifyCode: l.VerifyCode, Data: data,
 		},
