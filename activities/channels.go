@@ -221,7 +221,8 @@ func (a *Activities) NotifyWithdrawalChannel(ctx context.Context, in WithdrawalC
 		return confirmationOf(wc), nil
 	}
 	if wc.Kind != storage.ChannelWebhook {
-		return ChannelConfirmation{}, fmt.Errorf("withdrawal %d: channel %s is no longer a webhook channel", in.WithdrawalID, in.ChannelID)
+		return ChannelConfirmation{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("withdrawal %d: channel %s is no longer a webhook channel", in.WithdrawalID, in.ChannelID), ErrNotWebhook, nil)
 	}
 	w, err := a.DB.GetWithdrawal(ctx, in.WithdrawalID)
 	if err != nil {
@@ -254,6 +255,10 @@ func (a *Activities) NotifyWithdrawalChannel(ctx context.Context, in WithdrawalC
 	return confirmationOf(confirmed), nil
 }
 
+// ErrNotWebhook is the error type of a call to a channel that was switched to manual confirmation meanwhile: the
+// workflow then waits for its operator instead.
+const ErrNotWebhook = "channel_not_webhook"
+
 // WithdrawalIdempotencyKey is the Idempotency-Key of every attempt to notify a channel of an order.
 func WithdrawalIdempotencyKey(withdrawalID int64, channelID string) string {
 	return "withdrawal-" + strconv.FormatInt(withdrawalID, 10) + "-" + channelID
@@ -262,6 +267,11 @@ func WithdrawalIdempotencyKey(withdrawalID int64, channelID string) string {
 // PublicationIdempotencyKey is the Idempotency-Key of every attempt to publish a record on a channel.
 func PublicationIdempotencyKey(penaltyID int64, channelID string) string {
 	return "publish-" + strconv.FormatInt(penaltyID, 10) + "-" + channelID
+}
+
+func isNotWebhook(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == ErrNotWebhook
 }
 
 func recordOf(penaltyID int64, decisionNo, uscc, enterprise, department string, decidedOn domain.Date) RecordPayload {
@@ -356,7 +366,8 @@ func (a *Activities) PublishToChannel(ctx context.Context, in PublicationChannel
 	}
 	err = a.DB.Publish(ctx, in.PenaltyID, in.ChannelID, func(t storage.PublicationTarget) (string, error) {
 		if t.Kind != storage.ChannelWebhook {
-			return "", fmt.Errorf("publication of penalty %d: channel %s is no longer a webhook channel", in.PenaltyID, in.ChannelID)
+			return "", temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("publication of penalty %d: channel %s is no longer a webhook channel", in.PenaltyID, in.ChannelID), ErrNotWebhook, nil)
 		}
 		body := PublicationPayload{Event: "publication",
 			Record: recordOf(p.ID, p.DecisionNo, p.USCC, p.EnterpriseName, dept.Name, p.DecidedOn),
@@ -370,6 +381,8 @@ func (a *Activities) PublishToChannel(ctx context.Context, in PublicationChannel
 	case errors.Is(err, storage.ErrWithdrawnRecord):
 		res.Withdrawn = true
 		return res, nil
+	case isNotWebhook(err):
+		return res, err
 	case err != nil:
 		if rerr := a.DB.RecordPublicationError(ctx, in.PenaltyID, in.ChannelID, err.Error()); rerr != nil {
 			a.logWarn("record publication error", "penalty", in.PenaltyID, "channel", in.ChannelID, "err", rerr)

@@ -111,6 +111,12 @@ func (a *Activities) FindTrainingCertificate(ctx context.Context, uscc string) (
 	return a.DB.TrainingCertificateOf(ctx, uscc)
 }
 
+// OpenRepairOf returns the open repair case of a record, or 0 (a refused case is reopened only when no newer
+// application is open).
+func (a *Activities) OpenRepairOf(ctx context.Context, penaltyID int64) (int64, error) {
+	return a.DB.OpenRepairOf(ctx, penaltyID)
+}
+
 // RepairStepInput is a step of a repair case: the case's progress after it, the materials it brought, and what to
 // audit. Seq is the workflow's step number: it keys the audit entry (so a retry writes nothing twice) and orders
 // the row's writes (so a late one never overwrites a newer one).

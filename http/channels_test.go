@@ -241,13 +241,6 @@ func TestWithdrawalConfirmationIsTheChannelOperatorsOnly(t *testing.T) {
 		}
 	}
 
-	// A webhook channel is confirmed by its system, not by hand.
-	ch, err := e.db.GetChannel(ctx, "creditchina")
-	require.NoError(t, err)
-	ch.Kind, ch.EndpointURL, ch.Secret = "webhook", "https://creditchina.example/hook", "0123456789abcdef0"
-	require.NoError(t, e.db.UpdateChannel(ctx, ch))
-	requireError(t, e.do("POST", path("creditchina"), e.token("op-creditchina"), body), 409, "not_manual_channel")
-
 	// Publication confirmations follow the same rules; a withdrawn record is never confirmed published again.
 	ppath := func(ch string) string { return fmt.Sprintf("/api/v1/penalties/%d/publications/%s/confirm", pid, ch) }
 	requireError(t, e.do("POST", ppath("gsxt"), e.token("office"), body), 403, "forbidden")

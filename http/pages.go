@@ -170,6 +170,8 @@ func caseLabel(kind string) string {
 		return "异议"
 	case "withdrawal":
 		return "撤下公示"
+	case "publication":
+		return "公示"
 	case "training":
 		return "培训"
 	}
@@ -186,6 +188,8 @@ func caseHref(kind, id string) string {
 		return "/objections/" + id
 	case "withdrawal":
 		return "/withdrawals/" + id
+	case "publication":
+		return "/channels/queue"
 	case "training":
 		return "/trainings/" + id
 	}

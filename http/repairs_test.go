@@ -31,7 +31,9 @@ type repairTemporal struct {
 	stepErr error
 }
 
-type fakeStartOp struct{ client.WithStartWorkflowOperation }
+type fakeStartOp struct {
+	client.WithStartWorkflowOperation
+}
 
 type doneHandle struct{ client.WorkflowUpdateHandle }
 

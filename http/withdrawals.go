@@ -336,9 +336,8 @@ func (s *Server) confirmWithdrawal(c *fiber.Ctx, reference string, parsed bool) 
 	if err != nil {
 		return w, cs, err
 	}
-	if wc.Kind != storage.ChannelManual {
-		return w, cs, newError(fiber.StatusConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
-	}
+	// Whether the channel confirms by hand is the order's business (a channel's kind may have changed since it
+	// was ordered): the workflow refuses a webhook channel's confirmation.
 	if wc.Status == storage.ChannelConfirmed {
 		c.Set("X-Already-Confirmed", "true")
 		return w, cs, nil
@@ -448,8 +447,6 @@ func (s *Server) confirmPublicationStep(c *fiber.Ctx, reference string, parsed b
 		return t, err
 	}
 	switch {
-	case t.Kind != storage.ChannelManual:
-		return t, newError(fiber.StatusConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
 	case t.Blocked:
 		return t, newError(fiber.StatusConflict, "record_withdrawn", "该处罚信息已撤下公示，不得重新公示")
 	case t.Status == "published":

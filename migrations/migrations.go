@@ -17,7 +17,8 @@ var FS embed.FS
 
 // Up applies every pending migration to db.
 func Up(ctx context.Context, db *sql.DB) error {
-	p, err := goose.NewProvider(goose.DialectPostgres, db, FS)
+	// Migrations were written in parallel branches, so a database may have seen a later number first.
+	p, err := goose.NewProvider(goose.DialectPostgres, db, FS, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrations: new provider: %w", err)
 	}

@@ -83,6 +83,8 @@ func (ch Channel) Validate() error {
 	switch {
 	case !channelIDRe.MatchString(ch.ID):
 		return &FieldError{"id", "invalid_channel_id", "渠道编号须为2至40位小写字母、数字或连字符，且以字母或数字开头"}
+	case ch.ID == "queue" || ch.ID == "protocol": // page paths under /channels/
+		return &FieldError{"id", "invalid_channel_id", "该渠道编号为系统保留，请换一个"}
 	case ch.Name == "" || utf8.RuneCountInString(ch.Name) > 100:
 		return &FieldError{"name", "invalid_name", "渠道名称不能为空且不超过100个字"}
 	case ch.Kind != ChannelWebhook && ch.Kind != ChannelManual:

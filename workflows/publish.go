@@ -193,15 +193,20 @@ func (p *publication) run(ctx workflow.Context) error {
 	if !p.facts.Published {
 		return nil
 	}
+	wg := workflow.NewWaitGroup(ctx)
 	for _, c := range p.channels {
 		if c.done() {
 			continue
 		}
 		c := c
-		workflow.Go(ctx, func(ctx workflow.Context) { p.send(ctx, c) })
-		workflow.Go(ctx, func(ctx workflow.Context) { p.watchDeadline(ctx, c) })
+		wg.Add(2)
+		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); p.send(ctx, c) })
+		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); p.watchDeadline(ctx, c) })
 	}
 	err := workflow.Await(ctx, p.allDone)
+	if err == nil {
+		wg.Wait(ctx) // the operators' tasks and escalations are closed before the publication ends
+	}
 	if err != nil {
 		// Cancelled: the operators' tasks for channels not yet confirmed are no longer theirs to do.
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -223,13 +228,18 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 	log := workflow.GetLogger(ctx)
 	if c.Kind == storage.ChannelWebhook {
 		var res activities.PublicationResult
-		if err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.PublishToChannel, activities.PublicationChannelInput{
-			PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID}).Get(ctx, &res); err != nil {
+		err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.PublishToChannel, activities.PublicationChannelInput{
+			PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID}).Get(ctx, &res)
+		switch {
+		case err == nil:
+			p.apply(c, res)
+			return
+		case isNotWebhook(err):
+			c.Kind = storage.ChannelManual // switched to manual confirmation meanwhile: its operator confirms
+		default:
 			log.Warn("publication ended without confirmation", "penalty", p.in.PenaltyID, "channel", c.ChannelID, "error", err)
 			return
 		}
-		p.apply(c, res)
-		return
 	}
 	due := p.in.DueOn
 	step := "publish:" + c.ChannelID

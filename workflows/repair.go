@@ -218,6 +218,7 @@ type repair struct {
 	loaded    bool // facts loaded: validators can judge steps
 	ready     bool // the application is received (fresh start) or the case restored (resume)
 	busy      int  // steps being carried out; the main flow acts on a new state once they are recorded
+	reopening bool // a reopening is being checked
 	escalated map[string]bool
 }
 
@@ -396,14 +397,18 @@ func (w *repair) openTask(ctx workflow.Context, step, title string, role storage
 	return workflow.ExecuteActivity(ctx, acts.OpenTask, in).Get(ctx, nil)
 }
 
-// closeTasks closes tasks and their escalations.
+// closeTasks closes tasks and their escalations (all at once; closing a closed or missing task changes nothing).
 func (w *repair) closeTasks(ctx workflow.Context, status string, steps ...string) error {
+	var futures []workflow.Future
 	for _, s := range steps {
 		for _, step := range []string{s, "escalation:" + s} {
-			if err := workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
-				CaseKind: "repair", CaseID: w.caseID(), Step: step, Status: status}).Get(ctx, nil); err != nil {
-				return err
-			}
+			futures = append(futures, workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+				CaseKind: "repair", CaseID: w.caseID(), Step: step, Status: status}))
+		}
+	}
+	for _, f := range futures {
+		if err := f.Get(ctx, nil); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -569,7 +574,6 @@ func (w *repair) receive(ctx workflow.Context) error {
 		return nil
 	}
 	w.p.Status, w.p.Holder = storage.RepairWaitingConditions, "enterprise"
-	w.ready = true
 	var missing []string
 	if w.p.WaitingTraining {
 		missing = append(missing, "信用修复培训合格证明")
@@ -589,6 +593,7 @@ func (w *repair) receive(ctx workflow.Context) error {
 	if err := w.record(ctx, "repair.waiting_conditions", RepairActor{}, map[string]any{"waiting_for": w.snapshot().WaitingFor}, nil, ""); err != nil {
 		return err
 	}
+	w.ready = true
 	if !w.p.WaitingTraining {
 		return nil
 	}
@@ -1067,7 +1072,7 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 	f := w.f
 	now := today(ctx)
 	reason := strings.TrimSpace(req.Reason)
-	open := []string{w.decisionTask(), w.task("rectification"), w.task("warning_interview")}
+	open := []string{w.decisionTask(), w.task("warning_interview")}
 	inTime := !now.After(w.p.DecisionDue)
 	approved := req.Approved
 	w.p.DecidedOn, w.p.DecidedInTime, w.p.Approved, w.p.DecisionReason, w.p.Overdue = now, &inTime, &approved, reason, false
@@ -1268,6 +1273,9 @@ func (w *repair) republish(ctx workflow.Context, now domain.Date, reason string)
 }
 
 func (w *repair) validateReopen(ctx workflow.Context, req RepairReopen) error {
+	if w.reopening {
+		return invalid("本申请正在重新办理")
+	}
 	if !statusIn(w.p.Status, storage.RepairRefused, storage.RepairNotAccepted) {
 		return invalid("只有不予受理或者不予修复的申请可以重新办理；" + w.stateText())
 	}
@@ -1281,6 +1289,20 @@ func (w *repair) validateReopen(ctx workflow.Context, req RepairReopen) error {
 // and a new round (its tasks and letters are new ones).
 func (w *repair) reopen(ctx workflow.Context, req RepairReopen) error {
 	f := w.f
+	// The enterprise may have applied anew meanwhile: one open case per record.
+	w.reopening = true
+	var open int64
+	err := workflow.ExecuteActivity(ctx, acts.OpenRepairOf, f.PenaltyID).Get(ctx, &open)
+	w.reopening = false
+	if err != nil {
+		return err
+	}
+	if open != 0 && open != w.id {
+		return invalid(fmt.Sprintf("该处罚信息已有新的信用修复申请（案件%d）正在办理，不能重新办理本申请", open))
+	}
+	if err := w.validateReopen(ctx, req); err != nil {
+		return err
+	}
 	now := today(ctx)
 	from := w.p.Status
 	w.p.Round++

@@ -33,6 +33,7 @@ type repairRecorder struct {
 	bans        []activities.FraudBanInput
 	signals     []WithdrawRequest
 	polls       int
+	openCase    int64 // what OpenRepairOf answers
 }
 
 func (r *repairRecorder) actions() []string {
@@ -90,6 +91,11 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 
 	env.OnActivity(acts.LoadRepairFacts, mock.Anything, mock.Anything).Return(facts, nil)
 	env.OnActivity(acts.FindTrainingCertificate, mock.Anything, mock.Anything).Return(int64(0), nil)
+	env.OnActivity(acts.OpenRepairOf, mock.Anything, mock.Anything).Return(func(context.Context, int64) (int64, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.openCase, nil
+	})
 	env.OnActivity(acts.Deadline, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeadlineInput) (activities.DeadlineResult, error) {
 		due, prov := cal.AddWorkdays(in.From, in.Workdays)
 		return activities.DeadlineResult{Due: due, Provisional: prov}, nil
@@ -500,6 +506,28 @@ func TestRepairReopenedAfterObjection(t *testing.T) {
 	require.Equal(t, "decision#1", r.opened[len(r.opened)-1].Step, "the reopened round has its own task")
 }
 
+// TestRepairNotReopenedWhileANewApplicationIsOpen: one open case per record, even after an objection.
+func TestRepairNotReopenedWhileANewApplicationIsOpen(t *testing.T) {
+	f := repairFacts("2026-11-02")
+	env, r := newRepairEnv(t, f, shanghaiAt("2026-11-02", 9))
+	repairUpdateAt(env, time.Hour, RepairRejectUpdate, RepairReason{Reason: "申请材料与处罚决定不符", RepairActor: dept})
+	env.RegisterDelayedCallback(func() { r.mu.Lock(); r.openCase = 13; r.mu.Unlock() }, 2*time.Hour)
+	refused := repairUpdateAt(env, 3*time.Hour, RepairReopenUpdate, RepairReopen{Ref: "objection-3", Reason: "异议成立"})
+	env.RegisterDelayedCallback(func() { r.mu.Lock(); r.openCase = 0; r.mu.Unlock() }, 4*time.Hour)
+	reopened := repairUpdateAt(env, 5*time.Hour, RepairReopenUpdate, RepairReopen{Ref: "objection-3", Reason: "异议成立"})
+	withdrawn := repairUpdateAt(env, 6*time.Hour, RepairWithdrawUpdate, RepairReason{RepairActor: firm})
+	env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID})
+	require.NoError(t, env.GetWorkflowError())
+	requireRefused(t, refused, RejectInvalidTransition)
+	require.Contains(t, refused.rejected.Error(), "案件13")
+	require.NoError(t, reopened.rejected)
+	require.Equal(t, storage.RepairPendingAcceptance, reopened.state.Status, "a not-accepted case goes back to acceptance")
+	require.Equal(t, 1, reopened.state.Round)
+	require.NoError(t, withdrawn.rejected)
+	require.Equal(t, []string{"credit_commitment", "not_accepted"}, r.letters)
+	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "repair", CaseID: "12", Step: "acceptance#1", Status: "cancelled"})
+}
+
 // TestRepairRevokedForFraudInAResumedRun: a closed case's workflow has ended; the revocation starts a new run that
 // resumes the case from its row, records the ban and republishes the record.
 func TestRepairRevokedForFraudInAResumedRun(t *testing.T) {
@@ -588,5 +616,3 @@ func TestRepairReplay(t *testing.T) {
 		})
 	}
 }
-
-

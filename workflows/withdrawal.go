@@ -266,17 +266,22 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 	}
 	w.status = storage.WithdrawalInProgress
 
+	// Each channel's notification and deadline run side by side; the order completes after both finished their
+	// bookkeeping (the operator's task and any escalation closed).
+	wg := workflow.NewWaitGroup(ctx)
 	for _, c := range w.channels {
 		if c.confirmed() {
 			continue
 		}
 		c := c
-		workflow.Go(ctx, func(ctx workflow.Context) { w.notify(ctx, c) })
-		workflow.Go(ctx, func(ctx workflow.Context) { w.watchDeadline(ctx, c) })
+		wg.Add(2)
+		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); w.notify(ctx, c) })
+		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); w.watchDeadline(ctx, c) })
 	}
 	if err := workflow.Await(ctx, w.allConfirmed); err != nil {
 		return WithdrawalResult{}, err
 	}
+	wg.Wait(ctx)
 
 	var out activities.WithdrawalOutcome
 	if err := workflow.ExecuteActivity(ctx, acts.CompleteWithdrawal, w.id).Get(ctx, &out); err != nil {
@@ -307,15 +312,21 @@ func (w *withdrawal) notify(ctx workflow.Context, c *WithdrawalChannelState) {
 	in := activities.WithdrawalChannelInput{WithdrawalID: w.id, ChannelID: c.ChannelID}
 	if c.Kind == storage.ChannelWebhook {
 		var conf activities.ChannelConfirmation
-		if err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.NotifyWithdrawalChannel, in).Get(ctx, &conf); err != nil {
+		err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.NotifyWithdrawalChannel, in).Get(ctx, &conf)
+		switch {
+		case err == nil:
+			if !c.confirmed() {
+				w.markConfirmed(c, conf)
+			}
+			return
+		case isNotWebhook(err):
+			// The channel was switched to manual confirmation meanwhile: its operator confirms instead.
+			c.Kind = storage.ChannelManual
+		default:
 			// Only cancellation ends an activity retried without limit.
 			log.Warn("withdrawal channel notification ended without confirmation", "withdrawal", w.id, "channel", c.ChannelID, "error", err)
 			return
 		}
-		if !c.confirmed() {
-			w.markConfirmed(c, conf)
-		}
-		return
 	}
 	due := c.DueOn
 	step := "confirm:" + c.ChannelID
@@ -365,6 +376,12 @@ func (w *withdrawal) watchDeadline(ctx workflow.Context, c *WithdrawalChannelSta
 	}
 	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
 		CaseKind: "withdrawal", CaseID: w.caseID(), Step: "escalation:" + step}).Get(ctx, nil)
+}
+
+// isNotWebhook recognizes a call to a channel that is no longer a webhook channel.
+func isNotWebhook(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == activities.ErrNotWebhook
 }
 
 // completionText tells the enterprise where its record came down and when.

@@ -402,6 +402,41 @@ func TestWithdrawalWebhookFailingTenTimesWithErrorsAndTimeoutsIsConfirmedOnce(t 
 	assert.Equal(t, 11, wc.Attempts)
 }
 
+func TestWithdrawalWebhookChannelSwitchedToManualIsConfirmedByItsOperator(t *testing.T) {
+	f := newChannelFixture(t)
+	ctx := context.Background()
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		// The channel's system is retired during the order: the credit office switches it to manual.
+		ch, err := f.db.GetChannel(ctx, "gsxt")
+		if err == nil {
+			ch.Kind, ch.Secret = storage.ChannelManual, ""
+			err = f.db.UpdateChannel(ctx, ch)
+		}
+		assert.NoError(t, err)
+		http.Error(w, "retired", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	f.webhookChannel("gsxt", srv.URL, "retiring-secret-0001")
+	f.publishAll(f.insertPenalty("镇环罚〔2026〕21号"))
+	id := f.order("repair")
+	env := f.env()
+	c := newConfirmation()
+	for _, ch := range storage.DemoChannels {
+		c.at(env, time.Hour, ch.ID, storage.DemoOperatorLogins[ch.ID])
+	}
+	env.ExecuteWorkflow(WithdrawalWorkflow, id)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	assert.Empty(t, c.rejected, "gsxt's operator confirms once the channel is manual")
+	assert.Equal(t, 1, calls)
+	wc, err := f.db.WithdrawalChannel(ctx, id, "gsxt")
+	require.NoError(t, err)
+	assert.Equal(t, storage.ChannelConfirmed, wc.Status)
+	assert.Equal(t, "op-gsxt", wc.ConfirmedBy)
+}
+
 // runWithdrawalTestWorkflow stands in for the penalty workflow: it orders and runs a withdrawal.
 func runWithdrawalTestWorkflow(ctx workflow.Context, in WithdrawalInput) (WithdrawalResult, error) {
 	return RunWithdrawal(ctx, in)

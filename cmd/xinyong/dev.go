@@ -31,6 +31,11 @@ func resolveDSN(ctx context.Context, cfg config, log *slog.Logger) (string, erro
 }
 
 func runDev(ctx context.Context, args []string) error {
+	// The channel simulator (/dev/channel-simulator/{channel}, see http/channels_simulator.go) is for dev and demos
+	// only, so only this command switches it on.
+	if os.Getenv("XINYONG_CHANNEL_SIMULATOR") == "" {
+		_ = os.Setenv("XINYONG_CHANNEL_SIMULATOR", "1")
+	}
 	cfg := loadConfig()
 	log := newLogger()
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
