@@ -22,6 +22,9 @@ func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	_, err := os.Stat(chromiumPath)
 	require.NoError(t, err, "Chromium is missing: run `go run ./cmd/xinyong setup`")
+	// Not t.TempDir: Chromium may still write its profile while the test ends, which would fail the cleanup.
+	profile, err := os.MkdirTemp("", "xinyong-chromium-")
+	require.NoError(t, err)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
 		chromedp.NoSandbox,
@@ -29,12 +32,17 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+		cancelAlloc() // waits for the browser process to exit
+		_ = os.RemoveAll(profile)
+	})
 	require.NoError(t, chromedp.Run(ctx))
 	return ctx
 }

@@ -325,6 +325,12 @@ func TestRepairPages(t *testing.T) {
 		require.Contains(t, html, want)
 	}
 
+	// The self-check now points to the open case.
+	resp, html = ent.get("/repairs/new?penalty_id=" + itoa(pid))
+	require.Equal(t, 200, resp.StatusCode)
+	require.Contains(t, html, `href="`+loc+`"`)
+	require.Contains(t, html, "不能重复申请")
+
 	// The department's inbox and case page; its form sends the step to the workflow.
 	dept := e.browser()
 	dept.login("sthjj", storage.DemoPassword)
