@@ -336,34 +336,12 @@ func (s *Server) updatePenalty(ctx context.Context, id int64, name string, arg a
 	if err == nil {
 		return nil
 	}
-	if r, ok := workflows.AsRejection(err); ok {
-		status := fiber.StatusUnprocessableEntity
-		if r.Conflict {
-			status = fiber.StatusConflict
-		}
-		return newError(status, r.Code, r.Message)
-	}
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return newError(fiber.StatusConflict, "case_closed", "该处罚信息的办理流程已结束或尚未启动")
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return newError(fiber.StatusServiceUnavailable, "workflow_timeout", "系统繁忙，请稍后查看办理结果")
-	}
-	return fmt.Errorf("penalty %d %s: %w", id, name, err)
+	return stepError(err, "该处罚信息的办理流程已结束或尚未启动", fmt.Sprintf("penalty %d %s", id, name))
 }
 
 // canSeePenalty: the credit office and admins see every record, a department its own, an enterprise its own.
 func canSeePenalty(p *principal, pen storage.Penalty) bool {
-	switch p.Role {
-	case storage.RoleCreditOffice, storage.RoleAdmin:
-		return true
-	case storage.RoleDepartment:
-		return pen.DepartmentID == p.DepartmentID.String
-	case storage.RoleEnterprise:
-		return pen.USCC == p.USCC.String
-	}
-	return false
+	return canSeeCase(p, pen.DepartmentID, pen.USCC)
 }
 
 // visiblePenalty loads the :id penalty, or 404 when it does not exist or the caller must not know it does.

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"xinyong/domain"
@@ -116,21 +115,7 @@ func (s *Server) updateRepair(ctx context.Context, id int64, name string, arg an
 	if err == nil {
 		return nil
 	}
-	if r, ok := workflows.AsRejection(err); ok {
-		status := fiber.StatusUnprocessableEntity
-		if r.Conflict {
-			status = fiber.StatusConflict
-		}
-		return newError(status, r.Code, r.Message)
-	}
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return newError(fiber.StatusConflict, "case_closed", "该信用修复案件的办理流程已结束")
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return newError(fiber.StatusServiceUnavailable, "workflow_timeout", "系统繁忙，请稍后查看办理结果")
-	}
-	return fmt.Errorf("repair %d %s: %w", id, name, err)
+	return stepError(err, "该信用修复案件的办理流程已结束", fmt.Sprintf("repair %d %s", id, name))
 }
 
 // Visibility.
@@ -138,15 +123,7 @@ func (s *Server) updateRepair(ctx context.Context, id int64, name string, arg an
 // canSeeRepair: the credit office and admins see every case, a department the cases of its records, an
 // enterprise its own.
 func canSeeRepair(p *principal, r storage.Repair) bool {
-	switch p.Role {
-	case storage.RoleCreditOffice, storage.RoleAdmin:
-		return true
-	case storage.RoleDepartment:
-		return r.DepartmentID == p.DepartmentID.String
-	case storage.RoleEnterprise:
-		return r.USCC == p.USCC.String
-	}
-	return false
+	return canSeeCase(p, r.DepartmentID, r.USCC)
 }
 
 // visibleRepair loads the :id case, or 404 when it does not exist or the caller must not know it does.

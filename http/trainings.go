@@ -274,27 +274,18 @@ func (s *Server) updateTraining(ctx context.Context, t storage.Training, name st
 		if err == nil {
 			return nil
 		}
-		if r, ok := workflows.AsRejection(err); ok {
-			status := fiber.StatusUnprocessableEntity
-			if r.Conflict {
-				status = fiber.StatusConflict
-			}
-			return newError(status, r.Code, r.Message)
-		}
 		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) {
-			if t.Status == storage.TrainingPlanned && attempt == 0 {
-				if err := s.startTraining(ctx, t); err != nil {
-					return err
-				}
-				continue
+		if errors.As(err, &nf) && t.Status == storage.TrainingPlanned && attempt == 0 {
+			// The session's workflow never started (a crash right after storing it): start it and try once more.
+			if err := s.startTraining(ctx, t); err != nil {
+				return err
 			}
+			continue
+		}
+		if errors.As(err, &nf) {
 			return newError(fiber.StatusConflict, "session_closed", "该培训场次已结束，不能再办理")
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return newError(fiber.StatusServiceUnavailable, "workflow_timeout", "系统繁忙，请稍后查看办理结果")
-		}
-		return fmt.Errorf("training %d %s: %w", t.ID, name, err)
+		return stepError(err, "该培训场次已结束，不能再办理", fmt.Sprintf("training %d %s", t.ID, name))
 	}
 }
 

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"xinyong/domain"
@@ -155,21 +153,15 @@ func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.W
 // canSeeWithdrawal: the credit office and admins see every order, a department its own records', an enterprise
 // its own, a channel operator the orders addressed to its channel.
 func canSeeWithdrawal(p *principal, w storage.Withdrawal, cs []storage.WithdrawalChannel) bool {
-	switch p.Role {
-	case storage.RoleCreditOffice, storage.RoleAdmin:
-		return true
-	case storage.RoleDepartment:
-		return w.DepartmentID == p.DepartmentID.String
-	case storage.RoleEnterprise:
-		return w.USCC == p.USCC.String
-	case storage.RoleChannelOperator:
+	if p.Role == storage.RoleChannelOperator {
 		for _, c := range cs {
 			if c.ChannelID == p.ChannelID.String {
 				return true
 			}
 		}
+		return false
 	}
-	return false
+	return canSeeCase(p, w.DepartmentID, w.USCC)
 }
 
 // visibleWithdrawal loads the :id order and its channels, or 404 when it does not exist or the caller must not
@@ -383,21 +375,7 @@ func (s *Server) sendUpdate(ctx context.Context, workflowID, name string, arg, o
 	if err == nil {
 		return nil
 	}
-	if r, ok := workflows.AsRejection(err); ok {
-		status := fiber.StatusUnprocessableEntity
-		if r.Conflict {
-			status = fiber.StatusConflict
-		}
-		return newError(status, r.Code, r.Message)
-	}
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return newError(fiber.StatusConflict, "case_closed", closedMsg)
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return newError(fiber.StatusServiceUnavailable, "workflow_timeout", "系统繁忙，请稍后查看办理结果")
-	}
-	return fmt.Errorf("%s %s: %w", workflowID, name, err)
+	return stepError(err, closedMsg, fmt.Sprintf("%s %s", workflowID, name))
 }
 
 // confirmedPublicationJSON answers a publication's confirmation.
