@@ -25,6 +25,11 @@ func init() {
 }
 
 func runServe(ctx context.Context, args []string) error {
+	return withBackends(ctx, serveHTTP)
+}
+
+// withBackends connects to the existing PostgreSQL and Temporal of a production deployment and runs fn.
+func withBackends(ctx context.Context, fn func(context.Context, config, *storage.DB, client.Client, *slog.Logger) error) error {
 	cfg := loadConfig()
 	log := newLogger()
 	db, err := openDB(ctx, cfg.DatabaseURL, false)
@@ -37,7 +42,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer tc.Close()
-	return serveHTTP(ctx, cfg, db, tc, log)
+	return fn(ctx, cfg, db, tc, log)
 }
 
 func serveHTTP(ctx context.Context, cfg config, db *storage.DB, tc client.Client, log *slog.Logger) error {
@@ -47,19 +52,7 @@ func serveHTTP(ctx context.Context, cfg config, db *storage.DB, tc client.Client
 }
 
 func runWorker(ctx context.Context, args []string) error {
-	cfg := loadConfig()
-	log := newLogger()
-	db, err := openDB(ctx, cfg.DatabaseURL, false)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	return runWorkerLoop(ctx, cfg, db, tc, log)
+	return withBackends(ctx, runWorkerLoop)
 }
 
 func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Client, log *slog.Logger) error {
