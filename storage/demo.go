@@ -74,6 +74,9 @@ func (db *DB) SeedDemo(ctx context.Context) error {
 		}
 	}
 	for _, ch := range DemoChannels {
+		if _, err := db.GetChannel(ctx, ch.ID); err == nil {
+			continue // keep what the credit office configured since (kind, endpoint, secret)
+		}
 		if err := db.UpsertChannel(ctx, ch); err != nil {
 			return err
 		}

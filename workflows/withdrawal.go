@@ -85,7 +85,9 @@ var channelRetryPolicy = &temporal.RetryPolicy{
 // withChannelOptions is the activity context of one call to a channel's system.
 func withChannelOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute, // one call is bounded by activities.WebhookTimeout
+		// One call is bounded by activities.WebhookTimeout (15 s); a little more covers the database writes around it.
+		// Kept short because a call lost with a dead worker is retried only once this timeout passes.
+		StartToCloseTimeout: 25 * time.Second,
 		RetryPolicy:         channelRetryPolicy,
 	})
 }

@@ -60,9 +60,38 @@ type devTemporalOptions struct {
 // 127.0.0.1:7233 (its HTTP API on 7243) and the Web UI on 127.0.0.1:8233, the Temporal CLI's ports. stop shuts
 // both down; call it before exiting. The SQLite schema is that of the compiled-in server version: after upgrading
 // go.temporal.io/server, delete <dataDir>/temporal if the server refuses the old file.
+//
+// The ports can be moved by environment, e.g. to run a second `xinyong dev` (or a test) beside one on the defaults;
+// unset or 0 keeps the default:
+//
+//	XINYONG_DEV_TEMPORAL_PORT       frontend gRPC, what TEMPORAL_ADDRESS points at (default 7233)
+//	XINYONG_DEV_TEMPORAL_HTTP_PORT  frontend HTTP API (default 7243)
+//	XINYONG_DEV_TEMPORAL_UI_PORT    Temporal Web UI (default 8233)
+//
+// Use the same ports on every start of one data folder.
 func startDevTemporal(ctx context.Context, dataDir string, logf func(string, ...any)) (hostPort, uiURL string, stop func(), err error) {
-	return startDevTemporalWith(ctx, devTemporalOptions{dataDir: dataDir, frontendPort: 7233, httpPort: 7243,
-		uiPort: 8233, logf: logf})
+	o := devTemporalOptions{dataDir: dataDir, frontendPort: 7233, httpPort: 7243, uiPort: 8233, logf: logf}
+	for _, p := range []struct {
+		env  string
+		port *int
+	}{
+		{"XINYONG_DEV_TEMPORAL_PORT", &o.frontendPort},
+		{"XINYONG_DEV_TEMPORAL_HTTP_PORT", &o.httpPort},
+		{"XINYONG_DEV_TEMPORAL_UI_PORT", &o.uiPort},
+	} {
+		v := strings.TrimSpace(os.Getenv(p.env))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 65535 {
+			return "", "", nil, fmt.Errorf("dev temporal: %s=%q is not a port number (0 keeps the default)", p.env, v)
+		}
+		if n != 0 {
+			*p.port = n
+		}
+	}
+	return startDevTemporalWith(ctx, o)
 }
 
 func startDevTemporalWith(ctx context.Context, o devTemporalOptions) (hostPort, uiURL string, stop func(), err error) {
