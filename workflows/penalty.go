@@ -289,10 +289,6 @@ func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) er
 		return reject("delivered_on_in_future", fmt.Sprintf("送达日期%s晚于今天（%s）", req.DeliveredOn, now), false)
 	}
 	switch req.Method {
-	case DeliveryInPerson, DeliveryPost:
-		if strings.TrimSpace(req.SignedBy) == "" {
-			return reject("signed_by_required", "直接送达和邮寄送达应填写签收人（送达回证上签名的人）", false)
-		}
 	case DeliveryRefused:
 		if strings.TrimSpace(req.Witness) == "" {
 			return reject("witness_required", "受送达人拒绝签收的，应填写见证人", false)

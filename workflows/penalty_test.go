@@ -316,7 +316,6 @@ func TestPenaltyDeliveryIsValidatedInTheWorkflow(t *testing.T) {
 		{DeliveryRequest{Method: "pigeon", DeliveredOn: f.DecidedOn, SignedBy: "x"}, "invalid_delivery_method", false},
 		{DeliveryRequest{Method: DeliveryRefused, DeliveredOn: f.DecidedOn}, "witness_required", false},
 		{DeliveryRequest{Method: DeliveryElectronic, DeliveredOn: f.DecidedOn}, "electronic_consent_required", false},
-		{DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn}, "signed_by_required", false},
 		{DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn.AddDays(-1), SignedBy: "x"}, "delivered_before_decision", false},
 		{DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn.AddDays(3), SignedBy: "x"}, "delivered_on_in_future", false},
 	}
