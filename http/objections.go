@@ -1,0 +1,1378 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/sdk/client"
+
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/workflows"
+)
+
+// Objections (异议处理): filing (by the enterprise, or by the recognizing department on its behalf), the case view and
+// lists, the department's answer and extension, the channel operators' confirmations of marks and corrections, the
+// record's earlier versions, and the pages. Handlers parse and authorize; every step is an update of objection-<id>,
+// which decides and answers; the answer is the case as stored.
+
+func init() {
+	modules = append(modules, (*Server).mountObjections)
+	homeSources = append(homeSources, (*Server).objectionHomeSections)
+	menus[storage.RoleEnterprise] = append(menus[storage.RoleEnterprise], menuItem{"/objections", "异议申诉"})
+	menus[storage.RoleDepartment] = append(menus[storage.RoleDepartment], menuItem{"/objections", "异议核实"})
+	menus[storage.RoleCreditOffice] = append(menus[storage.RoleCreditOffice], menuItem{"/objections", "异议处理"})
+	menus[storage.RoleAdmin] = append(menus[storage.RoleAdmin], menuItem{"/objections", "异议处理"})
+	menus[storage.RoleChannelOperator] = append(menus[storage.RoleChannelOperator], menuItem{"/objections", "异议标注"})
+}
+
+// objectionViewers are the roles that see objections at all; which ones each sees is canSeeObjection's business.
+var objectionViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice,
+	storage.RoleAdmin, storage.RoleChannelOperator}
+
+const (
+	objectionMaxText = 2000
+	// objectionReadyWait bounds how long the filing's 201 waits for the workflow to take the case in.
+	objectionReadyWait = 10 * time.Second
+	// objectionMaxAttachments bounds the evidence of one objection.
+	objectionMaxAttachments = 20
+)
+
+func (s *Server) mountObjections(app *fiber.App, api fiber.Router) {
+	filers := s.allow(storage.RoleEnterprise, storage.RoleDepartment)
+	viewers := s.allow(objectionViewers...)
+	dept := s.allow(storage.RoleDepartment)
+
+	api.Post("/objections", filers, s.fileObjection)
+	api.Get("/objections", viewers, s.listObjections)
+	api.Get("/objections/:id", viewers, s.getObjection)
+	api.Post("/objections/:id/resolve", dept, s.resolveObjection)
+	api.Post("/objections/:id/extend", dept, s.extendObjection)
+	api.Post("/objections/:id/channels/:channel_id/confirm", viewers, s.confirmObjectionChannel)
+	api.Get("/penalties/:id/versions", s.allow(storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice,
+		storage.RoleAdmin), s.getPenaltyVersions)
+
+	app.Get("/objections", viewers, s.objectionsPage)
+	app.Get("/objections/new", filers, s.objectionNewPage)
+	app.Post("/objections", filers, s.objectionNewSubmit)
+	app.Get("/objections/:id", viewers, s.objectionPage)
+	app.Post("/objections/:id/resolve", dept, s.objectionResolveSubmit)
+	app.Post("/objections/:id/extend", dept, s.objectionExtendSubmit)
+	app.Post("/objections/:id/channels/:channel_id/confirm", viewers, s.objectionConfirmSubmit)
+}
+
+// Workflow calls.
+
+// startObjection starts objection-<id> (joining the run in progress if there is one).
+func (s *Server) startObjection(ctx context.Context, id int64) error {
+	if s.temporal == nil {
+		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
+	}
+	if _, err := s.temporal.ExecuteWorkflow(ctx, workflows.ObjectionStartOptions(id), workflows.ObjectionWorkflowType,
+		workflows.ObjectionParams{ObjectionID: id}); err != nil {
+		return fmt.Errorf("start objection %d: %w", id, err)
+	}
+	return nil
+}
+
+// awaitObjectionReady waits until the workflow has taken the objection in (commitment rendered, case forwarded).
+func (s *Server) awaitObjectionReady(ctx context.Context, id int64) {
+	wctx, cancel := context.WithTimeout(ctx, objectionReadyWait)
+	defer cancel()
+	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.ObjectionWorkflowID(id), UpdateName: workflows.ObjectionReadyUpdate,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		var st workflows.ObjectionState
+		err = h.Get(wctx, &st)
+	}
+	if err != nil {
+		s.log.Warn("objection answered before the workflow took it in", "objection", id, "err", err)
+	}
+}
+
+// updateObjection sends a step to the case's workflow and waits for its answer; refusals become 409 or 422.
+func (s *Server) updateObjection(ctx context.Context, id int64, name string, arg any) error {
+	if s.temporal == nil {
+		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.ObjectionWorkflowID(id), UpdateName: name, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		var st workflows.ObjectionState
+		err = h.Get(wctx, &st)
+	}
+	return stepError(err, "该异议案件的办理流程已结束", fmt.Sprintf("objection %d %s", id, name))
+}
+
+// Visibility.
+
+// canSeeObjection: the credit office and admins see every case, a department the cases of its records, an
+// enterprise its own, a channel operator the cases that asked its channel to do something.
+func canSeeObjection(p *principal, o storage.Objection, cs []storage.ObjectionChannel) bool {
+	if p.Role == storage.RoleChannelOperator {
+		for _, c := range cs {
+			if c.ChannelID == p.ChannelID.String {
+				return true
+			}
+		}
+		return false
+	}
+	return canSeeCase(p, o.DepartmentID, o.USCC)
+}
+
+// visibleObjection loads the :id case and its channel actions, or 404 when it does not exist or the caller must
+// not know it does.
+func (s *Server) visibleObjection(c *fiber.Ctx) (storage.Objection, []storage.ObjectionChannel, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return storage.Objection{}, nil, errNotFound
+	}
+	ctx := c.UserContext()
+	o, err := s.db.GetObjection(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Objection{}, nil, errNotFound
+	}
+	if err != nil {
+		return storage.Objection{}, nil, err
+	}
+	cs, err := s.db.ObjectionChannels(ctx, id)
+	if err != nil {
+		return storage.Objection{}, nil, err
+	}
+	if !canSeeObjection(principalOf(c), o, cs) {
+		return storage.Objection{}, nil, errNotFound
+	}
+	return o, cs, nil
+}
+
+// Filing.
+
+// objectionFiling is the body of POST /api/v1/objections.
+type objectionFiling struct {
+	PenaltyID          int64   `json:"penalty_id"`
+	Grounds            string  `json:"grounds"`
+	RepairID           int64   `json:"repair_id"`
+	Statement          string  `json:"statement"`
+	AttachmentIDs      []int64 `json:"attachment_ids"`
+	CommitmentAccepted bool    `json:"commitment_accepted"`
+}
+
+// filablePenalty loads a record the caller may object to: an enterprise its own, a department its own records (on
+// the enterprise's behalf); anyone else's is 404.
+func (s *Server) filablePenalty(ctx context.Context, p *principal, id int64) (storage.Penalty, error) {
+	if id <= 0 {
+		return storage.Penalty{}, errNotFound
+	}
+	pen, err := s.db.GetPenalty(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Penalty{}, errNotFound
+	}
+	if err != nil {
+		return storage.Penalty{}, err
+	}
+	switch {
+	case p.Role == storage.RoleEnterprise && pen.USCC == p.USCC.String:
+	case p.Role == storage.RoleDepartment && pen.DepartmentID == p.DepartmentID.String:
+	default:
+		return storage.Penalty{}, errNotFound
+	}
+	return pen, nil
+}
+
+// checkEvidence refuses attachment ids the caller may not cite (422, naming them): an enterprise cites its own
+// uploads, a department the uploads of its own users.
+func (s *Server) checkEvidence(ctx context.Context, p *principal, ids []int64) ([]int64, error) {
+	seen := map[int64]bool{}
+	var uniq []int64
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	if len(uniq) > objectionMaxAttachments {
+		return nil, invalidField("attachment_ids", "too_many_attachments", fmt.Sprintf("证明材料不能超过%d份", objectionMaxAttachments))
+	}
+	found, err := s.db.AttachmentsOwnedBy(ctx, p.ID, p.USCC.String, uniq)
+	if err != nil {
+		return nil, err
+	}
+	var missing []int64
+	for _, id := range uniq {
+		if !slices.Contains(found, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, newError(fiber.StatusUnprocessableEntity, "invalid_attachment", "证明材料不存在或不是您上传的文件").With(
+			map[string]any{"field": "attachment_ids", "attachment_ids": missing})
+	}
+	return uniq, nil
+}
+
+// checkFiling validates a filing without storing anything; it answers the record and the checked values.
+func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty, []int64, error) {
+	ctx := c.UserContext()
+	p := principalOf(c)
+	if in.PenaltyID <= 0 {
+		return storage.Penalty{}, nil, invalidField("penalty_id", "penalty_id_required", "请指定提出异议的处罚信息（penalty_id）")
+	}
+	pen, err := s.filablePenalty(ctx, p, in.PenaltyID)
+	if err != nil {
+		return pen, nil, err
+	}
+	in.Grounds = strings.TrimSpace(in.Grounds)
+	if !slices.Contains(storage.ObjectionGrounds, in.Grounds) {
+		return pen, nil, invalidField("grounds", "invalid_grounds",
+			"异议理由 grounds 应为 "+strings.Join(storage.ObjectionGrounds, "、")+" 之一")
+	}
+	if in.Grounds == storage.GroundsAgainstRefusal {
+		if in.RepairID <= 0 {
+			return pen, nil, invalidField("repair_id", "repair_id_required", "对不予受理或者不予修复决定提出异议的，请指定信用修复案件（repair_id）")
+		}
+		r, err := s.db.GetRepair(ctx, in.RepairID)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && r.PenaltyID != pen.ID) {
+			return pen, nil, errNotFound
+		}
+		if err != nil {
+			return pen, nil, err
+		}
+		if r.Status != storage.RepairRefused && r.Status != storage.RepairNotAccepted {
+			return pen, nil, newError(fiber.StatusConflict, "repair_not_refused",
+				"只能对不予受理或者不予信用修复的决定提出异议；该信用修复案件当前状态："+storage.RepairStatusLabel(r.Status)).With(
+				map[string]any{"repair_id": r.ID, "status": r.Status})
+		}
+	} else {
+		if in.RepairID != 0 {
+			return pen, nil, invalidField("repair_id", "repair_id_not_allowed", "只有对不予修复决定提出异议（against_refusal）时才填写 repair_id")
+		}
+		switch pen.Status {
+		case storage.PenaltyWithdrawing, storage.PenaltyWithdrawn, storage.PenaltyRevoked:
+			return pen, nil, newError(fiber.StatusConflict, "record_withdrawn", "该处罚信息已撤下或正在撤下公示（或处罚决定已撤销），无需提出异议").With(
+				map[string]any{"status": pen.Status})
+		}
+	}
+	if !in.CommitmentAccepted {
+		return pen, nil, invalidField("commitment_accepted", "commitment_required", "提出异议须阅读并签署异议申诉信用承诺书（commitment_accepted 为 true）")
+	}
+	statement, err := printableText("statement", "异议说明", in.Statement, objectionMaxText)
+	if err != nil {
+		return pen, nil, err
+	}
+	if statement == "" {
+		return pen, nil, invalidField("statement", "statement_required", "请说明异议的事实和理由")
+	}
+	in.Statement = statement
+	ids, err := s.checkEvidence(ctx, p, in.AttachmentIDs)
+	if err != nil {
+		return pen, nil, err
+	}
+	return pen, ids, nil
+}
+
+// file validates and stores an objection, starts its workflow and waits until it is taken in.
+func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, error) {
+	ctx := c.UserContext()
+	p := principalOf(c)
+	pen, ids, err := s.checkFiling(c, &in)
+	if err != nil {
+		return storage.Objection{}, err
+	}
+	if s.temporal == nil {
+		return storage.Objection{}, newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
+	}
+	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
+	if err != nil {
+		return storage.Objection{}, err
+	}
+	sets, err := s.db.ListRuleSets(ctx)
+	if err != nil {
+		return storage.Objection{}, err
+	}
+	today := domain.Today()
+	rs, err := domain.SelectRuleSet(sets, dept.Jurisdiction, dept.Sector, today)
+	if err != nil {
+		return storage.Objection{}, fmt.Errorf("rule set for objection: %w", err)
+	}
+	now := time.Now()
+	id, err := s.db.CreateObjection(ctx, storage.NewObjection{
+		PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID, RepairID: in.RepairID, Grounds: in.Grounds,
+		Statement: in.Statement, RuleSet: rs.ID, FiledOn: today, FiledBy: p.Login, FiledByRole: p.Role,
+		CommitmentAcceptedAt: now, CommitmentRemoteAddr: c.IP(), AttachmentIDs: ids,
+	}, storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "objection.submitted"}, func(id int64) any {
+		return map[string]any{"penalty_id": pen.ID, "grounds": in.Grounds, "repair_id": in.RepairID, "rule_set": rs.ID,
+			"attachment_ids": ids, "commitment": map[string]any{"accepted_by": p.Login, "accepted_at": now, "remote_addr": c.IP()}}
+	})
+	var open *storage.ErrObjectionOpen
+	if errors.As(err, &open) {
+		// A filing whose workflow never started (a crash between storing and starting) is started now.
+		if prev, gerr := s.db.GetObjection(ctx, open.OpenObjectionID); gerr == nil && prev.Status == storage.ObjectionSubmitted {
+			if serr := s.startObjection(ctx, prev.ID); serr != nil {
+				s.log.Warn("restart objection", "objection", prev.ID, "err", serr)
+			}
+		}
+		return storage.Objection{}, newError(fiber.StatusConflict, "objection_open",
+			fmt.Sprintf("您对该处罚信息已有正在办理的异议（案件%d），不能重复提出", open.OpenObjectionID)).With(
+			map[string]any{"objection_id": open.OpenObjectionID})
+	}
+	if err != nil {
+		return storage.Objection{}, err
+	}
+	if err := s.startObjection(ctx, id); err != nil {
+		return storage.Objection{}, err
+	}
+	s.awaitObjectionReady(ctx, id)
+	return s.db.GetObjection(ctx, id)
+}
+
+func (s *Server) fileObjection(c *fiber.Ctx) error {
+	var in objectionFiling
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	o, err := s.file(c, in)
+	if err != nil {
+		return err
+	}
+	cs, err := s.db.ObjectionChannels(c.UserContext(), o.ID)
+	if err != nil {
+		return err
+	}
+	oj, err := s.objectionDetail(c.UserContext(), o, cs)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/objections/" + strconv.FormatInt(o.ID, 10))
+	return c.Status(fiber.StatusCreated).JSON(oj)
+}
+
+// Case views.
+
+type objectionDeadlinesJSON struct {
+	Mark           domain.Date `json:"mark"`
+	Forward        domain.Date `json:"forward"`
+	Verify         domain.Date `json:"verify"`
+	OriginalVerify domain.Date `json:"original_verify"`
+}
+
+type objectionHistoryJSON struct {
+	Step    string          `json:"step"`
+	Label   string          `json:"label"`
+	Actor   string          `json:"actor"`
+	Role    string          `json:"role"`
+	At      time.Time       `json:"at"`
+	Details json.RawMessage `json:"details"`
+}
+
+type objectionWithdrawalJSON struct {
+	ID     int64  `json:"id"`
+	Cause  string `json:"cause"`
+	Status string `json:"status"`
+}
+
+type objectionChannelJSON struct {
+	ChannelID   string      `json:"channel_id"`
+	Name        string      `json:"name"`
+	Kind        string      `json:"kind"`
+	Action      string      `json:"action"`
+	ActionLabel string      `json:"action_label"`
+	Status      string      `json:"status"`
+	StatusLabel string      `json:"status_label"`
+	Overdue     bool        `json:"overdue"`
+	DueOn       domain.Date `json:"due_on"`
+	Attempts    int         `json:"attempts"`
+	ConfirmedAt *time.Time  `json:"confirmed_at"`
+	Reference   string      `json:"reference,omitempty"`
+	LastError   string      `json:"last_error,omitempty"`
+}
+
+type objectionResolutionJSON struct {
+	Outcome     string          `json:"outcome"`
+	Label       string          `json:"label"`
+	Reason      string          `json:"reason"`
+	Corrections json.RawMessage `json:"corrections"`
+	ResolvedOn  domain.Date     `json:"resolved_on"`
+	ResolvedBy  string          `json:"resolved_by"`
+	InTime      *bool           `json:"in_time"`
+	Number      string          `json:"number"`
+	// PenaltyVersion is the record's version after a correction (null otherwise).
+	PenaltyVersion *int `json:"penalty_version"`
+}
+
+type objectionRecordJSON struct {
+	// Marked: the record carries the "异议处理中" flag (on the platform's own views).
+	Marked   bool                     `json:"marked"`
+	Version  int                      `json:"version"`
+	Channels []publicationMarkJSON    `json:"channels"`
+	Versions []storage.PenaltyVersion `json:"versions"`
+}
+
+type publicationMarkJSON struct {
+	ChannelID     string     `json:"channel_id"`
+	Marked        bool       `json:"marked"`
+	MarkedAt      *time.Time `json:"marked_at"`
+	RecordVersion int        `json:"record_version"`
+	CorrectedAt   *time.Time `json:"corrected_at"`
+}
+
+// objectionJSON is a case as the API shows it; lists leave out the history, letters, evidence, channels, record and
+// withdrawal.
+type objectionJSON struct {
+	ID              int64                    `json:"id"`
+	PenaltyID       int64                    `json:"penalty_id"`
+	RepairID        *int64                   `json:"repair_id"`
+	DecisionNo      string                   `json:"decision_no"`
+	USCC            string                   `json:"uscc"`
+	EnterpriseName  string                   `json:"enterprise_name"`
+	DepartmentID    string                   `json:"department_id"`
+	DepartmentName  string                   `json:"department_name"`
+	Grounds         string                   `json:"grounds"`
+	GroundsLabel    string                   `json:"grounds_label"`
+	Statement       string                   `json:"statement"`
+	RuleSet         string                   `json:"rule_set"`
+	FiledOn         domain.Date              `json:"filed_on"`
+	FiledBy         string                   `json:"filed_by"`
+	FiledByRole     string                   `json:"filed_by_role"`
+	Status          string                   `json:"status"`
+	StatusLabel     string                   `json:"status_label"`
+	Holder          string                   `json:"holder"`
+	Outcome         *string                  `json:"outcome"`
+	Deadlines       objectionDeadlinesJSON   `json:"deadlines"`
+	MarkedOn        domain.Date              `json:"marked_on"`
+	ForwardedOn     domain.Date              `json:"forwarded_on"`
+	Overdue         bool                     `json:"overdue"`
+	Extended        bool                     `json:"extended"`
+	ExtendedOn      domain.Date              `json:"extended_on"`
+	ExtensionReason string                   `json:"extension_reason,omitempty"`
+	Resolution      *objectionResolutionJSON `json:"resolution"`
+	RepairReopened  bool                     `json:"repair_reopened"`
+	Commitment      struct {
+		AcceptedBy string    `json:"accepted_by"`
+		AcceptedAt time.Time `json:"accepted_at"`
+		RemoteAddr string    `json:"remote_addr"`
+		LetterID   *int64    `json:"letter_id"`
+	} `json:"commitment"`
+	CreatedAt   time.Time                 `json:"created_at"`
+	UpdatedAt   time.Time                 `json:"updated_at"`
+	ClosedAt    *time.Time                `json:"closed_at"`
+	History     *[]objectionHistoryJSON   `json:"history,omitempty"`
+	Letters     *[]letterJSON             `json:"letters,omitempty"`
+	Attachments *[]attachmentJSON         `json:"attachments,omitempty"`
+	Channels    *[]objectionChannelJSON   `json:"channels,omitempty"`
+	Record      *objectionRecordJSON      `json:"record,omitempty"`
+	Withdrawal  **objectionWithdrawalJSON `json:"withdrawal,omitempty"`
+}
+
+func nullableTime(t time.Time, ok bool) *time.Time {
+	if !ok {
+		return nil
+	}
+	return &t
+}
+
+func toObjectionJSON(o storage.Objection) objectionJSON {
+	j := objectionJSON{
+		ID: o.ID, PenaltyID: o.PenaltyID, RepairID: idPtr(o.RepairID), DecisionNo: o.DecisionNo, USCC: o.USCC,
+		EnterpriseName: o.EnterpriseName, DepartmentID: o.DepartmentID, DepartmentName: o.DepartmentName,
+		Grounds: o.Grounds, GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds), Statement: o.Statement, RuleSet: o.RuleSet,
+		FiledOn: o.FiledOn, FiledBy: o.FiledBy, FiledByRole: o.FiledByRole, Status: o.Status,
+		StatusLabel: storage.ObjectionStatusLabel(o.Status), Holder: o.Holder,
+		Deadlines: objectionDeadlinesJSON{Mark: o.MarkDue, Forward: o.ForwardDue, Verify: o.VerifyDue, OriginalVerify: o.OriginalVerifyDue},
+		MarkedOn:  o.MarkedOn, ForwardedOn: o.ForwardedOn, Overdue: o.Overdue, Extended: o.Extended, ExtendedOn: o.ExtendedOn,
+		ExtensionReason: o.ExtensionReason, RepairReopened: o.RepairReopened, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		ClosedAt: nullableTime(o.ClosedAt.Time, o.ClosedAt.Valid),
+	}
+	j.Commitment.AcceptedBy, j.Commitment.AcceptedAt = o.FiledBy, o.CommitmentAcceptedAt
+	j.Commitment.RemoteAddr, j.Commitment.LetterID = o.CommitmentRemoteAddr, idPtr(o.CommitmentLetterID)
+	if o.Outcome != "" {
+		outcome := o.Outcome
+		j.Outcome = &outcome
+		r := &objectionResolutionJSON{Outcome: o.Outcome, Label: storage.ObjectionOutcomeLabel(o.Outcome), Reason: o.OutcomeReason,
+			Corrections: o.Corrections, ResolvedOn: o.ResolvedOn, ResolvedBy: o.ResolvedBy, InTime: o.ResolvedInTime,
+			Number: o.ResultNo}
+		if len(r.Corrections) == 0 {
+			r.Corrections = json.RawMessage("{}")
+		}
+		if o.PenaltyVersion != 0 {
+			v := o.PenaltyVersion
+			r.PenaltyVersion = &v
+		}
+		j.Resolution = r
+	}
+	return j
+}
+
+// objectionStepLabels name the steps of the history in Chinese.
+var objectionStepLabels = map[string]string{
+	"objection.submitted":                 "提出异议并签署异议申诉信用承诺书",
+	"objection.received":                  "一窗受理：收到异议，出具异议申诉信用承诺书",
+	"objection.forwarded":                 "转认定部门核实",
+	"objection.marked":                    "各公示渠道已标注“异议处理中”",
+	"objection.extended":                  "认定部门延长核实期限并告知申请人",
+	"objection.overdue":                   "认定部门逾期未答复，已报市信用办督办",
+	"objection.resolved":                  "认定部门作出异议处理结果",
+	"objection.withdrawal_requested":      "通知各公示渠道撤下公示（一件通用）",
+	"objection.withdrawn":                 "各公示渠道已撤下该信息",
+	"objection.repair_reopened":           "信用修复申请重新办理",
+	"objection.propagated":                "各公示渠道已同步处理结果",
+	"objection.closed":                    "异议办结",
+	"objection.channel_mark_confirmed":    "公示渠道确认已标注“异议处理中”",
+	"objection.channel_unmark_confirmed":  "公示渠道确认已撤除异议标注",
+	"objection.channel_correct_confirmed": "公示渠道确认已更新为更正后的信息",
+}
+
+func objectionStepLabel(action string) string {
+	if l, ok := objectionStepLabels[action]; ok {
+		return l
+	}
+	return action
+}
+
+// channelJSONs shows a case's channel actions; references and errors only to the office and the channel's operator.
+func channelJSONs(p *principal, cs []storage.ObjectionChannel, today domain.Date) []objectionChannelJSON {
+	out := make([]objectionChannelJSON, 0, len(cs))
+	admin := p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin
+	for _, oc := range cs {
+		cj := objectionChannelJSON{ChannelID: oc.ChannelID, Name: oc.Name, Kind: oc.Kind, Action: oc.Action,
+			ActionLabel: storage.ObjectionActionLabel(oc.Action), Status: oc.Status,
+			StatusLabel: storage.ObjectionChannelStatusLabel(oc.Status), DueOn: oc.DueOn, Attempts: oc.Attempts,
+			ConfirmedAt: nullableTime(oc.ConfirmedAt.Time, oc.ConfirmedAt.Valid)}
+		cj.Overdue = oc.Status == storage.ChannelOverdue ||
+			(oc.Status != storage.ChannelConfirmed && oc.Status != "cancelled" && oc.DueOn.Before(today))
+		if admin || (p.Role == storage.RoleChannelOperator && p.ChannelID.String == oc.ChannelID) {
+			cj.Reference, cj.LastError = oc.Reference, oc.LastError
+		}
+		out = append(out, cj)
+	}
+	return out
+}
+
+// objectionDetail is a case with its history, letters, evidence, channels, record and withdrawal.
+func (s *Server) objectionDetail(ctx context.Context, o storage.Objection, cs []storage.ObjectionChannel) (objectionJSON, error) {
+	return s.objectionDetailFor(ctx, nil, o, cs)
+}
+
+func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage.Objection, cs []storage.ObjectionChannel) (objectionJSON, error) {
+	j := toObjectionJSON(o)
+	id := strconv.FormatInt(o.ID, 10)
+	entries, err := s.db.AuditOf(ctx, "objection", id)
+	if err != nil {
+		return j, err
+	}
+	hist := make([]objectionHistoryJSON, 0, len(entries))
+	for _, e := range entries {
+		hist = append(hist, objectionHistoryJSON{Step: e.Action, Label: objectionStepLabel(e.Action), Actor: e.Actor,
+			Role: e.Role, At: e.At, Details: e.Details})
+	}
+	j.History = &hist
+	ls, err := s.db.LettersOf(ctx, "objection", id)
+	if err != nil {
+		return j, err
+	}
+	lj := s.lettersJSON(ls)
+	j.Letters = &lj
+	as, err := s.db.AttachmentsOfObjection(ctx, o.ID)
+	if err != nil {
+		return j, err
+	}
+	aj := make([]attachmentJSON, 0, len(as))
+	for _, a := range as {
+		aj = append(aj, toAttachmentJSON(a))
+	}
+	j.Attachments = &aj
+	if p == nil {
+		p = &principal{User: storage.User{Role: storage.RoleEnterprise}}
+	}
+	chj := channelJSONs(p, cs, domain.Today())
+	j.Channels = &chj
+	for _, c := range chj {
+		if c.Overdue {
+			j.Overdue = true
+		}
+	}
+
+	pen, err := s.db.GetPenalty(ctx, o.PenaltyID)
+	if err != nil {
+		return j, err
+	}
+	rec := &objectionRecordJSON{Marked: pen.FlaggedObjection, Channels: []publicationMarkJSON{}}
+	if rec.Version, err = s.db.PenaltyVersion(ctx, o.PenaltyID); err != nil {
+		return j, err
+	}
+	ms, err := s.db.PublicationMarksOf(ctx, o.PenaltyID)
+	if err != nil {
+		return j, err
+	}
+	for _, m := range ms {
+		rec.Channels = append(rec.Channels, publicationMarkJSON{ChannelID: m.ChannelID, Marked: m.MarkedObjection,
+			MarkedAt: nullableTime(m.MarkedAt.Time, m.MarkedAt.Valid), RecordVersion: m.RecordVersion,
+			CorrectedAt: nullableTime(m.CorrectedAt.Time, m.CorrectedAt.Valid)})
+	}
+	if rec.Versions, err = s.db.PenaltyVersions(ctx, o.PenaltyID); err != nil {
+		return j, err
+	}
+	if rec.Versions == nil {
+		rec.Versions = []storage.PenaltyVersion{}
+	}
+	j.Record = rec
+
+	var wd *objectionWithdrawalJSON
+	if o.WithdrawalID != 0 {
+		w, err := s.db.GetWithdrawal(ctx, o.WithdrawalID)
+		if err != nil {
+			return j, err
+		}
+		wd = &objectionWithdrawalJSON{ID: w.ID, Cause: w.Cause, Status: w.Status}
+	} else if o.Outcome == storage.OutcomeWithdrawn {
+		w, err := s.db.WithdrawalAfterObjection(ctx, o.PenaltyID, o.ID)
+		if err != nil {
+			return j, err
+		}
+		if w.WithdrawalID != 0 {
+			wd = &objectionWithdrawalJSON{ID: w.WithdrawalID, Cause: w.Cause, Status: w.Status}
+		}
+	}
+	j.Withdrawal = &wd
+	return j, nil
+}
+
+func (s *Server) getObjection(c *fiber.Ctx) error {
+	o, cs, err := s.visibleObjection(c)
+	if err != nil {
+		return err
+	}
+	oj, err := s.objectionDetailFor(c.UserContext(), principalOf(c), o, cs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(oj)
+}
+
+// objectionFilter reads the list filters and scopes them to what the caller may see: an enterprise its own cases, a
+// department its own, a channel operator those that asked its channel; asking for someone else's gives an empty
+// list.
+func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool, error) {
+	f := storage.ObjectionFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
+		USCC: strings.ToUpper(strings.TrimSpace(c.Query("uscc")))}
+	if f.Status != "" && !slices.Contains(storage.ObjectionStatuses, f.Status) {
+		return f, false, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(storage.ObjectionStatuses, "、")+" 之一")
+	}
+	if v := c.Query("penalty_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, false, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 应为正整数")
+		}
+		f.PenaltyID = id
+	}
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"overdue", &f.OverdueOnly}, {"open", &f.Open}} {
+		switch c.Query(b.name) {
+		case "", "0", "false":
+		case "1", "true":
+			*b.dst = true
+		default:
+			return f, false, invalidField(b.name, "invalid_"+b.name, b.name+" 应为 true 或 false")
+		}
+	}
+	switch p.Role {
+	case storage.RoleEnterprise:
+		if f.USCC != "" && f.USCC != p.USCC.String {
+			return f, false, nil
+		}
+		f.USCC = p.USCC.String
+	case storage.RoleDepartment:
+		if f.DepartmentID != "" && f.DepartmentID != p.DepartmentID.String {
+			return f, false, nil
+		}
+		f.DepartmentID = p.DepartmentID.String
+	case storage.RoleChannelOperator:
+		f.ChannelID = p.ChannelID.String
+	}
+	return f, true, nil
+}
+
+func (s *Server) listObjections(c *fiber.Ctx) error {
+	limit, cursor, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	f, visible, err := objectionFilter(c, principalOf(c))
+	if err != nil {
+		return err
+	}
+	out := page[objectionJSON]{Items: []objectionJSON{}}
+	if !visible {
+		return c.JSON(out)
+	}
+	if cursor != "" {
+		raw, err := decodeCursor(cursor)
+		if err != nil {
+			return err
+		}
+		ov, idText, ok := strings.Cut(raw, ":")
+		id, perr := strconv.ParseInt(idText, 10, 64)
+		if !ok || perr != nil || (ov != "0" && ov != "1") {
+			return invalidField("cursor", "invalid_cursor", "分页游标无效")
+		}
+		after := ov == "1"
+		f.AfterOverdue, f.AfterID = &after, id
+	}
+	f.Limit = limit + 1
+	os, err := s.db.ListObjections(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	for i, o := range os {
+		if i == limit {
+			last := os[i-1]
+			ov := "0"
+			if last.Overdue {
+				ov = "1"
+			}
+			out.NextCursor = encodeCursor(ov + ":" + strconv.FormatInt(last.ID, 10))
+			break
+		}
+		out.Items = append(out.Items, toObjectionJSON(o))
+	}
+	return c.JSON(out)
+}
+
+// The department's steps.
+
+// resolutionBody is the body of POST /api/v1/objections/{id}/resolve.
+type resolutionBody struct {
+	Outcome     string          `json:"outcome"`
+	Reason      string          `json:"reason"`
+	Corrections json.RawMessage `json:"corrections"`
+}
+
+// correctableFields are the fields an objection may correct; the others decide whose record it is and how long it
+// is published, so a record wrong in them is withdrawn (or its decision revoked) and registered again.
+var correctableFields = []string{"decision_no", "enterprise_name", "penalty_types", "fine_amount_yuan", "facts", "legal_basis"}
+
+// parseCorrections checks a correction against the record: known fields only, values that registration would
+// accept, and no change of the record's class or periods. It answers only what changes.
+func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage.Penalty, raw json.RawMessage) (*storage.PenaltyCorrection, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, invalidField("corrections", "invalid_corrections", "更正内容 corrections 应为对象，如 {\"fine_amount_yuan\": \"30000\"}")
+	}
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	in := penaltyInput{DecisionNo: pen.DecisionNo, USCC: pen.USCC, EnterpriseName: pen.EnterpriseName,
+		DecidedOn: pen.DecidedOn.String(), PenaltyTypes: []string(pen.PenaltyTypes), FineAmountYuan: yuanField(pen.FineAmountYuan),
+		DurationMonths: pen.DurationMonths, Facts: pen.Facts, LegalBasis: pen.LegalBasis}
+	if pen.ClassGiven {
+		in.Class = pen.Class
+	}
+	text := func(k string, dst *string) error {
+		if err := json.Unmarshal(fields[k], dst); err != nil {
+			return invalidField("corrections."+k, "invalid_type", "更正内容 "+k+" 应为字符串")
+		}
+		return nil
+	}
+	for k := range fields {
+		var err error
+		switch k {
+		case "decision_no":
+			err = text(k, &in.DecisionNo)
+		case "enterprise_name":
+			err = text(k, &in.EnterpriseName)
+		case "facts":
+			err = text(k, &in.Facts)
+		case "legal_basis":
+			err = text(k, &in.LegalBasis)
+		case "penalty_types":
+			if jerr := json.Unmarshal(fields[k], &in.PenaltyTypes); jerr != nil {
+				err = invalidField("corrections."+k, "invalid_type", "更正内容 penalty_types 应为字符串数组")
+			}
+		case "fine_amount_yuan":
+			if jerr := json.Unmarshal(fields[k], &in.FineAmountYuan); jerr != nil {
+				err = invalidField("corrections."+k, "invalid_type", "更正内容 fine_amount_yuan 应为金额")
+			}
+		case "decided_on", "uscc", "class", "duration_months":
+			err = newError(fiber.StatusUnprocessableEntity, "correction_not_allowed",
+				"处罚决定日期、统一社会信用代码、失信类别和处罚期限决定信息的主体和公示期限，不能通过异议更正；应删除该信息（withdrawn）或登记撤销原决定后重新登记").With(
+				map[string]any{"field": "corrections." + k, "correctable": correctableFields})
+		default:
+			err = newError(fiber.StatusUnprocessableEntity, "unknown_correction_field", "未知的更正字段“"+k+"”").With(
+				map[string]any{"field": "corrections." + k, "correctable": correctableFields})
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	reg, err := s.newRegistrar(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	next, _, verr := reg.validate(in)
+	if verr != nil {
+		if d, ok := verr.Details["field"].(string); ok {
+			verr = verr.With(map[string]any{"field": "corrections." + d})
+		}
+		return nil, verr
+	}
+	if next.Class != pen.Class || next.Published != pen.Published || next.RepairEligibleFrom != pen.RepairEligibleFrom ||
+		next.PublicationEnds != pen.PublicationEnds {
+		return nil, newError(fiber.StatusUnprocessableEntity, "correction_changes_periods",
+			fmt.Sprintf("更正后失信类别或公示期限将发生变化（%s失信，公示至%s），不能通过异议更正；应删除该信息或登记撤销原决定后重新登记",
+				domain.Class(next.Class).Label(), next.PublicationEnds)).With(map[string]any{"field": "corrections",
+			"class": next.Class, "publication_ends": next.PublicationEnds})
+	}
+	var out storage.PenaltyCorrection
+	if _, ok := fields["decision_no"]; ok && next.DecisionNo != pen.DecisionNo {
+		other, err := s.db.PenaltyByDecisionNo(ctx, pen.DepartmentID, next.DecisionNo)
+		switch {
+		case err == nil && other.ID != pen.ID:
+			return nil, errDuplicateDecision.With(map[string]any{"field": "corrections.decision_no"})
+		case err != nil && !errors.Is(err, storage.ErrNotFound):
+			return nil, err
+		}
+		out.DecisionNo = &next.DecisionNo
+	}
+	if _, ok := fields["enterprise_name"]; ok && next.EnterpriseName != pen.EnterpriseName {
+		out.EnterpriseName = &next.EnterpriseName
+	}
+	if _, ok := fields["penalty_types"]; ok && !slices.Equal([]string(next.PenaltyTypes), []string(pen.PenaltyTypes)) {
+		out.PenaltyTypes = []string(next.PenaltyTypes)
+	}
+	if _, ok := fields["fine_amount_yuan"]; ok && next.FineAmountYuan != pen.FineAmountYuan {
+		out.FineAmountYuan = &next.FineAmountYuan
+	}
+	if _, ok := fields["facts"]; ok && next.Facts != pen.Facts {
+		out.Facts = &next.Facts
+	}
+	if _, ok := fields["legal_basis"]; ok && next.LegalBasis != pen.LegalBasis {
+		out.LegalBasis = &next.LegalBasis
+	}
+	if out.Empty() {
+		return nil, invalidField("corrections", "corrections_unchanged", "更正内容与原信息相同，没有需要更正的内容")
+	}
+	return &out, nil
+}
+
+// departmentObjection loads the :id case for its department: another department's (or a missing) case is 404.
+func (s *Server) departmentObjection(c *fiber.Ctx) (storage.Objection, []storage.ObjectionChannel, error) {
+	return s.visibleObjection(c)
+}
+
+func (s *Server) actorOfObjection(c *fiber.Ctx) workflows.ObjectionActor {
+	p := principalOf(c)
+	return workflows.ObjectionActor{Actor: p.Login, Role: string(p.Role)}
+}
+
+// resolve checks and sends the department's answer.
+func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, b resolutionBody) error {
+	ctx := c.UserContext()
+	outcome := strings.TrimSpace(b.Outcome)
+	switch outcome {
+	case storage.OutcomeCorrected, storage.OutcomeWithdrawn, storage.OutcomeUpheld:
+	default:
+		return invalidField("outcome", "invalid_outcome", "处理结果 outcome 应为 corrected（更正）、withdrawn（删除并终止公示）或 upheld（维持）")
+	}
+	reason, err := printableText("reason", "核查意见", b.Reason, objectionMaxText)
+	if err != nil {
+		return err
+	}
+	if reason == "" {
+		return invalidField("reason", "reason_required", "请填写核查意见和理由")
+	}
+	var corr *storage.PenaltyCorrection
+	if o.MarksRecord() && outcome == storage.OutcomeCorrected {
+		pen, err := s.db.GetPenalty(ctx, o.PenaltyID)
+		if err != nil {
+			return err
+		}
+		if corr, err = s.parseCorrections(ctx, principalOf(c), pen, b.Corrections); err != nil {
+			return err
+		}
+		if corr == nil {
+			return invalidField("corrections", "corrections_required", "处理结果为更正的，请填写更正后的内容（corrections）")
+		}
+	} else if len(b.Corrections) > 0 && string(b.Corrections) != "null" && string(b.Corrections) != "{}" {
+		return invalidField("corrections", "corrections_not_allowed", "只有对公示信息的异议处理结果为更正（corrected）时才能填写更正内容")
+	}
+	return s.updateObjection(ctx, o.ID, workflows.ObjectionResolveUpdate, workflows.ObjectionResolution{
+		Outcome: outcome, Reason: reason, Corrections: corr, ObjectionActor: s.actorOfObjection(c)})
+}
+
+func (s *Server) answerObjection(c *fiber.Ctx, id int64) error {
+	ctx := c.UserContext()
+	o, err := s.db.GetObjection(ctx, id)
+	if err != nil {
+		return err
+	}
+	cs, err := s.db.ObjectionChannels(ctx, id)
+	if err != nil {
+		return err
+	}
+	oj, err := s.objectionDetailFor(ctx, principalOf(c), o, cs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(oj)
+}
+
+func (s *Server) resolveObjection(c *fiber.Ctx) error {
+	o, _, err := s.departmentObjection(c)
+	if err != nil {
+		return err
+	}
+	var b resolutionBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	if err := s.resolve(c, o, b); err != nil {
+		return err
+	}
+	return s.answerObjection(c, o.ID)
+}
+
+// extensionBody is the body of POST /api/v1/objections/{id}/extend.
+type extensionBody struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) extend(c *fiber.Ctx, o storage.Objection, b extensionBody) error {
+	reason, err := printableText("reason", "延期理由", b.Reason, objectionMaxText)
+	if err != nil {
+		return err
+	}
+	if reason == "" {
+		return invalidField("reason", "reason_required", "请说明延长核实期限的理由（将告知申请人）")
+	}
+	return s.updateObjection(c.UserContext(), o.ID, workflows.ObjectionExtendUpdate, workflows.ObjectionExtension{
+		Reason: reason, ObjectionActor: s.actorOfObjection(c)})
+}
+
+func (s *Server) extendObjection(c *fiber.Ctx) error {
+	o, _, err := s.departmentObjection(c)
+	if err != nil {
+		return err
+	}
+	var b extensionBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	if err := s.extend(c, o, b); err != nil {
+		return err
+	}
+	return s.answerObjection(c, o.ID)
+}
+
+// Channel operators' confirmations.
+
+// objectionConfirmBody is the body of a channel operator's confirmation.
+type objectionConfirmBody struct {
+	Action    string `json:"action"`
+	Reference string `json:"reference"`
+}
+
+// confirmChannel checks and sends an operator's confirmation that its channel marked, unmarked or updated the record.
+func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.ObjectionChannel, b objectionConfirmBody) error {
+	p := principalOf(c)
+	chID := c.Params("channel_id")
+	if p.Role != storage.RoleChannelOperator {
+		return newError(fiber.StatusForbidden, "forbidden", "只有该渠道的操作员可以确认")
+	}
+	if p.ChannelID.String != chID {
+		return errNotFound
+	}
+	action := strings.TrimSpace(b.Action)
+	switch action {
+	case "", storage.ObjectionMark, storage.ObjectionUnmark, storage.ObjectionCorrect:
+	default:
+		return invalidField("action", "invalid_action", "确认事项 action 应为 mark（标注异议）、unmark（撤除标注）或 correct（更正信息）")
+	}
+	ref := strings.TrimSpace(b.Reference)
+	if ref == "" || len([]rune(ref)) > 200 {
+		return invalidField("reference", "invalid_reference", "请填写办理凭据（渠道的办理编号或说明，不超过200字）")
+	}
+	var mine []storage.ObjectionChannel
+	for _, oc := range cs {
+		if oc.ChannelID == chID && (action == "" || oc.Action == action) {
+			mine = append(mine, oc)
+		}
+	}
+	if len(mine) == 0 {
+		return errNotFound
+	}
+	if mine[0].Kind != storage.ChannelManual {
+		return newError(fiber.StatusConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
+	}
+	pending := false
+	for _, oc := range mine {
+		if oc.Status != storage.ChannelConfirmed && oc.Status != "cancelled" {
+			pending = true
+		}
+	}
+	if !pending {
+		c.Set("X-Already-Confirmed", "true")
+		return nil
+	}
+	return s.updateObjection(c.UserContext(), o.ID, workflows.ObjectionConfirmChannelUpdate, workflows.ObjectionChannelConfirm{
+		ChannelID: chID, Action: action, Reference: ref, By: p.Login})
+}
+
+func (s *Server) confirmObjectionChannel(c *fiber.Ctx) error {
+	o, cs, err := s.visibleObjection(c)
+	if err != nil {
+		return err
+	}
+	var b objectionConfirmBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	if err := s.confirmChannel(c, o, cs, b); err != nil {
+		return err
+	}
+	return s.answerObjection(c, o.ID)
+}
+
+// The record's versions.
+
+type penaltyVersionsJSON struct {
+	PenaltyID int64                    `json:"penalty_id"`
+	Version   int                      `json:"version"`
+	Marked    bool                     `json:"marked"`
+	Versions  []storage.PenaltyVersion `json:"versions"`
+}
+
+// getPenaltyVersions answers a record's current version and the earlier ones corrections replaced.
+func (s *Server) getPenaltyVersions(c *fiber.Ctx) error {
+	pen, err := s.visiblePenalty(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	v, err := s.db.PenaltyVersion(ctx, pen.ID)
+	if err != nil {
+		return err
+	}
+	vs, err := s.db.PenaltyVersions(ctx, pen.ID)
+	if err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []storage.PenaltyVersion{}
+	}
+	return c.JSON(penaltyVersionsJSON{PenaltyID: pen.ID, Version: v, Marked: pen.FlaggedObjection, Versions: vs})
+}
+
+// Pages.
+
+type objectionRow struct {
+	ID                                               int64
+	DecisionNo, EnterpriseName, USCC, DepartmentName string
+	GroundsLabel, StatusLabel, FiledOn, Due, Outcome string
+	Overdue                                          bool
+}
+
+func toObjectionRows(os []storage.Objection) []objectionRow {
+	rows := make([]objectionRow, 0, len(os))
+	for _, o := range os {
+		r := objectionRow{ID: o.ID, DecisionNo: o.DecisionNo, EnterpriseName: o.EnterpriseName, USCC: o.USCC,
+			DepartmentName: o.DepartmentName, GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds),
+			StatusLabel: storage.ObjectionStatusLabel(o.Status), FiledOn: o.FiledOn.String(), Overdue: o.Overdue}
+		if o.Status == storage.ObjectionVerifying || o.Status == storage.ObjectionSubmitted {
+			r.Due = o.VerifyDue.String()
+		}
+		if o.Outcome != "" {
+			r.Outcome = storage.ObjectionOutcomeLabel(o.Outcome)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func (s *Server) objectionsPage(c *fiber.Ctx) error {
+	p := principalOf(c)
+	ctx := c.UserContext()
+	f, visible, err := objectionFilter(c, p)
+	if err != nil {
+		return err
+	}
+	var os []storage.Objection
+	if visible {
+		f.Limit = 200
+		if os, err = s.db.ListObjections(ctx, f); err != nil {
+			return err
+		}
+	}
+	data := map[string]any{"Rows": toObjectionRows(os), "IsEnterprise": p.Role == storage.RoleEnterprise,
+		"IsDept": p.Role == storage.RoleDepartment, "Filter": f, "OpenOnly": f.Open, "OverdueOnly": f.OverdueOnly}
+	title := "异议处理"
+	switch p.Role {
+	case storage.RoleEnterprise:
+		title = "异议申诉"
+		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 100})
+		if err != nil {
+			return err
+		}
+		type record struct {
+			ID                                 int64
+			DecisionNo, DecidedOn, StatusLabel string
+			Marked                             bool
+		}
+		var recs []record
+		for _, pen := range ps {
+			recs = append(recs, record{ID: pen.ID, DecisionNo: pen.DecisionNo, DecidedOn: pen.DecidedOn.String(),
+				StatusLabel: storage.PenaltyStatusLabel(pen.Status), Marked: pen.FlaggedObjection})
+		}
+		data["Records"] = recs
+	case storage.RoleDepartment:
+		title = "异议核实"
+	}
+	data["Title"] = title
+	var statuses []option
+	for _, st := range storage.ObjectionStatuses {
+		statuses = append(statuses, option{Value: st, Label: storage.ObjectionStatusLabel(st)})
+	}
+	data["Statuses"] = statuses
+	return s.page(c, "objections", pageData{Title: title, Data: data})
+}
+
+type groundsOption struct{ Value, Label string }
+
+func (s *Server) objectionNewPage(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Query("penalty_id"), 10, 64)
+	repairID, _ := strconv.ParseInt(c.Query("repair_id"), 10, 64)
+	in := objectionFiling{PenaltyID: id, RepairID: repairID}
+	if repairID > 0 {
+		in.Grounds = storage.GroundsAgainstRefusal
+	}
+	return s.renderObjectionForm(c, in, nil)
+}
+
+func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *Error) error {
+	p := principalOf(c)
+	ctx := c.UserContext()
+	pf := storage.PenaltyFilter{Newest: true, Limit: 200}
+	if p.Role == storage.RoleEnterprise {
+		pf.USCC = p.USCC.String
+	} else {
+		pf.DepartmentID = p.DepartmentID.String
+	}
+	ps, err := s.db.ListPenalties(ctx, pf)
+	if err != nil {
+		return err
+	}
+	var grounds []groundsOption
+	for _, g := range storage.ObjectionGrounds {
+		grounds = append(grounds, groundsOption{Value: g, Label: storage.ObjectionGroundsLabel(g)})
+	}
+	msg := ""
+	if problem != nil {
+		c.Status(problem.Status)
+		msg = problem.Message
+	}
+	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
+		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == storage.RoleDepartment,
+		"MaxMB": maxAttachmentBytes >> 20,
+	}})
+}
+
+// objectionNewSubmit takes the filing form: the record, the grounds, a statement, the commitment and evidence
+// uploaded with it (stored only once everything else is found in order).
+func (s *Server) objectionNewSubmit(c *fiber.Ctx) error {
+	form, err := parseMultipart(c)
+	if err != nil {
+		return err
+	}
+	in := objectionFiling{Grounds: form.value("grounds"), Statement: form.value("statement"),
+		CommitmentAccepted: form.value("commitment_accepted") == "1"}
+	in.PenaltyID, _ = strconv.ParseInt(form.value("penalty_id"), 10, 64)
+	in.RepairID, _ = strconv.ParseInt(strings.TrimSpace(form.value("repair_id")), 10, 64)
+	fail := func(err error) error {
+		var e *Error
+		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound {
+			return s.renderObjectionForm(c, in, e)
+		}
+		return err
+	}
+	check := in
+	if _, _, err := s.checkFiling(c, &check); err != nil {
+		return fail(err)
+	}
+	stored, err := s.storeUploads(c, form.Files)
+	if err != nil {
+		return fail(err)
+	}
+	for _, a := range stored {
+		in.AttachmentIDs = append(in.AttachmentIDs, a.ID)
+	}
+	o, err := s.file(c, in)
+	if err != nil {
+		return fail(err)
+	}
+	return c.Redirect("/objections/"+strconv.FormatInt(o.ID, 10), fiber.StatusSeeOther)
+}
+
+type objectionHistoryRow struct{ At, Actor, Step string }
+
+type objectionChannelRow struct {
+	objectionChannelJSON
+	CanConfirm bool
+}
+
+func (s *Server) objectionPage(c *fiber.Ctx) error {
+	o, cs, err := s.visibleObjection(c)
+	if err != nil {
+		return err
+	}
+	return s.renderObjectionPage(c, o, cs, "", nil)
+}
+
+func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []storage.ObjectionChannel, flash string, problem *Error) error {
+	p := principalOf(c)
+	j, err := s.objectionDetailFor(c.UserContext(), p, o, cs)
+	if err != nil {
+		return err
+	}
+	var hist []objectionHistoryRow
+	for _, h := range *j.History {
+		hist = append(hist, objectionHistoryRow{At: h.At.In(domain.Shanghai).Format("2006-01-02 15:04"), Actor: h.Actor, Step: h.Label})
+	}
+	var chans []objectionChannelRow
+	for _, ch := range *j.Channels {
+		row := objectionChannelRow{objectionChannelJSON: ch}
+		row.CanConfirm = p.Role == storage.RoleChannelOperator && p.ChannelID.String == ch.ChannelID && ch.Kind == storage.ChannelManual &&
+			ch.Status != storage.ChannelConfirmed && ch.Status != "cancelled"
+		chans = append(chans, row)
+	}
+	canAnswer := p.Role == storage.RoleDepartment && o.Status == storage.ObjectionVerifying
+	msg := ""
+	if problem != nil {
+		c.Status(problem.Status)
+		msg = problem.Message
+	}
+	late := o.ResolvedInTime != nil && !*o.ResolvedInTime
+	return s.page(c, "objection", pageData{Title: "异议 " + strconv.FormatInt(o.ID, 10), Flash: flash, Data: map[string]any{
+		"O": j, "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
+		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late,
+		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
+	}})
+}
+
+// pageStep runs a step from a form and shows the case again, with the refusal if there was one.
+func (s *Server) pageStep(c *fiber.Ctx, step func(o storage.Objection, cs []storage.ObjectionChannel) error, done string) error {
+	o, cs, err := s.visibleObjection(c)
+	if err != nil {
+		return err
+	}
+	if err := step(o, cs); err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound && e.Status != fiber.StatusForbidden {
+			return s.renderObjectionPage(c, o, cs, "", e)
+		}
+		return err
+	}
+	if o, err = s.db.GetObjection(c.UserContext(), o.ID); err != nil {
+		return err
+	}
+	if cs, err = s.db.ObjectionChannels(c.UserContext(), o.ID); err != nil {
+		return err
+	}
+	return s.renderObjectionPage(c, o, cs, done, nil)
+}
+
+func (s *Server) objectionResolveSubmit(c *fiber.Ctx) error {
+	return s.pageStep(c, func(o storage.Objection, _ []storage.ObjectionChannel) error {
+		b := resolutionBody{Outcome: c.FormValue("outcome"), Reason: c.FormValue("reason")}
+		corr := map[string]any{}
+		for _, k := range correctableFields {
+			v := strings.TrimSpace(c.FormValue("correct_" + k))
+			if v == "" {
+				continue
+			}
+			if k == "penalty_types" {
+				corr[k] = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' })
+			} else {
+				corr[k] = v
+			}
+		}
+		if len(corr) > 0 {
+			raw, err := json.Marshal(corr)
+			if err != nil {
+				return err
+			}
+			b.Corrections = raw
+		}
+		return s.resolve(c, o, b)
+	}, "已提交异议处理结果，将通知申请人并同步各公示渠道")
+}
+
+func (s *Server) objectionExtendSubmit(c *fiber.Ctx) error {
+	return s.pageStep(c, func(o storage.Objection, _ []storage.ObjectionChannel) error {
+		return s.extend(c, o, extensionBody{Reason: c.FormValue("reason")})
+	}, "已延长核实期限，并向申请人出具延期告知书")
+}
+
+func (s *Server) objectionConfirmSubmit(c *fiber.Ctx) error {
+	return s.pageStep(c, func(o storage.Objection, cs []storage.ObjectionChannel) error {
+		return s.confirmChannel(c, o, cs, objectionConfirmBody{Action: c.FormValue("action"), Reference: c.FormValue("reference")})
+	}, "已确认")
+}
+
+// Home sections.
+
+func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+	ctx := c.UserContext()
+	switch p.Role {
+	case storage.RoleEnterprise:
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{USCC: p.USCC.String, Limit: 20})
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
+			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}
+		for _, r := range toObjectionRows(os) {
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel,
+				r.StatusLabel, r.Due}, Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
+		}
+		return []homeSection{sec}, nil
+	case storage.RoleDepartment:
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{DepartmentID: p.DepartmentID.String,
+			Status: storage.ObjectionVerifying, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
+			Empty: "暂无待核实的异议。", Linked: true}
+		for _, r := range toObjectionRows(os) {
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo,
+				r.GroundsLabel, r.Due}, Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
+		}
+		return []homeSection{sec}, nil
+	case storage.RoleCreditOffice:
+		st, err := s.db.ObjectionStatistics(ctx, "", "")
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "异议处理情况", Headers: []string{"在办异议", "逾期异议", "已办结"},
+			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)},
+				Href: "/objections?open=1", Alert: st.Overdue > 0}}, Linked: true}
+		return []homeSection{sec}, nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,1045 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"xinyong/activities"
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/templates/letters"
+)
+
+// The objection workflow (objection-<id>): one case per objection to a record (or to a refused repair).
+//
+//  1. Takes the application in: renders the 异议申诉信用承诺书 the applicant accepted and records the rule set's
+//     deadlines (RULES: mark and forward within 1 working day, verify within 7 under ndrc-2026).
+//  2. Marks the record "异议处理中" on every channel that shows it (the record stays visible): webhook channels are
+//     called (action "mark"), manual channels' operators get a task and confirm (ObjectionConfirmChannelUpdate).
+//     The record's own flag (penalties.flagged_objection) is set while the case is open. A channel that has not
+//     marked the record by the mark deadline is overdue and escalated to the credit office.
+//  3. Forwards the case to the recognizing department's inbox (a task due ObjectionVerify working days later).
+//  4. The department answers (ObjectionResolveUpdate): corrected (with the corrected fields: the record keeps its
+//     earlier version and is updated on every channel, action "correct"), withdrawn (the penalty's lifecycle
+//     withdraws it everywhere with cause objection, 一件通用) or upheld (the marks are removed, action "unmark"); or
+//     it extends the deadline once (ObjectionExtendUpdate), telling the applicant first with a 延期告知书. A
+//     department that has not answered by the deadline is overdue and escalated.
+//  5. The applicant gets the 异议处理结果告知书 with the answer; an objection against a refused repair that succeeds
+//     reopens the repair case (RepairReopenSignal). The case closes when every channel shows the outcome.
+//
+// Human steps are updates validated here: a wrong step (answering twice, extending after the deadline) is refused
+// with Rejection code "invalid_transition" (HTTP 409) and leaves no trace. Every step is written to PostgreSQL by
+// RecordObjectionStep with the workflow's step number, so retries write once and late writes never win.
+
+// ObjectionWorkflowType is the registered name of ObjectionWorkflow.
+const ObjectionWorkflowType = "ObjectionWorkflow"
+
+// The objection workflow's query and updates. Every update answers the new ObjectionState.
+const (
+	// ObjectionStateQuery answers the workflow's ObjectionState.
+	ObjectionStateQuery = "state"
+	// ObjectionReadyUpdate waits until the application is taken in (commitment rendered, case forwarded) and
+	// answers the state; the application's 201 uses it.
+	ObjectionReadyUpdate = "ready"
+	// ObjectionResolveUpdate is the department's answer (ObjectionResolution).
+	ObjectionResolveUpdate = "resolve"
+	// ObjectionExtendUpdate extends the verification deadline once (ObjectionExtension).
+	ObjectionExtendUpdate = "extend"
+	// ObjectionConfirmChannelUpdate is a manual channel operator's confirmation (ObjectionChannelConfirm).
+	ObjectionConfirmChannelUpdate = "confirm_channel"
+)
+
+// ObjectionParams starts an objection case.
+type ObjectionParams struct {
+	ObjectionID int64
+}
+
+// ObjectionStartOptions start objection-<id>, or join the run in progress: a repeated start is harmless, and a
+// closed case is never started again.
+func ObjectionStartOptions(objectionID int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID: ObjectionWorkflowID(objectionID), TaskQueue: TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}
+}
+
+// ObjectionActor is who takes a step (set by the HTTP handler from the principal).
+type ObjectionActor struct {
+	Actor string `json:"actor,omitempty"`
+	Role  string `json:"role,omitempty"`
+}
+
+// ObjectionResolution is the department's answer. Corrections (corrected only) are the record's new values; the
+// handler has checked them (printable, a known penalty type, an amount, no change of class or periods).
+type ObjectionResolution struct {
+	Outcome     string                     `json:"outcome"`
+	Reason      string                     `json:"reason"`
+	Corrections *storage.PenaltyCorrection `json:"corrections,omitempty"`
+	ObjectionActor
+}
+
+// ObjectionExtension extends the verification deadline once, with the reason told to the applicant.
+type ObjectionExtension struct {
+	Reason string `json:"reason"`
+	ObjectionActor
+}
+
+// ObjectionChannelConfirm is a manual channel operator's confirmation that the channel did what the case asked;
+// Action (mark, unmark or correct) may be left out: the channel's pending action is meant.
+type ObjectionChannelConfirm struct {
+	ChannelID string `json:"channel_id"`
+	Action    string `json:"action,omitempty"`
+	Reference string `json:"reference"`
+	// By is the operator's login (the handler checked the operator is bound to the channel).
+	By string `json:"by"`
+}
+
+// ObjectionChannelState is one thing a channel was asked to do for the case.
+type ObjectionChannelState struct {
+	ChannelID   string      `json:"channel_id"`
+	Name        string      `json:"name"`
+	Kind        string      `json:"kind"`
+	Action      string      `json:"action"`
+	Status      string      `json:"status"`
+	DueOn       domain.Date `json:"due_on"`
+	Overdue     bool        `json:"overdue"`
+	ConfirmedAt time.Time   `json:"confirmed_at"`
+	Reference   string      `json:"reference"`
+
+	cancel workflow.CancelFunc
+}
+
+func (c *ObjectionChannelState) confirmed() bool { return c.Status == storage.ChannelConfirmed }
+func (c *ObjectionChannelState) settled() bool   { return c.confirmed() || c.Status == "cancelled" }
+
+// ObjectionState is what the workflow knows of its case (query "state", and the answer to every update).
+type ObjectionState struct {
+	ObjectionID int64 `json:"objection_id"`
+	storage.ObjectionProgress
+	Channels []ObjectionChannelState `json:"channels"`
+	Letters  []activities.LetterRef  `json:"letters"`
+}
+
+func init() {
+	registrars = append(registrars, func(w worker.Registry) {
+		w.RegisterWorkflowWithOptions(ObjectionWorkflow, workflow.RegisterOptions{Name: ObjectionWorkflowType})
+	})
+}
+
+// objectionRunWithdrawal is RunWithdrawal; unit tests replace it to observe the order without the channels'
+// workflows.
+var objectionRunWithdrawal = RunWithdrawal
+
+// objection is the workflow's state.
+type objection struct {
+	id       int64
+	f        activities.ObjectionFacts
+	p        storage.ObjectionProgress
+	seq      int64
+	letters  []activities.LetterRef
+	channels []*ObjectionChannelState
+
+	loaded     bool // facts loaded: validators can judge steps
+	ready      bool // the application is taken in and forwarded
+	resolution *ObjectionResolution
+	resolved   bool // the answer is recorded
+	escalated  map[string]bool
+}
+
+// ObjectionWorkflow runs one objection case.
+func ObjectionWorkflow(ctx workflow.Context, in ObjectionParams) error {
+	w := &objection{id: in.ObjectionID, escalated: map[string]bool{}}
+	w.p.Status, w.p.Holder = storage.ObjectionSubmitted, "credit_office"
+	if err := w.setup(ctx); err != nil {
+		return err
+	}
+	return w.run(withActivityOptions(ctx))
+}
+
+func (w *objection) caseID() string { return strconv.FormatInt(w.id, 10) }
+
+func (w *objection) snapshot() ObjectionState {
+	s := ObjectionState{ObjectionID: w.id, ObjectionProgress: w.p, Channels: []ObjectionChannelState{},
+		Letters: append([]activities.LetterRef{}, w.letters...)}
+	for _, c := range w.channels {
+		cs := *c
+		cs.cancel = nil
+		s.Channels = append(s.Channels, cs)
+	}
+	return s
+}
+
+// setObjectionUpdate registers a validated update. The validator runs again when the handler starts, so two steps
+// arriving together never both pass; a step that arrives before the case is taken in waits for it.
+func setObjectionUpdate[T any](ctx workflow.Context, w *objection, name string, validate func(workflow.Context, T) error,
+	do func(workflow.Context, T) error) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context, req T) (ObjectionState, error) {
+		if err := workflow.Await(ctx, func() bool { return w.ready }); err != nil {
+			return w.snapshot(), err
+		}
+		if err := validate(ctx, req); err != nil {
+			return w.snapshot(), err
+		}
+		err := do(withActivityOptions(ctx), req)
+		return w.snapshot(), err
+	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req T) error {
+		if !w.ready {
+			return nil
+		}
+		return validate(ctx, req)
+	}})
+}
+
+func (w *objection) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, ObjectionStateQuery, func() (ObjectionState, error) {
+		return w.snapshot(), nil
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, ObjectionReadyUpdate, func(ctx workflow.Context) (ObjectionState, error) {
+		err := workflow.Await(ctx, func() bool { return w.ready })
+		return w.snapshot(), err
+	}); err != nil {
+		return err
+	}
+	for _, err := range []error{
+		setObjectionUpdate(ctx, w, ObjectionResolveUpdate, w.validateResolve, w.resolve),
+		setObjectionUpdate(ctx, w, ObjectionExtendUpdate, w.validateExtend, w.extend),
+		setObjectionUpdate(ctx, w, ObjectionConfirmChannelUpdate, w.validateConfirm, w.confirm),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Helpers.
+
+func (w *objection) deadline(ctx workflow.Context, from domain.Date, workdays int) (domain.Date, error) {
+	var due activities.DeadlineResult
+	err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{From: from, Workdays: workdays}).Get(ctx, &due)
+	return due.Due, err
+}
+
+// record writes the case's progress and the step's audit entry.
+func (w *objection) record(ctx workflow.Context, action string, by ObjectionActor, details map[string]any) error {
+	w.seq++
+	return workflow.ExecuteActivity(ctx, acts.RecordObjectionStep, activities.ObjectionStepInput{
+		ObjectionID: w.id, Seq: w.seq, Action: action, Actor: by.Actor, Role: by.Role, Progress: w.p, Details: details,
+	}).Get(ctx, nil)
+}
+
+func (w *objection) issue(ctx workflow.Context, l letters.Letter, data map[string]any) (activities.LetterRef, error) {
+	var ref activities.LetterRef
+	err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
+		CaseKind: "objection", CaseID: w.caseID(), Version: 1, USCC: w.f.USCC, DepartmentID: w.f.DepartmentID,
+		Letter: l, Data: data,
+	}).Get(ctx, &ref)
+	if err == nil {
+		w.letters = append(w.letters, ref)
+	}
+	return ref, err
+}
+
+func (w *objection) openTask(ctx workflow.Context, in activities.TaskInput) error {
+	in.CaseKind, in.CaseID = "objection", w.caseID()
+	return workflow.ExecuteActivity(ctx, acts.OpenTask, in).Get(ctx, nil)
+}
+
+// closeTasks closes tasks and their escalations.
+func (w *objection) closeTasks(ctx workflow.Context, status string, steps ...string) error {
+	for _, s := range steps {
+		for _, step := range []string{s, "escalation:" + s} {
+			if err := workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+				CaseKind: "objection", CaseID: w.caseID(), Step: step, Status: status}).Get(ctx, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *objection) notify(ctx workflow.Context, toDepartment bool, key, kind, title, body string) error {
+	in := activities.NotifyInput{Key: fmt.Sprintf("objection-%d:%s", w.id, key), Kind: kind, Title: title, Body: body,
+		CaseKind: "objection", CaseID: w.caseID()}
+	if toDepartment {
+		in.DepartmentID = w.f.DepartmentID
+	} else {
+		in.USCC = w.f.USCC
+	}
+	return workflow.ExecuteActivity(ctx, acts.Notify, in).Get(ctx, nil)
+}
+
+func (w *objection) escalate(ctx workflow.Context, step, title string, due domain.Date) error {
+	if w.escalated[step] {
+		return nil
+	}
+	w.escalated[step] = true
+	return workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+		CaseKind: "objection", CaseID: w.caseID(), Step: step, Title: title, DueOn: &due,
+	}).Get(ctx, nil)
+}
+
+// ObjectionApplicationNo is the number of an objection as letters cite it.
+func ObjectionApplicationNo(objectionID int64, filedOn domain.Date) string {
+	return fmt.Sprintf("XYYY-%d-%06d", filedOn.Y, objectionID)
+}
+
+// letterNumber is the 文号 of a department's objection letter of a kind (异议复: the answer, 异议延: an extension).
+func (w *objection) letterNumber(kind string, on domain.Date) string {
+	return fmt.Sprintf("%s%s〔%d〕%d号", strings.TrimSuffix(w.f.DepartmentName, "局"), kind, on.Y, w.id)
+}
+
+func (w *objection) applicationRef() letters.ApplicationRef {
+	return letters.ApplicationRef{EnterpriseName: w.f.EnterpriseName, USCC: w.f.USCC,
+		ApplicationNo: ObjectionApplicationNo(w.id, w.f.FiledOn), ReceivedOn: w.f.FiledOn.Time(domain.Shanghai)}
+}
+
+func (w *objection) marksRecord() bool { return w.f.Grounds != storage.GroundsAgainstRefusal }
+
+func (w *objection) stateText() string {
+	return "当前状态：" + storage.ObjectionStatusLabel(w.p.Status)
+}
+
+// verifyStep is the department's task: a new one after an extension (its due date is the new deadline).
+func (w *objection) verifyStep() string {
+	if w.p.Extended {
+		return "verify:extended"
+	}
+	return "verify"
+}
+
+// The procedure.
+
+func (w *objection) run(ctx workflow.Context) error {
+	if err := workflow.ExecuteActivity(ctx, acts.LoadObjectionFacts, w.id).Get(ctx, &w.f); err != nil {
+		return err
+	}
+	w.loaded = true
+	if err := w.receive(ctx); err != nil {
+		return err
+	}
+	if err := w.awaitAnswer(ctx); err != nil {
+		return err
+	}
+	if err := w.propagate(ctx); err != nil {
+		return err
+	}
+	w.p.Status, w.p.Holder = storage.ObjectionClosed, ""
+	if err := w.record(ctx, "objection.closed", ObjectionActor{}, map[string]any{"outcome": w.p.Outcome}); err != nil {
+		return err
+	}
+	// A confirmation still being answered finishes before the workflow does, so its caller gets its answer.
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+// receive takes the application in at the single window: the commitment letter, the marks on the channels, and the
+// forwarding to the department.
+func (w *objection) receive(ctx workflow.Context) error {
+	f := w.f
+	commitment := letters.ObjectionCommitment(letters.ObjectionCommitmentData{
+		Recipient: f.DepartmentName, EnterpriseName: f.EnterpriseName, USCC: f.USCC, LegalRepresentative: f.LegalRepresentative,
+		DecisionNo: f.DecisionNo, Grounds: letters.ObjectionGrounds(f.Grounds), SignedOnline: true,
+		Date: f.FiledOn.Time(domain.Shanghai),
+	})
+	ref, err := w.issue(ctx, commitment, map[string]any{
+		"objection_id": w.id, "penalty_id": f.PenaltyID, "grounds": f.Grounds, "accepted_by": f.FiledBy,
+		"accepted_at": f.CommitmentAcceptedAt, "remote_addr": f.CommitmentRemoteAddr,
+	})
+	if err != nil {
+		return err
+	}
+	w.p.CommitmentLetterID = ref.ID
+	if w.p.MarkDue, err = w.deadline(ctx, f.FiledOn, f.Deadlines.ObjectionMark); err != nil {
+		return err
+	}
+	if w.p.ForwardDue, err = w.deadline(ctx, f.FiledOn, f.Deadlines.ObjectionForward); err != nil {
+		return err
+	}
+	channels := make([]string, 0, len(f.Channels))
+	for _, c := range f.Channels {
+		channels = append(channels, c.ChannelID)
+	}
+	if err := w.record(ctx, "objection.received", ObjectionActor{}, map[string]any{
+		"commitment_letter_id": ref.ID, "rule_set": f.RuleSet, "grounds": f.Grounds, "mark_due": w.p.MarkDue,
+		"forward_due": w.p.ForwardDue, "channels": channels,
+	}); err != nil {
+		return err
+	}
+
+	// 1. "异议处理中" on every channel that shows the record (the record's own flag is set by the step above).
+	if w.marksRecord() && len(f.Channels) > 0 {
+		dues := make([]storage.ObjectionChannelDue, 0, len(f.Channels))
+		for _, c := range f.Channels {
+			dues = append(dues, storage.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: w.p.MarkDue})
+		}
+		if err := w.startChannels(ctx, storage.ObjectionMark, dues); err != nil {
+			return err
+		}
+	}
+
+	// 2. The department's inbox.
+	now := today(ctx)
+	due, err := w.deadline(ctx, now, f.Deadlines.ObjectionVerify)
+	if err != nil {
+		return err
+	}
+	w.p.ForwardedOn, w.p.VerifyDue, w.p.OriginalVerifyDue = now, due, due
+	w.p.Status, w.p.Holder = storage.ObjectionVerifying, "department"
+	what := "异议"
+	if !w.marksRecord() {
+		what = "对不予信用修复决定的异议"
+	}
+	if err := w.openTask(ctx, activities.TaskInput{Step: w.verifyStep(), AssigneeRole: storage.RoleDepartment,
+		DepartmentID: f.DepartmentID, DueOn: &due,
+		Title: fmt.Sprintf("核实并答复%s（%s，%s）", what, f.DecisionNo, f.EnterpriseName)}); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, true, "forwarded", "objection_forwarded", "收到异议申请，请核实答复",
+		fmt.Sprintf("%s对行政处罚决定（%s）提出异议（%s），请于%s前核实并答复；需要延长的，应在期限届满前告知申请人。",
+			f.EnterpriseName, f.DecisionNo, storage.ObjectionGroundsLabel(f.Grounds), due)); err != nil {
+		return err
+	}
+	if err := w.record(ctx, "objection.forwarded", ObjectionActor{}, map[string]any{
+		"verify_due": due, "forwarded_in_time": !now.After(w.p.ForwardDue)}); err != nil {
+		return err
+	}
+	w.ready = true
+	return w.notify(ctx, false, "received", "objection_received", "异议申请已受理",
+		fmt.Sprintf("你单位对行政处罚决定（%s）提出的异议已受理并转%s核实，答复期限为%s。%s", f.DecisionNo, f.DepartmentName, due,
+			markText(w.marksRecord(), len(f.Channels))))
+}
+
+func markText(marks bool, channels int) string {
+	if !marks || channels == 0 {
+		return ""
+	}
+	return fmt.Sprintf("异议处理期间，该信息在%d个公示渠道标注“%s”。", channels, activities.ObjectionMarkText)
+}
+
+// awaitAnswer waits for the department's answer; when the deadline (perhaps extended) passes unanswered the task
+// goes overdue and the credit office is told, and the case still waits.
+func (w *objection) awaitAnswer(ctx workflow.Context) error {
+	for {
+		due := w.p.VerifyDue
+		inTime, err := awaitUntilEndOf(ctx, due, func() bool { return w.resolved || w.p.VerifyDue != due })
+		if err != nil {
+			return err
+		}
+		switch {
+		case w.resolved:
+			return nil
+		case w.p.VerifyDue != due:
+			continue // extended
+		case !inTime && !w.p.Overdue && w.resolution == nil:
+			step := w.verifyStep()
+			if err := w.escalate(ctx, step, fmt.Sprintf("%s逾期未答复异议（%s，%s）", w.f.DepartmentName, w.f.DecisionNo,
+				w.f.EnterpriseName), due); err != nil {
+				return err
+			}
+			w.p.Overdue = true
+			if err := w.record(ctx, "objection.overdue", ObjectionActor{}, map[string]any{"step": step, "due_on": due}); err != nil {
+				return err
+			}
+		}
+		if err := workflow.Await(ctx, func() bool {
+			return w.resolved || w.p.VerifyDue != due || (!w.p.Overdue && w.resolution == nil)
+		}); err != nil {
+			return err
+		}
+	}
+}
+
+// Channels.
+
+// startChannels asks channels to do an action and follows each until it is confirmed (or cancelled).
+func (w *objection) startChannels(ctx workflow.Context, action string, dues []storage.ObjectionChannelDue) error {
+	var rows []activities.ObjectionChannelRow
+	if err := workflow.ExecuteActivity(ctx, acts.OpenObjectionChannels, activities.OpenObjectionChannelsInput{
+		ObjectionID: w.id, Action: action, Channels: dues}).Get(ctx, &rows); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		c := &ObjectionChannelState{ChannelID: r.ChannelID, Name: r.Name, Kind: r.Kind, Action: r.Action, Status: r.Status,
+			DueOn: r.DueOn, Overdue: r.Status == storage.ChannelOverdue, ConfirmedAt: r.ConfirmedAt, Reference: r.Reference}
+		w.channels = append(w.channels, c)
+		if c.settled() {
+			continue
+		}
+		cctx, cancel := workflow.WithCancel(ctx)
+		c.cancel = cancel
+		workflow.Go(cctx, func(ctx workflow.Context) { w.send(ctx, c) })
+		workflow.Go(ctx, func(ctx workflow.Context) { w.watchChannel(ctx, c) })
+	}
+	return nil
+}
+
+func (w *objection) channel(id, action string) *ObjectionChannelState {
+	for _, c := range w.channels {
+		if c.ChannelID == id && c.Action == action {
+			return c
+		}
+	}
+	return nil
+}
+
+func (w *objection) channelsOf(action string) []*ObjectionChannelState {
+	var out []*ObjectionChannelState
+	for _, c := range w.channels {
+		if c.Action == action {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (w *objection) allSettled() bool {
+	for _, c := range w.channels {
+		if !c.settled() {
+			return false
+		}
+	}
+	return true
+}
+
+func channelStep(c *ObjectionChannelState) string { return c.Action + ":" + c.ChannelID }
+
+func (w *objection) channelInput(c *ObjectionChannelState) activities.ObjectionChannelInput {
+	return activities.ObjectionChannelInput{ObjectionID: w.id, ChannelID: c.ChannelID, Action: c.Action}
+}
+
+func (w *objection) markConfirmed(c *ObjectionChannelState, conf activities.ObjectionChannelConfirmation) {
+	if c.settled() {
+		return
+	}
+	switch conf.Status {
+	case "cancelled":
+		c.Status = "cancelled"
+		return
+	case storage.ChannelConfirmed:
+	default:
+		return
+	}
+	c.Status, c.ConfirmedAt, c.Reference = storage.ChannelConfirmed, conf.ConfirmedAt, conf.Reference
+}
+
+// send carries one action to a channel: a webhook channel's system is called until it answers 2xx; a manual
+// channel's operator gets a task and confirms through ObjectionConfirmChannelUpdate.
+func (w *objection) send(ctx workflow.Context, c *ObjectionChannelState) {
+	log := workflow.GetLogger(ctx)
+	if c.Kind == storage.ChannelWebhook {
+		var conf activities.ObjectionChannelConfirmation
+		if err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.NotifyObjectionChannel, w.channelInput(c)).Get(ctx, &conf); err != nil {
+			log.Warn("objection channel call ended without confirmation", "objection", w.id, "channel", c.ChannelID, "action", c.Action, "error", err)
+			return
+		}
+		w.markConfirmed(c, conf)
+		if err := w.afterMarks(ctx); err != nil {
+			log.Warn("record objection marks", "objection", w.id, "error", err)
+		}
+		return
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx) // the task is closed even when the action is cancelled
+	step := channelStep(c)
+	due := c.DueOn
+	title := fmt.Sprintf("%s：%s（%s）", storage.ObjectionActionLabel(c.Action), w.f.EnterpriseName, w.f.DecisionNo)
+	if err := w.openTask(ctx, activities.TaskInput{Step: step, AssigneeRole: storage.RoleChannelOperator, ChannelID: c.ChannelID,
+		Title: title, DueOn: &due}); err != nil {
+		log.Error("open objection channel task", "objection", w.id, "channel", c.ChannelID, "error", err)
+	}
+	if c.Status == storage.ChannelPending {
+		if err := workflow.ExecuteActivity(ctx, acts.MarkObjectionChannelSent, w.channelInput(c)).Get(ctx, nil); err != nil {
+			log.Error("mark objection channel sent", "objection", w.id, "channel", c.ChannelID, "error", err)
+		}
+		if !c.settled() && !c.Overdue {
+			c.Status = storage.ChannelSent
+		}
+	}
+	_ = workflow.Await(ctx, c.settled)
+	status := "done"
+	if !c.confirmed() {
+		status = "cancelled"
+	}
+	_ = workflow.ExecuteActivity(withActivityOptions(dctx), acts.CloseTask, activities.CloseTaskInput{
+		CaseKind: "objection", CaseID: w.caseID(), Step: step, Status: status}).Get(dctx, nil)
+}
+
+// watchChannel marks a channel action overdue when its due date ends unconfirmed and escalates it to the credit
+// office; the escalation closes when the channel confirms after all (or the action is cancelled).
+func (w *objection) watchChannel(ctx workflow.Context, c *ObjectionChannelState) {
+	inTime, err := awaitUntilEndOf(ctx, c.DueOn, c.settled)
+	if err != nil || inTime || c.settled() {
+		return
+	}
+	step := channelStep(c)
+	c.Overdue = true
+	c.Status = storage.ChannelOverdue
+	if err := workflow.ExecuteActivity(ctx, acts.MarkObjectionChannelOverdue, w.channelInput(c)).Get(ctx, nil); err != nil {
+		return
+	}
+	what := "逾期未标注“异议处理中”"
+	switch c.Action {
+	case storage.ObjectionUnmark:
+		what = "逾期未撤除异议标注"
+	case storage.ObjectionCorrect:
+		what = "逾期未更新更正后的信息"
+	}
+	if err := w.escalate(ctx, step, fmt.Sprintf("公示渠道%s：%s（%s，%s）", what, c.Name, w.f.EnterpriseName, w.f.DecisionNo), c.DueOn); err != nil {
+		return
+	}
+	if err := workflow.Await(ctx, c.settled); err != nil {
+		return
+	}
+	status := "done"
+	if !c.confirmed() {
+		status = "cancelled"
+	}
+	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+		CaseKind: "objection", CaseID: w.caseID(), Step: "escalation:" + step, Status: status}).Get(ctx, nil)
+}
+
+// cancelChannel stops an action no longer needed (a mark not yet made when the case was answered).
+func (w *objection) cancelChannel(ctx workflow.Context, c *ObjectionChannelState) error {
+	if c.settled() {
+		return nil
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.CancelObjectionChannel, w.channelInput(c)).Get(ctx, nil); err != nil {
+		return err
+	}
+	if c.settled() { // confirmed meanwhile
+		return nil
+	}
+	c.Status = "cancelled"
+	if c.cancel != nil && c.Kind == storage.ChannelWebhook {
+		c.cancel()
+	}
+	return nil
+}
+
+func (w *objection) findPending(req ObjectionChannelConfirm) (*ObjectionChannelState, *ObjectionChannelState) {
+	var pending, done *ObjectionChannelState
+	for _, c := range w.channels {
+		if c.ChannelID != req.ChannelID || (req.Action != "" && c.Action != req.Action) {
+			continue
+		}
+		if c.settled() {
+			if c.confirmed() {
+				done = c
+			}
+			continue
+		}
+		pending = c
+	}
+	return pending, done
+}
+
+func (w *objection) validateConfirm(ctx workflow.Context, req ObjectionChannelConfirm) error {
+	if strings.TrimSpace(req.ChannelID) == "" {
+		return badValue("invalid_channel", "请指定确认的公示渠道")
+	}
+	switch req.Action {
+	case "", storage.ObjectionMark, storage.ObjectionUnmark, storage.ObjectionCorrect:
+	default:
+		return badValue("invalid_action", "确认事项 action 应为 mark（标注异议）、unmark（撤除标注）或 correct（更正信息）")
+	}
+	if n := len([]rune(strings.TrimSpace(req.Reference))); n == 0 || n > 200 {
+		return badValue("invalid_reference", "请填写办理凭据（渠道的办理编号或说明，不超过200字）")
+	}
+	pending, done := w.findPending(req)
+	switch {
+	case (pending != nil && pending.Kind != storage.ChannelManual) || (done != nil && done.Kind != storage.ChannelManual):
+		return reject("not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认", true)
+	case pending == nil && done != nil:
+		return nil // a repeated confirmation answers the first one
+	case pending == nil:
+		return invalid("该异议案件没有需要此渠道确认的事项；" + w.stateText())
+	}
+	return nil
+}
+
+func (w *objection) confirm(ctx workflow.Context, req ObjectionChannelConfirm) error {
+	pending, _ := w.findPending(req)
+	if pending == nil {
+		return nil
+	}
+	var conf activities.ObjectionChannelConfirmation
+	if err := workflow.ExecuteActivity(ctx, acts.ConfirmObjectionChannel, activities.ConfirmObjectionChannelInput{
+		ObjectionID: w.id, ChannelID: pending.ChannelID, Action: pending.Action, Reference: strings.TrimSpace(req.Reference), By: req.By,
+	}).Get(ctx, &conf); err != nil {
+		return err
+	}
+	w.markConfirmed(pending, conf)
+	return w.afterMarks(ctx)
+}
+
+// afterMarks records the day the last channel marked the record.
+func (w *objection) afterMarks(ctx workflow.Context) error {
+	marks := w.channelsOf(storage.ObjectionMark)
+	if len(marks) == 0 || !w.p.MarkedOn.IsZero() {
+		return nil
+	}
+	for _, c := range marks {
+		if !c.confirmed() {
+			return nil
+		}
+	}
+	w.p.MarkedOn = today(ctx)
+	return w.record(ctx, "objection.marked", ObjectionActor{}, map[string]any{
+		"marked_on": w.p.MarkedOn, "mark_due": w.p.MarkDue, "in_time": !w.p.MarkedOn.After(w.p.MarkDue)})
+}
+
+// The department's steps.
+
+func (w *objection) validateResolve(ctx workflow.Context, req ObjectionResolution) error {
+	if w.p.Status != storage.ObjectionVerifying || w.resolution != nil {
+		return invalid("该异议已答复，不能重复答复；" + w.stateText())
+	}
+	outcome := letters.ObjectionOutcome(req.Outcome)
+	if outcome.Label() == "" {
+		return badValue("invalid_outcome", "处理结果 outcome 应为 corrected（更正）、withdrawn（删除并终止公示）或 upheld（维持）")
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return badValue("reason_required", "请填写核查意见和理由")
+	}
+	hasCorrections := req.Corrections != nil && !req.Corrections.Empty()
+	switch {
+	case !w.marksRecord() && req.Outcome == storage.OutcomeWithdrawn:
+		return badValue("invalid_outcome", "对不予修复决定的异议，处理结果应为 corrected（异议成立，重新办理）或 upheld（维持原决定）")
+	case !w.marksRecord() && hasCorrections:
+		return badValue("corrections_not_allowed", "对不予修复决定的异议不更正处罚信息，请勿填写更正内容")
+	case w.marksRecord() && req.Outcome == storage.OutcomeCorrected && !hasCorrections:
+		return badValue("corrections_required", "处理结果为更正的，请填写更正后的内容（corrections）")
+	case req.Outcome != storage.OutcomeCorrected && hasCorrections:
+		return badValue("corrections_not_allowed", "只有处理结果为更正（corrected）时才能填写更正内容")
+	}
+	return nil
+}
+
+// correctionText says in words what a correction changed (for the letter).
+func correctionText(c *storage.PenaltyCorrection) string {
+	if c == nil {
+		return ""
+	}
+	var parts []string
+	if c.DecisionNo != nil {
+		parts = append(parts, "行政处罚决定书文号更正为“"+*c.DecisionNo+"”")
+	}
+	if c.EnterpriseName != nil {
+		parts = append(parts, "企业名称更正为“"+*c.EnterpriseName+"”")
+	}
+	if c.PenaltyTypes != nil {
+		var names []string
+		for _, t := range c.PenaltyTypes {
+			names = append(names, domain.PenaltyType(t).Label())
+		}
+		parts = append(parts, "处罚种类更正为"+strings.Join(names, "、"))
+	}
+	if c.FineAmountYuan != nil {
+		parts = append(parts, "罚款金额更正为"+*c.FineAmountYuan+"元")
+	}
+	if c.Facts != nil {
+		parts = append(parts, "违法事实更正为“"+*c.Facts+"”")
+	}
+	if c.LegalBasis != nil {
+		parts = append(parts, "处罚依据更正为“"+*c.LegalBasis+"”")
+	}
+	return strings.Join(parts, "；")
+}
+
+func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error {
+	f := w.f
+	w.resolution = &req // taken at once, so a second answer is refused
+	now := today(ctx)
+	reason := strings.TrimSpace(req.Reason)
+	by := req.ObjectionActor
+
+	version := 0
+	if req.Outcome == storage.OutcomeCorrected && w.marksRecord() {
+		err := workflow.ExecuteActivity(ctx, acts.CorrectPenalty, activities.CorrectPenaltyInput{
+			ObjectionID: w.id, PenaltyID: f.PenaltyID, Correction: *req.Corrections, Reason: reason, By: by.Actor,
+		}).Get(ctx, &version)
+		if err != nil {
+			w.resolution = nil
+			var ae *temporal.ApplicationError
+			if errors.As(err, &ae) && ae.Type() == activities.ErrDuplicateDecisionNo {
+				return reject(activities.ErrDuplicateDecisionNo, ae.Message(), true)
+			}
+			return err
+		}
+	}
+
+	inTime := !now.After(w.p.VerifyDue)
+	w.p.Outcome, w.p.OutcomeReason, w.p.ResolvedOn, w.p.ResolvedBy, w.p.ResolvedInTime = req.Outcome, reason, now, by.Actor, &inTime
+	w.p.PenaltyVersion, w.p.Overdue = version, false
+	if req.Corrections != nil {
+		raw, err := json.Marshal(req.Corrections)
+		if err != nil {
+			return err
+		}
+		w.p.Corrections = raw
+	}
+	w.p.ResultNo = w.letterNumber("异议复", now)
+	w.p.Status, w.p.Holder = storage.ObjectionResolved, "channels"
+	if !w.marksRecord() || len(f.Channels) == 0 && req.Outcome != storage.OutcomeWithdrawn {
+		w.p.Holder = ""
+	}
+
+	d := letters.ObjectionResultData{
+		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: w.p.ResultNo, Date: now.Time(domain.Shanghai)},
+		ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, Grounds: letters.ObjectionGrounds(f.Grounds),
+		Outcome: letters.ObjectionOutcome(req.Outcome), Reason: reason, Corrections: correctionText(req.Corrections),
+	}
+	if !w.marksRecord() {
+		// The record is not at issue: the answer concerns the refused repair (its decision number).
+		d.DecisionNo = f.RepairDecisionNo
+		if req.Outcome == storage.OutcomeCorrected {
+			d.Corrections = "撤销原不予受理或者不予信用修复的决定，信用修复申请重新办理"
+		}
+	}
+	ref, err := w.issue(ctx, letters.ObjectionResult(d), map[string]any{
+		"outcome": req.Outcome, "reason": reason, "result_no": w.p.ResultNo, "corrections": req.Corrections,
+		"penalty_version": version})
+	if err != nil {
+		return err
+	}
+	w.p.ResultLetterID = ref.ID
+	if err := w.closeTasks(ctx, "done", "verify", "verify:extended"); err != nil {
+		return err
+	}
+	if err := w.notify(ctx, false, "resolved", "objection_resolved", "异议处理结果",
+		fmt.Sprintf("%s已答复你单位对行政处罚决定（%s）提出的异议：%s。理由：%s。《异议处理结果告知书》（%s）可在异议详情中查看。",
+			f.DepartmentName, f.DecisionNo, storage.ObjectionOutcomeLabel(req.Outcome), reason, w.p.ResultNo)); err != nil {
+		return err
+	}
+	details := map[string]any{"outcome": req.Outcome, "reason": reason, "in_time": inTime, "result_no": w.p.ResultNo,
+		"letter_id": ref.ID}
+	if version != 0 {
+		details["penalty_version"] = version
+		details["corrections"] = req.Corrections
+	}
+	if err := w.record(ctx, "objection.resolved", by, details); err != nil {
+		return err
+	}
+	w.resolved = true
+	return nil
+}
+
+func (w *objection) validateExtend(ctx workflow.Context, req ObjectionExtension) error {
+	switch {
+	case w.p.Status != storage.ObjectionVerifying || w.resolution != nil:
+		return invalid("该异议已答复，不能延期；" + w.stateText())
+	case w.p.Extended:
+		return invalid(fmt.Sprintf("核实期限已于%s延长过一次，不能再次延期", w.p.ExtendedOn))
+	case today(ctx).After(w.p.VerifyDue):
+		return invalid(fmt.Sprintf("核实期限已于%s届满，延期应在期限届满前告知申请人；请尽快答复", w.p.VerifyDue))
+	case strings.TrimSpace(req.Reason) == "":
+		return badValue("reason_required", "请说明延长核实期限的理由（将告知申请人）")
+	}
+	return nil
+}
+
+func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
+	f := w.f
+	now := today(ctx)
+	reason := strings.TrimSpace(req.Reason)
+	original := w.p.VerifyDue
+	oldStep := w.verifyStep()
+	w.p.Extended, w.p.ExtendedOn, w.p.ExtensionReason = true, now, reason // taken at once: a second one is refused
+	newDue, err := w.deadline(ctx, original, f.Deadlines.ObjectionExtension)
+	if err != nil {
+		return err
+	}
+	// The applicant is told before the deadline changes.
+	l := letters.ExtensionNotice(letters.ExtensionNoticeData{
+		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: w.letterNumber("异议延", now), Date: now.Time(domain.Shanghai)},
+		ApplicationRef: w.applicationRef(), Procedure: "异议申请", Reason: reason,
+		ExtraWorkingDays: f.Deadlines.ObjectionExtension, OriginalDue: original.Time(domain.Shanghai), NewDue: newDue.Time(domain.Shanghai),
+	})
+	ref, err := w.issue(ctx, l, map[string]any{"reason": reason, "original_due": original, "new_due": newDue})
+	if err != nil {
+		return err
+	}
+	w.p.ExtensionLetterID = ref.ID
+	if err := w.notify(ctx, false, "extended", "objection_extended", "异议核实期限延长",
+		fmt.Sprintf("%s因%s，将你单位异议的核实期限由%s延长至%s。", f.DepartmentName, strings.TrimSuffix(reason, "。"), original, newDue)); err != nil {
+		return err
+	}
+	if err := w.closeTasks(ctx, "cancelled", oldStep); err != nil {
+		return err
+	}
+	w.p.VerifyDue = newDue
+	if err := w.openTask(ctx, activities.TaskInput{Step: w.verifyStep(), AssigneeRole: storage.RoleDepartment,
+		DepartmentID: f.DepartmentID, DueOn: &newDue,
+		Title: fmt.Sprintf("核实并答复异议（已延期，%s，%s）", f.DecisionNo, f.EnterpriseName)}); err != nil {
+		return err
+	}
+	return w.record(ctx, "objection.extended", req.ObjectionActor, map[string]any{
+		"reason": reason, "original_due": original, "new_due": newDue, "letter_id": ref.ID})
+}
+
+// Propagation of the answer.
+
+// propagate carries the answer out: the channels show the corrected record or lose the mark, the record is
+// withdrawn everywhere, or the refused repair is reopened; it returns once every channel has done so.
+func (w *objection) propagate(ctx workflow.Context) error {
+	if !w.marksRecord() {
+		if w.p.Outcome == storage.OutcomeCorrected {
+			return w.reopenRepair(ctx)
+		}
+		return nil
+	}
+	// Marks not made yet are no longer wanted: the answer replaces them. A webhook channel is told the outcome in
+	// any case (its system may have applied a mark we did not hear back from); a manual operator who never marked
+	// the record has nothing to remove.
+	marked := map[string]bool{}
+	for _, c := range w.channelsOf(storage.ObjectionMark) {
+		if c.confirmed() || c.Kind == storage.ChannelWebhook {
+			marked[c.ChannelID] = true
+		}
+		if err := w.cancelChannel(ctx, c); err != nil {
+			return err
+		}
+	}
+	now := today(ctx)
+	switch w.p.Outcome {
+	case storage.OutcomeWithdrawn:
+		if err := w.withdraw(ctx); err != nil {
+			return err
+		}
+	case storage.OutcomeCorrected, storage.OutcomeUpheld:
+		action := storage.ObjectionUnmark
+		if w.p.Outcome == storage.OutcomeCorrected {
+			action = storage.ObjectionCorrect
+		}
+		var dues []storage.ObjectionChannelDue
+		for _, c := range w.f.Channels {
+			if action == storage.ObjectionUnmark && !marked[c.ChannelID] {
+				continue
+			}
+			due, err := w.deadline(ctx, now, c.DeadlineWorkdays)
+			if err != nil {
+				return err
+			}
+			dues = append(dues, storage.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: due})
+		}
+		if len(dues) > 0 {
+			if err := w.startChannels(ctx, action, dues); err != nil {
+				return err
+			}
+		}
+	}
+	if err := workflow.Await(ctx, w.allSettled); err != nil {
+		return err
+	}
+	details := map[string]any{"outcome": w.p.Outcome}
+	var confirmed []string
+	for _, c := range w.channels {
+		if c.Action != storage.ObjectionMark && c.confirmed() {
+			confirmed = append(confirmed, c.ChannelID)
+		}
+	}
+	details["channels"] = confirmed
+	if w.p.WithdrawalID != 0 {
+		details["withdrawal_id"] = w.p.WithdrawalID
+	}
+	return w.record(ctx, "objection.propagated", ObjectionActor{}, details)
+}
+
+// withdraw asks the penalty's lifecycle to withdraw the record everywhere with cause objection (一件通用) and waits
+// until it is; a lifecycle that already ended is replaced by a withdrawal order of this case's own.
+func (w *objection) withdraw(ctx workflow.Context) error {
+	f := w.f
+	req := WithdrawRequest{Cause: CauseObjection, CauseRef: ObjectionWorkflowID(w.id),
+		CauseDecision: fmt.Sprintf("%s异议处理结果告知书（%s）：异议成立，删除该信息并终止公示", f.DepartmentName, w.p.ResultNo)}
+	details := map[string]any{"penalty_workflow": PenaltyWorkflowID(f.PenaltyID), "cause_ref": req.CauseRef,
+		"cause_decision": req.CauseDecision}
+	in := activities.ObjectionWithdrawalInput{ObjectionID: w.id, PenaltyID: f.PenaltyID}
+	var direct *WithdrawalResult
+	if err := workflow.SignalExternalWorkflow(ctx, PenaltyWorkflowID(f.PenaltyID), "", PenaltyWithdrawSignal, req).Get(ctx, nil); err != nil {
+		details["signal_error"] = err.Error()
+		var st activities.ObjectionWithdrawalResult
+		if err := workflow.ExecuteActivity(ctx, acts.CheckObjectionWithdrawal, in).Get(ctx, &st); err != nil {
+			return err
+		}
+		if !st.Done {
+			// No lifecycle to ask: order the withdrawal ourselves (one order per record and cause).
+			res, err := objectionRunWithdrawal(ctx, WithdrawalInput{PenaltyID: f.PenaltyID, Cause: CauseObjection,
+				CauseRef: req.CauseRef, CauseDecision: req.CauseDecision})
+			if err != nil {
+				return err
+			}
+			direct = &res
+			details["direct"] = true
+		}
+	}
+	if err := w.record(ctx, "objection.withdrawal_requested", ObjectionActor{}, details); err != nil {
+		return err
+	}
+	var res activities.ObjectionWithdrawalResult
+	if direct != nil {
+		res.WithdrawalID = direct.WithdrawalID
+	} else {
+		pctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy: &temporal.RetryPolicy{
+				InitialInterval: 2 * time.Second, BackoffCoefficient: 1.5, MaximumInterval: 5 * time.Minute,
+			},
+		})
+		if err := workflow.ExecuteActivity(pctx, acts.AwaitObjectionWithdrawal, in).Get(ctx, &res); err != nil {
+			return err
+		}
+	}
+	w.p.WithdrawalID = res.WithdrawalID
+	if err := workflow.ExecuteActivity(ctx, acts.ClearObjectionMarks, w.id).Get(ctx, nil); err != nil {
+		return err
+	}
+	return w.record(ctx, "objection.withdrawn", ObjectionActor{}, map[string]any{"withdrawal_id": res.WithdrawalID,
+		"cause": res.Cause})
+}
+
+// reopenRepair reopens the refused repair case after a successful objection to the refusal: a running case takes
+// the signal; one whose workflow ended is resumed by a new run (RepairStartOptions' policy) that takes it.
+func (w *objection) reopenRepair(ctx workflow.Context) error {
+	f := w.f
+	req := RepairReopen{Ref: ObjectionWorkflowID(w.id), Reason: "异议成立：" + w.p.OutcomeReason,
+		RepairActor: RepairActor{Actor: w.p.ResolvedBy, Role: string(storage.RoleDepartment)}}
+	details := map[string]any{"repair_workflow": RepairWorkflowID(f.RepairID)}
+	err := workflow.SignalExternalWorkflow(ctx, RepairWorkflowID(f.RepairID), "", RepairReopenSignal, req).Get(ctx, nil)
+	if err != nil {
+		details["signal_error"] = err.Error()
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: RepairWorkflowID(f.RepairID), TaskQueue: TaskQueue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		})
+		child := workflow.ExecuteChildWorkflow(cctx, RepairWorkflowType, RepairParams{RepairID: f.RepairID})
+		if err = child.GetChildWorkflowExecution().Get(ctx, nil); err == nil {
+			err = child.SignalChildWorkflow(ctx, RepairReopenSignal, req).Get(ctx, nil)
+		}
+		if err != nil {
+			details["resume_error"] = err.Error()
+		}
+	}
+	w.p.RepairReopened = err == nil
+	details["reopened"] = w.p.RepairReopened
+	w.p.Holder = ""
+	if err == nil {
+		if nerr := w.notify(ctx, false, "repair_reopened", "objection_repair_reopened", "信用修复申请重新办理",
+			fmt.Sprintf("你单位对不予信用修复决定（%s）的异议成立，信用修复申请已重新转%s办理。", f.RepairDecisionNo, f.DepartmentName)); nerr != nil {
+			return nerr
+		}
+	}
+	return w.record(ctx, "objection.repair_reopened", ObjectionActor{}, details)
+}
