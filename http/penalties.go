@@ -989,6 +989,9 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		"CanRevoke":   p.Role == storage.RoleDepartment && open && pen.RevokedOn == nil,
 		"Today":       domain.Today().String(),
 		"MethodLabel": deliveryMethodLabel(pen.DeliveryMethod.String),
+		"Flagged":     pen.FlaggedObjection,
+		// The enterprise objects to its own record; a department may file on its behalf.
+		"CanObject": open && (p.Role == storage.RoleEnterprise || p.Role == storage.RoleDepartment),
 	}
 	if wd := *detail.Withdrawal; wd != nil {
 		d["Withdrawal"] = wd

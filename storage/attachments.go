@@ -91,8 +91,11 @@ func (db *DB) CanReadAttachment(ctx context.Context, id int64, r AttachmentReade
 			a.owner_user_id = $2
 			OR ($3 = 'enterprise' AND a.uscc = $4)
 			OR ($3 = 'credit_office' AND EXISTS (SELECT 1 FROM repair_attachments ra WHERE ra.attachment_id = a.id))
+			OR ($3 = 'credit_office' AND EXISTS (SELECT 1 FROM objection_attachments oa WHERE oa.attachment_id = a.id))
 			OR ($3 = 'department' AND EXISTS (SELECT 1 FROM repair_attachments ra JOIN repairs r ON r.id = ra.repair_id
-				WHERE ra.attachment_id = a.id AND r.department_id = $5))))`,
+				WHERE ra.attachment_id = a.id AND r.department_id = $5))
+			OR ($3 = 'department' AND EXISTS (SELECT 1 FROM objection_attachments oa JOIN objections o ON o.id = oa.objection_id
+				WHERE oa.attachment_id = a.id AND o.department_id = $5))))`,
 		id, r.UserID, string(r.Role), r.USCC, r.DepartmentID)
 	if err != nil {
 		return false, fmt.Errorf("can read attachment %d: %w", id, err)

@@ -326,6 +326,7 @@ const (
 	GroundsShouldNotPublish   ObjectionGrounds = "should_not_publish"
 	GroundsOverduePublication ObjectionGrounds = "overdue_publication"
 	GroundsInconsistent       ObjectionGrounds = "inconsistent"
+	GroundsAgainstRefusal     ObjectionGrounds = "against_refusal"
 )
 
 // Label returns the Chinese description of the grounds, or "" for unknown grounds.
@@ -343,6 +344,8 @@ func (g ObjectionGrounds) Label() string {
 		return "超过公示期限仍在公示"
 	case GroundsInconsistent:
 		return "公示信息与认定部门的决定不一致"
+	case GroundsAgainstRefusal:
+		return "对不予受理或者不予信用修复的决定有异议"
 	}
 	return ""
 }
