@@ -101,20 +101,8 @@ func (s *Server) awaitObjectionReady(ctx context.Context, id int64) {
 
 // updateObjection sends a step to the case's workflow and waits for its answer; refusals become 409 or 422.
 func (s *Server) updateObjection(ctx context.Context, id int64, name string, arg any) error {
-	if s.temporal == nil {
-		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
-	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.ObjectionWorkflowID(id), UpdateName: name, Args: []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		var st workflows.ObjectionState
-		err = h.Get(wctx, &st)
-	}
-	return stepError(err, "该异议案件的办理流程已结束", fmt.Sprintf("objection %d %s", id, name))
+	var st workflows.ObjectionState
+	return s.sendUpdate(ctx, workflows.ObjectionWorkflowID(id), name, arg, &st, "该异议案件的办理流程已结束")
 }
 
 // Visibility.

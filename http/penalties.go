@@ -320,23 +320,8 @@ func (s *Server) awaitLetters(ctx context.Context, id int64) {
 
 // updatePenalty sends a validated human step to the penalty's workflow; refusals become 409 or 422.
 func (s *Server) updatePenalty(ctx context.Context, id int64, name string, arg any) error {
-	if s.temporal == nil {
-		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
-	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.PenaltyWorkflowID(id), UpdateName: name, Args: []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		var st workflows.PenaltyState
-		err = h.Get(wctx, &st)
-	}
-	if err == nil {
-		return nil
-	}
-	return stepError(err, "该处罚信息的办理流程已结束或尚未启动", fmt.Sprintf("penalty %d %s", id, name))
+	var st workflows.PenaltyState
+	return s.sendUpdate(ctx, workflows.PenaltyWorkflowID(id), name, arg, &st, "该处罚信息的办理流程已结束或尚未启动")
 }
 
 // canSeePenalty: the credit office and admins see every record, a department its own, an enterprise its own.

@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
+	"go.temporal.io/sdk/client"
 
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/api/serviceerror"
@@ -47,4 +50,23 @@ func canSeeCase(p *principal, departmentID, uscc string) bool {
 		return uscc == p.USCC.String
 	}
 	return false
+}
+
+// sendUpdate sends a validated human step to a workflow and waits for its answer; refusals become 409 or 422.
+func (s *Server) sendUpdate(ctx context.Context, workflowID, name string, arg, out any, closedMsg string) error {
+	if s.temporal == nil {
+		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(wctx, out)
+	}
+	if err == nil {
+		return nil
+	}
+	return stepError(err, closedMsg, fmt.Sprintf("%s %s", workflowID, name))
 }
