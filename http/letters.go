@@ -67,8 +67,8 @@ func (s *Server) lettersJSON(ls []storage.Letter) []letterJSON {
 	return out
 }
 
-// canSeeLetter: an enterprise sees letters addressed to it, a department those of its cases, a channel
-// operator the withdrawal letters, the agency training certificates; the credit office and admins all.
+// canSeeLetter: an enterprise sees letters addressed to it, a department those it issued, a channel operator the
+// withdrawal letters; the credit office and admins all.
 func canSeeLetter(p *principal, l storage.Letter) bool {
 	switch p.Role {
 	case storage.RoleCreditOffice, storage.RoleAdmin:
@@ -79,8 +79,6 @@ func canSeeLetter(p *principal, l storage.Letter) bool {
 		return l.DepartmentID.Valid && l.DepartmentID.String == p.DepartmentID.String
 	case storage.RoleChannelOperator:
 		return l.Kind == "withdrawal_notice"
-	case storage.RoleAgency:
-		return l.Kind == "training_certificate"
 	}
 	return false
 }
@@ -94,8 +92,24 @@ func (s *Server) visibleLetter(c *fiber.Ctx) (storage.Letter, error) {
 	if err != nil {
 		return storage.Letter{}, err
 	}
-	if !canSeeLetter(principalOf(c), l) {
-		return storage.Letter{}, errNotFound
+	p := principalOf(c)
+	if !canSeeLetter(p, l) {
+		// Letters issued by someone else may still belong to a case the caller handles (see LetterReadableVia).
+		agency := ""
+		if p.Role == storage.RoleAgency {
+			agency = p.Login
+		}
+		dept := ""
+		if p.Role == storage.RoleDepartment {
+			dept = p.DepartmentID.String
+		}
+		ok, err := s.db.LetterReadableVia(c.UserContext(), l.ID, dept, agency)
+		if err != nil {
+			return storage.Letter{}, err
+		}
+		if !ok {
+			return storage.Letter{}, errNotFound
+		}
 	}
 	return l, nil
 }

@@ -112,3 +112,18 @@ func (db *DB) LettersOf(ctx context.Context, caseKind, caseID string) ([]Letter,
 	}
 	return ls, nil
 }
+
+// LetterReadableVia tells whether a letter another party issued is part of a case the principal handles: a
+// department reads the training certificate a repair case of its own relies on, an agency (by login) the
+// certificates of the sessions it ran.
+func (db *DB) LetterReadableVia(ctx context.Context, letterID int64, departmentID, agencyLogin string) (bool, error) {
+	var ok bool
+	err := db.GetContext(ctx, &ok, `SELECT
+		($2 <> '' AND EXISTS (SELECT 1 FROM repairs WHERE training_letter_id = $1 AND department_id = $2))
+		OR ($3 <> '' AND EXISTS (SELECT 1 FROM training_certificates tc JOIN trainings t ON t.id = tc.training_id
+			WHERE tc.letter_id = $1 AND t.agency_login = $3))`, letterID, departmentID, agencyLogin)
+	if err != nil {
+		return false, fmt.Errorf("letter %d readable via a case: %w", letterID, err)
+	}
+	return ok, nil
+}
