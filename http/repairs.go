@@ -682,6 +682,14 @@ func (s *Server) repairDetail(ctx context.Context, r storage.Repair) (repairJSON
 	if err != nil {
 		return j, err
 	}
+	// The training certificate the case relies on is one of its documents, though the training issued it.
+	if r.TrainingLetterID != 0 {
+		cert, err := s.db.GetLetter(ctx, r.TrainingLetterID)
+		if err != nil {
+			return j, err
+		}
+		ls = append(ls, cert)
+	}
 	lj := s.lettersJSON(ls)
 	j.Letters = &lj
 	as, err := s.db.AttachmentsOfRepair(ctx, r.ID)
