@@ -9,8 +9,11 @@ import (
 	"io"
 	"mime"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"xinyong/storage"
 )
 
 // maxJSONBytes bounds a JSON request body.
@@ -110,4 +113,46 @@ func (s *Server) idempotency(c *fiber.Ctx) error {
 		return s.db.ReleaseIdempotencyKey(ctx, owner, key)
 	}
 	return s.db.CompleteIdempotencyKey(ctx, owner, key, status, string(c.Response().Header.ContentType()), c.Response().Body())
+}
+
+// decodeOverdueCursor reads the position in a list sorted overdue first, then by id.
+func decodeOverdueCursor(cursor string) (afterOverdue *bool, afterID int64, err error) {
+	raw, err := decodeCursor(cursor)
+	if err != nil {
+		return nil, 0, err
+	}
+	ov, idText, ok := strings.Cut(raw, ":")
+	id, perr := strconv.ParseInt(idText, 10, 64)
+	if !ok || perr != nil || (ov != "0" && ov != "1") {
+		return nil, 0, invalidField("cursor", "invalid_cursor", "分页游标无效")
+	}
+	after := ov == "1"
+	return &after, id, nil
+}
+
+// encodeOverdueCursor is the cursor after an item of a list sorted overdue first, then by id.
+func encodeOverdueCursor(overdue bool, id int64) string {
+	ov := "0"
+	if overdue {
+		ov = "1"
+	}
+	return encodeCursor(ov + ":" + strconv.FormatInt(id, 10))
+}
+
+// scopeToPrincipal narrows a list filter to an enterprise's or a department's own records. It reports false
+// when the caller asked for someone else's, which lists nothing (rather than an error that would reveal them).
+func scopeToPrincipal(p *principal, uscc, departmentID *string) bool {
+	switch p.Role {
+	case storage.RoleEnterprise:
+		if *uscc != "" && *uscc != p.USCC.String {
+			return false
+		}
+		*uscc = p.USCC.String
+	case storage.RoleDepartment:
+		if *departmentID != "" && *departmentID != p.DepartmentID.String {
+			return false
+		}
+		*departmentID = p.DepartmentID.String
+	}
+	return true
 }

@@ -677,21 +677,10 @@ func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool,
 			return f, false, invalidField(b.name, "invalid_"+b.name, b.name+" 应为 true 或 false")
 		}
 	}
-	switch p.Role {
-	case storage.RoleEnterprise:
-		if f.USCC != "" && f.USCC != p.USCC.String {
-			return f, false, nil
-		}
-		f.USCC = p.USCC.String
-	case storage.RoleDepartment:
-		if f.DepartmentID != "" && f.DepartmentID != p.DepartmentID.String {
-			return f, false, nil
-		}
-		f.DepartmentID = p.DepartmentID.String
-	case storage.RoleChannelOperator:
+	if p.Role == storage.RoleChannelOperator {
 		f.ChannelID = p.ChannelID.String
 	}
-	return f, true, nil
+	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
 }
 
 func (s *Server) listObjections(c *fiber.Ctx) error {
@@ -708,17 +697,9 @@ func (s *Server) listObjections(c *fiber.Ctx) error {
 		return c.JSON(out)
 	}
 	if cursor != "" {
-		raw, err := decodeCursor(cursor)
-		if err != nil {
+		if f.AfterOverdue, f.AfterID, err = decodeOverdueCursor(cursor); err != nil {
 			return err
 		}
-		ov, idText, ok := strings.Cut(raw, ":")
-		id, perr := strconv.ParseInt(idText, 10, 64)
-		if !ok || perr != nil || (ov != "0" && ov != "1") {
-			return invalidField("cursor", "invalid_cursor", "分页游标无效")
-		}
-		after := ov == "1"
-		f.AfterOverdue, f.AfterID = &after, id
 	}
 	f.Limit = limit + 1
 	os, err := s.db.ListObjections(c.UserContext(), f)
@@ -727,12 +708,7 @@ func (s *Server) listObjections(c *fiber.Ctx) error {
 	}
 	for i, o := range os {
 		if i == limit {
-			last := os[i-1]
-			ov := "0"
-			if last.Overdue {
-				ov = "1"
-			}
-			out.NextCursor = encodeCursor(ov + ":" + strconv.FormatInt(last.ID, 10))
+			out.NextCursor = encodeOverdueCursor(os[i-1].Overdue, os[i-1].ID)
 			break
 		}
 		out.Items = append(out.Items, toObjectionJSON(o))

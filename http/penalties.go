@@ -506,19 +506,7 @@ func penaltyFilter(c *fiber.Ctx, p *principal) (storage.PenaltyFilter, bool, err
 	if f.Overdue != "" && f.Overdue != "delivery" && f.Overdue != "publication" {
 		return f, false, invalidField("overdue", "invalid_overdue", "overdue 应为 delivery（逾期未送达）或 publication（逾期未公示）")
 	}
-	switch p.Role {
-	case storage.RoleEnterprise:
-		if f.USCC != "" && f.USCC != p.USCC.String {
-			return f, false, nil
-		}
-		f.USCC = p.USCC.String
-	case storage.RoleDepartment:
-		if f.DepartmentID != "" && f.DepartmentID != p.DepartmentID.String {
-			return f, false, nil
-		}
-		f.DepartmentID = p.DepartmentID.String
-	}
-	return f, true, nil
+	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
 }
 
 func (s *Server) listPenalties(c *fiber.Ctx) error {

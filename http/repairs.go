@@ -771,19 +771,7 @@ func repairFilter(c *fiber.Ctx, p *principal) (storage.RepairFilter, bool, error
 	default:
 		return f, false, invalidField("open", "invalid_open", "open 应为 true 或 false")
 	}
-	switch p.Role {
-	case storage.RoleEnterprise:
-		if f.USCC != "" && f.USCC != p.USCC.String {
-			return f, false, nil
-		}
-		f.USCC = p.USCC.String
-	case storage.RoleDepartment:
-		if f.DepartmentID != "" && f.DepartmentID != p.DepartmentID.String {
-			return f, false, nil
-		}
-		f.DepartmentID = p.DepartmentID.String
-	}
-	return f, true, nil
+	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
 }
 
 func (s *Server) listRepairs(c *fiber.Ctx) error {
@@ -800,17 +788,9 @@ func (s *Server) listRepairs(c *fiber.Ctx) error {
 		return c.JSON(out)
 	}
 	if cursor != "" {
-		raw, err := decodeCursor(cursor)
-		if err != nil {
+		if f.AfterOverdue, f.AfterID, err = decodeOverdueCursor(cursor); err != nil {
 			return err
 		}
-		ov, idText, ok := strings.Cut(raw, ":")
-		id, perr := strconv.ParseInt(idText, 10, 64)
-		if !ok || perr != nil || (ov != "0" && ov != "1") {
-			return invalidField("cursor", "invalid_cursor", "分页游标无效")
-		}
-		after := ov == "1"
-		f.AfterOverdue, f.AfterID = &after, id
 	}
 	f.Limit = limit + 1
 	rs, err := s.db.ListRepairs(c.UserContext(), f)
@@ -819,12 +799,7 @@ func (s *Server) listRepairs(c *fiber.Ctx) error {
 	}
 	for i, r := range rs {
 		if i == limit {
-			last := rs[i-1]
-			ov := "0"
-			if last.Overdue {
-				ov = "1"
-			}
-			out.NextCursor = encodeCursor(ov + ":" + strconv.FormatInt(last.ID, 10))
+			out.NextCursor = encodeOverdueCursor(rs[i-1].Overdue, rs[i-1].ID)
 			break
 		}
 		out.Items = append(out.Items, toRepairJSON(r))
