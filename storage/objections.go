@@ -797,40 +797,11 @@ func (db *DB) PenaltyVersion(ctx context.Context, penaltyID int64) (int, error) 
 }
 
 // ObjectionWithdrawal is how the withdrawal that follows a withdrawn objection stands.
-type ObjectionWithdrawal struct {
-	// Done: the record is off every channel (its order completed, or its lifecycle ended withdrawn or revoked).
-	Done          bool
-	WithdrawalID  int64
-	Cause         string
-	Status        string
-	PenaltyStatus string
-}
+type ObjectionWithdrawal = CaseWithdrawal
 
-// WithdrawalAfterObjection reports the withdrawal of a record an objection had withdrawn: the order made for this
-// case (cause ref objection-<id>) or, when another cause came first, the record's latest order.
+// WithdrawalAfterObjection reports the withdrawal of a record an objection had withdrawn (see WithdrawalForCase).
 func (db *DB) WithdrawalAfterObjection(ctx context.Context, penaltyID, objectionID int64) (ObjectionWithdrawal, error) {
-	var out ObjectionWithdrawal
-	var w struct {
-		ID     int64  `db:"id"`
-		Cause  string `db:"cause"`
-		Status string `db:"status"`
-	}
-	err := db.GetContext(ctx, &w, `SELECT id, cause, status FROM withdrawals WHERE penalty_id = $1
-		ORDER BY (cause_ref = $2) DESC, id DESC LIMIT 1`, penaltyID, "objection-"+strconv.FormatInt(objectionID, 10))
-	switch {
-	case err == nil:
-		out.WithdrawalID, out.Cause, out.Status = w.ID, w.Cause, w.Status
-		out.Done = w.Status == WithdrawalCompleted
-	case !errors.Is(err, sql.ErrNoRows):
-		return out, fmt.Errorf("withdrawal after objection %d: %w", objectionID, err)
-	}
-	if err := db.GetContext(ctx, &out.PenaltyStatus, `SELECT status FROM penalties WHERE id = $1`, penaltyID); err != nil {
-		return out, fmt.Errorf("withdrawal after objection %d: %w", objectionID, notFound(err))
-	}
-	if out.PenaltyStatus == PenaltyWithdrawn || out.PenaltyStatus == PenaltyRevoked {
-		out.Done = true
-	}
-	return out, nil
+	return db.WithdrawalForCase(ctx, penaltyID, "objection-"+strconv.FormatInt(objectionID, 10))
 }
 
 // ObjectionStats are the credit office's numbers: open cases and overdue ones.

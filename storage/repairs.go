@@ -433,41 +433,11 @@ func (db *DB) NewerSamePenalty(ctx context.Context, p Penalty) (*Penalty, error)
 }
 
 // RepairWithdrawal is the state of the withdrawal that follows an approved repair.
-type RepairWithdrawal struct {
-	// Done: the record is off every channel (its order completed, or its lifecycle ended without publication).
-	Done         bool
-	WithdrawalID int64
-	Cause        string
-	Status       string
-}
+type RepairWithdrawal = CaseWithdrawal
 
-// WithdrawalAfterRepair reports how the withdrawal of a repaired record stands: the order made for this case (cause
-// ref repair-<id>) or, when another cause came first, the record's latest order; a record whose lifecycle ended
-// (withdrawn or revoked) counts as done.
+// WithdrawalAfterRepair reports how the withdrawal of a repaired record stands (see WithdrawalForCase).
 func (db *DB) WithdrawalAfterRepair(ctx context.Context, penaltyID, repairID int64) (RepairWithdrawal, error) {
-	var out RepairWithdrawal
-	var w struct {
-		ID     int64  `db:"id"`
-		Cause  string `db:"cause"`
-		Status string `db:"status"`
-	}
-	err := db.GetContext(ctx, &w, `SELECT id, cause, status FROM withdrawals WHERE penalty_id = $1
-		ORDER BY (cause_ref = $2) DESC, id DESC LIMIT 1`, penaltyID, "repair-"+strconv.FormatInt(repairID, 10))
-	switch {
-	case err == nil:
-		out.WithdrawalID, out.Cause, out.Status = w.ID, w.Cause, w.Status
-		out.Done = w.Status == WithdrawalCompleted
-	case !errors.Is(err, sql.ErrNoRows):
-		return out, fmt.Errorf("withdrawal after repair %d: %w", repairID, err)
-	}
-	var status string
-	if err := db.GetContext(ctx, &status, `SELECT status FROM penalties WHERE id = $1`, penaltyID); err != nil {
-		return out, fmt.Errorf("withdrawal after repair %d: %w", repairID, notFound(err))
-	}
-	if status == PenaltyWithdrawn || status == PenaltyRevoked {
-		out.Done = true
-	}
-	return out, nil
+	return db.WithdrawalForCase(ctx, penaltyID, "repair-"+strconv.FormatInt(repairID, 10))
 }
 
 // RepairStats are the credit office's numbers: cases by status, and how many decisions kept their deadline.

@@ -407,3 +407,41 @@ func (db *DB) CompleteWithdrawal(ctx context.Context, id int64) (Withdrawal, err
 	}
 	return db.GetWithdrawal(ctx, id)
 }
+
+// CaseWithdrawal is how the withdrawal a case asked for stands.
+type CaseWithdrawal struct {
+	// Done: the record is off every channel (its order completed, or its lifecycle ended withdrawn or revoked).
+	Done          bool
+	WithdrawalID  int64
+	Cause         string
+	Status        string
+	PenaltyStatus string
+}
+
+// WithdrawalForCase reports the withdrawal a case (cause ref such as repair-<id> or objection-<id>) asked for: the
+// order made for it or, when another cause came first, the record's latest order; a record whose lifecycle ended
+// (withdrawn or revoked) counts as done.
+func (db *DB) WithdrawalForCase(ctx context.Context, penaltyID int64, causeRef string) (CaseWithdrawal, error) {
+	var out CaseWithdrawal
+	var w struct {
+		ID     int64  `db:"id"`
+		Cause  string `db:"cause"`
+		Status string `db:"status"`
+	}
+	err := db.GetContext(ctx, &w, `SELECT id, cause, status FROM withdrawals WHERE penalty_id = $1
+		ORDER BY (cause_ref = $2) DESC, id DESC LIMIT 1`, penaltyID, causeRef)
+	switch {
+	case err == nil:
+		out.WithdrawalID, out.Cause, out.Status = w.ID, w.Cause, w.Status
+		out.Done = w.Status == WithdrawalCompleted
+	case !errors.Is(err, sql.ErrNoRows):
+		return out, fmt.Errorf("withdrawal for %s: %w", causeRef, err)
+	}
+	if err := db.GetContext(ctx, &out.PenaltyStatus, `SELECT status FROM penalties WHERE id = $1`, penaltyID); err != nil {
+		return out, fmt.Errorf("withdrawal for %s: %w", causeRef, notFound(err))
+	}
+	if out.PenaltyStatus == PenaltyWithdrawn || out.PenaltyStatus == PenaltyRevoked {
+		out.Done = true
+	}
+	return out, nil
+}
