@@ -147,14 +147,6 @@ func (s *Server) visibleRepair(c *fiber.Ctx) (storage.Repair, error) {
 
 // Eligibility.
 
-// eligibilityCheck is one rule of eligibility and whether the record meets it.
-type eligibilityCheck struct {
-	Rule    string       `json:"rule"`
-	OK      bool         `json:"ok"`
-	Message string       `json:"message"`
-	Date    *domain.Date `json:"date,omitempty"`
-}
-
 // requirementJSON is a condition of the rule set that the case waits for rather than refuses.
 type requirementJSON struct {
 	Required  bool   `json:"required"`
@@ -163,14 +155,22 @@ type requirementJSON struct {
 	Message   string `json:"message"`
 }
 
+func toRequirementJSON(r domain.RepairRequirement) requirementJSON {
+	j := requirementJSON{Required: r.Required, Satisfied: r.Satisfied, Message: r.Message}
+	if r.LetterID != 0 {
+		j.LetterID = idPtr(r.LetterID)
+	}
+	return j
+}
+
 // eligibilityJSON answers "can I repair this record, and from when?".
 type eligibilityJSON struct {
-	PenaltyID    int64              `json:"penalty_id"`
-	DecisionNo   string             `json:"decision_no"`
-	Eligible     bool               `json:"eligible"`
-	EligibleFrom *domain.Date       `json:"eligible_from"`
-	RuleSet      string             `json:"rule_set"`
-	Checks       []eligibilityCheck `json:"checks"`
+	PenaltyID    int64                     `json:"penalty_id"`
+	DecisionNo   string                    `json:"decision_no"`
+	Eligible     bool                      `json:"eligible"`
+	EligibleFrom *domain.Date              `json:"eligible_from"`
+	RuleSet      string                    `json:"rule_set"`
+	Checks       []domain.EligibilityCheck `json:"checks"`
 	Requirements struct {
 		TrainingCertificate requirementJSON `json:"training_certificate"`
 		CreditReport        requirementJSON `json:"credit_report"`
@@ -183,183 +183,40 @@ type eligibilityJSON struct {
 	refusal *Error
 }
 
-func datePtr(d domain.Date) *domain.Date { return &d }
+// refusalError is the HTTP answer to a domain refusal.
+func refusalError(r *domain.RepairRefusal) *Error {
+	status := fiber.StatusUnprocessableEntity
+	if r.Conflict {
+		status = fiber.StatusConflict
+	}
+	return newError(status, r.Code, r.Message).With(r.Details)
+}
 
-// eligibility judges whether a record may be repaired today and says what is missing.
+// eligibility judges whether a record may be repaired today (domain.JudgeRepairEligibility on the facts storage
+// gathers) and says what is missing.
 func (s *Server) eligibility(ctx context.Context, pen storage.Penalty, today domain.Date) (eligibilityJSON, error) {
-	e := eligibilityJSON{PenaltyID: pen.ID, DecisionNo: pen.DecisionNo, Checks: []eligibilityCheck{}, Missing: []string{},
-		Materials: letters.DefaultRepairMaterials()}
+	e := eligibilityJSON{PenaltyID: pen.ID, DecisionNo: pen.DecisionNo, Materials: letters.DefaultRepairMaterials()}
 	if e.Materials == nil {
 		e.Materials = []string{}
 	}
-	refuse := func(err *Error) {
-		if e.refusal == nil {
-			e.refusal = err
-		}
-	}
-	check := func(rule string, ok bool, msg string, date *domain.Date) {
-		e.Checks = append(e.Checks, eligibilityCheck{Rule: rule, OK: ok, Message: msg, Date: date})
-	}
-
-	// The record must still be public.
-	switch pen.Status {
-	case storage.PenaltyWithdrawing, storage.PenaltyWithdrawn, storage.PenaltyRevoked:
-		msg := "该处罚信息已撤下公示（或处罚决定已撤销），无需申请信用修复"
-		check("record_public", false, msg, nil)
-		refuse(newError(fiber.StatusConflict, "record_withdrawn", msg).With(map[string]any{"rule": "record_public", "status": pen.Status}))
-	default:
-		if !pen.Published {
-			msg := "该处罚信息依规则不向社会公示，无需申请信用修复"
-			check("record_public", false, msg, nil)
-			refuse(newError(fiber.StatusUnprocessableEntity, "not_repairable", msg).With(map[string]any{"rule": "record_public"}))
-		} else {
-			check("record_public", true, "该处罚信息正在公示", nil)
-		}
-	}
-
-	// The record's own rule set: repairable early at all, and not ending by itself.
-	rs, err := s.db.GetResolvedRuleSet(ctx, pen.RuleSet)
+	facts, err := s.db.RepairEligibilityFacts(ctx, pen, today, 0)
 	if err != nil {
 		return e, err
 	}
-	in := domain.PenaltyInput{DurationMonths: pen.DurationMonths, DecidedOn: pen.DecidedOn}
-	if fen, err := fenOfAmount(pen.FineAmountYuan); err == nil {
-		in.FineFen = fen
-	}
-	for _, t := range pen.PenaltyTypes {
-		in.Types = append(in.Types, domain.PenaltyType(t))
-	}
-	if pen.ClassGiven {
-		in.Class = domain.Class(pen.Class)
-	}
-	pub, err := domain.ComputePublication(rs, in)
-	if err != nil {
-		return e, fmt.Errorf("eligibility of penalty %d: %w", pen.ID, err)
-	}
-	switch {
-	case pub.AutoEndsWithoutApplication:
-		msg := fmt.Sprintf("该信息公示期满（%s）后自动停止公示，无需申请信用修复", pen.PublicationEnds)
-		check("repairable", false, msg, datePtr(pen.PublicationEnds))
-		refuse(newError(fiber.StatusUnprocessableEntity, "not_repairable", msg).With(map[string]any{"rule": "auto_ends",
-			"publication_ends": pen.PublicationEnds}))
-	case !pub.RepairableEarly:
-		msg := fmt.Sprintf("依规则集%s，该类信息不得提前修复，将于公示期满（%s）后撤下", pen.RuleSet, pen.PublicationEnds)
-		check("repairable", false, msg, datePtr(pen.PublicationEnds))
-		refuse(newError(fiber.StatusUnprocessableEntity, "not_repairable", msg).With(map[string]any{"rule": "not_repairable_early",
-			"publication_ends": pen.PublicationEnds}))
-	default:
-		check("repairable", true, "该类信息可以申请提前修复", nil)
-	}
-
-	// One open case per record.
-	open, err := s.db.OpenRepairOf(ctx, pen.ID)
+	v, err := domain.JudgeRepairEligibility(facts)
 	if err != nil {
 		return e, err
 	}
-	if open != 0 {
-		e.OpenRepairID = &open
-		msg := fmt.Sprintf("该处罚信息已有正在办理的信用修复申请（案件%d），不能重复申请", open)
-		check("no_open_case", false, msg, nil)
-		refuse(newError(fiber.StatusConflict, "repair_case_open", msg).With(map[string]any{"repair_id": open}))
-	} else {
-		check("no_open_case", true, "没有正在办理的信用修复申请", nil)
+	e.Eligible, e.EligibleFrom, e.RuleSet, e.Checks, e.Missing = v.Eligible, &v.EligibleFrom, v.RuleSet, v.Checks, v.Missing
+	e.Requirements.TrainingCertificate = toRequirementJSON(v.Training)
+	e.Requirements.CreditReport = toRequirementJSON(v.CreditReport)
+	if v.OpenRepairID != 0 {
+		e.OpenRepairID = idPtr(v.OpenRepairID)
 	}
-
-	// The minimum period, and a fraud ban.
-	from := pen.RepairEligibleFrom
-	minOK := !today.Before(pen.RepairEligibleFrom)
-	if minOK {
-		check("min_publish_period", true, fmt.Sprintf("已满最短公示期限（自%s起可申请）", pen.RepairEligibleFrom), datePtr(pen.RepairEligibleFrom))
-	} else {
-		check("min_publish_period", false, fmt.Sprintf("未满最短公示期限，%s起方可申请信用修复", pen.RepairEligibleFrom), datePtr(pen.RepairEligibleFrom))
+	if v.Refusal != nil {
+		e.refusal = refusalError(v.Refusal)
 	}
-	ban, err := s.db.ActiveFraudBan(ctx, pen.ID, today)
-	if err != nil {
-		return e, err
-	}
-	if ban != nil {
-		after := ban.BannedUntil.AddDays(1)
-		from = domain.MaxDate(from, after)
-		check("fraud_ban", false, fmt.Sprintf("该信息的信用修复曾因失信（%s）于%s被撤销，%s前不予修复", ban.Reason, ban.RevokedOn, after), datePtr(after))
-	} else {
-		check("fraud_ban", true, "没有因失信被撤销信用修复的记录", nil)
-	}
-	e.EligibleFrom = datePtr(from)
-	if today.Before(from) {
-		rule, msg := "min_publish_period", fmt.Sprintf("未满最短公示期限，%s起方可申请信用修复", from)
-		if ban != nil && !ban.BannedUntil.Before(today) && !from.Before(ban.BannedUntil.AddDays(1)) {
-			rule, msg = "fraud_ban", fmt.Sprintf("该信息的信用修复曾因失信被撤销，三年内不予修复，%s起方可申请", from)
-		}
-		refuse(newError(fiber.StatusUnprocessableEntity, "not_yet_eligible", msg).With(map[string]any{
-			"eligible_from": from.String(), "rule": rule, "rule_set": pen.RuleSet}))
-	}
-
-	// Market supervision: no new penalty of the same type since.
-	if rs.NoNewSamePenaltyRequired {
-		newer, err := s.db.NewerSamePenalty(ctx, pen)
-		if err != nil {
-			return e, err
-		}
-		if newer != nil {
-			msg := fmt.Sprintf("依规则集%s，修复须未再受到同一类型的行政处罚；你单位于%s又受到同类处罚（%s）", pen.RuleSet, newer.DecidedOn, newer.DecisionNo)
-			check("no_new_same_penalty", false, msg, nil)
-			refuse(newError(fiber.StatusUnprocessableEntity, "new_same_penalty", msg).With(map[string]any{"rule": "no_new_same_penalty",
-				"penalty_id": newer.ID}))
-		} else {
-			check("no_new_same_penalty", true, "未再受到同一类型的行政处罚", nil)
-		}
-	}
-
-	// The procedure's rule set (in force today) and the conditions it adds.
-	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
-	if err != nil {
-		return e, err
-	}
-	procRS, err := s.db.RuleSetFor(ctx, dept.Jurisdiction, dept.Sector, today)
-	if err != nil {
-		return e, err
-	}
-	e.RuleSet = procRS.ID
-	rule, _ := procRS.Class(domain.Class(pen.Class))
-	tr := &e.Requirements.TrainingCertificate
-	tr.Required = rule.RequiresTraining
-	if tr.Required {
-		cert, err := s.db.TrainingCertificateOf(ctx, pen.USCC)
-		if err != nil {
-			return e, err
-		}
-		if cert != 0 {
-			tr.Satisfied, tr.LetterID, tr.Message = true, &cert, "已取得信用修复培训证明，申请时自动计入"
-		} else {
-			tr.Message = "须参加信用修复培训并考试合格；申请后案件将等待培训证明，取得后自动转认定部门"
-			e.Missing = append(e.Missing, "信用修复培训合格证明")
-		}
-	} else {
-		tr.Satisfied, tr.Message = true, "规则集不要求参加信用修复培训"
-	}
-	cr := &e.Requirements.CreditReport
-	cr.Required = rule.RequiresCreditReport
-	if cr.Required {
-		cr.Message = "须提交信用服务机构出具的信用报告（可随申请上传，或申请后补充）"
-		e.Missing = append(e.Missing, "信用服务机构出具的信用报告")
-	} else {
-		cr.Satisfied, cr.Message = true, "规则集不要求提交信用报告"
-	}
-	if !minOK {
-		e.Missing = append(e.Missing, fmt.Sprintf("等待最短公示期满（%s起）", pen.RepairEligibleFrom))
-	}
-	e.Eligible = e.refusal == nil
 	return e, nil
-}
-
-// fenOfAmount reads an amount in yuan as stored ("5000.00") into fen.
-func fenOfAmount(yuan string) (int64, error) {
-	whole, frac, _ := strings.Cut(strings.TrimSpace(yuan), ".")
-	if whole == "" {
-		return 0, nil
-	}
-	frac = (frac + "00")[:2]
-	return strconv.ParseInt(whole+frac, 10, 64)
 }
 
 // ownPenalty loads a record of the calling enterprise (404 for anyone else's).
