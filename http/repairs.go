@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 
+	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/templates/letters"
@@ -38,8 +39,9 @@ var repairViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartmen
 const (
 	repairMaxText  = 2000
 	repairMaxItems = 50
-	// repairReadyWait bounds how long the application's 201 waits for the workflow to take the case in.
-	repairReadyWait = 10 * time.Second
+	// repairCreateWait bounds how long the application waits for its workflow to store it; past it the answer is 503
+	// (the case is still created).
+	repairCreateWait = 30 * time.Second
 )
 
 func (s *Server) mountRepairs(app *fiber.App, api fiber.Router) {
@@ -64,33 +66,24 @@ func (s *Server) mountRepairs(app *fiber.App, api fiber.Router) {
 
 // Workflow calls.
 
-// startRepair starts repair-<id> (joining the run in progress if there is one).
-func (s *Server) startRepair(ctx context.Context, id int64) error {
-	if s.temporal == nil {
-		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
-	}
-	if _, err := s.temporal.ExecuteWorkflow(ctx, workflows.RepairStartOptions(id), workflows.RepairWorkflowType,
-		workflows.RepairParams{RepairID: id}); err != nil {
-		return fmt.Errorf("start repair %d: %w", id, err)
-	}
-	return nil
-}
-
-// awaitRepairReady waits until the workflow has taken the application in (commitment rendered, deadlines set).
-func (s *Server) awaitRepairReady(ctx context.Context, id int64) {
-	wctx, cancel := context.WithTimeout(ctx, repairReadyWait)
+// createRepair starts repair-<id> with a new application and waits until the workflow has stored and taken it in
+// (update-with-start of the ready update, so the start and its answer are one call); the workflow's re-check
+// refusals become 409 or 422.
+func (s *Server) createRepair(ctx context.Context, app activities.RepairApplication) error {
+	wctx, cancel := context.WithTimeout(ctx, repairCreateWait)
 	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.RepairWorkflowID(id), UpdateName: workflows.RepairReadyUpdate,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+	start := s.temporal.NewWithStartWorkflowOperation(workflows.RepairStartOptions(app.RepairID),
+		workflows.RepairWorkflowType, workflows.RepairParams{RepairID: app.RepairID, Application: &app})
+	h, err := s.temporal.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: workflows.RepairWorkflowID(app.RepairID),
+			UpdateName: workflows.RepairReadyUpdate, WaitForStage: client.WorkflowUpdateStageCompleted},
 	})
 	if err == nil {
 		var st workflows.RepairState
 		err = h.Get(wctx, &st)
 	}
-	if err != nil {
-		s.log.Warn("repair application answered before the workflow took it in", "repair", id, "err", err)
-	}
+	return stepError(err, "该信用修复申请未能登记，请重新提交", fmt.Sprintf("create repair %d", app.RepairID))
 }
 
 // updateRepair sends a step to the case's workflow with update-with-start: a running case gets the update, an
@@ -329,28 +322,21 @@ func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, erro
 	if e.refusal != nil {
 		return storage.Repair{}, e.refusal
 	}
-	now := time.Now()
-	id, err := s.db.CreateRepair(ctx, storage.NewRepair{
-		PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID, RuleSet: e.RuleSet, AppliedOn: today,
-		Statement: statement, ApplicantLogin: p.Login, CommitmentAcceptedAt: now, CommitmentRemoteAddr: c.IP(),
-		AttachmentIDs: ids, CreditReportAttachmentID: in.CreditReportAttachmentID,
-	}, storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "repair.submitted"}, func(id int64) any {
-		return map[string]any{"penalty_id": pen.ID, "rule_set": e.RuleSet, "attachment_ids": ids,
-			"commitment": map[string]any{"accepted_by": p.Login, "accepted_at": now, "remote_addr": c.IP()}}
-	})
-	var open *storage.ErrRepairOpen
-	if errors.As(err, &open) {
-		return storage.Repair{}, newError(fiber.StatusConflict, "repair_case_open",
-			fmt.Sprintf("该处罚信息已有正在办理的信用修复申请（案件%d），不能重复申请", open.OpenRepairID)).With(
-			map[string]any{"repair_id": open.OpenRepairID})
+	if s.temporal == nil {
+		return storage.Repair{}, newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
 	}
+	// Workflow-first: the workflow writes the row under the reserved id, so the row never exists without it.
+	id, err := s.db.ReserveRepairID(ctx)
 	if err != nil {
 		return storage.Repair{}, err
 	}
-	if err := s.startRepair(ctx, id); err != nil {
+	if err := s.createRepair(ctx, activities.RepairApplication{
+		RepairID: id, PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID, RuleSet: e.RuleSet, AppliedOn: today,
+		Statement: statement, ApplicantLogin: p.Login, ApplicantRole: string(p.Role), CommitmentAcceptedAt: time.Now(),
+		CommitmentRemoteAddr: c.IP(), AttachmentIDs: ids, CreditReportAttachmentID: in.CreditReportAttachmentID,
+	}); err != nil {
 		return storage.Repair{}, err
 	}
-	s.awaitRepairReady(ctx, id)
 	return s.db.GetRepair(ctx, id)
 }
 

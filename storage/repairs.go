@@ -157,6 +157,8 @@ const repairFrom = ` FROM repairs r JOIN penalties p ON p.id = r.penalty_id JOIN
 
 // NewRepair is an application to store.
 type NewRepair struct {
+	// ID is the case's id reserved with ReserveRepairID (the repair workflow writes its own row); 0 takes the next.
+	ID                   int64
 	PenaltyID            int64
 	USCC                 string
 	DepartmentID         string
@@ -178,8 +180,19 @@ func (e *ErrRepairOpen) Error() string {
 	return fmt.Sprintf("repair case %d is open for this record", e.OpenRepairID)
 }
 
+// ReserveRepairID allocates the id of a new repair case, so that its workflow (repair-<id>) can be started before
+// the row exists and write the row itself.
+func (db *DB) ReserveRepairID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.GetContext(ctx, &id, `SELECT nextval(pg_get_serial_sequence('repairs', 'id'))`); err != nil {
+		return 0, fmt.Errorf("reserve repair id: %w", err)
+	}
+	return id, nil
+}
+
 // CreateRepair stores an application with its materials and the audit entry of the submission, all or nothing. A
-// record with an open case gives *ErrRepairOpen and stores nothing.
+// record with an open case gives *ErrRepairOpen and stores nothing. With a reserved n.ID, storing it again is a
+// no-op (the workflow's activity may run twice).
 func (db *DB) CreateRepair(ctx context.Context, n NewRepair, e AuditEntry, details func(id int64) any) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -187,6 +200,16 @@ func (db *DB) CreateRepair(ctx context.Context, n NewRepair, e AuditEntry, detai
 		var pid int64
 		if err := tx.GetContext(ctx, &pid, `SELECT id FROM penalties WHERE id = $1 FOR UPDATE`, n.PenaltyID); err != nil {
 			return fmt.Errorf("repair of penalty %d: %w", n.PenaltyID, notFound(err))
+		}
+		if n.ID != 0 {
+			var exists bool
+			if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM repairs WHERE id = $1)`, n.ID); err != nil {
+				return fmt.Errorf("repair %d: %w", n.ID, err)
+			}
+			if exists {
+				id = n.ID
+				return nil
+			}
 		}
 		var open int64
 		err := tx.GetContext(ctx, &open, `SELECT id FROM repairs WHERE penalty_id = $1 AND status = ANY($2) ORDER BY id LIMIT 1`,
@@ -197,10 +220,11 @@ func (db *DB) CreateRepair(ctx context.Context, n NewRepair, e AuditEntry, detai
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("open repairs of penalty %d: %w", n.PenaltyID, err)
 		}
-		err = tx.GetContext(ctx, &id, `INSERT INTO repairs (penalty_id, uscc, department_id, rule_set, applied_on, statement,
-				applicant_login, commitment_accepted_at, commitment_remote_addr, credit_report_attachment_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0)) RETURNING id`,
-			n.PenaltyID, n.USCC, n.DepartmentID, n.RuleSet, n.AppliedOn, n.Statement, n.ApplicantLogin,
+		err = tx.GetContext(ctx, &id, `INSERT INTO repairs (id, penalty_id, uscc, department_id, rule_set, applied_on,
+				statement, applicant_login, commitment_accepted_at, commitment_remote_addr, credit_report_attachment_id)
+			VALUES (COALESCE(NULLIF($1::bigint, 0), nextval(pg_get_serial_sequence('repairs', 'id'))), $2, $3, $4, $5, $6, $7, $8,
+				$9, $10, NULLIF($11, 0)) RETURNING id`,
+			n.ID, n.PenaltyID, n.USCC, n.DepartmentID, n.RuleSet, n.AppliedOn, n.Statement, n.ApplicantLogin,
 			n.CommitmentAcceptedAt, n.CommitmentRemoteAddr, n.CreditReportAttachmentID)
 		if err != nil {
 			return fmt.Errorf("insert repair of penalty %d: %w", n.PenaltyID, err)

@@ -104,6 +104,9 @@ const (
 // RepairParams starts, or resumes, a repair case's workflow.
 type RepairParams struct {
 	RepairID int64
+	// Application is a new application under the reserved RepairID: the workflow re-checks eligibility and writes
+	// the case's row itself (see repair_create.go). Nil for a run that resumes an existing row.
+	Application *activities.RepairApplication `json:",omitempty"`
 }
 
 // RepairStartOptions start repair-<id>, or join the run in progress: a started case is never started twice, and an
@@ -215,6 +218,11 @@ type repair struct {
 	seq     int64
 	letters []activities.LetterRef
 
+	app *activities.RepairApplication // a new application to store (RepairParams.Application)
+	// refusal ends a new application that the re-check refused before its row was written; the ready update
+	// answers it.
+	refusal error
+
 	loaded    bool // facts loaded: validators can judge steps
 	ready     bool // the application is received (fresh start) or the case restored (resume)
 	busy      int  // steps being carried out; the main flow acts on a new state once they are recorded
@@ -224,7 +232,7 @@ type repair struct {
 
 // RepairWorkflow runs (or resumes) one repair case.
 func RepairWorkflow(ctx workflow.Context, in RepairParams) error {
-	w := &repair{id: in.RepairID, escalated: map[string]bool{}}
+	w := &repair{id: in.RepairID, app: in.Application, escalated: map[string]bool{}}
 	w.p.Status = storage.RepairSubmitted
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -285,6 +293,9 @@ func (w *repair) setup(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandler(ctx, RepairReadyUpdate, func(ctx workflow.Context) (RepairState, error) {
 		err := workflow.Await(ctx, func() bool { return w.ready })
+		if err == nil && w.refusal != nil {
+			err = w.refusal
+		}
 		return w.snapshot(), err
 	}); err != nil {
 		return err
@@ -461,6 +472,11 @@ func (w *repair) terminal() bool {
 // The procedure.
 
 func (w *repair) run(ctx workflow.Context) error {
+	if w.app != nil {
+		if created, err := w.create(ctx); !created || err != nil {
+			return err
+		}
+	}
 	if err := workflow.ExecuteActivity(ctx, acts.LoadRepairFacts, w.id).Get(ctx, &w.f); err != nil {
 		return err
 	}
@@ -468,8 +484,12 @@ func (w *repair) run(ctx workflow.Context) error {
 	if w.f.Progress.Status == storage.RepairSubmitted || w.f.Progress.Status == "" {
 		w.seq = w.f.Seq
 		w.p.CreditReportAttachmentID = w.f.Progress.CreditReportAttachmentID
-		if err := w.receive(ctx); err != nil {
+		if refused, err := w.recheckStored(ctx); err != nil {
 			return err
+		} else if !refused {
+			if err := w.receive(ctx); err != nil {
+				return err
+			}
 		}
 	} else {
 		// A later run resumes the case as recorded.

@@ -34,6 +34,22 @@ type repairRecorder struct {
 	signals     []WithdrawRequest
 	polls       int
 	openCase    int64 // what OpenRepairOf answers
+	// eligibility changes the facts the re-check reads (nil: an eligible record).
+	eligibility func(*domain.RepairEligibilityFacts)
+	created     []activities.RepairApplication
+}
+
+// eligibleFacts is a published general record under ndrc-2026 that may be repaired from 2026-08-20.
+func eligibleFacts(t *testing.T, today domain.Date) domain.RepairEligibilityFacts {
+	rs, err := domain.ResolveRuleSet(domain.DefaultRuleSets(), "ndrc-2026")
+	require.NoError(t, err)
+	in := domain.PenaltyInput{Types: []domain.PenaltyType{domain.PenaltyFine}, FineFen: 20000_00,
+		DecidedOn: domain.MustParseDate("2026-05-20")}
+	pub, err := domain.ComputePublication(rs, in)
+	require.NoError(t, err)
+	return domain.RepairEligibilityFacts{Today: today, PenaltyID: 42, RecordStatus: "published", Published: true,
+		PublicationEnds: pub.PublicationEnds, RepairEligibleFrom: pub.RepairEligibleFrom, Class: pub.Class,
+		RecordRuleSet: rs, Penalty: in, ProcedureRuleSet: rs}
 }
 
 func (r *repairRecorder) actions() []string {
@@ -91,6 +107,26 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 
 	env.OnActivity(acts.LoadRepairFacts, mock.Anything, mock.Anything).Return(facts, nil)
 	env.OnActivity(acts.FindTrainingCertificate, mock.Anything, mock.Anything).Return(int64(0), nil)
+	env.OnActivity(acts.RepairEligibilityFacts, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RepairEligibilityInput) (domain.RepairEligibilityFacts, error) {
+			f := eligibleFacts(t, in.Today)
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.eligibility != nil {
+				r.eligibility(&f)
+			}
+			return f, nil
+		})
+	env.OnActivity(acts.CreateRepairCase, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RepairApplication) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.created = append(r.created, in)
+			if r.openCase != 0 {
+				return temporal.NewNonRetryableApplicationError("该处罚信息已有正在办理的信用修复申请", activities.ErrRepairCaseOpen, nil, r.openCase)
+			}
+			return nil
+		})
 	env.OnActivity(acts.OpenRepairOf, mock.Anything, mock.Anything).Return(func(context.Context, int64) (int64, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -615,4 +651,84 @@ func TestRepairReplay(t *testing.T) {
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
+}
+
+// newApplication is a new application of repairFacts' record under the reserved id 12.
+func newApplication(f activities.RepairFacts) *activities.RepairApplication {
+	return &activities.RepairApplication{RepairID: f.RepairID, PenaltyID: f.PenaltyID, USCC: f.USCC, DepartmentID: f.DepartmentID,
+		RuleSet: f.RuleSet, AppliedOn: f.AppliedOn, ApplicantLogin: f.ApplicantLogin, ApplicantRole: "enterprise",
+		CommitmentAcceptedAt: f.CommitmentAcceptedAt, CommitmentRemoteAddr: f.CommitmentRemoteAddr}
+}
+
+// TestRepairApplicationWritesItsOwnRow: a new application is re-checked and stored by the workflow before it is
+// taken in.
+func TestRepairApplicationWritesItsOwnRow(t *testing.T) {
+	f := repairFacts("2026-11-02")
+	env, r := newRepairEnv(t, f, shanghaiAt("2026-11-02", 9))
+	ready := repairUpdateAt(env, 0, RepairReadyUpdate, nil)
+	withdrawn := repairUpdateAt(env, time.Hour, RepairWithdrawUpdate, RepairReason{RepairActor: firm})
+	env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID, Application: newApplication(f)})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	require.NoError(t, ready.rejected)
+	require.Equal(t, storage.RepairPendingAcceptance, ready.state.Status)
+	require.Len(t, r.created, 1)
+	require.Equal(t, f.RepairID, r.created[0].RepairID)
+	require.Equal(t, f.PenaltyID, r.created[0].PenaltyID)
+	require.True(t, f.CommitmentAcceptedAt.Equal(r.created[0].CommitmentAcceptedAt))
+	require.NoError(t, withdrawn.rejected)
+	require.Equal(t, []string{"repair.received", "repair.forwarded", "repair.cancelled"}, r.actions())
+}
+
+// TestRepairApplicationRefusedByTheRecheck: when the record became ineligible between the handler's check and the
+// start (another case opened), nothing is stored and the ready update answers the refusal.
+func TestRepairApplicationRefusedByTheRecheck(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		facts    func(*domain.RepairEligibilityFacts)
+		openCase int64
+		code     string
+		created  int
+	}{
+		{"open case seen by the re-check", func(f *domain.RepairEligibilityFacts) { f.OpenRepairID = 5 }, 0, "repair_case_open", 0},
+		{"open case seen by the insert", nil, 5, "repair_case_open", 1},
+		{"record withdrawn meanwhile", func(f *domain.RepairEligibilityFacts) { f.RecordWithdrawn = true }, 0, "record_withdrawn", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := repairFacts("2026-11-02")
+			env, r := newRepairEnv(t, f, shanghaiAt("2026-11-02", 9))
+			r.eligibility, r.openCase = tc.facts, tc.openCase
+			ready := repairUpdateAt(env, 0, RepairReadyUpdate, nil)
+			env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID, Application: newApplication(f)})
+			require.True(t, env.IsWorkflowCompleted())
+			require.NoError(t, env.GetWorkflowError())
+			requireRefused(t, ready, tc.code)
+			rej, _ := AsRejection(ready.rejected)
+			require.True(t, rej.Conflict)
+			require.Len(t, r.created, tc.created)
+			require.Empty(t, r.actions(), "nothing recorded")
+			require.Empty(t, r.letters)
+		})
+	}
+}
+
+// TestRepairStoredApplicationRecheckedWhenStartedLate: a row whose workflow starts late (the reconciler found it)
+// is re-checked; an ineligible one ends as not accepted with the reason instead of being forwarded.
+func TestRepairStoredApplicationRecheckedWhenStartedLate(t *testing.T) {
+	f := repairFacts("2026-11-02")
+	env, r := newRepairEnv(t, f, shanghaiAt("2026-11-02", 9))
+	r.eligibility = func(e *domain.RepairEligibilityFacts) {
+		e.FraudBan = &domain.FraudBanFact{Reason: "伪造材料", RevokedOn: domain.MustParseDate("2026-06-01"),
+			BannedUntil: domain.MustParseDate("2029-06-01")}
+	}
+	ready := repairUpdateAt(env, time.Minute, RepairReadyUpdate, nil)
+	env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	require.NoError(t, ready.rejected)
+	require.Equal(t, storage.RepairNotAccepted, ready.state.Status)
+	require.Contains(t, ready.state.DecisionReason, "2029-06-02")
+	require.Equal(t, []string{"repair.ineligible"}, r.actions())
+	require.Empty(t, r.letters, "no commitment rendered for an ineligible case")
+	require.Empty(t, r.created, "the row exists already")
 }
