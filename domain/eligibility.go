@@ -29,10 +29,10 @@ type RepairEligibilityFacts struct {
 	PenaltyID    int64  `json:"penalty_id"`
 	RecordStatus string `json:"record_status"`
 	// RecordWithdrawn: the record is being or has been withdrawn, or its decision was revoked.
-	RecordWithdrawn    bool `json:"record_withdrawn"`
-	Published          bool `json:"published"`
-	PublicationEnds    Date `json:"publication_ends"`
-	RepairEligibleFrom Date `json:"repair_eligible_from"`
+	RecordWithdrawn    bool  `json:"record_withdrawn"`
+	Published          bool  `json:"published"`
+	PublicationEnds    Date  `json:"publication_ends"`
+	RepairEligibleFrom Date  `json:"repair_eligible_from"`
 	Class              Class `json:"class"`
 	// RecordRuleSet is the record's own rule set, resolved; Penalty the decision as it judges it.
 	RecordRuleSet RuleSet      `json:"record_rule_set"`
