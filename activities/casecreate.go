@@ -80,3 +80,50 @@ func (a *Activities) RepairEligibilityFacts(ctx context.Context, in RepairEligib
 	}
 	return a.DB.RepairEligibilityFacts(ctx, pen, in.Today, in.RepairID)
 }
+
+// ErrObjectionCaseOpen is the non-retryable error type of CreateObjectionCase when the applicant already has an
+// open objection on the record; its details are the open case's id.
+const ErrObjectionCaseOpen = "objection_open"
+
+// ObjectionFiling is an objection as the handler accepted it, for CreateObjectionCase.
+type ObjectionFiling struct {
+	ObjectionID          int64
+	PenaltyID            int64
+	USCC                 string
+	DepartmentID         string
+	RepairID             int64
+	Grounds              string
+	Statement            string
+	RuleSet              string
+	FiledOn              domain.Date
+	FiledBy              string
+	FiledByRole          string
+	CommitmentAcceptedAt time.Time
+	CommitmentRemoteAddr string
+	AttachmentIDs        []int64
+}
+
+// CreateObjectionCase stores the filing under its reserved id with the audit entry of the filing; running it again
+// stores nothing more. An open objection of the applicant on the record is ErrObjectionCaseOpen.
+func (a *Activities) CreateObjectionCase(ctx context.Context, in ObjectionFiling) error {
+	_, err := a.DB.CreateObjection(ctx, storage.NewObjection{
+		ID: in.ObjectionID, PenaltyID: in.PenaltyID, USCC: in.USCC, DepartmentID: in.DepartmentID, RepairID: in.RepairID,
+		Grounds: in.Grounds, Statement: in.Statement, RuleSet: in.RuleSet, FiledOn: in.FiledOn, FiledBy: in.FiledBy,
+		FiledByRole: storage.Role(in.FiledByRole), CommitmentAcceptedAt: in.CommitmentAcceptedAt,
+		CommitmentRemoteAddr: in.CommitmentRemoteAddr, AttachmentIDs: in.AttachmentIDs,
+	}, storage.AuditEntry{Actor: in.FiledBy, Role: in.FiledByRole, Action: "objection.submitted"}, func(int64) any {
+		return map[string]any{"penalty_id": in.PenaltyID, "grounds": in.Grounds, "repair_id": in.RepairID,
+			"rule_set": in.RuleSet, "attachment_ids": in.AttachmentIDs, "commitment": map[string]any{
+				"accepted_by": in.FiledBy, "accepted_at": in.CommitmentAcceptedAt, "remote_addr": in.CommitmentRemoteAddr}}
+	})
+	var open *storage.ErrObjectionOpen
+	if errors.As(err, &open) {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("您对该处罚信息已有正在办理的异议（案件%d），不能重复提出", open.OpenObjectionID), ErrObjectionCaseOpen, err,
+			open.OpenObjectionID)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "not_found", err)
+	}
+	return err
+}

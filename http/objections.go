@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 
+	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/workflows"
@@ -39,8 +40,9 @@ var objectionViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepart
 
 const (
 	objectionMaxText = 2000
-	// objectionReadyWait bounds how long the filing's 201 waits for the workflow to take the case in.
-	objectionReadyWait = 10 * time.Second
+	// objectionCreateWait bounds how long the filing waits for its workflow to store it; past it the answer is 503
+	// (the case is still created).
+	objectionCreateWait = 30 * time.Second
 	// objectionMaxAttachments bounds the evidence of one objection.
 	objectionMaxAttachments = 20
 )
@@ -70,33 +72,23 @@ func (s *Server) mountObjections(app *fiber.App, api fiber.Router) {
 
 // Workflow calls.
 
-// startObjection starts objection-<id> (joining the run in progress if there is one).
-func (s *Server) startObjection(ctx context.Context, id int64) error {
-	if s.temporal == nil {
-		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
-	}
-	if _, err := s.temporal.ExecuteWorkflow(ctx, workflows.ObjectionStartOptions(id), workflows.ObjectionWorkflowType,
-		workflows.ObjectionParams{ObjectionID: id}); err != nil {
-		return fmt.Errorf("start objection %d: %w", id, err)
-	}
-	return nil
-}
-
-// awaitObjectionReady waits until the workflow has taken the objection in (commitment rendered, case forwarded).
-func (s *Server) awaitObjectionReady(ctx context.Context, id int64) {
-	wctx, cancel := context.WithTimeout(ctx, objectionReadyWait)
+// createObjection starts objection-<id> with a new filing and waits until the workflow has stored and taken it in
+// (update-with-start of the ready update); its refusals become 409.
+func (s *Server) createObjection(ctx context.Context, f activities.ObjectionFiling) error {
+	wctx, cancel := context.WithTimeout(ctx, objectionCreateWait)
 	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.ObjectionWorkflowID(id), UpdateName: workflows.ObjectionReadyUpdate,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+	start := s.temporal.NewWithStartWorkflowOperation(workflows.ObjectionStartOptions(f.ObjectionID),
+		workflows.ObjectionWorkflowType, workflows.ObjectionParams{ObjectionID: f.ObjectionID, Filing: &f})
+	h, err := s.temporal.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: workflows.ObjectionWorkflowID(f.ObjectionID),
+			UpdateName: workflows.ObjectionReadyUpdate, WaitForStage: client.WorkflowUpdateStageCompleted},
 	})
 	if err == nil {
 		var st workflows.ObjectionState
 		err = h.Get(wctx, &st)
 	}
-	if err != nil {
-		s.log.Warn("objection answered before the workflow took it in", "objection", id, "err", err)
-	}
+	return stepError(err, "该异议未能登记，请重新提交", fmt.Sprintf("create objection %d", f.ObjectionID))
 }
 
 // updateObjection sends a step to the case's workflow and waits for its answer; refusals become 409 or 422.
@@ -291,39 +283,35 @@ func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, erro
 		return storage.Objection{}, err
 	}
 	today := domain.Today()
-	rs, err := domain.SelectRuleSet(sets, dept.Jurisdiction, dept.Sector, today)
+	rs, err := domain.ProcedureRuleSet(sets, dept.Jurisdiction, dept.Sector, today)
 	if err != nil {
 		return storage.Objection{}, fmt.Errorf("rule set for objection: %w", err)
 	}
-	now := time.Now()
-	id, err := s.db.CreateObjection(ctx, storage.NewObjection{
-		PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID, RepairID: in.RepairID, Grounds: in.Grounds,
-		Statement: in.Statement, RuleSet: rs.ID, FiledOn: today, FiledBy: p.Login, FiledByRole: p.Role,
-		CommitmentAcceptedAt: now, CommitmentRemoteAddr: c.IP(), AttachmentIDs: ids,
-	}, storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "objection.submitted"}, func(id int64) any {
-		return map[string]any{"penalty_id": pen.ID, "grounds": in.Grounds, "repair_id": in.RepairID, "rule_set": rs.ID,
-			"attachment_ids": ids, "commitment": map[string]any{"accepted_by": p.Login, "accepted_at": now, "remote_addr": c.IP()}}
-	})
-	var open *storage.ErrObjectionOpen
-	if errors.As(err, &open) {
-		// A filing whose workflow never started (a crash between storing and starting) is started now.
-		if prev, gerr := s.db.GetObjection(ctx, open.OpenObjectionID); gerr == nil && prev.Status == storage.ObjectionSubmitted {
-			if serr := s.startObjection(ctx, prev.ID); serr != nil {
-				s.log.Warn("restart objection", "objection", prev.ID, "err", serr)
-			}
-		}
-		return storage.Objection{}, newError(fiber.StatusConflict, "objection_open",
-			fmt.Sprintf("您对该处罚信息已有正在办理的异议（案件%d），不能重复提出", open.OpenObjectionID)).With(
-			map[string]any{"objection_id": open.OpenObjectionID})
-	}
+	open, err := s.db.OpenObjectionOf(ctx, pen.ID, pen.USCC, in.RepairID)
 	if err != nil {
 		return storage.Objection{}, err
 	}
-	if err := s.startObjection(ctx, id); err != nil {
+	if open != 0 {
+		return storage.Objection{}, objectionOpenError(open)
+	}
+	// Workflow-first: the workflow writes the row under the reserved id, so the row never exists without it.
+	id, err := s.db.ReserveObjectionID(ctx)
+	if err != nil {
 		return storage.Objection{}, err
 	}
-	s.awaitObjectionReady(ctx, id)
+	if err := s.createObjection(ctx, activities.ObjectionFiling{
+		ObjectionID: id, PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID, RepairID: in.RepairID,
+		Grounds: in.Grounds, Statement: in.Statement, RuleSet: rs.ID, FiledOn: today, FiledBy: p.Login,
+		FiledByRole: string(p.Role), CommitmentAcceptedAt: time.Now(), CommitmentRemoteAddr: c.IP(), AttachmentIDs: ids,
+	}); err != nil {
+		return storage.Objection{}, err
+	}
 	return s.db.GetObjection(ctx, id)
+}
+
+func objectionOpenError(open int64) *Error {
+	return newError(fiber.StatusConflict, "objection_open",
+		fmt.Sprintf("您对该处罚信息已有正在办理的异议（案件%d），不能重复提出", open)).With(map[string]any{"objection_id": open})
 }
 
 func (s *Server) fileObjection(c *fiber.Ctx) error {

@@ -30,6 +30,7 @@ import (
 // say), or success; everything else of the client is unused by these handlers.
 type objectionTemporal struct {
 	client.Client
+	db      *storage.DB
 	mu      sync.Mutex
 	started []string
 	updates []string
@@ -48,6 +49,24 @@ func (f *objectionTemporal) ExecuteWorkflow(_ context.Context, o client.StartWor
 	defer f.mu.Unlock()
 	f.started = append(f.started, o.ID)
 	return objectionRun{}, nil
+}
+
+func (f *objectionTemporal) NewWithStartWorkflowOperation(o client.StartWorkflowOptions, _ any, args ...any) client.WithStartWorkflowOperation {
+	return newStartOp(o, args)
+}
+
+// UpdateWithStartWorkflow stores a new filing as its workflow would and answers its ready update.
+func (f *objectionTemporal) UpdateWithStartWorkflow(ctx context.Context, o client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	id, err := createCase(ctx, f.db, o.StartWorkflowOperation)
+	if id != "" {
+		f.mu.Lock()
+		f.started = append(f.started, id)
+		f.mu.Unlock()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return objectionHandle{}, nil
 }
 
 func (f *objectionTemporal) UpdateWorkflow(_ context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
@@ -82,7 +101,7 @@ func newObjectionTestEnv(t *testing.T) (*testEnv, *objectionTemporal) {
 	t.Helper()
 	db := pgtest.New(t)
 	require.NoError(t, db.SeedDemo(context.Background()))
-	ft := &objectionTemporal{}
+	ft := &objectionTemporal{db: db}
 	srv := New(db, ft, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
 	return &testEnv{t: t, db: db, srv: srv}, ft
 }

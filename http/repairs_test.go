@@ -26,24 +26,30 @@ import (
 // stepErr (a workflow's refusal, say), or success.
 type repairTemporal struct {
 	fakeTemporal
+	db      *storage.DB
 	mu      sync.Mutex
 	steps   []string
 	stepErr error
-}
-
-type fakeStartOp struct {
-	client.WithStartWorkflowOperation
 }
 
 type doneHandle struct{ client.WorkflowUpdateHandle }
 
 func (doneHandle) Get(context.Context, any) error { return nil }
 
-func (f *repairTemporal) NewWithStartWorkflowOperation(client.StartWorkflowOptions, any, ...any) client.WithStartWorkflowOperation {
-	return fakeStartOp{}
+func (f *repairTemporal) NewWithStartWorkflowOperation(o client.StartWorkflowOptions, _ any, args ...any) client.WithStartWorkflowOperation {
+	return newStartOp(o, args)
 }
 
-func (f *repairTemporal) UpdateWithStartWorkflow(_ context.Context, o client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+func (f *repairTemporal) UpdateWithStartWorkflow(ctx context.Context, o client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	if id, err := createCase(ctx, f.db, o.StartWorkflowOperation); id != "" {
+		f.fakeTemporal.mu.Lock()
+		f.started = append(f.started, id)
+		f.fakeTemporal.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		return doneHandle{}, nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.steps = append(f.steps, o.UpdateOptions.WorkflowID+":"+o.UpdateOptions.UpdateName)
@@ -63,7 +69,7 @@ func newRepairTestEnv(t *testing.T) (*testEnv, *repairTemporal) {
 	t.Helper()
 	db := pgtest.New(t)
 	require.NoError(t, db.SeedDemo(context.Background()))
-	ft := &repairTemporal{}
+	ft := &repairTemporal{db: db}
 	srv := New(db, ft, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
 	return &testEnv{t: t, db: db, srv: srv}, ft
 }

@@ -205,6 +205,9 @@ const objectionOpen = `o.status <> 'closed'`
 
 // NewObjection is an application to store.
 type NewObjection struct {
+	// ID is the case's id reserved with ReserveObjectionID (the objection workflow writes its own row); 0 takes the
+	// next.
+	ID                   int64
 	PenaltyID            int64
 	USCC                 string
 	DepartmentID         string
@@ -228,9 +231,33 @@ func (e *ErrObjectionOpen) Error() string {
 	return fmt.Sprintf("objection %d is open for this record", e.OpenObjectionID)
 }
 
+// ReserveObjectionID allocates the id of a new objection case, so that its workflow (objection-<id>) can be
+// started before the row exists and write the row itself.
+func (db *DB) ReserveObjectionID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.GetContext(ctx, &id, `SELECT nextval(pg_get_serial_sequence('objections', 'id'))`); err != nil {
+		return 0, fmt.Errorf("reserve objection id: %w", err)
+	}
+	return id, nil
+}
+
+// OpenObjectionOf returns the applicant's open objection on a record (or on a refused repair, repairID), or 0.
+func (db *DB) OpenObjectionOf(ctx context.Context, penaltyID int64, uscc string, repairID int64) (int64, error) {
+	var open int64
+	err := db.GetContext(ctx, &open, `SELECT o.id FROM objections o WHERE o.penalty_id = $1 AND o.uscc = $2
+		AND COALESCE(o.repair_id, 0) = $3 AND `+objectionOpen+` ORDER BY o.id LIMIT 1`, penaltyID, uscc, repairID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open objections to penalty %d: %w", penaltyID, err)
+	}
+	return open, nil
+}
+
 // CreateObjection stores an application with its evidence and the audit entry of the filing, all or nothing. An
 // applicant with an open objection on the same record (or refused repair) gets *ErrObjectionOpen and nothing is
-// stored.
+// stored. With a reserved n.ID, storing it again is a no-op (the workflow's activity may run twice).
 func (db *DB) CreateObjection(ctx context.Context, n NewObjection, e AuditEntry, details func(id int64) any) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -238,6 +265,16 @@ func (db *DB) CreateObjection(ctx context.Context, n NewObjection, e AuditEntry,
 		var pid int64
 		if err := tx.GetContext(ctx, &pid, `SELECT id FROM penalties WHERE id = $1 FOR UPDATE`, n.PenaltyID); err != nil {
 			return fmt.Errorf("objection to penalty %d: %w", n.PenaltyID, notFound(err))
+		}
+		if n.ID != 0 {
+			var exists bool
+			if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM objections WHERE id = $1)`, n.ID); err != nil {
+				return fmt.Errorf("objection %d: %w", n.ID, err)
+			}
+			if exists {
+				id = n.ID
+				return nil
+			}
 		}
 		var open int64
 		err := tx.GetContext(ctx, &open, `SELECT o.id FROM objections o WHERE o.penalty_id = $1 AND o.uscc = $2
@@ -248,10 +285,11 @@ func (db *DB) CreateObjection(ctx context.Context, n NewObjection, e AuditEntry,
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("open objections to penalty %d: %w", n.PenaltyID, err)
 		}
-		err = tx.GetContext(ctx, &id, `INSERT INTO objections (penalty_id, uscc, department_id, repair_id, grounds, statement,
-				rule_set, filed_on, filed_by, filed_by_role, commitment_accepted_at, commitment_remote_addr)
-			VALUES ($1, $2, $3, NULLIF($4, 0), $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			n.PenaltyID, n.USCC, n.DepartmentID, n.RepairID, n.Grounds, n.Statement, n.RuleSet, n.FiledOn, n.FiledBy,
+		err = tx.GetContext(ctx, &id, `INSERT INTO objections (id, penalty_id, uscc, department_id, repair_id, grounds,
+				statement, rule_set, filed_on, filed_by, filed_by_role, commitment_accepted_at, commitment_remote_addr)
+			VALUES (COALESCE(NULLIF($1::bigint, 0), nextval(pg_get_serial_sequence('objections', 'id'))), $2, $3, $4,
+				NULLIF($5, 0), $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			n.ID, n.PenaltyID, n.USCC, n.DepartmentID, n.RepairID, n.Grounds, n.Statement, n.RuleSet, n.FiledOn, n.FiledBy,
 			string(n.FiledByRole), n.CommitmentAcceptedAt, n.CommitmentRemoteAddr)
 		if err != nil {
 			return fmt.Errorf("insert objection to penalty %d: %w", n.PenaltyID, err)

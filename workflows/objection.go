@@ -62,6 +62,9 @@ const (
 // ObjectionParams starts an objection case.
 type ObjectionParams struct {
 	ObjectionID int64
+	// Filing is a new objection under the reserved ObjectionID: the workflow writes the case's row itself (see
+	// objection_create.go). Nil for a run started for an existing row.
+	Filing *activities.ObjectionFiling `json:",omitempty"`
 }
 
 // ObjectionStartOptions start objection-<id>, or join the run in progress: a repeated start is harmless, and a
@@ -154,12 +157,14 @@ type objection struct {
 	ready      bool // the application is taken in and forwarded
 	resolution *ObjectionResolution
 	resolved   bool // the answer is recorded
+	filing     *activities.ObjectionFiling // a new filing to store (ObjectionParams.Filing)
+	refusal    error                       // a new filing refused before its row was written
 	escalated  map[string]bool
 }
 
 // ObjectionWorkflow runs one objection case.
 func ObjectionWorkflow(ctx workflow.Context, in ObjectionParams) error {
-	w := &objection{id: in.ObjectionID, escalated: map[string]bool{}}
+	w := &objection{id: in.ObjectionID, filing: in.Filing, escalated: map[string]bool{}}
 	w.p.Status, w.p.Holder = storage.ObjectionSubmitted, "credit_office"
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -209,6 +214,9 @@ func (w *objection) setup(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandler(ctx, ObjectionReadyUpdate, func(ctx workflow.Context) (ObjectionState, error) {
 		err := workflow.Await(ctx, func() bool { return w.ready })
+		if err == nil && w.refusal != nil {
+			err = w.refusal
+		}
 		return w.snapshot(), err
 	}); err != nil {
 		return err
@@ -324,6 +332,11 @@ func (w *objection) verifyStep() string {
 // The procedure.
 
 func (w *objection) run(ctx workflow.Context) error {
+	if w.filing != nil {
+		if created, err := w.create(ctx); !created || err != nil {
+			return err
+		}
+	}
 	if err := workflow.ExecuteActivity(ctx, acts.LoadObjectionFacts, w.id).Get(ctx, &w.f); err != nil {
 		return err
 	}
