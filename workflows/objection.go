@@ -156,7 +156,7 @@ type objection struct {
 	loaded     bool // facts loaded: validators can judge steps
 	ready      bool // the application is taken in and forwarded
 	resolution *ObjectionResolution
-	resolved   bool // the answer is recorded
+	resolved   bool                        // the answer is recorded
 	filing     *activities.ObjectionFiling // a new filing to store (ObjectionParams.Filing)
 	refusal    error                       // a new filing refused before its row was written
 	escalated  map[string]bool
