@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"xinyong/storage"
+	"xinyong/workflows"
 )
 
 // config is read from the environment; every process of a deployment shares it.
@@ -22,6 +24,9 @@ type config struct {
 	DataDir           string
 	BaseURL           string
 	SecureCookies     bool
+	// ReconcileEvery is how often the reconciler's schedule runs (XINYONG_RECONCILE_EVERY, a Go duration; "off"
+	// or 0 removes the schedule).
+	ReconcileEvery time.Duration
 }
 
 func env(name, def string) string {
@@ -44,6 +49,18 @@ func loadConfig() config {
 		c.DataDir = abs
 	}
 	c.BaseURL = env("XINYONG_BASE_URL", "http://"+c.HTTPAddr)
+	c.ReconcileEvery = workflows.DefaultReconcileEvery
+	switch v := os.Getenv("XINYONG_RECONCILE_EVERY"); v {
+	case "":
+	case "off":
+		c.ReconcileEvery = 0
+	default:
+		if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+			c.ReconcileEvery = d
+		} else {
+			fmt.Fprintf(os.Stderr, "XINYONG_RECONCILE_EVERY=%q is not a duration; using %s\n", v, c.ReconcileEvery)
+		}
+	}
 	return c
 }
 

@@ -64,9 +64,13 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 		return fmt.Errorf("letter texts: %w", err)
 	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
+	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL, Temporal: tc})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
+	}
+	// Every worker makes sure the reconciler's schedule exists; a failure here must not stop the worker.
+	if err := workflows.EnsureReconcileSchedule(ctx, tc, cfg.ReconcileEvery, workflows.ReconcileParams{}); err != nil {
+		log.Error("reconciler schedule", "err", err)
 	}
 	log.Info("worker polling", "task_queue", workflows.TaskQueue)
 	<-ctx.Done()

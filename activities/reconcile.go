@@ -1,0 +1,80 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"xinyong/storage"
+)
+
+// FindOrphansInput asks for one page of a kind's rows (storage.ReconcileKinds) created before a time.
+type FindOrphansInput struct {
+	Kind          string
+	AfterID       int64
+	CreatedBefore time.Time
+	Limit         int
+}
+
+// FindOrphansResult lists the page's rows whose workflow must be started; LastID is the cursor of the next page
+// (More: there may be one).
+type FindOrphansResult struct {
+	Orphans []int64
+	LastID  int64
+	More    bool
+}
+
+// FindOrphanCases finds rows without a running workflow (workflow IDs are "<kind>-<id>", see workflows/ids.go): a
+// workflow never started, or, for a repair case, ended while its row is still in progress (a new run resumes it
+// from the row). A penalty whose lifecycle runs or ran is marked started, so it is not looked at again; an
+// objection whose workflow ended with its row open cannot be run again (reject-duplicate) and is only logged.
+func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (FindOrphansResult, error) {
+	if a.Temporal == nil {
+		return FindOrphansResult{}, temporal.NewNonRetryableApplicationError("the reconciler needs a Temporal client", "misconfigured", nil)
+	}
+	ids, err := a.DB.CasesAwaitingWorkflow(ctx, in.Kind, in.AfterID, in.CreatedBefore, in.Limit)
+	if err != nil {
+		return FindOrphansResult{}, err
+	}
+	res := FindOrphansResult{Orphans: []int64{}, LastID: in.AfterID, More: len(ids) == in.Limit}
+	var started []int64
+	for _, id := range ids {
+		activity.RecordHeartbeat(ctx, id)
+		res.LastID = id
+		wid := in.Kind + "-" + strconv.FormatInt(id, 10)
+		d, err := a.Temporal.DescribeWorkflowExecution(ctx, wid, "")
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			res.Orphans = append(res.Orphans, id)
+			continue
+		}
+		if err != nil {
+			return FindOrphansResult{}, fmt.Errorf("describe %s: %w", wid, err)
+		}
+		status := d.GetWorkflowExecutionInfo().GetStatus()
+		switch {
+		case in.Kind == storage.ReconcilePenalty:
+			started = append(started, id)
+		case status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		case in.Kind == storage.ReconcileRepair:
+			res.Orphans = append(res.Orphans, id)
+		default:
+			if a.Log != nil {
+				a.Log.Warn("case in progress whose workflow ended; it needs an operator", "workflow", wid, "status", status.String())
+			}
+		}
+	}
+	if len(started) > 0 {
+		if _, err := a.DB.MarkLifecyclesStarted(ctx, started); err != nil {
+			return FindOrphansResult{}, err
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,42 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Case kinds whose rows the reconciler checks against their workflows.
+const (
+	ReconcileRepair    = "repair"
+	ReconcileObjection = "objection"
+	ReconcilePenalty   = "penalty"
+)
+
+// ReconcileKinds lists them in the order the reconciler goes through them.
+var ReconcileKinds = []string{ReconcilePenalty, ReconcileRepair, ReconcileObjection}
+
+// CasesAwaitingWorkflow lists, in id order after afterID, the rows of a kind created before a time that should have
+// a workflow: repair and objection cases still in progress, penalties whose lifecycle was never marked started.
+func (db *DB) CasesAwaitingWorkflow(ctx context.Context, kind string, afterID int64, createdBefore time.Time, limit int) ([]int64, error) {
+	var q string
+	args := []any{afterID, createdBefore, limit}
+	switch kind {
+	case ReconcileRepair:
+		q = `SELECT id FROM repairs WHERE id > $1 AND created_at < $2 AND status = ANY($4) ORDER BY id LIMIT $3`
+		args = append(args, pq.StringArray(RepairOpenStatuses))
+	case ReconcileObjection:
+		q = `SELECT id FROM objections WHERE id > $1 AND created_at < $2 AND status <> 'closed' ORDER BY id LIMIT $3`
+	case ReconcilePenalty:
+		q = `SELECT id FROM penalties WHERE id > $1 AND created_at < $2 AND lifecycle_started_at IS NULL ORDER BY id LIMIT $3`
+	default:
+		return nil, fmt.Errorf("cases awaiting workflow: unknown kind %q", kind)
+	}
+	ids := []int64{}
+	if err := db.SelectContext(ctx, &ids, q, args...); err != nil {
+		return nil, fmt.Errorf("%s cases awaiting workflow: %w", kind, err)
+	}
+	return ids, nil
+}

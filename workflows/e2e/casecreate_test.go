@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"xinyong/activities"
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/workflows"
+)
+
+// interruptedApplication stores a repair application exactly as the old handler did before it started the
+// workflow, and nothing else: the state a crash between the two steps left behind.
+func (s *stack) interruptedApplication(pid int64, ent storage.Enterprise) int64 {
+	s.t.Helper()
+	now := time.Now()
+	id, err := s.db.CreateRepair(context.Background(), storage.NewRepair{
+		PenaltyID: pid, USCC: ent.USCC, DepartmentID: "sthjj", RuleSet: "ndrc-2026", AppliedOn: domain.Today(),
+		Statement: "罚款已缴清", ApplicantLogin: ent.USCC, CommitmentAcceptedAt: now, CommitmentRemoteAddr: "10.0.0.8",
+	}, storage.AuditEntry{Actor: ent.USCC, Role: "enterprise", Action: "repair.submitted"}, nil)
+	require.NoError(s.t, err)
+	return id
+}
+
+// TestCrashBetweenRowAndWorkflowIsReconciled: acceptance 4 of issue 11. A repair row whose workflow never started
+// (the handler died between the two steps) blocks new applications for the record; the reconciler's schedule finds
+// it, starts its workflow, which re-checks eligibility and takes the case in, and the case runs to its decision
+// and closes once the record is withdrawn everywhere.
+func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	a := storage.DemoEnterprises[1]
+	firm, sthjj, office := s.token(a.USCC), s.token("sthjj"), s.token("office")
+	p := s.registerGeneralFine("镇环罚〔2026〕41号", a, "2026-05-20")
+
+	id := s.interruptedApplication(p.ID, a)
+	assert.Equal(t, storage.RepairSubmitted, s.repair(id, firm).Status)
+	var e repairErr
+	require.Equal(t, 409, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &e))
+	assert.Equal(t, "repair_case_open", e.Error.Code, "the orphan blocks a new application")
+	_, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.RepairWorkflowID(id), "")
+	require.Error(t, err, "no workflow runs for the row")
+
+	// The schedule is created idempotently (every worker does it at start); a trigger runs the reconciler now.
+	for range 2 {
+		require.NoError(t, workflows.EnsureReconcileSchedule(ctx, s.temporal, time.Hour, workflows.ReconcileParams{MinAge: -1}))
+	}
+	h := s.temporal.ScheduleClient().GetHandle(ctx, workflows.ReconcileScheduleID)
+	desc, err := h.Describe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, time.Hour, desc.Schedule.Spec.Intervals[0].Every)
+	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
+
+	s.eventually(60*time.Second, "the reconciler starts the orphan's workflow, which forwards the case", func() bool {
+		return s.repair(id, firm).Status == storage.RepairPendingAcceptance
+	})
+	r := s.repair(id, firm)
+	require.NotNil(t, r.Commitment.LetterID, "the commitment was rendered by the late workflow")
+	var steps []string
+	for _, h := range r.History {
+		steps = append(steps, h.Step)
+	}
+	assert.Subset(t, steps, []string{"repair.submitted", "repair.received", "repair.forwarded"})
+
+	// A second run finds nothing to do: the case's workflow runs.
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "reconciler-check", TaskQueue: workflows.TaskQueue},
+		workflows.ReconcileWorkflowType, workflows.ReconcileParams{MinAge: -1})
+	require.NoError(t, err)
+	var res workflows.ReconcileResult
+	require.NoError(t, run.Get(ctx, &res))
+	assert.Empty(t, res.Started)
+
+	// The case completes: accepted, approved, withdrawn everywhere, closed.
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", id), sthjj, nil, &r))
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", id), sthjj,
+		map[string]any{"approved": true, "reason": "已缴清罚款并完成整改"}, &r))
+	assert.Equal(t, storage.RepairApproved, r.Status)
+	var order int64
+	s.eventually(60*time.Second, "the withdrawal order of the repair", func() bool {
+		var pa penaltyAnswer
+		s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa)
+		if pa.Withdrawal != nil {
+			order = pa.Withdrawal.ID
+		}
+		return order != 0
+	})
+	s.eventually(90*time.Second, "the repair case closes once every channel confirmed", func() bool {
+		s.confirmManualChannels(order)
+		return s.repair(id, firm).Status == storage.RepairClosed
+	})
+	s.eventually(30*time.Second, "the repair workflow ends", func() bool {
+		return s.workflowStatus(workflows.RepairWorkflowID(id)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	})
+	s.recordHistory(workflows.RepairWorkflowID(id), "repair_reconciled.json")
+}
+
+// TestRepairRowIsWrittenByItsWorkflow: workflow-first creation. An application whose workflow cannot run yet (no
+// worker: the process died right after the start) leaves no row behind; once a worker runs, the workflow writes
+// the row itself and takes the case in, and a late re-check refusal stores nothing at all.
+func TestRepairRowIsWrittenByItsWorkflow(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	a := storage.DemoEnterprises[1]
+	firm := s.token(a.USCC)
+	p := s.registerGeneralFine("镇环罚〔2026〕42号", a, "2026-05-20")
+
+	// Start the way the handler does, on a task queue no worker polls, then "kill" the caller.
+	id, err := s.db.ReserveRepairID(ctx)
+	require.NoError(t, err)
+	app := &activities.RepairApplication{RepairID: id, PenaltyID: p.ID, USCC: a.USCC, DepartmentID: "sthjj", RuleSet: "ndrc-2026",
+		AppliedOn: domain.Today(), Statement: "罚款已缴清", ApplicantLogin: a.USCC, ApplicantRole: "enterprise",
+		CommitmentAcceptedAt: time.Now(), CommitmentRemoteAddr: "10.0.0.9"}
+	opts := workflows.RepairStartOptions(id)
+	opts.TaskQueue = "xinyong-paused"
+	_, err = s.temporal.ExecuteWorkflow(ctx, opts, workflows.RepairWorkflowType, workflows.RepairParams{RepairID: id, Application: app})
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, s.db.Get(&n, `SELECT count(*) FROM repairs WHERE id = $1`, id))
+	require.Zero(t, n, "no row without a running workflow")
+
+	// A worker comes up: the workflow writes the row and forwards the case.
+	w := worker.New(s.temporal, "xinyong-paused", worker.Options{})
+	workflows.Register(w, s.acts)
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	s.eventually(60*time.Second, "the workflow writes its row and forwards the case", func() bool {
+		var st string
+		_ = s.db.Get(&st, `SELECT status FROM repairs WHERE id = $1`, id)
+		return st == storage.RepairPendingAcceptance
+	})
+	r := s.repair(id, firm)
+	assert.Equal(t, "10.0.0.9", r.Commitment.RemoteAddr)
+
+	// A second application for the record, raced past the handler's check, is refused by the workflow's re-check
+	// and stores nothing.
+	id2, err := s.db.ReserveRepairID(ctx)
+	require.NoError(t, err)
+	app2 := *app
+	app2.RepairID = id2
+	start := s.temporal.NewWithStartWorkflowOperation(workflows.RepairStartOptions(id2), workflows.RepairWorkflowType,
+		workflows.RepairParams{RepairID: id2, Application: &app2})
+	uh, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: workflows.RepairWorkflowID(id2), UpdateName: workflows.RepairReadyUpdate,
+			WaitForStage: client.WorkflowUpdateStageCompleted}})
+	if err == nil {
+		var st workflows.RepairState
+		err = uh.Get(ctx, &st)
+	}
+	rej, ok := workflows.AsRejection(err)
+	require.True(t, ok, "a refusal: %v", err)
+	assert.Equal(t, "repair_case_open", rej.Code)
+	assert.True(t, rej.Conflict)
+	require.NoError(t, s.db.Get(&n, `SELECT count(*) FROM repairs WHERE id = $1`, id2))
+	require.Zero(t, n)
+	s.eventually(30*time.Second, "the refused workflow ends", func() bool {
+		return s.workflowStatus(workflows.RepairWorkflowID(id2)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	})
+}
