@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -561,6 +562,44 @@ func TestObjectionReplay(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(ObjectionWorkflow, workflow.RegisterOptions{Name: ObjectionWorkflowType})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+	}
+}
+
+// TestObjectionFilingWritesItsOwnRow: a new filing is stored by the workflow's first activity; when the applicant's
+// other objection opened meanwhile, nothing is taken in and the ready update answers the refusal (409).
+func TestObjectionFilingWritesItsOwnRow(t *testing.T) {
+	for _, open := range []bool{false, true} {
+		t.Run(fmt.Sprint("open=", open), func(t *testing.T) {
+			f := objectionFacts("2026-11-02")
+			env, _ := newObjectionEnv(t, f, shanghaiAt("2026-11-02", 9))
+			var stored []activities.ObjectionFiling
+			env.OnActivity(acts.CreateObjectionCase, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObjectionFiling) error {
+				stored = append(stored, in)
+				if open {
+					return temporal.NewNonRetryableApplicationError("您对该处罚信息已有正在办理的异议（案件3），不能重复提出",
+						activities.ErrObjectionCaseOpen, nil, int64(3))
+				}
+				return nil
+			})
+			ready := objectionUpdateAt(env, 0, ObjectionReadyUpdate)
+			filing := &activities.ObjectionFiling{ObjectionID: f.ObjectionID, PenaltyID: f.PenaltyID, USCC: f.USCC,
+				Grounds: "wrong_content", Statement: "有误", RuleSet: "ndrc-2026", FiledOn: domain.MustParseDate("2026-11-02")}
+			if open {
+				env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID, Filing: filing})
+				require.True(t, env.IsWorkflowCompleted())
+				require.NoError(t, env.GetWorkflowError())
+				requireObjectionRefused(t, ready, activities.ErrObjectionCaseOpen)
+				rej, _ := AsRejection(ready.rejected)
+				require.True(t, rej.Conflict)
+			} else {
+				env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+				env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID, Filing: filing})
+				require.NoError(t, ready.rejected)
+				require.Equal(t, storage.ObjectionVerifying, ready.state.Status)
+			}
+			require.Len(t, stored, 1)
+			require.Equal(t, f.ObjectionID, stored[0].ObjectionID)
 		})
 	}
 }

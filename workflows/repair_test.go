@@ -732,3 +732,10 @@ func TestRepairStoredApplicationRecheckedWhenStartedLate(t *testing.T) {
 	require.Empty(t, r.letters, "no commitment rendered for an ineligible case")
 	require.Empty(t, r.created, "the row exists already")
 }
+
+// TestReconcileReplay replays a recorded reconciler run that started an orphaned case's workflow.
+func TestReconcileReplay(t *testing.T) {
+	r := worker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(ReconcileWorkflow, workflow.RegisterOptions{Name: ReconcileWorkflowType})
+	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/reconcile_started_one.json"))
+}

@@ -78,6 +78,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	var res workflows.ReconcileResult
 	require.NoError(t, run.Get(ctx, &res))
 	assert.Empty(t, res.Started)
+	s.recordHistory(reconcilerRun(t, s), "reconcile_started_one.json")
 
 	// The case completes: accepted, approved, withdrawn everywhere, closed.
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", id), sthjj, nil, &r))
@@ -139,6 +140,7 @@ func TestRepairRowIsWrittenByItsWorkflow(t *testing.T) {
 	})
 	r := s.repair(id, firm)
 	assert.Equal(t, "10.0.0.9", r.Commitment.RemoteAddr)
+	s.recordHistory(workflows.RepairWorkflowID(id), "repair_created_pending_acceptance.json")
 
 	// A second application for the record, raced past the handler's check, is refused by the workflow's re-check
 	// and stores nothing.
@@ -164,4 +166,14 @@ func TestRepairRowIsWrittenByItsWorkflow(t *testing.T) {
 	s.eventually(30*time.Second, "the refused workflow ends", func() bool {
 		return s.workflowStatus(workflows.RepairWorkflowID(id2)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
+	s.recordHistory(workflows.RepairWorkflowID(id2), "repair_refused_at_start.json")
+}
+
+// reconcilerRun is the ID of the schedule's latest reconciler run.
+func reconcilerRun(t *testing.T, s *stack) string {
+	t.Helper()
+	desc, err := s.temporal.ScheduleClient().GetHandle(context.Background(), workflows.ReconcileScheduleID).Describe(context.Background())
+	require.NoError(t, err)
+	require.NotEmpty(t, desc.Info.RecentActions)
+	return desc.Info.RecentActions[len(desc.Info.RecentActions)-1].StartWorkflowResult.WorkflowID
 }
