@@ -2,8 +2,8 @@ package workflows
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
