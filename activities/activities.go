@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"log/slog"
 
-	"go.temporal.io/sdk/client"
-
 	"xinyong/storage"
 )
 
@@ -17,8 +15,6 @@ type Activities struct {
 	Log *slog.Logger
 	// BaseURL is the public site address, for verification links printed on letters.
 	BaseURL string
-	// Temporal lets the reconciler ask whether a case's workflow runs (FindOrphanCases); nil elsewhere.
-	Temporal client.Client
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

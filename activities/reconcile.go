@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"xinyong/storage"
 )
@@ -31,14 +30,13 @@ type FindOrphansResult struct {
 	More    bool
 }
 
-// FindOrphanCases finds rows without a running workflow (workflow IDs are "<kind>-<id>", see workflows/ids.go): a
-// workflow never started, or, for a repair case, ended while its row is still in progress (a new run resumes it
-// from the row). A penalty whose lifecycle runs or ran is marked started, so it is not looked at again; an
-// objection whose workflow ended with its row open cannot be run again (reject-duplicate) and is only logged.
+// FindOrphanCases finds rows without a running workflow, asking Temporal through the worker's client (workflow IDs
+// are "<kind>-<id>", see workflows/ids.go): a workflow never started, or, for a repair case, one that ended while
+// its row is still in progress (a new run resumes it from the row). A penalty whose lifecycle runs or ran is marked
+// started, so it is not looked at again; an objection whose workflow ended with its row open cannot be run again
+// (reject-duplicate) and is only logged.
 func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (FindOrphansResult, error) {
-	if a.Temporal == nil {
-		return FindOrphansResult{}, temporal.NewNonRetryableApplicationError("the reconciler needs a Temporal client", "misconfigured", nil)
-	}
+	tc := activity.GetClient(ctx)
 	ids, err := a.DB.CasesAwaitingWorkflow(ctx, in.Kind, in.AfterID, in.CreatedBefore, in.Limit)
 	if err != nil {
 		return FindOrphansResult{}, err
@@ -49,7 +47,7 @@ func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (
 		activity.RecordHeartbeat(ctx, id)
 		res.LastID = id
 		wid := in.Kind + "-" + strconv.FormatInt(id, 10)
-		d, err := a.Temporal.DescribeWorkflowExecution(ctx, wid, "")
+		d, err := tc.DescribeWorkflowExecution(ctx, wid, "")
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
 			res.Orphans = append(res.Orphans, id)

@@ -64,7 +64,7 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 		return fmt.Errorf("letter texts: %w", err)
 	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL, Temporal: tc})
+	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -47,7 +47,7 @@ func newStack(t *testing.T) *stack {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
-	acts := &activities.Activities{DB: db, Log: log, BaseURL: base, Temporal: tc}
+	acts := &activities.Activities{DB: db, Log: log, BaseURL: base}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w, acts)
 	require.NoError(t, w.Start())
