@@ -28,6 +28,23 @@ type FindOrphansResult struct {
 	Orphans []int64
 	LastID  int64
 	More    bool
+	// Sessions are the orphaned training sessions as stored, since their workflow starts from them.
+	Sessions map[int64]TrainingSession `json:",omitempty"`
+}
+
+// TrainingSession is a stored training session, what its workflow starts from.
+type TrainingSession struct {
+	TrainingID  int64
+	Title       string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	Venue       string
+	Capacity    int
+	ClassHours  int
+	AgencyLogin string
+	AgencyName  string
+	PassScore   int
+	Organizer   string
 }
 
 // FindOrphanCases finds rows without a running workflow, asking Temporal through the worker's client (workflow IDs
@@ -72,6 +89,18 @@ func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (
 	if len(started) > 0 {
 		if _, err := a.DB.MarkLifecyclesStarted(ctx, started); err != nil {
 			return FindOrphansResult{}, err
+		}
+	}
+	if in.Kind == storage.ReconcileTraining && len(res.Orphans) > 0 {
+		res.Sessions = map[int64]TrainingSession{}
+		for _, id := range res.Orphans {
+			t, err := a.DB.GetTraining(ctx, id)
+			if err != nil {
+				return FindOrphansResult{}, err
+			}
+			res.Sessions[id] = TrainingSession{TrainingID: t.ID, Title: t.Title, StartsAt: t.StartsAt, EndsAt: t.EndsAt,
+				Venue: t.Venue, Capacity: t.Capacity, ClassHours: t.ClassHours, AgencyLogin: t.AgencyLogin,
+				AgencyName: t.AgencyName, PassScore: t.PassScore, Organizer: t.Organizer}
 		}
 	}
 	return res, nil

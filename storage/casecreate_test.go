@@ -73,6 +73,12 @@ func TestCreateRepairUnderReservedID(t *testing.T) {
 	ids, err = db.CasesAwaitingWorkflow(ctx, storage.ReconcilePenalty, 0, time.Now().Add(time.Minute), 10)
 	require.NoError(t, err)
 	assert.Equal(t, []int64{pid}, ids)
+	for _, kind := range storage.ReconcileKinds {
+		_, err := db.CasesAwaitingWorkflow(ctx, kind, 0, time.Now(), 10)
+		require.NoError(t, err, kind)
+	}
+	_, err = db.CasesAwaitingWorkflow(ctx, "letters", 0, time.Now(), 10)
+	require.Error(t, err)
 	_, err = db.MarkLifecyclesStarted(ctx, []int64{pid})
 	require.NoError(t, err)
 	ids, err = db.CasesAwaitingWorkflow(ctx, storage.ReconcilePenalty, 0, time.Now().Add(time.Minute), 10)

@@ -13,13 +13,16 @@ const (
 	ReconcileRepair    = "repair"
 	ReconcileObjection = "objection"
 	ReconcilePenalty   = "penalty"
+	ReconcileImport    = "import"
+	ReconcileTraining  = "training"
 )
 
 // ReconcileKinds lists them in the order the reconciler goes through them.
-var ReconcileKinds = []string{ReconcilePenalty, ReconcileRepair, ReconcileObjection}
+var ReconcileKinds = []string{ReconcileImport, ReconcilePenalty, ReconcileRepair, ReconcileObjection, ReconcileTraining}
 
 // CasesAwaitingWorkflow lists, in id order after afterID, the rows of a kind created before a time that should have
-// a workflow: repair and objection cases still in progress, penalties whose lifecycle was never marked started.
+// a workflow: repair and objection cases and training sessions still in progress, imports still starting their
+// lifecycles, penalties whose lifecycle was never marked started.
 func (db *DB) CasesAwaitingWorkflow(ctx context.Context, kind string, afterID int64, createdBefore time.Time, limit int) ([]int64, error) {
 	var q string
 	args := []any{afterID, createdBefore, limit}
@@ -29,6 +32,10 @@ func (db *DB) CasesAwaitingWorkflow(ctx context.Context, kind string, afterID in
 		args = append(args, pq.StringArray(RepairOpenStatuses))
 	case ReconcileObjection:
 		q = `SELECT id FROM objections WHERE id > $1 AND created_at < $2 AND status <> 'closed' ORDER BY id LIMIT $3`
+	case ReconcileImport:
+		q = `SELECT id FROM penalty_imports WHERE id > $1 AND created_at < $2 AND status = 'starting' ORDER BY id LIMIT $3`
+	case ReconcileTraining:
+		q = `SELECT id FROM trainings WHERE id > $1 AND created_at < $2 AND status <> 'closed' ORDER BY id LIMIT $3`
 	case ReconcilePenalty:
 		q = `SELECT id FROM penalties WHERE id > $1 AND created_at < $2 AND lifecycle_started_at IS NULL ORDER BY id LIMIT $3`
 	default:

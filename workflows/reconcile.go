@@ -56,19 +56,29 @@ func init() {
 
 // reconcilable is how each kind's workflow is started for an existing row: with the row's id only, so the run
 // resumes (or, for a row never taken in, takes in) the case as stored.
+// An import goes before the penalties, so that its own workflow starts its lifecycles and counts them.
 var reconcilable = []struct {
 	kind  string
 	id    func(int64) string
 	wf    string
 	reuse enumspb.WorkflowIdReusePolicy
-	args  func(int64) any
+	args  func(int64, activities.FindOrphansResult) any
 }{
+	{"import", ImportWorkflowID, "ImportWorkflow", enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		func(id int64, _ activities.FindOrphansResult) any { return ImportParams{ImportID: id} }},
 	{"penalty", PenaltyWorkflowID, PenaltyWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		func(id int64) any { return PenaltyParams{PenaltyID: id} }},
+		func(id int64, _ activities.FindOrphansResult) any { return PenaltyParams{PenaltyID: id} }},
 	{"repair", RepairWorkflowID, RepairWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		func(id int64) any { return RepairParams{RepairID: id} }},
+		func(id int64, _ activities.FindOrphansResult) any { return RepairParams{RepairID: id} }},
 	{"objection", ObjectionWorkflowID, ObjectionWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		func(id int64) any { return ObjectionParams{ObjectionID: id} }},
+		func(id int64, _ activities.FindOrphansResult) any { return ObjectionParams{ObjectionID: id} }},
+	{"training", TrainingWorkflowID, TrainingWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		func(id int64, page activities.FindOrphansResult) any {
+			t := page.Sessions[id]
+			return TrainingParams{TrainingID: id, Title: t.Title, StartsAt: t.StartsAt, EndsAt: t.EndsAt, Venue: t.Venue,
+				Capacity: t.Capacity, ClassHours: t.ClassHours, AgencyLogin: t.AgencyLogin, AgencyName: t.AgencyName,
+				PassScore: t.PassScore, Organizer: t.Organizer}
+		}},
 }
 
 // ReconcileWorkflow finds rows without a running workflow, page by page, and starts their workflows as abandoned
@@ -101,7 +111,7 @@ func ReconcileWorkflow(ctx workflow.Context, in ReconcileParams) (ReconcileResul
 					WorkflowID: k.id(id), TaskQueue: TaskQueue, WorkflowIDReusePolicy: k.reuse,
 					ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 				})
-				starts = append(starts, workflow.ExecuteChildWorkflow(cctx, k.wf, k.args(id)))
+				starts = append(starts, workflow.ExecuteChildWorkflow(cctx, k.wf, k.args(id, page)))
 			}
 			for i, f := range starts {
 				err := f.GetChildWorkflowExecution().Get(ctx, nil)

@@ -737,5 +737,5 @@ func TestRepairStoredApplicationRecheckedWhenStartedLate(t *testing.T) {
 func TestReconcileReplay(t *testing.T) {
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(ReconcileWorkflow, workflow.RegisterOptions{Name: ReconcileWorkflowType})
-	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/reconcile_started_one.json"))
+	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/reconcile_started_orphans.json"))
 }

@@ -43,11 +43,19 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	p := s.registerGeneralFine("镇环罚〔2026〕41号", a, "2026-05-20")
 
 	id := s.interruptedApplication(p.ID, a)
+	// A training session stored by the credit office the same way, its workflow never started.
+	agency, err := s.db.UserByLogin(ctx, "agency")
+	require.NoError(t, err)
+	starts := time.Now().Add(7 * 24 * time.Hour).Truncate(time.Hour)
+	training, err := s.db.CreateTraining(ctx, storage.Training{Title: "信用修复专题培训", StartsAt: starts, EndsAt: starts.Add(4 * time.Hour),
+		Venue: "市民中心", Capacity: 30, ClassHours: 4, AgencyLogin: agency.Login, AgencyName: agency.DisplayName, PassScore: 60,
+		Organizer: "镇江市信用办", CreatedBy: "office"}, storage.AuditEntry{Actor: "office", Role: "credit_office", Action: "training.create"}, nil)
+	require.NoError(t, err)
 	assert.Equal(t, storage.RepairSubmitted, s.repair(id, firm).Status)
 	var e repairErr
 	require.Equal(t, 409, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &e))
 	assert.Equal(t, "repair_case_open", e.Error.Code, "the orphan blocks a new application")
-	_, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.RepairWorkflowID(id), "")
+	_, err = s.temporal.DescribeWorkflowExecution(ctx, workflows.RepairWorkflowID(id), "")
 	require.Error(t, err, "no workflow runs for the row")
 
 	// The schedule is created idempotently (every worker does it at start); a trigger runs the reconciler now.
@@ -65,6 +73,10 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	})
 	r := s.repair(id, firm)
 	require.NotNil(t, r.Commitment.LetterID, "the commitment was rendered by the late workflow")
+	s.eventually(60*time.Second, "the reconciled training session issues its plan and opens", func() bool {
+		t, err := s.db.GetTraining(ctx, training)
+		return err == nil && t.Status == storage.TrainingOpen && t.PlanLetterID.Valid
+	})
 	var steps []string
 	for _, h := range r.History {
 		steps = append(steps, h.Step)
@@ -78,7 +90,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	var res workflows.ReconcileResult
 	require.NoError(t, run.Get(ctx, &res))
 	assert.Empty(t, res.Started)
-	s.recordHistory(reconcilerRun(t, s), "reconcile_started_one.json")
+	s.recordHistory(reconcilerRun(t, s), "reconcile_started_orphans.json")
 
 	// The case completes: accepted, approved, withdrawn everywhere, closed.
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", id), sthjj, nil, &r))
