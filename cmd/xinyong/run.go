@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -69,9 +70,11 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 		return fmt.Errorf("start worker: %w", err)
 	}
 	// Every worker makes sure the reconciler's schedule exists; a failure here must not stop the worker.
-	if err := workflows.EnsureReconcileSchedule(ctx, tc, cfg.ReconcileEvery, workflows.ReconcileParams{}); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	if err := workflows.EnsureReconcileSchedule(sctx, tc, cfg.ReconcileEvery, workflows.ReconcileParams{}); err != nil {
 		log.Error("reconciler schedule", "err", err)
 	}
+	cancel()
 	log.Info("worker polling", "task_queue", workflows.TaskQueue)
 	<-ctx.Done()
 	w.Stop()
