@@ -309,6 +309,7 @@ func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, erro
 	return s.db.GetObjection(ctx, id)
 }
 
+// objectionOpenError is the 409 of a filing while the applicant's objection on the record is still open.
 func objectionOpenError(open int64) *Error {
 	return newError(fiber.StatusConflict, "objection_open",
 		fmt.Sprintf("您对该处罚信息已有正在办理的异议（案件%d），不能重复提出", open)).With(map[string]any{"objection_id": open})
