@@ -484,9 +484,11 @@ func (w *repair) run(ctx workflow.Context) error {
 	if w.f.Progress.Status == storage.RepairSubmitted || w.f.Progress.Status == "" {
 		w.seq = w.f.Seq
 		w.p.CreditReportAttachmentID = w.f.Progress.CreditReportAttachmentID
-		if refused, err := w.recheckStored(ctx); err != nil {
+		refused, err := w.recheckStored(ctx)
+		if err != nil {
 			return err
-		} else if !refused {
+		}
+		if !refused {
 			if err := w.receive(ctx); err != nil {
 				return err
 			}
