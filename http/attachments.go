@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +21,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
-
-func init() { modules = append(modules, (*Server).mountAttachments) }
 
 // maxAttachmentBytes bounds one uploaded file; maxUploadFiles the files of one request.
 const (
@@ -38,15 +38,6 @@ var attachmentTypes = map[string][]string{
 	"application/pdf": {".pdf"},
 	"image/jpeg":      {".jpg", ".jpeg"},
 	"image/png":       {".png"},
-}
-
-func (s *Server) mountAttachments(app *fiber.App, api fiber.Router) {
-	uploaders := s.allow(storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAgency)
-	readers := s.allow(storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAgency)
-	api.Post("/attachments", uploaders, s.uploadAttachment)
-	api.Get("/attachments/:id", readers, s.getAttachment)
-	api.Get("/attachments/:id/content", readers, s.getAttachmentContent)
-	app.Get("/attachments/:id", readers, s.getAttachmentContent)
 }
 
 // attachmentJSON is an upload as the API shows it.
@@ -101,17 +92,17 @@ func parseMultipart(c *fiber.Ctx) (*multipartForm, error) {
 			return form, nil
 		}
 		if err != nil {
-			return nil, newError(fiber.StatusBadRequest, "malformed_multipart", "上传请求格式错误（multipart/form-data）")
+			return nil, newError(domain.KindMalformed, "malformed_multipart", "上传请求格式错误（multipart/form-data）")
 		}
 		_, dp, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
 		if err != nil {
-			return nil, newError(fiber.StatusBadRequest, "malformed_multipart", "上传请求格式错误（Content-Disposition）")
+			return nil, newError(domain.KindMalformed, "malformed_multipart", "上传请求格式错误（Content-Disposition）")
 		}
 		field := dp["name"]
 		filename, isFile := dp["filename"]
 		data, err := io.ReadAll(io.LimitReader(part, maxAttachmentBytes+1))
 		if err != nil {
-			return nil, newError(fiber.StatusBadRequest, "malformed_multipart", "上传请求格式错误")
+			return nil, newError(domain.KindMalformed, "malformed_multipart", "上传请求格式错误")
 		}
 		if !isFile {
 			if len(data) > maxJSONBytes {
@@ -124,12 +115,12 @@ func parseMultipart(c *fiber.Ctx) (*multipartForm, error) {
 			continue
 		}
 		if len(data) > maxAttachmentBytes {
-			return nil, newError(fiber.StatusRequestEntityTooLarge, "file_too_large",
+			return nil, newError(domain.KindTooLarge, "file_too_large",
 				fmt.Sprintf("文件“%s”超过%d MB的大小限制", displayName(filename), maxAttachmentBytes>>20)).With(
 				map[string]any{"field": field, "max_bytes": maxAttachmentBytes})
 		}
 		if len(form.Files) == maxUploadFiles {
-			return nil, newError(fiber.StatusUnprocessableEntity, "too_many_files", fmt.Sprintf("一次最多上传%d个文件", maxUploadFiles))
+			return nil, newError(domain.KindInvalid, "too_many_files", fmt.Sprintf("一次最多上传%d个文件", maxUploadFiles))
 		}
 		form.Files = append(form.Files, formUpload{Field: field, Filename: filename, Data: data})
 	}
@@ -156,7 +147,7 @@ type checkedUpload struct {
 func checkUpload(u formUpload) (checkedUpload, error) {
 	name := u.Filename
 	nameErr := func(msg string) error {
-		return newError(fiber.StatusUnprocessableEntity, "invalid_file_name", msg).With(map[string]any{"field": u.Field, "filename": name})
+		return newError(domain.KindInvalid, "invalid_file_name", msg).With(map[string]any{"field": u.Field, "filename": name})
 	}
 	switch {
 	case strings.TrimSpace(name) == "":
@@ -173,13 +164,13 @@ func checkUpload(u formUpload) (checkedUpload, error) {
 		return checkedUpload{}, nameErr(fmt.Sprintf("文件名不能超过%d个字符", maxFileNameRunes))
 	}
 	if len(u.Data) == 0 {
-		return checkedUpload{}, newError(fiber.StatusUnprocessableEntity, "empty_file", fmt.Sprintf("文件“%s”是空文件", displayName(name))).With(
+		return checkedUpload{}, newError(domain.KindInvalid, "empty_file", fmt.Sprintf("文件“%s”是空文件", displayName(name))).With(
 			map[string]any{"field": u.Field, "filename": name})
 	}
 	ext := strings.ToLower(path.Ext(name))
 	detected := detectAttachmentType(u.Data)
 	typeErr := func(msg string) error {
-		return newError(fiber.StatusUnsupportedMediaType, "unsupported_file_type", msg).With(map[string]any{
+		return newError(domain.KindUnsupportedMedia, "unsupported_file_type", msg).With(map[string]any{
 			"field": u.Field, "filename": name, "accepted": []string{"application/pdf", "image/jpeg", "image/png"}})
 	}
 	if detected == "" {
@@ -295,9 +286,10 @@ func (s *Server) uploadAttachment(c *fiber.Ctx) error {
 
 // visibleAttachment loads the :id upload, or 404 when it does not exist or the caller may not read it.
 func (s *Server) visibleAttachment(c *fiber.Ctx) (storage.Attachment, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return storage.Attachment{}, errNotFound
+	// Whether the caller may read it is asked first, so nothing is loaded for those who may not.
+	id, err := pathID(c)
+	if err != nil {
+		return storage.Attachment{}, err
 	}
 	p := principalOf(c)
 	ok, err := s.db.CanReadAttachment(c.UserContext(), id, storage.AttachmentReader{UserID: p.ID, Role: p.Role,
@@ -343,4 +335,36 @@ func contentDisposition(name string) string {
 		return r
 	}, name)
 	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
+}
+
+// checkAttachmentIDs refuses the attachment ids a case may not cite (422, naming them): more than max, or ids
+// that owned does not find among the caller's own. It answers the ids without repeats, in their order.
+func checkAttachmentIDs(ids []int64, field string, max int, tooMany string, owned func([]int64) ([]int64, error),
+	notOwned string) ([]int64, error) {
+	seen := map[int64]bool{}
+	var uniq []int64
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	if len(uniq) > max {
+		return nil, invalidField(field, "too_many_attachments", tooMany)
+	}
+	found, err := owned(uniq)
+	if err != nil {
+		return nil, err
+	}
+	var missing []int64
+	for _, id := range uniq {
+		if !slices.Contains(found, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, newError(domain.KindInvalid, "invalid_attachment", notOwned).With(
+			map[string]any{"field": field, "attachment_ids": missing})
+	}
+	return uniq, nil
 }

@@ -49,8 +49,7 @@ func createCase(ctx context.Context, db *storage.DB, op client.WithStartWorkflow
 	}
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
-		return so.id, temporal.NewApplicationErrorWithOptions(ae.Message(), ae.Type(),
-			temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+		return so.id, workflows.Refusal(ae.Type(), ae.Message(), true)
 	}
 	return so.id, err
 }

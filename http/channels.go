@@ -8,35 +8,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
 // The channel registry (公示渠道): every principal lists the channels; the credit office and admins add and
 // change them, on the API and on the /channels page. A webhook channel's secret is write-only.
 
-func init() {
-	modules = append(modules, (*Server).mountChannels)
-	for _, r := range []storage.Role{storage.RoleCreditOffice, storage.RoleAdmin} {
-		menus[r] = append(menus[r], menuItem{"/channels", "公示渠道"})
-	}
-}
-
 var channelAdmins = []storage.Role{storage.RoleCreditOffice, storage.RoleAdmin}
-
-func (s *Server) mountChannels(app *fiber.App, api fiber.Router) {
-	admins := s.allow(channelAdmins...)
-	api.Get("/channels", s.allow(storage.Roles...), s.listChannels)
-	api.Post("/channels", admins, s.createChannel)
-	api.Get("/channels/:id", admins, s.getChannel)
-	api.Put("/channels/:id", admins, s.updateChannel)
-
-	app.Get("/channels", admins, s.channelsPage)
-	app.Post("/channels", admins, s.channelsCreateSubmit)
-	app.Get("/channels/protocol", s.allow(storage.Roles...), s.channelsProtocolPage)
-	app.Get("/channels/queue", s.allow(storage.RoleChannelOperator), s.channelsQueuePage)
-	app.Get("/channels/:id", admins, s.channelEditPage)
-	app.Post("/channels/:id", admins, s.channelEditSubmit)
-}
 
 // channelJSON is a channel as the API shows it; delivery settings only to the credit office and admins, and the
 // secret never (has_secret says whether one is set).
@@ -147,7 +126,7 @@ func channelFieldError(err error) error {
 	return err
 }
 
-var errChannelExists = newError(fiber.StatusConflict, "channel_exists", "该渠道编号已存在")
+var errChannelExists = newError(domain.KindConflict, "channel_exists", "该渠道编号已存在")
 
 // saveChannel creates (existing nil) or updates a channel and audits it; the secret is never logged.
 func (s *Server) saveChannel(c *fiber.Ctx, in channelInput, existing *storage.Channel) (storage.Channel, error) {
@@ -240,7 +219,7 @@ func (s *Server) renderChannels(c *fiber.Ctx, form channelInput, flash string, p
 		names[d.ID] = d.Name
 	}
 	if problem != nil {
-		c.Status(problem.Status)
+		c.Status(statusOf(problem))
 	}
 	formDept := ""
 	if form.DepartmentID != nil {
@@ -267,15 +246,6 @@ func formChannel(c *fiber.Ctx) channelInput {
 	dept := strings.TrimSpace(c.FormValue("department_id"))
 	return channelInput{ID: strings.TrimSpace(c.FormValue("id")), Name: c.FormValue("name"), Kind: c.FormValue("kind"),
 		DeadlineWorkdays: days, Active: &active, EndpointURL: c.FormValue("endpoint_url"), Secret: &secret, DepartmentID: &dept}
-}
-
-// pageProblem turns a caller's mistake into a message on the form; other errors go to the error page.
-func pageProblem(err error) (*Error, bool) {
-	var e *Error
-	if errors.As(err, &e) && e.Status < 500 {
-		return e, true
-	}
-	return nil, false
 }
 
 func (s *Server) channelsCreateSubmit(c *fiber.Ctx) error {
@@ -305,7 +275,7 @@ func (s *Server) renderChannelEdit(c *fiber.Ctx, ch storage.Channel, flash strin
 		return err
 	}
 	if problem != nil {
-		c.Status(problem.Status)
+		c.Status(statusOf(problem))
 	}
 	return s.page(c, "channels_edit", pageData{Title: "修改公示渠道", Flash: flash, Data: map[string]any{
 		"C": ch, "HasSecret": ch.Secret != "", "Departments": depts, "Problem": problemText(problem),

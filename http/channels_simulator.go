@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -19,14 +18,6 @@ import (
 
 // SimulatorEnv switches the channel simulator on.
 const SimulatorEnv = "XINYONG_CHANNEL_SIMULATOR"
-
-func init() {
-	modules = append(modules, func(s *Server, app *fiber.App, api fiber.Router) {
-		if os.Getenv(SimulatorEnv) == "1" {
-			s.mountSimulator(app)
-		}
-	})
-}
 
 // simulatorPath is where a channel's simulated system listens.
 const simulatorPath = "/dev/channel-simulator/"
@@ -62,38 +53,37 @@ func (cs *channelSimulator) get(id string) *simChannel {
 	return c
 }
 
-func (s *Server) mountSimulator(app *fiber.App) {
-	sim := &channelSimulator{channels: map[string]*simChannel{}}
-	// Channels' systems are called without a session: the signature is the credential.
-	app.Post(simulatorPath+":channel", func(c *fiber.Ctx) error { return s.simulatorReceive(c, sim) })
-	app.Get(simulatorPath+":channel", s.allow(channelAdmins...), func(c *fiber.Ctx) error {
-		sim.mu.Lock()
-		defer sim.mu.Unlock()
-		return c.JSON(sim.get(c.Params("channel")))
-	})
-	// Tell a simulated system to fail its next calls (500) or to answer slowly: {"fail_next": 3, "delay_ms": 20000}.
-	app.Put(simulatorPath+":channel", s.allow(channelAdmins...), func(c *fiber.Ctx) error {
-		var in struct {
-			FailNext *int `json:"fail_next"`
-			DelayMS  *int `json:"delay_ms"`
-		}
-		if err := bindJSON(c, &in); err != nil {
-			return err
-		}
-		sim.mu.Lock()
-		defer sim.mu.Unlock()
-		ch := sim.get(c.Params("channel"))
-		if in.FailNext != nil {
-			ch.FailNext = max(0, *in.FailNext)
-		}
-		if in.DelayMS != nil {
-			ch.DelayMS = min(max(0, *in.DelayMS), 120000)
-		}
-		return c.JSON(ch)
-	})
+// simulatorState shows what a simulated system has received.
+func (s *Server) simulatorState(c *fiber.Ctx) error {
+	s.sim.mu.Lock()
+	defer s.sim.mu.Unlock()
+	return c.JSON(s.sim.get(c.Params("channel")))
 }
 
-func (s *Server) simulatorReceive(c *fiber.Ctx, sim *channelSimulator) error {
+// simulatorControl tells a simulated system to fail its next calls (500) or to answer slowly:
+// {"fail_next": 3, "delay_ms": 20000}.
+func (s *Server) simulatorControl(c *fiber.Ctx) error {
+	var in struct {
+		FailNext *int `json:"fail_next"`
+		DelayMS  *int `json:"delay_ms"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	s.sim.mu.Lock()
+	defer s.sim.mu.Unlock()
+	ch := s.sim.get(c.Params("channel"))
+	if in.FailNext != nil {
+		ch.FailNext = max(0, *in.FailNext)
+	}
+	if in.DelayMS != nil {
+		ch.DelayMS = min(max(0, *in.DelayMS), 120000)
+	}
+	return c.JSON(ch)
+}
+
+func (s *Server) simulatorReceive(c *fiber.Ctx) error {
+	sim := s.sim
 	id := c.Params("channel")
 	// Answers are written here, not by the error handler: a channel system's answer is JSON, never a login page.
 	answer := func(status int, code, msg string) error {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -10,16 +9,14 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
-	enumspb "go.temporal.io/api/enums/v1"
-
+	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/workflows"
 )
@@ -85,40 +82,13 @@ func splitTypes(cell string) []string {
 // otherwise every row gets its outcome.
 func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 	var out storage.NewImport
-	if !utf8.Valid(raw) {
-		return out, newError(fiber.StatusUnprocessableEntity, "invalid_encoding", "文件不是UTF-8编码，请在表格软件中另存为“CSV UTF-8”格式后重新上传")
-	}
-	raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
-	cr := csv.NewReader(bytes.NewReader(raw))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if err == io.EOF {
-		return out, newError(fiber.StatusUnprocessableEntity, "empty_csv", "文件为空，第1行应为列名")
-	}
+	cr, col, err := openCSV(raw, importColumns, "line")
 	if err != nil {
-		return out, csvError(err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		known := false
-		for _, c := range importColumns {
-			known = known || c == h
-		}
-		if !known {
-			return out, newError(fiber.StatusUnprocessableEntity, "invalid_csv_header",
-				fmt.Sprintf("第1行第%d列的列名“%s”无法识别；可用的列名：%s", i+1, h, strings.Join(importColumns, ", "))).
-				With(map[string]any{"column": i + 1, "name": h, "columns": importColumns})
-		}
-		if _, dup := col[h]; dup {
-			return out, newError(fiber.StatusUnprocessableEntity, "invalid_csv_header", fmt.Sprintf("列名“%s”重复", h))
-		}
-		col[h] = i
+		return out, err
 	}
 	for _, c := range requiredImportColumns {
 		if _, ok := col[c]; !ok {
-			return out, newError(fiber.StatusUnprocessableEntity, "invalid_csv_header", fmt.Sprintf("缺少必填列“%s”", c)).
+			return out, newError(domain.KindInvalid, "invalid_csv_header", fmt.Sprintf("缺少必填列“%s”", c)).
 				With(map[string]any{"missing": c, "required": requiredImportColumns})
 		}
 	}
@@ -138,7 +108,7 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 		}
 		row++
 		if err != nil {
-			return out, csvError(err)
+			return out, csvError(err, "line")
 		}
 		if row-1 > maxImportRows {
 			return out, errTooLarge.With(map[string]any{"max_rows": maxImportRows})
@@ -149,8 +119,8 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 			out.Rejected = append(out.Rejected, storage.ImportRow{Row: row, DecisionNo: no, Status: storage.ImportRowRejected,
 				Code: e.Code, Field: field, Message: e.Message})
 		}
-		if len(rec) != len(header) {
-			reject(invalidField("", "invalid_column_count", fmt.Sprintf("该行有%d列，应与列名行一致为%d列", len(rec), len(header))))
+		if len(rec) != len(col) {
+			reject(invalidField("", "invalid_column_count", fmt.Sprintf("该行有%d列，应与列名行一致为%d列", len(rec), len(col))))
 			continue
 		}
 		in := penaltyInput{DecisionNo: no, USCC: cell(rec, "uscc"), EnterpriseName: cell(rec, "enterprise_name"),
@@ -185,19 +155,55 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 		}
 	}
 	if row == 1 {
-		return out, newError(fiber.StatusUnprocessableEntity, "empty_csv", "文件只有列名行，没有数据行")
+		return out, newError(domain.KindInvalid, "empty_csv", "文件只有列名行，没有数据行")
 	}
 	out.TotalRows = row - 1
 	return out, nil
 }
 
-func csvError(err error) error {
+// openCSV checks an uploaded CSV file's encoding, drops a UTF-8 byte order mark, and reads its header row, whose
+// names must be among columns (in any order, each once). It answers the reader at the first data row and each
+// column's index. lineKey is as for csvError.
+func openCSV(raw []byte, columns []string, lineKey string) (*csv.Reader, map[string]int, error) {
+	if !utf8.Valid(raw) {
+		return nil, nil, newError(domain.KindInvalid, "invalid_encoding", "文件不是UTF-8编码，请在表格软件中另存为“CSV UTF-8”格式后重新上传")
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
+	cr := csv.NewReader(bytes.NewReader(raw))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, nil, newError(domain.KindInvalid, "empty_csv", "文件为空，第1行应为列名")
+	}
+	if err != nil {
+		return nil, nil, csvError(err, lineKey)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !slices.Contains(columns, h) {
+			return nil, nil, newError(domain.KindInvalid, "invalid_csv_header",
+				fmt.Sprintf("第1行第%d列的列名“%s”无法识别；可用的列名：%s", i+1, h, strings.Join(columns, ", "))).
+				With(map[string]any{"column": i + 1, "name": h, "columns": columns})
+		}
+		if _, dup := col[h]; dup {
+			return nil, nil, newError(domain.KindInvalid, "invalid_csv_header", fmt.Sprintf("列名“%s”重复", h))
+		}
+		col[h] = i
+	}
+	return cr, col, nil
+}
+
+// csvError is a 422 for a file that is not CSV; lineKey names the line in its details ("line", or "row" where
+// the answer numbers rows by line).
+func csvError(err error, lineKey string) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return newError(fiber.StatusUnprocessableEntity, "invalid_csv", fmt.Sprintf("CSV格式错误（第%d行第%d列）：引号或分隔符不匹配", pe.Line, pe.Column)).
-			With(map[string]any{"line": pe.Line, "column": pe.Column})
+		return newError(domain.KindInvalid, "invalid_csv", fmt.Sprintf("CSV格式错误（第%d行第%d列）：引号或分隔符不匹配", pe.Line, pe.Column)).
+			With(map[string]any{lineKey: pe.Line, "column": pe.Column})
 	}
-	return newError(fiber.StatusUnprocessableEntity, "invalid_csv", "无法读取CSV文件")
+	return newError(domain.KindInvalid, "invalid_csv", "无法读取CSV文件")
 }
 
 // importFile validates and stores a file, then starts its background job.
@@ -224,27 +230,11 @@ func (s *Server) importFile(c *fiber.Ctx, filename string, raw []byte) (storage.
 		return storage.PenaltyImport{}, nil, err
 	}
 	if imp.ToStart > 0 {
-		if err := s.startImport(ctx, imp.ID); err != nil {
+		if err := s.cases.start(ctx, importCases, imp.ID, workflows.ImportParams{ImportID: imp.ID}); err != nil {
 			return storage.PenaltyImport{}, nil, err
 		}
 	}
 	return imp, rows, nil
-}
-
-func (s *Server) startImport(ctx context.Context, id int64) error {
-	if s.temporal == nil {
-		return newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
-	}
-	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.ImportWorkflowID(id), TaskQueue: workflows.TaskQueue,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, workflows.ImportWorkflow, workflows.ImportParams{ImportID: id})
-	var already *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &already) {
-		return fmt.Errorf("start import %d: %w", id, err)
-	}
-	return nil
 }
 
 func (s *Server) importPenalties(c *fiber.Ctx) error {
@@ -266,18 +256,10 @@ func (s *Server) importPenalties(c *fiber.Ctx) error {
 
 // visibleImport loads the :id import: a department sees its own, the credit office and admins all.
 func (s *Server) visibleImport(c *fiber.Ctx) (storage.PenaltyImport, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return storage.PenaltyImport{}, errNotFound
-	}
-	imp, err := s.db.GetImport(c.UserContext(), id)
-	if err != nil {
-		return storage.PenaltyImport{}, err
-	}
-	if p := principalOf(c); p.Role == storage.RoleDepartment && imp.DepartmentID != p.DepartmentID.String {
-		return storage.PenaltyImport{}, errNotFound
-	}
-	return imp, nil
+	return loadVisible(c, s.db.GetImport, func(imp storage.PenaltyImport) (bool, error) {
+		p := principalOf(c)
+		return p.Role != storage.RoleDepartment || imp.DepartmentID == p.DepartmentID.String, nil
+	})
 }
 
 func (s *Server) getImport(c *fiber.Ctx) error {
@@ -321,7 +303,7 @@ func (s *Server) renderImportPage(c *fiber.Ctx, problem *Error) error {
 	d := map[string]any{"Imports": imps, "Columns": importColumns, "Types": penaltyTypeOptions()}
 	if problem != nil {
 		d["Problem"] = problem.Message
-		c.Status(problem.Status)
+		c.Status(statusOf(problem))
 	}
 	return s.page(c, "import", pageData{Title: "批量导入行政处罚", Data: d})
 }
@@ -345,8 +327,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 		name = ""
 	}
 	imp, _, err := s.importFile(c, name, raw)
-	var e *Error
-	if errors.As(err, &e) && e.Status < 500 {
+	if e, ok := pageProblem(err); ok {
 		return s.renderImportPage(c, e)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -43,6 +44,62 @@ func bindJSON(c *fiber.Ctx, v any) error {
 	return nil
 }
 
+// withBody loads the record a step is about with load (404 for what the caller must not see) and then decodes
+// the step's JSON body: the start of every API step on a record.
+func withBody[T, B any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error)) (T, B, error) {
+	var b B
+	v, err := load(c)
+	if err != nil {
+		return v, b, err
+	}
+	return v, b, bindJSON(c, &b)
+}
+
+// answerJSON answers a record loaded with err by its view: the ending of every handler that shows one record.
+func answerJSON[T, J any](c *fiber.Ctx, v T, err error, view func(context.Context, T) (J, error)) error {
+	if err != nil {
+		return err
+	}
+	j, err := view(c.UserContext(), v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(j)
+}
+
+// createJSON decodes a JSON body, creates the record with create and answers 201 with its view and, when
+// location is given, its address: the whole of every API handler that creates a record.
+func createJSON[B, T, J any](c *fiber.Ctx, create func(*fiber.Ctx, B) (T, error), view func(context.Context, T) (J, error),
+	location func(T) string) error {
+	var in B
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	v, err := create(c, in)
+	if err != nil {
+		return err
+	}
+	j, err := view(c.UserContext(), v)
+	if err != nil {
+		return err
+	}
+	if location != nil {
+		c.Location(location(v))
+	}
+	return c.Status(fiber.StatusCreated).JSON(j)
+}
+
+// keepMap is view of the items keep accepts, in order (never nil, so that JSON shows []).
+func keepMap[T, J any](items []T, keep func(T) bool, view func(T) J) []J {
+	out := []J{}
+	for _, it := range items {
+		if keep(it) {
+			out = append(out, view(it))
+		}
+	}
+	return out
+}
+
 // page is a list answer: {"items": [...], "next_cursor": "..."}.
 type page[T any] struct {
 	Items      []T    `json:"items"`
@@ -68,7 +125,7 @@ func encodeCursor(s string) string { return base64.RawURLEncoding.EncodeToString
 func decodeCursor(s string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return "", invalidField("cursor", "invalid_cursor", "分页游标无效")
+		return "", errInvalidCursor
 	}
 	return string(b), nil
 }
@@ -115,28 +172,84 @@ func (s *Server) idempotency(c *fiber.Ctx) error {
 	return s.db.CompleteIdempotencyKey(ctx, owner, key, status, string(c.Response().Header.ContentType()), c.Response().Body())
 }
 
-// decodeOverdueCursor reads the position in a list sorted overdue first, then by id.
-func decodeOverdueCursor(cursor string) (afterOverdue *bool, afterID int64, err error) {
-	raw, err := decodeCursor(cursor)
+// Lists page with one keyset scheme: a page holds at most limit items in the list's order; next_cursor is the
+// opaque key of its last item ("" on the last page), and the next page starts after that key. A list asks its
+// store for limit+1 rows, so it knows whether more follow without counting. Each list owns the text of its key
+// (an id, "overdue:id", a USCC); cursors are that text in base64url.
+
+// listPage answers one page of a list: fetch gets the row limit and the key after which to start ("" for the
+// first page) and returns the rows in order; key writes a row's key; view turns a row into its JSON.
+func listPage[R, J any](c *fiber.Ctx, fetch func(limit int, after string) ([]R, error), key func(R) string,
+	view func(R) (J, error)) error {
+	limit, cursor, err := listParams(c)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
-	ov, idText, ok := strings.Cut(raw, ":")
-	id, perr := strconv.ParseInt(idText, 10, 64)
-	if !ok || perr != nil || (ov != "0" && ov != "1") {
-		return nil, 0, invalidField("cursor", "invalid_cursor", "分页游标无效")
+	after := ""
+	if cursor != "" {
+		if after, err = decodeCursor(cursor); err != nil {
+			return err
+		}
 	}
-	after := ov == "1"
-	return &after, id, nil
+	rows, err := fetch(limit+1, after)
+	if err != nil {
+		return err
+	}
+	out := page[J]{Items: make([]J, 0, min(len(rows), limit))}
+	for i, r := range rows {
+		if i == limit {
+			out.NextCursor = encodeCursor(key(rows[i-1]))
+			break
+		}
+		j, err := view(r)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, j)
+	}
+	return c.JSON(out)
 }
 
-// encodeOverdueCursor is the cursor after an item of a list sorted overdue first, then by id.
-func encodeOverdueCursor(overdue bool, id int64) string {
-	ov := "0"
-	if overdue {
-		ov = "1"
+// viewOf adapts a conversion that cannot fail to listPage.
+func viewOf[R, J any](f func(R) J) func(R) (J, error) {
+	return func(r R) (J, error) { return f(r), nil }
+}
+
+var errInvalidCursor = invalidField("cursor", "invalid_cursor", "分页游标无效")
+
+// idKey and parseIDKey are the key of a list in id order.
+func idKey(id int64) string { return strconv.FormatInt(id, 10) }
+
+func parseIDKey(after string) (int64, error) {
+	if after == "" {
+		return 0, nil
 	}
-	return encodeCursor(ov + ":" + strconv.FormatInt(id, 10))
+	id, err := strconv.ParseInt(after, 10, 64)
+	if err != nil {
+		return 0, errInvalidCursor
+	}
+	return id, nil
+}
+
+// overdueKey and parseOverdueKey are the key of a list sorted overdue first, then by id.
+func overdueKey(overdue bool, id int64) string {
+	if overdue {
+		return "1:" + idKey(id)
+	}
+	return "0:" + idKey(id)
+}
+
+func parseOverdueKey(after string) (afterOverdue *bool, afterID int64, err error) {
+	if after == "" {
+		return nil, 0, nil
+	}
+	ov, idText, ok := strings.Cut(after, ":")
+	id, perr := strconv.ParseInt(idText, 10, 64)
+	if !ok || perr != nil || (ov != "0" && ov != "1") {
+		return nil, 0, errInvalidCursor
+	}
+	o := ov == "1"
+	return &o, id, nil
 }
 
 // scopeToPrincipal narrows a list filter to an enterprise's or a department's own records. It reports false

@@ -3,28 +3,11 @@ package httpapi
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"xinyong/storage"
 )
-
-func init() { modules = append(modules, (*Server).mountLetters) }
-
-func (s *Server) mountLetters(app *fiber.App, api fiber.Router) {
-	api.Get("/letters/:id", s.allow(storage.Roles...), s.getLetter)
-	api.Get("/letters/:id/pdf", s.allow(storage.Roles...), s.getLetterPDF)
-	app.Get("/letters/:id/pdf", s.allow(storage.Roles...), s.getLetterPDF)
-	// Codes carry about 60 random bits; the limiter makes guessing slower still, per address.
-	app.Get("/verify/:code", limiter.New(limiter.Config{
-		Max: 30, Expiration: time.Minute,
-		LimitReached: func(c *fiber.Ctx) error {
-			return newError(fiber.StatusTooManyRequests, "too_many_requests", "核验请求过于频繁，请稍后再试")
-		},
-	}), s.verifyPage)
-}
 
 // letterJSON is a letter as the API shows it.
 type letterJSON struct {
@@ -84,16 +67,11 @@ func canSeeLetter(p *principal, l storage.Letter) bool {
 }
 
 func (s *Server) visibleLetter(c *fiber.Ctx) (storage.Letter, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil {
-		return storage.Letter{}, errNotFound
-	}
-	l, err := s.db.GetLetter(c.UserContext(), id)
-	if err != nil {
-		return storage.Letter{}, err
-	}
-	p := principalOf(c)
-	if !canSeeLetter(p, l) {
+	return loadVisible(c, s.db.GetLetter, func(l storage.Letter) (bool, error) {
+		p := principalOf(c)
+		if canSeeLetter(p, l) {
+			return true, nil
+		}
 		// Letters issued by someone else may still belong to a case the caller handles (see LetterReadableVia).
 		agency := ""
 		if p.Role == storage.RoleAgency {
@@ -103,15 +81,8 @@ func (s *Server) visibleLetter(c *fiber.Ctx) (storage.Letter, error) {
 		if p.Role == storage.RoleDepartment {
 			dept = p.DepartmentID.String
 		}
-		ok, err := s.db.LetterReadableVia(c.UserContext(), l.ID, dept, agency)
-		if err != nil {
-			return storage.Letter{}, err
-		}
-		if !ok {
-			return storage.Letter{}, errNotFound
-		}
-	}
-	return l, nil
+		return s.db.LetterReadableVia(c.UserContext(), l.ID, dept, agency)
+	})
 }
 
 func (s *Server) getLetter(c *fiber.Ctx) error {
@@ -127,12 +98,17 @@ func (s *Server) getLetterPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.sendLetterPDF(c, l, "letter-"+strconv.FormatInt(l.ID, 10)+".pdf")
+}
+
+// sendLetterPDF answers a letter's PDF inline, with its hash for those who check the copy they hold.
+func (s *Server) sendLetterPDF(c *fiber.Ctx, l storage.Letter, filename string) error {
 	pdf, err := s.db.LetterPDF(c.UserContext(), l.ID)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="letter-`+strconv.FormatInt(l.ID, 10)+`.pdf"`)
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+filename+`"`)
 	c.Set("X-Content-SHA256", l.SHA256)
 	return c.Send(pdf)
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"go.temporal.io/sdk/client"
 
 	"xinyong/activities"
 	"xinyong/domain"
@@ -24,77 +23,26 @@ import (
 // record's earlier versions, and the pages. Handlers parse and authorize; every step is an update of objection-<id>,
 // which decides and answers; the answer is the case as stored.
 
-func init() {
-	modules = append(modules, (*Server).mountObjections)
-	homeSources = append(homeSources, (*Server).objectionHomeSections)
-	menus[storage.RoleEnterprise] = append(menus[storage.RoleEnterprise], menuItem{"/objections", "异议申诉"})
-	menus[storage.RoleDepartment] = append(menus[storage.RoleDepartment], menuItem{"/objections", "异议核实"})
-	menus[storage.RoleCreditOffice] = append(menus[storage.RoleCreditOffice], menuItem{"/objections", "异议处理"})
-	menus[storage.RoleAdmin] = append(menus[storage.RoleAdmin], menuItem{"/objections", "异议处理"})
-	menus[storage.RoleChannelOperator] = append(menus[storage.RoleChannelOperator], menuItem{"/objections", "异议标注"})
-}
-
 // objectionViewers are the roles that see objections at all; which ones each sees is canSeeObjection's business.
 var objectionViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice,
 	storage.RoleAdmin, storage.RoleChannelOperator}
 
 const (
 	objectionMaxText = 2000
-	// objectionCreateWait bounds how long the filing waits for its workflow to store it; past it the answer is 503
-	// (the case is still created).
-	objectionCreateWait = 30 * time.Second
 	// objectionMaxAttachments bounds the evidence of one objection.
 	objectionMaxAttachments = 20
 )
 
-func (s *Server) mountObjections(app *fiber.App, api fiber.Router) {
-	filers := s.allow(storage.RoleEnterprise, storage.RoleDepartment)
-	viewers := s.allow(objectionViewers...)
-	dept := s.allow(storage.RoleDepartment)
-
-	api.Post("/objections", filers, s.fileObjection)
-	api.Get("/objections", viewers, s.listObjections)
-	api.Get("/objections/:id", viewers, s.getObjection)
-	api.Post("/objections/:id/resolve", dept, s.resolveObjection)
-	api.Post("/objections/:id/extend", dept, s.extendObjection)
-	api.Post("/objections/:id/channels/:channel_id/confirm", viewers, s.confirmObjectionChannel)
-	api.Get("/penalties/:id/versions", s.allow(storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice,
-		storage.RoleAdmin), s.getPenaltyVersions)
-
-	app.Get("/objections", viewers, s.objectionsPage)
-	app.Get("/objections/new", filers, s.objectionNewPage)
-	app.Post("/objections", filers, s.objectionNewSubmit)
-	app.Get("/objections/:id", viewers, s.objectionPage)
-	app.Post("/objections/:id/resolve", dept, s.objectionResolveSubmit)
-	app.Post("/objections/:id/extend", dept, s.objectionExtendSubmit)
-	app.Post("/objections/:id/channels/:channel_id/confirm", viewers, s.objectionConfirmSubmit)
-}
-
-// Workflow calls.
-
 // createObjection starts objection-<id> with a new filing and waits until the workflow has stored and taken it in
 // (update-with-start of the ready update); its refusals become 409.
 func (s *Server) createObjection(ctx context.Context, f activities.ObjectionFiling) error {
-	wctx, cancel := context.WithTimeout(ctx, objectionCreateWait)
-	defer cancel()
-	start := s.temporal.NewWithStartWorkflowOperation(workflows.ObjectionStartOptions(f.ObjectionID),
-		workflows.ObjectionWorkflowType, workflows.ObjectionParams{ObjectionID: f.ObjectionID, Filing: &f})
-	h, err := s.temporal.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: workflows.ObjectionWorkflowID(f.ObjectionID),
-			UpdateName: workflows.ObjectionReadyUpdate, WaitForStage: client.WorkflowUpdateStageCompleted},
-	})
-	if err == nil {
-		var st workflows.ObjectionState
-		err = h.Get(wctx, &st)
-	}
-	return stepError(err, "该异议未能登记，请重新提交", fmt.Sprintf("create objection %d", f.ObjectionID))
+	return s.cases.create(ctx, objectionCases, f.ObjectionID, workflows.ObjectionParams{ObjectionID: f.ObjectionID, Filing: &f},
+		&workflows.ObjectionState{})
 }
 
-// updateObjection sends a step to the case's workflow and waits for its answer; refusals become 409 or 422.
+// updateObjection sends a step to the case's workflow and waits for its answer.
 func (s *Server) updateObjection(ctx context.Context, id int64, name string, arg any) error {
-	var st workflows.ObjectionState
-	return s.sendUpdate(ctx, workflows.ObjectionWorkflowID(id), name, arg, &st, "该异议案件的办理流程已结束")
+	return s.cases.update(ctx, objectionCases, id, name, arg, &workflows.ObjectionState{})
 }
 
 // Visibility.
@@ -102,40 +50,13 @@ func (s *Server) updateObjection(ctx context.Context, id int64, name string, arg
 // canSeeObjection: the credit office and admins see every case, a department the cases of its records, an
 // enterprise its own, a channel operator the cases that asked its channel to do something.
 func canSeeObjection(p *principal, o storage.Objection, cs []storage.ObjectionChannel) bool {
-	if p.Role == storage.RoleChannelOperator {
-		for _, c := range cs {
-			if c.ChannelID == p.ChannelID.String {
-				return true
-			}
-		}
-		return false
-	}
-	return canSeeCase(p, o.DepartmentID, o.USCC)
+	return canSeeChannelCase(p, o.DepartmentID, o.USCC, cs, func(c storage.ObjectionChannel) string { return c.ChannelID })
 }
 
 // visibleObjection loads the :id case and its channel actions, or 404 when it does not exist or the caller must
 // not know it does.
 func (s *Server) visibleObjection(c *fiber.Ctx) (storage.Objection, []storage.ObjectionChannel, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return storage.Objection{}, nil, errNotFound
-	}
-	ctx := c.UserContext()
-	o, err := s.db.GetObjection(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Objection{}, nil, errNotFound
-	}
-	if err != nil {
-		return storage.Objection{}, nil, err
-	}
-	cs, err := s.db.ObjectionChannels(ctx, id)
-	if err != nil {
-		return storage.Objection{}, nil, err
-	}
-	if !canSeeObjection(principalOf(c), o, cs) {
-		return storage.Objection{}, nil, errNotFound
-	}
-	return o, cs, nil
+	return loadWithChannels(c, s.db.GetObjection, s.db.ObjectionChannels, canSeeObjection)
 }
 
 // Filing.
@@ -153,54 +74,18 @@ type objectionFiling struct {
 // filablePenalty loads a record the caller may object to: an enterprise its own, a department its own records (on
 // the enterprise's behalf); anyone else's is 404.
 func (s *Server) filablePenalty(ctx context.Context, p *principal, id int64) (storage.Penalty, error) {
-	if id <= 0 {
-		return storage.Penalty{}, errNotFound
-	}
-	pen, err := s.db.GetPenalty(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Penalty{}, errNotFound
-	}
-	if err != nil {
-		return storage.Penalty{}, err
-	}
-	switch {
-	case p.Role == storage.RoleEnterprise && pen.USCC == p.USCC.String:
-	case p.Role == storage.RoleDepartment && pen.DepartmentID == p.DepartmentID.String:
-	default:
-		return storage.Penalty{}, errNotFound
-	}
-	return pen, nil
+	return s.penaltyFor(ctx, id, func(pen storage.Penalty) bool {
+		return (p.Role == storage.RoleEnterprise && pen.USCC == p.USCC.String) ||
+			(p.Role == storage.RoleDepartment && pen.DepartmentID == p.DepartmentID.String)
+	})
 }
 
 // checkEvidence refuses attachment ids the caller may not cite (422, naming them): an enterprise cites its own
 // uploads, a department the uploads of its own users.
 func (s *Server) checkEvidence(ctx context.Context, p *principal, ids []int64) ([]int64, error) {
-	seen := map[int64]bool{}
-	var uniq []int64
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			uniq = append(uniq, id)
-		}
-	}
-	if len(uniq) > objectionMaxAttachments {
-		return nil, invalidField("attachment_ids", "too_many_attachments", fmt.Sprintf("证明材料不能超过%d份", objectionMaxAttachments))
-	}
-	found, err := s.db.AttachmentsOwnedBy(ctx, p.ID, p.USCC.String, uniq)
-	if err != nil {
-		return nil, err
-	}
-	var missing []int64
-	for _, id := range uniq {
-		if !slices.Contains(found, id) {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, newError(fiber.StatusUnprocessableEntity, "invalid_attachment", "证明材料不存在或不是您上传的文件").With(
-			map[string]any{"field": "attachment_ids", "attachment_ids": missing})
-	}
-	return uniq, nil
+	return checkAttachmentIDs(ids, "attachment_ids", objectionMaxAttachments, fmt.Sprintf("证明材料不能超过%d份", objectionMaxAttachments),
+		func(uniq []int64) ([]int64, error) { return s.db.AttachmentsOwnedBy(ctx, p.ID, p.USCC.String, uniq) },
+		"证明材料不存在或不是您上传的文件")
 }
 
 // checkFiling validates a filing without storing anything; it answers the record and the checked values.
@@ -231,7 +116,7 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 			return pen, nil, err
 		}
 		if r.Status != storage.RepairRefused && r.Status != storage.RepairNotAccepted {
-			return pen, nil, newError(fiber.StatusConflict, "repair_not_refused",
+			return pen, nil, newError(domain.KindConflict, "repair_not_refused",
 				"只能对不予受理或者不予信用修复的决定提出异议；该信用修复案件当前状态："+storage.RepairStatusLabel(r.Status)).With(
 				map[string]any{"repair_id": r.ID, "status": r.Status})
 		}
@@ -241,7 +126,7 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 		}
 		switch pen.Status {
 		case storage.PenaltyWithdrawing, storage.PenaltyWithdrawn, storage.PenaltyRevoked:
-			return pen, nil, newError(fiber.StatusConflict, "record_withdrawn", "该处罚信息已撤下或正在撤下公示（或处罚决定已撤销），无需提出异议").With(
+			return pen, nil, newError(domain.KindConflict, "record_withdrawn", "该处罚信息已撤下或正在撤下公示（或处罚决定已撤销），无需提出异议").With(
 				map[string]any{"status": pen.Status})
 		}
 	}
@@ -271,8 +156,8 @@ func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, erro
 	if err != nil {
 		return storage.Objection{}, err
 	}
-	if s.temporal == nil {
-		return storage.Objection{}, newError(fiber.StatusServiceUnavailable, "workflow_unavailable", "流程引擎不可用，请稍后重试")
+	if err := s.cases.available(); err != nil {
+		return storage.Objection{}, err
 	}
 	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
 	if err != nil {
@@ -311,29 +196,18 @@ func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, erro
 
 // objectionOpenError is the 409 of a filing while the applicant's objection on the record is still open.
 func objectionOpenError(open int64) *Error {
-	return newError(fiber.StatusConflict, "objection_open",
+	return newError(domain.KindConflict, "objection_open",
 		fmt.Sprintf("您对该处罚信息已有正在办理的异议（案件%d），不能重复提出", open)).With(map[string]any{"objection_id": open})
 }
 
 func (s *Server) fileObjection(c *fiber.Ctx) error {
-	var in objectionFiling
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	o, err := s.file(c, in)
-	if err != nil {
-		return err
-	}
-	cs, err := s.db.ObjectionChannels(c.UserContext(), o.ID)
-	if err != nil {
-		return err
-	}
-	oj, err := s.objectionDetail(c.UserContext(), o, cs)
-	if err != nil {
-		return err
-	}
-	c.Location("/api/v1/objections/" + strconv.FormatInt(o.ID, 10))
-	return c.Status(fiber.StatusCreated).JSON(oj)
+	return createJSON(c, s.file, func(ctx context.Context, o storage.Objection) (objectionJSON, error) {
+		cs, err := s.db.ObjectionChannels(ctx, o.ID)
+		if err != nil {
+			return objectionJSON{}, err
+		}
+		return s.objectionDetail(ctx, o, cs)
+	}, func(o storage.Objection) string { return "/api/v1/objections/" + idKey(o.ID) })
 }
 
 // Case views.
@@ -343,21 +217,6 @@ type objectionDeadlinesJSON struct {
 	Forward        domain.Date `json:"forward"`
 	Verify         domain.Date `json:"verify"`
 	OriginalVerify domain.Date `json:"original_verify"`
-}
-
-type objectionHistoryJSON struct {
-	Step    string          `json:"step"`
-	Label   string          `json:"label"`
-	Actor   string          `json:"actor"`
-	Role    string          `json:"role"`
-	At      time.Time       `json:"at"`
-	Details json.RawMessage `json:"details"`
-}
-
-type objectionWithdrawalJSON struct {
-	ID     int64  `json:"id"`
-	Cause  string `json:"cause"`
-	Status string `json:"status"`
 }
 
 type objectionChannelJSON struct {
@@ -442,15 +301,15 @@ type objectionJSON struct {
 		RemoteAddr string    `json:"remote_addr"`
 		LetterID   *int64    `json:"letter_id"`
 	} `json:"commitment"`
-	CreatedAt   time.Time                 `json:"created_at"`
-	UpdatedAt   time.Time                 `json:"updated_at"`
-	ClosedAt    *time.Time                `json:"closed_at"`
-	History     *[]objectionHistoryJSON   `json:"history,omitempty"`
-	Letters     *[]letterJSON             `json:"letters,omitempty"`
-	Attachments *[]attachmentJSON         `json:"attachments,omitempty"`
-	Channels    *[]objectionChannelJSON   `json:"channels,omitempty"`
-	Record      *objectionRecordJSON      `json:"record,omitempty"`
-	Withdrawal  **objectionWithdrawalJSON `json:"withdrawal,omitempty"`
+	CreatedAt   time.Time               `json:"created_at"`
+	UpdatedAt   time.Time               `json:"updated_at"`
+	ClosedAt    *time.Time              `json:"closed_at"`
+	History     *[]historyJSON          `json:"history,omitempty"`
+	Letters     *[]letterJSON           `json:"letters,omitempty"`
+	Attachments *[]attachmentJSON       `json:"attachments,omitempty"`
+	Channels    *[]objectionChannelJSON `json:"channels,omitempty"`
+	Record      *objectionRecordJSON    `json:"record,omitempty"`
+	Withdrawal  **caseWithdrawalJSON    `json:"withdrawal,omitempty"`
 }
 
 func nullableTime(t time.Time, ok bool) *time.Time {
@@ -511,12 +370,7 @@ var objectionStepLabels = map[string]string{
 	"objection.channel_correct_confirmed": "公示渠道确认已更新为更正后的信息",
 }
 
-func objectionStepLabel(action string) string {
-	if l, ok := objectionStepLabels[action]; ok {
-		return l
-	}
-	return action
-}
+func objectionStepLabel(action string) string { return labelOr(objectionStepLabels, action) }
 
 // channelJSONs shows a case's channel actions; references and errors only to the office and the channel's operator.
 func channelJSONs(p *principal, cs []storage.ObjectionChannel, today domain.Date) []objectionChannelJSON {
@@ -544,18 +398,11 @@ func (s *Server) objectionDetail(ctx context.Context, o storage.Objection, cs []
 
 func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage.Objection, cs []storage.ObjectionChannel) (objectionJSON, error) {
 	j := toObjectionJSON(o)
-	id := strconv.FormatInt(o.ID, 10)
-	entries, err := s.db.AuditOf(ctx, "objection", id)
-	if err != nil {
+	var err error
+	if j.History, err = s.caseHistory(ctx, "objection", o.ID, objectionStepLabel); err != nil {
 		return j, err
 	}
-	hist := make([]objectionHistoryJSON, 0, len(entries))
-	for _, e := range entries {
-		hist = append(hist, objectionHistoryJSON{Step: e.Action, Label: objectionStepLabel(e.Action), Actor: e.Actor,
-			Role: e.Role, At: e.At, Details: e.Details})
-	}
-	j.History = &hist
-	ls, err := s.db.LettersOf(ctx, "objection", id)
+	ls, err := s.db.LettersOf(ctx, "objection", strconv.FormatInt(o.ID, 10))
 	if err != nil {
 		return j, err
 	}
@@ -565,11 +412,7 @@ func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage
 	if err != nil {
 		return j, err
 	}
-	aj := make([]attachmentJSON, 0, len(as))
-	for _, a := range as {
-		aj = append(aj, toAttachmentJSON(a))
-	}
-	j.Attachments = &aj
+	j.Attachments = attachmentsJSON(as)
 	if p == nil {
 		p = &principal{User: storage.User{Role: storage.RoleEnterprise}}
 	}
@@ -606,23 +449,11 @@ func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage
 	}
 	j.Record = rec
 
-	var wd *objectionWithdrawalJSON
-	if o.WithdrawalID != 0 {
-		w, err := s.db.GetWithdrawal(ctx, o.WithdrawalID)
-		if err != nil {
-			return j, err
-		}
-		wd = &objectionWithdrawalJSON{ID: w.ID, Cause: w.Cause, Status: w.Status}
-	} else if o.Outcome == storage.OutcomeWithdrawn {
-		w, err := s.db.WithdrawalAfterObjection(ctx, o.PenaltyID, o.ID)
-		if err != nil {
-			return j, err
-		}
-		if w.WithdrawalID != 0 {
-			wd = &objectionWithdrawalJSON{ID: w.WithdrawalID, Cause: w.Cause, Status: w.Status}
-		}
+	j.Withdrawal, err = s.caseWithdrawal(ctx, o.WithdrawalID, o.Outcome == storage.OutcomeWithdrawn,
+		func() (storage.CaseWithdrawal, error) { return s.db.WithdrawalAfterObjection(ctx, o.PenaltyID, o.ID) })
+	if err != nil {
+		return j, err
 	}
-	j.Withdrawal = &wd
 	return j, nil
 }
 
@@ -642,29 +473,11 @@ func (s *Server) getObjection(c *fiber.Ctx) error {
 // department its own, a channel operator those that asked its channel; asking for someone else's gives an empty
 // list.
 func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool, error) {
-	f := storage.ObjectionFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
-		USCC: strings.ToUpper(strings.TrimSpace(c.Query("uscc")))}
-	if f.Status != "" && !slices.Contains(storage.ObjectionStatuses, f.Status) {
-		return f, false, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(storage.ObjectionStatuses, "、")+" 之一")
-	}
-	if v := c.Query("penalty_id"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return f, false, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 应为正整数")
-		}
-		f.PenaltyID = id
-	}
-	for _, b := range []struct {
-		name string
-		dst  *bool
-	}{{"overdue", &f.OverdueOnly}, {"open", &f.Open}} {
-		switch c.Query(b.name) {
-		case "", "0", "false":
-		case "1", "true":
-			*b.dst = true
-		default:
-			return f, false, invalidField(b.name, "invalid_"+b.name, b.name+" 应为 true 或 false")
-		}
+	cf, err := readCaseFilter(c, storage.ObjectionStatuses)
+	f := storage.ObjectionFilter{Status: cf.Status, DepartmentID: cf.DepartmentID, USCC: cf.USCC, PenaltyID: cf.PenaltyID,
+		OverdueOnly: cf.OverdueOnly, Open: cf.Open}
+	if err != nil {
+		return f, false, err
 	}
 	if p.Role == storage.RoleChannelOperator {
 		f.ChannelID = p.ChannelID.String
@@ -673,36 +486,17 @@ func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool,
 }
 
 func (s *Server) listObjections(c *fiber.Ctx) error {
-	limit, cursor, err := listParams(c)
-	if err != nil {
-		return err
-	}
-	f, visible, err := objectionFilter(c, principalOf(c))
-	if err != nil {
-		return err
-	}
-	out := page[objectionJSON]{Items: []objectionJSON{}}
-	if !visible {
-		return c.JSON(out)
-	}
-	if cursor != "" {
-		if f.AfterOverdue, f.AfterID, err = decodeOverdueCursor(cursor); err != nil {
-			return err
+	return listPage(c, func(limit int, after string) ([]storage.Objection, error) {
+		f, visible, err := objectionFilter(c, principalOf(c))
+		if err != nil || !visible {
+			return nil, err
 		}
-	}
-	f.Limit = limit + 1
-	os, err := s.db.ListObjections(c.UserContext(), f)
-	if err != nil {
-		return err
-	}
-	for i, o := range os {
-		if i == limit {
-			out.NextCursor = encodeOverdueCursor(os[i-1].Overdue, os[i-1].ID)
-			break
+		if f.AfterOverdue, f.AfterID, err = parseOverdueKey(after); err != nil {
+			return nil, err
 		}
-		out.Items = append(out.Items, toObjectionJSON(o))
-	}
-	return c.JSON(out)
+		f.Limit = limit
+		return s.db.ListObjections(c.UserContext(), f)
+	}, func(o storage.Objection) string { return overdueKey(o.Overdue, o.ID) }, viewOf(toObjectionJSON))
 }
 
 // The department's steps.
@@ -763,11 +557,11 @@ func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage
 				err = invalidField("corrections."+k, "invalid_type", "更正内容 fine_amount_yuan 应为金额")
 			}
 		case "decided_on", "uscc", "class", "duration_months":
-			err = newError(fiber.StatusUnprocessableEntity, "correction_not_allowed",
+			err = newError(domain.KindInvalid, "correction_not_allowed",
 				"处罚决定日期、统一社会信用代码、失信类别和处罚期限决定信息的主体和公示期限，不能通过异议更正；应删除该信息（withdrawn）或登记撤销原决定后重新登记").With(
 				map[string]any{"field": "corrections." + k, "correctable": correctableFields})
 		default:
-			err = newError(fiber.StatusUnprocessableEntity, "unknown_correction_field", "未知的更正字段“"+k+"”").With(
+			err = newError(domain.KindInvalid, "unknown_correction_field", "未知的更正字段“"+k+"”").With(
 				map[string]any{"field": "corrections." + k, "correctable": correctableFields})
 		}
 		if err != nil {
@@ -787,7 +581,7 @@ func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage
 	}
 	if next.Class != pen.Class || next.Published != pen.Published || next.RepairEligibleFrom != pen.RepairEligibleFrom ||
 		next.PublicationEnds != pen.PublicationEnds {
-		return nil, newError(fiber.StatusUnprocessableEntity, "correction_changes_periods",
+		return nil, newError(domain.KindInvalid, "correction_changes_periods",
 			fmt.Sprintf("更正后失信类别或公示期限将发生变化（%s失信，公示至%s），不能通过异议更正；应删除该信息或登记撤销原决定后重新登记",
 				domain.Class(next.Class).Label(), next.PublicationEnds)).With(map[string]any{"field": "corrections",
 			"class": next.Class, "publication_ends": next.PublicationEnds})
@@ -824,18 +618,13 @@ func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage
 	return &out, nil
 }
 
-// departmentObjection loads the :id case for its department: another department's (or a missing) case is 404.
-func (s *Server) departmentObjection(c *fiber.Ctx) (storage.Objection, []storage.ObjectionChannel, error) {
-	return s.visibleObjection(c)
-}
-
 func (s *Server) actorOfObjection(c *fiber.Ctx) workflows.ObjectionActor {
 	p := principalOf(c)
 	return workflows.ObjectionActor{Actor: p.Login, Role: string(p.Role)}
 }
 
 // resolve checks and sends the department's answer.
-func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, b resolutionBody) error {
+func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.ObjectionChannel, b resolutionBody) error {
 	ctx := c.UserContext()
 	outcome := strings.TrimSpace(b.Outcome)
 	switch outcome {
@@ -869,6 +658,25 @@ func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, b resolutionBody) er
 		Outcome: outcome, Reason: reason, Corrections: corr, ObjectionActor: s.actorOfObjection(c)})
 }
 
+// objectionStepAPI answers a step on the :id case (resolve, extend, confirmChannel, shared with the pages) with
+// the case after it.
+func objectionStepAPI[B any](step func(*Server, *fiber.Ctx, storage.Objection, []storage.ObjectionChannel, B) error) func(*Server, *fiber.Ctx) error {
+	return func(s *Server, c *fiber.Ctx) error {
+		o, cs, err := s.visibleObjection(c)
+		if err != nil {
+			return err
+		}
+		var b B
+		if err := bindJSON(c, &b); err != nil {
+			return err
+		}
+		if err := step(s, c, o, cs, b); err != nil {
+			return err
+		}
+		return s.answerObjection(c, o.ID)
+	}
+}
+
 func (s *Server) answerObjection(c *fiber.Ctx, id int64) error {
 	ctx := c.UserContext()
 	o, err := s.db.GetObjection(ctx, id)
@@ -886,27 +694,12 @@ func (s *Server) answerObjection(c *fiber.Ctx, id int64) error {
 	return c.JSON(oj)
 }
 
-func (s *Server) resolveObjection(c *fiber.Ctx) error {
-	o, _, err := s.departmentObjection(c)
-	if err != nil {
-		return err
-	}
-	var b resolutionBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	if err := s.resolve(c, o, b); err != nil {
-		return err
-	}
-	return s.answerObjection(c, o.ID)
-}
-
 // extensionBody is the body of POST /api/v1/objections/{id}/extend.
 type extensionBody struct {
 	Reason string `json:"reason"`
 }
 
-func (s *Server) extend(c *fiber.Ctx, o storage.Objection, b extensionBody) error {
+func (s *Server) extend(c *fiber.Ctx, o storage.Objection, _ []storage.ObjectionChannel, b extensionBody) error {
 	reason, err := printableText("reason", "延期理由", b.Reason, objectionMaxText)
 	if err != nil {
 		return err
@@ -916,21 +709,6 @@ func (s *Server) extend(c *fiber.Ctx, o storage.Objection, b extensionBody) erro
 	}
 	return s.updateObjection(c.UserContext(), o.ID, workflows.ObjectionExtendUpdate, workflows.ObjectionExtension{
 		Reason: reason, ObjectionActor: s.actorOfObjection(c)})
-}
-
-func (s *Server) extendObjection(c *fiber.Ctx) error {
-	o, _, err := s.departmentObjection(c)
-	if err != nil {
-		return err
-	}
-	var b extensionBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	if err := s.extend(c, o, b); err != nil {
-		return err
-	}
-	return s.answerObjection(c, o.ID)
 }
 
 // Channel operators' confirmations.
@@ -946,7 +724,7 @@ func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.
 	p := principalOf(c)
 	chID := c.Params("channel_id")
 	if p.Role != storage.RoleChannelOperator {
-		return newError(fiber.StatusForbidden, "forbidden", "只有该渠道的操作员可以确认")
+		return newError(domain.KindForbidden, "forbidden", "只有该渠道的操作员可以确认")
 	}
 	if p.ChannelID.String != chID {
 		return errNotFound
@@ -971,7 +749,7 @@ func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.
 		return errNotFound
 	}
 	if mine[0].Kind != storage.ChannelManual {
-		return newError(fiber.StatusConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
+		return newError(domain.KindConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
 	}
 	pending := false
 	for _, oc := range mine {
@@ -985,21 +763,6 @@ func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.
 	}
 	return s.updateObjection(c.UserContext(), o.ID, workflows.ObjectionConfirmChannelUpdate, workflows.ObjectionChannelConfirm{
 		ChannelID: chID, Action: action, Reference: ref, By: p.Login})
-}
-
-func (s *Server) confirmObjectionChannel(c *fiber.Ctx) error {
-	o, cs, err := s.visibleObjection(c)
-	if err != nil {
-		return err
-	}
-	var b objectionConfirmBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	if err := s.confirmChannel(c, o, cs, b); err != nil {
-		return err
-	}
-	return s.answerObjection(c, o.ID)
 }
 
 // The record's versions.
@@ -1030,302 +793,4 @@ func (s *Server) getPenaltyVersions(c *fiber.Ctx) error {
 		vs = []storage.PenaltyVersion{}
 	}
 	return c.JSON(penaltyVersionsJSON{PenaltyID: pen.ID, Version: v, Marked: pen.FlaggedObjection, Versions: vs})
-}
-
-// Pages.
-
-type objectionRow struct {
-	ID                                               int64
-	DecisionNo, EnterpriseName, USCC, DepartmentName string
-	GroundsLabel, StatusLabel, FiledOn, Due, Outcome string
-	Overdue                                          bool
-}
-
-func toObjectionRows(os []storage.Objection) []objectionRow {
-	rows := make([]objectionRow, 0, len(os))
-	for _, o := range os {
-		r := objectionRow{ID: o.ID, DecisionNo: o.DecisionNo, EnterpriseName: o.EnterpriseName, USCC: o.USCC,
-			DepartmentName: o.DepartmentName, GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds),
-			StatusLabel: storage.ObjectionStatusLabel(o.Status), FiledOn: o.FiledOn.String(), Overdue: o.Overdue}
-		if o.Status == storage.ObjectionVerifying || o.Status == storage.ObjectionSubmitted {
-			r.Due = o.VerifyDue.String()
-		}
-		if o.Outcome != "" {
-			r.Outcome = storage.ObjectionOutcomeLabel(o.Outcome)
-		}
-		rows = append(rows, r)
-	}
-	return rows
-}
-
-func (s *Server) objectionsPage(c *fiber.Ctx) error {
-	p := principalOf(c)
-	ctx := c.UserContext()
-	f, visible, err := objectionFilter(c, p)
-	if err != nil {
-		return err
-	}
-	var os []storage.Objection
-	if visible {
-		f.Limit = 200
-		if os, err = s.db.ListObjections(ctx, f); err != nil {
-			return err
-		}
-	}
-	data := map[string]any{"Rows": toObjectionRows(os), "IsEnterprise": p.Role == storage.RoleEnterprise,
-		"IsDept": p.Role == storage.RoleDepartment, "Filter": f, "OpenOnly": f.Open, "OverdueOnly": f.OverdueOnly}
-	title := "异议处理"
-	switch p.Role {
-	case storage.RoleEnterprise:
-		title = "异议申诉"
-		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 100})
-		if err != nil {
-			return err
-		}
-		type record struct {
-			ID                                 int64
-			DecisionNo, DecidedOn, StatusLabel string
-			Marked                             bool
-		}
-		var recs []record
-		for _, pen := range ps {
-			recs = append(recs, record{ID: pen.ID, DecisionNo: pen.DecisionNo, DecidedOn: pen.DecidedOn.String(),
-				StatusLabel: storage.PenaltyStatusLabel(pen.Status), Marked: pen.FlaggedObjection})
-		}
-		data["Records"] = recs
-	case storage.RoleDepartment:
-		title = "异议核实"
-	}
-	data["Title"] = title
-	var statuses []option
-	for _, st := range storage.ObjectionStatuses {
-		statuses = append(statuses, option{Value: st, Label: storage.ObjectionStatusLabel(st)})
-	}
-	data["Statuses"] = statuses
-	return s.page(c, "objections", pageData{Title: title, Data: data})
-}
-
-type groundsOption struct{ Value, Label string }
-
-func (s *Server) objectionNewPage(c *fiber.Ctx) error {
-	id, _ := strconv.ParseInt(c.Query("penalty_id"), 10, 64)
-	repairID, _ := strconv.ParseInt(c.Query("repair_id"), 10, 64)
-	in := objectionFiling{PenaltyID: id, RepairID: repairID}
-	if repairID > 0 {
-		in.Grounds = storage.GroundsAgainstRefusal
-	}
-	return s.renderObjectionForm(c, in, nil)
-}
-
-func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *Error) error {
-	p := principalOf(c)
-	ctx := c.UserContext()
-	pf := storage.PenaltyFilter{Newest: true, Limit: 200}
-	if p.Role == storage.RoleEnterprise {
-		pf.USCC = p.USCC.String
-	} else {
-		pf.DepartmentID = p.DepartmentID.String
-	}
-	ps, err := s.db.ListPenalties(ctx, pf)
-	if err != nil {
-		return err
-	}
-	var grounds []groundsOption
-	for _, g := range storage.ObjectionGrounds {
-		grounds = append(grounds, groundsOption{Value: g, Label: storage.ObjectionGroundsLabel(g)})
-	}
-	msg := ""
-	if problem != nil {
-		c.Status(problem.Status)
-		msg = problem.Message
-	}
-	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
-		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == storage.RoleDepartment,
-		"MaxMB": maxAttachmentBytes >> 20,
-	}})
-}
-
-// objectionNewSubmit takes the filing form: the record, the grounds, a statement, the commitment and evidence
-// uploaded with it (stored only once everything else is found in order).
-func (s *Server) objectionNewSubmit(c *fiber.Ctx) error {
-	form, err := parseMultipart(c)
-	if err != nil {
-		return err
-	}
-	in := objectionFiling{Grounds: form.value("grounds"), Statement: form.value("statement"),
-		CommitmentAccepted: form.value("commitment_accepted") == "1"}
-	in.PenaltyID, _ = strconv.ParseInt(form.value("penalty_id"), 10, 64)
-	in.RepairID, _ = strconv.ParseInt(strings.TrimSpace(form.value("repair_id")), 10, 64)
-	fail := func(err error) error {
-		var e *Error
-		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound {
-			return s.renderObjectionForm(c, in, e)
-		}
-		return err
-	}
-	check := in
-	if _, _, err := s.checkFiling(c, &check); err != nil {
-		return fail(err)
-	}
-	stored, err := s.storeUploads(c, form.Files)
-	if err != nil {
-		return fail(err)
-	}
-	for _, a := range stored {
-		in.AttachmentIDs = append(in.AttachmentIDs, a.ID)
-	}
-	o, err := s.file(c, in)
-	if err != nil {
-		return fail(err)
-	}
-	return c.Redirect("/objections/"+strconv.FormatInt(o.ID, 10), fiber.StatusSeeOther)
-}
-
-type objectionHistoryRow struct{ At, Actor, Step string }
-
-type objectionChannelRow struct {
-	objectionChannelJSON
-	CanConfirm bool
-}
-
-func (s *Server) objectionPage(c *fiber.Ctx) error {
-	o, cs, err := s.visibleObjection(c)
-	if err != nil {
-		return err
-	}
-	return s.renderObjectionPage(c, o, cs, "", nil)
-}
-
-func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []storage.ObjectionChannel, flash string, problem *Error) error {
-	p := principalOf(c)
-	j, err := s.objectionDetailFor(c.UserContext(), p, o, cs)
-	if err != nil {
-		return err
-	}
-	var hist []objectionHistoryRow
-	for _, h := range *j.History {
-		hist = append(hist, objectionHistoryRow{At: h.At.In(domain.Shanghai).Format("2006-01-02 15:04"), Actor: h.Actor, Step: h.Label})
-	}
-	var chans []objectionChannelRow
-	for _, ch := range *j.Channels {
-		row := objectionChannelRow{objectionChannelJSON: ch}
-		row.CanConfirm = p.Role == storage.RoleChannelOperator && p.ChannelID.String == ch.ChannelID && ch.Kind == storage.ChannelManual &&
-			ch.Status != storage.ChannelConfirmed && ch.Status != "cancelled"
-		chans = append(chans, row)
-	}
-	canAnswer := p.Role == storage.RoleDepartment && o.Status == storage.ObjectionVerifying
-	msg := ""
-	if problem != nil {
-		c.Status(problem.Status)
-		msg = problem.Message
-	}
-	late := o.ResolvedInTime != nil && !*o.ResolvedInTime
-	return s.page(c, "objection", pageData{Title: "异议 " + strconv.FormatInt(o.ID, 10), Flash: flash, Data: map[string]any{
-		"O": j, "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
-		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late,
-		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
-	}})
-}
-
-// pageStep runs a step from a form and shows the case again, with the refusal if there was one.
-func (s *Server) pageStep(c *fiber.Ctx, step func(o storage.Objection, cs []storage.ObjectionChannel) error, done string) error {
-	o, cs, err := s.visibleObjection(c)
-	if err != nil {
-		return err
-	}
-	if err := step(o, cs); err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound && e.Status != fiber.StatusForbidden {
-			return s.renderObjectionPage(c, o, cs, "", e)
-		}
-		return err
-	}
-	if o, err = s.db.GetObjection(c.UserContext(), o.ID); err != nil {
-		return err
-	}
-	if cs, err = s.db.ObjectionChannels(c.UserContext(), o.ID); err != nil {
-		return err
-	}
-	return s.renderObjectionPage(c, o, cs, done, nil)
-}
-
-func (s *Server) objectionResolveSubmit(c *fiber.Ctx) error {
-	return s.pageStep(c, func(o storage.Objection, _ []storage.ObjectionChannel) error {
-		b := resolutionBody{Outcome: c.FormValue("outcome"), Reason: c.FormValue("reason")}
-		corr := map[string]any{}
-		for _, k := range correctableFields {
-			v := strings.TrimSpace(c.FormValue("correct_" + k))
-			if v == "" {
-				continue
-			}
-			if k == "penalty_types" {
-				corr[k] = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' })
-			} else {
-				corr[k] = v
-			}
-		}
-		if len(corr) > 0 {
-			raw, err := json.Marshal(corr)
-			if err != nil {
-				return err
-			}
-			b.Corrections = raw
-		}
-		return s.resolve(c, o, b)
-	}, "已提交异议处理结果，将通知申请人并同步各公示渠道")
-}
-
-func (s *Server) objectionExtendSubmit(c *fiber.Ctx) error {
-	return s.pageStep(c, func(o storage.Objection, _ []storage.ObjectionChannel) error {
-		return s.extend(c, o, extensionBody{Reason: c.FormValue("reason")})
-	}, "已延长核实期限，并向申请人出具延期告知书")
-}
-
-func (s *Server) objectionConfirmSubmit(c *fiber.Ctx) error {
-	return s.pageStep(c, func(o storage.Objection, cs []storage.ObjectionChannel) error {
-		return s.confirmChannel(c, o, cs, objectionConfirmBody{Action: c.FormValue("action"), Reference: c.FormValue("reference")})
-	}, "已确认")
-}
-
-// Home sections.
-
-func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
-	ctx := c.UserContext()
-	switch p.Role {
-	case storage.RoleEnterprise:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{USCC: p.USCC.String, Limit: 20})
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
-			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}
-		for _, r := range toObjectionRows(os) {
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel,
-				r.StatusLabel, r.Due}, Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
-		}
-		return []homeSection{sec}, nil
-	case storage.RoleDepartment:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{DepartmentID: p.DepartmentID.String,
-			Status: storage.ObjectionVerifying, Limit: 50})
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
-			Empty: "暂无待核实的异议。", Linked: true}
-		for _, r := range toObjectionRows(os) {
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo,
-				r.GroundsLabel, r.Due}, Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
-		}
-		return []homeSection{sec}, nil
-	case storage.RoleCreditOffice:
-		st, err := s.db.ObjectionStatistics(ctx, "", "")
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "异议处理情况", Headers: []string{"在办异议", "逾期异议", "已办结"},
-			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)},
-				Href: "/objections?open=1", Alert: st.Overdue > 0}}, Linked: true}
-		return []homeSection{sec}, nil
-	}
-	return nil, nil
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"xinyong/domain"
 	"xinyong/storage"
@@ -344,8 +343,7 @@ func TestObjectionResolveChecksTheAnswer(t *testing.T) {
 	assert.Nil(t, res.Corrections.DecisionNo)
 
 	// The workflow's refusal (answered already) is a 409 and changes nothing.
-	ft.stepErr = temporal.NewApplicationErrorWithOptions("该异议已答复，不能重复答复", workflows.RejectInvalidTransition,
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+	ft.stepErr = workflows.Refusal(workflows.RejectInvalidTransition, "该异议已答复，不能重复答复", true)
 	requireError(t, e.do("POST", path, sthjj, map[string]any{"outcome": "upheld", "reason": "维持"}), 409, "invalid_transition")
 	requireError(t, e.do("POST", "/api/v1/objections/"+itoa(id)+"/extend", sthjj, map[string]any{"reason": "需要核查"}), 409, "invalid_transition")
 	requireError(t, e.do("POST", "/api/v1/objections/"+itoa(id)+"/extend", sthjj, map[string]any{}), 422, "reason_required")

@@ -2,22 +2,15 @@ package httpapi
 
 import (
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
 )
 
-func init() {
-	modules = append(modules, func(s *Server, app *fiber.App, api fiber.Router) {
-		app.Get("/api/openapi.json", s.openAPI)
-	})
-}
-
 var pathParam = regexp.MustCompile(`:([A-Za-z_]+)`)
 
-// openAPI serves an OpenAPI 3 document built from the routes actually mounted, so it never misses an endpoint.
+// openAPI serves an OpenAPI 3 document built from the route table (routes.go), so it never misses an endpoint.
 func (s *Server) openAPI(c *fiber.Ctx) error {
 	s.openapiOnce.Do(func() { s.openapiDoc = s.buildOpenAPI() })
 	return c.JSON(s.openapiDoc)
@@ -26,24 +19,19 @@ func (s *Server) openAPI(c *fiber.Ctx) error {
 func (s *Server) buildOpenAPI() fiber.Map {
 	errorRef := fiber.Map{"$ref": "#/components/responses/Error"}
 	paths := fiber.Map{}
-	routes := s.app.GetRoutes(true)
-	sort.Slice(routes, func(i, j int) bool { return routes[i].Path < routes[j].Path })
-	for _, r := range routes {
-		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.Contains(r.Path, "*") || r.Method == fiber.MethodHead {
-			continue
-		}
-		p := pathParam.ReplaceAllString(r.Path, "{$1}")
+	for _, r := range apiRoutes(s.table) {
+		p := pathParam.ReplaceAllString(r.path, "{$1}")
 		item, _ := paths[p].(fiber.Map)
 		if item == nil {
 			item = fiber.Map{}
 			paths[p] = item
 		}
 		var params []fiber.Map
-		for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
+		for _, m := range pathParam.FindAllStringSubmatch(r.path, -1) {
 			params = append(params, fiber.Map{"name": m[1], "in": "path", "required": true, "schema": fiber.Map{"type": "string"}})
 		}
 		op := fiber.Map{
-			"operationId": strings.ToLower(r.Method) + strings.NewReplacer("/api/v1", "", "/", "_", ":", "", "-", "_").Replace(r.Path),
+			"operationId": strings.ToLower(r.method) + strings.NewReplacer("/api/v1", "", "/", "_", ":", "", "-", "_").Replace(r.path),
 			"responses": fiber.Map{
 				"200": fiber.Map{"description": "成功", "content": fiber.Map{"application/json": fiber.Map{"schema": fiber.Map{"type": "object"}}}},
 				"400": errorRef, "401": errorRef, "403": errorRef, "404": errorRef, "409": errorRef, "413": errorRef, "415": errorRef, "422": errorRef,
@@ -52,11 +40,15 @@ func (s *Server) buildOpenAPI() fiber.Map {
 		if params != nil {
 			op["parameters"] = params
 		}
-		if r.Method == fiber.MethodPost || r.Method == fiber.MethodPut || r.Method == fiber.MethodPatch {
+		if len(r.roles) > 0 {
+			// Who may call it (an extension: OpenAPI has no notion of roles).
+			op["x-roles"] = r.roles
+		}
+		if r.method == fiber.MethodPost || r.method == fiber.MethodPut || r.method == fiber.MethodPatch {
 			op["requestBody"] = fiber.Map{"content": fiber.Map{"application/json": fiber.Map{"schema": fiber.Map{"type": "object"}}}}
 			op["parameters"] = append(params, fiber.Map{"name": "Idempotency-Key", "in": "header", "required": false, "schema": fiber.Map{"type": "string"}})
 		}
-		item[strings.ToLower(r.Method)] = op
+		item[strings.ToLower(r.method)] = op
 	}
 	return fiber.Map{
 		"openapi": "3.0.3",
@@ -91,6 +83,7 @@ func (s *Server) buildOpenAPI() fiber.Map {
 
 // openapiState caches the document; routes do not change after start.
 type openapiState struct {
+	table       []route // the mounted route table
 	openapiOnce sync.Once
 	openapiDoc  fiber.Map
 }

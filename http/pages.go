@@ -42,11 +42,6 @@ type homeRow struct {
 	Alert bool
 }
 
-// menus lists, per role, the pages of each capability; a capability appends its items in init.
-var menus = map[storage.Role][]menuItem{
-	storage.RoleAdmin: {{"/admin/tokens", "用户与令牌"}},
-}
-
 // page renders a page inside the layout, filling in the caller and the CSRF token.
 func (s *Server) page(c *fiber.Ctx, name string, d pageData) error {
 	if p := principalOf(c); p != nil {
@@ -74,9 +69,10 @@ func wantsHTML(c *fiber.Ctx) bool {
 
 func renderErrorPage(c *fiber.Ctx, e *Error) error {
 	title := "操作未完成"
-	if e.Status == fiber.StatusNotFound {
+	status := statusOf(e)
+	if status == fiber.StatusNotFound {
 		title = "页面不存在"
-	} else if e.Status >= 500 {
+	} else if status >= 500 {
 		title = "系统错误"
 	}
 	var buf bytes.Buffer
@@ -89,10 +85,10 @@ func renderErrorPage(c *fiber.Ctx, e *Error) error {
 		d.Menu = menus[p.Role]
 	}
 	if err := templates.Render(&buf, "error", d); err != nil {
-		return c.Status(e.Status).SendString(e.Message)
+		return c.Status(status).SendString(e.Message)
 	}
 	c.Type("html", "utf-8")
-	return c.Status(e.Status).Send(buf.Bytes())
+	return c.Status(status).Send(buf.Bytes())
 }
 
 func (s *Server) static(c *fiber.Ctx) error {
@@ -106,8 +102,10 @@ func (s *Server) static(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// homeSources add what a role sees on its home page; each capability's file appends its own in init.
-var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, error){(*Server).taskSection}
+// homeSources add what a role sees on its home page, in order.
+var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, error){(*Server).taskSection,
+	(*Server).objectionHomeSections, (*Server).penaltyHomeSections, (*Server).repairHomeSections,
+	(*Server).trainingHomeSections, (*Server).withdrawalHomeSections}
 
 var homeHeadings = map[storage.Role][2]string{
 	storage.RoleEnterprise:      {"我的信用记录", "查看本企业的行政处罚公示记录、信用修复进度和通知。"},
@@ -248,9 +246,9 @@ func (s *Server) adminTokensCreate(c *fiber.Ctx) error {
 
 func (s *Server) adminTokensRevoke(c *fiber.Ctx) error {
 	p := principalOf(c)
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return errNotFound
+		return err
 	}
 	if err := s.db.RevokeToken(c.UserContext(), id, 0); err != nil {
 		return err

@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"xinyong/domain"
 	"xinyong/storage"
@@ -229,11 +228,9 @@ func TestDeliveryRejectionsAreTheErrorModel(t *testing.T) {
 	tok := e.token("sthjj")
 
 	requireError(t, e.do("POST", path, tok, map[string]any{"method": "post", "delivered_on": "2026-13-01"}), 422, "invalid_date")
-	ft.updateErr = temporal.NewApplicationErrorWithOptions("受送达人拒绝签收的，应填写见证人", "witness_required",
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{false}})
+	ft.updateErr = workflows.Refusal("witness_required", "受送达人拒绝签收的，应填写见证人", false)
 	requireError(t, e.do("POST", path, tok, map[string]any{"method": "refused", "delivered_on": "2026-05-21"}), 422, "witness_required")
-	ft.updateErr = temporal.NewApplicationErrorWithOptions("该处罚决定书已登记送达", "already_delivered",
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+	ft.updateErr = workflows.Refusal("already_delivered", "该处罚决定书已登记送达", true)
 	requireError(t, e.do("POST", path, tok, map[string]any{"method": "post", "delivered_on": "2026-05-21", "signed_by": "王"}), 409, "already_delivered")
 }
 

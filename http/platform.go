@@ -57,64 +57,28 @@ type taskJSON struct {
 }
 
 func (s *Server) listTasks(c *fiber.Ctx) error {
-	limit, cursor, err := listParams(c)
-	if err != nil {
-		return err
-	}
-	f := taskFilter(principalOf(c))
-	f.Limit = limit + 1
-	if cursor != "" {
-		raw, err := decodeCursor(cursor)
-		if err != nil {
-			return err
+	return listPage(c, func(limit int, after string) ([]storage.Task, error) {
+		f := taskFilter(principalOf(c))
+		f.Limit = limit
+		var err error
+		if f.AfterID, err = parseIDKey(after); err != nil {
+			return nil, err
 		}
-		if f.AfterID, err = strconv.ParseInt(raw, 10, 64); err != nil {
-			return invalidField("cursor", "invalid_cursor", "分页游标无效")
-		}
-	}
-	ts, err := s.db.OpenTasks(c.UserContext(), f)
-	if err != nil {
-		return err
-	}
-	out := page[taskJSON]{Items: []taskJSON{}}
-	for i, t := range ts {
-		if i == limit {
-			out.NextCursor = encodeCursor(strconv.FormatInt(ts[i-1].ID, 10))
-			break
-		}
+		return s.db.OpenTasks(c.UserContext(), f)
+	}, func(t storage.Task) string { return idKey(t.ID) }, viewOf(func(t storage.Task) taskJSON {
 		tj := taskJSON{Task: t, Case: t.CaseKind + "-" + t.CaseID}
 		if d := t.DueOnString(); d != "" {
 			tj.DueOn = &d
 		}
-		out.Items = append(out.Items, tj)
-	}
-	return c.JSON(out)
+		return tj
+	}))
 }
 
+// searchEnterprises lists enterprises by USCC, the key of its pages.
 func (s *Server) searchEnterprises(c *fiber.Ctx) error {
-	limit, cursor, err := listParams(c)
-	if err != nil {
-		return err
-	}
-	after := ""
-	if cursor != "" {
-		if after, err = decodeCursor(cursor); err != nil {
-			return err
-		}
-	}
-	es, err := s.db.SearchEnterprises(c.UserContext(), strings.TrimSpace(c.Query("q")), after, limit+1)
-	if err != nil {
-		return err
-	}
-	out := page[storage.Enterprise]{Items: es}
-	if len(es) > limit {
-		out.Items = es[:limit]
-		out.NextCursor = encodeCursor(es[limit-1].USCC)
-	}
-	if out.Items == nil {
-		out.Items = []storage.Enterprise{}
-	}
-	return c.JSON(out)
+	return listPage(c, func(limit int, after string) ([]storage.Enterprise, error) {
+		return s.db.SearchEnterprises(c.UserContext(), strings.TrimSpace(c.Query("q")), after, limit)
+	}, func(e storage.Enterprise) string { return e.USCC }, viewOf(func(e storage.Enterprise) storage.Enterprise { return e }))
 }
 
 type tokenJSON struct {
@@ -170,9 +134,9 @@ func (s *Server) createOwnToken(c *fiber.Ctx) error {
 }
 
 func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c)
 	if err != nil {
-		return errNotFound
+		return err
 	}
 	p := principalOf(c)
 	if err := s.db.RevokeToken(c.UserContext(), id, p.ID); err != nil {

@@ -12,26 +12,8 @@ import (
 	"xinyong/storage"
 )
 
-func init() {
-	modules = append(modules, (*Server).mountReference)
-	menus[storage.RoleAdmin] = append(menus[storage.RoleAdmin], menuItem{"/admin/calendar", "节假日数据"})
-}
-
 // maxDeadlineWorkdays bounds a deadline query; no procedure counts further than a few years of working days.
 const maxDeadlineWorkdays = 2000
-
-func (s *Server) mountReference(app *fiber.App, api fiber.Router) {
-	// Reference data is public: deadlines and rules are published facts, and outside systems check them.
-	api.Get("/calendar/deadline", s.calendarDeadline)
-	api.Get("/calendar/years", s.allow(storage.Roles...), s.calendarYears)
-	api.Post("/calendar/years", s.allow(storage.RoleAdmin), s.calendarImport)
-	api.Get("/rulesets", s.listRuleSets)
-	api.Get("/rulesets/:id", s.getRuleSet)
-	api.Post("/rulesets", s.allow(storage.RoleAdmin), s.createRuleSet)
-	api.Post("/publication-periods", s.allow(storage.Roles...), s.publicationPeriods)
-	app.Get("/admin/calendar", s.allow(storage.RoleAdmin), s.adminCalendarPage)
-	app.Post("/admin/calendar", s.allow(storage.RoleAdmin), s.adminCalendarUpload)
-}
 
 func (s *Server) calendarDeadline(c *fiber.Ctx) error {
 	from, err := domain.ParseDate(c.Query("from"))
@@ -69,7 +51,7 @@ func (s *Server) importHolidayJSON(c *fiber.Ctx, raw []byte) (domain.HolidayYear
 		if errors.As(err, &ie) {
 			return hy, err
 		}
-		return hy, newError(fiber.StatusUnprocessableEntity, "invalid_holiday_data", "节假日数据格式不正确："+err.Error())
+		return hy, newError(domain.KindInvalid, "invalid_holiday_data", "节假日数据格式不正确："+err.Error())
 	}
 	if err := s.db.ImportHolidayYear(c.UserContext(), hy.Year, hy.Source, hy.Days); err != nil {
 		var ie *domain.InputError
@@ -152,17 +134,17 @@ func (s *Server) createRuleSet(c *fiber.Ctx) error {
 		if errors.As(err, &ie) {
 			return err
 		}
-		return newError(fiber.StatusUnprocessableEntity, "invalid_rule_set", "规则集不正确："+err.Error())
+		return newError(domain.KindInvalid, "invalid_rule_set", "规则集不正确："+err.Error())
 	}
 	if err := s.db.PutRuleSet(c.UserContext(), rs); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
-			return newError(fiber.StatusConflict, "rule_set_exists", "该编号的规则集已存在；已生效的规则集不可修改，请以新编号和新的生效日期新增")
+			return newError(domain.KindConflict, "rule_set_exists", "该编号的规则集已存在；已生效的规则集不可修改，请以新编号和新的生效日期新增")
 		}
 		var ie *domain.InputError
 		if errors.As(err, &ie) {
 			return err
 		}
-		return newError(fiber.StatusUnprocessableEntity, "invalid_rule_set", "规则集不正确："+err.Error())
+		return newError(domain.KindInvalid, "invalid_rule_set", "规则集不正确："+err.Error())
 	}
 	if err := s.audit(c, "ruleset.create", "ruleset", rs.ID, map[string]any{"base": rs.Base, "effective_from": rs.EffectiveFrom}); err != nil {
 		return err

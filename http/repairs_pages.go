@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -178,7 +177,7 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 		return err
 	}
 	if problem != nil {
-		c.Status(problem.Status)
+		c.Status(statusOf(problem))
 	}
 	msg := ""
 	if problem != nil {
@@ -200,8 +199,7 @@ func (s *Server) applyRepairPage(c *fiber.Ctx) error {
 	penaltyID, _ := strconv.ParseInt(form.value("penalty_id"), 10, 64)
 	statement := form.value("statement")
 	fail := func(err error) error {
-		var e *Error
-		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound {
+		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
 			return s.renderSelfCheck(c, penaltyID, e, statement)
 		}
 		return err
@@ -314,7 +312,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	msg := ""
 	if problem != nil {
 		msg = problem.Message
-		c.Status(problem.Status)
+		c.Status(statusOf(problem))
 	}
 	decision := ""
 	if r.Approved != nil {
@@ -334,7 +332,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 		a.Purpose = purposeLabel(a.Purpose)
 		materials = append(materials, a)
 	}
-	var wd *repairWithdrawalJSON
+	var wd *caseWithdrawalJSON
 	if j.Withdrawal != nil {
 		wd = *j.Withdrawal
 	}
@@ -460,8 +458,7 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 		b.Approved = &f
 	}
 	fail := func(err error) error {
-		var e *Error
-		if errors.As(err, &e) && e.Status < 500 && e.Status != fiber.StatusNotFound {
+		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
 			return s.renderRepairPage(c, r, "", e)
 		}
 		return err

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"xinyong/domain"
 	"xinyong/storage"
@@ -170,8 +169,7 @@ func TestRepairApplicationEligibilityAndVisibility(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	require.Equal(t, []string{workflows.RepairWorkflowID(id) + ":" + workflows.RepairAcceptUpdate}, ft.sent())
 	// The workflow's refusal is the caller's 409 with the workflow's code and message.
-	ft.stepErr = temporal.NewApplicationErrorWithOptions("只有待受理的申请可以受理", workflows.RejectInvalidTransition,
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+	ft.stepErr = workflows.Refusal(workflows.RejectInvalidTransition, "只有待受理的申请可以受理", true)
 	ae = requireError(t, e.do("POST", path+"/accept", e.token("sthjj"), nil), 409, workflows.RejectInvalidTransition)
 	assert.Equal(t, "只有待受理的申请可以受理", ae.Error.Message)
 	ft.stepErr = nil

@@ -28,6 +28,8 @@ type Server struct {
 	log      *slog.Logger
 	cfg      Config
 	app      *fiber.App
+	cases    caseClient
+	sim      *channelSimulator // the channel simulator's state, when it is mounted
 	openapiState
 }
 
@@ -42,7 +44,7 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
-	s := &Server{db: db, temporal: tc, log: log, cfg: cfg}
+	s := &Server{db: db, temporal: tc, log: log, cfg: cfg, cases: caseClient{tc: tc, log: log}}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "xinyong",
 		ErrorHandler:          errorHandler(log),
@@ -70,45 +72,6 @@ func (s *Server) Listen(ctx context.Context, addr string) error {
 		return s.app.ShutdownWithTimeout(10 * time.Second)
 	}
 }
-
-func (s *Server) routes() {
-	app := s.app
-	app.Use(s.securityHeaders, s.authenticate, s.csrf)
-
-	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.readyz)
-	app.Get("/static/*", s.static)
-
-	// Pages.
-	app.Get("/login", s.loginPage)
-	app.Post("/login", s.loginSubmit)
-	app.Post("/logout", s.logout)
-	app.Get("/", s.allow(storage.Roles...), s.homePage)
-	app.Get("/admin/tokens", s.allow(storage.RoleAdmin), s.adminTokensPage)
-	app.Post("/admin/tokens", s.allow(storage.RoleAdmin), s.adminTokensCreate)
-	app.Post("/admin/tokens/:id/revoke", s.allow(storage.RoleAdmin), s.adminTokensRevoke)
-	app.Post("/admin/users/:login/revoke-sessions", s.allow(storage.RoleAdmin), s.adminRevokeSessions)
-
-	// JSON API.
-	api := app.Group("/api/v1", s.idempotency)
-	api.Get("/me", s.allow(storage.Roles...), s.me)
-	api.Get("/tasks", s.allow(storage.Roles...), s.listTasks)
-	api.Get("/enterprises", s.allow(storage.RoleCreditOffice, storage.RoleDepartment, storage.RoleAdmin), s.searchEnterprises)
-	api.Get("/tokens", s.allow(storage.Roles...), s.listOwnTokens)
-	api.Post("/tokens", s.allow(storage.Roles...), s.createOwnToken)
-	api.Delete("/tokens/:id", s.allow(storage.Roles...), s.revokeOwnToken)
-	api.Post("/sessions/revoke", s.allow(storage.Roles...), s.revokeOwnSessions)
-	api.Get("/audit", s.allow(storage.RoleCreditOffice, storage.RoleAdmin), s.auditOfCase)
-	for _, m := range modules {
-		m(s, app, api)
-	}
-	api.All("/*", func(c *fiber.Ctx) error {
-		return newError(fiber.StatusNotFound, "not_found", "请求的地址不存在")
-	})
-}
-
-// modules mount each capability's pages and API routes; each capability's file appends its own in init.
-var modules []func(s *Server, app *fiber.App, api fiber.Router)
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")

@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"xinyong/domain"
 	"xinyong/storage"
@@ -278,8 +277,7 @@ func TestEnrollmentIsAuthorizedBeforeTheWorkflowDecides(t *testing.T) {
 
 	// The workflow's refusals are the error model: a conflict is 409, a bad value 422.
 	ft.answer = func(string, any) (any, error) {
-		return nil, temporal.NewApplicationErrorWithOptions("培训已开始，报名和取消报名均已截止", "enrollment_closed",
-			temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+		return nil, workflows.Refusal("enrollment_closed", "培训已开始，报名和取消报名均已截止", true)
 	}
 	requireError(t, e.do("POST", path, e.token(b.USCC), nil), 409, "enrollment_closed")
 

@@ -23,29 +23,6 @@ import (
 // A confirmation of a channel that is already confirmed answers 200 with the order as it stands: the first
 // confirmation (its time and reference) stays on record, and a repeated click or retried call is harmless.
 
-func init() {
-	modules = append(modules, (*Server).mountWithdrawals)
-	homeSources = append(homeSources, (*Server).withdrawalHomeSections)
-	for _, r := range []storage.Role{storage.RoleCreditOffice, storage.RoleAdmin} {
-		menus[r] = append(menus[r], menuItem{"/withdrawals", "撤下公示"})
-	}
-	menus[storage.RoleChannelOperator] = append(menus[storage.RoleChannelOperator],
-		menuItem{"/channels/queue", "渠道待办"}, menuItem{"/channels/protocol", "对接规范"})
-}
-
-func (s *Server) mountWithdrawals(app *fiber.App, api fiber.Router) {
-	all := s.allow(storage.Roles...)
-	api.Get("/withdrawals", all, s.listWithdrawals)
-	api.Get("/withdrawals/:id", all, s.getWithdrawal)
-	api.Post("/withdrawals/:id/channels/:channel_id/confirm", all, s.confirmWithdrawalChannel)
-	api.Post("/penalties/:id/publications/:channel_id/confirm", all, s.confirmPublication)
-
-	app.Get("/withdrawals", s.allow(channelAdmins...), s.withdrawalsPage)
-	app.Get("/withdrawals/:id", all, s.withdrawalPage)
-	app.Post("/withdrawals/:id/channels/:channel_id/confirm", all, s.withdrawalConfirmSubmit)
-	app.Post("/penalties/:id/publications/:channel_id/confirm", all, s.publicationConfirmSubmit)
-}
-
 // maxReference bounds a confirmation's reference (the channel's own record of the withdrawal).
 const maxReference = 200
 
@@ -152,37 +129,13 @@ func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.W
 // canSeeWithdrawal: the credit office and admins see every order, a department its own records', an enterprise
 // its own, a channel operator the orders addressed to its channel.
 func canSeeWithdrawal(p *principal, w storage.Withdrawal, cs []storage.WithdrawalChannel) bool {
-	if p.Role == storage.RoleChannelOperator {
-		for _, c := range cs {
-			if c.ChannelID == p.ChannelID.String {
-				return true
-			}
-		}
-		return false
-	}
-	return canSeeCase(p, w.DepartmentID, w.USCC)
+	return canSeeChannelCase(p, w.DepartmentID, w.USCC, cs, func(c storage.WithdrawalChannel) string { return c.ChannelID })
 }
 
 // visibleWithdrawal loads the :id order and its channels, or 404 when it does not exist or the caller must not
 // know it does.
 func (s *Server) visibleWithdrawal(c *fiber.Ctx) (storage.Withdrawal, []storage.WithdrawalChannel, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return storage.Withdrawal{}, nil, errNotFound
-	}
-	ctx := c.UserContext()
-	w, err := s.db.GetWithdrawal(ctx, id)
-	if err != nil {
-		return storage.Withdrawal{}, nil, err
-	}
-	cs, err := s.db.WithdrawalChannels(ctx, id)
-	if err != nil {
-		return storage.Withdrawal{}, nil, err
-	}
-	if !canSeeWithdrawal(principalOf(c), w, cs) {
-		return storage.Withdrawal{}, nil, errNotFound
-	}
-	return w, cs, nil
+	return loadWithChannels(c, s.db.GetWithdrawal, s.db.WithdrawalChannels, canSeeWithdrawal)
 }
 
 func (s *Server) getWithdrawal(c *fiber.Ctx) error {
@@ -190,6 +143,10 @@ func (s *Server) getWithdrawal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.answerWithdrawal(c, w, cs)
+}
+
+func (s *Server) answerWithdrawal(c *fiber.Ctx, w storage.Withdrawal, cs []storage.WithdrawalChannel) error {
 	out, err := s.toWithdrawalJSON(c.UserContext(), principalOf(c), w, cs)
 	if err != nil {
 		return err
@@ -229,55 +186,40 @@ func withdrawalScope(p *principal, f *storage.WithdrawalFilter) bool {
 }
 
 func (s *Server) listWithdrawals(c *fiber.Ctx) error {
-	limit, cursor, err := listParams(c)
-	if err != nil {
-		return err
-	}
-	f := storage.WithdrawalFilter{Status: c.Query("status"), Limit: limit + 1}
-	switch f.Status {
-	case "", storage.WithdrawalPending, storage.WithdrawalInProgress, storage.WithdrawalCompleted:
-	default:
-		return invalidField("status", "invalid_status", "状态须为 pending、in_progress 或 completed")
-	}
-	if v := c.Query("penalty_id"); v != "" {
-		if f.PenaltyID, err = strconv.ParseInt(v, 10, 64); err != nil || f.PenaltyID <= 0 {
-			return invalidField("penalty_id", "invalid_penalty_id", "penalty_id 须为正整数")
+	return listPage(c, func(limit int, after string) ([]storage.Withdrawal, error) {
+		f := storage.WithdrawalFilter{Status: c.Query("status"), Limit: limit}
+		switch f.Status {
+		case "", storage.WithdrawalPending, storage.WithdrawalInProgress, storage.WithdrawalCompleted:
+		default:
+			return nil, invalidField("status", "invalid_status", "状态须为 pending、in_progress 或 completed")
 		}
-	}
-	if cursor != "" {
-		raw, err := decodeCursor(cursor)
-		if err != nil {
-			return err
+		var err error
+		if v := c.Query("penalty_id"); v != "" {
+			if f.PenaltyID, err = strconv.ParseInt(v, 10, 64); err != nil || f.PenaltyID <= 0 {
+				return nil, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 须为正整数")
+			}
 		}
-		if f.AfterID, err = strconv.ParseInt(raw, 10, 64); err != nil {
-			return invalidField("cursor", "invalid_cursor", "分页游标无效")
+		if f.AfterID, err = parseIDKey(after); err != nil {
+			return nil, err
 		}
-	}
-	out := page[withdrawalSummaryJSON]{Items: []withdrawalSummaryJSON{}}
-	if !withdrawalScope(principalOf(c), &f) {
-		return c.JSON(out)
-	}
-	ws, err := s.db.ListWithdrawals(c.UserContext(), f)
-	if err != nil {
-		return err
-	}
-	for i, w := range ws {
-		if i == limit {
-			out.NextCursor = encodeCursor(strconv.FormatInt(ws[i-1].ID, 10))
-			break
+		if !withdrawalScope(principalOf(c), &f) {
+			return nil, nil
 		}
-		sj := withdrawalSummaryJSON{ID: w.ID, PenaltyID: w.PenaltyID, Cause: w.Cause, CauseRef: w.CauseRef, Status: w.Status,
-			OrderedOn: w.OrderedOn.String(), CompletedAt: optTime(w.CompletedAt.Time, w.CompletedAt.Valid),
-			Record: recordJSON{PenaltyID: w.PenaltyID, DecisionNo: w.DecisionNo, USCC: w.USCC, EnterpriseName: w.EnterpriseName,
-				DepartmentID: w.DepartmentID, Department: w.DepartmentName, DecidedOn: w.DecidedOn.String()},
-			ChannelsTotal: w.Channels, ChannelsConfirmed: w.Confirmed, ChannelsOverdue: w.Overdue}
-		if w.NextDue != nil {
-			d := w.NextDue.String()
-			sj.NextDue = &d
-		}
-		out.Items = append(out.Items, sj)
+		return s.db.ListWithdrawals(c.UserContext(), f)
+	}, func(w storage.Withdrawal) string { return idKey(w.ID) }, viewOf(toWithdrawalSummaryJSON))
+}
+
+func toWithdrawalSummaryJSON(w storage.Withdrawal) withdrawalSummaryJSON {
+	sj := withdrawalSummaryJSON{ID: w.ID, PenaltyID: w.PenaltyID, Cause: w.Cause, CauseRef: w.CauseRef, Status: w.Status,
+		OrderedOn: w.OrderedOn.String(), CompletedAt: optTime(w.CompletedAt.Time, w.CompletedAt.Valid),
+		Record: recordJSON{PenaltyID: w.PenaltyID, DecisionNo: w.DecisionNo, USCC: w.USCC, EnterpriseName: w.EnterpriseName,
+			DepartmentID: w.DepartmentID, Department: w.DepartmentName, DecidedOn: w.DecidedOn.String()},
+		ChannelsTotal: w.Channels, ChannelsConfirmed: w.Confirmed, ChannelsOverdue: w.Overdue}
+	if w.NextDue != nil {
+		d := w.NextDue.String()
+		sj.NextDue = &d
 	}
-	return c.JSON(out)
+	return sj
 }
 
 // confirmInput is a confirmation's body.
@@ -302,7 +244,7 @@ func (s *Server) confirmWithdrawal(c *fiber.Ctx, reference string, parsed bool) 
 	p := principalOf(c)
 	chID := c.Params("channel_id")
 	if p.Role != storage.RoleChannelOperator {
-		return w, cs, newError(fiber.StatusForbidden, "forbidden", "只有该渠道的操作员可以确认撤下")
+		return w, cs, newError(domain.KindForbidden, "forbidden", "只有该渠道的操作员可以确认撤下")
 	}
 	if p.ChannelID.String != chID {
 		return w, cs, errNotFound
@@ -334,8 +276,8 @@ func (s *Server) confirmWithdrawal(c *fiber.Ctx, reference string, parsed bool) 
 		return w, cs, nil
 	}
 	var st workflows.WithdrawalOrderState
-	if err := s.sendUpdate(c.UserContext(), workflows.WithdrawalWorkflowID(w.ID), workflows.WithdrawalConfirmUpdate,
-		workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}, &st, "该撤下公示流程已结束或尚未启动"); err != nil {
+	if err := s.cases.update(c.UserContext(), withdrawalCases, w.ID, workflows.WithdrawalConfirmUpdate,
+		workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}, &st); err != nil {
 		return w, cs, err
 	}
 	ctx := c.UserContext()
@@ -351,11 +293,7 @@ func (s *Server) confirmWithdrawalChannel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.toWithdrawalJSON(c.UserContext(), principalOf(c), w, cs)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return s.answerWithdrawal(c, w, cs)
 }
 
 // confirmedPublicationJSON answers a publication's confirmation.
@@ -371,9 +309,9 @@ type confirmedPublicationJSON struct {
 func (s *Server) confirmPublicationStep(c *fiber.Ctx, reference string, parsed bool) (storage.PublicationTarget, error) {
 	ctx := c.UserContext()
 	p := principalOf(c)
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return storage.PublicationTarget{}, errNotFound
+	id, err := pathID(c)
+	if err != nil {
+		return storage.PublicationTarget{}, err
 	}
 	chID := c.Params("channel_id")
 	pen, err := s.db.GetPenalty(ctx, id)
@@ -382,7 +320,7 @@ func (s *Server) confirmPublicationStep(c *fiber.Ctx, reference string, parsed b
 	}
 	if p.Role != storage.RoleChannelOperator {
 		if canSeePenalty(p, pen) {
-			return storage.PublicationTarget{}, newError(fiber.StatusForbidden, "forbidden", "只有该渠道的操作员可以确认公示")
+			return storage.PublicationTarget{}, newError(domain.KindForbidden, "forbidden", "只有该渠道的操作员可以确认公示")
 		}
 		return storage.PublicationTarget{}, errNotFound
 	}
@@ -406,14 +344,14 @@ func (s *Server) confirmPublicationStep(c *fiber.Ctx, reference string, parsed b
 	}
 	switch {
 	case t.Blocked:
-		return t, newError(fiber.StatusConflict, "record_withdrawn", "该处罚信息已撤下公示，不得重新公示")
+		return t, newError(domain.KindConflict, "record_withdrawn", "该处罚信息已撤下公示，不得重新公示")
 	case t.Status == "published":
 		c.Set("X-Already-Confirmed", "true")
 		return t, nil
 	}
 	var st workflows.PublicationState
-	if err := s.sendUpdate(ctx, workflows.PublishWorkflowID(id), workflows.PublishConfirmUpdate,
-		workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}, &st, "该处罚信息的公示流程已结束或尚未启动"); err != nil {
+	if err := s.cases.update(ctx, publicationCases, id, workflows.PublishConfirmUpdate,
+		workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}, &st); err != nil {
 		return t, err
 	}
 	return s.db.PublicationTargetOf(ctx, id, chID)
@@ -531,7 +469,7 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 	}
 	canConfirm := mine != nil && mine.Kind == storage.ChannelManual && mine.Status != storage.ChannelConfirmed
 	if problem != nil {
-		c.Status(problem.Status)
+		c.Status(statusOf(problem))
 	}
 	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + strconv.FormatInt(w.ID, 10), Flash: flash, Data: map[string]any{
 		"W": w, "CauseLabel": storage.WithdrawalCauseLabel(w.Cause), "StatusLabel": storage.WithdrawalStatusLabel(w.Status),
@@ -543,7 +481,7 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 func (s *Server) withdrawalConfirmSubmit(c *fiber.Ctx) error {
 	_, _, err := s.confirmWithdrawal(c, c.FormValue("reference"), true)
 	if err != nil {
-		if e, ok := pageProblem(err); ok && e.Status != fiber.StatusNotFound && e.Status != fiber.StatusForbidden {
+		if e, ok := formProblem(err); ok {
 			return s.renderWithdrawalPage(c, "", e)
 		}
 		return err
@@ -554,7 +492,7 @@ func (s *Server) withdrawalConfirmSubmit(c *fiber.Ctx) error {
 func (s *Server) publicationConfirmSubmit(c *fiber.Ctx) error {
 	_, err := s.confirmPublicationStep(c, c.FormValue("reference"), true)
 	if err != nil {
-		if e, ok := pageProblem(err); ok && e.Status != fiber.StatusNotFound && e.Status != fiber.StatusForbidden {
+		if e, ok := formProblem(err); ok {
 			return s.renderQueue(c, "", e)
 		}
 		return err
@@ -604,7 +542,7 @@ func (s *Server) renderQueue(c *fiber.Ctx, flash string, problem *Error) error {
 			StatusLabel: storage.WithdrawalChannelStatusLabel(q.Status), Overdue: channelOverdue(q.WithdrawalChannel, today)})
 	}
 	if problem != nil {
-		c.Status(problem.Status)
+		c.Status(statusOf(problem))
 	}
 	return s.page(c, "channels_queue", pageData{Title: "渠道待办", Flash: flash, Data: map[string]any{
 		"Channel": ch, "Withdrawals": wrows, "Publications": prows, "Problem": problemText(problem),

@@ -146,23 +146,36 @@ type Rejection struct {
 
 func (r *Rejection) Error() string { return r.Message }
 
+// rejectionMark is the second detail of every refusal, so that a refusal can be told from any other typed
+// ApplicationError (an activity's internal not_found must reach a caller as a fault, not as a 4xx).
+const rejectionMark = "xinyong.refusal"
+
 func reject(code, message string, conflict bool) error {
 	return temporal.NewApplicationErrorWithOptions(message, code, temporal.ApplicationErrorOptions{
-		NonRetryable: true, Details: []any{conflict},
+		NonRetryable: true, Details: []any{conflict, rejectionMark},
 	})
 }
 
-// AsRejection recognizes an update refused by a workflow's validator (as the client sees it).
+// Refusal is the error a workflow's validator returns to refuse an update (what reject builds); clients' tests
+// use it to stand in for a workflow.
+func Refusal(code, message string, conflict bool) error { return reject(code, message, conflict) }
+
+// AsRejection recognizes an update a workflow refused on purpose (built by reject), as the client sees it.
 func AsRejection(err error) (*Rejection, bool) {
 	var ae *temporal.ApplicationError
-	if !errors.As(err, &ae) || ae.Type() == "" {
+	if !errors.As(err, &ae) || ae.Type() == "" || !ae.HasDetails() {
 		return nil, false
 	}
-	r := &Rejection{Code: ae.Type(), Message: ae.Message()}
-	if ae.HasDetails() {
-		_ = ae.Details(&r.Conflict)
+	// Decoded as any, so that details of other shapes (another error's) are told apart rather than misread.
+	var conflict, mark any
+	if ae.Details(&conflict, &mark) != nil || mark != rejectionMark {
+		return nil, false
 	}
-	return r, true
+	c, ok := conflict.(bool)
+	if !ok {
+		return nil, false
+	}
+	return &Rejection{Code: ae.Type(), Message: ae.Message(), Conflict: c}, true
 }
 
 func init() {

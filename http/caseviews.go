@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/storage"
+)
+
+// The parts that the JSON views of repair and objection cases share.
+
+// historyJSON is one step of a case's history (an audit entry) with its Chinese label.
+type historyJSON struct {
+	Step    string          `json:"step"`
+	Label   string          `json:"label"`
+	Actor   string          `json:"actor"`
+	Role    string          `json:"role"`
+	At      time.Time       `json:"at"`
+	Details json.RawMessage `json:"details"`
+}
+
+// caseWithdrawalJSON is the withdrawal order a case led to.
+type caseWithdrawalJSON struct {
+	ID     int64  `json:"id"`
+	Cause  string `json:"cause"`
+	Status string `json:"status"`
+}
+
+// labelOr is the label of key, or key itself when it has none (a step recorded by a newer version).
+func labelOr(labels map[string]string, key string) string {
+	if l, ok := labels[key]; ok {
+		return l
+	}
+	return key
+}
+
+// caseHistory is the case's history, oldest first, each step labelled by label.
+func (s *Server) caseHistory(ctx context.Context, kind string, id int64, label func(string) string) (*[]historyJSON, error) {
+	entries, err := s.db.AuditOf(ctx, kind, strconv.FormatInt(id, 10))
+	if err != nil {
+		return nil, err
+	}
+	hist := make([]historyJSON, 0, len(entries))
+	for _, e := range entries {
+		hist = append(hist, historyJSON{Step: e.Action, Label: label(e.Action), Actor: e.Actor, Role: e.Role, At: e.At,
+			Details: e.Details})
+	}
+	return &hist, nil
+}
+
+// attachmentsJSON shows a case's materials.
+func attachmentsJSON(as []storage.Attachment) *[]attachmentJSON {
+	aj := make([]attachmentJSON, 0, len(as))
+	for _, a := range as {
+		aj = append(aj, toAttachmentJSON(a))
+	}
+	return &aj
+}
+
+// caseWithdrawal is the withdrawal order a case asked for: the one it records (withdrawalID), or else, when the
+// case's outcome withdraws the record (withdraws), the one the record's lifecycle ordered for it (after).
+func (s *Server) caseWithdrawal(ctx context.Context, withdrawalID int64, withdraws bool,
+	after func() (storage.CaseWithdrawal, error)) (**caseWithdrawalJSON, error) {
+	var wd *caseWithdrawalJSON
+	if withdrawalID != 0 {
+		w, err := s.db.GetWithdrawal(ctx, withdrawalID)
+		if err != nil {
+			return nil, err
+		}
+		wd = &caseWithdrawalJSON{ID: w.ID, Cause: w.Cause, Status: w.Status}
+	} else if withdraws {
+		w, err := after()
+		if err != nil {
+			return nil, err
+		}
+		if w.WithdrawalID != 0 {
+			wd = &caseWithdrawalJSON{ID: w.WithdrawalID, Cause: w.Cause, Status: w.Status}
+		}
+	}
+	return &wd, nil
+}
+
+// caseFilter is what the lists of repair and objection cases filter by.
+type caseFilter struct {
+	Status, DepartmentID, USCC string
+	PenaltyID                  int64
+	OverdueOnly, Open          bool
+}
+
+// readCaseFilter reads a case list's ?status= (one of statuses), ?department=, ?uscc=, ?penalty_id=, ?overdue=
+// and ?open=.
+func readCaseFilter(c *fiber.Ctx, statuses []string) (caseFilter, error) {
+	f := caseFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
+		USCC: strings.ToUpper(strings.TrimSpace(c.Query("uscc")))}
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
+		return f, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(statuses, "、")+" 之一")
+	}
+	if v := c.Query("penalty_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 应为正整数")
+		}
+		f.PenaltyID = id
+	}
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"overdue", &f.OverdueOnly}, {"open", &f.Open}} {
+		switch c.Query(b.name) {
+		case "", "0", "false":
+		case "1", "true":
+			*b.dst = true
+		default:
+			return f, invalidField(b.name, "invalid_"+b.name, b.name+" 应为 true 或 false")
+		}
+	}
+	return f, nil
+}

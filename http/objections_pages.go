@@ -1,0 +1,317 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/domain"
+	"xinyong/storage"
+)
+
+// The objection pages: the list, the filing form and a case with its steps.
+
+// Pages.
+
+type objectionRow struct {
+	ID                                               int64
+	DecisionNo, EnterpriseName, USCC, DepartmentName string
+	GroundsLabel, StatusLabel, FiledOn, Due, Outcome string
+	Overdue                                          bool
+}
+
+func toObjectionRows(os []storage.Objection) []objectionRow {
+	rows := make([]objectionRow, 0, len(os))
+	for _, o := range os {
+		r := objectionRow{ID: o.ID, DecisionNo: o.DecisionNo, EnterpriseName: o.EnterpriseName, USCC: o.USCC,
+			DepartmentName: o.DepartmentName, GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds),
+			StatusLabel: storage.ObjectionStatusLabel(o.Status), FiledOn: o.FiledOn.String(), Overdue: o.Overdue}
+		if o.Status == storage.ObjectionVerifying || o.Status == storage.ObjectionSubmitted {
+			r.Due = o.VerifyDue.String()
+		}
+		if o.Outcome != "" {
+			r.Outcome = storage.ObjectionOutcomeLabel(o.Outcome)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func (s *Server) objectionsPage(c *fiber.Ctx) error {
+	p := principalOf(c)
+	ctx := c.UserContext()
+	f, visible, err := objectionFilter(c, p)
+	if err != nil {
+		return err
+	}
+	var os []storage.Objection
+	if visible {
+		f.Limit = 200
+		if os, err = s.db.ListObjections(ctx, f); err != nil {
+			return err
+		}
+	}
+	data := map[string]any{"Rows": toObjectionRows(os), "IsEnterprise": p.Role == storage.RoleEnterprise,
+		"IsDept": p.Role == storage.RoleDepartment, "Filter": f, "OpenOnly": f.Open, "OverdueOnly": f.OverdueOnly}
+	title := "异议处理"
+	switch p.Role {
+	case storage.RoleEnterprise:
+		title = "异议申诉"
+		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 100})
+		if err != nil {
+			return err
+		}
+		type record struct {
+			ID                                 int64
+			DecisionNo, DecidedOn, StatusLabel string
+			Marked                             bool
+		}
+		var recs []record
+		for _, pen := range ps {
+			recs = append(recs, record{ID: pen.ID, DecisionNo: pen.DecisionNo, DecidedOn: pen.DecidedOn.String(),
+				StatusLabel: storage.PenaltyStatusLabel(pen.Status), Marked: pen.FlaggedObjection})
+		}
+		data["Records"] = recs
+	case storage.RoleDepartment:
+		title = "异议核实"
+	}
+	data["Title"] = title
+	var statuses []option
+	for _, st := range storage.ObjectionStatuses {
+		statuses = append(statuses, option{Value: st, Label: storage.ObjectionStatusLabel(st)})
+	}
+	data["Statuses"] = statuses
+	return s.page(c, "objections", pageData{Title: title, Data: data})
+}
+
+type groundsOption struct{ Value, Label string }
+
+func (s *Server) objectionNewPage(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Query("penalty_id"), 10, 64)
+	repairID, _ := strconv.ParseInt(c.Query("repair_id"), 10, 64)
+	in := objectionFiling{PenaltyID: id, RepairID: repairID}
+	if repairID > 0 {
+		in.Grounds = storage.GroundsAgainstRefusal
+	}
+	return s.renderObjectionForm(c, in, nil)
+}
+
+func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *Error) error {
+	p := principalOf(c)
+	ctx := c.UserContext()
+	pf := storage.PenaltyFilter{Newest: true, Limit: 200}
+	if p.Role == storage.RoleEnterprise {
+		pf.USCC = p.USCC.String
+	} else {
+		pf.DepartmentID = p.DepartmentID.String
+	}
+	ps, err := s.db.ListPenalties(ctx, pf)
+	if err != nil {
+		return err
+	}
+	var grounds []groundsOption
+	for _, g := range storage.ObjectionGrounds {
+		grounds = append(grounds, groundsOption{Value: g, Label: storage.ObjectionGroundsLabel(g)})
+	}
+	msg := ""
+	if problem != nil {
+		c.Status(statusOf(problem))
+		msg = problem.Message
+	}
+	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
+		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == storage.RoleDepartment,
+		"MaxMB": maxAttachmentBytes >> 20,
+	}})
+}
+
+// objectionNewSubmit takes the filing form: the record, the grounds, a statement, the commitment and evidence
+// uploaded with it (stored only once everything else is found in order).
+func (s *Server) objectionNewSubmit(c *fiber.Ctx) error {
+	form, err := parseMultipart(c)
+	if err != nil {
+		return err
+	}
+	in := objectionFiling{Grounds: form.value("grounds"), Statement: form.value("statement"),
+		CommitmentAccepted: form.value("commitment_accepted") == "1"}
+	in.PenaltyID, _ = strconv.ParseInt(form.value("penalty_id"), 10, 64)
+	in.RepairID, _ = strconv.ParseInt(strings.TrimSpace(form.value("repair_id")), 10, 64)
+	fail := func(err error) error {
+		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
+			return s.renderObjectionForm(c, in, e)
+		}
+		return err
+	}
+	check := in
+	if _, _, err := s.checkFiling(c, &check); err != nil {
+		return fail(err)
+	}
+	stored, err := s.storeUploads(c, form.Files)
+	if err != nil {
+		return fail(err)
+	}
+	for _, a := range stored {
+		in.AttachmentIDs = append(in.AttachmentIDs, a.ID)
+	}
+	o, err := s.file(c, in)
+	if err != nil {
+		return fail(err)
+	}
+	return c.Redirect("/objections/"+strconv.FormatInt(o.ID, 10), fiber.StatusSeeOther)
+}
+
+type objectionHistoryRow struct{ At, Actor, Step string }
+
+type objectionChannelRow struct {
+	objectionChannelJSON
+	CanConfirm bool
+}
+
+func (s *Server) objectionPage(c *fiber.Ctx) error {
+	o, cs, err := s.visibleObjection(c)
+	if err != nil {
+		return err
+	}
+	return s.renderObjectionPage(c, o, cs, "", nil)
+}
+
+func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []storage.ObjectionChannel, flash string, problem *Error) error {
+	p := principalOf(c)
+	j, err := s.objectionDetailFor(c.UserContext(), p, o, cs)
+	if err != nil {
+		return err
+	}
+	var hist []objectionHistoryRow
+	for _, h := range *j.History {
+		hist = append(hist, objectionHistoryRow{At: h.At.In(domain.Shanghai).Format("2006-01-02 15:04"), Actor: h.Actor, Step: h.Label})
+	}
+	var chans []objectionChannelRow
+	for _, ch := range *j.Channels {
+		row := objectionChannelRow{objectionChannelJSON: ch}
+		row.CanConfirm = p.Role == storage.RoleChannelOperator && p.ChannelID.String == ch.ChannelID && ch.Kind == storage.ChannelManual &&
+			ch.Status != storage.ChannelConfirmed && ch.Status != "cancelled"
+		chans = append(chans, row)
+	}
+	canAnswer := p.Role == storage.RoleDepartment && o.Status == storage.ObjectionVerifying
+	msg := ""
+	if problem != nil {
+		c.Status(statusOf(problem))
+		msg = problem.Message
+	}
+	late := o.ResolvedInTime != nil && !*o.ResolvedInTime
+	return s.page(c, "objection", pageData{Title: "异议 " + strconv.FormatInt(o.ID, 10), Flash: flash, Data: map[string]any{
+		"O": j, "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
+		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late,
+		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
+	}})
+}
+
+// pageStep runs a step from a form and shows the case again, with the refusal if there was one.
+func (s *Server) pageStep(c *fiber.Ctx, step func(o storage.Objection, cs []storage.ObjectionChannel) error, done string) error {
+	o, cs, err := s.visibleObjection(c)
+	if err != nil {
+		return err
+	}
+	if err := step(o, cs); err != nil {
+		if e, ok := formProblem(err); ok {
+			return s.renderObjectionPage(c, o, cs, "", e)
+		}
+		return err
+	}
+	if o, err = s.db.GetObjection(c.UserContext(), o.ID); err != nil {
+		return err
+	}
+	if cs, err = s.db.ObjectionChannels(c.UserContext(), o.ID); err != nil {
+		return err
+	}
+	return s.renderObjectionPage(c, o, cs, done, nil)
+}
+
+func (s *Server) objectionResolveSubmit(c *fiber.Ctx) error {
+	return s.pageStep(c, func(o storage.Objection, _ []storage.ObjectionChannel) error {
+		b := resolutionBody{Outcome: c.FormValue("outcome"), Reason: c.FormValue("reason")}
+		corr := map[string]any{}
+		for _, k := range correctableFields {
+			v := strings.TrimSpace(c.FormValue("correct_" + k))
+			if v == "" {
+				continue
+			}
+			if k == "penalty_types" {
+				corr[k] = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' })
+			} else {
+				corr[k] = v
+			}
+		}
+		if len(corr) > 0 {
+			raw, err := json.Marshal(corr)
+			if err != nil {
+				return err
+			}
+			b.Corrections = raw
+		}
+		return s.resolve(c, o, nil, b)
+	}, "已提交异议处理结果，将通知申请人并同步各公示渠道")
+}
+
+func (s *Server) objectionExtendSubmit(c *fiber.Ctx) error {
+	return s.pageStep(c, func(o storage.Objection, _ []storage.ObjectionChannel) error {
+		return s.extend(c, o, nil, extensionBody{Reason: c.FormValue("reason")})
+	}, "已延长核实期限，并向申请人出具延期告知书")
+}
+
+func (s *Server) objectionConfirmSubmit(c *fiber.Ctx) error {
+	return s.pageStep(c, func(o storage.Objection, cs []storage.ObjectionChannel) error {
+		return s.confirmChannel(c, o, cs, objectionConfirmBody{Action: c.FormValue("action"), Reference: c.FormValue("reference")})
+	}, "已确认")
+}
+
+// Home sections.
+
+// objectionHomeRows are cases as rows of a home section, each linked to its page and flagged when overdue.
+func objectionHomeRows(os []storage.Objection, cells func(objectionRow) []string) []homeRow {
+	var rows []homeRow
+	for _, r := range toObjectionRows(os) {
+		rows = append(rows, homeRow{Cells: cells(r), Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
+	}
+	return rows
+}
+
+func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+	ctx := c.UserContext()
+	switch p.Role {
+	case storage.RoleEnterprise:
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{USCC: p.USCC.String, Limit: 20})
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
+			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}
+		sec.Rows = objectionHomeRows(os, func(r objectionRow) []string {
+			return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
+		})
+		return []homeSection{sec}, nil
+	case storage.RoleDepartment:
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{DepartmentID: p.DepartmentID.String,
+			Status: storage.ObjectionVerifying, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
+			Empty: "暂无待核实的异议。", Linked: true}
+		sec.Rows = objectionHomeRows(os, func(r objectionRow) []string {
+			return []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo, r.GroundsLabel, r.Due}
+		})
+		return []homeSection{sec}, nil
+	case storage.RoleCreditOffice:
+		st, err := s.db.ObjectionStatistics(ctx, "", "")
+		if err != nil {
+			return nil, err
+		}
+		sec := homeSection{Title: "异议处理情况", Headers: []string{"在办异议", "逾期异议", "已办结"},
+			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)},
+				Href: "/objections?open=1", Alert: st.Overdue > 0}}, Linked: true}
+		return []homeSection{sec}, nil
+	}
+	return nil, nil
+}

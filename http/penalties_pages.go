@@ -1,0 +1,468 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/workflows"
+)
+
+// The penalty pages: the list, registration and import forms, a record with its delivery and revocation.
+
+// Pages.
+
+// penaltyRow is a penalty as the pages list it.
+type penaltyRow struct {
+	storage.Penalty
+	DepartmentName string
+	ClassLabel     string
+	StatusLabel    string
+	TypesLabel     string
+	DeliveryLate   bool
+	Countdown      string
+}
+
+func classLabel(c string) string { return domain.Class(c).Label() }
+
+func typesLabel(ts []string) string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = domain.PenaltyType(t).Label()
+	}
+	return strings.Join(out, "、")
+}
+
+// countdown says, for an enterprise, how long until it may apply and until the record comes down.
+func countdown(p storage.Penalty, today domain.Date) string {
+	switch p.Status {
+	case storage.PenaltyWithdrawn, storage.PenaltyRevoked:
+		return "已撤下"
+	case storage.PenaltyWithdrawing:
+		return "撤下中"
+	}
+	if !p.Published {
+		return "不公示"
+	}
+	end := fmt.Sprintf("距公示期满还有%d天", today.DaysUntil(p.PublicationEnds))
+	if d := today.DaysUntil(p.RepairEligibleFrom); d > 0 && p.RepairEligibleFrom.Before(p.PublicationEnds) {
+		return fmt.Sprintf("还有%d天可申请修复；%s", d, end)
+	}
+	if p.RepairEligibleFrom.Before(p.PublicationEnds) {
+		return "现可申请信用修复；" + end
+	}
+	return end
+}
+
+func (s *Server) penaltyRows(ctx context.Context, ps []storage.Penalty) ([]penaltyRow, error) {
+	depts, err := s.db.ListDepartments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, d := range depts {
+		names[d.ID] = d.Name
+	}
+	today := domain.Today()
+	rows := make([]penaltyRow, 0, len(ps))
+	for _, p := range ps {
+		rows = append(rows, penaltyRow{Penalty: p, DepartmentName: names[p.DepartmentID], ClassLabel: classLabel(p.Class),
+			StatusLabel: storage.PenaltyStatusLabel(p.Status), TypesLabel: typesLabel(p.PenaltyTypes),
+			DeliveryLate: p.DeliveredOn == nil && p.DeliveryDue.Before(today) && p.Status != storage.PenaltyWithdrawn && p.Status != storage.PenaltyRevoked,
+			Countdown:    countdown(p, today)})
+	}
+	return rows, nil
+}
+
+func (s *Server) penaltiesPage(c *fiber.Ctx) error {
+	p := principalOf(c)
+	f, visible, err := penaltyFilter(c, p)
+	if err != nil {
+		return err
+	}
+	if before := c.Query("before"); before != "" {
+		f.BeforeID, _ = strconv.ParseInt(before, 10, 64)
+	}
+	f.Newest, f.Limit = true, 100
+	var ps []storage.Penalty
+	if visible {
+		if ps, err = s.db.ListPenalties(c.UserContext(), f); err != nil {
+			return err
+		}
+	}
+	rows, err := s.penaltyRows(c.UserContext(), ps)
+	if err != nil {
+		return err
+	}
+	depts, err := s.db.ListDepartments(c.UserContext())
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(ps) == f.Limit {
+		next = strconv.FormatInt(ps[len(ps)-1].ID, 10)
+	}
+	title := "处罚信息"
+	if p.Role == storage.RoleEnterprise {
+		title = "我的信用记录"
+	}
+	return s.page(c, "penalties", pageData{Title: title, Data: map[string]any{
+		"Title": title, "Rows": rows, "Filter": f, "Statuses": statusOptions(), "Departments": depts, "Next": next,
+		"IsOffice": p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin, "IsDept": p.Role == storage.RoleDepartment,
+		"IsEnterprise": p.Role == storage.RoleEnterprise,
+	}})
+}
+
+type option struct{ Value, Label string }
+
+func statusOptions() []option {
+	out := make([]option, 0, len(storage.PenaltyStatuses))
+	for _, st := range storage.PenaltyStatuses {
+		out = append(out, option{st, storage.PenaltyStatusLabel(st)})
+	}
+	return out
+}
+
+func penaltyTypeOptions() []option {
+	out := make([]option, 0, len(domain.PenaltyTypes))
+	for _, t := range domain.PenaltyTypes {
+		out = append(out, option{string(t), t.Label()})
+	}
+	return out
+}
+
+func (s *Server) penaltyNewPage(c *fiber.Ctx) error {
+	return s.renderPenaltyForm(c, penaltyInput{DecidedOn: domain.Today().String()}, nil)
+}
+
+func (s *Server) renderPenaltyForm(c *fiber.Ctx, in penaltyInput, problem *Error) error {
+	d := map[string]any{"In": in, "Types": penaltyTypeOptions(), "Selected": map[string]bool{}}
+	for _, t := range in.PenaltyTypes {
+		d["Selected"].(map[string]bool)[t] = true
+	}
+	if problem != nil {
+		d["Problem"] = problem.Message
+		c.Status(statusOf(problem))
+	}
+	return s.page(c, "penalty_new", pageData{Title: "登记行政处罚", Data: d})
+}
+
+func (s *Server) penaltyNewSubmit(c *fiber.Ctx) error {
+	in := penaltyInput{
+		DecisionNo: c.FormValue("decision_no"), USCC: c.FormValue("uscc"), EnterpriseName: c.FormValue("enterprise_name"),
+		DecidedOn: c.FormValue("decided_on"), FineAmountYuan: yuanField(c.FormValue("fine_amount_yuan")),
+		Class: c.FormValue("class"), Facts: c.FormValue("facts"), LegalBasis: c.FormValue("legal_basis"),
+	}
+	if form, err := c.MultipartForm(); err == nil {
+		in.PenaltyTypes = form.Value["penalty_types"]
+	} else {
+		c.Request().PostArgs().VisitAll(func(k, v []byte) {
+			if string(k) == "penalty_types" {
+				in.PenaltyTypes = append(in.PenaltyTypes, string(v))
+			}
+		})
+	}
+	if m := strings.TrimSpace(c.FormValue("duration_months")); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil {
+			return s.renderPenaltyForm(c, in, invalidField("duration_months", "invalid_duration", "处罚期限应为整数月数"))
+		}
+		in.DurationMonths = n
+	}
+	pen, err := s.register(c, in)
+	if e, ok := pageProblem(err); ok {
+		return s.renderPenaltyForm(c, in, e)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/penalties/"+strconv.FormatInt(pen.ID, 10), fiber.StatusSeeOther)
+}
+
+// timelineRow is one audit entry on the case page.
+type timelineRow struct {
+	At     string
+	Actor  string
+	Action string
+	Detail string
+}
+
+var penaltyActionLabels = map[string]string{
+	"penalty.register":                    "登记行政处罚信息",
+	"penalty.notice_issued":               "出具信用修复告知书和送达回证（两书同送）",
+	"penalty.delivery":                    "登记送达",
+	"penalty.delivery_overdue":            "逾期未登记送达，已提请信用办督办",
+	"penalty.published":                   "已在各公示渠道公示",
+	"penalty.publication_failed":          "公示未完成",
+	"penalty.eligible":                    "已告知企业可以申请信用修复",
+	"penalty.withdrawing":                 "启动撤下公示（一件通用）",
+	"penalty.withdrawn":                   "已在全部公示渠道撤下",
+	"penalty.ended":                       "记录期限届满（未公示）",
+	"penalty.revocation":                  "登记处罚决定被撤销或变更",
+	"penalty.withdraw_request_superseded": "收到其他撤下申请（记录已在撤下中）",
+}
+
+func timelineDetail(raw json.RawMessage) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"method", "delivered_on", "signed_by", "witness", "cause", "reason", "decided_on", "publish_due", "repair_eligible_from", "delivery_due"} {
+		if v, ok := m[k]; ok && v != nil && v != "" {
+			val := fmt.Sprint(v)
+			switch k {
+			case "method":
+				val = deliveryMethodLabel(val)
+			case "cause":
+				val = workflows.CauseLabel(val)
+			}
+			parts = append(parts, fieldLabel(k)+"："+val)
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
+func fieldLabel(k string) string {
+	switch k {
+	case "method":
+		return "送达方式"
+	case "delivered_on":
+		return "送达日期"
+	case "signed_by":
+		return "签收人"
+	case "witness":
+		return "见证人"
+	case "cause":
+		return "原因"
+	case "reason":
+		return "说明"
+	case "decided_on":
+		return "日期"
+	case "publish_due":
+		return "公示期限"
+	case "repair_eligible_from":
+		return "可申请修复日期"
+	case "delivery_due":
+		return "送达期限"
+	}
+	return k
+}
+
+func deliveryMethodLabel(m string) string {
+	switch m {
+	case workflows.DeliveryInPerson:
+		return "直接送达"
+	case workflows.DeliveryPost:
+		return "邮寄送达"
+	case workflows.DeliveryElectronic:
+		return "电子送达"
+	case workflows.DeliveryRefused:
+		return "留置送达（拒收）"
+	}
+	return m
+}
+
+func publicationStatusLabel(st string) string {
+	switch st {
+	case "pending":
+		return "待公示"
+	case "sent":
+		return "已推送"
+	case "published":
+		return "已公示"
+	case "overdue":
+		return "逾期未公示"
+	case "failed":
+		return "推送失败"
+	case "withdrawn":
+		return "已撤下"
+	}
+	return st
+}
+
+func (s *Server) penaltyPage(c *fiber.Ctx) error {
+	return s.renderPenaltyPage(c, "", nil)
+}
+
+func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) error {
+	ctx := c.UserContext()
+	p := principalOf(c)
+	pen, err := s.visiblePenalty(c)
+	if err != nil {
+		return err
+	}
+	detail, err := s.penaltyDetail(ctx, pen)
+	if err != nil {
+		return err
+	}
+	rows, err := s.penaltyRows(ctx, []storage.Penalty{pen})
+	if err != nil {
+		return err
+	}
+	entries, err := s.db.AuditOf(ctx, "penalty", strconv.FormatInt(pen.ID, 10))
+	if err != nil {
+		return err
+	}
+	var timeline []timelineRow
+	for _, e := range entries {
+		label := penaltyActionLabels[e.Action]
+		if label == "" {
+			label = e.Action
+		}
+		actor := e.Actor
+		if actor == "system" {
+			actor = "系统"
+		}
+		timeline = append(timeline, timelineRow{At: e.At.In(shanghai).Format("2006-01-02 15:04"), Actor: actor, Action: label, Detail: timelineDetail(e.Details)})
+	}
+	type pubRow struct{ Name, Status, Published, Withdrawn string }
+	var pubs []pubRow
+	for _, pb := range *detail.Publications {
+		r := pubRow{Name: pb.ChannelName, Status: publicationStatusLabel(pb.Status)}
+		if pb.PublishedAt != nil {
+			r.Published = pb.PublishedAt.In(shanghai).Format("2006-01-02 15:04")
+		}
+		if pb.WithdrawnAt != nil {
+			r.Withdrawn = pb.WithdrawnAt.In(shanghai).Format("2006-01-02 15:04")
+		}
+		pubs = append(pubs, r)
+	}
+	open := pen.Status != storage.PenaltyWithdrawn && pen.Status != storage.PenaltyRevoked
+	d := map[string]any{
+		"P": rows[0], "Letters": *detail.Letters, "Timeline": timeline, "Publications": pubs,
+		"CanDeliver":  p.Role == storage.RoleDepartment && pen.DeliveredOn == nil && open && pen.RevokedOn == nil,
+		"CanRevoke":   p.Role == storage.RoleDepartment && open && pen.RevokedOn == nil,
+		"Today":       domain.Today().String(),
+		"MethodLabel": deliveryMethodLabel(pen.DeliveryMethod.String),
+		"Flagged":     pen.FlaggedObjection,
+		// The enterprise objects to its own record; a department may file on its behalf.
+		"CanObject": open && (p.Role == storage.RoleEnterprise || p.Role == storage.RoleDepartment),
+	}
+	if wd := *detail.Withdrawal; wd != nil {
+		d["Withdrawal"] = wd
+		d["WithdrawalCause"] = workflows.CauseLabel(wd.Cause)
+	}
+	if problem != nil {
+		d["Problem"] = problem.Message
+		c.Status(statusOf(problem))
+	}
+	return s.page(c, "penalty", pageData{Title: "行政处罚 " + pen.DecisionNo, Flash: flash, Data: d})
+}
+
+// penaltyStepPage takes the named step from the record's page and shows the page again, with the step's
+// outcome or the caller's mistake.
+func penaltyStepPage(name string) func(*Server, *fiber.Ctx) error {
+	a := penaltyActions[name]
+	return func(s *Server, c *fiber.Ctx) error {
+		_, err := s.penaltyStep(c, a, true)
+		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
+			return s.renderPenaltyPage(c, "", e)
+		}
+		if err != nil {
+			return err
+		}
+		return s.renderPenaltyPage(c, a.done, nil)
+	}
+}
+
+// penaltyHomeSections: an enterprise sees its records and their notifications; the credit office the overdue
+// deliveries and publications.
+func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+	ctx := c.UserContext()
+	switch p.Role {
+	case storage.RoleEnterprise:
+		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.penaltyRows(ctx, ps)
+		if err != nil {
+			return nil, err
+		}
+		rec := homeSection{Title: "我的信用记录", Headers: []string{"决定书文号", "认定部门", "类别", "公示渠道", "可申请修复", "公示截止", "状态"},
+			Empty: "暂无行政处罚信用记录。", Linked: true}
+		for _, r := range rows {
+			channels, err := s.channelSummary(ctx, r.Penalty)
+			if err != nil {
+				return nil, err
+			}
+			eligible := r.RepairEligibleFrom.String()
+			if !r.Published {
+				eligible = "—"
+			}
+			rec.Rows = append(rec.Rows, homeRow{Cells: []string{r.DecisionNo, r.DepartmentName, r.ClassLabel + "失信",
+				channels, eligible, r.PublicationEnds.String(), r.StatusLabel + "（" + r.Countdown + "）"},
+				Href: "/penalties/" + strconv.FormatInt(r.ID, 10)})
+		}
+		ns, err := s.db.NotificationsFor(ctx, p.USCC.String, "", 20)
+		if err != nil {
+			return nil, err
+		}
+		note := homeSection{Title: "信用记录通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无通知。", Linked: true}
+		for _, n := range ns {
+			if n.CaseKind != "penalty" {
+				continue
+			}
+			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
+				Href: caseHref(n.CaseKind, n.CaseID)})
+		}
+		return []homeSection{rec, note}, nil
+	case storage.RoleCreditOffice:
+		var secs []homeSection
+		for _, o := range []struct{ kind, title, empty string }{
+			{"delivery", "逾期未送达的处罚决定", "没有逾期未送达的处罚决定。"},
+			{"publication", "逾期未公示的处罚信息", "没有逾期未公示的处罚信息。"},
+		} {
+			ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: o.kind, Today: domain.Today(), Limit: 20})
+			if err != nil {
+				return nil, err
+			}
+			rows, err := s.penaltyRows(ctx, ps)
+			if err != nil {
+				return nil, err
+			}
+			sec := homeSection{Title: o.title, Headers: []string{"决定书文号", "认定部门", "企业", "期限", "状态"}, Empty: o.empty, Linked: true}
+			for _, r := range rows {
+				due := r.DeliveryDue
+				if o.kind == "publication" {
+					due = r.PublishDue
+				}
+				sec.Rows = append(sec.Rows, homeRow{Cells: []string{r.DecisionNo, r.DepartmentName, r.EnterpriseName, due.String(), r.StatusLabel},
+					Href: "/penalties/" + strconv.FormatInt(r.ID, 10), Alert: true})
+			}
+			secs = append(secs, sec)
+		}
+		return secs, nil
+	}
+	return nil, nil
+}
+
+// channelSummary says where a record stands on its channels, in one line.
+func (s *Server) channelSummary(ctx context.Context, p storage.Penalty) (string, error) {
+	if !p.Published {
+		return "不公示", nil
+	}
+	pubs, err := s.db.PublicationsOf(ctx, p.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(pubs) == 0 {
+		return "待公示", nil
+	}
+	var b bytes.Buffer
+	for i, pb := range pubs {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		b.WriteString(pb.ChannelName + "：" + publicationStatusLabel(pb.Status))
+	}
+	return b.String(), nil
+}
