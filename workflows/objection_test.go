@@ -115,8 +115,8 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 	env.OnActivity(acts.IssueLetter, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.IssueLetterInput) (activities.LetterRef, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		r.letters = append(r.letters, string(in.Letter.Kind))
-		return activities.LetterRef{ID: int64(200 + len(r.letters)), Kind: string(in.Letter.Kind), SHA256: "x", VerifyCode: "V" + string(in.Letter.Kind)}, nil
+		r.letters = append(r.letters, string(issuedLetter(t, in).Kind))
+		return activities.LetterRef{ID: int64(200 + len(r.letters)), Kind: r.letters[len(r.letters)-1], SHA256: "x", VerifyCode: "V" + r.letters[len(r.letters)-1]}, nil
 	})
 	env.OnActivity(acts.RecordObjectionStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObjectionStepInput) error {
 		r.mu.Lock()

@@ -18,6 +18,7 @@ import (
 	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 )
 
 // penaltyRecorder keeps what the mocked activities and the withdrawal saw, with the workflow clock at the time.
@@ -83,7 +84,8 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.letters++
-			return activities.LetterRef{ID: int64(r.letters), Kind: string(in.Letter.Kind), SHA256: "x", VerifyCode: "C" + string(in.Letter.Kind)}, nil
+			kind := string(issuedLetter(t, in).Kind)
+			return activities.LetterRef{ID: int64(r.letters), Kind: kind, SHA256: "x", VerifyCode: "C" + kind}, nil
 		})
 	env.OnActivity(acts.PenaltyStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PenaltyStepInput) error {
 		r.mu.Lock()
@@ -363,7 +365,11 @@ func TestPenaltyUnpublishedMinorIsNeverPublishedNorWithdrawn(t *testing.T) {
 func TestRepairNoticeNamesEverythingTheRulesRequire(t *testing.T) {
 	f := generalFine()
 	f.ApplyOnline, f.ApplyWindow = "信用修复协同平台（http://example）", activities.ApplyWindow
-	notice, receipt := buildLetters(f, domain.MustParseDate("2026-05-20"))
+	nc, rc := letterContents(f, domain.MustParseDate("2026-05-20"))
+	notice, err := letters.Build(nc)
+	require.NoError(t, err)
+	receipt, err := letters.Build(rc)
+	require.NoError(t, err)
 	var text strings.Builder
 	for _, p := range notice.Paragraphs {
 		text.WriteString(p)

@@ -139,8 +139,8 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 	env.OnActivity(acts.IssueLetter, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.IssueLetterInput) (activities.LetterRef, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		r.letters = append(r.letters, string(in.Letter.Kind))
-		return activities.LetterRef{ID: int64(100 + len(r.letters)), Kind: string(in.Letter.Kind), SHA256: "x", VerifyCode: "V" + string(in.Letter.Kind)}, nil
+		r.letters = append(r.letters, string(issuedLetter(t, in).Kind))
+		return activities.LetterRef{ID: int64(100 + len(r.letters)), Kind: r.letters[len(r.letters)-1], SHA256: "x", VerifyCode: "V" + r.letters[len(r.letters)-1]}, nil
 	})
 	env.OnActivity(acts.RecordRepairStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RepairStepInput) error {
 		r.mu.Lock()

@@ -875,18 +875,19 @@ func (w *training) certify(ctx workflow.Context, e activities.TrainingEnrollment
 	if name == "" {
 		name = e.USCC
 	}
-	cert := letters.TrainingCertificate(letters.TrainingCertificateData{
+	cert := letters.TrainingCertificateData{
 		Issue: letters.Issue{Issuer: w.p.Organizer, Number: fmt.Sprintf("信修培证〔%d〕%d-%d号", issued.Y, w.p.TrainingID, n),
 			Date: issued.Time(domain.Shanghai)},
 		EnterpriseName: name, USCC: e.USCC, Attendee: e.AttendeeName, AttendeeRole: storage.AttendeeRoleLabel(e.AttendeeRole),
 		TrainingTitle: w.p.Title, StartsAt: w.p.StartsAt.In(domain.Shanghai), EndsAt: w.p.EndsAt.In(domain.Shanghai),
 		Venue: w.p.Venue, ClassHours: w.p.ClassHours, Agency: w.p.AgencyName, Score: *e.Score, PassScore: w.p.PassScore,
-	})
+	}
 	var ref activities.LetterRef
 	// One session issues many certificates: each is its own letter "case" <training id>:<uscc>, since a letter is
 	// stored once per case, kind and version.
 	if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
-		CaseKind: "training", CaseID: CertificateCaseID(w.p.TrainingID, e.USCC), Version: 1, USCC: e.USCC, Letter: cert,
+		CaseKind: "training", CaseID: CertificateCaseID(w.p.TrainingID, e.USCC), Version: 1, USCC: e.USCC,
+		Content: &letters.Content{Kind: letters.KindTrainingCertificate, Data: cert},
 		Data: map[string]any{"training_id": w.p.TrainingID, "uscc": e.USCC, "score": *e.Score, "pass_score": w.p.PassScore,
 			"attendee_name": e.AttendeeName, "attendee_role": e.AttendeeRole},
 	}).Get(ctx, &ref); err != nil {

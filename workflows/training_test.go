@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,7 +90,7 @@ func newTrainingEnv(t *testing.T, p TrainingParams, waitingRepairs map[string][]
 			defer r.mu.Unlock()
 			r.letters = append(r.letters, in)
 			n := int64(len(r.letters))
-			return activities.LetterRef{ID: 100 + n, Kind: string(in.Letter.Kind), SHA256: "x", VerifyCode: "V" + in.CaseID}, nil
+			return activities.LetterRef{ID: 100 + n, Kind: string(issuedLetter(t, in).Kind), SHA256: "x", VerifyCode: "V" + in.CaseID}, nil
 		})
 	env.OnActivity(acts.RecordTrainingPlan, mock.Anything, mock.Anything).Return(nil)
 	env.OnActivity(acts.AnnounceTraining, mock.Anything, mock.Anything).Return(nil)
@@ -352,14 +351,14 @@ func TestTrainingCertificatesOnlyForAttendedAndPassed(t *testing.T) {
 	assert.Equal(t, uA, r.certs[0].USCC)
 	var cert activities.IssueLetterInput
 	for _, l := range r.letters {
-		if l.Letter.Kind == letters.KindTrainingCertificate {
+		if l.Content != nil && l.Content.Kind == letters.KindTrainingCertificate {
 			cert = l
 		}
 	}
 	assert.Equal(t, "training", cert.CaseKind)
 	assert.Equal(t, "12:"+uA, cert.CaseID)
 	assert.Equal(t, uA, cert.USCC)
-	text := letterText(cert.Letter)
+	text := letterText(issuedLetter(t, cert))
 	for _, want := range []string{"镇江堃元化工有限公司", uA, p.Title, "2026年6月4日", "4学时", "王堃", "法定代表人", "88分", "市信用办", p.AgencyName} {
 		assert.Contains(t, text, want)
 	}
@@ -432,20 +431,3 @@ func itoaPtr(p *int) string {
 }
 
 func mustDate(s string) domain.Date { return domain.MustParseDate(s) }
-
-// letterText joins every text a letter prints.
-func letterText(l letters.Letter) string {
-	var b strings.Builder
-	for _, s := range append(append([]string{l.Letterhead, l.Title, l.Number, l.Addressee, l.Issuer}, l.Paragraphs...), l.Notes...) {
-		b.WriteString(s + "\n")
-	}
-	for _, f := range l.Facts {
-		b.WriteString(f.Label + "：" + f.Value + "\n")
-	}
-	if l.Table != nil {
-		for _, row := range l.Table.Rows {
-			b.WriteString(strings.Join(row, " ") + "\n")
-		}
-	}
-	return b.String()
-}

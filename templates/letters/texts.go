@@ -69,6 +69,7 @@ import (
 //	lines S              the non-empty lines of S, trimmed (one paragraph each)
 //	nonEmpty LIST        the items that are not blank, trimmed
 //	enumerate LIST       the non-blank items as （一）…； （二）…。, punctuated as a list in a letter
+//	concat LIST LIST…    the items of every list, in order
 //	cn N                 N in Chinese numerals (一, 十二, 二十三) for 1 to 99
 //	inc N                N+1 (to number rows from a range index)
 //	items "section"      the non-empty lines of another section of the same file (run without
@@ -886,9 +887,16 @@ var templateFuncs = template.FuncMap{
 	"lines":      func(s string) []string { return nonEmpty(strings.Split(s, "\n")) },
 	"nonEmpty":   func(list any) []string { return nonEmpty(toStrings(list)) },
 	"enumerate":  func(list any) []string { return enumerate(toStrings(list)) },
-	"cn":         cnNumber,
-	"inc":        func(i int) int { return i + 1 },
-	"br":         func() string { return "\n" },
+	"concat": func(lists ...any) []string {
+		var out []string
+		for _, l := range lists {
+			out = append(out, toStrings(l)...)
+		}
+		return out
+	},
+	"cn":  cnNumber,
+	"inc": func(i int) int { return i + 1 },
+	"br":  func() string { return "\n" },
 	// items is bound per text in parseSet; this stub lets the parser accept it.
 	"items": func(string) ([]string, error) { return nil, nil },
 }
