@@ -1,12 +1,85 @@
 package workflows
 
 import (
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/worker"
+
 	"xinyong/activities"
 	"xinyong/templates/letters"
+	"xinyong/workflows/wftest"
 )
+
+// registerAll registers every workflow as the worker does.
+func registerAll(r worker.Registry) { Register(r, nil) }
+
+// recordedHistories are the histories in testdata, recorded by the e2e tests against a real Temporal server
+// (XINYONG_RECORD_HISTORY=1 go test ./workflows/e2e -run <Test>), and what each proves. A listed file that is
+// missing fails the replay test, and so does a file that is not listed: a history nobody replays proves nothing.
+//
+// compareInputs is set for histories recorded since letters are built in activities: for those the code must also
+// send every activity the input it sent then. Older histories carry prebuilt letters (IssueLetterInput.Letter) that
+// the current code no longer sends; they replay all the same, since Temporal matches activities by type.
+var recordedHistories = map[string]struct {
+	recordedBy    string
+	compareInputs bool
+}{
+	// Finished cases.
+	"objection_corrected.json":         {"TestObjectionUpheldAndCorrected", false},
+	"objection_upheld.json":            {"TestObjectionUpheldAndCorrected", false},
+	"objection_withdrawn.json":         {"TestObjectionWithdrawnMarksEveryChannelThenWithdrawsEverywhere", false},
+	"penalty_minor_unpublished.json":   {"TestPenaltyMinorUnpublished", false},
+	"penalty_revocation.json":          {"TestPenaltyRegistrationDeliveryPublicationAndRevocation", false},
+	"repair_approved.json":             {"TestRepair", false},
+	"repair_supplement_cancelled.json": {"TestRepair", false},
+	"training_closed.json":             {"TestTraining", false},
+	"withdrawal_five_channels.json":    {"TestWithdrawal", false},
+	"withdrawal_publish.json":          {"TestWithdrawal", false},
+	"import_completed.json":            {"TestPenaltyImportStartsEveryLifecycleInTheBackground", true},
+	"reconcile_started_orphans.json":   {"TestCrashBetweenRowAndWorkflowIsReconciled", false},
+	"repair_reconciled.json":           {"TestCrashBetweenRowAndWorkflowIsReconciled", false},
+	"repair_refused_at_start.json":     {"TestRepairRowIsWrittenByItsWorkflow", false},
+	// In-flight cases: what a worker finds when it restarts while they wait.
+	"penalty_publishing.json":                {"TestPenaltyRegistrationDeliveryPublicationAndRevocation: delivered, sleeping in its publication period", true},
+	"repair_waiting_training.json":           {"TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate: waiting for the training certificate", true},
+	"repair_created_pending_acceptance.json": {"TestRepairRowIsWrittenByItsWorkflow: created by its workflow, waiting for acceptance", false},
+	"import_midway.json":                     {"TestPenaltyImportStartsEveryLifecycleInTheBackground: starting its first batch of lifecycles", true},
+}
+
+// TestReplayRecordedHistories replays every recorded history against the current code, so a change that would
+// break a running workflow fails here.
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(wftest.TestdataDir(), "*.json"))
+	require.NoError(t, err)
+	var unlisted []string
+	for _, f := range files {
+		if _, ok := recordedHistories[filepath.Base(f)]; !ok {
+			unlisted = append(unlisted, filepath.Base(f))
+		}
+	}
+	require.Empty(t, unlisted, "histories in testdata that recordedHistories does not list")
+	names := make([]string, 0, len(recordedHistories))
+	for name := range recordedHistories {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		h := recordedHistories[name]
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(wftest.TestdataDir(), name)
+			if _, err := os.Stat(path); err != nil {
+				t.Fatalf("recorded history %s is missing: run XINYONG_RECORD_HISTORY=1 go test ./workflows/e2e -run '%s'",
+					name, strings.SplitN(h.recordedBy, ":", 2)[0])
+			}
+			wftest.Replay(t, path, registerAll, wftest.Options{CompareActivityInputs: h.compareInputs})
+		})
+	}
+}
 
 // issuedLetter is the letter the IssueLetter activity would print for in: built from its content with the texts in
 // use, as the activity does, so a workflow test also proves that what the workflow passes builds.

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xinyong/activities"
@@ -442,22 +440,6 @@ func TestImportWorkflowStartsEveryBatchThenFinishes(t *testing.T) {
 	require.Equal(t, "penalty-1000", started[1000])
 	require.NotContains(t, started, int64(1005))
 	env.AssertExpectations(t)
-}
-
-// TestPenaltyReplay replays recorded histories of finished penalty lifecycles (recorded by the e2e tests with
-// XINYONG_RECORD_HISTORY=1), so a change that breaks running workflows fails here.
-func TestPenaltyReplay(t *testing.T) {
-	files, err := filepath.Glob("testdata/penalty*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no recorded penalty histories")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(PenaltyWorkflow, workflow.RegisterOptions{Name: PenaltyWorkflowType})
-			r.RegisterWorkflow(PublishWorkflow)
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
 }
 
 func TestPenaltyWithdrawnByExpiryStillWaitsForItsDelivery(t *testing.T) {

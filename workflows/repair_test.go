@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xinyong/activities"
@@ -635,24 +633,6 @@ func TestRepublishWorkflowPublishesThenWithdrawsAtTheEnd(t *testing.T) {
 	require.Equal(t, storage.PenaltyWithdrawn, step.Status)
 }
 
-// TestRepairReplay replays recorded histories of finished repair cases (recorded by the e2e tests with
-// XINYONG_RECORD_HISTORY=1), so a change that breaks running cases fails here.
-func TestRepairReplay(t *testing.T) {
-	files, err := filepath.Glob("testdata/repair*.json")
-	require.NoError(t, err)
-	if len(files) == 0 {
-		t.Skip("no recorded repair histories yet (XINYONG_RECORD_HISTORY=1 go test ./workflows/e2e -run TestRepair)")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(RepairWorkflow, workflow.RegisterOptions{Name: RepairWorkflowType})
-			r.RegisterWorkflowWithOptions(RepublishWorkflow, workflow.RegisterOptions{Name: RepublishWorkflowType})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
-}
-
 // newApplication is a new application of repairFacts' record under the reserved id 12.
 func newApplication(f activities.RepairFacts) *activities.RepairApplication {
 	return &activities.RepairApplication{RepairID: f.RepairID, PenaltyID: f.PenaltyID, USCC: f.USCC, DepartmentID: f.DepartmentID,
@@ -731,11 +711,4 @@ func TestRepairStoredApplicationRecheckedWhenStartedLate(t *testing.T) {
 	require.Equal(t, []string{"repair.ineligible"}, r.actions())
 	require.Empty(t, r.letters, "no commitment rendered for an ineligible case")
 	require.Empty(t, r.created, "the row exists already")
-}
-
-// TestReconcileReplay replays a recorded reconciler run that started an orphaned case's workflow.
-func TestReconcileReplay(t *testing.T) {
-	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(ReconcileWorkflow, workflow.RegisterOptions{Name: ReconcileWorkflowType})
-	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/reconcile_started_orphans.json"))
 }

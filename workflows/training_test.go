@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xinyong/activities"
@@ -404,21 +402,6 @@ func TestTrainingPlanLetterRendersWithAnUnknownKind(t *testing.T) {
 	pdf, err := letters.Render(l)
 	require.NoError(t, err)
 	assert.NotEmpty(t, pdf)
-}
-
-// TestTrainingReplay replays recorded histories of finished sessions (recorded by the e2e tests with
-// XINYONG_RECORD_HISTORY=1), so a change that breaks running workflows fails here.
-func TestTrainingReplay(t *testing.T) {
-	files, err := filepath.Glob("testdata/training*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no recorded training histories")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(TrainingWorkflow, workflow.RegisterOptions{Name: TrainingWorkflowType})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
 }
 
 func ptr[T any](v T) *T { return &v }
