@@ -25,6 +25,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	t.Parallel() // each test has its own database
 	db := pgtest.New(t)
 	ctx := context.Background()
 	require.NoError(t, db.SeedDemo(ctx))

@@ -1,0 +1,83 @@
+package activities
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"xinyong/domain"
+)
+
+func TestPublicationsTwiceCreateAndConfirmOnce(t *testing.T) {
+	f := newFixture(t)
+	id := f.penalty("镇环罚〔2026〕15号")
+	in := CreatePublicationsInput{PenaltyID: id, DueOn: domain.MustParseDate("2026-05-29")}
+	first, err := f.acts.CreatePublications(f.ctx, in)
+	require.NoError(t, err)
+	require.NotEmpty(t, first.Channels)
+	again, err := f.acts.CreatePublications(f.ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, first, again)
+	assert.Equal(t, len(first.Channels), f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1`, id), "one publication per channel")
+
+	ch := first.Channels[0].ChannelID
+	confirm := ConfirmPublicationInput{PenaltyID: id, ChannelID: ch, Reference: "XY-1", By: "op-" + ch}
+	f.twice(func() error { _, err := f.acts.ConfirmPublication(f.ctx, confirm); return err },
+		"confirmations", `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty' AND case_id = $1::text AND action = 'publication.confirmed'`, id)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1 AND channel_id = $2 AND status = 'published'`, id, ch))
+}
+
+func TestWithdrawalOrderedLetteredAndConfirmedTwiceActsOnce(t *testing.T) {
+	f := newFixture(t)
+	id := f.penalty("镇环罚〔2026〕15号")
+	pubs, err := f.acts.CreatePublications(f.ctx, CreatePublicationsInput{PenaltyID: id, DueOn: domain.MustParseDate("2026-05-29")})
+	require.NoError(t, err)
+	for _, c := range pubs.Channels {
+		_, err := f.acts.ConfirmPublication(f.ctx, ConfirmPublicationInput{PenaltyID: id, ChannelID: c.ChannelID, Reference: "P", By: "op"})
+		require.NoError(t, err)
+	}
+
+	order := WithdrawalInput{PenaltyID: id, Cause: "repair", CauseRef: "repair-7",
+		CauseDecision: "镇环修〔2026〕7号准予信用修复决定", OrderedOn: domain.MustParseDate("2026-06-01")}
+	var ids []int64
+	f.twice(func() error {
+		wid, err := f.acts.OrderWithdrawal(f.ctx, order)
+		ids = append(ids, wid)
+		return err
+	}, "withdrawal orders", `SELECT count(*) FROM withdrawals WHERE penalty_id = $1`, id)
+	require.Equal(t, ids[0], ids[1], "the retry finds the order")
+	wid := ids[0]
+	assert.Equal(t, len(pubs.Channels), f.count(`SELECT count(*) FROM withdrawal_channels WHERE withdrawal_id = $1`, wid))
+
+	// The 告知函: issued once for the order, recorded once on it (the first letter stays).
+	var letter LetterRef
+	notice := IssueLetterInput{CaseKind: "withdrawal", CaseID: "1", Version: 1, USCC: f.ent.USCC, Content: repairNoticeContent(f)}
+	f.twice(func() (err error) { letter, err = f.acts.IssueLetter(f.ctx, notice); return err },
+		"letters", `SELECT count(*) FROM letters WHERE case_kind = 'withdrawal' AND case_id = '1'`)
+	require.NoError(t, f.acts.RecordWithdrawalLetter(f.ctx, WithdrawalLetterInput{WithdrawalID: wid, LetterID: letter.ID}))
+	require.NoError(t, f.acts.RecordWithdrawalLetter(f.ctx, WithdrawalLetterInput{WithdrawalID: wid, LetterID: letter.ID}))
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM withdrawals WHERE id = $1 AND letter_id = $2`, wid, letter.ID))
+
+	ch := pubs.Channels[0].ChannelID
+	confirm := ConfirmChannelInput{WithdrawalID: wid, ChannelID: ch, Reference: "W-1", By: "op-" + ch}
+	var confs []ChannelConfirmation
+	f.twice(func() error {
+		c, err := f.acts.ConfirmWithdrawalChannel(f.ctx, confirm)
+		confs = append(confs, c)
+		return err
+	}, "channel confirmations", `SELECT count(*) FROM audit_log WHERE case_kind = 'withdrawal' AND case_id = $1::text AND action = 'withdrawal.channel_confirmed'`, wid)
+	assert.Equal(t, confs[0], confs[1], "the first confirmation stands")
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1 AND channel_id = $2 AND status = 'withdrawn'`, id, ch))
+
+	// Once every channel confirmed, completing twice completes once.
+	for _, c := range pubs.Channels[1:] {
+		_, err := f.acts.ConfirmWithdrawalChannel(f.ctx, ConfirmChannelInput{WithdrawalID: wid, ChannelID: c.ChannelID, Reference: "W", By: "op"})
+		require.NoError(t, err)
+	}
+	out1, err := f.acts.CompleteWithdrawal(f.ctx, wid)
+	require.NoError(t, err)
+	out2, err := f.acts.CompleteWithdrawal(f.ctx, wid)
+	require.NoError(t, err)
+	assert.Equal(t, out1, out2, "completed once, at the first time")
+}
