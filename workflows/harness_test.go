@@ -5,9 +5,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"xinyong/activities"
@@ -93,6 +96,68 @@ func issuedLetter(t testing.TB, in activities.IssueLetterInput) letters.Letter {
 		t.Errorf("letter %s of %s %s does not build: %v", in.Content.Kind, in.CaseKind, in.CaseID, err)
 	}
 	return l
+}
+
+// update is where the answer to an update a test sends lands; S is the state the workflow answers with.
+type update[S any] struct {
+	mu       sync.Mutex
+	done     bool
+	rejected error
+	value    any
+	state    S
+}
+
+func (o *update[S]) callbacks() *testsuite.TestUpdateCallback {
+	return &testsuite.TestUpdateCallback{
+		OnAccept: func() {},
+		OnReject: func(err error) {
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			o.rejected, o.done = err, true
+		},
+		OnComplete: func(v any, err error) {
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			o.value, o.rejected, o.done = v, err, true
+			if st, ok := v.(S); ok && err == nil {
+				o.state = st
+			}
+		},
+	}
+}
+
+func (o *update[S]) result() (any, error, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.value, o.rejected, o.done
+}
+
+// sendUpdateAt sends the update name with args after d of workflow time.
+func sendUpdateAt[S any](env *testsuite.TestWorkflowEnvironment, d time.Duration, name string, args ...any) *update[S] {
+	o := &update[S]{}
+	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(name, "", o.callbacks(), args...) }, d)
+	return o
+}
+
+// requireRefused requires the update to have been refused with code and a message in Chinese.
+func requireRefused[S any](t testing.TB, o *update[S], code string) {
+	t.Helper()
+	_, err, done := o.result()
+	require.True(t, done, "update %s never answered", code)
+	require.Error(t, err)
+	rej, ok := AsRejection(err)
+	require.True(t, ok, "not a rejection: %v", err)
+	require.Equal(t, code, rej.Code)
+	require.Regexp(t, `\p{Han}`, rej.Message)
+}
+
+// requireAccepted requires the update to have been answered without error, and returns its answer.
+func requireAccepted[S any](t testing.TB, o *update[S]) any {
+	t.Helper()
+	v, err, done := o.result()
+	require.True(t, done, "update never answered")
+	require.NoError(t, err)
+	return v
 }
 
 // letterText joins every text a letter prints.

@@ -237,52 +237,12 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 	return env, r
 }
 
-// objectionOutcome is where a test update's result lands.
-type objectionOutcome struct {
-	mu       sync.Mutex
-	rejected error
-	state    ObjectionState
-	done     bool
-}
-
-func (o *objectionOutcome) callbacks() *testsuite.TestUpdateCallback {
-	return &testsuite.TestUpdateCallback{
-		OnAccept: func() {},
-		OnReject: func(err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.rejected, o.done = err, true
-		},
-		OnComplete: func(v any, err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.done = true
-			if err != nil {
-				o.rejected = err
-				return
-			}
-			if st, ok := v.(ObjectionState); ok {
-				o.state = st
-			}
-		},
-	}
-}
+// objectionOutcome is where the answer to an objection update lands.
+type objectionOutcome = update[ObjectionState]
 
 // objectionUpdateAt sends an update after d (workflow time).
 func objectionUpdateAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, name string, args ...any) *objectionOutcome {
-	out := &objectionOutcome{}
-	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(name, "", out.callbacks(), args...) }, d)
-	return out
-}
-
-func requireObjectionRefused(t *testing.T, o *objectionOutcome, code string) {
-	t.Helper()
-	require.True(t, o.done, "update answered")
-	require.Error(t, o.rejected)
-	r, ok := AsRejection(o.rejected)
-	require.True(t, ok, "a rejection: %v", o.rejected)
-	require.Equal(t, code, r.Code)
-	require.Regexp(t, `\p{Han}`, r.Message)
+	return sendUpdateAt[ObjectionState](env, d, name, args...)
 }
 
 var deptActor = ObjectionActor{Actor: "sthjj", Role: "department"}
@@ -318,15 +278,15 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	require.Equal(t, "2026-11-02", ready.state.ForwardedOn.String())
 	require.Equal(t, "2026-11-11", ready.state.VerifyDue.String(), "7 working days from forwarding")
 	require.Equal(t, "department", ready.state.Holder)
-	requireObjectionRefused(t, early, "invalid_outcome")
+	requireRefused(t, early, "invalid_outcome")
 	require.NoError(t, marked.rejected)
-	requireObjectionRefused(t, webhook, "not_manual_channel") // its own system confirms
+	requireRefused(t, webhook, "not_manual_channel") // its own system confirms
 	require.NoError(t, resolved.rejected)
 	require.Equal(t, storage.ObjectionResolved, resolved.state.Status)
 	require.Equal(t, "upheld", resolved.state.Outcome)
 	require.True(t, *resolved.state.ResolvedInTime)
 	require.Equal(t, "生态环境异议复〔2026〕7号", resolved.state.ResultNo)
-	requireObjectionRefused(t, again, "invalid_transition")
+	requireRefused(t, again, "invalid_transition")
 	require.NoError(t, unmarked.rejected)
 	require.NoError(t, repeated.rejected, "a repeated confirmation is answered, not applied twice")
 
@@ -398,13 +358,13 @@ func TestObjectionExtendedOnceWithNotice(t *testing.T) {
 
 	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
 	require.NoError(t, env.GetWorkflowError())
-	requireObjectionRefused(t, noReason, "reason_required")
+	requireRefused(t, noReason, "reason_required")
 	require.NoError(t, extended.rejected)
 	require.True(t, extended.state.Extended)
 	require.Equal(t, "2026-11-11", extended.state.OriginalVerifyDue.String())
 	require.Equal(t, "2026-11-25", extended.state.VerifyDue.String(), "10 more working days")
 	require.NotZero(t, extended.state.ExtensionLetterID)
-	requireObjectionRefused(t, twice, "invalid_transition")
+	requireRefused(t, twice, "invalid_transition")
 	require.NoError(t, resolved.rejected)
 	require.True(t, *resolved.state.ResolvedInTime)
 	require.Empty(t, r.escalations)
@@ -429,7 +389,7 @@ func TestObjectionExtensionAfterDeadlineIsRefused(t *testing.T) {
 	objectionUpdateAt(env, 13*24*time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "upheld", Reason: "无误", ObjectionActor: deptActor})
 	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
 	require.NoError(t, env.GetWorkflowError())
-	requireObjectionRefused(t, late, "invalid_transition")
+	requireRefused(t, late, "invalid_transition")
 	require.Len(t, r.escalations, 1)
 }
 
@@ -467,8 +427,8 @@ func TestObjectionCorrectedUpdatesEveryChannel(t *testing.T) {
 
 	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
 	require.NoError(t, env.GetWorkflowError())
-	requireObjectionRefused(t, noFields, "corrections_required")
-	requireObjectionRefused(t, fieldsUpheld, "corrections_not_allowed")
+	requireRefused(t, noFields, "corrections_required")
+	requireRefused(t, fieldsUpheld, "corrections_not_allowed")
 	require.NoError(t, corrected.rejected)
 	require.Equal(t, 2, corrected.state.PenaltyVersion)
 	require.JSONEq(t, `{"fine_amount_yuan":"30000.00"}`, string(corrected.state.Corrections))
@@ -537,7 +497,7 @@ func TestObjectionAgainstRefusalReopensRepair(t *testing.T) {
 		Reason: "罚款已于决定前缴清，原不予修复理由不成立", ObjectionActor: deptActor})
 	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
 	require.NoError(t, env.GetWorkflowError())
-	requireObjectionRefused(t, wrong, "invalid_outcome")
+	requireRefused(t, wrong, "invalid_outcome")
 	require.NoError(t, ok.rejected)
 	require.Empty(t, r.actions, "a refusal's objection marks no channel")
 	require.Len(t, r.reopens, 1)

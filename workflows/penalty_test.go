@@ -143,43 +143,12 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 	return env, r
 }
 
-// deliverAt sends the delivery update after d (workflow time) and returns where its outcome lands.
+// updateOutcome is where the answer to a penalty update lands.
+type updateOutcome = update[PenaltyState]
+
+// deliverAt sends the delivery update after d (workflow time).
 func deliverAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, req DeliveryRequest) *updateOutcome {
-	out := &updateOutcome{}
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(PenaltyDeliveryUpdate, "", out.callbacks(), req)
-	}, d)
-	return out
-}
-
-type updateOutcome struct {
-	mu       sync.Mutex
-	rejected error
-	state    PenaltyState
-	done     bool
-}
-
-func (o *updateOutcome) callbacks() *testsuite.TestUpdateCallback {
-	return &testsuite.TestUpdateCallback{
-		OnAccept: func() {},
-		OnReject: func(err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.rejected, o.done = err, true
-		},
-		OnComplete: func(v any, err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.done = true
-			if err != nil {
-				o.rejected = err
-				return
-			}
-			if st, ok := v.(PenaltyState); ok {
-				o.state = st
-			}
-		},
-	}
+	return sendUpdateAt[PenaltyState](env, d, PenaltyDeliveryUpdate, req)
 }
 
 func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing.T) {

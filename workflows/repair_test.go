@@ -193,52 +193,12 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 	return env, r
 }
 
-// repairOutcome is where a test update's result lands.
-type repairOutcome struct {
-	mu       sync.Mutex
-	rejected error
-	state    RepairState
-	done     bool
-}
+// repairOutcome is where the answer to a repair update lands.
+type repairOutcome = update[RepairState]
 
-func (o *repairOutcome) callbacks() *testsuite.TestUpdateCallback {
-	return &testsuite.TestUpdateCallback{
-		OnAccept: func() {},
-		OnReject: func(err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.rejected, o.done = err, true
-		},
-		OnComplete: func(v any, err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.done = true
-			if err != nil {
-				o.rejected = err
-				return
-			}
-			if st, ok := v.(RepairState); ok {
-				o.state = st
-			}
-		},
-	}
-}
-
-// updateAt sends an update after d (workflow time).
+// repairUpdateAt sends an update after d (workflow time).
 func repairUpdateAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, name string, arg any) *repairOutcome {
-	out := &repairOutcome{}
-	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(name, "", out.callbacks(), arg) }, d)
-	return out
-}
-
-func requireRefused(t *testing.T, o *repairOutcome, code string) {
-	t.Helper()
-	require.True(t, o.done, "update answered")
-	require.Error(t, o.rejected)
-	r, ok := AsRejection(o.rejected)
-	require.True(t, ok, "a rejection: %v", o.rejected)
-	require.Equal(t, code, r.Code)
-	require.Regexp(t, `\p{Han}`, r.Message)
+	return sendUpdateAt[RepairState](env, d, name, arg)
 }
 
 var dept = RepairActor{Actor: "sthjj", Role: "department"}

@@ -163,58 +163,12 @@ func newTrainingEnv(t *testing.T, p TrainingParams, waitingRepairs map[string][]
 	return env, r
 }
 
-// trainingUpdate is where an update's outcome lands.
-type trainingUpdate struct {
-	mu       sync.Mutex
-	done     bool
-	rejected error
-	value    any
-}
-
-func (o *trainingUpdate) result() (any, error, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.value, o.rejected, o.done
-}
+// trainingUpdate is where the answer to a training update lands.
+type trainingUpdate = update[any]
 
 // updateAt sends an update after d of workflow time.
 func updateAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, name string, arg any) *trainingUpdate {
-	o := &trainingUpdate{}
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {},
-			OnReject: func(err error) {
-				o.mu.Lock()
-				defer o.mu.Unlock()
-				o.rejected, o.done = err, true
-			},
-			OnComplete: func(v any, err error) {
-				o.mu.Lock()
-				defer o.mu.Unlock()
-				o.value, o.rejected, o.done = v, err, true
-			},
-		}, arg)
-	}, d)
-	return o
-}
-
-func requireRejected(t *testing.T, o *trainingUpdate, code string) {
-	t.Helper()
-	_, err, done := o.result()
-	require.True(t, done, "update %s never answered", code)
-	require.Error(t, err)
-	rej, ok := AsRejection(err)
-	require.True(t, ok, "not a rejection: %v", err)
-	assert.Equal(t, code, rej.Code)
-	assert.Regexp(t, `\p{Han}`, rej.Message)
-}
-
-func requireAccepted(t *testing.T, o *trainingUpdate) any {
-	t.Helper()
-	v, err, done := o.result()
-	require.True(t, done, "update never answered")
-	require.NoError(t, err)
-	return v
+	return sendUpdateAt[any](env, d, name, arg)
 }
 
 func enrollBy(uscc string) EnrollRequest {
@@ -253,15 +207,15 @@ func TestTrainingWaitingListMovesUpWhenSomeoneCancels(t *testing.T) {
 	assert.Equal(t, storage.EnrollmentEnrolled, requireAccepted(t, b).(EnrollResult).Outcomes[0].Status)
 	oc := requireAccepted(t, c).(EnrollResult).Outcomes[0]
 	assert.Equal(t, EnrollOutcome{USCC: uC, Status: storage.EnrollmentWaitlisted, WaitlistPosition: 1}, oc)
-	requireRejected(t, again, "already_enrolled")
+	requireRefused(t, again, "already_enrolled")
 	assert.Equal(t, 2, atFull.Enrolled)
 	assert.Equal(t, 1, atFull.Waitlisted)
 
 	requireAccepted(t, cancelA)
-	requireRejected(t, cancelTwice, "not_enrolled")
+	requireRefused(t, cancelTwice, "not_enrolled")
 	assert.Equal(t, 2, afterCancel.Enrolled)
 	assert.Equal(t, 0, afterCancel.Waitlisted)
-	requireRejected(t, late, "enrollment_closed")
+	requireRefused(t, late, "enrollment_closed")
 
 	// PostgreSQL got the same decisions, the newest revision of each row last.
 	assert.Equal(t, storage.EnrollmentCancelled, r.row(uA).Status)
@@ -325,11 +279,11 @@ func TestTrainingCertificatesOnlyForAttendedAndPassed(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 
-	requireRejected(t, early, "session_not_started")
-	requireRejected(t, earlyClose, "session_not_started")
+	requireRefused(t, early, "session_not_started")
+	requireRefused(t, earlyClose, "session_not_started")
 	requireAccepted(t, attA)
-	requireRejected(t, noName, "attendee_name_required")
-	requireRejected(t, badScore, "invalid_score")
+	requireRefused(t, noName, "attendee_name_required")
+	requireRefused(t, badScore, "invalid_score")
 	requireAccepted(t, resA)
 	res := requireAccepted(t, batch).(RecordsResult)
 	assert.Equal(t, 2, res.Applied)
@@ -341,8 +295,8 @@ func TestTrainingCertificatesOnlyForAttendedAndPassed(t *testing.T) {
 	assert.Equal(t, map[int]string{2: "", 3: "", 4: "not_enrolled", 5: "invalid_attendee_role"}, codes)
 	requireAccepted(t, rect)
 	requireAccepted(t, closing)
-	requireRejected(t, closeTwice, "already_closed")
-	requireRejected(t, lateScore, "session_closed")
+	requireRefused(t, closeTwice, "already_closed")
+	requireRefused(t, lateScore, "session_closed")
 
 	// One certificate: A's. B failed, C was absent.
 	require.Len(t, r.certs, 1)
