@@ -1,0 +1,100 @@
+package activities
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"xinyong/domain"
+	"xinyong/storage"
+)
+
+// repair stores a repair application of the fixture's enterprise for a penalty, as its handler does, in plain SQL
+// so that the test does not depend on how cases are created.
+func (f *fixture) repair(penaltyID int64) int64 {
+	f.t.Helper()
+	var id int64
+	require.NoError(f.t, f.db.GetContext(f.ctx, &id, `INSERT INTO repairs (penalty_id, uscc, department_id, rule_set, applied_on,
+			applicant_login, commitment_accepted_at)
+		VALUES ($1, $2, 'sthjj', 'ndrc-2026', '2026-09-01', $3, now()) RETURNING id`, penaltyID, f.ent.USCC, f.ent.USCC))
+	return id
+}
+
+// objection stores an objection of the fixture's enterprise to a penalty in plain SQL.
+func (f *fixture) objection(penaltyID int64) int64 {
+	f.t.Helper()
+	var id int64
+	require.NoError(f.t, f.db.GetContext(f.ctx, &id, `INSERT INTO objections (penalty_id, uscc, department_id, grounds, rule_set,
+			filed_on, filed_by, filed_by_role, commitment_accepted_at)
+		VALUES ($1, $2, 'sthjj', 'wrong_content', 'ndrc-2026', '2026-06-01', $3, 'enterprise', now()) RETURNING id`,
+		penaltyID, f.ent.USCC, f.ent.USCC))
+	return id
+}
+
+func TestRepairStepAndFraudBanTwiceRecordOnce(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	rid := f.repair(pid)
+
+	step := RepairStepInput{RepairID: rid, Seq: 1, Action: "repair.accepted", Actor: "sthjj", Role: "department",
+		Details: map[string]any{"in_time": true}}
+	step.Progress.Status, step.Progress.Holder = "verifying", "department"
+	f.twice(func() error { return f.acts.RecordRepairStep(f.ctx, step) },
+		"audit entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'repair' AND case_id = $1::text AND action = 'repair.accepted'`, rid)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM repairs WHERE id = $1 AND seq = 1 AND status = 'verifying'`, rid))
+
+	// A later step, then the first one again (a retry that arrives late): the row keeps the later step.
+	later := RepairStepInput{RepairID: rid, Seq: 2, Action: "repair.refused", Actor: "sthjj", Role: "department"}
+	later.Progress.Status = "refused"
+	require.NoError(t, f.acts.RecordRepairStep(f.ctx, later))
+	require.NoError(t, f.acts.RecordRepairStep(f.ctx, step))
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM repairs WHERE id = $1 AND seq = 2 AND status = 'refused'`, rid))
+
+	ban := FraudBanInput{RepairID: rid, PenaltyID: pid, USCC: f.ent.USCC, Reason: "提供虚假材料",
+		RevokedOn: domain.MustParseDate("2026-10-01"), BannedUntil: domain.MustParseDate("2027-10-01"), Actor: "office"}
+	f.twice(func() error { return f.acts.RecordFraudBan(f.ctx, ban) },
+		"fraud bans", `SELECT count(*) FROM fraud_bans WHERE repair_id = $1`, rid)
+}
+
+func TestObjectionStepAndChannelsTwiceActOnce(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	pubs, err := f.acts.CreatePublications(f.ctx, CreatePublicationsInput{PenaltyID: pid, DueOn: domain.MustParseDate("2026-05-29")})
+	require.NoError(t, err)
+	for _, c := range pubs.Channels {
+		_, err := f.acts.ConfirmPublication(f.ctx, ConfirmPublicationInput{PenaltyID: pid, ChannelID: c.ChannelID, Reference: "P", By: "op"})
+		require.NoError(t, err)
+	}
+	oid := f.objection(pid)
+
+	step := ObjectionStepInput{ObjectionID: oid, Seq: 1, Action: "objection.received", Actor: f.ent.USCC, Role: "enterprise"}
+	step.Progress.Status = "verifying"
+	f.twice(func() error { return f.acts.RecordObjectionStep(f.ctx, step) },
+		"audit entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'objection' AND case_id = $1::text AND action = 'objection.received'`, oid)
+
+	ch := pubs.Channels[0].ChannelID
+	open := OpenObjectionChannelsInput{ObjectionID: oid, Action: "mark", Channels: nil}
+	for _, c := range pubs.Channels {
+		open.Channels = append(open.Channels, storage.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: domain.MustParseDate("2026-06-04")})
+	}
+	var rows [][]ObjectionChannelRow
+	f.twice(func() error {
+		r, err := f.acts.OpenObjectionChannels(f.ctx, open)
+		rows = append(rows, r)
+		return err
+	}, "mark requests to the first channel", `SELECT count(*) FROM objection_channels WHERE objection_id = $1 AND channel_id = $2 AND action = 'mark'`, oid, ch)
+	assert.Equal(t, rows[0], rows[1])
+	assert.Equal(t, len(pubs.Channels), f.count(`SELECT count(*) FROM objection_channels WHERE objection_id = $1`, oid))
+
+	confirm := ConfirmObjectionChannelInput{ObjectionID: oid, ChannelID: ch, Action: "mark", Reference: "M-1", By: "op-" + ch}
+	var confs []ObjectionChannelConfirmation
+	f.twice(func() error {
+		c, err := f.acts.ConfirmObjectionChannel(f.ctx, confirm)
+		confs = append(confs, c)
+		return err
+	}, "mark confirmations", `SELECT count(*) FROM audit_log WHERE case_kind = 'objection' AND case_id = $1::text
+		AND action = 'objection.channel_mark_confirmed'`, oid)
+	assert.Equal(t, confs[0], confs[1], "the first confirmation stands")
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1 AND channel_id = $2 AND marked_objection`, pid, ch))
+}
