@@ -98,3 +98,54 @@ func TestObjectionStepAndChannelsTwiceActOnce(t *testing.T) {
 	assert.Equal(t, confs[0], confs[1], "the first confirmation stands")
 	assert.Equal(t, 1, f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1 AND channel_id = $2 AND marked_objection`, pid, ch))
 }
+
+// training stores a planned session in plain SQL, run by a demo agency.
+func (f *fixture) training() int64 {
+	f.t.Helper()
+	var id int64
+	require.NoError(f.t, f.db.GetContext(f.ctx, &id, `INSERT INTO trainings (title, starts_at, ends_at, venue, capacity, class_hours,
+			agency_login, agency_name, pass_score, organizer, created_by)
+		SELECT '信用修复专题培训', '2026-06-10 09:00+08', '2026-06-10 13:00+08', '市民中心', 30, 4, login, '镇江信用服务有限公司', 60,
+			'市信用办', 'office'
+		FROM users WHERE role = 'agency' ORDER BY login LIMIT 1 RETURNING id`))
+	return id
+}
+
+func TestTrainingPlanCertificateAndNoticesTwiceActOnce(t *testing.T) {
+	f := newFixture(t)
+	tid := f.training()
+
+	// The plan letter: issued once, recorded once, and the session opened once.
+	var plan LetterRef
+	f.twice(func() (err error) {
+		plan, err = f.acts.IssueLetter(f.ctx, IssueLetterInput{CaseKind: "training", CaseID: "t1", Version: 1,
+			Content: repairNoticeContent(f)})
+		return err
+	}, "plan letters", `SELECT count(*) FROM letters WHERE case_kind = 'training' AND case_id = 't1'`)
+	f.twice(func() error { return f.acts.RecordTrainingPlan(f.ctx, TrainingPlanInput{TrainingID: tid, LetterID: plan.ID}) },
+		"plan entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'training' AND case_id = $1::text AND action = 'training.plan_issued'`, tid)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM trainings WHERE id = $1 AND status = 'open'`, tid))
+
+	f.twice(func() error {
+		return f.acts.AnnounceTraining(f.ctx, AnnounceTrainingInput{TrainingID: tid, Title: "培训通知", Body: "请通知本部门作出处罚的企业参训。"})
+	}, "announcements to sthjj", `SELECT count(*) FROM notifications WHERE case_kind = 'training' AND case_id = $1::text
+		AND kind = 'training_planned' AND department_id = 'sthjj'`, tid)
+
+	f.twice(func() error {
+		return f.acts.RemindTrainingEnrollees(f.ctx, RemindTrainingInput{TrainingID: tid, USCCs: []string{f.ent.USCC},
+			Title: "培训提醒", Body: "明日培训。"})
+	}, "reminders", `SELECT count(*) FROM notifications WHERE case_kind = 'training' AND case_id = $1::text AND kind = 'training_reminder'`, tid)
+
+	var cert LetterRef
+	f.twice(func() (err error) {
+		cert, err = f.acts.IssueLetter(f.ctx, IssueLetterInput{CaseKind: "training", CaseID: "t1:" + f.ent.USCC, Version: 1,
+			USCC: f.ent.USCC, Content: repairNoticeContent(f)})
+		return err
+	}, "certificates", `SELECT count(*) FROM letters WHERE case_kind = 'training' AND case_id = $1`, "t1:"+f.ent.USCC)
+	in := TrainingCertificateInput{TrainingID: tid, USCC: f.ent.USCC, LetterID: cert.ID, Score: 88,
+		Notice: NotifyInput{Key: "training-cert-" + f.ent.USCC, USCC: f.ent.USCC, Kind: "training_certified", Title: "已取得培训证明",
+			Body: "证明已出具。", CaseKind: "training", CaseID: "t1"}}
+	f.twice(func() error { return f.acts.RecordTrainingCertificate(f.ctx, in) },
+		"certificate rows", `SELECT count(*) FROM training_certificates WHERE training_id = $1 AND uscc = $2`, tid, f.ent.USCC)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM notifications WHERE dedup_key = $1`, "training-cert-"+f.ent.USCC))
+}
