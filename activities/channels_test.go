@@ -1,12 +1,17 @@
 package activities
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"xinyong/domain"
+	"xinyong/storage"
 )
 
 func TestPublicationsTwiceCreateAndConfirmOnce(t *testing.T) {
@@ -80,4 +85,47 @@ func TestWithdrawalOrderedLetteredAndConfirmedTwiceActsOnce(t *testing.T) {
 	out2, err := f.acts.CompleteWithdrawal(f.ctx, wid)
 	require.NoError(t, err)
 	assert.Equal(t, out1, out2, "completed once, at the first time")
+}
+
+// TestPublishToAWebhookChannelTwicePublishesOnce: a retried publication (say its answer was lost) carries the same
+// idempotency key to the channel and leaves the first publication as it was.
+func TestPublishToAWebhookChannelTwicePublishesOnce(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get(HeaderIdempotencyKey))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"reference":"CC-1"}`))
+	}))
+	t.Cleanup(srv.Close)
+	ch, err := f.db.GetChannel(f.ctx, "creditchina")
+	require.NoError(t, err)
+	ch.Kind, ch.EndpointURL, ch.Secret = storage.ChannelWebhook, srv.URL, "s3cret-s3cret-s3cret"
+	require.NoError(t, ch.Validate())
+	require.NoError(t, f.db.UpdateChannel(f.ctx, ch))
+
+	id := f.penalty("镇环罚〔2026〕15号")
+	_, err = f.acts.CreatePublications(f.ctx, CreatePublicationsInput{PenaltyID: id, DueOn: domain.MustParseDate("2026-05-29")})
+	require.NoError(t, err)
+	in := PublicationChannelInput{PenaltyID: id, ChannelID: "creditchina"}
+	r1, err := f.acts.PublishToChannel(f.ctx, in)
+	require.NoError(t, err)
+	require.True(t, r1.Published)
+	var first time.Time
+	require.NoError(t, f.db.GetContext(f.ctx, &first, `SELECT published_at FROM publications WHERE penalty_id = $1 AND channel_id = 'creditchina'`, id))
+	r2, err := f.acts.PublishToChannel(f.ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, r1, r2)
+	var again time.Time
+	require.NoError(t, f.db.GetContext(f.ctx, &again, `SELECT published_at FROM publications WHERE penalty_id = $1 AND channel_id = 'creditchina'`, id))
+	assert.True(t, first.Equal(again), "published once")
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, keys)
+	for _, k := range keys {
+		assert.Equal(t, PublicationIdempotencyKey(id, "creditchina"), k, "every request is the same publication")
+	}
 }
