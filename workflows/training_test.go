@@ -345,17 +345,23 @@ func TestTrainingClosesByItselfAfterTheGracePeriod(t *testing.T) {
 	require.Len(t, r.certs, 1, "a score equal to the pass score passes")
 }
 
-func TestTrainingPlanLetterRendersWithAnUnknownKind(t *testing.T) {
+func TestTrainingPlanBuildsFromItsText(t *testing.T) {
 	p := sessionParams()
-	l := TrainingPlanLetter(p, mustDate("2026-06-01"))
+	l, err := letters.Build(trainingPlanContent(p, mustDate("2026-06-01")))
+	require.NoError(t, err)
 	assert.Equal(t, TrainingPlanKind, l.Kind)
 	text := letterText(l)
-	for _, want := range []string{p.Title, p.Venue, "4学时", "2026年6月4日 09:00", p.AgencyName, "60分", "市信用办"} {
+	for _, want := range []string{p.Title, p.Venue, "4学时", "2026年6月4日 09:00", p.AgencyName, "60分", "市信用办", "培训地点"} {
 		assert.Contains(t, text, want)
 	}
 	pdf, err := letters.Render(l)
 	require.NoError(t, err)
 	assert.NotEmpty(t, pdf)
+
+	p.Venue = "https://meeting.example/xy"
+	l, err = letters.Build(trainingPlanContent(p, mustDate("2026-06-01")))
+	require.NoError(t, err)
+	assert.Contains(t, letterText(l), "线上培训地址")
 }
 
 func ptr[T any](v T) *T { return &v }

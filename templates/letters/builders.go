@@ -61,6 +61,14 @@ func enumerate(items []string) []string {
 	return out
 }
 
+// formatDateTime prints an instant as letters do, in its own location: 2026年6月10日 09:00.
+func formatDateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return FormatDate(t) + t.Format(" 15:04")
+}
+
 // dateOr prints d, or alt when d is zero.
 func dateOr(d time.Time, alt string) string {
 	if d.IsZero() {
@@ -442,6 +450,24 @@ type TrainingCertificateData struct {
 func TrainingCertificate(d TrainingCertificateData) Letter {
 	return mustBuild(KindTrainingCertificate, d)
 }
+
+// TrainingPlanData is the content of a 信用修复培训方案. Times are printed in their own location (pass them in
+// Asia/Shanghai).
+type TrainingPlanData struct {
+	Issue      // the organizer (the credit office) issues it
+	Title      string
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Venue      string
+	Online     bool // Venue is the address of an online session
+	ClassHours int
+	Capacity   int
+	Agency     string // the credit service agency that runs the session
+	PassScore  int
+}
+
+// TrainingPlan builds the 信用修复培训方案.
+func TrainingPlan(d TrainingPlanData) Letter { return mustBuild(KindTrainingPlan, d) }
 
 // RevocationDecisionData is the content of a 撤销信用修复决定书 (fraud found after a repair).
 type RevocationDecisionData struct {

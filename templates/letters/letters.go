@@ -46,6 +46,7 @@ const (
 	KindObjectionResult     Kind = "objection_result"     // 异议处理结果告知书
 	KindTrainingCertificate Kind = "training_certificate" // 信用修复培训证明
 	KindRevocationDecision  Kind = "repair_revoked"       // 撤销信用修复决定书
+	KindTrainingPlan        Kind = "training_plan"        // 信用修复培训方案
 )
 
 // Kinds lists every letter kind that has a text: the kinds above in their order, then any other by

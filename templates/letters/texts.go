@@ -60,6 +60,7 @@ import (
 //
 //	date T               2026年4月1日; empty for the zero date (a bare {{.SomeDate}} prints the same)
 //	dateOr T "alt"       the date, or alt when it is zero
+//	datetime T           2026年6月10日 09:00, in T's own location; empty for the zero time
 //	after T1 T2          whether T1 is after T2 (false when T1 is zero and T2 is not)
 //	default "alt" V      V, or alt when V is blank (empty or only spaces, zero, empty list)
 //	join "、" LIST        the items joined by the separator
@@ -163,6 +164,7 @@ var builtinKinds = []struct {
 	{KindObjectionResult, ObjectionResultData{}},
 	{KindTrainingCertificate, TrainingCertificateData{}},
 	{KindRevocationDecision, RevocationDecisionData{}},
+	{KindTrainingPlan, TrainingPlanData{}},
 }
 
 func init() {
@@ -877,6 +879,7 @@ func fill(v reflect.Value, depth int) {
 var templateFuncs = template.FuncMap{
 	escapeFunc:   escape,
 	"date":       FormatDate,
+	"datetime":   formatDateTime,
 	"dateOr":     dateOr,
 	"after":      func(a, b time.Time) bool { return a.After(b) },
 	"default":    defaultValue,
