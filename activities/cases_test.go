@@ -122,7 +122,9 @@ func TestTrainingPlanCertificateAndNoticesTwiceActOnce(t *testing.T) {
 			Content: repairNoticeContent(f)})
 		return err
 	}, "plan letters", `SELECT count(*) FROM letters WHERE case_kind = 'training' AND case_id = 't1'`)
-	f.twice(func() error { return f.acts.RecordTrainingPlan(f.ctx, TrainingPlanInput{TrainingID: tid, LetterID: plan.ID}) },
+	f.twice(func() error {
+		return f.acts.RecordTrainingPlan(f.ctx, TrainingPlanInput{TrainingID: tid, LetterID: plan.ID})
+	},
 		"plan entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'training' AND case_id = $1::text AND action = 'training.plan_issued'`, tid)
 	assert.Equal(t, 1, f.count(`SELECT count(*) FROM trainings WHERE id = $1 AND status = 'open'`, tid))
 
