@@ -2,6 +2,7 @@ package activities
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -150,4 +151,99 @@ func TestTrainingPlanCertificateAndNoticesTwiceActOnce(t *testing.T) {
 	f.twice(func() error { return f.acts.RecordTrainingCertificate(f.ctx, in) },
 		"certificate rows", `SELECT count(*) FROM training_certificates WHERE training_id = $1 AND uscc = $2`, tid, f.ent.USCC)
 	assert.Equal(t, 1, f.count(`SELECT count(*) FROM notifications WHERE dedup_key = $1`, "training-cert-"+f.ent.USCC))
+}
+
+// TestObjectionCorrectionTwiceCorrectsOnce: a retried correction keeps one earlier version and one new version.
+func TestObjectionCorrectionTwiceCorrectsOnce(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	oid := f.objection(pid)
+	amount := "40000"
+	in := CorrectPenaltyInput{ObjectionID: oid, PenaltyID: pid, Correction: storage.PenaltyCorrection{FineAmountYuan: &amount},
+		Reason: "罚款金额录入有误", By: "sthjj"}
+	var versions []int
+	f.twice(func() error {
+		v, err := f.acts.CorrectPenalty(f.ctx, in)
+		versions = append(versions, v)
+		return err
+	}, "versions kept", `SELECT count(*) FROM penalty_versions WHERE penalty_id = $1`, pid)
+	assert.Equal(t, versions[0], versions[1], "the retry answers with the version of the first call")
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM penalties WHERE id = $1 AND fine_amount_yuan = 40000`, pid))
+}
+
+func TestObjectionChannelStateChangesTwiceActOnce(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	pubs, err := f.acts.CreatePublications(f.ctx, CreatePublicationsInput{PenaltyID: pid, DueOn: domain.MustParseDate("2026-05-29")})
+	require.NoError(t, err)
+	for _, c := range pubs.Channels {
+		_, err := f.acts.ConfirmPublication(f.ctx, ConfirmPublicationInput{PenaltyID: pid, ChannelID: c.ChannelID, Reference: "P", By: "op"})
+		require.NoError(t, err)
+	}
+	oid := f.objection(pid)
+	due := domain.MustParseDate("2026-06-04")
+	_, err = f.acts.OpenObjectionChannels(f.ctx, OpenObjectionChannelsInput{ObjectionID: oid, Action: "mark",
+		Channels: []storage.ObjectionChannelDue{{ChannelID: "creditchina", DueOn: due}, {ChannelID: "gsxt", DueOn: due}}})
+	require.NoError(t, err)
+	sent := ObjectionChannelInput{ObjectionID: oid, ChannelID: "creditchina", Action: "mark"}
+	f.twice(func() error { return f.acts.MarkObjectionChannelSent(f.ctx, sent) },
+		"sent rows", `SELECT count(*) FROM objection_channels WHERE objection_id = $1 AND channel_id = 'creditchina' AND status = 'sent'`, oid)
+	f.twice(func() error { return f.acts.MarkObjectionChannelOverdue(f.ctx, sent) },
+		"overdue rows", `SELECT count(*) FROM objection_channels WHERE objection_id = $1 AND channel_id = 'creditchina' AND status = 'overdue'`, oid)
+	cancel := ObjectionChannelInput{ObjectionID: oid, ChannelID: "gsxt", Action: "mark"}
+	f.twice(func() error { return f.acts.CancelObjectionChannel(f.ctx, cancel) },
+		"cancelled rows", `SELECT count(*) FROM objection_channels WHERE objection_id = $1 AND channel_id = 'gsxt' AND status = 'cancelled'`, oid)
+
+	// The late confirmation of the overdue channel marks the record there; clearing the marks twice clears them.
+	_, err = f.acts.ConfirmObjectionChannel(f.ctx, ConfirmObjectionChannelInput{ObjectionID: oid, ChannelID: "creditchina",
+		Action: "mark", Reference: "M", By: "op"})
+	require.NoError(t, err)
+	require.Equal(t, 1, f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1 AND marked_objection`, pid))
+	f.twice(func() error { return f.acts.ClearObjectionMarks(f.ctx, oid) },
+		"unmarked publications", `SELECT count(*) FROM publications WHERE penalty_id = $1 AND channel_id = 'creditchina'
+			AND NOT marked_objection AND marked_at IS NULL AND mark_objection_id IS NULL`, pid)
+}
+
+func TestTrainingStepTwiceRecordsOnce(t *testing.T) {
+	f := newFixture(t)
+	tid := f.training()
+	in := TrainingStepInput{TrainingID: tid, Status: "started", Action: "training.started", At: time.Date(2026, 6, 10, 1, 0, 0, 0, time.UTC)}
+	f.twice(func() error { return f.acts.TrainingStep(f.ctx, in) },
+		"audit entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'training' AND case_id = $1::text AND action = 'training.started'`, tid)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM trainings WHERE id = $1 AND status = 'started'`, tid))
+	// A late retry of an earlier step does not move the session back.
+	require.NoError(t, f.acts.TrainingStep(f.ctx, TrainingStepInput{TrainingID: tid, Status: "open", Action: "training.plan_issued"}))
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM trainings WHERE id = $1 AND status = 'started'`, tid))
+}
+
+func TestWithdrawalChannelStateChangesTwiceActOnce(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	pubs, err := f.acts.CreatePublications(f.ctx, CreatePublicationsInput{PenaltyID: pid, DueOn: domain.MustParseDate("2026-05-29")})
+	require.NoError(t, err)
+	ch := pubs.Channels[0].ChannelID
+	over := PublicationChannelInput{PenaltyID: pid, ChannelID: ch}
+	f.twice(func() error { return f.acts.MarkPublicationOverdue(f.ctx, over) },
+		"overdue publications", `SELECT count(*) FROM publications WHERE penalty_id = $1 AND channel_id = $2 AND status = 'overdue'`, pid, ch)
+	for _, c := range pubs.Channels {
+		_, err := f.acts.ConfirmPublication(f.ctx, ConfirmPublicationInput{PenaltyID: pid, ChannelID: c.ChannelID, Reference: "P", By: "op"})
+		require.NoError(t, err)
+	}
+	wid, err := f.acts.OrderWithdrawal(f.ctx, WithdrawalInput{PenaltyID: pid, Cause: "expiry", OrderedOn: domain.MustParseDate("2027-05-21")})
+	require.NoError(t, err)
+	wc := WithdrawalChannelInput{WithdrawalID: wid, ChannelID: ch}
+	f.twice(func() error { return f.acts.MarkWithdrawalChannelSent(f.ctx, wc) },
+		"sent channels", `SELECT count(*) FROM withdrawal_channels WHERE withdrawal_id = $1 AND channel_id = $2 AND status = 'sent'`, wid, ch)
+	f.twice(func() error { return f.acts.MarkWithdrawalChannelOverdue(f.ctx, wc) },
+		"overdue channels", `SELECT count(*) FROM withdrawal_channels WHERE withdrawal_id = $1 AND channel_id = $2 AND status = 'overdue'`, wid, ch)
+
+	// Withdrawn everywhere, then put back by an explicit decision: once per key.
+	for _, c := range pubs.Channels {
+		_, err := f.acts.ConfirmWithdrawalChannel(f.ctx, ConfirmChannelInput{WithdrawalID: wid, ChannelID: c.ChannelID, Reference: "W", By: "op"})
+		require.NoError(t, err)
+	}
+	re := RepublishInput{PenaltyID: pid, Reason: "撤销信用修复决定，恢复公示", Key: "repair-9:republish"}
+	f.twice(func() error { return f.acts.Republish(f.ctx, re) },
+		"republication decisions", `SELECT count(*) FROM audit_log WHERE dedup_key = 'repair-9:republish'`)
+	assert.Equal(t, len(pubs.Channels), f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1 AND status = 'pending'`, pid))
 }
