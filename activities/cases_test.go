@@ -247,3 +247,39 @@ func TestWithdrawalChannelStateChangesTwiceActOnce(t *testing.T) {
 		"republication decisions", `SELECT count(*) FROM audit_log WHERE dedup_key = 'repair-9:republish'`)
 	assert.Equal(t, len(pubs.Channels), f.count(`SELECT count(*) FROM publications WHERE penalty_id = $1 AND status = 'pending'`, pid))
 }
+
+func TestTrainingEnrollmentsAndRectificationTwiceActOnce(t *testing.T) {
+	f := newFixture(t)
+	tid := f.training()
+	at := time.Date(2026, 6, 2, 2, 0, 0, 0, time.UTC)
+	enroll := SaveEnrollmentsInput{TrainingID: tid, Rev: 1, Action: "training.enrolled", Actor: f.ent.USCC, Role: "enterprise",
+		Rows: []TrainingEnrollment{{USCC: f.ent.USCC, Status: "enrolled", EnrolledBy: f.ent.USCC, EnrolledByRole: "enterprise",
+			EnrolledAt: at, Rev: 1}},
+		Notices: []NotifyInput{{Key: "training-enrolled-" + f.ent.USCC, USCC: f.ent.USCC, Kind: "training_enrolled",
+			Title: "已报名信用修复培训", Body: "报名成功。", CaseKind: "training"}}}
+	f.twice(func() error { return f.acts.SaveTrainingEnrollments(f.ctx, enroll) },
+		"enrollments", `SELECT count(*) FROM training_enrollments WHERE training_id = $1 AND uscc = $2`, tid, f.ent.USCC)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM audit_log WHERE case_kind = 'training' AND case_id = $1::text AND action = 'training.enrolled'`, tid))
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM notifications WHERE dedup_key = $1`, "training-enrolled-"+f.ent.USCC))
+
+	rect := TrainingRectificationInput{TrainingID: tid, USCC: f.ent.USCC, DepartmentID: "sthjj", DueOn: domain.MustParseDate("2026-07-10"),
+		Requirements: "完成废气治理设施改造", Actor: "sthjj", Role: "department", At: at, Rev: 2,
+		Notice: NotifyInput{Key: "training-rect-" + f.ent.USCC, USCC: f.ent.USCC, Kind: "training_rectification",
+			Title: "整改期限", Body: "请按期整改。", CaseKind: "training"}}
+	f.twice(func() error { return f.acts.SaveTrainingRectification(f.ctx, rect) },
+		"rectifications", `SELECT count(*) FROM training_rectifications WHERE training_id = $1 AND uscc = $2`, tid, f.ent.USCC)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM audit_log WHERE case_kind = 'training' AND case_id = $1::text AND action = 'training.rectification'`, tid))
+}
+
+func TestRestorePenaltyPublishedTwiceRecordsOnce(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	rid := f.repair(pid)
+	_, err := f.db.ExecContext(f.ctx, `UPDATE penalties SET status = 'withdrawn' WHERE id = $1`, pid)
+	require.NoError(t, err)
+	in := RestorePublishedInput{PenaltyID: pid, RepairID: rid, Reason: "撤销信用修复决定"}
+	f.twice(func() error { return f.acts.RestorePenaltyPublished(f.ctx, in) },
+		"republication entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty' AND case_id = $1::text
+			AND action = 'penalty.republished_after_fraud'`, pid)
+	assert.Equal(t, 1, f.count(`SELECT count(*) FROM penalties WHERE id = $1 AND status = 'published'`, pid))
+}

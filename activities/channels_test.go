@@ -87,10 +87,18 @@ func TestWithdrawalOrderedLetteredAndConfirmedTwiceActsOnce(t *testing.T) {
 	assert.Equal(t, out1, out2, "completed once, at the first time")
 }
 
-// TestPublishToAWebhookChannelTwicePublishesOnce: a retried publication (say its answer was lost) carries the same
-// idempotency key to the channel and leaves the first publication as it was.
-func TestPublishToAWebhookChannelTwicePublishesOnce(t *testing.T) {
-	f := newFixture(t)
+// webhook turns a demo channel into a webhook channel calling url.
+func (f *fixture) webhook(channelID, url string) {
+	f.t.Helper()
+	ch, err := f.db.GetChannel(f.ctx, channelID)
+	require.NoError(f.t, err)
+	ch.Kind, ch.EndpointURL, ch.Secret = storage.ChannelWebhook, url, "s3cret-s3cret-s3cret"
+	require.NoError(f.t, ch.Validate())
+	require.NoError(f.t, f.db.UpdateChannel(f.ctx, ch))
+}
+
+// channelServer is a webhook channel that answers 200 and records the idempotency key of every request.
+func channelServer(t *testing.T) (*httptest.Server, func() []string) {
 	var mu sync.Mutex
 	var keys []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,11 +109,57 @@ func TestPublishToAWebhookChannelTwicePublishesOnce(t *testing.T) {
 		_, _ = w.Write([]byte(`{"reference":"CC-1"}`))
 	}))
 	t.Cleanup(srv.Close)
-	ch, err := f.db.GetChannel(f.ctx, "creditchina")
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), keys...)
+	}
+}
+
+// TestNotifyAWebhookChannelOfAWithdrawalTwiceConfirmsOnce: a retried notification after the channel confirmed
+// sends nothing more and answers with the first confirmation.
+func TestNotifyAWebhookChannelOfAWithdrawalTwiceConfirmsOnce(t *testing.T) {
+	f := newFixture(t)
+	srv, keys := channelServer(t)
+	f.webhook("creditchina", srv.URL)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	pubs, err := f.acts.CreatePublications(f.ctx, CreatePublicationsInput{PenaltyID: pid, DueOn: domain.MustParseDate("2026-05-29")})
 	require.NoError(t, err)
-	ch.Kind, ch.EndpointURL, ch.Secret = storage.ChannelWebhook, srv.URL, "s3cret-s3cret-s3cret"
-	require.NoError(t, ch.Validate())
-	require.NoError(t, f.db.UpdateChannel(f.ctx, ch))
+	for _, c := range pubs.Channels {
+		if c.ChannelID == "creditchina" {
+			_, err = f.acts.PublishToChannel(f.ctx, PublicationChannelInput{PenaltyID: pid, ChannelID: c.ChannelID})
+		} else {
+			_, err = f.acts.ConfirmPublication(f.ctx, ConfirmPublicationInput{PenaltyID: pid, ChannelID: c.ChannelID, Reference: "P", By: "op"})
+		}
+		require.NoError(t, err)
+	}
+	wid, err := f.acts.OrderWithdrawal(f.ctx, WithdrawalInput{PenaltyID: pid, Cause: "expiry", OrderedOn: domain.MustParseDate("2027-05-21")})
+	require.NoError(t, err)
+	in := WithdrawalChannelInput{WithdrawalID: wid, ChannelID: "creditchina"}
+	var confs []ChannelConfirmation
+	f.twice(func() error {
+		c, err := f.acts.NotifyWithdrawalChannel(f.ctx, in)
+		confs = append(confs, c)
+		return err
+	}, "confirmations", `SELECT count(*) FROM audit_log WHERE case_kind = 'withdrawal' AND case_id = $1::text
+		AND action = 'withdrawal.channel_confirmed'`, wid)
+	assert.Equal(t, confs[0], confs[1])
+	var withdrawals int
+	for _, k := range keys() {
+		if k == WithdrawalIdempotencyKey(wid, "creditchina") {
+			withdrawals++
+		}
+	}
+	assert.Equal(t, 1, withdrawals, "the channel was asked once")
+}
+
+// TestPublishToAWebhookChannelTwicePublishesOnce: a retried publication (say its answer was lost) carries the same
+// idempotency key to the channel and leaves the first publication as it was.
+func TestPublishToAWebhookChannelTwicePublishesOnce(t *testing.T) {
+	f := newFixture(t)
+	srv, keys := channelServer(t)
+	f.webhook("creditchina", srv.URL)
+	var err error
 
 	id := f.penalty("镇环罚〔2026〕15号")
 	_, err = f.acts.CreatePublications(f.ctx, CreatePublicationsInput{PenaltyID: id, DueOn: domain.MustParseDate("2026-05-29")})
@@ -122,10 +176,8 @@ func TestPublishToAWebhookChannelTwicePublishesOnce(t *testing.T) {
 	var again time.Time
 	require.NoError(t, f.db.GetContext(f.ctx, &again, `SELECT published_at FROM publications WHERE penalty_id = $1 AND channel_id = 'creditchina'`, id))
 	assert.True(t, first.Equal(again), "published once")
-	mu.Lock()
-	defer mu.Unlock()
-	require.NotEmpty(t, keys)
-	for _, k := range keys {
+	require.NotEmpty(t, keys())
+	for _, k := range keys() {
 		assert.Equal(t, PublicationIdempotencyKey(id, "creditchina"), k, "every request is the same publication")
 	}
 }
