@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -282,4 +283,20 @@ func TestRestorePenaltyPublishedTwiceRecordsOnce(t *testing.T) {
 		"republication entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty' AND case_id = $1::text
 			AND action = 'penalty.republished_after_fraud'`, pid)
 	assert.Equal(t, 1, f.count(`SELECT count(*) FROM penalties WHERE id = $1 AND status = 'published'`, pid))
+}
+
+func TestFinishImportTwiceCompletesOnce(t *testing.T) {
+	f := newFixture(t)
+	imp, _, err := f.db.CreateImport(f.ctx, storage.NewImport{DepartmentID: "sthjj", CreatedBy: "sthjj", Filename: "a.csv",
+		SHA256: strings.Repeat("a", 64), TotalRows: 0})
+	require.NoError(t, err)
+	var done []storage.PenaltyImport
+	f.twice(func() error {
+		i, err := f.acts.FinishImport(f.ctx, imp.ID)
+		done = append(done, i)
+		return err
+	}, "completion entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty_import' AND case_id = $1::text
+		AND action = 'penalty_import.completed'`, imp.ID)
+	assert.Equal(t, "completed", done[1].Status)
+	assert.Equal(t, done[0].CompletedAt, done[1].CompletedAt, "completed once, at the first time")
 }

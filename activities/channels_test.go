@@ -181,3 +181,26 @@ func TestPublishToAWebhookChannelTwicePublishesOnce(t *testing.T) {
 		assert.Equal(t, PublicationIdempotencyKey(id, "creditchina"), k, "every request is the same publication")
 	}
 }
+
+// TestNotifyAWebhookChannelOfAnObjectionTwiceConfirmsOnce: the mark request reaches the channel once; the retry
+// answers with the first confirmation.
+func TestNotifyAWebhookChannelOfAnObjectionTwiceConfirmsOnce(t *testing.T) {
+	f := newFixture(t)
+	srv, keys := channelServer(t)
+	f.webhook("creditchina", srv.URL)
+	pid := f.penalty("镇环罚〔2026〕15号")
+	oid := f.objection(pid)
+	_, err := f.acts.OpenObjectionChannels(f.ctx, OpenObjectionChannelsInput{ObjectionID: oid, Action: "mark",
+		Channels: []storage.ObjectionChannelDue{{ChannelID: "creditchina", DueOn: domain.MustParseDate("2026-06-04")}}})
+	require.NoError(t, err)
+	in := ObjectionChannelInput{ObjectionID: oid, ChannelID: "creditchina", Action: "mark"}
+	var confs []ObjectionChannelConfirmation
+	f.twice(func() error {
+		c, err := f.acts.NotifyObjectionChannel(f.ctx, in)
+		confs = append(confs, c)
+		return err
+	}, "confirmations", `SELECT count(*) FROM audit_log WHERE case_kind = 'objection' AND case_id = $1::text
+		AND action = 'objection.channel_mark_confirmed'`, oid)
+	assert.Equal(t, confs[0], confs[1])
+	assert.Equal(t, []string{ObjectionIdempotencyKey(oid, "mark", "creditchina")}, keys(), "the channel was asked once")
+}
