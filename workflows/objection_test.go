@@ -530,7 +530,7 @@ func TestObjectionFilingWritesItsOwnRow(t *testing.T) {
 				env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID, Filing: filing})
 				require.True(t, env.IsWorkflowCompleted())
 				require.NoError(t, env.GetWorkflowError())
-				requireObjectionRefused(t, ready, activities.ErrObjectionCaseOpen)
+				requireRefused(t, ready, activities.ErrObjectionCaseOpen)
 				rej, _ := AsRejection(ready.rejected)
 				require.True(t, rej.Conflict)
 			} else {
