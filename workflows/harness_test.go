@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
@@ -96,6 +97,35 @@ func issuedLetter(t testing.TB, in activities.IssueLetterInput) letters.Letter {
 		t.Errorf("letter %s of %s %s does not build: %v", in.Content.Kind, in.CaseKind, in.CaseID, err)
 	}
 	return l
+}
+
+// TestReplayCatchesWhatTemporalDoesNot: the replay helper fails on a history whose activity input differs from
+// what the code sends now (a letter's wording, had it been built in workflow code), which Temporal's replayer lets
+// pass, and on one whose activity differs.
+func TestReplayCatchesWhatTemporalDoesNot(t *testing.T) {
+	h, err := wftest.LoadHistory(filepath.Join(wftest.TestdataDir(), "penalty_publishing.json"))
+	require.NoError(t, err)
+	require.NoError(t, wftest.ReplayHistory(h, registerAll, wftest.Options{CompareActivityInputs: true}))
+
+	var letter *historypb.HistoryEvent
+	for _, ev := range h.Events {
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.ActivityType.GetName() == "IssueLetter" {
+			letter = ev
+			break
+		}
+	}
+	require.NotNil(t, letter, "the lifecycle issues letters")
+	p := letter.GetActivityTaskScheduledEventAttributes().Input.Payloads[0]
+	original := p.Data
+	p.Data = []byte(strings.Replace(string(original), "repair_notice", "delivery_receipt", 1))
+	require.NotEqual(t, original, p.Data)
+	require.NoError(t, wftest.ReplayHistory(h, registerAll, wftest.Options{}), "Temporal compares activity types only")
+	err = wftest.ReplayHistory(h, registerAll, wftest.Options{CompareActivityInputs: true})
+	require.ErrorContains(t, err, "the input of IssueLetter differs")
+	p.Data = original
+
+	letter.GetActivityTaskScheduledEventAttributes().ActivityType.Name = "IssueLetterV2"
+	require.Error(t, wftest.ReplayHistory(h, registerAll, wftest.Options{}))
 }
 
 // update is where the answer to an update a test sends lands; S is the state the workflow answers with.

@@ -6,9 +6,11 @@ package wftest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sync"
 	"testing"
@@ -70,27 +72,46 @@ func Replay(t testing.TB, path string, register Register, opts Options) {
 	t.Helper()
 	_, err := os.Stat(path)
 	require.NoError(t, err, "recorded history %s is missing (record it with %s=1 go test ./workflows/e2e)", path, RecordEnv)
-	raw, err := os.ReadFile(path)
+	h, err := LoadHistory(path)
 	require.NoError(t, err)
-	h, err := client.HistoryFromJSON(bytes.NewReader(raw), client.HistoryJSONOptions{})
-	require.NoError(t, err, "history %s", path)
+	require.NoError(t, ReplayHistory(h, register, opts), "replay %s", path)
+}
 
+// LoadHistory reads a history written by WriteHistory (or by the Temporal CLI and UI).
+func LoadHistory(path string) (*historypb.History, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	h, err := client.HistoryFromJSON(bytes.NewReader(raw), client.HistoryJSONOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	return h, nil
+}
+
+// ReplayHistory replays h against the workflows that register registers and reports how the code departs from it.
+func ReplayHistory(h *historypb.History, register Register, opts Options) error {
 	calls := &activityCalls{}
 	ro := worker.WorkflowReplayerOptions{}
 	if opts.CompareActivityInputs {
 		ro.Interceptors = []interceptor.WorkerInterceptor{calls}
 	}
 	r, err := worker.NewWorkflowReplayerWithOptions(ro)
-	require.NoError(t, err)
-	register(replayRegistry{r})
-	require.NoError(t, r.ReplayWorkflowHistory(nil, h), "replay %s", path)
-	if opts.CompareActivityInputs {
-		compareInputs(t, path, h, calls)
+	if err != nil {
+		return err
 	}
+	register(replayRegistry{r})
+	if err := r.ReplayWorkflowHistory(nil, h); err != nil {
+		return err
+	}
+	if opts.CompareActivityInputs {
+		return compareInputs(h, calls)
+	}
+	return nil
 }
 
-func compareInputs(t testing.TB, path string, h *historypb.History, calls *activityCalls) {
-	t.Helper()
+func compareInputs(h *historypb.History, calls *activityCalls) error {
 	calls.mu.Lock()
 	defer calls.mu.Unlock()
 	n := 0
@@ -99,15 +120,26 @@ func compareInputs(t testing.TB, path string, h *historypb.History, calls *activ
 		if a == nil {
 			continue
 		}
-		require.Greater(t, len(calls.calls), n, "%s: event %d schedules %s, which the code does not", path, ev.EventId, a.ActivityType.GetName())
+		name := a.ActivityType.GetName()
+		if n >= len(calls.calls) {
+			return fmt.Errorf("event %d schedules %s, which the code does not", ev.EventId, name)
+		}
 		c := calls.calls[n]
 		n++
-		require.Equal(t, a.ActivityType.GetName(), c.activityType, "%s: event %d", path, ev.EventId)
-		require.Equal(t, len(a.Input.GetPayloads()), len(c.input), "%s: event %d: arguments of %s", path, ev.EventId, c.activityType)
+		if c.activityType != name || len(c.input) != len(a.Input.GetPayloads()) {
+			return fmt.Errorf("event %d schedules %s with %d arguments; the code, %s with %d",
+				ev.EventId, name, len(a.Input.GetPayloads()), c.activityType, len(c.input))
+		}
 		for i, p := range a.Input.GetPayloads() {
-			require.JSONEq(t, string(p.Data), string(c.input[i].Data), "%s: event %d: input of %s differs from the recorded one", path, ev.EventId, c.activityType)
+			var recorded, now any
+			if json.Unmarshal(p.Data, &recorded) != nil || json.Unmarshal(c.input[i].Data, &now) != nil ||
+				!reflect.DeepEqual(recorded, now) {
+				return fmt.Errorf("event %d: the input of %s differs from the recorded one:\nrecorded: %s\nnow:      %s",
+					ev.EventId, name, p.Data, c.input[i].Data)
+			}
 		}
 	}
+	return nil
 }
 
 // activityCalls records what the workflow code asks to schedule during a replay.
