@@ -3,14 +3,17 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+
+	"go.temporal.io/sdk/temporal"
 
 	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
-// IssueLetterInput is a letter to render and store for a case.
+// IssueLetterInput is a letter to build, render and store for a case.
 type IssueLetterInput struct {
 	CaseKind string
 	CaseID   string
@@ -18,7 +21,13 @@ type IssueLetterInput struct {
 	Version      int
 	USCC         string
 	DepartmentID string
-	Letter       letters.Letter
+	// Content is the letter's kind and data; the activity applies the texts in use to it. Workflows set
+	// it rather than Letter, so that the wording (XINYONG_LETTER_TEXTS) is read here and never in workflow
+	// code, where a changed text would make a replay differ from the run.
+	Content *letters.Content `json:",omitempty"`
+	// Letter is a letter built by the caller: a kind without a text (the training plan), or the input of
+	// a workflow task scheduled before Content existed, which must still be issued as it was built.
+	Letter letters.Letter
 	// Data is kept with the letter, so what it was rendered from stays on record.
 	Data any
 }
@@ -31,10 +40,22 @@ type LetterRef struct {
 	VerifyCode string `json:"verify_code"`
 }
 
-// IssueLetter renders a letter with a fresh verification code and stores it once per case, kind and version:
-// a retry returns the letter stored first.
+// ErrInvalidLetter is the type of the error of a letter that cannot be built or rendered from its input: a
+// retry would fail the same way.
+const ErrInvalidLetter = "invalid_letter"
+
+// IssueLetter builds a letter from its content (or takes the letter given), renders it with a fresh
+// verification code and stores it once per case, kind and version: a retry returns the letter stored first.
 func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (LetterRef, error) {
 	l := in.Letter
+	if in.Content != nil {
+		built, err := letters.Build(*in.Content)
+		if err != nil {
+			return LetterRef{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("build %s for %s %s: %v", in.Content.Kind, in.CaseKind, in.CaseID, err), ErrInvalidLetter, err)
+		}
+		l = built
+	}
 	if l.Title == "" {
 		l.Title = letters.DefaultTitle(l.Kind)
 	}
@@ -42,7 +63,11 @@ func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (Lett
 	l.VerifyURL = strings.TrimRight(a.BaseURL, "/") + "/verify/" + l.VerifyCode
 	pdf, err := letters.Render(l)
 	if err != nil {
-		return LetterRef{}, fmt.Errorf("render %s for %s %s: %w", l.Kind, in.CaseKind, in.CaseID, err)
+		err = fmt.Errorf("render %s for %s %s: %w", l.Kind, in.CaseKind, in.CaseID, err)
+		if errors.Is(err, letters.ErrInvalid) {
+			return LetterRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidLetter, err)
+		}
+		return LetterRef{}, err
 	}
 	data, err := json.Marshal(in.Data)
 	if err != nil {

@@ -249,11 +249,12 @@ func (w *objection) record(ctx workflow.Context, action string, by ObjectionActo
 	}).Get(ctx, nil)
 }
 
-func (w *objection) issue(ctx workflow.Context, l letters.Letter, data map[string]any) (activities.LetterRef, error) {
+// issue has the activity build (with the texts in use), render and store a letter of the case.
+func (w *objection) issue(ctx workflow.Context, kind letters.Kind, content any, data map[string]any) (activities.LetterRef, error) {
 	var ref activities.LetterRef
 	err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
 		CaseKind: "objection", CaseID: w.caseID(), Version: 1, USCC: w.f.USCC, DepartmentID: w.f.DepartmentID,
-		Letter: l, Data: data,
+		Content: &letters.Content{Kind: kind, Data: content}, Data: data,
 	}).Get(ctx, &ref)
 	if err == nil {
 		w.letters = append(w.letters, ref)
@@ -362,12 +363,12 @@ func (w *objection) run(ctx workflow.Context) error {
 // forwarding to the department.
 func (w *objection) receive(ctx workflow.Context) error {
 	f := w.f
-	commitment := letters.ObjectionCommitment(letters.ObjectionCommitmentData{
+	commitment := letters.ObjectionCommitmentData{
 		Recipient: f.DepartmentName, EnterpriseName: f.EnterpriseName, USCC: f.USCC, LegalRepresentative: f.LegalRepresentative,
 		DecisionNo: f.DecisionNo, Grounds: letters.ObjectionGrounds(f.Grounds), SignedOnline: true,
 		Date: f.FiledOn.Time(domain.Shanghai),
-	})
-	ref, err := w.issue(ctx, commitment, map[string]any{
+	}
+	ref, err := w.issue(ctx, letters.KindObjectionCommitment, commitment, map[string]any{
 		"objection_id": w.id, "penalty_id": f.PenaltyID, "grounds": f.Grounds, "accepted_by": f.FiledBy,
 		"accepted_at": f.CommitmentAcceptedAt, "remote_addr": f.CommitmentRemoteAddr,
 	})
@@ -821,7 +822,7 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 			d.Corrections = "撤销原不予受理或者不予信用修复的决定，信用修复申请重新办理"
 		}
 	}
-	ref, err := w.issue(ctx, letters.ObjectionResult(d), map[string]any{
+	ref, err := w.issue(ctx, letters.KindObjectionResult, d, map[string]any{
 		"outcome": req.Outcome, "reason": reason, "result_no": w.p.ResultNo, "corrections": req.Corrections,
 		"penalty_version": version})
 	if err != nil {
@@ -875,12 +876,12 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 		return err
 	}
 	// The applicant is told before the deadline changes.
-	l := letters.ExtensionNotice(letters.ExtensionNoticeData{
+	l := letters.ExtensionNoticeData{
 		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: w.letterNumber("异议延", now), Date: now.Time(domain.Shanghai)},
 		ApplicationRef: w.applicationRef(), Procedure: "异议申请", Reason: reason,
 		ExtraWorkingDays: f.Deadlines.ObjectionExtension, OriginalDue: original.Time(domain.Shanghai), NewDue: newDue.Time(domain.Shanghai),
-	})
-	ref, err := w.issue(ctx, l, map[string]any{"reason": reason, "original_due": original, "new_due": newDue})
+	}
+	ref, err := w.issue(ctx, letters.KindExtensionNotice, l, map[string]any{"reason": reason, "original_due": original, "new_due": newDue})
 	if err != nil {
 		return err
 	}

@@ -471,8 +471,9 @@ func noticeNumber(f activities.PenaltyFacts, issued domain.Date) string {
 	return fmt.Sprintf("%s信修告〔%d〕%d号", strings.TrimSuffix(f.DepartmentName, "局"), issued.Y, f.PenaltyID)
 }
 
-// buildLetters writes the 信用修复告知书 and the 送达回证 for a penalty (pure, so it is safe in workflow code).
-func buildLetters(f activities.PenaltyFacts, issued domain.Date) (notice, receipt letters.Letter) {
+// letterContents is what the 信用修复告知书 and the 送达回证 of a penalty say. The activity applies the wording:
+// workflow code never reads letter texts, which may change between a run and its replay.
+func letterContents(f activities.PenaltyFacts, issued domain.Date) (notice, receipt letters.Content) {
 	date := issued.Time(domain.Shanghai)
 	number := noticeNumber(f, issued)
 	d := letters.RepairNoticeData{
@@ -483,6 +484,7 @@ func buildLetters(f activities.PenaltyFacts, issued domain.Date) (notice, receip
 		RepairEligibleFrom: f.RepairEligibleFrom.Time(domain.Shanghai),
 		ApplyOnline:        f.ApplyOnline, ApplyWindow: f.ApplyWindow,
 		AcceptWorkingDays: f.AcceptWorkdays, DecideWorkingDays: f.DecideWorkdays, Contact: f.DepartmentContact,
+		Unpublished: !f.Published, AutoEnds: f.AutoEnds, Basis: f.Reasons, RuleSet: f.RuleSet,
 	}
 	if f.MinPublishMonths > 0 {
 		d.PublicationMin = monthsText(f.MinPublishMonths)
@@ -490,52 +492,36 @@ func buildLetters(f activities.PenaltyFacts, issued domain.Date) (notice, receip
 	if !f.Published {
 		d.Channels = []string{"不向社会公示"}
 	}
-	conditions := letters.DefaultRepairConditions()
 	if f.RequiresTraining {
-		conditions = append(conditions, "参加信用修复培训并取得培训合格证明")
+		d.ExtraConditions = append(d.ExtraConditions, "参加信用修复培训并取得培训合格证明")
 	}
 	if f.RequiresCreditReport {
-		conditions = append(conditions, "提交信用服务机构出具的信用报告")
+		d.ExtraConditions = append(d.ExtraConditions, "提交信用服务机构出具的信用报告")
 	}
 	if f.NoNewSamePenalty {
-		conditions = append(conditions, "公示期间未再受到同一类型的行政处罚")
+		d.ExtraConditions = append(d.ExtraConditions, "公示期间未再受到同一类型的行政处罚")
 	}
-	d.Conditions = conditions
-	notice = letters.RepairNotice(d)
-	if !f.Published {
-		// The standard opening says the record will be published; this one will not be.
-		notice.Paragraphs = []string{fmt.Sprintf("本机关于%s对你单位作出行政处罚决定（%s），现随行政处罚决定书一并送达本告知书。"+
-			"根据信用修复有关规定，该行政处罚信息属于%s失信信息，不向社会公示，但依法记入你单位信用记录，记录期限至%s止。",
-			letters.FormatDate(f.DecidedOn.Time(domain.Shanghai)), f.DecisionNo, f.Class.Label(),
-			letters.FormatDate(f.PublicationEnds.Time(domain.Shanghai)))}
-	}
-	if f.AutoEnds {
-		notice.Notes = append(notice.Notes, fmt.Sprintf("特别提示：该信息公示满%s后于%s自动停止公示，无需申请信用修复。",
-			monthsText(f.MaxPublishMonths), letters.FormatDate(f.PublicationEnds.Time(domain.Shanghai))))
-	}
-	if len(f.Reasons) > 0 {
-		notice.Notes = append(notice.Notes, "认定依据："+strings.Join(f.Reasons, "；")+"（规则集："+f.RuleSet+"）。")
-	}
-	receipt = letters.DeliveryReceipt(letters.DeliveryReceiptData{
+	notice = letters.Content{Kind: letters.KindRepairNotice, Data: d}
+	receipt = letters.Content{Kind: letters.KindDeliveryReceipt, Data: letters.DeliveryReceiptData{
 		Issue:     letters.Issue{Issuer: f.DepartmentName, Date: date},
 		Recipient: f.EnterpriseName, USCC: f.USCC, Address: f.EnterpriseAddress,
 		Documents: []letters.ReceiptDocument{{Name: "行政处罚决定书", Number: f.DecisionNo}, {Name: "信用修复告知书", Number: number}},
 		Remarks:   "行政处罚决定书与信用修复告知书同时送达（两书同送）。",
-	})
+	}}
 	return notice, receipt
 }
 
 func (w *penalty) issueLetters(ctx workflow.Context) error {
 	f := w.facts
-	notice, receipt := buildLetters(f, today(ctx))
+	notice, receipt := letterContents(f, today(ctx))
 	data := map[string]any{"penalty_id": f.PenaltyID, "decision_no": f.DecisionNo, "decided_on": f.DecidedOn,
 		"class": f.Class, "rule_set": f.RuleSet, "repair_eligible_from": f.RepairEligibleFrom,
 		"publication_ends": f.PublicationEnds, "channels": f.Channels}
 	var futures []workflow.Future
-	for _, l := range []letters.Letter{notice, receipt} {
+	for _, c := range []letters.Content{notice, receipt} {
 		futures = append(futures, workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
 			CaseKind: "penalty", CaseID: w.caseID(), Version: 1, USCC: f.USCC, DepartmentID: f.DepartmentID,
-			Letter: l, Data: data,
+			Content: &c, Data: data,
 		}))
 	}
 	for _, fut := range futures {

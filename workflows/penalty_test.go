@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,12 +11,12 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 )
 
 // penaltyRecorder keeps what the mocked activities and the withdrawal saw, with the workflow clock at the time.
@@ -83,7 +82,8 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.letters++
-			return activities.LetterRef{ID: int64(r.letters), Kind: string(in.Letter.Kind), SHA256: "x", VerifyCode: "C" + string(in.Letter.Kind)}, nil
+			kind := string(issuedLetter(t, in).Kind)
+			return activities.LetterRef{ID: int64(r.letters), Kind: kind, SHA256: "x", VerifyCode: "C" + kind}, nil
 		})
 	env.OnActivity(acts.PenaltyStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PenaltyStepInput) error {
 		r.mu.Lock()
@@ -143,43 +143,12 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 	return env, r
 }
 
-// deliverAt sends the delivery update after d (workflow time) and returns where its outcome lands.
+// updateOutcome is where the answer to a penalty update lands.
+type updateOutcome = update[PenaltyState]
+
+// deliverAt sends the delivery update after d (workflow time).
 func deliverAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, req DeliveryRequest) *updateOutcome {
-	out := &updateOutcome{}
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(PenaltyDeliveryUpdate, "", out.callbacks(), req)
-	}, d)
-	return out
-}
-
-type updateOutcome struct {
-	mu       sync.Mutex
-	rejected error
-	state    PenaltyState
-	done     bool
-}
-
-func (o *updateOutcome) callbacks() *testsuite.TestUpdateCallback {
-	return &testsuite.TestUpdateCallback{
-		OnAccept: func() {},
-		OnReject: func(err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.rejected, o.done = err, true
-		},
-		OnComplete: func(v any, err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.done = true
-			if err != nil {
-				o.rejected = err
-				return
-			}
-			if st, ok := v.(PenaltyState); ok {
-				o.state = st
-			}
-		},
-	}
+	return sendUpdateAt[PenaltyState](env, d, PenaltyDeliveryUpdate, req)
 }
 
 func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing.T) {
@@ -363,7 +332,11 @@ func TestPenaltyUnpublishedMinorIsNeverPublishedNorWithdrawn(t *testing.T) {
 func TestRepairNoticeNamesEverythingTheRulesRequire(t *testing.T) {
 	f := generalFine()
 	f.ApplyOnline, f.ApplyWindow = "信用修复协同平台（http://example）", activities.ApplyWindow
-	notice, receipt := buildLetters(f, domain.MustParseDate("2026-05-20"))
+	nc, rc := letterContents(f, domain.MustParseDate("2026-05-20"))
+	notice, err := letters.Build(nc)
+	require.NoError(t, err)
+	receipt, err := letters.Build(rc)
+	require.NoError(t, err)
 	var text strings.Builder
 	for _, p := range notice.Paragraphs {
 		text.WriteString(p)
@@ -436,22 +409,6 @@ func TestImportWorkflowStartsEveryBatchThenFinishes(t *testing.T) {
 	require.Equal(t, "penalty-1000", started[1000])
 	require.NotContains(t, started, int64(1005))
 	env.AssertExpectations(t)
-}
-
-// TestPenaltyReplay replays recorded histories of finished penalty lifecycles (recorded by the e2e tests with
-// XINYONG_RECORD_HISTORY=1), so a change that breaks running workflows fails here.
-func TestPenaltyReplay(t *testing.T) {
-	files, err := filepath.Glob("testdata/penalty*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no recorded penalty histories")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(PenaltyWorkflow, workflow.RegisterOptions{Name: PenaltyWorkflowType})
-			r.RegisterWorkflow(PublishWorkflow)
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
 }
 
 func TestPenaltyWithdrawnByExpiryStillWaitsForItsDelivery(t *testing.T) {

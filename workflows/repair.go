@@ -382,11 +382,12 @@ func (w *repair) record(ctx workflow.Context, action string, by RepairActor, det
 	}).Get(ctx, nil)
 }
 
-func (w *repair) issue(ctx workflow.Context, l letters.Letter, data map[string]any) (activities.LetterRef, error) {
+// issue has the activity build (with the texts in use), render and store a letter of the case.
+func (w *repair) issue(ctx workflow.Context, kind letters.Kind, content any, data map[string]any) (activities.LetterRef, error) {
 	var ref activities.LetterRef
 	err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
 		CaseKind: "repair", CaseID: w.caseID(), Version: w.p.Round + 1, USCC: w.f.USCC, DepartmentID: w.f.DepartmentID,
-		Letter: l, Data: data,
+		Content: &letters.Content{Kind: kind, Data: content}, Data: data,
 	}).Get(ctx, &ref)
 	if err == nil {
 		w.letters = append(w.letters, ref)
@@ -559,11 +560,11 @@ func (w *repair) finish(ctx workflow.Context, status string) (bool, error) {
 func (w *repair) receive(ctx workflow.Context) error {
 	f := w.f
 	w.p.Holder = "credit_office"
-	commitment := letters.Commitment(letters.CommitmentData{
+	commitment := letters.CommitmentData{
 		Recipient: f.DepartmentName, EnterpriseName: f.EnterpriseName, USCC: f.USCC, LegalRepresentative: f.LegalRepresentative,
 		DecisionNo: f.DecisionNo, SignedOnline: true, Date: f.AppliedOn.Time(domain.Shanghai),
-	})
-	ref, err := w.issue(ctx, commitment, map[string]any{
+	}
+	ref, err := w.issue(ctx, letters.KindCommitment, commitment, map[string]any{
 		"repair_id": w.id, "penalty_id": f.PenaltyID, "accepted_by": f.ApplicantLogin,
 		"accepted_at": f.CommitmentAcceptedAt, "remote_addr": f.CommitmentRemoteAddr,
 	})
@@ -831,7 +832,7 @@ func (w *repair) requestSupplement(ctx workflow.Context, req RepairSupplementIte
 	if !req.DueOn.IsZero() {
 		d.DueOn = req.DueOn.Time(domain.Shanghai)
 	}
-	ref, err := w.issue(ctx, letters.SupplementNotice(d), map[string]any{"items": items, "due_on": req.DueOn})
+	ref, err := w.issue(ctx, letters.KindSupplementNotice, d, map[string]any{"items": items, "due_on": req.DueOn})
 	if err != nil {
 		return err
 	}
@@ -897,10 +898,10 @@ func (w *repair) reject(ctx workflow.Context, req RepairReason) error {
 	reason := strings.TrimSpace(req.Reason)
 	prevTask := w.task("acceptance")
 	w.p.Status, w.p.Holder, w.p.DecisionReason, w.p.Overdue = storage.RepairNotAccepted, "", reason, false
-	ref, err := w.issue(ctx, letters.NotAccepted(letters.NotAcceptedData{
+	ref, err := w.issue(ctx, letters.KindNotAccepted, letters.NotAcceptedData{
 		Issue: w.issueOf(w.letterNumber("信修不受", now), now), ApplicationRef: w.applicationRef(),
 		DecisionNo: f.DecisionNo, Reason: reason,
-	}), map[string]any{"reason": reason})
+	}, map[string]any{"reason": reason})
 	if err != nil {
 		return err
 	}
@@ -942,11 +943,11 @@ func (w *repair) extend(ctx workflow.Context, req RepairReason) error {
 		return err
 	}
 	w.p.DecisionDue = due
-	ref, err := w.issue(ctx, letters.ExtensionNotice(letters.ExtensionNoticeData{
+	ref, err := w.issue(ctx, letters.KindExtensionNotice, letters.ExtensionNoticeData{
 		Issue: w.issueOf(w.letterNumber("信修延", now), now), ApplicationRef: w.applicationRef(),
 		Procedure: "信用修复申请", Reason: reason, ExtraWorkingDays: f.Deadlines.Extension,
 		OriginalDue: original.Time(domain.Shanghai), NewDue: due.Time(domain.Shanghai),
-	}), map[string]any{"reason": reason, "original_due": original, "new_due": due})
+	}, map[string]any{"reason": reason, "original_due": original, "new_due": due})
 	if err != nil {
 		return err
 	}
@@ -988,10 +989,10 @@ func (w *repair) rectification(ctx workflow.Context, req RepairRectification) er
 	now := today(ctx)
 	reqs := cleanItems(req.Requirements)
 	w.p.Status, w.p.Holder, w.p.RectificationDue = storage.RepairRectifying, "enterprise", req.DueOn
-	ref, err := w.issue(ctx, letters.RectificationNotice(letters.RectificationNoticeData{
+	ref, err := w.issue(ctx, letters.KindRectificationNotice, letters.RectificationNoticeData{
 		Issue: w.issueOf(w.letterNumber("信修整", now), now), ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo,
 		Requirements: reqs, DueOn: req.DueOn.Time(domain.Shanghai), Contact: f.DepartmentContact,
-	}), map[string]any{"requirements": reqs, "due_on": req.DueOn})
+	}, map[string]any{"requirements": reqs, "due_on": req.DueOn})
 	if err != nil {
 		return err
 	}
@@ -1059,13 +1060,13 @@ func (w *repair) warningInterview(ctx workflow.Context, req RepairWarningIntervi
 	if place == "" {
 		place = f.DepartmentName
 	}
-	ref, err := w.issue(ctx, letters.WarningInterview(letters.WarningInterviewData{
+	ref, err := w.issue(ctx, letters.KindWarningInterview, letters.WarningInterviewData{
 		Issue: w.issueOf(w.letterNumber("信修约", now), now), EnterpriseName: f.EnterpriseName, USCC: f.USCC,
 		DecisionNo: f.DecisionNo, HeldOn: req.HeldOn.Time(domain.Shanghai), Place: place, Interviewee: interviewee,
 		IntervieweeRole: role, Interviewers: req.Interviewers, Recorder: req.Actor,
 		Cause: fmt.Sprintf("未在整改期限（%s）内完成信用修复整改要求（行政处罚决定书文号：%s）", letters.FormatDate(w.p.RectificationDue.Time(domain.Shanghai)), f.DecisionNo),
 		Notes: strings.TrimSpace(req.Notes), Undertakings: strings.TrimSpace(req.Undertakings),
-	}), map[string]any{"held_on": req.HeldOn, "notes": strings.TrimSpace(req.Notes)})
+	}, map[string]any{"held_on": req.HeldOn, "notes": strings.TrimSpace(req.Notes)})
 	if err != nil {
 		return err
 	}
@@ -1100,20 +1101,17 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 	w.p.DecidedOn, w.p.DecidedInTime, w.p.Approved, w.p.DecisionReason, w.p.Overdue = now, &inTime, &approved, reason, false
 	d := letters.RepairDecisionData{ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, RecordTitle: "行政处罚信息",
 		Reason: reason}
-	var l letters.Letter
-	action := "repair.refused"
+	kind, action := letters.KindRepairRefused, "repair.refused"
 	if approved {
 		w.p.Status, w.p.Holder = storage.RepairApproved, "channels"
 		w.p.DecisionNo = w.letterNumber("信修准", now)
-		d.Issue, d.Channels, action = w.issueOf(w.p.DecisionNo, now), f.Channels, "repair.approved"
-		l = letters.RepairApproved(d)
+		d.Issue, d.Channels, kind, action = w.issueOf(w.p.DecisionNo, now), f.Channels, letters.KindRepairApproved, "repair.approved"
 	} else {
 		w.p.Status, w.p.Holder = storage.RepairRefused, ""
 		w.p.DecisionNo = w.letterNumber("信修不准", now)
 		d.Issue = w.issueOf(w.p.DecisionNo, now)
-		l = letters.RepairRefused(d)
 	}
-	ref, err := w.issue(ctx, l, map[string]any{"approved": approved, "reason": reason, "decision_no": w.p.DecisionNo})
+	ref, err := w.issue(ctx, kind, d, map[string]any{"approved": approved, "reason": reason, "decision_no": w.p.DecisionNo})
 	if err != nil {
 		return err
 	}
@@ -1230,11 +1228,11 @@ func (w *repair) revoke(ctx workflow.Context, req RepairReason) error {
 	w.p.Status, w.p.Holder = storage.RepairRevoked, ""
 	bannedUntil := now.AddMonths(f.FraudBanMonths)
 	number := fmt.Sprintf("信用办撤修〔%d〕%d号", now.Y, w.id)
-	ref, err := w.issue(ctx, letters.RevocationDecision(letters.RevocationDecisionData{
+	ref, err := w.issue(ctx, letters.KindRevocationDecision, letters.RevocationDecisionData{
 		Issue:          letters.Issue{Issuer: activities.CreditOfficeIssuer, Number: number, Date: now.Time(domain.Shanghai)},
 		EnterpriseName: f.EnterpriseName, USCC: f.USCC, DecisionNo: f.DecisionNo, RepairDecisionNo: w.p.DecisionNo,
 		Reason: reason,
-	}), map[string]any{"reason": reason, "banned_until": bannedUntil})
+	}, map[string]any{"reason": reason, "banned_until": bannedUntil})
 	if err != nil {
 		return err
 	}

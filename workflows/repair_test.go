@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xinyong/activities"
@@ -139,8 +137,8 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 	env.OnActivity(acts.IssueLetter, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.IssueLetterInput) (activities.LetterRef, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		r.letters = append(r.letters, string(in.Letter.Kind))
-		return activities.LetterRef{ID: int64(100 + len(r.letters)), Kind: string(in.Letter.Kind), SHA256: "x", VerifyCode: "V" + string(in.Letter.Kind)}, nil
+		r.letters = append(r.letters, string(issuedLetter(t, in).Kind))
+		return activities.LetterRef{ID: int64(100 + len(r.letters)), Kind: r.letters[len(r.letters)-1], SHA256: "x", VerifyCode: "V" + r.letters[len(r.letters)-1]}, nil
 	})
 	env.OnActivity(acts.RecordRepairStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RepairStepInput) error {
 		r.mu.Lock()
@@ -195,52 +193,12 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 	return env, r
 }
 
-// repairOutcome is where a test update's result lands.
-type repairOutcome struct {
-	mu       sync.Mutex
-	rejected error
-	state    RepairState
-	done     bool
-}
+// repairOutcome is where the answer to a repair update lands.
+type repairOutcome = update[RepairState]
 
-func (o *repairOutcome) callbacks() *testsuite.TestUpdateCallback {
-	return &testsuite.TestUpdateCallback{
-		OnAccept: func() {},
-		OnReject: func(err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.rejected, o.done = err, true
-		},
-		OnComplete: func(v any, err error) {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			o.done = true
-			if err != nil {
-				o.rejected = err
-				return
-			}
-			if st, ok := v.(RepairState); ok {
-				o.state = st
-			}
-		},
-	}
-}
-
-// updateAt sends an update after d (workflow time).
+// repairUpdateAt sends an update after d (workflow time).
 func repairUpdateAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, name string, arg any) *repairOutcome {
-	out := &repairOutcome{}
-	env.RegisterDelayedCallback(func() { env.UpdateWorkflow(name, "", out.callbacks(), arg) }, d)
-	return out
-}
-
-func requireRefused(t *testing.T, o *repairOutcome, code string) {
-	t.Helper()
-	require.True(t, o.done, "update answered")
-	require.Error(t, o.rejected)
-	r, ok := AsRejection(o.rejected)
-	require.True(t, ok, "a rejection: %v", o.rejected)
-	require.Equal(t, code, r.Code)
-	require.Regexp(t, `\p{Han}`, r.Message)
+	return sendUpdateAt[RepairState](env, d, name, arg)
 }
 
 var dept = RepairActor{Actor: "sthjj", Role: "department"}
@@ -635,24 +593,6 @@ func TestRepublishWorkflowPublishesThenWithdrawsAtTheEnd(t *testing.T) {
 	require.Equal(t, storage.PenaltyWithdrawn, step.Status)
 }
 
-// TestRepairReplay replays recorded histories of finished repair cases (recorded by the e2e tests with
-// XINYONG_RECORD_HISTORY=1), so a change that breaks running cases fails here.
-func TestRepairReplay(t *testing.T) {
-	files, err := filepath.Glob("testdata/repair*.json")
-	require.NoError(t, err)
-	if len(files) == 0 {
-		t.Skip("no recorded repair histories yet (XINYONG_RECORD_HISTORY=1 go test ./workflows/e2e -run TestRepair)")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(RepairWorkflow, workflow.RegisterOptions{Name: RepairWorkflowType})
-			r.RegisterWorkflowWithOptions(RepublishWorkflow, workflow.RegisterOptions{Name: RepublishWorkflowType})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
-}
-
 // newApplication is a new application of repairFacts' record under the reserved id 12.
 func newApplication(f activities.RepairFacts) *activities.RepairApplication {
 	return &activities.RepairApplication{RepairID: f.RepairID, PenaltyID: f.PenaltyID, USCC: f.USCC, DepartmentID: f.DepartmentID,
@@ -731,11 +671,4 @@ func TestRepairStoredApplicationRecheckedWhenStartedLate(t *testing.T) {
 	require.Equal(t, []string{"repair.ineligible"}, r.actions())
 	require.Empty(t, r.letters, "no commitment rendered for an ineligible case")
 	require.Empty(t, r.created, "the row exists already")
-}
-
-// TestReconcileReplay replays a recorded reconciler run that started an orphaned case's workflow.
-func TestReconcileReplay(t *testing.T) {
-	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(ReconcileWorkflow, workflow.RegisterOptions{Name: ReconcileWorkflowType})
-	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/reconcile_started_orphans.json"))
 }

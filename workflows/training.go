@@ -757,10 +757,10 @@ func (w *training) run(ctx workflow.Context) error {
 }
 
 func (w *training) issuePlan(ctx workflow.Context) error {
-	issued := today(ctx)
+	plan := trainingPlanContent(w.p, today(ctx))
 	var ref activities.LetterRef
 	if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
-		CaseKind: "training", CaseID: w.caseID(), Version: 1, Letter: TrainingPlanLetter(w.p, issued),
+		CaseKind: "training", CaseID: w.caseID(), Version: 1, Content: &plan,
 		Data: map[string]any{"training_id": w.p.TrainingID, "title": w.p.Title, "starts_at": w.p.StartsAt, "ends_at": w.p.EndsAt,
 			"venue": w.p.Venue, "capacity": w.p.Capacity, "class_hours": w.p.ClassHours, "agency": w.p.AgencyLogin,
 			"pass_score": w.p.PassScore},
@@ -875,18 +875,19 @@ func (w *training) certify(ctx workflow.Context, e activities.TrainingEnrollment
 	if name == "" {
 		name = e.USCC
 	}
-	cert := letters.TrainingCertificate(letters.TrainingCertificateData{
+	cert := letters.TrainingCertificateData{
 		Issue: letters.Issue{Issuer: w.p.Organizer, Number: fmt.Sprintf("信修培证〔%d〕%d-%d号", issued.Y, w.p.TrainingID, n),
 			Date: issued.Time(domain.Shanghai)},
 		EnterpriseName: name, USCC: e.USCC, Attendee: e.AttendeeName, AttendeeRole: storage.AttendeeRoleLabel(e.AttendeeRole),
 		TrainingTitle: w.p.Title, StartsAt: w.p.StartsAt.In(domain.Shanghai), EndsAt: w.p.EndsAt.In(domain.Shanghai),
 		Venue: w.p.Venue, ClassHours: w.p.ClassHours, Agency: w.p.AgencyName, Score: *e.Score, PassScore: w.p.PassScore,
-	})
+	}
 	var ref activities.LetterRef
 	// One session issues many certificates: each is its own letter "case" <training id>:<uscc>, since a letter is
 	// stored once per case, kind and version.
 	if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
-		CaseKind: "training", CaseID: CertificateCaseID(w.p.TrainingID, e.USCC), Version: 1, USCC: e.USCC, Letter: cert,
+		CaseKind: "training", CaseID: CertificateCaseID(w.p.TrainingID, e.USCC), Version: 1, USCC: e.USCC,
+		Content: &letters.Content{Kind: letters.KindTrainingCertificate, Data: cert},
 		Data: map[string]any{"training_id": w.p.TrainingID, "uscc": e.USCC, "score": *e.Score, "pass_score": w.p.PassScore,
 			"attendee_name": e.AttendeeName, "attendee_role": e.AttendeeRole},
 	}).Get(ctx, &ref); err != nil {
@@ -920,53 +921,18 @@ func CertificateCaseID(trainingID int64, uscc string) string {
 	return strconv.FormatInt(trainingID, 10) + ":" + uscc
 }
 
-// TrainingPlanKind is the letter kind of a session's plan (培训方案); it has no typed builder.
-const TrainingPlanKind letters.Kind = "training_plan"
+// TrainingPlanKind is the letter kind of a session's plan (培训方案).
+const TrainingPlanKind = letters.KindTrainingPlan
 
-// TrainingPlanLetter writes the 培训方案 of a session (pure, so it is safe in workflow code).
-func TrainingPlanLetter(p TrainingParams, issued domain.Date) letters.Letter {
-	online := strings.HasPrefix(p.Venue, "http://") || strings.HasPrefix(p.Venue, "https://")
-	where := "培训地点"
-	if online {
-		where = "线上培训地址"
-	}
-	return letters.Letter{
-		Kind: TrainingPlanKind, Title: "信用修复培训方案", Letterhead: p.Organizer,
-		Number:    fmt.Sprintf("信修培方〔%d〕%d号", issued.Y, p.TrainingID),
-		Addressee: "各有关认定部门、信用主体",
-		Paragraphs: []string{
-			fmt.Sprintf("为帮助失信主体了解信用修复政策、依法规范开展信用修复，%s定于%s举办“%s”，由%s承办。现将培训方案印发如下。",
-				p.Organizer, formatDateTime(p.StartsAt), p.Title, p.AgencyName),
-		},
-		Facts: []letters.Fact{
-			{Label: "培训名称", Value: p.Title},
-			{Label: "培训时间", Value: formatDateTime(p.StartsAt) + "至" + formatDateTime(p.EndsAt)},
-			{Label: where, Value: p.Venue},
-			{Label: "培训学时", Value: fmt.Sprintf("%d学时", p.ClassHours)},
-			{Label: "培训名额", Value: fmt.Sprintf("%d家企业（额满列入候补名单，有企业取消报名时依次递补）", p.Capacity)},
-			{Label: "承办机构", Value: p.AgencyName},
-			{Label: "考试合格线", Value: fmt.Sprintf("%d分（满分100分）", p.PassScore)},
-		},
-		Table: &letters.Table{
-			Caption: "培训安排",
-			Headers: []string{"序号", "内容", "说明"},
-			Rows: [][]string{
-				{"1", "信用修复政策解读", "信用修复的条件、材料、办理流程和时限"},
-				{"2", "现场对接与答疑", "认定部门与本部门作出处罚的企业面对面对接，可当场明确整改期限"},
-				{"3", "签署信用承诺书", "由承办机构指导企业按统一模板签署"},
-				{"4", "考试与考核", fmt.Sprintf("由承办机构命题、阅卷，%d分及以上为合格", p.PassScore)},
-			},
-		},
-		Notes: []string{
-			"一、参训对象：有行政处罚等失信信息、拟申请信用修复的企业，由其法定代表人或主要负责人参加。",
-			"二、报名方式：企业通过信用修复协同平台自行报名；认定部门可为本部门作出处罚的企业统一报名。",
-			"三、培训证明：参加培训并考试合格的，由平台出具信用修复培训证明（附核验码），可作为申请信用修复的材料。",
-			"四、各认定部门应通知本部门作出处罚的企业参训，并派员到场开展现场对接。",
-		},
-		Closing: "特此通知。",
-		Issuer:  p.Organizer,
-		Date:    issued.Time(domain.Shanghai),
-	}
+// trainingPlanContent is what the 培训方案 of a session says; the activity applies the wording.
+func trainingPlanContent(p TrainingParams, issued domain.Date) letters.Content {
+	return letters.Content{Kind: letters.KindTrainingPlan, Data: letters.TrainingPlanData{
+		Issue: letters.Issue{Issuer: p.Organizer, Number: fmt.Sprintf("信修培方〔%d〕%d号", issued.Y, p.TrainingID),
+			Date: issued.Time(domain.Shanghai)},
+		Title: p.Title, StartsAt: p.StartsAt.In(domain.Shanghai), EndsAt: p.EndsAt.In(domain.Shanghai), Venue: p.Venue,
+		Online:     strings.HasPrefix(p.Venue, "http://") || strings.HasPrefix(p.Venue, "https://"),
+		ClassHours: p.ClassHours, Capacity: p.Capacity, Agency: p.AgencyName, PassScore: p.PassScore,
+	}}
 }
 
 // formatDateTime prints an instant as letters and messages do, in Asia/Shanghai: 2026年6月10日 09:00.

@@ -253,10 +253,10 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 
 	if w.letterID == 0 {
 		var ref activities.LetterRef
-		notice, data := withdrawalNotice(w.facts)
+		data := withdrawalNotice(w.facts)
 		if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
 			CaseKind: "withdrawal", CaseID: w.caseID(), Version: 1, USCC: w.facts.USCC, DepartmentID: w.facts.DepartmentID,
-			Letter: notice, Data: data,
+			Content: &letters.Content{Kind: letters.KindWithdrawalNotice, Data: data}, Data: data,
 		}).Get(ctx, &ref); err != nil {
 			return WithdrawalResult{}, err
 		}
@@ -404,8 +404,8 @@ func (w *withdrawal) completionText() string {
 	return b.String()
 }
 
-// withdrawalNotice builds the 告知函 from the order's facts (pure: the same facts give the same letter).
-func withdrawalNotice(f activities.WithdrawalFacts) (letters.Letter, letters.WithdrawalNoticeData) {
+// withdrawalNotice is what the 告知函 says, from the order's facts; the activity applies the wording.
+func withdrawalNotice(f activities.WithdrawalFacts) letters.WithdrawalNoticeData {
 	d := letters.WithdrawalNoticeData{
 		Issue: letters.Issue{
 			Issuer: activities.CreditOfficeIssuer, Date: f.OrderedOn.Time(domain.Shanghai),
@@ -417,5 +417,5 @@ func withdrawalNotice(f activities.WithdrawalFacts) (letters.Letter, letters.Wit
 	for _, c := range f.Channels {
 		d.Channels = append(d.Channels, letters.ChannelLine{Name: c.Name, Kind: storage.ChannelKindLabel(c.Kind), DueOn: c.DueOn.Time(domain.Shanghai)})
 	}
-	return letters.WithdrawalNotice(d), d
+	return d
 }

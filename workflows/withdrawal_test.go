@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"xinyong/activities"
@@ -565,20 +563,4 @@ func TestPublishSendsToEveryChannelAndNeverReinsertsAWithdrawnRecord(t *testing.
 	p, err := f.db.PublicationTargetOf(ctx, id, "thirdparty")
 	require.NoError(t, err)
 	assert.True(t, p.Blocked)
-}
-
-// TestWithdrawalReplay replays recorded histories of finished withdrawal orders and publications (recorded by the
-// e2e tests with XINYONG_RECORD_HISTORY=1), so a change that breaks running ones fails here.
-func TestWithdrawalReplay(t *testing.T) {
-	files, err := filepath.Glob("testdata/withdrawal*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no recorded withdrawal histories")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflow(WithdrawalWorkflow)
-			r.RegisterWorkflow(PublishWorkflow)
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
 }

@@ -20,6 +20,11 @@ type Issue struct {
 
 // The builders below print the texts in texts/<kind>.tmpl with their data as the template's dot; the
 // wording lives there, not here. The helpers are the template functions that are more than wording.
+//
+// The builders are not pure: they read the texts in use, which come from XINYONG_LETTER_TEXTS when it
+// is set and change when LoadTexts is called again, and they panic when a text fails. Workflow code
+// must therefore never call them; it passes a Content to the activity that issues the letter, which
+// calls Build.
 
 // cnNumber writes 1..99 in Chinese numerals (一, 十二, 二十三), as used for 一、 and （一）.
 func cnNumber(n int) string {
@@ -56,6 +61,14 @@ func enumerate(items []string) []string {
 	return out
 }
 
+// formatDateTime prints an instant as letters do, in its own location: 2026年6月10日 09:00.
+func formatDateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return FormatDate(t) + t.Format(" 15:04")
+}
+
 // dateOr prints d, or alt when d is zero.
 func dateOr(d time.Time, alt string) string {
 	if d.IsZero() {
@@ -88,12 +101,21 @@ type RepairNoticeData struct {
 	PublicationEnds    time.Time // when publication ends automatically
 	RepairEligibleFrom time.Time // earliest application date; zero or ≤ DecidedOn: once obligations are met
 	Conditions         []string  // nil or empty: DefaultRepairConditions
+	ExtraConditions    []string  // conditions of the rule set, printed after Conditions
 	Materials          []string  // nil or empty: DefaultRepairMaterials
-	ApplyOnline        string    // the online service (一网通办)
-	ApplyWindow        string    // the service window (一窗受理)
-	AcceptWorkingDays  int       // deadline to accept an application, 0 to omit
-	DecideWorkingDays  int       // deadline to decide after acceptance, 0 to omit
-	Contact            string
+	// Unpublished is a record kept in the credit file but not published (a minor record under a rule
+	// set that does not publish it): the opening says so instead of announcing the publication.
+	Unpublished bool
+	// AutoEnds says that publication ends by itself after PublicationMax, with no repair needed.
+	AutoEnds bool
+	// Basis lists the reasons the record was classed as it is, under RuleSet; printed when present.
+	Basis             []string
+	RuleSet           string
+	ApplyOnline       string // the online service (一网通办)
+	ApplyWindow       string // the service window (一窗受理)
+	AcceptWorkingDays int    // deadline to accept an application, 0 to omit
+	DecideWorkingDays int    // deadline to decide after acceptance, 0 to omit
+	Contact           string
 }
 
 // RepairNotice builds the 信用修复告知书.
@@ -428,6 +450,24 @@ type TrainingCertificateData struct {
 func TrainingCertificate(d TrainingCertificateData) Letter {
 	return mustBuild(KindTrainingCertificate, d)
 }
+
+// TrainingPlanData is the content of a 信用修复培训方案. Times are printed in their own location (pass them in
+// Asia/Shanghai).
+type TrainingPlanData struct {
+	Issue      // the organizer (the credit office) issues it
+	Title      string
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Venue      string
+	Online     bool // Venue is the address of an online session
+	ClassHours int
+	Capacity   int
+	Agency     string // the credit service agency that runs the session
+	PassScore  int
+}
+
+// TrainingPlan builds the 信用修复培训方案.
+func TrainingPlan(d TrainingPlanData) Letter { return mustBuild(KindTrainingPlan, d) }
 
 // RevocationDecisionData is the content of a 撤销信用修复决定书 (fraud found after a repair).
 type RevocationDecisionData struct {

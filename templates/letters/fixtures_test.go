@@ -125,6 +125,11 @@ func fixtures() map[Kind]Letter {
 			StartsAt: day(2026, 5, 28), EndsAt: day(2026, 5, 28), Venue: "福州市行政服务中心燊堃报告厅",
 			ClassHours: 4, Agency: "福建喆昇信用服务有限公司", Score: 92, PassScore: 60,
 		}),
+		KindTrainingPlan: TrainingPlan(TrainingPlanData{
+			Issue: issue(creditOffice, "信修培方〔2026〕12号"), Title: "2026年第二期信用修复专题培训",
+			StartsAt: day(2026, 5, 28).Add(9 * time.Hour), EndsAt: day(2026, 5, 28).Add(13 * time.Hour),
+			Venue: "福州市行政服务中心燊堃报告厅（啰岭路）", ClassHours: 4, Capacity: 60, Agency: "福建喆昇信用服务有限公司", PassScore: 60,
+		}),
 		KindRevocationDecision: RevocationDecision(RevocationDecisionData{
 			Issue: issue(creditOffice, "榕信用撤〔2026〕1号"), EnterpriseName: rareEnterprise, USCC: rareUSCC,
 			DecisionNo: "榕喆市监罚〔2026〕88号", RepairDecisionNo: "榕喆市监信修决〔2026〕7号",

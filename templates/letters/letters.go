@@ -1,11 +1,12 @@
 // Package letters renders the platform's official letters (告知书, 决定书, 送达回证, 承诺书 …) as PDF.
 //
-// It is pure: a Letter goes in, PDF bytes come out; storing them with their SHA-256 and verification
-// code is the caller's job. The output is deterministic (same Letter, same bytes), so a stored letter's
-// hash can be recomputed from its data. Typed builders (RepairNotice, DeliveryReceipt, …) produce the
-// standard wording for each kind so callers never write letter prose. The wording itself lives in text
-// templates, texts/<kind>.tmpl (format in texts.go), which the credit office can replace without a
-// rebuild (XINYONG_LETTER_TEXTS, LoadTexts); a new kind is a new template (FromTemplate, RegisterKind).
+// Rendering is deterministic: a Letter goes in, PDF bytes come out (same Letter, same bytes), so a stored
+// letter's hash can be recomputed from it; storing them with their SHA-256 and verification code is the
+// caller's job. Building is not pure: typed builders (RepairNotice, DeliveryReceipt, …) and Build apply
+// the wording of each kind, which lives in text templates, texts/<kind>.tmpl (format in texts.go), that
+// the credit office can replace without a rebuild (XINYONG_LETTER_TEXTS, LoadTexts); a new kind is a new
+// template (FromTemplate, RegisterKind). Workflow code therefore describes a letter as a Content (kind
+// and data, plain values) and leaves building and rendering to an activity.
 //
 // Names and addresses should pass CheckPrintable when they are entered, so that a character the font
 // cannot print is refused then rather than printed as a placeholder on an official letter.
@@ -45,6 +46,7 @@ const (
 	KindObjectionResult     Kind = "objection_result"     // 异议处理结果告知书
 	KindTrainingCertificate Kind = "training_certificate" // 信用修复培训证明
 	KindRevocationDecision  Kind = "repair_revoked"       // 撤销信用修复决定书
+	KindTrainingPlan        Kind = "training_plan"        // 信用修复培训方案
 )
 
 // Kinds lists every letter kind that has a text: the kinds above in their order, then any other by

@@ -60,6 +60,7 @@ import (
 //
 //	date T               2026年4月1日; empty for the zero date (a bare {{.SomeDate}} prints the same)
 //	dateOr T "alt"       the date, or alt when it is zero
+//	datetime T           2026年6月10日 09:00, in T's own location; empty for the zero time
 //	after T1 T2          whether T1 is after T2 (false when T1 is zero and T2 is not)
 //	default "alt" V      V, or alt when V is blank (empty or only spaces, zero, empty list)
 //	join "、" LIST        the items joined by the separator
@@ -69,6 +70,7 @@ import (
 //	lines S              the non-empty lines of S, trimmed (one paragraph each)
 //	nonEmpty LIST        the items that are not blank, trimmed
 //	enumerate LIST       the non-blank items as （一）…； （二）…。, punctuated as a list in a letter
+//	concat LIST LIST…    the items of every list, in order
 //	cn N                 N in Chinese numerals (一, 十二, 二十三) for 1 to 99
 //	inc N                N+1 (to number rows from a range index)
 //	items "section"      the non-empty lines of another section of the same file (run without
@@ -162,6 +164,7 @@ var builtinKinds = []struct {
 	{KindObjectionResult, ObjectionResultData{}},
 	{KindTrainingCertificate, TrainingCertificateData{}},
 	{KindRevocationDecision, RevocationDecisionData{}},
+	{KindTrainingPlan, TrainingPlanData{}},
 }
 
 func init() {
@@ -876,6 +879,7 @@ func fill(v reflect.Value, depth int) {
 var templateFuncs = template.FuncMap{
 	escapeFunc:   escape,
 	"date":       FormatDate,
+	"datetime":   formatDateTime,
 	"dateOr":     dateOr,
 	"after":      func(a, b time.Time) bool { return a.After(b) },
 	"default":    defaultValue,
@@ -886,9 +890,16 @@ var templateFuncs = template.FuncMap{
 	"lines":      func(s string) []string { return nonEmpty(strings.Split(s, "\n")) },
 	"nonEmpty":   func(list any) []string { return nonEmpty(toStrings(list)) },
 	"enumerate":  func(list any) []string { return enumerate(toStrings(list)) },
-	"cn":         cnNumber,
-	"inc":        func(i int) int { return i + 1 },
-	"br":         func() string { return "\n" },
+	"concat": func(lists ...any) []string {
+		var out []string
+		for _, l := range lists {
+			out = append(out, toStrings(l)...)
+		}
+		return out
+	},
+	"cn":  cnNumber,
+	"inc": func(i int) int { return i + 1 },
+	"br":  func() string { return "\n" },
 	// items is bound per text in parseSet; this stub lets the parser accept it.
 	"items": func(string) ([]string, error) { return nil, nil },
 }

@@ -73,6 +73,7 @@ func TestEmbeddedTexts(t *testing.T) {
 		KindRepairRefused: "不予信用修复决定书", KindWithdrawalNotice: "告知函", KindRectificationNotice: "整改通知书",
 		KindWarningInterview: "警示约谈记录", KindExtensionNotice: "延期告知书", KindObjectionCommitment: "异议申诉信用承诺书",
 		KindObjectionResult: "异议处理结果告知书", KindTrainingCertificate: "信用修复培训证明", KindRevocationDecision: "撤销信用修复决定书",
+		KindTrainingPlan: "信用修复培训方案",
 	}
 	assert.Len(t, Kinds(), len(want))
 	for i, b := range builtinKinds {

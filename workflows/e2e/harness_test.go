@@ -24,6 +24,7 @@ import (
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
 	"xinyong/workflows"
+	"xinyong/workflows/wftest"
 )
 
 // stack is one whole system: Temporal, a worker, PostgreSQL with the demo data, and the HTTP server.
@@ -57,6 +58,13 @@ func newStack(t *testing.T) *stack {
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return &stack{t: t, db: db, temporal: tc, base: base, acts: acts}
+}
+
+// recordHistory writes the history of a workflow, finished or at rest, into workflows/testdata when
+// XINYONG_RECORD_HISTORY=1, for the replay test of the workflows package (which lists every history it replays).
+func (s *stack) recordHistory(workflowID, name string) {
+	s.t.Helper()
+	wftest.RecordHistory(s.t, s.temporal, workflowID, name)
 }
 
 // token issues a bearer token for a demo login.

@@ -19,11 +19,11 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/workflows"
+	"xinyong/workflows/wftest"
 )
 
 type penaltyAnswer struct {
@@ -95,26 +95,6 @@ func (s *stack) workflowStatus(id string) enumspb.WorkflowExecutionStatus {
 		return enumspb.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED
 	}
 	return d.WorkflowExecutionInfo.Status
-}
-
-// recordHistory writes a finished workflow's history to workflows/testdata when XINYONG_RECORD_HISTORY=1, for the
-// replay test.
-func (s *stack) recordHistory(workflowID, name string) {
-	s.t.Helper()
-	if os.Getenv("XINYONG_RECORD_HISTORY") != "1" {
-		return
-	}
-	it := s.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(s.t, err)
-		h.Events = append(h.Events, ev)
-	}
-	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-	require.NoError(s.t, err)
-	require.NoError(s.t, os.WriteFile(filepath.Join("..", "testdata", name), raw, 0o644))
-	s.t.Logf("recorded %d events of %s into testdata/%s", len(h.Events), workflowID, name)
 }
 
 func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
@@ -238,6 +218,8 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/delivery", m.ID), scjgj,
 		map[string]any{"method": "in_person", "delivered_on": decided.String(), "signed_by": "张喆"}, &e))
 	require.Equal(t, "already_delivered", e.Error.Code)
+	// In flight: delivered and published, the lifecycle sleeps until its publication period ends.
+	s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_publishing.json")
 
 	// Acceptance 4: a revocation withdraws it everywhere with cause revocation.
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/revocation", m.ID), scjgj,
@@ -399,6 +381,12 @@ func TestPenaltyImportStartsEveryLifecycleInTheBackground(t *testing.T) {
 	require.Equal(t, 120, n)
 	s.eventually(30*time.Second, "the import workflow completes", func() bool {
 		return s.workflowStatus(workflows.ImportWorkflowID(id)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	})
+	s.recordHistory(workflows.ImportWorkflowID(id), "import_completed.json")
+	// In flight: the import as a restarted worker finds it while its first batch of lifecycles is being started.
+	wftest.RecordHistoryUntil(t, s.temporal, workflows.ImportWorkflowID(id), "import_midway.json", func(ev *historypb.HistoryEvent) bool {
+		a := ev.GetActivityTaskScheduledEventAttributes()
+		return a != nil && a.GetActivityType().GetName() == "StartLifecycles"
 	})
 	// Every lifecycle issues its two letters by itself.
 	s.eventually(3*time.Minute, "letters of every imported penalty", func() bool {

@@ -93,6 +93,8 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 		var e repairErr
 		require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", r.ID), dept, nil, &e), "not in the inbox yet")
 	}
+	// In flight: the case waits for its condition (the training certificate).
+	s.recordHistory(workflows.RepairWorkflowID(ra.ID), "repair_waiting_training.json")
 	waitingA, err := s.db.WaitingRepairs(ctx, a.USCC)
 	require.NoError(t, err)
 	require.Equal(t, []int64{ra.ID}, waitingA)
@@ -167,7 +169,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	// The certificate is A's, genuine, and names the session.
 	pdf, code := s.send("GET", cert.URL, firmA, "", nil)
 	require.Equal(t, 200, code)
-	text := textOfPDF(t, pdf)
+	text := pdfText(t, pdf)
 	for _, want := range []string{a.Name, a.USCC, "信用修复专题培训（第三期）", cert.VerifyCode} {
 		assert.Contains(t, text, want)
 	}

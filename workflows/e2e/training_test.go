@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"xinyong/domain"
 	"xinyong/storage"
@@ -94,35 +88,6 @@ func (s *stack) send(method, path, token, contentType string, body []byte) ([]by
 	return raw, resp.StatusCode
 }
 
-// textOfPDF extracts a PDF's text with pdftotext, without white space (CJK lines wrap anywhere).
-func textOfPDF(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "letter.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-raw", "-enc", "UTF-8", path, "-").Output()
-	require.NoError(t, err, "pdftotext (poppler-utils) is needed: run `go run ./cmd/xinyong setup`")
-	return regexp.MustCompile(`\s+`).ReplaceAllString(string(out), "")
-}
-
-// recordTrainingHistory writes a finished workflow's history to workflows/testdata when XINYONG_RECORD_HISTORY=1.
-func (s *stack) recordTrainingHistory(workflowID, name string) {
-	s.t.Helper()
-	if os.Getenv("XINYONG_RECORD_HISTORY") != "1" {
-		return
-	}
-	it := s.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(s.t, err)
-		h.Events = append(h.Events, ev)
-	}
-	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-	require.NoError(s.t, err)
-	require.NoError(s.t, os.WriteFile(filepath.Join("..", "testdata", name), raw, 0o644))
-	s.t.Logf("recorded %d events of %s into testdata/%s", len(h.Events), workflowID, name)
-}
-
 // planTraining creates a session as the credit office.
 func (s *stack) planTraining(office string, starts time.Time, capacity int) trainingAnswer {
 	s.t.Helper()
@@ -153,7 +118,7 @@ func TestTrainingWaitingListMovesUpWhenOneCancels(t *testing.T) {
 	assert.Equal(t, "training_plan", tr.PlanLetter.Kind)
 	plan, code := s.send("GET", tr.PlanLetter.URL, s.token("agency"), "", nil)
 	require.Equal(t, 200, code)
-	text := textOfPDF(t, plan)
+	text := pdfText(t, plan)
 	for _, want := range []string{"信用修复培训方案", "信用修复专题培训（第三期）", "镇江市政务服务中心三楼报告厅", "3学时", "镇江诚信信用服务有限公司"} {
 		assert.Contains(t, text, want)
 	}
@@ -310,7 +275,7 @@ func TestTrainingAttendanceResultsAndCertificates(t *testing.T) {
 	}
 	pdf, code := s.send("GET", cert.URL, s.token(a.USCC), "", nil)
 	require.Equal(t, 200, code)
-	text := textOfPDF(t, pdf)
+	text := pdfText(t, pdf)
 	for _, want := range []string{a.Name, a.USCC, "信用修复专题培训（第三期）", letters.FormatDate(starts.In(domain.Shanghai)), "3学时", "王堃", cert.VerifyCode} {
 		assert.Contains(t, text, want)
 	}
@@ -349,5 +314,5 @@ func TestTrainingAttendanceResultsAndCertificates(t *testing.T) {
 		desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.TrainingWorkflowID(tr.ID), "")
 		return err == nil && desc.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
-	s.recordTrainingHistory(workflows.TrainingWorkflowID(tr.ID), "training_closed.json")
+	s.recordHistory(workflows.TrainingWorkflowID(tr.ID), "training_closed.json")
 }

@@ -9,9 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -19,13 +16,10 @@ import (
 	"github.com/lib/pq"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.temporal.io/server/temporaltest"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"xinyong/activities"
 	"xinyong/domain"
@@ -33,6 +27,7 @@ import (
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
 	"xinyong/workflows"
+	"xinyong/workflows/wftest"
 )
 
 // runWithdrawalE2E stands in for the penalty, repair and objection workflows: it orders a withdrawal and runs it.
@@ -256,35 +251,6 @@ func (cs *channelStack) download(path, token string) ([]byte, int) {
 	return raw, resp.StatusCode
 }
 
-// pdfTextOf extracts a PDF's text with pdftotext, without white space (CJK lines wrap anywhere).
-func pdfTextOf(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notice.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-raw", "-enc", "UTF-8", path, "-").Output()
-	require.NoError(t, err, "pdftotext (poppler-utils) is needed: run `go run ./cmd/xinyong setup`")
-	return regexp.MustCompile(`\s+`).ReplaceAllString(string(out), "")
-}
-
-// saveWithdrawalHistory writes a finished workflow's history to workflows/testdata when XINYONG_RECORD_HISTORY=1,
-// for the replay test.
-func (cs *channelStack) saveWithdrawalHistory(workflowID, name string) {
-	if os.Getenv("XINYONG_RECORD_HISTORY") != "1" {
-		return
-	}
-	it := cs.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(cs.t, err)
-		h.Events = append(h.Events, ev)
-	}
-	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-	require.NoError(cs.t, err)
-	require.NoError(cs.t, os.WriteFile(filepath.Join("..", "testdata", name), raw, 0o644))
-	cs.t.Logf("recorded %d events of %s into testdata/%s", len(h.Events), workflowID, name)
-}
-
 // TestWithdrawalToFiveChannelsCompletesWhenAllConfirm: three webhook channels (one fails twice before it answers)
 // and two manual channels confirmed by their operators; the order completes, every publication is withdrawn, the
 // 告知函 names every channel.
@@ -367,7 +333,7 @@ func TestWithdrawalToFiveChannelsCompletesWhenAllConfirm(t *testing.T) {
 	pdf, status := cs.download(v.Letter.URL, office)
 	require.Equal(t, 200, status)
 	require.True(t, len(pdf) > 4 && string(pdf[:4]) == "%PDF")
-	text := pdfTextOf(t, pdf)
+	text := pdfText(t, pdf)
 	for _, want := range []string{"告知函", ent.Name, ent.USCC, "镇环罚〔2026〕31号", "镇环修〔2026〕31号"} {
 		assert.Contains(t, text, want)
 	}
@@ -387,7 +353,7 @@ func TestWithdrawalToFiveChannelsCompletesWhenAllConfirm(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, ns)
 	assert.Equal(t, "withdrawal_completed", ns[0].Kind)
-	cs.saveWithdrawalHistory(workflows.WithdrawalWorkflowID(id), "withdrawal_five_channels.json")
+	wftest.RecordHistory(cs.t, cs.temporal, workflows.WithdrawalWorkflowID(id), "withdrawal_five_channels.json")
 }
 
 // TestWithdrawalSurvivesAWorkerCrashMidFanOut stops the only worker while the webhook channels are failing and
@@ -512,7 +478,7 @@ func TestPublishThenWithdrawNeverReinserts(t *testing.T) {
 	for _, p := range pubs {
 		assert.Equal(t, "published", p.Status, p.ChannelID)
 	}
-	cs.saveWithdrawalHistory(workflows.PublishWorkflowID(pid), "withdrawal_publish.json")
+	wftest.RecordHistory(cs.t, cs.temporal, workflows.PublishWorkflowID(pid), "withdrawal_publish.json")
 
 	// Withdrawn everywhere (the manual channels confirm as soon as the order reaches them).
 	wrun, err := cs.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("e2e-withdraw-%d", pid),
