@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -14,27 +13,6 @@ import (
 
 // Workflow-first case creation: a case's workflow writes its own row in its first activity, with the id the handler
 // reserved, so a row never exists without its workflow (and a crash before the start leaves nothing behind).
-
-// ErrRepairCaseOpen is the non-retryable error type of CreateRepairCase when another case of the record is open;
-// its details are the open case's id.
-const ErrRepairCaseOpen = "repair_case_open"
-
-// RepairApplication is a repair application as the handler accepted it, for CreateRepairCase.
-type RepairApplication struct {
-	RepairID                 int64
-	PenaltyID                int64
-	USCC                     string
-	DepartmentID             string
-	RuleSet                  string
-	AppliedOn                domain.Date
-	Statement                string
-	ApplicantLogin           string
-	ApplicantRole            string
-	CommitmentAcceptedAt     time.Time
-	CommitmentRemoteAddr     string
-	AttachmentIDs            []int64
-	CreditReportAttachmentID int64
-}
 
 // CreateRepairCase stores the application under its reserved id with the audit entry of the submission; running it
 // again stores nothing more. Another open case of the record is ErrRepairCaseOpen.
@@ -61,14 +39,6 @@ func (a *Activities) CreateRepairCase(ctx context.Context, in RepairApplication)
 	return err
 }
 
-// RepairEligibilityInput names the record to judge, the case that judges it (not counted as another open case)
-// and the day.
-type RepairEligibilityInput struct {
-	PenaltyID int64
-	RepairID  int64
-	Today     domain.Date
-}
-
 // RepairEligibilityFacts gathers the facts of domain.JudgeRepairEligibility for the repair workflow's re-check.
 func (a *Activities) RepairEligibilityFacts(ctx context.Context, in RepairEligibilityInput) (domain.RepairEligibilityFacts, error) {
 	pen, err := a.DB.GetPenalty(ctx, in.PenaltyID)
@@ -79,28 +49,6 @@ func (a *Activities) RepairEligibilityFacts(ctx context.Context, in RepairEligib
 		return domain.RepairEligibilityFacts{}, err
 	}
 	return a.DB.RepairEligibilityFacts(ctx, pen, in.Today, in.RepairID)
-}
-
-// ErrObjectionCaseOpen is the non-retryable error type of CreateObjectionCase when the applicant already has an
-// open objection on the record; its details are the open case's id.
-const ErrObjectionCaseOpen = "objection_open"
-
-// ObjectionFiling is an objection as the handler accepted it, for CreateObjectionCase.
-type ObjectionFiling struct {
-	ObjectionID          int64
-	PenaltyID            int64
-	USCC                 string
-	DepartmentID         string
-	RepairID             int64
-	Grounds              string
-	Statement            string
-	RuleSet              string
-	FiledOn              domain.Date
-	FiledBy              string
-	FiledByRole          string
-	CommitmentAcceptedAt time.Time
-	CommitmentRemoteAddr string
-	AttachmentIDs        []int64
 }
 
 // CreateObjectionCase stores the filing under its reserved id with the audit entry of the filing; running it again

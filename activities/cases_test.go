@@ -78,7 +78,7 @@ func TestObjectionStepAndChannelsTwiceActOnce(t *testing.T) {
 	ch := pubs.Channels[0].ChannelID
 	open := OpenObjectionChannelsInput{ObjectionID: oid, Action: "mark", Channels: nil}
 	for _, c := range pubs.Channels {
-		open.Channels = append(open.Channels, storage.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: domain.MustParseDate("2026-06-04")})
+		open.Channels = append(open.Channels, ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: domain.MustParseDate("2026-06-04")})
 	}
 	var rows [][]ObjectionChannelRow
 	f.twice(func() error {
@@ -184,7 +184,7 @@ func TestObjectionChannelStateChangesTwiceActOnce(t *testing.T) {
 	oid := f.objection(pid)
 	due := domain.MustParseDate("2026-06-04")
 	_, err = f.acts.OpenObjectionChannels(f.ctx, OpenObjectionChannelsInput{ObjectionID: oid, Action: "mark",
-		Channels: []storage.ObjectionChannelDue{{ChannelID: "creditchina", DueOn: due}, {ChannelID: "gsxt", DueOn: due}}})
+		Channels: []ObjectionChannelDue{{ChannelID: "creditchina", DueOn: due}, {ChannelID: "gsxt", DueOn: due}}})
 	require.NoError(t, err)
 	sent := ObjectionChannelInput{ObjectionID: oid, ChannelID: "creditchina", Action: "mark"}
 	f.twice(func() error { return f.acts.MarkObjectionChannelSent(f.ctx, sent) },
@@ -292,7 +292,10 @@ func TestFinishImportTwiceCompletesOnce(t *testing.T) {
 	require.NoError(t, err)
 	var done []storage.PenaltyImport
 	f.twice(func() error {
-		i, err := f.acts.FinishImport(f.ctx, imp.ID)
+		if err := f.acts.FinishImport(f.ctx, imp.ID); err != nil {
+			return err
+		}
+		i, err := f.db.GetImport(f.ctx, imp.ID)
 		done = append(done, i)
 		return err
 	}, "completion entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty_import' AND case_id = $1::text

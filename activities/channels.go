@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -14,30 +13,11 @@ import (
 	"xinyong/storage"
 )
 
-// CreditOfficeIssuer is the issuer printed on 告知函 (一件通用 letters come from the credit office).
-const CreditOfficeIssuer = "市信用办"
-
-// CreditOfficeContact is printed on 告知函 for channels' questions.
-const CreditOfficeContact = "市信用办信用修复窗口（市政务服务中心社会信用窗口）"
-
-// WithdrawalInput orders a record's withdrawal from every channel for a cause.
-type WithdrawalInput struct {
-	PenaltyID int64
-	// Cause is repair, expiry, objection or revocation.
-	Cause string
-	// CauseRef names the case behind the order, e.g. "repair-12", "objection-3" or the revocation reason.
-	CauseRef string
-	// CauseDecision is the Chinese text naming the decision behind it, printed in the 告知函.
-	CauseDecision string
-	// OrderedOn is the order's date (workflow time); zero means today.
-	OrderedOn domain.Date
-}
-
 // OrderWithdrawal creates (or finds: one order per record and cause) the withdrawal order with one row per channel
 // the record is published on, each due its channel's working-day deadline after the order, and returns its id.
 func (a *Activities) OrderWithdrawal(ctx context.Context, in WithdrawalInput) (int64, error) {
 	if !validCause(in.Cause) {
-		return 0, temporal.NewNonRetryableApplicationError("unknown withdrawal cause "+in.Cause, "invalid_cause", nil)
+		return 0, temporal.NewNonRetryableApplicationError("unknown withdrawal cause "+string(in.Cause), "invalid_cause", nil)
 	}
 	if in.OrderedOn.IsZero() {
 		in.OrderedOn = domain.Today()
@@ -54,42 +34,13 @@ func (a *Activities) OrderWithdrawal(ctx context.Context, in WithdrawalInput) (i
 	return id, err
 }
 
-func validCause(c string) bool {
-	for _, k := range storage.WithdrawalCauses {
+func validCause(c domain.WithdrawalCause) bool {
+	for _, k := range domain.WithdrawalCauses {
 		if c == k {
 			return true
 		}
 	}
 	return false
-}
-
-// WithdrawalChannelFacts is one addressed channel as the workflow knows it.
-type WithdrawalChannelFacts struct {
-	ChannelID   string
-	Name        string
-	Kind        string
-	DueOn       domain.Date
-	Status      string
-	ConfirmedAt time.Time
-}
-
-// WithdrawalFacts is what the withdrawal workflow needs: the order, its record and its channels, read once.
-type WithdrawalFacts struct {
-	ID             int64
-	PenaltyID      int64
-	Cause          string
-	CauseRef       string
-	CauseDecision  string
-	Status         string
-	OrderedOn      domain.Date
-	LetterID       int64
-	DepartmentID   string
-	DepartmentName string
-	DecisionNo     string
-	DecidedOn      domain.Date
-	USCC           string
-	EnterpriseName string
-	Channels       []WithdrawalChannelFacts
 }
 
 // LoadWithdrawal reads an order with its record and channels.
@@ -118,30 +69,9 @@ func (a *Activities) LoadWithdrawal(ctx context.Context, id int64) (WithdrawalFa
 	return f, nil
 }
 
-// WithdrawalLetterInput records an order's 告知函.
-type WithdrawalLetterInput struct {
-	WithdrawalID int64
-	LetterID     int64
-}
-
 // RecordWithdrawalLetter stores the 告知函 on the order (the first stays) and moves the order in progress.
 func (a *Activities) RecordWithdrawalLetter(ctx context.Context, in WithdrawalLetterInput) error {
 	return a.DB.SetWithdrawalLetter(ctx, in.WithdrawalID, in.LetterID)
-}
-
-// WithdrawalChannelInput names one channel of an order.
-type WithdrawalChannelInput struct {
-	WithdrawalID int64
-	ChannelID    string
-}
-
-// ChannelConfirmation is a channel's confirmation as recorded.
-type ChannelConfirmation struct {
-	ChannelID   string
-	ConfirmedAt time.Time
-	Reference   string
-	ConfirmedBy string
-	Attempts    int
 }
 
 func confirmationOf(wc storage.WithdrawalChannel) ChannelConfirmation {
@@ -152,15 +82,6 @@ func confirmationOf(wc storage.WithdrawalChannel) ChannelConfirmation {
 // MarkWithdrawalChannelSent records that a manual channel's operator has the order in their queue.
 func (a *Activities) MarkWithdrawalChannelSent(ctx context.Context, in WithdrawalChannelInput) error {
 	return a.DB.MarkWithdrawalChannelSent(ctx, in.WithdrawalID, in.ChannelID)
-}
-
-// ConfirmChannelInput is an operator's confirmation that the channel withdrew the record.
-type ConfirmChannelInput struct {
-	WithdrawalID int64
-	ChannelID    string
-	Reference    string
-	// By is the operator's login.
-	By string
 }
 
 // ConfirmWithdrawalChannel records a channel's confirmation (the first one stands) and the record withdrawn there.
@@ -175,12 +96,6 @@ func (a *Activities) ConfirmWithdrawalChannel(ctx context.Context, in ConfirmCha
 // MarkWithdrawalChannelOverdue flags a channel that did not confirm by its due date.
 func (a *Activities) MarkWithdrawalChannelOverdue(ctx context.Context, in WithdrawalChannelInput) error {
 	return a.DB.MarkWithdrawalChannelOverdue(ctx, in.WithdrawalID, in.ChannelID)
-}
-
-// WithdrawalOutcome is a completed order.
-type WithdrawalOutcome struct {
-	WithdrawalID int64
-	CompletedAt  time.Time
 }
 
 // CompleteWithdrawal closes an order whose channels all confirmed and marks the record's publications withdrawn.
@@ -202,7 +117,7 @@ func (a *Activities) AwaitWithdrawalCompleted(ctx context.Context, id int64) (Wi
 	if err != nil {
 		return WithdrawalOutcome{}, err
 	}
-	if w.Status != storage.WithdrawalCompleted {
+	if w.Status != domain.WithdrawalCompleted {
 		return WithdrawalOutcome{}, temporal.NewApplicationError(fmt.Sprintf("withdrawal %d is %s", id, w.Status), ErrWithdrawalOpen)
 	}
 	return WithdrawalOutcome{WithdrawalID: w.ID, CompletedAt: w.CompletedAt.Time}, nil
@@ -217,10 +132,10 @@ func (a *Activities) NotifyWithdrawalChannel(ctx context.Context, in WithdrawalC
 	if err != nil {
 		return ChannelConfirmation{}, err
 	}
-	if wc.Status == storage.ChannelConfirmed {
+	if wc.Status == domain.ChannelConfirmed {
 		return confirmationOf(wc), nil
 	}
-	if wc.Kind != storage.ChannelWebhook {
+	if wc.Kind != domain.ChannelWebhook {
 		return ChannelConfirmation{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("withdrawal %d: channel %s is no longer a webhook channel", in.WithdrawalID, in.ChannelID), ErrNotWebhook, nil)
 	}
@@ -255,10 +170,6 @@ func (a *Activities) NotifyWithdrawalChannel(ctx context.Context, in WithdrawalC
 	return confirmationOf(confirmed), nil
 }
 
-// ErrNotWebhook is the error type of a call to a channel that was switched to manual confirmation meanwhile: the
-// workflow then waits for its operator instead.
-const ErrNotWebhook = "channel_not_webhook"
-
 // WithdrawalIdempotencyKey is the Idempotency-Key of every attempt to notify a channel of an order.
 func WithdrawalIdempotencyKey(withdrawalID int64, channelID string) string {
 	return "withdrawal-" + strconv.FormatInt(withdrawalID, 10) + "-" + channelID
@@ -287,32 +198,6 @@ func (a *Activities) logWarn(msg string, args ...any) {
 
 // Publication (双公示).
 
-// CreatePublicationsInput names the record to publish and its due date.
-type CreatePublicationsInput struct {
-	PenaltyID int64
-	DueOn     domain.Date
-}
-
-// PublicationChannel is one channel a record is to be published on, as the publish workflow knows it.
-type PublicationChannel struct {
-	ChannelID string
-	Name      string
-	Kind      string
-	Status    string
-	// Blocked: the record was ordered withdrawn; it is not (re)published there.
-	Blocked bool
-}
-
-// PublishFacts is what the publish workflow needs: the record and its channels.
-type PublishFacts struct {
-	PenaltyID      int64
-	DecisionNo     string
-	EnterpriseName string
-	DepartmentID   string
-	Published      bool
-	Channels       []PublicationChannel
-}
-
 // CreatePublications creates the record's pending publications (once; none once a withdrawal was ordered) and
 // returns them.
 func (a *Activities) CreatePublications(ctx context.Context, in CreatePublicationsInput) (PublishFacts, error) {
@@ -335,19 +220,6 @@ func (a *Activities) CreatePublications(ctx context.Context, in CreatePublicatio
 	return f, nil
 }
 
-// PublicationResult says how a publication ended: published, or not sent because the record was withdrawn.
-type PublicationResult struct {
-	ChannelID string
-	Published bool
-	Withdrawn bool
-}
-
-// PublicationChannelInput names one publication.
-type PublicationChannelInput struct {
-	PenaltyID int64
-	ChannelID string
-}
-
 // PublishToChannel sends a record to a webhook channel (signed POST, idempotency key per record and channel) and
 // marks it published on a 2xx answer. It sends nothing when the record was ordered withdrawn: no late publish
 // or retry re-inserts a withdrawn record.
@@ -365,7 +237,7 @@ func (a *Activities) PublishToChannel(ctx context.Context, in PublicationChannel
 		return res, err
 	}
 	err = a.DB.Publish(ctx, in.PenaltyID, in.ChannelID, func(t storage.PublicationTarget) (string, error) {
-		if t.Kind != storage.ChannelWebhook {
+		if t.Kind != domain.ChannelWebhook {
 			return "", temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("publication of penalty %d: channel %s is no longer a webhook channel", in.PenaltyID, in.ChannelID), ErrNotWebhook, nil)
 		}
@@ -393,14 +265,6 @@ func (a *Activities) PublishToChannel(ctx context.Context, in PublicationChannel
 	return res, nil
 }
 
-// ConfirmPublicationInput is a manual channel operator's confirmation that the record is shown.
-type ConfirmPublicationInput struct {
-	PenaltyID int64
-	ChannelID string
-	Reference string
-	By        string
-}
-
 // ConfirmPublication marks a record published on a manual channel; a withdrawn record is not (Withdrawn).
 func (a *Activities) ConfirmPublication(ctx context.Context, in ConfirmPublicationInput) (PublicationResult, error) {
 	res := PublicationResult{ChannelID: in.ChannelID}
@@ -413,7 +277,7 @@ func (a *Activities) ConfirmPublication(ctx context.Context, in ConfirmPublicati
 		return res, err
 	}
 	key := "publish-" + strconv.FormatInt(in.PenaltyID, 10) + "-confirmed-" + in.ChannelID
-	if err := a.DB.Audit(ctx, storage.AuditEntry{Actor: in.By, Role: string(storage.RoleChannelOperator), Action: "publication.confirmed",
+	if err := a.DB.Audit(ctx, storage.AuditEntry{Actor: in.By, Role: string(domain.RoleChannelOperator), Action: "publication.confirmed",
 		CaseKind: "penalty", CaseID: strconv.FormatInt(in.PenaltyID, 10), DedupKey: &key},
 		map[string]any{"channel_id": in.ChannelID, "reference": in.Reference}); err != nil {
 		return res, err
@@ -425,14 +289,6 @@ func (a *Activities) ConfirmPublication(ctx context.Context, in ConfirmPublicati
 // MarkPublicationOverdue flags a publication not done by its due date.
 func (a *Activities) MarkPublicationOverdue(ctx context.Context, in PublicationChannelInput) error {
 	return a.DB.MarkPublicationOverdue(ctx, in.PenaltyID, in.ChannelID)
-}
-
-// RepublishInput is the explicit new decision that puts a withdrawn record back.
-type RepublishInput struct {
-	PenaltyID int64
-	Reason    string
-	// Key makes the republication happen once (e.g. the workflow id and run).
-	Key string
 }
 
 // Republish resets a withdrawn record's publications to pending and records the decision.

@@ -191,7 +191,7 @@ func TestNotifyAWebhookChannelOfAnObjectionTwiceConfirmsOnce(t *testing.T) {
 	pid := f.penalty("镇环罚〔2026〕15号")
 	oid := f.objection(pid)
 	_, err := f.acts.OpenObjectionChannels(f.ctx, OpenObjectionChannelsInput{ObjectionID: oid, Action: "mark",
-		Channels: []storage.ObjectionChannelDue{{ChannelID: "creditchina", DueOn: domain.MustParseDate("2026-06-04")}}})
+		Channels: []ObjectionChannelDue{{ChannelID: "creditchina", DueOn: domain.MustParseDate("2026-06-04")}}})
 	require.NoError(t, err)
 	in := ObjectionChannelInput{ObjectionID: oid, ChannelID: "creditchina", Action: "mark"}
 	var confs []ObjectionChannelConfirmation

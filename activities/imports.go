@@ -15,36 +15,14 @@ import (
 	"xinyong/storage"
 )
 
-// NextImportBatchInput asks for the next rows of an import whose lifecycles are to be started.
-type NextImportBatchInput struct {
-	ImportID int64
-	AfterRow int
-	Limit    int
-}
-
 // NextImportBatch returns the next rows after AfterRow that have a penalty to start, in row order.
-func (a *Activities) NextImportBatch(ctx context.Context, in NextImportBatchInput) ([]storage.ImportStart, error) {
-	return a.DB.ImportBatch(ctx, in.ImportID, in.AfterRow, in.Limit)
-}
-
-// LifecycleArgs is the argument of the penalty workflow; it must encode exactly like workflows.PenaltyParams (a
-// test in the workflows package checks it), since activities cannot import the workflows package.
-type LifecycleArgs struct {
-	PenaltyID int64
-}
-
-// LifecycleStart is one lifecycle workflow to start.
-type LifecycleStart struct {
-	PenaltyID  int64
-	WorkflowID string
-}
-
-// StartLifecyclesInput is a batch of penalty lifecycles an import starts.
-type StartLifecyclesInput struct {
-	ImportID     int64
-	WorkflowType string
-	TaskQueue    string
-	Starts       []LifecycleStart
+func (a *Activities) NextImportBatch(ctx context.Context, in NextImportBatchInput) ([]ImportStart, error) {
+	rows, err := a.DB.ImportBatch(ctx, in.ImportID, in.AfterRow, in.Limit)
+	out := make([]ImportStart, len(rows))
+	for i, r := range rows {
+		out[i] = ImportStart(r)
+	}
+	return out, err
 }
 
 // ImportPriority is the task priority of imported lifecycles (1 is the highest, 3 the default, 5 the lowest).
@@ -124,14 +102,14 @@ func startLifecycle(ctx context.Context, tc client.Client, in StartLifecyclesInp
 }
 
 // FinishImport marks an import completed once every lifecycle it had to start is started.
-func (a *Activities) FinishImport(ctx context.Context, importID int64) (storage.PenaltyImport, error) {
+func (a *Activities) FinishImport(ctx context.Context, importID int64) error {
 	imp, err := a.DB.RecountImport(ctx, importID, true)
 	if err != nil {
-		return storage.PenaltyImport{}, err
+		return err
 	}
 	key := fmt.Sprintf("import-%d:completed", importID)
 	err = a.DB.Audit(ctx, storage.AuditEntry{Actor: "system", Role: "system", Action: "penalty_import.completed",
 		CaseKind: "penalty_import", CaseID: fmt.Sprint(importID), DedupKey: &key},
 		map[string]any{"started": imp.Started, "to_start": imp.ToStart})
-	return imp, err
+	return err
 }

@@ -2,11 +2,9 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -23,50 +21,6 @@ import (
 //	{"event": "objection", "action": "mark" | "unmark" | "correct", "objection_id": 7, "record": {...},
 //	 "mark": "异议处理中" (mark only), "outcome": "upheld" | "corrected" (unmark, correct),
 //	 "corrected": {...the record as corrected, its version and what changed...} (correct only), "due_on": "YYYY-MM-DD"}
-
-// ObjectionMarkText is how channels label a record while an objection to it is handled.
-const ObjectionMarkText = "异议处理中"
-
-// ObjectionChannelFacts is a channel that shows the record when the objection comes in.
-type ObjectionChannelFacts struct {
-	ChannelID        string
-	Name             string
-	Kind             string
-	DeadlineWorkdays int
-}
-
-// ObjectionFacts is what the objection workflow needs to know about its case: read once at its start and kept in
-// its history, so the workflow never reads the database itself.
-type ObjectionFacts struct {
-	ObjectionID          int64
-	PenaltyID            int64
-	RepairID             int64
-	Grounds              string
-	Statement            string
-	FiledOn              domain.Date
-	FiledBy              string
-	FiledByRole          string
-	CommitmentAcceptedAt time.Time
-	CommitmentRemoteAddr string
-	AttachmentIDs        []int64
-	USCC                 string
-	EnterpriseName       string
-	LegalRepresentative  string
-	DepartmentID         string
-	DepartmentName       string
-	DepartmentContact    string
-	DecisionNo           string
-	DecidedOn            domain.Date
-	PenaltyStatus        string
-	// RuleSet is the rule set in force on the filing date; Deadlines come from it.
-	RuleSet   string
-	Deadlines domain.Deadlines
-	// Channels show the record now (none for an objection to a refused repair, which marks nothing).
-	Channels []ObjectionChannelFacts
-	// RepairDecisionNo and RepairStatus describe the refused repair case (against_refusal only).
-	RepairDecisionNo string
-	RepairStatus     string
-}
 
 // LoadObjectionFacts reads an objection with its record, department, enterprise, rule set and channels.
 func (a *Activities) LoadObjectionFacts(ctx context.Context, objectionID int64) (ObjectionFacts, error) {
@@ -128,18 +82,6 @@ func (a *Activities) LoadObjectionFacts(ctx context.Context, objectionID int64) 
 	return f, nil
 }
 
-// ObjectionStepInput is a step of an objection: the case's progress after it and what to audit. Seq is the
-// workflow's step number: it keys the audit entry (so a retry writes nothing twice) and orders the row's writes.
-type ObjectionStepInput struct {
-	ObjectionID int64
-	Seq         int64
-	Action      string
-	Actor       string
-	Role        string
-	Progress    storage.ObjectionProgress
-	Details     map[string]any
-}
-
 // RecordObjectionStep writes a step of an objection with its audit entry (and keeps the record's flag in step).
 func (a *Activities) RecordObjectionStep(ctx context.Context, in ObjectionStepInput) error {
 	actor, role := in.Actor, in.Role
@@ -149,39 +91,24 @@ func (a *Activities) RecordObjectionStep(ctx context.Context, in ObjectionStepIn
 	id := strconv.FormatInt(in.ObjectionID, 10)
 	key := fmt.Sprintf("objection-%d:%d:%s", in.ObjectionID, in.Seq, in.Action)
 	return a.DB.RecordObjectionStep(ctx, storage.ObjectionStepRecord{
-		ObjectionID: in.ObjectionID, Seq: in.Seq, Progress: in.Progress,
+		ObjectionID: in.ObjectionID, Seq: in.Seq, Progress: storage.ObjectionProgress(in.Progress),
 		Audit:   storage.AuditEntry{Actor: actor, Role: role, Action: in.Action, CaseKind: "objection", CaseID: id, DedupKey: &key},
 		Details: in.Details,
 	})
 }
 
-// OpenObjectionChannelsInput asks channels to do an action for an objection by their due dates.
-type OpenObjectionChannelsInput struct {
-	ObjectionID int64
-	Action      string
-	Channels    []storage.ObjectionChannelDue
-}
-
-// ObjectionChannelRow is one channel action as recorded.
-type ObjectionChannelRow struct {
-	ChannelID   string
-	Name        string
-	Kind        string
-	Action      string
-	Status      string
-	DueOn       domain.Date
-	ConfirmedAt time.Time
-	Reference   string
-}
-
 // OpenObjectionChannels records the channel actions (once) and returns them as they stand.
 func (a *Activities) OpenObjectionChannels(ctx context.Context, in OpenObjectionChannelsInput) ([]ObjectionChannelRow, error) {
 	switch in.Action {
-	case storage.ObjectionMark, storage.ObjectionUnmark, storage.ObjectionCorrect:
+	case domain.ObjectionMark, domain.ObjectionUnmark, domain.ObjectionCorrect:
 	default:
-		return nil, temporal.NewNonRetryableApplicationError("unknown objection channel action "+in.Action, "invalid_action", nil)
+		return nil, temporal.NewNonRetryableApplicationError("unknown objection channel action "+string(in.Action), "invalid_action", nil)
 	}
-	cs, err := a.DB.OpenObjectionChannels(ctx, in.ObjectionID, in.Action, in.Channels)
+	dues := make([]storage.ObjectionChannelDue, len(in.Channels))
+	for i, d := range in.Channels {
+		dues[i] = storage.ObjectionChannelDue(d)
+	}
+	cs, err := a.DB.OpenObjectionChannels(ctx, in.ObjectionID, in.Action, dues)
 	if err != nil {
 		return nil, err
 	}
@@ -193,59 +120,14 @@ func (a *Activities) OpenObjectionChannels(ctx context.Context, in OpenObjection
 	return out, nil
 }
 
-// ObjectionChannelInput names one channel action of an objection.
-type ObjectionChannelInput struct {
-	ObjectionID int64
-	ChannelID   string
-	Action      string
-}
-
-// ObjectionChannelConfirmation is a channel's confirmation of an action as recorded.
-type ObjectionChannelConfirmation struct {
-	ChannelID   string
-	Action      string
-	Status      string
-	ConfirmedAt time.Time
-	Reference   string
-	ConfirmedBy string
-	Attempts    int
-}
-
 func objectionConfirmationOf(oc storage.ObjectionChannel) ObjectionChannelConfirmation {
 	return ObjectionChannelConfirmation{ChannelID: oc.ChannelID, Action: oc.Action, Status: oc.Status,
 		ConfirmedAt: oc.ConfirmedAt.Time, Reference: oc.Reference, ConfirmedBy: oc.ConfirmedBy, Attempts: oc.Attempts}
 }
 
 // ObjectionIdempotencyKey is the Idempotency-Key of every call to a channel for one action of an objection.
-func ObjectionIdempotencyKey(objectionID int64, action, channelID string) string {
-	return "objection-" + strconv.FormatInt(objectionID, 10) + "-" + action + "-" + channelID
-}
-
-// CorrectedRecordPayload is the record as corrected, with what changed.
-type CorrectedRecordPayload struct {
-	Version         int             `json:"version"`
-	DecisionNo      string          `json:"decision_no"`
-	EnterpriseName  string          `json:"enterprise_name"`
-	DecidedOn       string          `json:"decided_on"`
-	PenaltyTypes    []string        `json:"penalty_types"`
-	FineAmountYuan  string          `json:"fine_amount_yuan"`
-	Facts           string          `json:"facts"`
-	LegalBasis      string          `json:"legal_basis"`
-	Class           string          `json:"class"`
-	PublicationEnds string          `json:"publication_ends"`
-	Changes         json.RawMessage `json:"changes,omitempty"`
-}
-
-// ObjectionPayload is the body of an objection call to a channel.
-type ObjectionPayload struct {
-	Event       string                  `json:"event"`
-	Action      string                  `json:"action"`
-	ObjectionID int64                   `json:"objection_id"`
-	Record      RecordPayload           `json:"record"`
-	Mark        string                  `json:"mark,omitempty"`
-	Outcome     string                  `json:"outcome,omitempty"`
-	Corrected   *CorrectedRecordPayload `json:"corrected,omitempty"`
-	DueOn       string                  `json:"due_on"`
+func ObjectionIdempotencyKey(objectionID int64, action domain.ObjectionAction, channelID string) string {
+	return "objection-" + strconv.FormatInt(objectionID, 10) + "-" + string(action) + "-" + channelID
 }
 
 // NotifyObjectionChannel calls a webhook channel's system for one action of an objection: a signed POST with the
@@ -257,10 +139,10 @@ func (a *Activities) NotifyObjectionChannel(ctx context.Context, in ObjectionCha
 	if err != nil {
 		return ObjectionChannelConfirmation{}, err
 	}
-	if oc.Status == storage.ChannelConfirmed || oc.Status == "cancelled" {
+	if oc.Status == domain.ChannelConfirmed || oc.Status == domain.ChannelCancelled {
 		return objectionConfirmationOf(oc), nil
 	}
-	if oc.Kind != storage.ChannelWebhook {
+	if oc.Kind != domain.ChannelWebhook {
 		return ObjectionChannelConfirmation{}, fmt.Errorf("objection %d: channel %s is no longer a webhook channel", in.ObjectionID, in.ChannelID)
 	}
 	body, err := a.objectionPayload(ctx, in, oc)
@@ -293,11 +175,11 @@ func (a *Activities) objectionPayload(ctx context.Context, in ObjectionChannelIn
 	body := ObjectionPayload{Event: "objection", Action: in.Action, ObjectionID: o.ID,
 		Record: recordOf(p.ID, p.DecisionNo, p.USCC, p.EnterpriseName, o.DepartmentName, p.DecidedOn), DueOn: oc.DueOn.String()}
 	switch in.Action {
-	case storage.ObjectionMark:
+	case domain.ObjectionMark:
 		body.Mark = ObjectionMarkText
-	case storage.ObjectionUnmark:
+	case domain.ObjectionUnmark:
 		body.Outcome = o.Outcome
-	case storage.ObjectionCorrect:
+	case domain.ObjectionCorrect:
 		body.Outcome = o.Outcome
 		version, err := a.DB.PenaltyVersion(ctx, p.ID)
 		if err != nil {
@@ -325,16 +207,6 @@ func (a *Activities) MarkObjectionChannelSent(ctx context.Context, in ObjectionC
 	return a.DB.MarkObjectionChannelSent(ctx, in.ObjectionID, in.ChannelID, in.Action)
 }
 
-// ConfirmObjectionChannelInput is an operator's confirmation that the channel did what an objection asked.
-type ConfirmObjectionChannelInput struct {
-	ObjectionID int64
-	ChannelID   string
-	Action      string
-	Reference   string
-	// By is the operator's login.
-	By string
-}
-
 // ConfirmObjectionChannel records an operator's confirmation (the first one stands) and applies it to the record's
 // publication on that channel.
 func (a *Activities) ConfirmObjectionChannel(ctx context.Context, in ConfirmObjectionChannelInput) (ObjectionChannelConfirmation, error) {
@@ -360,19 +232,6 @@ func (a *Activities) ClearObjectionMarks(ctx context.Context, objectionID int64)
 	return a.DB.ClearObjectionMarks(ctx, objectionID)
 }
 
-// CorrectPenaltyInput is a correction an objection decided.
-type CorrectPenaltyInput struct {
-	ObjectionID int64
-	PenaltyID   int64
-	Correction  storage.PenaltyCorrection
-	Reason      string
-	// By is the department user who decided it.
-	By string
-}
-
-// ErrDuplicateDecisionNo is the error type of a correction to a decision number the department already uses.
-const ErrDuplicateDecisionNo = "duplicate_decision_no"
-
 // CorrectPenalty corrects the record once per objection, keeping the values it replaces as an earlier version,
 // and returns the record's new version.
 func (a *Activities) CorrectPenalty(ctx context.Context, in CorrectPenaltyInput) (int, error) {
@@ -385,26 +244,6 @@ func (a *Activities) CorrectPenalty(ctx context.Context, in CorrectPenaltyInput)
 	}
 	return v, err
 }
-
-// ObjectionWithdrawalInput names the record a withdrawn objection takes down.
-type ObjectionWithdrawalInput struct {
-	ObjectionID int64
-	PenaltyID   int64
-}
-
-// ObjectionWithdrawalResult is the withdrawal of a record after an objection (WithdrawalID 0 when the record ended
-// without an order, e.g. it was never published).
-type ObjectionWithdrawalResult struct {
-	Done          bool
-	WithdrawalID  int64
-	Cause         string
-	Status        string
-	PenaltyStatus string
-}
-
-// ErrObjectionWithdrawalPending is the error type AwaitObjectionWithdrawal fails with while the record is still
-// shown somewhere; the activity's retry policy is the poll.
-const ErrObjectionWithdrawalPending = "objection_withdrawal_pending"
 
 // CheckObjectionWithdrawal reports how the withdrawal after an objection stands, without waiting.
 func (a *Activities) CheckObjectionWithdrawal(ctx context.Context, in ObjectionWithdrawalInput) (ObjectionWithdrawalResult, error) {

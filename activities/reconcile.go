@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -13,39 +12,6 @@ import (
 
 	"xinyong/storage"
 )
-
-// FindOrphansInput asks for one page of a kind's rows (storage.ReconcileKinds) created before a time.
-type FindOrphansInput struct {
-	Kind          string
-	AfterID       int64
-	CreatedBefore time.Time
-	Limit         int
-}
-
-// FindOrphansResult lists the page's rows whose workflow must be started; LastID is the cursor of the next page
-// (More: there may be one).
-type FindOrphansResult struct {
-	Orphans []int64
-	LastID  int64
-	More    bool
-	// Sessions are the orphaned training sessions as stored, since their workflow starts from them.
-	Sessions map[int64]TrainingSession `json:",omitempty"`
-}
-
-// TrainingSession is a stored training session, what its workflow starts from.
-type TrainingSession struct {
-	TrainingID  int64
-	Title       string
-	StartsAt    time.Time
-	EndsAt      time.Time
-	Venue       string
-	Capacity    int
-	ClassHours  int
-	AgencyLogin string
-	AgencyName  string
-	PassScore   int
-	Organizer   string
-}
 
 // FindOrphanCases finds rows without a running workflow, asking Temporal through the worker's client (workflow IDs
 // are "<kind>-<id>", see workflows/ids.go): a workflow never started, or, for a repair case, one that ended while

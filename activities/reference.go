@@ -7,18 +7,6 @@ import (
 	"xinyong/domain"
 )
 
-// DeadlineInput asks for the N-th working day after a date.
-type DeadlineInput struct {
-	From     domain.Date
-	Workdays int
-}
-
-// DeadlineResult is a due date; Provisional when it falls in (or counts through) a year with no holiday notice.
-type DeadlineResult struct {
-	Due         domain.Date
-	Provisional bool
-}
-
 // Deadline computes a working-day deadline from the calendar in PostgreSQL.
 func (a *Activities) Deadline(ctx context.Context, in DeadlineInput) (DeadlineResult, error) {
 	cal, err := a.DB.LoadCalendar(ctx)
@@ -27,13 +15,6 @@ func (a *Activities) Deadline(ctx context.Context, in DeadlineInput) (DeadlineRe
 	}
 	due, prov := cal.AddWorkdays(in.From, in.Workdays)
 	return DeadlineResult{Due: due, Provisional: prov}, nil
-}
-
-// RuleSetQuery selects the rule set in force for a jurisdiction and sector on a date.
-type RuleSetQuery struct {
-	Jurisdiction string
-	Sector       string
-	On           domain.Date
 }
 
 // RuleSetFor returns the effective (resolved) rule set in force; the case records its id.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -15,45 +14,6 @@ import (
 
 // DefaultFraudBanMonths applies when a rule set does not say how long a fraud bars repair (RULES: 3 years).
 const DefaultFraudBanMonths = 36
-
-// RepairFacts is what the repair workflow needs to know about its case: read once at its start (or when a later
-// run resumes a case) and kept in its history, so the workflow never reads the database itself.
-type RepairFacts struct {
-	RepairID            int64
-	PenaltyID           int64
-	USCC                string
-	EnterpriseName      string
-	LegalRepresentative string
-	DepartmentID        string
-	DepartmentName      string
-	DepartmentContact   string
-	DecisionNo          string
-	DecidedOn           domain.Date
-	Class               domain.Class
-	Published           bool
-	PublicationEnds     domain.Date
-	// Channels are the names of the channels that publish the record (for the approval letter).
-	Channels []string
-	// RuleSet is the rule set in force on the application date; Deadlines and the requirements come from it.
-	RuleSet                  string
-	Deadlines                domain.Deadlines
-	RequiresTraining         bool
-	RequiresCreditReport     bool
-	FraudBanMonths           int
-	FraudRestartsPublication bool
-	// MaxPublishMonths is the class's longest publication (a publication restarted after fraud lasts that long).
-	MaxPublishMonths     int
-	AppliedOn            domain.Date
-	Statement            string
-	ApplicantLogin       string
-	CommitmentAcceptedAt time.Time
-	CommitmentRemoteAddr string
-	// TrainingLetterID is the enterprise's newest training certificate, issued before the case started (0: none).
-	TrainingLetterID int64
-	// Seq and Progress are the case as last recorded, for a run that resumes it.
-	Seq      int64
-	Progress storage.RepairProgress
-}
 
 // LoadRepairFacts reads a repair case with its record, department, enterprise and rule set.
 func (a *Activities) LoadRepairFacts(ctx context.Context, repairID int64) (RepairFacts, error) {
@@ -89,7 +49,7 @@ func (a *Activities) LoadRepairFacts(ctx context.Context, repairID int64) (Repai
 		FraudBanMonths: rs.FraudBanMonths, FraudRestartsPublication: rs.FraudRestartsPublication,
 		AppliedOn: r.AppliedOn, Statement: r.Statement, ApplicantLogin: r.ApplicantLogin,
 		CommitmentAcceptedAt: r.CommitmentAcceptedAt, CommitmentRemoteAddr: r.CommitmentRemoteAddr,
-		TrainingLetterID: cert, Seq: r.Seq, Progress: r.RepairProgress,
+		TrainingLetterID: cert, Seq: r.Seq, Progress: RepairProgress(r.RepairProgress),
 	}
 	if f.FraudBanMonths <= 0 {
 		f.FraudBanMonths = DefaultFraudBanMonths
@@ -117,21 +77,6 @@ func (a *Activities) OpenRepairOf(ctx context.Context, penaltyID int64) (int64, 
 	return a.DB.OpenRepairOf(ctx, penaltyID)
 }
 
-// RepairStepInput is a step of a repair case: the case's progress after it, the materials it brought, and what to
-// audit. Seq is the workflow's step number: it keys the audit entry (so a retry writes nothing twice) and orders
-// the row's writes (so a late one never overwrites a newer one).
-type RepairStepInput struct {
-	RepairID    int64
-	Seq         int64
-	Action      string
-	Actor       string
-	Role        string
-	Progress    storage.RepairProgress
-	Attachments []int64
-	Purpose     string
-	Details     map[string]any
-}
-
 // RecordRepairStep writes a step of a repair case with its audit entry.
 func (a *Activities) RecordRepairStep(ctx context.Context, in RepairStepInput) error {
 	actor, role := in.Actor, in.Role
@@ -141,28 +86,11 @@ func (a *Activities) RecordRepairStep(ctx context.Context, in RepairStepInput) e
 	id := strconv.FormatInt(in.RepairID, 10)
 	key := fmt.Sprintf("repair-%d:%d:%s", in.RepairID, in.Seq, in.Action)
 	return a.DB.RecordRepairStep(ctx, storage.RepairStepRecord{
-		RepairID: in.RepairID, Seq: in.Seq, Progress: in.Progress, Attachments: in.Attachments, Purpose: in.Purpose,
+		RepairID: in.RepairID, Seq: in.Seq, Progress: storage.RepairProgress(in.Progress), Attachments: in.Attachments, Purpose: in.Purpose,
 		Audit:   storage.AuditEntry{Actor: actor, Role: role, Action: in.Action, CaseKind: "repair", CaseID: id, DedupKey: &key},
 		Details: in.Details,
 	})
 }
-
-// AwaitRepairWithdrawalInput names the record of an approved repair.
-type AwaitRepairWithdrawalInput struct {
-	RepairID  int64
-	PenaltyID int64
-}
-
-// RepairWithdrawalResult is the completed withdrawal of a repaired record (WithdrawalID 0 when the record ended
-// without an order, e.g. it was never published).
-type RepairWithdrawalResult struct {
-	WithdrawalID int64
-	Cause        string
-}
-
-// ErrWithdrawalPending is the error type AwaitRepairWithdrawal fails with while the record is still shown somewhere;
-// the activity's retry policy is the poll.
-const ErrWithdrawalPending = "withdrawal_pending"
 
 // AwaitRepairWithdrawal answers once the repaired record is withdrawn everywhere and fails (retryably) until then:
 // the repair workflow polls with the activity's retry policy, which keeps its history short however long the
@@ -178,25 +106,6 @@ func (a *Activities) AwaitRepairWithdrawal(ctx context.Context, in AwaitRepairWi
 			ErrWithdrawalPending)
 	}
 	return RepairWithdrawalResult{WithdrawalID: w.WithdrawalID, Cause: w.Cause}, nil
-}
-
-// FraudBanInput records that a repair was revoked for fraud and bars repairing the record until BannedUntil.
-type FraudBanInput struct {
-	RepairID    int64
-	PenaltyID   int64
-	USCC        string
-	Reason      string
-	RevokedOn   domain.Date
-	BannedUntil domain.Date
-	LetterID    int64
-	Actor       string
-}
-
-// RestorePublishedInput puts a republished record's status back to published.
-type RestorePublishedInput struct {
-	PenaltyID int64
-	RepairID  int64
-	Reason    string
 }
 
 // RestorePenaltyPublished marks a record withdrawn after a repair as published again (its lifecycle ended with the

@@ -26,8 +26,8 @@ type RepairEligibilityFacts struct {
 	// Today is the day judged (Asia/Shanghai).
 	Today Date `json:"today"`
 	// The record.
-	PenaltyID    int64  `json:"penalty_id"`
-	RecordStatus string `json:"record_status"`
+	PenaltyID    int64         `json:"penalty_id"`
+	RecordStatus PenaltyStatus `json:"record_status"`
 	// RecordWithdrawn: the record is being or has been withdrawn, or its decision was revoked.
 	RecordWithdrawn    bool  `json:"record_withdrawn"`
 	Published          bool  `json:"published"`
@@ -123,7 +123,7 @@ func JudgeRepairEligibility(f RepairEligibilityFacts) (RepairVerdict, error) {
 	case f.RecordWithdrawn:
 		msg := "该处罚信息已撤下公示（或处罚决定已撤销），无需申请信用修复"
 		check("record_public", false, msg, nil)
-		refuse(true, "record_withdrawn", msg, map[string]any{"rule": "record_public", "status": f.RecordStatus})
+		refuse(true, "record_withdrawn", msg, map[string]any{"rule": "record_public", "status": string(f.RecordStatus)})
 	case !f.Published:
 		msg := "该处罚信息依规则不向社会公示，无需申请信用修复"
 		check("record_public", false, msg, nil)

@@ -73,14 +73,14 @@ func (s *Server) caseWithdrawal(ctx context.Context, withdrawalID int64, withdra
 		if err != nil {
 			return nil, err
 		}
-		wd = &caseWithdrawalJSON{ID: w.ID, Cause: w.Cause, Status: w.Status}
+		wd = &caseWithdrawalJSON{ID: w.ID, Cause: string(w.Cause), Status: string(w.Status)}
 	} else if withdraws {
 		w, err := after()
 		if err != nil {
 			return nil, err
 		}
 		if w.WithdrawalID != 0 {
-			wd = &caseWithdrawalJSON{ID: w.WithdrawalID, Cause: w.Cause, Status: w.Status}
+			wd = &caseWithdrawalJSON{ID: w.WithdrawalID, Cause: string(w.Cause), Status: string(w.Status)}
 		}
 	}
 	return &wd, nil

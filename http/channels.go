@@ -33,7 +33,7 @@ type channelJSON struct {
 }
 
 func toChannelJSON(ch storage.Channel, full bool) channelJSON {
-	cj := channelJSON{ID: ch.ID, Name: ch.Name, Kind: ch.Kind, KindLabel: ch.KindLabel(), DeadlineWorkdays: ch.DeadlineWorkdays, Active: ch.Active}
+	cj := channelJSON{ID: ch.ID, Name: ch.Name, Kind: string(ch.Kind), KindLabel: ch.KindLabel(), DeadlineWorkdays: ch.DeadlineWorkdays, Active: ch.Active}
 	if ch.DepartmentID != "" {
 		d := ch.DepartmentID
 		cj.DepartmentID = &d
@@ -85,7 +85,7 @@ type channelInput struct {
 
 // merge applies the input to a channel (a new one, or the stored one on update).
 func (in channelInput) merge(ch storage.Channel) storage.Channel {
-	ch.Name, ch.Kind, ch.DeadlineWorkdays, ch.EndpointURL = in.Name, in.Kind, in.DeadlineWorkdays, in.EndpointURL
+	ch.Name, ch.Kind, ch.DeadlineWorkdays, ch.EndpointURL = in.Name, domain.ChannelKind(in.Kind), in.DeadlineWorkdays, in.EndpointURL
 	if in.Active != nil {
 		ch.Active = *in.Active
 	}

@@ -186,7 +186,7 @@ func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, erro
 	}
 	if err := s.createObjection(ctx, activities.ObjectionFiling{
 		ObjectionID: id, PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID, RepairID: in.RepairID,
-		Grounds: in.Grounds, Statement: in.Statement, RuleSet: rs.ID, FiledOn: today, FiledBy: p.Login,
+		Grounds: domain.ObjectionGrounds(in.Grounds), Statement: in.Statement, RuleSet: rs.ID, FiledOn: today, FiledBy: p.Login,
 		FiledByRole: string(p.Role), CommitmentAcceptedAt: time.Now(), CommitmentRemoteAddr: c.IP(), AttachmentIDs: ids,
 	}); err != nil {
 		return storage.Objection{}, err
@@ -323,9 +323,9 @@ func toObjectionJSON(o storage.Objection) objectionJSON {
 	j := objectionJSON{
 		ID: o.ID, PenaltyID: o.PenaltyID, RepairID: idPtr(o.RepairID), DecisionNo: o.DecisionNo, USCC: o.USCC,
 		EnterpriseName: o.EnterpriseName, DepartmentID: o.DepartmentID, DepartmentName: o.DepartmentName,
-		Grounds: o.Grounds, GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds), Statement: o.Statement, RuleSet: o.RuleSet,
-		FiledOn: o.FiledOn, FiledBy: o.FiledBy, FiledByRole: o.FiledByRole, Status: o.Status,
-		StatusLabel: storage.ObjectionStatusLabel(o.Status), Holder: o.Holder,
+		Grounds: string(o.Grounds), GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds), Statement: o.Statement, RuleSet: o.RuleSet,
+		FiledOn: o.FiledOn, FiledBy: o.FiledBy, FiledByRole: o.FiledByRole, Status: string(o.Status),
+		StatusLabel: storage.ObjectionStatusLabel(o.Status), Holder: string(o.Holder),
 		Deadlines: objectionDeadlinesJSON{Mark: o.MarkDue, Forward: o.ForwardDue, Verify: o.VerifyDue, OriginalVerify: o.OriginalVerifyDue},
 		MarkedOn:  o.MarkedOn, ForwardedOn: o.ForwardedOn, Overdue: o.Overdue, Extended: o.Extended, ExtendedOn: o.ExtendedOn,
 		ExtensionReason: o.ExtensionReason, RepairReopened: o.RepairReopened, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
@@ -334,9 +334,9 @@ func toObjectionJSON(o storage.Objection) objectionJSON {
 	j.Commitment.AcceptedBy, j.Commitment.AcceptedAt = o.FiledBy, o.CommitmentAcceptedAt
 	j.Commitment.RemoteAddr, j.Commitment.LetterID = o.CommitmentRemoteAddr, idPtr(o.CommitmentLetterID)
 	if o.Outcome != "" {
-		outcome := o.Outcome
+		outcome := string(o.Outcome)
 		j.Outcome = &outcome
-		r := &objectionResolutionJSON{Outcome: o.Outcome, Label: storage.ObjectionOutcomeLabel(o.Outcome), Reason: o.OutcomeReason,
+		r := &objectionResolutionJSON{Outcome: string(o.Outcome), Label: storage.ObjectionOutcomeLabel(o.Outcome), Reason: o.OutcomeReason,
 			Corrections: o.Corrections, ResolvedOn: o.ResolvedOn, ResolvedBy: o.ResolvedBy, InTime: o.ResolvedInTime,
 			Number: o.ResultNo}
 		if len(r.Corrections) == 0 {
@@ -377,8 +377,8 @@ func channelJSONs(p *principal, cs []storage.ObjectionChannel, today domain.Date
 	out := make([]objectionChannelJSON, 0, len(cs))
 	admin := p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin
 	for _, oc := range cs {
-		cj := objectionChannelJSON{ChannelID: oc.ChannelID, Name: oc.Name, Kind: oc.Kind, Action: oc.Action,
-			ActionLabel: storage.ObjectionActionLabel(oc.Action), Status: oc.Status,
+		cj := objectionChannelJSON{ChannelID: oc.ChannelID, Name: oc.Name, Kind: string(oc.Kind), Action: string(oc.Action),
+			ActionLabel: storage.ObjectionActionLabel(oc.Action), Status: string(oc.Status),
 			StatusLabel: storage.ObjectionChannelStatusLabel(oc.Status), DueOn: oc.DueOn, Attempts: oc.Attempts,
 			ConfirmedAt: nullableTime(oc.ConfirmedAt.Time, oc.ConfirmedAt.Valid)}
 		cj.Overdue = oc.Status == storage.ChannelOverdue ||
@@ -655,7 +655,7 @@ func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.Objectio
 		return invalidField("corrections", "corrections_not_allowed", "只有对公示信息的异议处理结果为更正（corrected）时才能填写更正内容")
 	}
 	return s.updateObjection(ctx, o.ID, workflows.ObjectionResolveUpdate, workflows.ObjectionResolution{
-		Outcome: outcome, Reason: reason, Corrections: corr, ObjectionActor: s.actorOfObjection(c)})
+		Outcome: domain.ObjectionOutcome(outcome), Reason: reason, Corrections: corr, ObjectionActor: s.actorOfObjection(c)})
 }
 
 // objectionStepAPI answers a step on the :id case (resolve, extend, confirmChannel, shared with the pages) with
@@ -741,7 +741,7 @@ func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.
 	}
 	var mine []storage.ObjectionChannel
 	for _, oc := range cs {
-		if oc.ChannelID == chID && (action == "" || oc.Action == action) {
+		if oc.ChannelID == chID && (action == "" || string(oc.Action) == action) {
 			mine = append(mine, oc)
 		}
 	}
@@ -762,7 +762,7 @@ func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.
 		return nil
 	}
 	return s.updateObjection(c.UserContext(), o.ID, workflows.ObjectionConfirmChannelUpdate, workflows.ObjectionChannelConfirm{
-		ChannelID: chID, Action: action, Reference: ref, By: p.Login})
+		ChannelID: chID, Action: domain.ObjectionAction(action), Reference: ref, By: p.Login})
 }
 
 // The record's versions.

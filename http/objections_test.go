@@ -335,7 +335,7 @@ func TestObjectionResolveChecksTheAnswer(t *testing.T) {
 	updates, args := ft.sent()
 	require.Equal(t, []string{workflows.ObjectionWorkflowID(id) + ":" + workflows.ObjectionResolveUpdate}, updates)
 	res := args[0].(workflows.ObjectionResolution)
-	assert.Equal(t, "corrected", res.Outcome)
+	assert.EqualValues(t, "corrected", res.Outcome)
 	assert.Equal(t, "sthjj", res.Actor)
 	require.NotNil(t, res.Corrections)
 	assert.Equal(t, "30000.00", *res.Corrections.FineAmountYuan)
@@ -452,7 +452,7 @@ func TestPenaltyCorrectionKeepsTheOldVersion(t *testing.T) {
 		Audit:    storage.AuditEntry{Actor: "system", Role: "system", Action: "objection.late", CaseKind: "objection", CaseID: itoa(id)}}))
 	o, err := e.db.GetObjection(ctx, id)
 	require.NoError(t, err)
-	assert.Equal(t, storage.ObjectionResolved, o.Status)
+	assert.EqualValues(t, storage.ObjectionResolved, o.Status)
 }
 
 // TestObjectionPages renders the list, form and case pages for each role.

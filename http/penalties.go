@@ -339,7 +339,7 @@ func toPenaltyJSON(p storage.Penalty) penaltyJSON {
 		DecidedOn: p.DecidedOn, PenaltyTypes: p.PenaltyTypes, FineAmountYuan: json.RawMessage(p.FineAmountYuan),
 		Class: p.Class, ClassGiven: p.ClassGiven, DurationMonths: p.DurationMonths, Facts: p.Facts, LegalBasis: p.LegalBasis,
 		RuleSet: p.RuleSet, Published: p.Published, PublishDue: p.PublishDue, DeliveryDue: p.DeliveryDue,
-		RepairEligibleFrom: p.RepairEligibleFrom, PublicationEnds: p.PublicationEnds, Status: p.Status, CreatedAt: p.CreatedAt,
+		RepairEligibleFrom: p.RepairEligibleFrom, PublicationEnds: p.PublicationEnds, Status: string(p.Status), CreatedAt: p.CreatedAt,
 	}
 	if pj.PenaltyTypes == nil {
 		pj.PenaltyTypes = []string{}
@@ -450,7 +450,7 @@ func (b deliveryBody) request(p *principal) (workflows.DeliveryRequest, error) {
 	if utf8.RuneCountInString(b.SignedBy) > maxNameLen || utf8.RuneCountInString(b.Witness) > maxNameLen {
 		return workflows.DeliveryRequest{}, invalidField("signed_by", "text_too_long", "签收人或见证人姓名过长")
 	}
-	return workflows.DeliveryRequest{Method: strings.TrimSpace(b.Method), DeliveredOn: on, SignedBy: b.SignedBy,
+	return workflows.DeliveryRequest{Method: domain.DeliveryMethod(strings.TrimSpace(b.Method)), DeliveredOn: on, SignedBy: b.SignedBy,
 		Witness: b.Witness, ElectronicConsent: b.ElectronicConsent, Actor: p.Login, Role: string(p.Role)}, nil
 }
 

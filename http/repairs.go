@@ -291,8 +291,8 @@ func idPtr(id int64) *int64 {
 func toRepairJSON(r storage.Repair) repairJSON {
 	j := repairJSON{
 		ID: r.ID, PenaltyID: r.PenaltyID, DecisionNo: r.DecisionNoOfPenalty, USCC: r.USCC, EnterpriseName: r.EnterpriseName,
-		DepartmentID: r.DepartmentID, DepartmentName: r.DepartmentName, Status: r.Status, StatusLabel: storage.RepairStatusLabel(r.Status),
-		Holder: r.Holder, HolderLabel: storage.RepairHolderLabel(r.Holder), Round: r.Round, RuleSet: r.RuleSet,
+		DepartmentID: r.DepartmentID, DepartmentName: r.DepartmentName, Status: string(r.Status), StatusLabel: storage.RepairStatusLabel(r.Status),
+		Holder: string(r.Holder), HolderLabel: storage.RepairHolderLabel(r.Holder), Round: r.Round, RuleSet: r.RuleSet,
 		AppliedOn: r.AppliedOn, ReceivedOn: r.ReceivedOn, AcceptedOn: r.AcceptedOn, Statement: r.Statement,
 		WaitingFor: []string{}, Overdue: r.Overdue, Extended: r.Extended, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		Deadlines: repairDeadlinesJSON{Acceptance: r.AcceptanceDue, Decision: r.DecisionDue, Overall: r.OverallDue,

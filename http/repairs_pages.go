@@ -260,7 +260,7 @@ func actionsFor(p *principal, r storage.Repair) map[string]bool {
 	can := map[string]bool{}
 	open := func(statuses ...string) bool {
 		for _, st := range statuses {
-			if r.Status == st {
+			if string(r.Status) == st {
 				return true
 			}
 		}

@@ -225,8 +225,8 @@ type enrollmentJSON struct {
 }
 
 func toEnrollmentJSON(e storage.TrainingEnrollment, passScore int) enrollmentJSON {
-	ej := enrollmentJSON{USCC: e.USCC, EnterpriseName: e.EnterpriseName, Status: e.Status, AttendeeName: e.AttendeeName,
-		AttendeeRole: e.AttendeeRole, EnrolledBy: e.EnrolledBy, EnrolledAt: e.EnrolledAt.In(shanghai)}
+	ej := enrollmentJSON{USCC: e.USCC, EnterpriseName: e.EnterpriseName, Status: string(e.Status), AttendeeName: e.AttendeeName,
+		AttendeeRole: string(e.AttendeeRole), EnrolledBy: e.EnrolledBy, EnrolledAt: e.EnrolledAt.In(shanghai)}
 	if e.WaitlistPosition.Valid {
 		n := int(e.WaitlistPosition.Int32)
 		ej.WaitlistPosition = &n
@@ -324,7 +324,7 @@ func isOnline(venue string) bool {
 func (s *Server) toTrainingJSON(ctx context.Context, t storage.Training) (trainingJSON, error) {
 	tj := trainingJSON{ID: t.ID, Title: t.Title, StartsAt: t.StartsAt.In(shanghai), EndsAt: t.EndsAt.In(shanghai), Venue: t.Venue,
 		Online: isOnline(t.Venue), Capacity: t.Capacity, ClassHours: t.ClassHours, Agency: t.AgencyLogin, AgencyName: t.AgencyName,
-		PassScore: t.PassScore, Organizer: t.Organizer, Status: t.Status, EnrollmentOpen: enrollmentOpen(t, time.Now()),
+		PassScore: t.PassScore, Organizer: t.Organizer, Status: string(t.Status), EnrollmentOpen: enrollmentOpen(t, time.Now()),
 		Enrolled: t.Enrolled, Waitlisted: t.Waitlisted, CreatedAt: t.CreatedAt.In(shanghai)}
 	if t.ClosedAt.Valid {
 		at := t.ClosedAt.Time.In(shanghai)

@@ -182,7 +182,7 @@ func (b attendanceBody) request(p *principal) (workflows.AttendanceRequest, *Err
 		if !ok {
 			return req, invalidField("attendee_role", "invalid_attendee_role", "参训人员身份 attendee_role 应为 legal_representative（法定代表人）或 responsible_manager（主要负责人）")
 		}
-		req.AttendeeRole = role
+		req.AttendeeRole = domain.AttendeeRole(role)
 		if req.AttendeeName == "" {
 			return req, invalidField("attendee_name", "attendee_name_required", "请填写参训人员姓名")
 		}
@@ -334,7 +334,7 @@ func parseTrainingCSV(raw []byte) ([]workflows.RecordRow, []trainingRowJSON, err
 					reject("attendee_role", "invalid_attendee_role", "参训人员身份 attendee_role 应为 legal_representative（法定代表人）或 responsible_manager（主要负责人）")
 					continue
 				}
-				r.AttendeeRole, r.AttendeeName = role, cell(rec, "attendee_name")
+				r.AttendeeRole, r.AttendeeName = domain.AttendeeRole(role), cell(rec, "attendee_name")
 				if r.AttendeeName == "" {
 					reject("attendee_name", "attendee_name_required", "参加培训的应填写参训人员姓名")
 					continue

@@ -115,7 +115,7 @@ func insertSession(t *testing.T, db *storage.DB, starts time.Time, status string
 		PassScore: 60, Organizer: "市信用办", CreatedBy: "office"}, storage.AuditEntry{Actor: "office", Role: "credit_office", Action: "training.create"}, nil)
 	require.NoError(t, err)
 	if status != storage.TrainingPlanned {
-		require.NoError(t, db.AdvanceTraining(ctx, id, status, "agency", time.Now(), storage.AuditEntry{Actor: "system", Role: "system",
+		require.NoError(t, db.AdvanceTraining(ctx, id, domain.TrainingStatus(status), "agency", time.Now(), storage.AuditEntry{Actor: "system", Role: "system",
 			Action: "training." + status, CaseKind: "training", CaseID: fmt.Sprint(id)}, nil))
 	}
 	tr, err := db.GetTraining(ctx, id)
@@ -124,7 +124,7 @@ func insertSession(t *testing.T, db *storage.DB, starts time.Time, status string
 }
 
 func enrollRow(trainingID int64, uscc, status string, rev int64) storage.TrainingEnrollment {
-	r := storage.TrainingEnrollment{TrainingID: trainingID, USCC: uscc, Status: status, EnrolledBy: uscc, EnrolledByRole: "enterprise",
+	r := storage.TrainingEnrollment{TrainingID: trainingID, USCC: uscc, Status: domain.EnrollmentStatus(status), EnrolledBy: uscc, EnrolledByRole: "enterprise",
 		EnrolledAt: time.Now(), Rev: rev}
 	if status == storage.EnrollmentWaitlisted {
 		r.WaitlistPosition.Int32, r.WaitlistPosition.Valid = 1, true
@@ -378,7 +378,7 @@ func TestTrainingCSVReportsBadRowsByNumber(t *testing.T) {
 	require.Len(t, ft.args, 1)
 	rows := ft.args[0].(workflows.RecordsRequest).Rows
 	require.Len(t, rows, 3, "only rows that parse reach the workflow")
-	assert.Equal(t, storage.AttendeeLegalRepresentative, rows[0].AttendeeRole)
+	assert.EqualValues(t, storage.AttendeeLegalRepresentative, rows[0].AttendeeRole)
 	assert.Equal(t, 88, *rows[0].Score)
 
 	requireError(t, csvReq(agency, "uscc,grade\n"+a+",1\n"), 422, "invalid_csv_header")
@@ -408,7 +408,7 @@ func TestTrainingStatsRatingsAndRepairsGuard(t *testing.T) {
 		storage.AuditEntry{Actor: "system", Role: "system", Action: "training.cancel"}, nil))
 	en, err := e.db.EnrollmentOf(ctx, tr.ID, a)
 	require.NoError(t, err)
-	assert.Equal(t, "enrolled", en.Status)
+	assert.EqualValues(t, "enrolled", en.Status)
 
 	office := e.token("office")
 	st := decode[trainingStatsJSON](t, e.do("GET", "/api/v1/trainings/stats", office, nil))

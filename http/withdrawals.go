@@ -96,8 +96,8 @@ func channelOverdue(wc storage.WithdrawalChannel, today domain.Date) bool {
 func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.Withdrawal, cs []storage.WithdrawalChannel) (withdrawalJSON, error) {
 	today := domain.Today()
 	out := withdrawalJSON{
-		ID: w.ID, PenaltyID: w.PenaltyID, Cause: w.Cause, CauseLabel: storage.WithdrawalCauseLabel(w.Cause), CauseRef: w.CauseRef,
-		CauseDecision: w.CauseDecision, Status: w.Status, StatusLabel: storage.WithdrawalStatusLabel(w.Status),
+		ID: w.ID, PenaltyID: w.PenaltyID, Cause: string(w.Cause), CauseLabel: storage.WithdrawalCauseLabel(w.Cause), CauseRef: w.CauseRef,
+		CauseDecision: w.CauseDecision, Status: string(w.Status), StatusLabel: storage.WithdrawalStatusLabel(w.Status),
 		OrderedOn: w.OrderedOn.String(), CreatedAt: w.CreatedAt,
 		CompletedAt: optTime(w.CompletedAt.Time, w.CompletedAt.Valid),
 		Record: recordJSON{PenaltyID: w.PenaltyID, DecisionNo: w.DecisionNo, USCC: w.USCC, EnterpriseName: w.EnterpriseName,
@@ -114,7 +114,7 @@ func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.W
 	}
 	admin := isChannelAdmin(p)
 	for _, wc := range cs {
-		cj := withdrawalChannelJSON{ChannelID: wc.ChannelID, Name: wc.Name, Kind: wc.Kind, Status: wc.Status,
+		cj := withdrawalChannelJSON{ChannelID: wc.ChannelID, Name: wc.Name, Kind: string(wc.Kind), Status: string(wc.Status),
 			StatusLabel: storage.WithdrawalChannelStatusLabel(wc.Status), Overdue: channelOverdue(wc, today), Attempts: wc.Attempts,
 			DueOn: wc.DueOn.String(), SentAt: optTime(wc.SentAt.Time, wc.SentAt.Valid),
 			ConfirmedAt: optTime(wc.ConfirmedAt.Time, wc.ConfirmedAt.Valid)}
@@ -210,7 +210,7 @@ func (s *Server) listWithdrawals(c *fiber.Ctx) error {
 }
 
 func toWithdrawalSummaryJSON(w storage.Withdrawal) withdrawalSummaryJSON {
-	sj := withdrawalSummaryJSON{ID: w.ID, PenaltyID: w.PenaltyID, Cause: w.Cause, CauseRef: w.CauseRef, Status: w.Status,
+	sj := withdrawalSummaryJSON{ID: w.ID, PenaltyID: w.PenaltyID, Cause: string(w.Cause), CauseRef: w.CauseRef, Status: string(w.Status),
 		OrderedOn: w.OrderedOn.String(), CompletedAt: optTime(w.CompletedAt.Time, w.CompletedAt.Valid),
 		Record: recordJSON{PenaltyID: w.PenaltyID, DecisionNo: w.DecisionNo, USCC: w.USCC, EnterpriseName: w.EnterpriseName,
 			DepartmentID: w.DepartmentID, Department: w.DepartmentName, DecidedOn: w.DecidedOn.String()},

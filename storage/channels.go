@@ -10,46 +10,29 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"xinyong/domain"
 
 	"github.com/lib/pq"
-)
-
-// Channel kinds: a webhook channel's system is called over HTTPS; a manual channel's operator confirms on the
-// platform.
-const (
-	ChannelWebhook = "webhook"
-	ChannelManual  = "manual"
 )
 
 // Channel is a publishing channel (公示渠道). Secret is the HMAC key shared with a webhook channel's system: it is
 // never shown in JSON.
 type Channel struct {
-	ID               string `db:"id" json:"id"`
-	Name             string `db:"name" json:"name"`
-	Kind             string `db:"kind" json:"kind"`
-	DeadlineWorkdays int    `db:"deadline_workdays" json:"deadline_workdays"`
-	Active           bool   `db:"active" json:"active"`
-	EndpointURL      string `db:"endpoint_url" json:"endpoint_url"`
-	Secret           string `db:"secret" json:"-"`
+	ID               string             `db:"id" json:"id"`
+	Name             string             `db:"name" json:"name"`
+	Kind             domain.ChannelKind `db:"kind" json:"kind"`
+	DeadlineWorkdays int                `db:"deadline_workdays" json:"deadline_workdays"`
+	Active           bool               `db:"active" json:"active"`
+	EndpointURL      string             `db:"endpoint_url" json:"endpoint_url"`
+	Secret           string             `db:"secret" json:"-"`
 	// DepartmentID, when set, makes the channel a department's own site: it publishes only that department's
 	// records ("" means every department's).
 	DepartmentID string    `db:"department_id" json:"department_id"`
 	UpdatedAt    time.Time `db:"updated_at" json:"updated_at"`
 }
 
-// KindLabel is the Chinese name of the channel's kind.
-func (ch Channel) KindLabel() string { return ChannelKindLabel(ch.Kind) }
-
-// ChannelKindLabel is the Chinese name of a channel kind.
-func ChannelKindLabel(kind string) string {
-	switch kind {
-	case ChannelWebhook:
-		return "系统对接"
-	case ChannelManual:
-		return "人工确认"
-	}
-	return kind
-}
+// KindLabel is the Chinese name of the channel's kind (pages call it).
+func (ch Channel) KindLabel() string { return ch.Kind.Label() }
 
 // FieldError is a value a caller got wrong: the field, a machine code and a Chinese message.
 type FieldError struct {
@@ -72,7 +55,7 @@ const MinChannelSecret = 16
 func (ch *Channel) Normalize() {
 	ch.ID = strings.TrimSpace(ch.ID)
 	ch.Name = strings.TrimSpace(ch.Name)
-	ch.Kind = strings.TrimSpace(ch.Kind)
+	ch.Kind = domain.ChannelKind(strings.TrimSpace(string(ch.Kind)))
 	ch.EndpointURL = strings.TrimSpace(ch.EndpointURL)
 	ch.DepartmentID = strings.TrimSpace(ch.DepartmentID)
 }
@@ -87,12 +70,12 @@ func (ch Channel) Validate() error {
 		return &FieldError{"id", "invalid_channel_id", "该渠道编号为系统保留，请换一个"}
 	case ch.Name == "" || utf8.RuneCountInString(ch.Name) > 100:
 		return &FieldError{"name", "invalid_name", "渠道名称不能为空且不超过100个字"}
-	case ch.Kind != ChannelWebhook && ch.Kind != ChannelManual:
+	case ch.Kind != domain.ChannelWebhook && ch.Kind != domain.ChannelManual:
 		return &FieldError{"kind", "invalid_kind", "渠道类型须为 webhook（系统对接）或 manual（人工确认）"}
 	case ch.DeadlineWorkdays < 1 || ch.DeadlineWorkdays > 30:
 		return &FieldError{"deadline_workdays", "invalid_deadline", "办结期限须为1至30个工作日"}
 	}
-	if ch.Kind == ChannelWebhook {
+	if ch.Kind == domain.ChannelWebhook {
 		if err := validEndpoint(ch.EndpointURL); err != nil {
 			return err
 		}

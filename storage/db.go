@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // PostgreSQL driver
+	"github.com/lib/pq" // also the PostgreSQL driver
 
 	"xinyong/migrations"
 )
@@ -70,4 +70,13 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return fmt.Errorf("storage: commit: %w", err)
 	}
 	return nil
+}
+
+// stringArray passes a list of domain values (statuses, kinds) as a PostgreSQL text[] parameter.
+func stringArray[T ~string](vs []T) pq.StringArray {
+	a := make(pq.StringArray, len(vs))
+	for i, v := range vs {
+		a[i] = string(v)
+	}
+	return a
 }

@@ -22,7 +22,7 @@ func (db *DB) RepairEligibilityFacts(ctx context.Context, pen Penalty, today dom
 		PublicationEnds: pen.PublicationEnds, RepairEligibleFrom: pen.RepairEligibleFrom, Class: domain.Class(pen.Class),
 	}
 	switch pen.Status {
-	case PenaltyWithdrawing, PenaltyWithdrawn, PenaltyRevoked:
+	case domain.PenaltyWithdrawing, domain.PenaltyWithdrawn, domain.PenaltyRevoked:
 		f.RecordWithdrawn = true
 	}
 	rs, err := db.GetResolvedRuleSet(ctx, pen.RuleSet)

@@ -15,176 +15,65 @@ import (
 	"xinyong/domain"
 )
 
-// The statuses of an objection case (objection-<id>).
-const (
-	ObjectionSubmitted = "submitted" // received at the single window, the workflow takes it in
-	ObjectionVerifying = "verifying" // marked and forwarded: the department verifies and answers
-	ObjectionResolved  = "resolved"  // answered: the channels are updated (corrected, unmarked, withdrawn)
-	ObjectionClosed    = "closed"    // every channel shows the outcome
-)
-
-// ObjectionStatuses lists the statuses in procedure order.
-var ObjectionStatuses = []string{ObjectionSubmitted, ObjectionVerifying, ObjectionResolved, ObjectionClosed}
-
-// ObjectionStatusLabel is the Chinese name of a status.
-func ObjectionStatusLabel(status string) string {
-	switch status {
-	case ObjectionSubmitted:
-		return "已提交"
-	case ObjectionVerifying:
-		return "认定部门核实中"
-	case ObjectionResolved:
-		return "已答复，各渠道同步中"
-	case ObjectionClosed:
-		return "已办结"
-	}
-	return status
-}
-
-// Objection grounds (API values); GroundsAgainstRefusal objects to a refused repair, the others to a record.
-const (
-	GroundsNotMine            = "not_mine"
-	GroundsWrongContent       = "wrong_content"
-	GroundsDuplicate          = "duplicate"
-	GroundsShouldNotPublish   = "should_not_publish"
-	GroundsOverduePublication = "overdue_publication"
-	GroundsInconsistent       = "inconsistent"
-	GroundsAgainstRefusal     = "against_refusal"
-)
-
-// ObjectionGrounds lists every grounds value.
-var ObjectionGrounds = []string{GroundsNotMine, GroundsWrongContent, GroundsDuplicate, GroundsShouldNotPublish,
-	GroundsOverduePublication, GroundsInconsistent, GroundsAgainstRefusal}
-
-// ObjectionGroundsLabel is the Chinese description of grounds.
-func ObjectionGroundsLabel(g string) string {
-	switch g {
-	case GroundsNotMine:
-		return "信息主体错误，并非本单位的信息"
-	case GroundsWrongContent:
-		return "信息内容有误"
-	case GroundsDuplicate:
-		return "信息重复公示"
-	case GroundsShouldNotPublish:
-		return "依法不应当公示"
-	case GroundsOverduePublication:
-		return "超过公示期限仍在公示"
-	case GroundsInconsistent:
-		return "公示信息与认定部门的决定不一致"
-	case GroundsAgainstRefusal:
-		return "对不予受理或者不予信用修复的决定有异议"
-	}
-	return g
-}
-
-// Objection outcomes (API values).
-const (
-	OutcomeCorrected = "corrected"
-	OutcomeWithdrawn = "withdrawn"
-	OutcomeUpheld    = "upheld"
-)
-
-// ObjectionOutcomeLabel is the Chinese name of an outcome.
-func ObjectionOutcomeLabel(o string) string {
-	switch o {
-	case OutcomeCorrected:
-		return "异议成立，予以更正"
-	case OutcomeWithdrawn:
-		return "异议成立，删除信息并终止公示"
-	case OutcomeUpheld:
-		return "异议不成立，维持原信息"
-	}
-	return o
-}
-
-// What a channel is asked to do for an objection.
-const (
-	ObjectionMark    = "mark"    // show the record marked "异议处理中"
-	ObjectionUnmark  = "unmark"  // remove the mark (upheld)
-	ObjectionCorrect = "correct" // show the corrected record, without the mark
-)
-
-// ObjectionActionLabel is the Chinese name of a channel action.
-func ObjectionActionLabel(a string) string {
-	switch a {
-	case ObjectionMark:
-		return "标注“异议处理中”"
-	case ObjectionUnmark:
-		return "撤除异议标注"
-	case ObjectionCorrect:
-		return "更新为更正后的信息"
-	}
-	return a
-}
-
-// ObjectionChannelStatusLabel is the Chinese name of a channel action's status.
-func ObjectionChannelStatusLabel(status string) string {
-	switch status {
-	case "cancelled":
-		return "已取消"
-	}
-	return WithdrawalChannelStatusLabel(status)
-}
-
 // ObjectionProgress is what the objection workflow knows about its case and writes to the row at every step.
 type ObjectionProgress struct {
-	Status             string          `db:"status" json:"status"`
-	Holder             string          `db:"holder" json:"holder"`
-	MarkDue            domain.Date     `db:"mark_due" json:"mark_due"`
-	MarkedOn           domain.Date     `db:"marked_on" json:"marked_on"`
-	ForwardDue         domain.Date     `db:"forward_due" json:"forward_due"`
-	ForwardedOn        domain.Date     `db:"forwarded_on" json:"forwarded_on"`
-	VerifyDue          domain.Date     `db:"verify_due" json:"verify_due"`
-	OriginalVerifyDue  domain.Date     `db:"original_verify_due" json:"original_verify_due"`
-	Extended           bool            `db:"extended" json:"extended"`
-	ExtendedOn         domain.Date     `db:"extended_on" json:"extended_on"`
-	ExtensionReason    string          `db:"extension_reason" json:"extension_reason"`
-	Overdue            bool            `db:"overdue" json:"overdue"`
-	Outcome            string          `db:"outcome" json:"outcome"`
-	OutcomeReason      string          `db:"outcome_reason" json:"outcome_reason"`
-	Corrections        json.RawMessage `db:"corrections" json:"corrections"`
-	ResolvedOn         domain.Date     `db:"resolved_on" json:"resolved_on"`
-	ResolvedBy         string          `db:"resolved_by" json:"resolved_by"`
-	ResolvedInTime     *bool           `db:"resolved_in_time" json:"resolved_in_time"`
-	ResultNo           string          `db:"result_no" json:"result_no"`
-	PenaltyVersion     int             `db:"penalty_version" json:"penalty_version"`
-	CommitmentLetterID int64           `db:"commitment_letter_id" json:"commitment_letter_id"`
-	ExtensionLetterID  int64           `db:"extension_letter_id" json:"extension_letter_id"`
-	ResultLetterID     int64           `db:"result_letter_id" json:"result_letter_id"`
-	WithdrawalID       int64           `db:"withdrawal_id" json:"withdrawal_id"`
-	RepairReopened     bool            `db:"repair_reopened" json:"repair_reopened"`
+	Status             domain.ObjectionStatus  `db:"status" json:"status"`
+	Holder             domain.Holder           `db:"holder" json:"holder"`
+	MarkDue            domain.Date             `db:"mark_due" json:"mark_due"`
+	MarkedOn           domain.Date             `db:"marked_on" json:"marked_on"`
+	ForwardDue         domain.Date             `db:"forward_due" json:"forward_due"`
+	ForwardedOn        domain.Date             `db:"forwarded_on" json:"forwarded_on"`
+	VerifyDue          domain.Date             `db:"verify_due" json:"verify_due"`
+	OriginalVerifyDue  domain.Date             `db:"original_verify_due" json:"original_verify_due"`
+	Extended           bool                    `db:"extended" json:"extended"`
+	ExtendedOn         domain.Date             `db:"extended_on" json:"extended_on"`
+	ExtensionReason    string                  `db:"extension_reason" json:"extension_reason"`
+	Overdue            bool                    `db:"overdue" json:"overdue"`
+	Outcome            domain.ObjectionOutcome `db:"outcome" json:"outcome"`
+	OutcomeReason      string                  `db:"outcome_reason" json:"outcome_reason"`
+	Corrections        json.RawMessage         `db:"corrections" json:"corrections"`
+	ResolvedOn         domain.Date             `db:"resolved_on" json:"resolved_on"`
+	ResolvedBy         string                  `db:"resolved_by" json:"resolved_by"`
+	ResolvedInTime     *bool                   `db:"resolved_in_time" json:"resolved_in_time"`
+	ResultNo           string                  `db:"result_no" json:"result_no"`
+	PenaltyVersion     int                     `db:"penalty_version" json:"penalty_version"`
+	CommitmentLetterID int64                   `db:"commitment_letter_id" json:"commitment_letter_id"`
+	ExtensionLetterID  int64                   `db:"extension_letter_id" json:"extension_letter_id"`
+	ResultLetterID     int64                   `db:"result_letter_id" json:"result_letter_id"`
+	WithdrawalID       int64                   `db:"withdrawal_id" json:"withdrawal_id"`
+	RepairReopened     bool                    `db:"repair_reopened" json:"repair_reopened"`
 }
 
 // Objection is an objection case: the application and where its procedure stands.
 type Objection struct {
-	ID                   int64        `db:"id"`
-	PenaltyID            int64        `db:"penalty_id"`
-	USCC                 string       `db:"uscc"`
-	DepartmentID         string       `db:"department_id"`
-	RepairID             int64        `db:"repair_id"`
-	Grounds              string       `db:"grounds"`
-	Statement            string       `db:"statement"`
-	RuleSet              string       `db:"rule_set"`
-	FiledOn              domain.Date  `db:"filed_on"`
-	FiledBy              string       `db:"filed_by"`
-	FiledByRole          string       `db:"filed_by_role"`
-	CommitmentAcceptedAt time.Time    `db:"commitment_accepted_at"`
-	CommitmentRemoteAddr string       `db:"commitment_remote_addr"`
-	CreatedAt            time.Time    `db:"created_at"`
-	UpdatedAt            time.Time    `db:"updated_at"`
-	ClosedAt             sql.NullTime `db:"closed_at"`
-	Seq                  int64        `db:"seq"`
+	ID                   int64                   `db:"id"`
+	PenaltyID            int64                   `db:"penalty_id"`
+	USCC                 string                  `db:"uscc"`
+	DepartmentID         string                  `db:"department_id"`
+	RepairID             int64                   `db:"repair_id"`
+	Grounds              domain.ObjectionGrounds `db:"grounds"`
+	Statement            string                  `db:"statement"`
+	RuleSet              string                  `db:"rule_set"`
+	FiledOn              domain.Date             `db:"filed_on"`
+	FiledBy              string                  `db:"filed_by"`
+	FiledByRole          string                  `db:"filed_by_role"`
+	CommitmentAcceptedAt time.Time               `db:"commitment_accepted_at"`
+	CommitmentRemoteAddr string                  `db:"commitment_remote_addr"`
+	CreatedAt            time.Time               `db:"created_at"`
+	UpdatedAt            time.Time               `db:"updated_at"`
+	ClosedAt             sql.NullTime            `db:"closed_at"`
+	Seq                  int64                   `db:"seq"`
 	ObjectionProgress
 	// From the record and the department (reads only).
-	DecisionNo     string `db:"decision_no"`
-	EnterpriseName string `db:"enterprise_name"`
-	DepartmentName string `db:"department_name"`
-	PenaltyStatus  string `db:"penalty_status"`
+	DecisionNo     string               `db:"decision_no"`
+	EnterpriseName string               `db:"enterprise_name"`
+	DepartmentName string               `db:"department_name"`
+	PenaltyStatus  domain.PenaltyStatus `db:"penalty_status"`
 }
 
 // MarksRecord says whether the objection concerns the published record (and so marks it on the channels), rather
 // than a refused repair.
-func (o Objection) MarksRecord() bool { return o.Grounds != GroundsAgainstRefusal }
+func (o Objection) MarksRecord() bool { return o.Grounds.MarksRecord() }
 
 // objectionColumns reads the case with its record's decision number, enterprise and department; COALESCE keeps the
 // nullable columns scannable into plain values (0 = none).
@@ -212,7 +101,7 @@ type NewObjection struct {
 	USCC                 string
 	DepartmentID         string
 	RepairID             int64
-	Grounds              string
+	Grounds              domain.ObjectionGrounds
 	Statement            string
 	RuleSet              string
 	FiledOn              domain.Date
@@ -443,10 +332,10 @@ func (db *DB) AttachmentsOfObjection(ctx context.Context, objectionID int64) ([]
 
 // PublishedChannel is a channel that shows a record now.
 type PublishedChannel struct {
-	ChannelID        string `db:"channel_id"`
-	Name             string `db:"name"`
-	Kind             string `db:"kind"`
-	DeadlineWorkdays int    `db:"deadline_workdays"`
+	ChannelID        string             `db:"channel_id"`
+	Name             string             `db:"name"`
+	Kind             domain.ChannelKind `db:"kind"`
+	DeadlineWorkdays int                `db:"deadline_workdays"`
 }
 
 // PublishedChannelsOf lists the channels on which a record is published (confirmed and not withdrawn).
@@ -463,22 +352,22 @@ func (db *DB) PublishedChannelsOf(ctx context.Context, penaltyID int64) ([]Publi
 // ObjectionChannel is one thing a channel is asked to do for a case, with the channel's current delivery
 // settings (read at every attempt, so a corrected endpoint is used by the next retry).
 type ObjectionChannel struct {
-	ObjectionID int64        `db:"objection_id"`
-	ChannelID   string       `db:"channel_id"`
-	Name        string       `db:"name"`
-	Kind        string       `db:"kind"`
-	Action      string       `db:"action"`
-	Status      string       `db:"status"`
-	DueOn       domain.Date  `db:"due_on"`
-	Attempts    int          `db:"attempts"`
-	SentAt      sql.NullTime `db:"sent_at"`
-	ConfirmedAt sql.NullTime `db:"confirmed_at"`
-	OverdueAt   sql.NullTime `db:"overdue_at"`
-	ConfirmedBy string       `db:"confirmed_by"`
-	Reference   string       `db:"reference"`
-	LastError   string       `db:"last_error"`
-	EndpointURL string       `db:"endpoint_url"`
-	Secret      string       `db:"secret"`
+	ObjectionID int64                  `db:"objection_id"`
+	ChannelID   string                 `db:"channel_id"`
+	Name        string                 `db:"name"`
+	Kind        domain.ChannelKind     `db:"kind"`
+	Action      domain.ObjectionAction `db:"action"`
+	Status      domain.ChannelStatus   `db:"status"`
+	DueOn       domain.Date            `db:"due_on"`
+	Attempts    int                    `db:"attempts"`
+	SentAt      sql.NullTime           `db:"sent_at"`
+	ConfirmedAt sql.NullTime           `db:"confirmed_at"`
+	OverdueAt   sql.NullTime           `db:"overdue_at"`
+	ConfirmedBy string                 `db:"confirmed_by"`
+	Reference   string                 `db:"reference"`
+	LastError   string                 `db:"last_error"`
+	EndpointURL string                 `db:"endpoint_url"`
+	Secret      string                 `db:"secret"`
 }
 
 const objectionChannelColumns = `oc.objection_id, oc.channel_id, c.name, c.kind, oc.action, oc.status, oc.due_on, oc.attempts,
@@ -492,7 +381,7 @@ type ObjectionChannelDue struct {
 
 // OpenObjectionChannels asks channels to do action for a case (once: a second call changes nothing) and returns the
 // case's rows for that action.
-func (db *DB) OpenObjectionChannels(ctx context.Context, objectionID int64, action string, chans []ObjectionChannelDue) ([]ObjectionChannel, error) {
+func (db *DB) OpenObjectionChannels(ctx context.Context, objectionID int64, action domain.ObjectionAction, chans []ObjectionChannelDue) ([]ObjectionChannel, error) {
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		for _, c := range chans {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO objection_channels (objection_id, channel_id, action, due_on)
@@ -527,7 +416,7 @@ func (db *DB) ObjectionChannels(ctx context.Context, objectionID int64) ([]Objec
 }
 
 // GetObjectionChannel returns one channel action of a case.
-func (db *DB) GetObjectionChannel(ctx context.Context, objectionID int64, channelID, action string) (ObjectionChannel, error) {
+func (db *DB) GetObjectionChannel(ctx context.Context, objectionID int64, channelID string, action domain.ObjectionAction) (ObjectionChannel, error) {
 	var oc ObjectionChannel
 	err := db.GetContext(ctx, &oc, `SELECT `+objectionChannelColumns+` FROM objection_channels oc
 		JOIN channels c ON c.id = oc.channel_id WHERE oc.objection_id = $1 AND oc.channel_id = $2 AND oc.action = $3`,
@@ -540,7 +429,7 @@ func (db *DB) GetObjectionChannel(ctx context.Context, objectionID int64, channe
 
 // BeginObjectionAttempt counts one attempt to call a channel's system (status sent) and returns the row; a
 // confirmed or cancelled one is returned unchanged, so a retry after success sends nothing.
-func (db *DB) BeginObjectionAttempt(ctx context.Context, objectionID int64, channelID, action string) (ObjectionChannel, error) {
+func (db *DB) BeginObjectionAttempt(ctx context.Context, objectionID int64, channelID string, action domain.ObjectionAction) (ObjectionChannel, error) {
 	_, err := db.ExecContext(ctx, `UPDATE objection_channels SET attempts = attempts + 1, sent_at = COALESCE(sent_at, now()),
 			status = CASE WHEN status IN ('pending', 'failed') THEN 'sent' ELSE status END
 		WHERE objection_id = $1 AND channel_id = $2 AND action = $3 AND status NOT IN ('confirmed', 'cancelled')`,
@@ -552,7 +441,7 @@ func (db *DB) BeginObjectionAttempt(ctx context.Context, objectionID int64, chan
 }
 
 // MarkObjectionChannelSent records that a manual channel's operator was given the action.
-func (db *DB) MarkObjectionChannelSent(ctx context.Context, objectionID int64, channelID, action string) error {
+func (db *DB) MarkObjectionChannelSent(ctx context.Context, objectionID int64, channelID string, action domain.ObjectionAction) error {
 	_, err := db.ExecContext(ctx, `UPDATE objection_channels SET sent_at = COALESCE(sent_at, now()), status = 'sent'
 		WHERE objection_id = $1 AND channel_id = $2 AND action = $3 AND status = 'pending'`, objectionID, channelID, action)
 	if err != nil {
@@ -562,7 +451,7 @@ func (db *DB) MarkObjectionChannelSent(ctx context.Context, objectionID int64, c
 }
 
 // RecordObjectionAttemptError keeps the last failure of a channel call, for the case page.
-func (db *DB) RecordObjectionAttemptError(ctx context.Context, objectionID int64, channelID, action, msg string) error {
+func (db *DB) RecordObjectionAttemptError(ctx context.Context, objectionID int64, channelID string, action domain.ObjectionAction, msg string) error {
 	if len(msg) > 500 {
 		msg = msg[:500]
 	}
@@ -578,7 +467,7 @@ func (db *DB) RecordObjectionAttemptError(ctx context.Context, objectionID int64
 // ConfirmObjectionChannel records that a channel did what it was asked (the first confirmation stands) and applies
 // it to the record's publication on that channel: marked, unmarked, or showing the record's current version. The
 // audit entry is written once.
-func (db *DB) ConfirmObjectionChannel(ctx context.Context, objectionID int64, channelID, action, reference, by string) (ObjectionChannel, error) {
+func (db *DB) ConfirmObjectionChannel(ctx context.Context, objectionID int64, channelID string, action domain.ObjectionAction, reference, by string) (ObjectionChannel, error) {
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE objection_channels SET status = 'confirmed', confirmed_at = now(),
 				reference = $4, confirmed_by = $5, last_error = '', sent_at = COALESCE(sent_at, now())
@@ -592,14 +481,14 @@ func (db *DB) ConfirmObjectionChannel(ctx context.Context, objectionID int64, ch
 		}
 		var q string
 		switch action {
-		case ObjectionMark:
+		case domain.ObjectionMark:
 			q = `UPDATE publications p SET marked_objection = true, marked_at = now(), mark_objection_id = o.id
 				FROM objections o WHERE o.id = $1 AND p.penalty_id = o.penalty_id AND p.channel_id = $2`
-		case ObjectionUnmark:
+		case domain.ObjectionUnmark:
 			q = `UPDATE publications p SET marked_objection = false, marked_at = NULL, mark_objection_id = NULL
 				FROM objections o WHERE o.id = $1 AND p.penalty_id = o.penalty_id AND p.channel_id = $2
 				  AND (p.mark_objection_id IS NULL OR p.mark_objection_id = o.id)`
-		case ObjectionCorrect:
+		case domain.ObjectionCorrect:
 			q = `UPDATE publications p SET marked_objection = false, marked_at = NULL, mark_objection_id = NULL,
 					record_version = pe.version, corrected_at = now()
 				FROM objections o JOIN penalties pe ON pe.id = o.penalty_id
@@ -610,12 +499,12 @@ func (db *DB) ConfirmObjectionChannel(ctx context.Context, objectionID int64, ch
 		if _, err := tx.ExecContext(ctx, q, objectionID, channelID); err != nil {
 			return fmt.Errorf("apply objection %d %s on %s: %w", objectionID, action, channelID, err)
 		}
-		key := "objection-" + strconv.FormatInt(objectionID, 10) + "-" + action + "-confirmed-" + channelID
+		key := "objection-" + strconv.FormatInt(objectionID, 10) + "-" + string(action) + "-confirmed-" + channelID
 		role := string(RoleChannelOperator)
 		if by == "webhook" || by == "system" {
 			role = "system"
 		}
-		return AuditTx(ctx, tx, AuditEntry{Actor: by, Role: role, Action: "objection.channel_" + action + "_confirmed",
+		return AuditTx(ctx, tx, AuditEntry{Actor: by, Role: role, Action: "objection.channel_" + string(action) + "_confirmed",
 			CaseKind: "objection", CaseID: strconv.FormatInt(objectionID, 10), DedupKey: &key},
 			map[string]any{"channel_id": channelID, "action": action, "reference": reference})
 	})
@@ -626,7 +515,7 @@ func (db *DB) ConfirmObjectionChannel(ctx context.Context, objectionID int64, ch
 }
 
 // MarkObjectionChannelOverdue flags a channel action not confirmed by its due date.
-func (db *DB) MarkObjectionChannelOverdue(ctx context.Context, objectionID int64, channelID, action string) error {
+func (db *DB) MarkObjectionChannelOverdue(ctx context.Context, objectionID int64, channelID string, action domain.ObjectionAction) error {
 	_, err := db.ExecContext(ctx, `UPDATE objection_channels SET status = 'overdue', overdue_at = COALESCE(overdue_at, now())
 		WHERE objection_id = $1 AND channel_id = $2 AND action = $3 AND status IN ('pending', 'sent', 'failed')`,
 		objectionID, channelID, action)
@@ -638,7 +527,7 @@ func (db *DB) MarkObjectionChannelOverdue(ctx context.Context, objectionID int64
 
 // CancelObjectionChannel cancels a channel action that is no longer needed (a mark not yet made when the case was
 // answered); a confirmed one stays confirmed.
-func (db *DB) CancelObjectionChannel(ctx context.Context, objectionID int64, channelID, action string) error {
+func (db *DB) CancelObjectionChannel(ctx context.Context, objectionID int64, channelID string, action domain.ObjectionAction) error {
 	_, err := db.ExecContext(ctx, `UPDATE objection_channels SET status = 'cancelled'
 		WHERE objection_id = $1 AND channel_id = $2 AND action = $3 AND status NOT IN ('confirmed', 'cancelled')`,
 		objectionID, channelID, action)
@@ -679,24 +568,6 @@ func (db *DB) PublicationMarksOf(ctx context.Context, penaltyID int64) ([]Public
 		return nil, fmt.Errorf("publication marks of %d: %w", penaltyID, err)
 	}
 	return ms, nil
-}
-
-// PenaltyCorrection is what a correction changes; nil fields keep their value. The decision date (which the
-// publication periods run from) and the enterprise's code (which names whose record it is) are never corrected
-// here: such a record is withdrawn and registered again.
-type PenaltyCorrection struct {
-	DecisionNo     *string  `json:"decision_no,omitempty"`
-	EnterpriseName *string  `json:"enterprise_name,omitempty"`
-	PenaltyTypes   []string `json:"penalty_types,omitempty"`
-	FineAmountYuan *string  `json:"fine_amount_yuan,omitempty"`
-	Facts          *string  `json:"facts,omitempty"`
-	LegalBasis     *string  `json:"legal_basis,omitempty"`
-}
-
-// Empty reports whether the correction changes nothing.
-func (c PenaltyCorrection) Empty() bool {
-	return c.DecisionNo == nil && c.EnterpriseName == nil && c.PenaltyTypes == nil && c.FineAmountYuan == nil &&
-		c.Facts == nil && c.LegalBasis == nil
 }
 
 // PenaltyVersion is a record's earlier version: the values a correction replaced.

@@ -15,35 +15,35 @@ import (
 
 // Penalty is an administrative penalty record and where its lifecycle stands.
 type Penalty struct {
-	ID                 int64          `db:"id"`
-	DepartmentID       string         `db:"department_id"`
-	DecisionNo         string         `db:"decision_no"`
-	USCC               string         `db:"uscc"`
-	EnterpriseName     string         `db:"enterprise_name"`
-	DecidedOn          domain.Date    `db:"decided_on"`
-	PenaltyTypes       pq.StringArray `db:"penalty_types"`
-	FineAmountYuan     string         `db:"fine_amount_yuan"` // numeric as text: exact
-	Class              string         `db:"class"`
-	ClassGiven         bool           `db:"class_given"`
-	DurationMonths     int            `db:"duration_months"`
-	Facts              string         `db:"facts"`
-	LegalBasis         string         `db:"legal_basis"`
-	RuleSet            string         `db:"rule_set"`
-	Published          bool           `db:"published"`
-	PublishDue         domain.Date    `db:"publish_due"`
-	RepairEligibleFrom domain.Date    `db:"repair_eligible_from"`
-	PublicationEnds    domain.Date    `db:"publication_ends"`
-	Status             string         `db:"status"`
-	DeliveryMethod     sql.NullString `db:"delivery_method"`
-	DeliveredOn        *domain.Date   `db:"delivered_on"`
-	DeliverySignedBy   sql.NullString `db:"delivery_signed_by"`
-	DeliveryWitness    sql.NullString `db:"delivery_witness"`
-	FlaggedObjection   bool           `db:"flagged_objection"`
-	ImportID           sql.NullInt64  `db:"import_id"`
-	ImportRow          sql.NullInt32  `db:"import_row"`
-	CreatedBy          string         `db:"created_by"`
-	CreatedAt          time.Time      `db:"created_at"`
-	UpdatedAt          time.Time      `db:"updated_at"`
+	ID                 int64                `db:"id"`
+	DepartmentID       string               `db:"department_id"`
+	DecisionNo         string               `db:"decision_no"`
+	USCC               string               `db:"uscc"`
+	EnterpriseName     string               `db:"enterprise_name"`
+	DecidedOn          domain.Date          `db:"decided_on"`
+	PenaltyTypes       pq.StringArray       `db:"penalty_types"`
+	FineAmountYuan     string               `db:"fine_amount_yuan"` // numeric as text: exact
+	Class              string               `db:"class"`
+	ClassGiven         bool                 `db:"class_given"`
+	DurationMonths     int                  `db:"duration_months"`
+	Facts              string               `db:"facts"`
+	LegalBasis         string               `db:"legal_basis"`
+	RuleSet            string               `db:"rule_set"`
+	Published          bool                 `db:"published"`
+	PublishDue         domain.Date          `db:"publish_due"`
+	RepairEligibleFrom domain.Date          `db:"repair_eligible_from"`
+	PublicationEnds    domain.Date          `db:"publication_ends"`
+	Status             domain.PenaltyStatus `db:"status"`
+	DeliveryMethod     sql.NullString       `db:"delivery_method"`
+	DeliveredOn        *domain.Date         `db:"delivered_on"`
+	DeliverySignedBy   sql.NullString       `db:"delivery_signed_by"`
+	DeliveryWitness    sql.NullString       `db:"delivery_witness"`
+	FlaggedObjection   bool                 `db:"flagged_objection"`
+	ImportID           sql.NullInt64        `db:"import_id"`
+	ImportRow          sql.NullInt32        `db:"import_row"`
+	CreatedBy          string               `db:"created_by"`
+	CreatedAt          time.Time            `db:"created_at"`
+	UpdatedAt          time.Time            `db:"updated_at"`
 	// DeliveryDue is the last day to deliver the decision and the repair notice (Deadlines.Delivery working days).
 	DeliveryDue        domain.Date    `db:"delivery_due"`
 	DeliveryConsent    bool           `db:"delivery_consent"`
@@ -129,7 +129,7 @@ func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, er
 }
 
 // SetPenaltyStatus records the lifecycle step a penalty reached (written by the penalty workflow's activities).
-func (db *DB) SetPenaltyStatus(ctx context.Context, id int64, status string) error {
+func (db *DB) SetPenaltyStatus(ctx context.Context, id int64, status domain.PenaltyStatus) error {
 	_, err := db.ExecContext(ctx, `UPDATE penalties SET status = $2, updated_at = now() WHERE id = $1`, id, status)
 	if err != nil {
 		return fmt.Errorf("penalty %d status %s: %w", id, status, err)
@@ -163,72 +163,16 @@ func (db *DB) PublicationsOf(ctx context.Context, penaltyID int64) ([]Publicatio
 	return ps, nil
 }
 
-// The statuses of a penalty's lifecycle, in the order it reaches them; withdrawn and revoked both end it.
-const (
-	PenaltyRegistered   = "registered"
-	PenaltyNoticeIssued = "notice_issued"
-	PenaltyDelivered    = "delivered"
-	PenaltyPublished    = "published"
-	PenaltyEligible     = "eligible"
-	PenaltyWithdrawing  = "withdrawing"
-	PenaltyWithdrawn    = "withdrawn"
-	PenaltyRevoked      = "revoked"
-)
-
-// PenaltyStatuses lists the statuses in lifecycle order.
-var PenaltyStatuses = []string{PenaltyRegistered, PenaltyNoticeIssued, PenaltyDelivered, PenaltyPublished,
-	PenaltyEligible, PenaltyWithdrawing, PenaltyWithdrawn, PenaltyRevoked}
-
-// PenaltyStatusRank orders statuses: a status is only ever replaced by a later one, so steps that finish out of
-// order (publication confirmed before delivery is recorded) and retried writes never move a record backwards.
-func PenaltyStatusRank(status string) int {
-	switch status {
-	case PenaltyRevoked:
-		return 7 // a revoked decision outranks a plain withdrawal: it says why the record came down
-	case PenaltyWithdrawn:
-		return 6
-	}
-	for i, s := range PenaltyStatuses {
-		if s == status {
-			return i
-		}
-	}
-	return -1
-}
-
-// PenaltyStatusLabel is the Chinese name of a status.
-func PenaltyStatusLabel(status string) string {
-	switch status {
-	case PenaltyRegistered:
-		return "已登记"
-	case PenaltyNoticeIssued:
-		return "已出具告知书"
-	case PenaltyDelivered:
-		return "已送达"
-	case PenaltyPublished:
-		return "公示中"
-	case PenaltyEligible:
-		return "可申请修复"
-	case PenaltyWithdrawing:
-		return "撤下公示中"
-	case PenaltyWithdrawn:
-		return "已撤下公示"
-	case PenaltyRevoked:
-		return "决定已撤销"
-	}
-	return status
-}
-
 // advanceStatus moves a penalty to status unless it is already there or further.
-func advanceStatus(ctx context.Context, ex sqlx.ExecerContext, id int64, status string) error {
-	rank := PenaltyStatusRank(status)
+func advanceStatus(ctx context.Context, ex sqlx.ExecerContext, id int64, status domain.PenaltyStatus) error {
+	rank := status.Rank()
 	if rank < 0 {
 		return fmt.Errorf("penalty %d: unknown status %q", id, status)
 	}
 	var earlier []string
-	for _, s := range PenaltyStatuses {
-		if PenaltyStatusRank(s) < rank {
-			earlier = append(earlier, s)
+	for _, s := range domain.PenaltyStatuses {
+		if s.Rank() < rank {
+			earlier = append(earlier, string(s))
 		}
 	}
 	_, err := ex.ExecContext(ctx, `UPDATE penalties SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)`,
@@ -241,7 +185,7 @@ func advanceStatus(ctx context.Context, ex sqlx.ExecerContext, id int64, status 
 
 // PenaltyStep records a step of a penalty's lifecycle: the status it reached (never moving backwards) and its
 // audit entry, together. The audit entry's dedup key makes a retried step a no-op.
-func (db *DB) PenaltyStep(ctx context.Context, id int64, status string, e AuditEntry, details any) error {
+func (db *DB) PenaltyStep(ctx context.Context, id int64, status domain.PenaltyStatus, e AuditEntry, details any) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if status != "" {
 			if err := advanceStatus(ctx, tx, id, status); err != nil {
@@ -254,7 +198,7 @@ func (db *DB) PenaltyStep(ctx context.Context, id int64, status string, e AuditE
 
 // Delivery is how and when a penalty decision and its repair notice were delivered.
 type Delivery struct {
-	Method      string
+	Method      domain.DeliveryMethod
 	DeliveredOn domain.Date
 	SignedBy    string
 	Witness     string
@@ -272,7 +216,7 @@ func (db *DB) RecordDelivery(ctx context.Context, id int64, d Delivery, e AuditE
 		if err != nil {
 			return fmt.Errorf("penalty %d delivery: %w", id, err)
 		}
-		if err := advanceStatus(ctx, tx, id, PenaltyDelivered); err != nil {
+		if err := advanceStatus(ctx, tx, id, domain.PenaltyDelivered); err != nil {
 			return err
 		}
 		return AuditTx(ctx, tx, e, details)
@@ -327,10 +271,10 @@ func (db *DB) PublicationChannelNames(ctx context.Context, departmentID string) 
 
 // WithdrawalOrder is a record's withdrawal order (一件通用) as lists show it.
 type WithdrawalOrder struct {
-	ID       int64  `db:"id" json:"id"`
-	Cause    string `db:"cause" json:"cause"`
-	CauseRef string `db:"cause_ref" json:"cause_ref"`
-	Status   string `db:"status" json:"status"`
+	ID       int64                   `db:"id" json:"id"`
+	Cause    domain.WithdrawalCause  `db:"cause" json:"cause"`
+	CauseRef string                  `db:"cause_ref" json:"cause_ref"`
+	Status   domain.WithdrawalStatus `db:"status" json:"status"`
 }
 
 // CurrentWithdrawal returns a record's latest withdrawal order, or nil when none was ordered.

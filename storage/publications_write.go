@@ -18,15 +18,15 @@ var ErrWithdrawnRecord = errors.New("record withdrawn")
 
 // PublicationTarget is a channel a record is to be published on, with the channel's current settings.
 type PublicationTarget struct {
-	ChannelID   string       `db:"channel_id"`
-	Name        string       `db:"name"`
-	Kind        string       `db:"kind"`
-	Status      string       `db:"status"`
-	DueOn       *domain.Date `db:"due_on"`
-	Attempts    int          `db:"attempts"`
-	PublishedAt sql.NullTime `db:"published_at"`
-	EndpointURL string       `db:"endpoint_url"`
-	Secret      string       `db:"secret"`
+	ChannelID   string             `db:"channel_id"`
+	Name        string             `db:"name"`
+	Kind        domain.ChannelKind `db:"kind"`
+	Status      string             `db:"status"`
+	DueOn       *domain.Date       `db:"due_on"`
+	Attempts    int                `db:"attempts"`
+	PublishedAt sql.NullTime       `db:"published_at"`
+	EndpointURL string             `db:"endpoint_url"`
+	Secret      string             `db:"secret"`
 	// Blocked: a withdrawal order for the record came after this publication was authorized.
 	Blocked bool `db:"blocked"`
 }

@@ -9,111 +9,39 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"xinyong/domain"
 )
 
-// The statuses of a repair case (repair-<id>).
-const (
-	RepairSubmitted           = "submitted"            // received at the single window, not yet forwarded
-	RepairWaitingConditions   = "waiting_conditions"   // waits for a training certificate or a credit report
-	RepairPendingAcceptance   = "pending_acceptance"   // in the department's inbox: accept, ask once, or refuse
-	RepairSupplementRequested = "supplement_requested" // the enterprise supplements what is missing
-	RepairVerifying           = "verifying"            // accepted: the department verifies and decides
-	RepairRectifying          = "rectifying"           // the department set a rectification deadline
-	RepairNotAccepted         = "not_accepted"         // 不予受理
-	RepairRefused             = "refused"              // 不予信用修复
-	RepairApproved            = "approved"             // 准予信用修复: the record is being withdrawn everywhere
-	RepairClosed              = "closed"               // approved and withdrawn everywhere
-	RepairCancelled           = "cancelled"            // withdrawn by the applicant before the decision
-	RepairRevoked             = "revoked"              // the repair was revoked for fraud
-)
-
-// RepairStatuses lists every status in procedure order.
-var RepairStatuses = []string{RepairSubmitted, RepairWaitingConditions, RepairPendingAcceptance, RepairSupplementRequested,
-	RepairVerifying, RepairRectifying, RepairNotAccepted, RepairRefused, RepairApproved, RepairClosed, RepairCancelled,
-	RepairRevoked}
-
-// RepairOpenStatuses are the statuses of a case still in progress (one per record at a time).
-var RepairOpenStatuses = []string{RepairSubmitted, RepairWaitingConditions, RepairPendingAcceptance,
-	RepairSupplementRequested, RepairVerifying, RepairRectifying, RepairApproved}
-
-// RepairStatusLabel is the Chinese name of a status.
-func RepairStatusLabel(status string) string {
-	switch status {
-	case RepairSubmitted:
-		return "已提交"
-	case RepairWaitingConditions:
-		return "等待修复条件"
-	case RepairPendingAcceptance:
-		return "待受理"
-	case RepairSupplementRequested:
-		return "待补正"
-	case RepairVerifying:
-		return "核实中"
-	case RepairRectifying:
-		return "整改中"
-	case RepairNotAccepted:
-		return "不予受理"
-	case RepairRefused:
-		return "不予修复"
-	case RepairApproved:
-		return "准予修复，撤下公示中"
-	case RepairClosed:
-		return "已办结"
-	case RepairCancelled:
-		return "申请人已撤回"
-	case RepairRevoked:
-		return "修复已撤销（失信）"
-	}
-	return status
-}
-
-// RepairHolderLabel is the Chinese name of who holds a case now.
-func RepairHolderLabel(holder string) string {
-	switch holder {
-	case "credit_office":
-		return "市信用办"
-	case "department":
-		return "认定部门"
-	case "enterprise":
-		return "申请企业"
-	case "channels":
-		return "公示渠道"
-	}
-	return "—"
-}
-
 // RepairProgress is what the repair workflow knows about its case and writes to the row at every step.
 type RepairProgress struct {
-	Status                   string      `db:"status" json:"status"`
-	Holder                   string      `db:"holder" json:"holder"`
-	Round                    int         `db:"round" json:"round"`
-	WaitingTraining          bool        `db:"waiting_training" json:"waiting_training"`
-	WaitingCreditReport      bool        `db:"waiting_credit_report" json:"waiting_credit_report"`
-	ReceivedOn               domain.Date `db:"received_on" json:"received_on"`
-	AcceptanceDue            domain.Date `db:"acceptance_due" json:"acceptance_due"`
-	AcceptedOn               domain.Date `db:"accepted_on" json:"accepted_on"`
-	DecisionDue              domain.Date `db:"decision_due" json:"decision_due"`
-	OverallDue               domain.Date `db:"overall_due" json:"overall_due"`
-	SupplementDue            domain.Date `db:"supplement_due" json:"supplement_due"`
-	RectificationDue         domain.Date `db:"rectification_due" json:"rectification_due"`
-	RectificationSubmitted   bool        `db:"rectification_submitted" json:"rectification_submitted"`
-	RectificationMissed      bool        `db:"rectification_missed" json:"rectification_missed"`
-	WarningInterviewOn       domain.Date `db:"warning_interview_on" json:"warning_interview_on"`
-	Extended                 bool        `db:"extended" json:"extended"`
-	SupplementRequested      bool        `db:"supplement_requested" json:"supplement_requested"`
-	Overdue                  bool        `db:"overdue" json:"overdue"`
-	DecidedOn                domain.Date `db:"decided_on" json:"decided_on"`
-	DecidedInTime            *bool       `db:"decided_in_time" json:"decided_in_time"`
-	Approved                 *bool       `db:"approved" json:"approved"`
-	DecisionNo               string      `db:"decision_no" json:"decision_no"`
-	DecisionReason           string      `db:"decision_reason" json:"decision_reason"`
-	CommitmentLetterID       int64       `db:"commitment_letter_id" json:"commitment_letter_id"`
-	TrainingLetterID         int64       `db:"training_letter_id" json:"training_letter_id"`
-	CreditReportAttachmentID int64       `db:"credit_report_attachment_id" json:"credit_report_attachment_id"`
-	WithdrawalID             int64       `db:"withdrawal_id" json:"withdrawal_id"`
+	Status                   domain.RepairStatus `db:"status" json:"status"`
+	Holder                   domain.Holder       `db:"holder" json:"holder"`
+	Round                    int                 `db:"round" json:"round"`
+	WaitingTraining          bool                `db:"waiting_training" json:"waiting_training"`
+	WaitingCreditReport      bool                `db:"waiting_credit_report" json:"waiting_credit_report"`
+	ReceivedOn               domain.Date         `db:"received_on" json:"received_on"`
+	AcceptanceDue            domain.Date         `db:"acceptance_due" json:"acceptance_due"`
+	AcceptedOn               domain.Date         `db:"accepted_on" json:"accepted_on"`
+	DecisionDue              domain.Date         `db:"decision_due" json:"decision_due"`
+	OverallDue               domain.Date         `db:"overall_due" json:"overall_due"`
+	SupplementDue            domain.Date         `db:"supplement_due" json:"supplement_due"`
+	RectificationDue         domain.Date         `db:"rectification_due" json:"rectification_due"`
+	RectificationSubmitted   bool                `db:"rectification_submitted" json:"rectification_submitted"`
+	RectificationMissed      bool                `db:"rectification_missed" json:"rectification_missed"`
+	WarningInterviewOn       domain.Date         `db:"warning_interview_on" json:"warning_interview_on"`
+	Extended                 bool                `db:"extended" json:"extended"`
+	SupplementRequested      bool                `db:"supplement_requested" json:"supplement_requested"`
+	Overdue                  bool                `db:"overdue" json:"overdue"`
+	DecidedOn                domain.Date         `db:"decided_on" json:"decided_on"`
+	DecidedInTime            *bool               `db:"decided_in_time" json:"decided_in_time"`
+	Approved                 *bool               `db:"approved" json:"approved"`
+	DecisionNo               string              `db:"decision_no" json:"decision_no"`
+	DecisionReason           string              `db:"decision_reason" json:"decision_reason"`
+	CommitmentLetterID       int64               `db:"commitment_letter_id" json:"commitment_letter_id"`
+	TrainingLetterID         int64               `db:"training_letter_id" json:"training_letter_id"`
+	CreditReportAttachmentID int64               `db:"credit_report_attachment_id" json:"credit_report_attachment_id"`
+	WithdrawalID             int64               `db:"withdrawal_id" json:"withdrawal_id"`
 }
 
 // Repair is a repair case: the application and where its procedure stands.
@@ -213,7 +141,7 @@ func (db *DB) CreateRepair(ctx context.Context, n NewRepair, e AuditEntry, detai
 		}
 		var open int64
 		err := tx.GetContext(ctx, &open, `SELECT id FROM repairs WHERE penalty_id = $1 AND status = ANY($2) ORDER BY id LIMIT 1`,
-			n.PenaltyID, pq.StringArray(RepairOpenStatuses))
+			n.PenaltyID, stringArray(domain.RepairOpenStatuses))
 		if err == nil {
 			return &ErrRepairOpen{OpenRepairID: open}
 		}
@@ -301,7 +229,7 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 		  AND ($4 = '' OR r.status = $4) AND (NOT $5 OR r.status = ANY($6)) AND (NOT $7 OR r.overdue)
 		  AND (NOT $8 OR (r.overdue, r.id) < ($9, $10))
 		ORDER BY r.overdue DESC, r.id DESC LIMIT $11`,
-		f.USCC, f.DepartmentID, f.PenaltyID, f.Status, f.Open, pq.StringArray(RepairOpenStatuses), f.OverdueOnly,
+		f.USCC, f.DepartmentID, f.PenaltyID, f.Status, f.Open, stringArray(domain.RepairOpenStatuses), f.OverdueOnly,
 		afterSet, afterOverdue, f.AfterID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list repairs: %w", err)
@@ -430,7 +358,7 @@ func (db *DB) FraudBanOfRepair(ctx context.Context, repairID int64) (*FraudBan, 
 func (db *DB) OpenRepairOf(ctx context.Context, penaltyID int64) (int64, error) {
 	var id int64
 	err := db.GetContext(ctx, &id, `SELECT id FROM repairs WHERE penalty_id = $1 AND status = ANY($2) ORDER BY id LIMIT 1`,
-		penaltyID, pq.StringArray(RepairOpenStatuses))
+		penaltyID, stringArray(domain.RepairOpenStatuses))
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -492,13 +420,13 @@ func (db *DB) RepairStatistics(ctx context.Context, departmentID string) (Repair
 	if err != nil {
 		return st, fmt.Errorf("repair statistics: %w", err)
 	}
-	open := map[string]bool{}
-	for _, s := range RepairOpenStatuses {
+	open := map[domain.RepairStatus]bool{}
+	for _, s := range domain.RepairOpenStatuses {
 		open[s] = true
 	}
 	for _, r := range rows {
 		st.ByStatus[r.Status] = r.N
-		if open[r.Status] {
+		if open[domain.RepairStatus(r.Status)] {
 			st.Open += r.N
 			st.Overdue += r.Overdue
 		}
@@ -517,7 +445,7 @@ func (db *DB) RepairStatistics(ctx context.Context, departmentID string) (Repair
 func (db *DB) RestorePenaltyPublished(ctx context.Context, penaltyID, repairID int64, reason string) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE penalties SET status = $2, updated_at = now()
-			WHERE id = $1 AND status IN ($3, $4)`, penaltyID, PenaltyPublished, PenaltyWithdrawing, PenaltyWithdrawn); err != nil {
+			WHERE id = $1 AND status IN ($3, $4)`, penaltyID, domain.PenaltyPublished, domain.PenaltyWithdrawing, domain.PenaltyWithdrawn); err != nil {
 			return fmt.Errorf("restore penalty %d published: %w", penaltyID, err)
 		}
 		key := fmt.Sprintf("penalty-%d:republished-after-repair-%d", penaltyID, repairID)

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"xinyong/domain"
+
 	"context"
 	"database/sql"
 	"fmt"
@@ -46,7 +48,7 @@ func (db *DB) OpenTask(ctx context.Context, t Task) error {
 }
 
 // CloseTask marks a task done (or cancelled); closing a closed task changes nothing.
-func (db *DB) CloseTask(ctx context.Context, caseKind, caseID, step, status string) error {
+func (db *DB) CloseTask(ctx context.Context, caseKind domain.CaseKind, caseID, step string, status domain.TaskStatus) error {
 	_, err := db.ExecContext(ctx, `UPDATE tasks SET status = $4, closed_at = now()
 		WHERE case_kind = $1 AND case_id = $2 AND step = $3 AND status = 'open'`, caseKind, caseID, step, status)
 	if err != nil {
@@ -56,7 +58,7 @@ func (db *DB) CloseTask(ctx context.Context, caseKind, caseID, step, status stri
 }
 
 // MarkTaskOverdue flags an open task whose deadline passed.
-func (db *DB) MarkTaskOverdue(ctx context.Context, caseKind, caseID, step string) error {
+func (db *DB) MarkTaskOverdue(ctx context.Context, caseKind domain.CaseKind, caseID, step string) error {
 	_, err := db.ExecContext(ctx, `UPDATE tasks SET overdue = true WHERE case_kind = $1 AND case_id = $2 AND step = $3 AND status = 'open'`,
 		caseKind, caseID, step)
 	if err != nil {

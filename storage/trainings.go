@@ -13,87 +13,25 @@ import (
 	"xinyong/domain"
 )
 
-// The statuses of a training session, in the order it reaches them.
-const (
-	TrainingPlanned = "planned" // stored, its workflow not yet past the plan letter
-	TrainingOpen    = "open"    // the plan is issued; enrollment is open until the session starts
-	TrainingStarted = "started" // the session has begun: attendance and results are recorded
-	TrainingClosed  = "closed"  // closed by the agency (or by itself after the grace period); certificates issued
-)
-
-var trainingStatusRank = map[string]int{TrainingPlanned: 0, TrainingOpen: 1, TrainingStarted: 2, TrainingClosed: 3}
-
-// TrainingStatusLabel is the Chinese name of a session's status.
-func TrainingStatusLabel(status string) string {
-	switch status {
-	case TrainingPlanned:
-		return "筹备中"
-	case TrainingOpen:
-		return "报名中"
-	case TrainingStarted:
-		return "培训进行中"
-	case TrainingClosed:
-		return "已结束"
-	}
-	return status
-}
-
-// The statuses of an enrollment.
-const (
-	EnrollmentEnrolled   = "enrolled"
-	EnrollmentWaitlisted = "waitlisted"
-	EnrollmentCancelled  = "cancelled"
-)
-
-// EnrollmentStatusLabel is the Chinese name of an enrollment's status.
-func EnrollmentStatusLabel(status string) string {
-	switch status {
-	case EnrollmentEnrolled:
-		return "已报名"
-	case EnrollmentWaitlisted:
-		return "候补"
-	case EnrollmentCancelled:
-		return "已取消"
-	}
-	return status
-}
-
-// The roles in which an enterprise's attendee comes to a session.
-const (
-	AttendeeLegalRepresentative = "legal_representative"
-	AttendeeResponsibleManager  = "responsible_manager"
-)
-
-// AttendeeRoleLabel is the Chinese name of an attendee's role.
-func AttendeeRoleLabel(role string) string {
-	switch role {
-	case AttendeeLegalRepresentative:
-		return "法定代表人"
-	case AttendeeResponsibleManager:
-		return "主要负责人"
-	}
-	return role
-}
-
 // Training is a training session.
 type Training struct {
-	ID           int64          `db:"id"`
-	Title        string         `db:"title"`
-	StartsAt     time.Time      `db:"starts_at"`
-	EndsAt       time.Time      `db:"ends_at"`
-	Venue        string         `db:"venue"`
-	Capacity     int            `db:"capacity"`
-	ClassHours   int            `db:"class_hours"`
-	AgencyLogin  string         `db:"agency_login"`
-	AgencyName   string         `db:"agency_name"`
-	PassScore    int            `db:"pass_score"`
-	Organizer    string         `db:"organizer"`
-	Status       string         `db:"status"`
-	PlanLetterID sql.NullInt64  `db:"plan_letter_id"`
-	CreatedBy    string         `db:"created_by"`
-	CreatedAt    time.Time      `db:"created_at"`
-	ClosedAt     sql.NullTime   `db:"closed_at"`
-	ClosedBy     sql.NullString `db:"closed_by"`
+	ID           int64                 `db:"id"`
+	Title        string                `db:"title"`
+	StartsAt     time.Time             `db:"starts_at"`
+	EndsAt       time.Time             `db:"ends_at"`
+	Venue        string                `db:"venue"`
+	Capacity     int                   `db:"capacity"`
+	ClassHours   int                   `db:"class_hours"`
+	AgencyLogin  string                `db:"agency_login"`
+	AgencyName   string                `db:"agency_name"`
+	PassScore    int                   `db:"pass_score"`
+	Organizer    string                `db:"organizer"`
+	Status       domain.TrainingStatus `db:"status"`
+	PlanLetterID sql.NullInt64         `db:"plan_letter_id"`
+	CreatedBy    string                `db:"created_by"`
+	CreatedAt    time.Time             `db:"created_at"`
+	ClosedAt     sql.NullTime          `db:"closed_at"`
+	ClosedBy     sql.NullString        `db:"closed_by"`
 	// Enrolled and Waitlisted are counted from the enrollments when read.
 	Enrolled   int `db:"enrolled"`
 	Waitlisted int `db:"waitlisted"`
@@ -165,15 +103,15 @@ func (db *DB) ListTrainings(ctx context.Context, f TrainingFilter) ([]Training, 
 
 // AdvanceTraining moves a session to a later status (never back) and records the step's audit entry, together;
 // closing also records when and by whom. A retried step changes nothing (the audit entry's dedup key).
-func (db *DB) AdvanceTraining(ctx context.Context, id int64, status, closedBy string, at time.Time, e AuditEntry, details any) error {
-	rank, ok := trainingStatusRank[status]
-	if !ok {
+func (db *DB) AdvanceTraining(ctx context.Context, id int64, status domain.TrainingStatus, closedBy string, at time.Time, e AuditEntry, details any) error {
+	rank := status.Rank()
+	if rank < 0 {
 		return fmt.Errorf("training %d: unknown status %q", id, status)
 	}
 	var earlier []string
-	for s, r := range trainingStatusRank {
-		if r < rank {
-			earlier = append(earlier, s)
+	for _, s := range []domain.TrainingStatus{domain.TrainingPlanned, domain.TrainingOpen, domain.TrainingStarted, domain.TrainingClosed} {
+		if s.Rank() < rank {
+			earlier = append(earlier, string(s))
 		}
 	}
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -199,26 +137,26 @@ func (db *DB) SetTrainingPlanLetter(ctx context.Context, id, letterID int64) err
 
 // TrainingEnrollment is one enterprise's enrollment, attendance and test result at a session.
 type TrainingEnrollment struct {
-	TrainingID       int64          `db:"training_id"`
-	USCC             string         `db:"uscc"`
-	EnterpriseName   string         `db:"enterprise_name"` // read only
-	Status           string         `db:"status"`
-	WaitlistPosition sql.NullInt32  `db:"waitlist_position"`
-	EnrolledBy       string         `db:"enrolled_by"`
-	EnrolledByRole   string         `db:"enrolled_by_role"`
-	DepartmentID     sql.NullString `db:"department_id"`
-	EnrolledAt       time.Time      `db:"enrolled_at"`
-	CancelledAt      sql.NullTime   `db:"cancelled_at"`
-	CancelledBy      sql.NullString `db:"cancelled_by"`
-	Attended         sql.NullBool   `db:"attended"`
-	AttendeeName     string         `db:"attendee_name"`
-	AttendeeRole     string         `db:"attendee_role"`
-	AttendanceBy     sql.NullString `db:"attendance_by"`
-	AttendanceAt     sql.NullTime   `db:"attendance_at"`
-	Score            sql.NullInt32  `db:"score"`
-	ScoreBy          sql.NullString `db:"score_by"`
-	ScoreAt          sql.NullTime   `db:"score_at"`
-	Rev              int64          `db:"rev"`
+	TrainingID       int64                   `db:"training_id"`
+	USCC             string                  `db:"uscc"`
+	EnterpriseName   string                  `db:"enterprise_name"` // read only
+	Status           domain.EnrollmentStatus `db:"status"`
+	WaitlistPosition sql.NullInt32           `db:"waitlist_position"`
+	EnrolledBy       string                  `db:"enrolled_by"`
+	EnrolledByRole   string                  `db:"enrolled_by_role"`
+	DepartmentID     sql.NullString          `db:"department_id"`
+	EnrolledAt       time.Time               `db:"enrolled_at"`
+	CancelledAt      sql.NullTime            `db:"cancelled_at"`
+	CancelledBy      sql.NullString          `db:"cancelled_by"`
+	Attended         sql.NullBool            `db:"attended"`
+	AttendeeName     string                  `db:"attendee_name"`
+	AttendeeRole     domain.AttendeeRole     `db:"attendee_role"`
+	AttendanceBy     sql.NullString          `db:"attendance_by"`
+	AttendanceAt     sql.NullTime            `db:"attendance_at"`
+	Score            sql.NullInt32           `db:"score"`
+	ScoreBy          sql.NullString          `db:"score_by"`
+	ScoreAt          sql.NullTime            `db:"score_at"`
+	Rev              int64                   `db:"rev"`
 }
 
 const enrollmentColumns = `e.training_id, e.uscc, COALESCE(n.name, '') AS enterprise_name, e.status, e.waitlist_position,

@@ -13,82 +13,18 @@ import (
 	"xinyong/domain"
 )
 
-// Withdrawal statuses: ordered, its letter issued and channels notified, every channel confirmed.
-const (
-	WithdrawalPending    = "pending"
-	WithdrawalInProgress = "in_progress"
-	WithdrawalCompleted  = "completed"
-)
-
-// Withdrawal channel statuses (API.md).
-const (
-	ChannelPending   = "pending"
-	ChannelSent      = "sent"
-	ChannelConfirmed = "confirmed"
-	ChannelOverdue   = "overdue"
-	ChannelFailed    = "failed"
-)
-
-// WithdrawalCauses are the reasons a record comes down everywhere.
-var WithdrawalCauses = []string{"repair", "expiry", "objection", "revocation"}
-
-// WithdrawalCauseLabel is the Chinese name of a cause.
-func WithdrawalCauseLabel(cause string) string {
-	switch cause {
-	case "repair":
-		return "信用修复"
-	case "expiry":
-		return "公示期满"
-	case "objection":
-		return "异议处理"
-	case "revocation":
-		return "原决定被撤销或者变更"
-	}
-	return cause
-}
-
-// WithdrawalStatusLabel is the Chinese name of an order's status.
-func WithdrawalStatusLabel(status string) string {
-	switch status {
-	case WithdrawalPending:
-		return "待办理"
-	case WithdrawalInProgress:
-		return "撤下中"
-	case WithdrawalCompleted:
-		return "已全部撤下"
-	}
-	return status
-}
-
-// WithdrawalChannelStatusLabel is the Chinese name of a channel's status in an order.
-func WithdrawalChannelStatusLabel(status string) string {
-	switch status {
-	case ChannelPending:
-		return "待通知"
-	case ChannelSent:
-		return "已通知，待确认"
-	case ChannelConfirmed:
-		return "已确认撤下"
-	case ChannelOverdue:
-		return "逾期未确认"
-	case ChannelFailed:
-		return "通知失败"
-	}
-	return status
-}
-
 // Withdrawal is a withdrawal order (一件通用) with the record it concerns.
 type Withdrawal struct {
-	ID            int64         `db:"id"`
-	PenaltyID     int64         `db:"penalty_id"`
-	Cause         string        `db:"cause"`
-	CauseRef      string        `db:"cause_ref"`
-	CauseDecision string        `db:"cause_decision"`
-	Status        string        `db:"status"`
-	LetterID      sql.NullInt64 `db:"letter_id"`
-	OrderedOn     domain.Date   `db:"ordered_on"`
-	CreatedAt     time.Time     `db:"created_at"`
-	CompletedAt   sql.NullTime  `db:"completed_at"`
+	ID            int64                   `db:"id"`
+	PenaltyID     int64                   `db:"penalty_id"`
+	Cause         domain.WithdrawalCause  `db:"cause"`
+	CauseRef      string                  `db:"cause_ref"`
+	CauseDecision string                  `db:"cause_decision"`
+	Status        domain.WithdrawalStatus `db:"status"`
+	LetterID      sql.NullInt64           `db:"letter_id"`
+	OrderedOn     domain.Date             `db:"ordered_on"`
+	CreatedAt     time.Time               `db:"created_at"`
+	CompletedAt   sql.NullTime            `db:"completed_at"`
 	// The record, from its penalty.
 	DepartmentID   string      `db:"department_id"`
 	DepartmentName string      `db:"department_name"`
@@ -106,21 +42,21 @@ type Withdrawal struct {
 // WithdrawalChannel is one addressed channel of an order. EndpointURL and Secret are the channel's current
 // delivery settings (read at every attempt, so a corrected endpoint is used by the next retry).
 type WithdrawalChannel struct {
-	WithdrawalID int64        `db:"withdrawal_id"`
-	ChannelID    string       `db:"channel_id"`
-	Name         string       `db:"name"`
-	Kind         string       `db:"kind"`
-	Status       string       `db:"status"`
-	Attempts     int          `db:"attempts"`
-	DueOn        domain.Date  `db:"due_on"`
-	SentAt       sql.NullTime `db:"sent_at"`
-	ConfirmedAt  sql.NullTime `db:"confirmed_at"`
-	OverdueAt    sql.NullTime `db:"overdue_at"`
-	Reference    string       `db:"reference"`
-	ConfirmedBy  string       `db:"confirmed_by"`
-	LastError    string       `db:"last_error"`
-	EndpointURL  string       `db:"endpoint_url"`
-	Secret       string       `db:"secret"`
+	WithdrawalID int64                `db:"withdrawal_id"`
+	ChannelID    string               `db:"channel_id"`
+	Name         string               `db:"name"`
+	Kind         domain.ChannelKind   `db:"kind"`
+	Status       domain.ChannelStatus `db:"status"`
+	Attempts     int                  `db:"attempts"`
+	DueOn        domain.Date          `db:"due_on"`
+	SentAt       sql.NullTime         `db:"sent_at"`
+	ConfirmedAt  sql.NullTime         `db:"confirmed_at"`
+	OverdueAt    sql.NullTime         `db:"overdue_at"`
+	Reference    string               `db:"reference"`
+	ConfirmedBy  string               `db:"confirmed_by"`
+	LastError    string               `db:"last_error"`
+	EndpointURL  string               `db:"endpoint_url"`
+	Secret       string               `db:"secret"`
 }
 
 const withdrawalColumns = `w.id, w.penalty_id, w.cause, w.cause_ref, w.cause_decision, w.status, w.letter_id, w.ordered_on,
@@ -135,7 +71,7 @@ const withdrawalChannelColumns = `wc.withdrawal_id, wc.channel_id, c.name, c.kin
 // NewWithdrawal orders a record's withdrawal for a cause on a date.
 type NewWithdrawal struct {
 	PenaltyID     int64
-	Cause         string
+	Cause         domain.WithdrawalCause
 	CauseRef      string
 	CauseDecision string
 	OrderedOn     domain.Date
@@ -260,11 +196,11 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 // ChannelQueueItem is one order awaiting (or having had) a channel's confirmation.
 type ChannelQueueItem struct {
 	WithdrawalChannel
-	PenaltyID      int64  `db:"penalty_id"`
-	DecisionNo     string `db:"decision_no"`
-	EnterpriseName string `db:"enterprise_name"`
-	USCC           string `db:"uscc"`
-	Cause          string `db:"cause"`
+	PenaltyID      int64                  `db:"penalty_id"`
+	DecisionNo     string                 `db:"decision_no"`
+	EnterpriseName string                 `db:"enterprise_name"`
+	USCC           string                 `db:"uscc"`
+	Cause          domain.WithdrawalCause `db:"cause"`
 }
 
 // ChannelQueue lists a channel's unconfirmed orders, overdue first, then by due date.
@@ -413,9 +349,9 @@ type CaseWithdrawal struct {
 	// Done: the record is off every channel (its order completed, or its lifecycle ended withdrawn or revoked).
 	Done          bool
 	WithdrawalID  int64
-	Cause         string
-	Status        string
-	PenaltyStatus string
+	Cause         domain.WithdrawalCause
+	Status        domain.WithdrawalStatus
+	PenaltyStatus domain.PenaltyStatus
 }
 
 // WithdrawalForCase reports the withdrawal a case (cause ref such as repair-<id> or objection-<id>) asked for: the
@@ -424,23 +360,23 @@ type CaseWithdrawal struct {
 func (db *DB) WithdrawalForCase(ctx context.Context, penaltyID int64, causeRef string) (CaseWithdrawal, error) {
 	var out CaseWithdrawal
 	var w struct {
-		ID     int64  `db:"id"`
-		Cause  string `db:"cause"`
-		Status string `db:"status"`
+		ID     int64                   `db:"id"`
+		Cause  domain.WithdrawalCause  `db:"cause"`
+		Status domain.WithdrawalStatus `db:"status"`
 	}
 	err := db.GetContext(ctx, &w, `SELECT id, cause, status FROM withdrawals WHERE penalty_id = $1
 		ORDER BY (cause_ref = $2) DESC, id DESC LIMIT 1`, penaltyID, causeRef)
 	switch {
 	case err == nil:
 		out.WithdrawalID, out.Cause, out.Status = w.ID, w.Cause, w.Status
-		out.Done = w.Status == WithdrawalCompleted
+		out.Done = w.Status == domain.WithdrawalCompleted
 	case !errors.Is(err, sql.ErrNoRows):
 		return out, fmt.Errorf("withdrawal for %s: %w", causeRef, err)
 	}
 	if err := db.GetContext(ctx, &out.PenaltyStatus, `SELECT status FROM penalties WHERE id = $1`, penaltyID); err != nil {
 		return out, fmt.Errorf("withdrawal for %s: %w", causeRef, notFound(err))
 	}
-	if out.PenaltyStatus == PenaltyWithdrawn || out.PenaltyStatus == PenaltyRevoked {
+	if out.PenaltyStatus == domain.PenaltyWithdrawn || out.PenaltyStatus == domain.PenaltyRevoked {
 		out.Done = true
 	}
 	return out, nil

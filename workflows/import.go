@@ -7,8 +7,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
-	"xinyong/storage"
+	activities "xinyong/activities/contract"
 )
 
 // The import workflow (import-<id>) starts the lifecycles of a CSV import in the background, batch by batch, so the
@@ -47,7 +46,7 @@ func ImportWorkflow(ctx workflow.Context, in ImportParams) error {
 		},
 	})
 	for batches := 0; batches < importBatchesPerRun; {
-		var rows []storage.ImportStart
+		var rows []activities.ImportStart
 		err := workflow.ExecuteActivity(ctx, acts.NextImportBatch, activities.NextImportBatchInput{
 			ImportID: in.ImportID, AfterRow: in.AfterRow, Limit: importBatchSize * importParallelBatches,
 		}).Get(ctx, &rows)

@@ -14,9 +14,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -86,9 +85,9 @@ type ObjectionActor struct {
 // ObjectionResolution is the department's answer. Corrections (corrected only) are the record's new values; the
 // handler has checked them (printable, a known penalty type, an amount, no change of class or periods).
 type ObjectionResolution struct {
-	Outcome     string                     `json:"outcome"`
-	Reason      string                     `json:"reason"`
-	Corrections *storage.PenaltyCorrection `json:"corrections,omitempty"`
+	Outcome     domain.ObjectionOutcome   `json:"outcome"`
+	Reason      string                    `json:"reason"`
+	Corrections *domain.PenaltyCorrection `json:"corrections,omitempty"`
 	ObjectionActor
 }
 
@@ -101,35 +100,37 @@ type ObjectionExtension struct {
 // ObjectionChannelConfirm is a manual channel operator's confirmation that the channel did what the case asked;
 // Action (mark, unmark or correct) may be left out: the channel's pending action is meant.
 type ObjectionChannelConfirm struct {
-	ChannelID string `json:"channel_id"`
-	Action    string `json:"action,omitempty"`
-	Reference string `json:"reference"`
+	ChannelID string                 `json:"channel_id"`
+	Action    domain.ObjectionAction `json:"action,omitempty"`
+	Reference string                 `json:"reference"`
 	// By is the operator's login (the handler checked the operator is bound to the channel).
 	By string `json:"by"`
 }
 
 // ObjectionChannelState is one thing a channel was asked to do for the case.
 type ObjectionChannelState struct {
-	ChannelID   string      `json:"channel_id"`
-	Name        string      `json:"name"`
-	Kind        string      `json:"kind"`
-	Action      string      `json:"action"`
-	Status      string      `json:"status"`
-	DueOn       domain.Date `json:"due_on"`
-	Overdue     bool        `json:"overdue"`
-	ConfirmedAt time.Time   `json:"confirmed_at"`
-	Reference   string      `json:"reference"`
+	ChannelID   string                 `json:"channel_id"`
+	Name        string                 `json:"name"`
+	Kind        domain.ChannelKind     `json:"kind"`
+	Action      domain.ObjectionAction `json:"action"`
+	Status      domain.ChannelStatus   `json:"status"`
+	DueOn       domain.Date            `json:"due_on"`
+	Overdue     bool                   `json:"overdue"`
+	ConfirmedAt time.Time              `json:"confirmed_at"`
+	Reference   string                 `json:"reference"`
 
 	cancel workflow.CancelFunc
 }
 
-func (c *ObjectionChannelState) confirmed() bool { return c.Status == storage.ChannelConfirmed }
-func (c *ObjectionChannelState) settled() bool   { return c.confirmed() || c.Status == "cancelled" }
+func (c *ObjectionChannelState) confirmed() bool { return c.Status == domain.ChannelConfirmed }
+func (c *ObjectionChannelState) settled() bool {
+	return c.confirmed() || c.Status == domain.ChannelCancelled
+}
 
 // ObjectionState is what the workflow knows of its case (query "state", and the answer to every update).
 type ObjectionState struct {
 	ObjectionID int64 `json:"objection_id"`
-	storage.ObjectionProgress
+	activities.ObjectionProgress
 	Channels []ObjectionChannelState `json:"channels"`
 	Letters  []activities.LetterRef  `json:"letters"`
 }
@@ -148,7 +149,7 @@ var objectionRunWithdrawal = RunWithdrawal
 type objection struct {
 	id       int64
 	f        activities.ObjectionFacts
-	p        storage.ObjectionProgress
+	p        activities.ObjectionProgress
 	seq      int64
 	letters  []activities.LetterRef
 	channels []*ObjectionChannelState
@@ -165,7 +166,7 @@ type objection struct {
 // ObjectionWorkflow runs one objection case.
 func ObjectionWorkflow(ctx workflow.Context, in ObjectionParams) error {
 	w := &objection{id: in.ObjectionID, filing: in.Filing, escalated: map[string]bool{}}
-	w.p.Status, w.p.Holder = storage.ObjectionSubmitted, "credit_office"
+	w.p.Status, w.p.Holder = domain.ObjectionSubmitted, domain.HolderCreditOffice
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -268,7 +269,7 @@ func (w *objection) openTask(ctx workflow.Context, in activities.TaskInput) erro
 }
 
 // closeTasks closes tasks and their escalations.
-func (w *objection) closeTasks(ctx workflow.Context, status string, steps ...string) error {
+func (w *objection) closeTasks(ctx workflow.Context, status domain.TaskStatus, steps ...string) error {
 	for _, s := range steps {
 		for _, step := range []string{s, "escalation:" + s} {
 			if err := workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
@@ -316,10 +317,10 @@ func (w *objection) applicationRef() letters.ApplicationRef {
 		ApplicationNo: ObjectionApplicationNo(w.id, w.f.FiledOn), ReceivedOn: w.f.FiledOn.Time(domain.Shanghai)}
 }
 
-func (w *objection) marksRecord() bool { return w.f.Grounds != storage.GroundsAgainstRefusal }
+func (w *objection) marksRecord() bool { return w.f.Grounds != domain.GroundsAgainstRefusal }
 
 func (w *objection) stateText() string {
-	return "当前状态：" + storage.ObjectionStatusLabel(w.p.Status)
+	return "当前状态：" + w.p.Status.Label()
 }
 
 // verifyStep is the department's task: a new one after an extension (its due date is the new deadline).
@@ -351,7 +352,7 @@ func (w *objection) run(ctx workflow.Context) error {
 	if err := w.propagate(ctx); err != nil {
 		return err
 	}
-	w.p.Status, w.p.Holder = storage.ObjectionClosed, ""
+	w.p.Status, w.p.Holder = domain.ObjectionClosed, ""
 	if err := w.record(ctx, "objection.closed", ObjectionActor{}, map[string]any{"outcome": w.p.Outcome}); err != nil {
 		return err
 	}
@@ -365,7 +366,7 @@ func (w *objection) receive(ctx workflow.Context) error {
 	f := w.f
 	commitment := letters.ObjectionCommitmentData{
 		Recipient: f.DepartmentName, EnterpriseName: f.EnterpriseName, USCC: f.USCC, LegalRepresentative: f.LegalRepresentative,
-		DecisionNo: f.DecisionNo, Grounds: letters.ObjectionGrounds(f.Grounds), SignedOnline: true,
+		DecisionNo: f.DecisionNo, Grounds: domain.ObjectionGrounds(f.Grounds), SignedOnline: true,
 		Date: f.FiledOn.Time(domain.Shanghai),
 	}
 	ref, err := w.issue(ctx, letters.KindObjectionCommitment, commitment, map[string]any{
@@ -395,11 +396,11 @@ func (w *objection) receive(ctx workflow.Context) error {
 
 	// 1. "异议处理中" on every channel that shows the record (the record's own flag is set by the step above).
 	if w.marksRecord() && len(f.Channels) > 0 {
-		dues := make([]storage.ObjectionChannelDue, 0, len(f.Channels))
+		dues := make([]activities.ObjectionChannelDue, 0, len(f.Channels))
 		for _, c := range f.Channels {
-			dues = append(dues, storage.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: w.p.MarkDue})
+			dues = append(dues, activities.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: w.p.MarkDue})
 		}
-		if err := w.startChannels(ctx, storage.ObjectionMark, dues); err != nil {
+		if err := w.startChannels(ctx, domain.ObjectionMark, dues); err != nil {
 			return err
 		}
 	}
@@ -411,19 +412,19 @@ func (w *objection) receive(ctx workflow.Context) error {
 		return err
 	}
 	w.p.ForwardedOn, w.p.VerifyDue, w.p.OriginalVerifyDue = now, due, due
-	w.p.Status, w.p.Holder = storage.ObjectionVerifying, "department"
+	w.p.Status, w.p.Holder = domain.ObjectionVerifying, domain.HolderDepartment
 	what := "异议"
 	if !w.marksRecord() {
 		what = "对不予信用修复决定的异议"
 	}
-	if err := w.openTask(ctx, activities.TaskInput{Step: w.verifyStep(), AssigneeRole: storage.RoleDepartment,
+	if err := w.openTask(ctx, activities.TaskInput{Step: w.verifyStep(), AssigneeRole: domain.RoleDepartment,
 		DepartmentID: f.DepartmentID, DueOn: &due,
 		Title: fmt.Sprintf("核实并答复%s（%s，%s）", what, f.DecisionNo, f.EnterpriseName)}); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, true, "forwarded", "objection_forwarded", "收到异议申请，请核实答复",
 		fmt.Sprintf("%s对行政处罚决定（%s）提出异议（%s），请于%s前核实并答复；需要延长的，应在期限届满前告知申请人。",
-			f.EnterpriseName, f.DecisionNo, storage.ObjectionGroundsLabel(f.Grounds), due)); err != nil {
+			f.EnterpriseName, f.DecisionNo, f.Grounds.Label(), due)); err != nil {
 		return err
 	}
 	if err := w.record(ctx, "objection.forwarded", ObjectionActor{}, map[string]any{
@@ -479,7 +480,7 @@ func (w *objection) awaitAnswer(ctx workflow.Context) error {
 // Channels.
 
 // startChannels asks channels to do an action and follows each until it is confirmed (or cancelled).
-func (w *objection) startChannels(ctx workflow.Context, action string, dues []storage.ObjectionChannelDue) error {
+func (w *objection) startChannels(ctx workflow.Context, action domain.ObjectionAction, dues []activities.ObjectionChannelDue) error {
 	var rows []activities.ObjectionChannelRow
 	if err := workflow.ExecuteActivity(ctx, acts.OpenObjectionChannels, activities.OpenObjectionChannelsInput{
 		ObjectionID: w.id, Action: action, Channels: dues}).Get(ctx, &rows); err != nil {
@@ -487,7 +488,7 @@ func (w *objection) startChannels(ctx workflow.Context, action string, dues []st
 	}
 	for _, r := range rows {
 		c := &ObjectionChannelState{ChannelID: r.ChannelID, Name: r.Name, Kind: r.Kind, Action: r.Action, Status: r.Status,
-			DueOn: r.DueOn, Overdue: r.Status == storage.ChannelOverdue, ConfirmedAt: r.ConfirmedAt, Reference: r.Reference}
+			DueOn: r.DueOn, Overdue: r.Status == domain.ChannelOverdue, ConfirmedAt: r.ConfirmedAt, Reference: r.Reference}
 		w.channels = append(w.channels, c)
 		if c.settled() {
 			continue
@@ -500,7 +501,7 @@ func (w *objection) startChannels(ctx workflow.Context, action string, dues []st
 	return nil
 }
 
-func (w *objection) channel(id, action string) *ObjectionChannelState {
+func (w *objection) channel(id string, action domain.ObjectionAction) *ObjectionChannelState {
 	for _, c := range w.channels {
 		if c.ChannelID == id && c.Action == action {
 			return c
@@ -509,7 +510,7 @@ func (w *objection) channel(id, action string) *ObjectionChannelState {
 	return nil
 }
 
-func (w *objection) channelsOf(action string) []*ObjectionChannelState {
+func (w *objection) channelsOf(action domain.ObjectionAction) []*ObjectionChannelState {
 	var out []*ObjectionChannelState
 	for _, c := range w.channels {
 		if c.Action == action {
@@ -528,7 +529,7 @@ func (w *objection) allSettled() bool {
 	return true
 }
 
-func channelStep(c *ObjectionChannelState) string { return c.Action + ":" + c.ChannelID }
+func channelStep(c *ObjectionChannelState) string { return string(c.Action) + ":" + c.ChannelID }
 
 func (w *objection) channelInput(c *ObjectionChannelState) activities.ObjectionChannelInput {
 	return activities.ObjectionChannelInput{ObjectionID: w.id, ChannelID: c.ChannelID, Action: c.Action}
@@ -539,21 +540,21 @@ func (w *objection) markConfirmed(c *ObjectionChannelState, conf activities.Obje
 		return
 	}
 	switch conf.Status {
-	case "cancelled":
-		c.Status = "cancelled"
+	case domain.ChannelCancelled:
+		c.Status = domain.ChannelCancelled
 		return
-	case storage.ChannelConfirmed:
+	case domain.ChannelConfirmed:
 	default:
 		return
 	}
-	c.Status, c.ConfirmedAt, c.Reference = storage.ChannelConfirmed, conf.ConfirmedAt, conf.Reference
+	c.Status, c.ConfirmedAt, c.Reference = domain.ChannelConfirmed, conf.ConfirmedAt, conf.Reference
 }
 
 // send carries one action to a channel: a webhook channel's system is called until it answers 2xx; a manual
 // channel's operator gets a task and confirms through ObjectionConfirmChannelUpdate.
 func (w *objection) send(ctx workflow.Context, c *ObjectionChannelState) {
 	log := workflow.GetLogger(ctx)
-	if c.Kind == storage.ChannelWebhook {
+	if c.Kind == domain.ChannelWebhook {
 		var conf activities.ObjectionChannelConfirmation
 		if err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.NotifyObjectionChannel, w.channelInput(c)).Get(ctx, &conf); err != nil {
 			log.Warn("objection channel call ended without confirmation", "objection", w.id, "channel", c.ChannelID, "action", c.Action, "error", err)
@@ -568,23 +569,23 @@ func (w *objection) send(ctx workflow.Context, c *ObjectionChannelState) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx) // the task is closed even when the action is cancelled
 	step := channelStep(c)
 	due := c.DueOn
-	title := fmt.Sprintf("%s：%s（%s）", storage.ObjectionActionLabel(c.Action), w.f.EnterpriseName, w.f.DecisionNo)
-	if err := w.openTask(ctx, activities.TaskInput{Step: step, AssigneeRole: storage.RoleChannelOperator, ChannelID: c.ChannelID,
+	title := fmt.Sprintf("%s：%s（%s）", c.Action.Label(), w.f.EnterpriseName, w.f.DecisionNo)
+	if err := w.openTask(ctx, activities.TaskInput{Step: step, AssigneeRole: domain.RoleChannelOperator, ChannelID: c.ChannelID,
 		Title: title, DueOn: &due}); err != nil {
 		log.Error("open objection channel task", "objection", w.id, "channel", c.ChannelID, "error", err)
 	}
-	if c.Status == storage.ChannelPending {
+	if c.Status == domain.ChannelPending {
 		if err := workflow.ExecuteActivity(ctx, acts.MarkObjectionChannelSent, w.channelInput(c)).Get(ctx, nil); err != nil {
 			log.Error("mark objection channel sent", "objection", w.id, "channel", c.ChannelID, "error", err)
 		}
 		if !c.settled() && !c.Overdue {
-			c.Status = storage.ChannelSent
+			c.Status = domain.ChannelSent
 		}
 	}
 	_ = workflow.Await(ctx, c.settled)
-	status := "done"
+	status := domain.TaskDone
 	if !c.confirmed() {
-		status = "cancelled"
+		status = domain.TaskCancelled
 	}
 	_ = workflow.ExecuteActivity(withActivityOptions(dctx), acts.CloseTask, activities.CloseTaskInput{
 		CaseKind: "objection", CaseID: w.caseID(), Step: step, Status: status}).Get(dctx, nil)
@@ -599,15 +600,15 @@ func (w *objection) watchChannel(ctx workflow.Context, c *ObjectionChannelState)
 	}
 	step := channelStep(c)
 	c.Overdue = true
-	c.Status = storage.ChannelOverdue
+	c.Status = domain.ChannelOverdue
 	if err := workflow.ExecuteActivity(ctx, acts.MarkObjectionChannelOverdue, w.channelInput(c)).Get(ctx, nil); err != nil {
 		return
 	}
 	what := "逾期未标注“异议处理中”"
 	switch c.Action {
-	case storage.ObjectionUnmark:
+	case domain.ObjectionUnmark:
 		what = "逾期未撤除异议标注"
-	case storage.ObjectionCorrect:
+	case domain.ObjectionCorrect:
 		what = "逾期未更新更正后的信息"
 	}
 	if err := w.escalate(ctx, step, fmt.Sprintf("公示渠道%s：%s（%s，%s）", what, c.Name, w.f.EnterpriseName, w.f.DecisionNo), c.DueOn); err != nil {
@@ -616,9 +617,9 @@ func (w *objection) watchChannel(ctx workflow.Context, c *ObjectionChannelState)
 	if err := workflow.Await(ctx, c.settled); err != nil {
 		return
 	}
-	status := "done"
+	status := domain.TaskDone
 	if !c.confirmed() {
-		status = "cancelled"
+		status = domain.TaskCancelled
 	}
 	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
 		CaseKind: "objection", CaseID: w.caseID(), Step: "escalation:" + step, Status: status}).Get(ctx, nil)
@@ -635,8 +636,8 @@ func (w *objection) cancelChannel(ctx workflow.Context, c *ObjectionChannelState
 	if c.settled() { // confirmed meanwhile
 		return nil
 	}
-	c.Status = "cancelled"
-	if c.cancel != nil && c.Kind == storage.ChannelWebhook {
+	c.Status = domain.ChannelCancelled
+	if c.cancel != nil && c.Kind == domain.ChannelWebhook {
 		c.cancel()
 	}
 	return nil
@@ -664,7 +665,7 @@ func (w *objection) validateConfirm(ctx workflow.Context, req ObjectionChannelCo
 		return badValue("invalid_channel", "请指定确认的公示渠道")
 	}
 	switch req.Action {
-	case "", storage.ObjectionMark, storage.ObjectionUnmark, storage.ObjectionCorrect:
+	case "", domain.ObjectionMark, domain.ObjectionUnmark, domain.ObjectionCorrect:
 	default:
 		return badValue("invalid_action", "确认事项 action 应为 mark（标注异议）、unmark（撤除标注）或 correct（更正信息）")
 	}
@@ -673,7 +674,7 @@ func (w *objection) validateConfirm(ctx workflow.Context, req ObjectionChannelCo
 	}
 	pending, done := w.findPending(req)
 	switch {
-	case (pending != nil && pending.Kind != storage.ChannelManual) || (done != nil && done.Kind != storage.ChannelManual):
+	case (pending != nil && pending.Kind != domain.ChannelManual) || (done != nil && done.Kind != domain.ChannelManual):
 		return reject("not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认", true)
 	case pending == nil && done != nil:
 		return nil // a repeated confirmation answers the first one
@@ -700,7 +701,7 @@ func (w *objection) confirm(ctx workflow.Context, req ObjectionChannelConfirm) e
 
 // afterMarks records the day the last channel marked the record.
 func (w *objection) afterMarks(ctx workflow.Context) error {
-	marks := w.channelsOf(storage.ObjectionMark)
+	marks := w.channelsOf(domain.ObjectionMark)
 	if len(marks) == 0 || !w.p.MarkedOn.IsZero() {
 		return nil
 	}
@@ -717,10 +718,10 @@ func (w *objection) afterMarks(ctx workflow.Context) error {
 // The department's steps.
 
 func (w *objection) validateResolve(ctx workflow.Context, req ObjectionResolution) error {
-	if w.p.Status != storage.ObjectionVerifying || w.resolution != nil {
+	if w.p.Status != domain.ObjectionVerifying || w.resolution != nil {
 		return invalid("该异议已答复，不能重复答复；" + w.stateText())
 	}
-	outcome := letters.ObjectionOutcome(req.Outcome)
+	outcome := domain.ObjectionOutcome(req.Outcome)
 	if outcome.Label() == "" {
 		return badValue("invalid_outcome", "处理结果 outcome 应为 corrected（更正）、withdrawn（删除并终止公示）或 upheld（维持）")
 	}
@@ -729,20 +730,20 @@ func (w *objection) validateResolve(ctx workflow.Context, req ObjectionResolutio
 	}
 	hasCorrections := req.Corrections != nil && !req.Corrections.Empty()
 	switch {
-	case !w.marksRecord() && req.Outcome == storage.OutcomeWithdrawn:
+	case !w.marksRecord() && req.Outcome == domain.OutcomeWithdrawn:
 		return badValue("invalid_outcome", "对不予修复决定的异议，处理结果应为 corrected（异议成立，重新办理）或 upheld（维持原决定）")
 	case !w.marksRecord() && hasCorrections:
 		return badValue("corrections_not_allowed", "对不予修复决定的异议不更正处罚信息，请勿填写更正内容")
-	case w.marksRecord() && req.Outcome == storage.OutcomeCorrected && !hasCorrections:
+	case w.marksRecord() && req.Outcome == domain.OutcomeCorrected && !hasCorrections:
 		return badValue("corrections_required", "处理结果为更正的，请填写更正后的内容（corrections）")
-	case req.Outcome != storage.OutcomeCorrected && hasCorrections:
+	case req.Outcome != domain.OutcomeCorrected && hasCorrections:
 		return badValue("corrections_not_allowed", "只有处理结果为更正（corrected）时才能填写更正内容")
 	}
 	return nil
 }
 
 // correctionText says in words what a correction changed (for the letter).
-func correctionText(c *storage.PenaltyCorrection) string {
+func correctionText(c *domain.PenaltyCorrection) string {
 	if c == nil {
 		return ""
 	}
@@ -780,7 +781,7 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 	by := req.ObjectionActor
 
 	version := 0
-	if req.Outcome == storage.OutcomeCorrected && w.marksRecord() {
+	if req.Outcome == domain.OutcomeCorrected && w.marksRecord() {
 		err := workflow.ExecuteActivity(ctx, acts.CorrectPenalty, activities.CorrectPenaltyInput{
 			ObjectionID: w.id, PenaltyID: f.PenaltyID, Correction: *req.Corrections, Reason: reason, By: by.Actor,
 		}).Get(ctx, &version)
@@ -805,20 +806,20 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 		w.p.Corrections = raw
 	}
 	w.p.ResultNo = w.letterNumber("异议复", now)
-	w.p.Status, w.p.Holder = storage.ObjectionResolved, "channels"
-	if !w.marksRecord() || len(f.Channels) == 0 && req.Outcome != storage.OutcomeWithdrawn {
+	w.p.Status, w.p.Holder = domain.ObjectionResolved, domain.HolderChannels
+	if !w.marksRecord() || len(f.Channels) == 0 && req.Outcome != domain.OutcomeWithdrawn {
 		w.p.Holder = ""
 	}
 
 	d := letters.ObjectionResultData{
 		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: w.p.ResultNo, Date: now.Time(domain.Shanghai)},
-		ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, Grounds: letters.ObjectionGrounds(f.Grounds),
-		Outcome: letters.ObjectionOutcome(req.Outcome), Reason: reason, Corrections: correctionText(req.Corrections),
+		ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, Grounds: domain.ObjectionGrounds(f.Grounds),
+		Outcome: domain.ObjectionOutcome(req.Outcome), Reason: reason, Corrections: correctionText(req.Corrections),
 	}
 	if !w.marksRecord() {
 		// The record is not at issue: the answer concerns the refused repair (its decision number).
 		d.DecisionNo = f.RepairDecisionNo
-		if req.Outcome == storage.OutcomeCorrected {
+		if req.Outcome == domain.OutcomeCorrected {
 			d.Corrections = "撤销原不予受理或者不予信用修复的决定，信用修复申请重新办理"
 		}
 	}
@@ -829,12 +830,12 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 		return err
 	}
 	w.p.ResultLetterID = ref.ID
-	if err := w.closeTasks(ctx, "done", "verify", "verify:extended"); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, "verify", "verify:extended"); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, false, "resolved", "objection_resolved", "异议处理结果",
 		fmt.Sprintf("%s已答复你单位对行政处罚决定（%s）提出的异议：%s。理由：%s。《异议处理结果告知书》（%s）可在异议详情中查看。",
-			f.DepartmentName, f.DecisionNo, storage.ObjectionOutcomeLabel(req.Outcome), reason, w.p.ResultNo)); err != nil {
+			f.DepartmentName, f.DecisionNo, req.Outcome.Label(), reason, w.p.ResultNo)); err != nil {
 		return err
 	}
 	details := map[string]any{"outcome": req.Outcome, "reason": reason, "in_time": inTime, "result_no": w.p.ResultNo,
@@ -852,7 +853,7 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 
 func (w *objection) validateExtend(ctx workflow.Context, req ObjectionExtension) error {
 	switch {
-	case w.p.Status != storage.ObjectionVerifying || w.resolution != nil:
+	case w.p.Status != domain.ObjectionVerifying || w.resolution != nil:
 		return invalid("该异议已答复，不能延期；" + w.stateText())
 	case w.p.Extended:
 		return invalid(fmt.Sprintf("核实期限已于%s延长过一次，不能再次延期", w.p.ExtendedOn))
@@ -890,11 +891,11 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 		fmt.Sprintf("%s因%s，将你单位异议的核实期限由%s延长至%s。", f.DepartmentName, strings.TrimSuffix(reason, "。"), original, newDue)); err != nil {
 		return err
 	}
-	if err := w.closeTasks(ctx, "cancelled", oldStep); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskCancelled, oldStep); err != nil {
 		return err
 	}
 	w.p.VerifyDue = newDue
-	if err := w.openTask(ctx, activities.TaskInput{Step: w.verifyStep(), AssigneeRole: storage.RoleDepartment,
+	if err := w.openTask(ctx, activities.TaskInput{Step: w.verifyStep(), AssigneeRole: domain.RoleDepartment,
 		DepartmentID: f.DepartmentID, DueOn: &newDue,
 		Title: fmt.Sprintf("核实并答复异议（已延期，%s，%s）", f.DecisionNo, f.EnterpriseName)}); err != nil {
 		return err
@@ -909,7 +910,7 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 // withdrawn everywhere, or the refused repair is reopened; it returns once every channel has done so.
 func (w *objection) propagate(ctx workflow.Context) error {
 	if !w.marksRecord() {
-		if w.p.Outcome == storage.OutcomeCorrected {
+		if w.p.Outcome == domain.OutcomeCorrected {
 			return w.reopenRepair(ctx)
 		}
 		return nil
@@ -918,8 +919,8 @@ func (w *objection) propagate(ctx workflow.Context) error {
 	// any case (its system may have applied a mark we did not hear back from); a manual operator who never marked
 	// the record has nothing to remove.
 	marked := map[string]bool{}
-	for _, c := range w.channelsOf(storage.ObjectionMark) {
-		if c.confirmed() || c.Kind == storage.ChannelWebhook {
+	for _, c := range w.channelsOf(domain.ObjectionMark) {
+		if c.confirmed() || c.Kind == domain.ChannelWebhook {
 			marked[c.ChannelID] = true
 		}
 		if err := w.cancelChannel(ctx, c); err != nil {
@@ -928,25 +929,25 @@ func (w *objection) propagate(ctx workflow.Context) error {
 	}
 	now := today(ctx)
 	switch w.p.Outcome {
-	case storage.OutcomeWithdrawn:
+	case domain.OutcomeWithdrawn:
 		if err := w.withdraw(ctx); err != nil {
 			return err
 		}
-	case storage.OutcomeCorrected, storage.OutcomeUpheld:
-		action := storage.ObjectionUnmark
-		if w.p.Outcome == storage.OutcomeCorrected {
-			action = storage.ObjectionCorrect
+	case domain.OutcomeCorrected, domain.OutcomeUpheld:
+		action := domain.ObjectionUnmark
+		if w.p.Outcome == domain.OutcomeCorrected {
+			action = domain.ObjectionCorrect
 		}
-		var dues []storage.ObjectionChannelDue
+		var dues []activities.ObjectionChannelDue
 		for _, c := range w.f.Channels {
-			if action == storage.ObjectionUnmark && !marked[c.ChannelID] {
+			if action == domain.ObjectionUnmark && !marked[c.ChannelID] {
 				continue
 			}
 			due, err := w.deadline(ctx, now, c.DeadlineWorkdays)
 			if err != nil {
 				return err
 			}
-			dues = append(dues, storage.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: due})
+			dues = append(dues, activities.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: due})
 		}
 		if len(dues) > 0 {
 			if err := w.startChannels(ctx, action, dues); err != nil {
@@ -960,7 +961,7 @@ func (w *objection) propagate(ctx workflow.Context) error {
 	details := map[string]any{"outcome": w.p.Outcome}
 	var confirmed []string
 	for _, c := range w.channels {
-		if c.Action != storage.ObjectionMark && c.confirmed() {
+		if c.Action != domain.ObjectionMark && c.confirmed() {
 			confirmed = append(confirmed, c.ChannelID)
 		}
 	}
@@ -1028,7 +1029,7 @@ func (w *objection) withdraw(ctx workflow.Context) error {
 func (w *objection) reopenRepair(ctx workflow.Context) error {
 	f := w.f
 	req := RepairReopen{Ref: ObjectionWorkflowID(w.id), Reason: "异议成立：" + w.p.OutcomeReason,
-		RepairActor: RepairActor{Actor: w.p.ResolvedBy, Role: string(storage.RoleDepartment)}}
+		RepairActor: RepairActor{Actor: w.p.ResolvedBy, Role: string(domain.RoleDepartment)}}
 	details := map[string]any{"repair_workflow": RepairWorkflowID(f.RepairID)}
 	err := workflow.SignalExternalWorkflow(ctx, RepairWorkflowID(f.RepairID), "", RepairReopenSignal, req).Get(ctx, nil)
 	if err != nil {

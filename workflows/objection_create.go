@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 )
 
 // Workflow-first creation of an objection case: the handler reserves the id and starts objection-<id> with the

@@ -75,17 +75,17 @@ func (r *objectionRecorder) step(action string) (activities.ObjectionStepInput, 
 // webhook channel and a manual one.
 func objectionFacts(filed string) activities.ObjectionFacts {
 	return activities.ObjectionFacts{
-		ObjectionID: 7, PenaltyID: 42, Grounds: storage.GroundsWrongContent, Statement: "罚款金额登记错误",
+		ObjectionID: 7, PenaltyID: 42, Grounds: domain.GroundsWrongContent, Statement: "罚款金额登记错误",
 		FiledOn: domain.MustParseDate(filed), FiledBy: "91321100MA1MXY2K09", FiledByRole: "enterprise",
 		CommitmentAcceptedAt: domain.MustParseDate(filed).Time(domain.Shanghai).Add(9 * time.Hour), CommitmentRemoteAddr: "10.0.0.8",
 		USCC: "91321100MA1MXY2K09", EnterpriseName: "镇江堃元化工有限公司", LegalRepresentative: "王堃",
 		DepartmentID: "sthjj", DepartmentName: "生态环境局", DepartmentContact: "0511-80000002",
-		DecisionNo: "镇环罚〔2026〕15号", DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyStatus: storage.PenaltyPublished,
+		DecisionNo: "镇环罚〔2026〕15号", DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyStatus: domain.PenaltyPublished,
 		RuleSet:   "ndrc-2026",
 		Deadlines: domain.Deadlines{ObjectionMark: 1, ObjectionForward: 1, ObjectionVerify: 7, ObjectionExtension: 10},
 		Channels: []activities.ObjectionChannelFacts{
-			{ChannelID: "creditchina", Name: "信用中国", Kind: storage.ChannelWebhook, DeadlineWorkdays: 3},
-			{ChannelID: "dept-site", Name: "部门门户网站", Kind: storage.ChannelManual, DeadlineWorkdays: 3},
+			{ChannelID: "creditchina", Name: "信用中国", Kind: domain.ChannelWebhook, DeadlineWorkdays: 3},
+			{ChannelID: "dept-site", Name: "部门门户网站", Kind: domain.ChannelManual, DeadlineWorkdays: 3},
 		},
 	}
 }
@@ -102,7 +102,7 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 	cal := domain.DefaultCalendar()
 	kinds, names := map[string]string{}, map[string]string{}
 	for _, c := range facts.Channels {
-		kinds[c.ChannelID], names[c.ChannelID] = c.Kind, c.Name
+		kinds[c.ChannelID], names[c.ChannelID] = string(c.Kind), c.Name
 	}
 
 	env.OnActivity(acts.LoadObjectionFacts, mock.Anything, mock.Anything).Return(facts, nil)
@@ -149,9 +149,9 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 			defer r.mu.Unlock()
 			var rows []activities.ObjectionChannelRow
 			for _, c := range in.Channels {
-				r.actions[in.Action] = append(r.actions[in.Action], c.ChannelID)
-				rows = append(rows, activities.ObjectionChannelRow{ChannelID: c.ChannelID, Name: names[c.ChannelID], Kind: kinds[c.ChannelID],
-					Action: in.Action, Status: storage.ChannelPending, DueOn: c.DueOn})
+				r.actions[string(in.Action)] = append(r.actions[string(in.Action)], c.ChannelID)
+				rows = append(rows, activities.ObjectionChannelRow{ChannelID: c.ChannelID, Name: names[c.ChannelID], Kind: domain.ChannelKind(kinds[c.ChannelID]),
+					Action: in.Action, Status: domain.ChannelPending, DueOn: c.DueOn})
 			}
 			return rows, nil
 		})
@@ -160,7 +160,7 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.calls = append(r.calls, in)
-			return activities.ObjectionChannelConfirmation{ChannelID: in.ChannelID, Action: in.Action, Status: storage.ChannelConfirmed,
+			return activities.ObjectionChannelConfirmation{ChannelID: in.ChannelID, Action: in.Action, Status: domain.ChannelConfirmed,
 				ConfirmedAt: env.Now(), Reference: "SYS-1", ConfirmedBy: "webhook", Attempts: 1}, nil
 		})
 	env.OnActivity(acts.MarkObjectionChannelSent, mock.Anything, mock.Anything).Return(nil)
@@ -169,7 +169,7 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.confirmed = append(r.confirmed, in)
-			return activities.ObjectionChannelConfirmation{ChannelID: in.ChannelID, Action: in.Action, Status: storage.ChannelConfirmed,
+			return activities.ObjectionChannelConfirmation{ChannelID: in.ChannelID, Action: in.Action, Status: domain.ChannelConfirmed,
 				ConfirmedAt: env.Now(), Reference: in.Reference, ConfirmedBy: in.By}, nil
 		})
 	env.OnActivity(acts.MarkObjectionChannelOverdue, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObjectionChannelInput) error {
@@ -205,7 +205,7 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 			if r.polls < 3 { // the channels take a while: the activity's retries are the poll
 				return activities.ObjectionWithdrawalResult{}, temporal.NewApplicationError("pending", activities.ErrObjectionWithdrawalPending)
 			}
-			return activities.ObjectionWithdrawalResult{Done: true, WithdrawalID: 9, Cause: CauseObjection, Status: storage.WithdrawalCompleted}, nil
+			return activities.ObjectionWithdrawalResult{Done: true, WithdrawalID: 9, Cause: domain.CauseObjection, Status: domain.WithdrawalCompleted}, nil
 		})
 	env.OnSignalExternalWorkflow(mock.Anything, PenaltyWorkflowID(facts.PenaltyID), "", PenaltyWithdrawSignal, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {
@@ -248,7 +248,7 @@ func objectionUpdateAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, 
 var deptActor = ObjectionActor{Actor: "sthjj", Role: "department"}
 
 func confirmBy(channel, action string) ObjectionChannelConfirm {
-	return ObjectionChannelConfirm{ChannelID: channel, Action: action, Reference: "确认-" + channel, By: "op-dept"}
+	return ObjectionChannelConfirm{ChannelID: channel, Action: domain.ObjectionAction(action), Reference: "确认-" + channel, By: "op-dept"}
 }
 
 // TestObjectionUpheldMarksForwardsAnswersAndUnmarks: the record is marked on both channels within a working day,
@@ -272,7 +272,7 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 
 	require.NoError(t, ready.rejected)
-	require.Equal(t, storage.ObjectionVerifying, ready.state.Status)
+	require.Equal(t, domain.ObjectionVerifying, ready.state.Status)
 	require.Equal(t, "2026-11-03", ready.state.MarkDue.String(), "marked within 1 working day")
 	require.Equal(t, "2026-11-03", ready.state.ForwardDue.String(), "forwarded within 1 working day")
 	require.Equal(t, "2026-11-02", ready.state.ForwardedOn.String())
@@ -282,8 +282,8 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	require.NoError(t, marked.rejected)
 	requireRefused(t, webhook, "not_manual_channel") // its own system confirms
 	require.NoError(t, resolved.rejected)
-	require.Equal(t, storage.ObjectionResolved, resolved.state.Status)
-	require.Equal(t, "upheld", resolved.state.Outcome)
+	require.Equal(t, domain.ObjectionResolved, resolved.state.Status)
+	require.Equal(t, domain.OutcomeUpheld, resolved.state.Outcome)
 	require.True(t, *resolved.state.ResolvedInTime)
 	require.Equal(t, "生态环境异议复〔2026〕7号", resolved.state.ResultNo)
 	requireRefused(t, again, "invalid_transition")
@@ -296,9 +296,9 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	for i, s := range r.steps {
 		require.EqualValues(t, i+1, s.Seq, "every write carries the next step number")
 	}
-	require.Equal(t, []string{"creditchina", "dept-site"}, r.actions[storage.ObjectionMark])
-	require.Equal(t, []string{"creditchina", "dept-site"}, r.actions[storage.ObjectionUnmark], "every mark is removed")
-	require.Nil(t, r.actions[storage.ObjectionCorrect])
+	require.Equal(t, []string{"creditchina", "dept-site"}, r.actions[string(domain.ObjectionMark)])
+	require.Equal(t, []string{"creditchina", "dept-site"}, r.actions[string(domain.ObjectionUnmark)], "every mark is removed")
+	require.Nil(t, r.actions[string(domain.ObjectionCorrect)])
 	require.Len(t, r.confirmed, 2, "the operator's mark and unmark, each once")
 	markedStep, _ := r.step("objection.marked")
 	require.Equal(t, "2026-11-02", markedStep.Progress.MarkedOn.String())
@@ -307,7 +307,7 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	require.Empty(t, r.signals, "upheld withdraws nothing")
 	require.Zero(t, r.cleared)
 	closed := r.last()
-	require.Equal(t, storage.ObjectionClosed, closed.Progress.Status)
+	require.Equal(t, domain.ObjectionClosed, closed.Progress.Status)
 	require.EqualValues(t, 202, closed.Progress.ResultLetterID)
 	require.Equal(t, "verify", r.opened[1].Step)
 	require.Equal(t, storage.RoleDepartment, r.opened[1].AssigneeRole)
@@ -332,7 +332,7 @@ func TestObjectionIdleDepartmentIsEscalated(t *testing.T) {
 	require.Len(t, r.escalations, 1)
 	e := r.escalations[0]
 	require.Equal(t, "verify", e.Step)
-	require.Equal(t, "objection", e.CaseKind)
+	require.Equal(t, domain.CaseObjection, e.CaseKind)
 	require.Equal(t, "2026-11-11", e.DueOn.String())
 	require.Contains(t, e.Title, "逾期未答复异议")
 	require.True(t, shanghaiAt("2026-11-12", 0).Equal(r.escalatedAt["verify"]), "escalated when the 7th working day is over: %s", r.escalatedAt["verify"])
@@ -369,7 +369,7 @@ func TestObjectionExtendedOnceWithNotice(t *testing.T) {
 	require.True(t, *resolved.state.ResolvedInTime)
 	require.Empty(t, r.escalations)
 	require.Equal(t, []string{"objection_commitment", "extension_notice", "objection_result"}, r.letters)
-	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "verify", Status: "cancelled"})
+	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "verify", Status: domain.TaskCancelled})
 	var reopened *activities.TaskInput
 	for i := range r.opened {
 		if r.opened[i].Step == "verify:extended" {
@@ -407,9 +407,9 @@ func TestObjectionUnmarkedChannelIsEscalated(t *testing.T) {
 	require.True(t, shanghaiAt("2026-11-04", 0).Equal(r.escalatedAt["mark:dept-site"]), "the mark deadline is the next working day")
 	require.Equal(t, []activities.ObjectionChannelInput{{ObjectionID: 7, ChannelID: "dept-site", Action: "mark"}}, r.overdue)
 	require.Equal(t, []activities.ObjectionChannelInput{{ObjectionID: 7, ChannelID: "dept-site", Action: "mark"}}, r.cancelled)
-	require.Equal(t, []string{"creditchina"}, r.actions[storage.ObjectionUnmark], "only the channel that marked it unmarks it")
-	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "mark:dept-site", Status: "cancelled"})
-	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "escalation:mark:dept-site", Status: "cancelled"})
+	require.Equal(t, []string{"creditchina"}, r.actions[string(domain.ObjectionUnmark)], "only the channel that marked it unmarks it")
+	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "mark:dept-site", Status: domain.TaskCancelled})
+	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "escalation:mark:dept-site", Status: domain.TaskCancelled})
 }
 
 // TestObjectionCorrectedUpdatesEveryChannel: the record is corrected once (its old version kept by the activity)
@@ -436,9 +436,9 @@ func TestObjectionCorrectedUpdatesEveryChannel(t *testing.T) {
 	require.Len(t, r.corrections, 1)
 	require.Equal(t, "30000.00", *r.corrections[0].Correction.FineAmountYuan)
 	require.Equal(t, "sthjj", r.corrections[0].By)
-	require.Equal(t, []string{"creditchina", "dept-site"}, r.actions[storage.ObjectionCorrect])
-	require.Nil(t, r.actions[storage.ObjectionUnmark], "the corrected record replaces the marked one")
-	require.Equal(t, storage.ObjectionClosed, r.last().Progress.Status)
+	require.Equal(t, []string{"creditchina", "dept-site"}, r.actions[string(domain.ObjectionCorrect)])
+	require.Nil(t, r.actions[string(domain.ObjectionUnmark)], "the corrected record replaces the marked one")
+	require.Equal(t, domain.ObjectionClosed, r.last().Progress.Status)
 	require.Equal(t, []activities.ObjectionChannelInput{{ObjectionID: 7, ChannelID: "dept-site", Action: "mark"}}, r.cancelled,
 		"the operator's mark still to do is cancelled")
 }
@@ -454,15 +454,15 @@ func TestObjectionWithdrawnRunsThroughThePenaltyLifecycle(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 
 	require.Len(t, r.signals, 1)
-	require.Equal(t, CauseObjection, r.signals[0].Cause)
+	require.Equal(t, domain.CauseObjection, r.signals[0].Cause)
 	require.Equal(t, "objection-7", r.signals[0].CauseRef)
 	require.Contains(t, r.signals[0].CauseDecision, "生态环境异议复〔2026〕7号")
 	require.Equal(t, 3, r.polls, "polled until the withdrawal completed")
 	require.Equal(t, 1, r.cleared)
 	require.Empty(t, r.withdrawals)
-	require.Nil(t, r.actions[storage.ObjectionUnmark])
+	require.Nil(t, r.actions[string(domain.ObjectionUnmark)])
 	closed := r.last()
-	require.Equal(t, storage.ObjectionClosed, closed.Progress.Status)
+	require.Equal(t, domain.ObjectionClosed, closed.Progress.Status)
 	require.EqualValues(t, 9, closed.Progress.WithdrawalID)
 	require.Contains(t, r.actionsDone(), "objection.withdrawal_requested")
 	require.Contains(t, r.actionsDone(), "objection.withdrawn")
@@ -479,7 +479,7 @@ func TestObjectionWithdrawnAfterLifecycleEnded(t *testing.T) {
 	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
 	require.NoError(t, env.GetWorkflowError())
 	require.Len(t, r.withdrawals, 1)
-	require.Equal(t, WithdrawalInput{PenaltyID: 42, Cause: CauseObjection, CauseRef: "objection-7",
+	require.Equal(t, WithdrawalInput{PenaltyID: 42, Cause: domain.CauseObjection, CauseRef: "objection-7",
 		CauseDecision: "生态环境局异议处理结果告知书（生态环境异议复〔2026〕7号）：异议成立，删除该信息并终止公示"}, r.withdrawals[0])
 	require.Zero(t, r.polls)
 	require.EqualValues(t, 11, r.last().Progress.WithdrawalID)
@@ -489,7 +489,7 @@ func TestObjectionWithdrawnAfterLifecycleEnded(t *testing.T) {
 // reopens the repair case; "withdrawn" is not an answer to it.
 func TestObjectionAgainstRefusalReopensRepair(t *testing.T) {
 	f := objectionFacts("2026-11-02")
-	f.Grounds, f.RepairID, f.RepairDecisionNo, f.RepairStatus = storage.GroundsAgainstRefusal, 12, "生态环境信修不准〔2026〕12号", storage.RepairRefused
+	f.Grounds, f.RepairID, f.RepairDecisionNo, f.RepairStatus = domain.GroundsAgainstRefusal, 12, "生态环境信修不准〔2026〕12号", domain.RepairRefused
 	f.Channels = nil
 	env, r := newObjectionEnv(t, f, shanghaiAt("2026-11-02", 10))
 	wrong := objectionUpdateAt(env, time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "withdrawn", Reason: "x", ObjectionActor: deptActor})
@@ -537,7 +537,7 @@ func TestObjectionFilingWritesItsOwnRow(t *testing.T) {
 				env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
 				env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID, Filing: filing})
 				require.NoError(t, ready.rejected)
-				require.Equal(t, storage.ObjectionVerifying, ready.state.Status)
+				require.Equal(t, domain.ObjectionVerifying, ready.state.Status)
 			}
 			require.Len(t, stored, 1)
 			require.Equal(t, f.ObjectionID, stored[0].ObjectionID)

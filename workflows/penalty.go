@@ -13,9 +13,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -51,22 +50,6 @@ const (
 	PenaltyWithdrawSignal = "withdraw"
 )
 
-// Withdrawal causes (一件通用).
-const (
-	CauseRepair     = "repair"
-	CauseExpiry     = "expiry"
-	CauseObjection  = "objection"
-	CauseRevocation = "revocation"
-)
-
-// Delivery methods.
-const (
-	DeliveryInPerson   = "in_person"
-	DeliveryPost       = "post"
-	DeliveryElectronic = "electronic"
-	DeliveryRefused    = "refused"
-)
-
 // PenaltyParams starts a penalty lifecycle.
 type PenaltyParams struct {
 	PenaltyID int64
@@ -85,10 +68,10 @@ func PenaltyStartOptions(penaltyID int64) client.StartWorkflowOptions {
 // DeliveryRequest records how the decision and the repair notice were delivered; Actor and Role are the
 // department user who records it (set by the HTTP handler).
 type DeliveryRequest struct {
-	Method      string      `json:"method"`
-	DeliveredOn domain.Date `json:"delivered_on"`
-	SignedBy    string      `json:"signed_by,omitempty"`
-	Witness     string      `json:"witness,omitempty"`
+	Method      domain.DeliveryMethod `json:"method"`
+	DeliveredOn domain.Date           `json:"delivered_on"`
+	SignedBy    string                `json:"signed_by,omitempty"`
+	Witness     string                `json:"witness,omitempty"`
 	// ElectronicConsent: the enterprise signed its consent to electronic delivery (required for electronic).
 	ElectronicConsent bool   `json:"electronic_consent,omitempty"`
 	Actor             string `json:"actor,omitempty"`
@@ -107,24 +90,24 @@ type RevocationRequest struct {
 // WithdrawRequest asks for the record's withdrawal with a cause, the case behind it (repair-12, objection-3) and
 // the decision in words (for the 告知函).
 type WithdrawRequest struct {
-	Cause         string
+	Cause         domain.WithdrawalCause
 	CauseRef      string
 	CauseDecision string
 }
 
 // WithdrawalState is the lifecycle's withdrawal: requested, ordered (running) or completed.
 type WithdrawalState struct {
-	Cause         string      `json:"cause"`
-	CauseRef      string      `json:"cause_ref"`
-	CauseDecision string      `json:"cause_decision"`
-	Status        string      `json:"status"`
-	DueOn         domain.Date `json:"due_on"`
+	Cause         domain.WithdrawalCause `json:"cause"`
+	CauseRef      string                 `json:"cause_ref"`
+	CauseDecision string                 `json:"cause_decision"`
+	Status        string                 `json:"status"`
+	DueOn         domain.Date            `json:"due_on"`
 }
 
 // PenaltyState is what the workflow knows of its record (query "state", and the answer to every update).
 type PenaltyState struct {
 	PenaltyID       int64                  `json:"penalty_id"`
-	Status          string                 `json:"status"`
+	Status          domain.PenaltyStatus   `json:"status"`
 	Letters         []activities.LetterRef `json:"letters"`
 	DeliveryDue     domain.Date            `json:"delivery_due"`
 	Delivery        *DeliveryRequest       `json:"delivery"`
@@ -203,7 +186,7 @@ type penalty struct {
 // PenaltyWorkflow runs one penalty's lifecycle.
 func PenaltyWorkflow(ctx workflow.Context, in PenaltyParams) error {
 	w := &penalty{id: in.PenaltyID, state: PenaltyState{
-		PenaltyID: in.PenaltyID, Status: storage.PenaltyRegistered, Letters: []activities.LetterRef{},
+		PenaltyID: in.PenaltyID, Status: domain.PenaltyRegistered, Letters: []activities.LetterRef{},
 	}}
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -220,8 +203,8 @@ func (w *penalty) snapshot() PenaltyState {
 }
 
 // raise moves the in-memory status forward only (the database does the same in PenaltyStep).
-func (w *penalty) raise(status string) {
-	if storage.PenaltyStatusRank(status) > storage.PenaltyStatusRank(w.state.Status) {
+func (w *penalty) raise(status domain.PenaltyStatus) {
+	if status.Rank() > w.state.Status.Rank() {
 		w.state.Status = status
 	}
 }
@@ -324,7 +307,7 @@ func (w *penalty) deliver(ctx workflow.Context, req DeliveryRequest) (PenaltySta
 	if err != nil {
 		return w.snapshot(), err
 	}
-	w.raise(storage.PenaltyDelivered)
+	w.raise(domain.PenaltyDelivered)
 	return w.snapshot(), nil
 }
 
@@ -368,7 +351,7 @@ func (w *penalty) revoke(ctx workflow.Context, req RevocationRequest) (PenaltySt
 }
 
 // step records a lifecycle step in PostgreSQL and in the workflow's state.
-func (w *penalty) step(ctx workflow.Context, status, action string, details map[string]any) error {
+func (w *penalty) step(ctx workflow.Context, status domain.PenaltyStatus, action string, details map[string]any) error {
 	err := workflow.ExecuteActivity(ctx, acts.PenaltyStep, activities.PenaltyStepInput{
 		PenaltyID: w.id, Status: status, Action: action, Details: details,
 	}).Get(ctx, nil)
@@ -531,7 +514,7 @@ func (w *penalty) issueLetters(ctx workflow.Context) error {
 		}
 		w.state.Letters = append(w.state.Letters, ref)
 	}
-	if err := w.step(ctx, storage.PenaltyNoticeIssued, "penalty.notice_issued", map[string]any{"letters": w.state.Letters}); err != nil {
+	if err := w.step(ctx, domain.PenaltyNoticeIssued, "penalty.notice_issued", map[string]any{"letters": w.state.Letters}); err != nil {
 		return err
 	}
 	w.lettersIssued = true
@@ -550,7 +533,7 @@ func (w *penalty) watchDelivery(ctx workflow.Context) {
 	_ = workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
 		CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery",
 		Title:        fmt.Sprintf("送达行政处罚决定书和信用修复告知书（%s，%s）", f.DecisionNo, f.EnterpriseName),
-		AssigneeRole: storage.RoleDepartment, DepartmentID: f.DepartmentID, DueOn: &due,
+		AssigneeRole: domain.RoleDepartment, DepartmentID: f.DepartmentID, DueOn: &due,
 	}).Get(ctx, nil)
 	inTime, err := awaitUntilEndOf(ctx, due, settled)
 	if err != nil {
@@ -567,9 +550,9 @@ func (w *penalty) watchDelivery(ctx workflow.Context) {
 			return
 		}
 	}
-	status := "done"
+	status := domain.TaskDone
 	if w.state.Delivery == nil {
-		status = "cancelled" // revoked before delivery: nothing left to deliver
+		status = domain.TaskCancelled // revoked before delivery: nothing left to deliver
 	}
 	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
 		CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery", Status: status}).Get(ctx, nil)
@@ -597,7 +580,7 @@ func (w *penalty) startPublication(ctx workflow.Context) {
 		case err == nil:
 			w.state.Publication = "published"
 			if w.state.Withdrawal == nil {
-				_ = w.step(ctx, storage.PenaltyPublished, "penalty.published", map[string]any{"publish_due": w.facts.PublishDue})
+				_ = w.step(ctx, domain.PenaltyPublished, "penalty.published", map[string]any{"publish_due": w.facts.PublishDue})
 			}
 		case temporal.IsCanceledError(err):
 			w.state.Publication = "cancelled"
@@ -618,7 +601,7 @@ func (w *penalty) announceEligibility(ctx workflow.Context) error {
 			f.DecisionNo, f.DepartmentName, f.RepairEligibleFrom, f.PublicationEnds, f.ApplyWindow)); err != nil {
 		return err
 	}
-	return w.step(ctx, storage.PenaltyEligible, "penalty.eligible", map[string]any{"repair_eligible_from": f.RepairEligibleFrom})
+	return w.step(ctx, domain.PenaltyEligible, "penalty.eligible", map[string]any{"repair_eligible_from": f.RepairEligibleFrom})
 }
 
 // withdraw carries out the requested withdrawal: everywhere through 一件通用 for a published record; a record that
@@ -647,7 +630,7 @@ func (w *penalty) withdraw(ctx workflow.Context) error {
 		wd.DueOn = due.Due
 	}
 	wd.Status = "ordered"
-	if err := w.step(ctx, storage.PenaltyWithdrawing, "penalty.withdrawing", map[string]any{
+	if err := w.step(ctx, domain.PenaltyWithdrawing, "penalty.withdrawing", map[string]any{
 		"cause": wd.Cause, "cause_ref": wd.CauseRef, "due_on": wd.DueOn}); err != nil {
 		return err
 	}
@@ -688,27 +671,12 @@ func (w *penalty) withdraw(ctx workflow.Context) error {
 	}
 	w.finished = true
 	return w.notify(ctx, "withdrawn", "penalty_withdrawn", "行政处罚信息已撤下公示",
-		fmt.Sprintf("你单位的行政处罚信息（%s）已在各公示渠道撤下公示（原因：%s）。", f.DecisionNo, CauseLabel(wd.Cause)))
+		fmt.Sprintf("你单位的行政处罚信息（%s）已在各公示渠道撤下公示（原因：%s）。", f.DecisionNo, wd.Cause.Label()))
 }
 
-func (w *penalty) finalStatus() string {
+func (w *penalty) finalStatus() domain.PenaltyStatus {
 	if w.state.Revocation != nil {
-		return storage.PenaltyRevoked
+		return domain.PenaltyRevoked
 	}
-	return storage.PenaltyWithdrawn
-}
-
-// CauseLabel is the Chinese name of a withdrawal cause.
-func CauseLabel(cause string) string {
-	switch cause {
-	case CauseRepair:
-		return "准予信用修复"
-	case CauseExpiry:
-		return "公示期满"
-	case CauseObjection:
-		return "异议处理"
-	case CauseRevocation:
-		return "处罚决定撤销"
-	}
-	return cause
+	return domain.PenaltyWithdrawn
 }

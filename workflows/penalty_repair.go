@@ -8,9 +8,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // Republication after fraud (the part of a penalty's lifecycle the penalty workflow does not cover). When the credit
@@ -101,7 +100,7 @@ func RepublishWorkflow(ctx workflow.Context, in RepublishParams) error {
 		return err
 	}
 	return workflow.ExecuteActivity(ctx, acts.PenaltyStep, activities.PenaltyStepInput{
-		PenaltyID: in.PenaltyID, Status: storage.PenaltyWithdrawn,
+		PenaltyID: in.PenaltyID, Status: domain.PenaltyWithdrawn,
 		Action:  fmt.Sprintf("penalty.withdrawn_after_republication_%d", in.RepairID),
 		Details: map[string]any{"cause": req.Cause, "cause_ref": req.CauseRef, "withdrawal": res},
 	}).Get(ctx, nil)

@@ -36,10 +36,10 @@ type penaltyRecorder struct {
 	letters     int
 }
 
-func (r *penaltyRecorder) statuses() []string {
+func (r *penaltyRecorder) statuses() []domain.PenaltyStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []string
+	var out []domain.PenaltyStatus
 	for _, s := range r.steps {
 		if s.Status != "" {
 			out = append(out, s.Status)
@@ -169,8 +169,8 @@ func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing
 
 	// Both letters, together, before anything else.
 	require.Equal(t, 2, r.letters)
-	require.Equal(t, []string{storage.PenaltyNoticeIssued, storage.PenaltyPublished, storage.PenaltyEligible,
-		storage.PenaltyWithdrawing, storage.PenaltyWithdrawn}, r.statuses())
+	require.Equal(t, []domain.PenaltyStatus{domain.PenaltyNoticeIssued, domain.PenaltyPublished, domain.PenaltyEligible,
+		domain.PenaltyWithdrawing, domain.PenaltyWithdrawn}, r.statuses())
 	env.AssertWorkflowCalled(t, "PublishWorkflow", mock.Anything, PublishInput{PenaltyID: f.PenaltyID, DueOn: f.PublishDue})
 
 	// Told it may apply at the start of repair_eligible_from, Asia/Shanghai.
@@ -180,7 +180,7 @@ func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing
 
 	// Withdrawn with cause expiry once 2027-05-20 is over, and not a minute earlier.
 	require.Len(t, r.withdrawals, 1)
-	require.Equal(t, CauseExpiry, r.withdrawals[0].Cause)
+	require.Equal(t, domain.CauseExpiry, r.withdrawals[0].Cause)
 	require.Equal(t, f.PenaltyID, r.withdrawals[0].PenaltyID)
 	end := shanghaiAt("2027-05-21", 0)
 	require.False(t, r.withdrawAt.Before(end), "withdrawn at %s", r.withdrawAt)
@@ -198,7 +198,7 @@ func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing
 	require.NoError(t, err)
 	var st PenaltyState
 	require.NoError(t, v.Get(&st))
-	require.Equal(t, storage.PenaltyWithdrawn, st.Status)
+	require.Equal(t, domain.PenaltyWithdrawn, st.Status)
 	require.Equal(t, "completed", st.Withdrawal.Status)
 	require.True(t, st.EligibleNotified)
 	require.Len(t, st.Letters, 2)
@@ -243,10 +243,10 @@ func TestPenaltyRevocationWithdrawsEverywhereAndEnds(t *testing.T) {
 	require.NoError(t, revocation.rejected)
 
 	require.Len(t, r.withdrawals, 1)
-	require.Equal(t, CauseRevocation, r.withdrawals[0].Cause)
+	require.Equal(t, domain.CauseRevocation, r.withdrawals[0].Cause)
 	require.Contains(t, r.withdrawals[0].CauseDecision, "复议决定撤销")
-	require.Equal(t, storage.PenaltyRevoked, r.statuses()[len(r.statuses())-1])
-	require.NotContains(t, r.statuses(), storage.PenaltyEligible, "revoked before the eligibility date")
+	require.Equal(t, domain.PenaltyRevoked, r.statuses()[len(r.statuses())-1])
+	require.NotContains(t, r.statuses(), domain.PenaltyEligible, "revoked before the eligibility date")
 	// The lifecycle ended with the withdrawal, long before the publication period would have.
 	require.True(t, env.Now().Before(shanghaiAt("2026-07-01", 0)), "ended at %s", env.Now())
 }
@@ -256,19 +256,19 @@ func TestPenaltyRepairSignalWithdrawsWithCauseRepair(t *testing.T) {
 	env, r := newPenaltyEnv(t, f)
 	deliverAt(env, time.Hour, DeliveryRequest{Method: DeliveryElectronic, DeliveredOn: f.DecidedOn, ElectronicConsent: true})
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: CauseRepair, CauseRef: "repair-7", CauseDecision: "准予信用修复"})
+		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: domain.CauseRepair, CauseRef: "repair-7", CauseDecision: "准予信用修复"})
 	}, 100*24*time.Hour)
 	// A second cause later is recorded, not acted on.
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: CauseObjection, CauseRef: "objection-3"})
+		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: domain.CauseObjection, CauseRef: "objection-3"})
 	}, 100*24*time.Hour+time.Minute)
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.NoError(t, env.GetWorkflowError())
 	require.Contains(t, r.notices, "repair_eligible")
 	require.Len(t, r.withdrawals, 1)
-	require.Equal(t, WithdrawalInput{PenaltyID: 42, Cause: CauseRepair, CauseRef: "repair-7", CauseDecision: "准予信用修复"}, r.withdrawals[0])
-	require.Equal(t, storage.PenaltyWithdrawn, r.statuses()[len(r.statuses())-1])
+	require.Equal(t, WithdrawalInput{PenaltyID: 42, Cause: domain.CauseRepair, CauseRef: "repair-7", CauseDecision: "准予信用修复"}, r.withdrawals[0])
+	require.Equal(t, domain.PenaltyWithdrawn, r.statuses()[len(r.statuses())-1])
 	env.AssertActivityCalled(t, "Audit", mock.Anything, mock.MatchedBy(func(in activities.AuditInput) bool {
 		return in.Action == "penalty.withdraw_request_superseded"
 	}))
@@ -325,7 +325,7 @@ func TestPenaltyUnpublishedMinorIsNeverPublishedNorWithdrawn(t *testing.T) {
 	require.Empty(t, r.withdrawals)
 	require.NotContains(t, r.notices, "repair_eligible")
 	// (delivered is written by RecordDelivery, not by a PenaltyStep)
-	require.Equal(t, []string{storage.PenaltyNoticeIssued, storage.PenaltyWithdrawn}, r.statuses())
+	require.Equal(t, []domain.PenaltyStatus{domain.PenaltyNoticeIssued, domain.PenaltyWithdrawn}, r.statuses())
 	require.Contains(t, r.stepAt, "penalty.ended")
 }
 
@@ -375,13 +375,13 @@ func TestImportWorkflowStartsEveryBatchThenFinishes(t *testing.T) {
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(ImportWorkflow)
 	env.RegisterActivity(&activities.Activities{})
-	var rows []storage.ImportStart
+	var rows []activities.ImportStart
 	for i := range 700 {
-		rows = append(rows, storage.ImportStart{Row: i + 2, PenaltyID: int64(1000 + i), Started: i == 5})
+		rows = append(rows, activities.ImportStart{Row: i + 2, PenaltyID: int64(1000 + i), Started: i == 5})
 	}
 	env.OnActivity(acts.NextImportBatch, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.NextImportBatchInput) ([]storage.ImportStart, error) {
-			var out []storage.ImportStart
+		func(_ context.Context, in activities.NextImportBatchInput) ([]activities.ImportStart, error) {
+			var out []activities.ImportStart
 			for _, r := range rows {
 				if r.Row > in.AfterRow && len(out) < in.Limit {
 					out = append(out, r)
@@ -402,7 +402,7 @@ func TestImportWorkflowStartsEveryBatchThenFinishes(t *testing.T) {
 			}
 			return nil
 		})
-	env.OnActivity(acts.FinishImport, mock.Anything, int64(3)).Return(storage.PenaltyImport{ID: 3}, nil).Once()
+	env.OnActivity(acts.FinishImport, mock.Anything, int64(3)).Return(nil).Once()
 	env.ExecuteWorkflow(ImportWorkflow, ImportParams{ImportID: 3})
 	require.NoError(t, env.GetWorkflowError())
 	require.Len(t, started, 699, "every row but the one already started")
@@ -420,7 +420,7 @@ func TestPenaltyWithdrawnByExpiryStillWaitsForItsDelivery(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.NoError(t, late.rejected, "a withdrawn record's delivery can still be recorded")
 	require.Len(t, r.withdrawals, 1)
-	require.Equal(t, CauseExpiry, r.withdrawals[0].Cause)
+	require.Equal(t, domain.CauseExpiry, r.withdrawals[0].Cause)
 	require.Len(t, r.deliveries, 1)
 	require.False(t, env.Now().Before(shanghaiAt("2027-06-24", 0)), "the case stayed open until the delivery")
 }

@@ -8,9 +8,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // Publication (双公示): a record goes out to every channel it is published on by its due date; webhook channels
@@ -35,9 +34,9 @@ type PublishInput struct {
 
 // PublicationChannelState is one channel of a publication.
 type PublicationChannelState struct {
-	ChannelID string `json:"channel_id"`
-	Name      string `json:"name"`
-	Kind      string `json:"kind"`
+	ChannelID string             `json:"channel_id"`
+	Name      string             `json:"name"`
+	Kind      domain.ChannelKind `json:"kind"`
 	// Status is pending, sent, published, overdue or withdrawn (not sent: the record was ordered withdrawn).
 	Status  string `json:"status"`
 	Overdue bool   `json:"overdue"`
@@ -122,7 +121,7 @@ func (p *publication) checkConfirm(req ConfirmChannelRequest) error {
 	switch {
 	case c == nil:
 		return reject("channel_not_addressed", "该处罚信息不在此渠道公示", false)
-	case c.Kind != storage.ChannelManual:
+	case c.Kind != domain.ChannelManual:
 		return reject("not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认", true)
 	case c.Status == "withdrawn":
 		return reject("record_withdrawn", "该处罚信息已撤下公示，不得重新公示", true)
@@ -212,9 +211,9 @@ func (p *publication) run(ctx workflow.Context) error {
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
 		dctx = withActivityOptions(dctx)
 		for _, c := range p.channels {
-			if c.Kind == storage.ChannelManual && !c.done() {
+			if c.Kind == domain.ChannelManual && !c.done() {
 				_ = workflow.ExecuteActivity(dctx, acts.CloseTask, activities.CloseTaskInput{
-					CaseKind: "publication", CaseID: p.caseID(), Step: "publish:" + c.ChannelID, Status: "cancelled"}).Get(dctx, nil)
+					CaseKind: "publication", CaseID: p.caseID(), Step: "publish:" + c.ChannelID, Status: domain.TaskCancelled}).Get(dctx, nil)
 			}
 		}
 		return err
@@ -226,7 +225,7 @@ func (p *publication) run(ctx workflow.Context) error {
 // a task and confirms through PublishConfirmUpdate.
 func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 	log := workflow.GetLogger(ctx)
-	if c.Kind == storage.ChannelWebhook {
+	if c.Kind == domain.ChannelWebhook {
 		var res activities.PublicationResult
 		err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.PublishToChannel, activities.PublicationChannelInput{
 			PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID}).Get(ctx, &res)
@@ -235,7 +234,7 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 			p.apply(c, res)
 			return
 		case isNotWebhook(err):
-			c.Kind = storage.ChannelManual // switched to manual confirmation meanwhile: its operator confirms
+			c.Kind = domain.ChannelManual // switched to manual confirmation meanwhile: its operator confirms
 		default:
 			log.Warn("publication ended without confirmation", "penalty", p.in.PenaltyID, "channel", c.ChannelID, "error", err)
 			return
@@ -248,7 +247,7 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 		duePtr = &due
 	}
 	if err := workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
-		CaseKind: "publication", CaseID: p.caseID(), Step: step, AssigneeRole: storage.RoleChannelOperator, ChannelID: c.ChannelID,
+		CaseKind: "publication", CaseID: p.caseID(), Step: step, AssigneeRole: domain.RoleChannelOperator, ChannelID: c.ChannelID,
 		Title: fmt.Sprintf("公示处罚信息：%s（%s）", p.facts.EnterpriseName, p.facts.DecisionNo), DueOn: duePtr,
 	}).Get(ctx, nil); err != nil {
 		log.Error("open publication task", "penalty", p.in.PenaltyID, "channel", c.ChannelID, "error", err)
@@ -256,9 +255,9 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 	if err := workflow.Await(ctx, c.done); err != nil {
 		return
 	}
-	status := "done"
+	status := domain.TaskDone
 	if c.Status == "withdrawn" {
-		status = "cancelled"
+		status = domain.TaskCancelled
 	}
 	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{CaseKind: "publication", CaseID: p.caseID(),
 		Step: step, Status: status}).Get(ctx, nil)

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 )
 
 // The reconciler: a Temporal Schedule (ReconcileScheduleID, created by every worker at start) runs

@@ -14,9 +14,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -197,7 +196,7 @@ type TrainingCertificateSignal struct {
 // RepairState is what the workflow knows of its case (query "state", and the answer to every update).
 type RepairState struct {
 	RepairID int64 `json:"repair_id"`
-	storage.RepairProgress
+	activities.RepairProgress
 	// WaitingFor lists the conditions the case waits for: training_certificate, credit_report.
 	WaitingFor []string `json:"waiting_for"`
 	// Letters are the letters this run issued.
@@ -214,7 +213,7 @@ func init() {
 type repair struct {
 	id      int64
 	f       activities.RepairFacts
-	p       storage.RepairProgress
+	p       activities.RepairProgress
 	seq     int64
 	letters []activities.LetterRef
 
@@ -233,7 +232,7 @@ type repair struct {
 // RepairWorkflow runs (or resumes) one repair case.
 func RepairWorkflow(ctx workflow.Context, in RepairParams) error {
 	w := &repair{id: in.RepairID, app: in.Application, escalated: map[string]bool{}}
-	w.p.Status = storage.RepairSubmitted
+	w.p.Status = domain.RepairSubmitted
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -395,12 +394,12 @@ func (w *repair) issue(ctx workflow.Context, kind letters.Kind, content any, dat
 	return ref, err
 }
 
-func (w *repair) openTask(ctx workflow.Context, step, title string, role storage.Role, due domain.Date) error {
+func (w *repair) openTask(ctx workflow.Context, step, title string, role domain.Role, due domain.Date) error {
 	in := activities.TaskInput{CaseKind: "repair", CaseID: w.caseID(), Step: step, Title: title, AssigneeRole: role}
 	switch role {
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		in.DepartmentID = w.f.DepartmentID
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		in.USCC = w.f.USCC
 	}
 	if !due.IsZero() {
@@ -410,7 +409,7 @@ func (w *repair) openTask(ctx workflow.Context, step, title string, role storage
 }
 
 // closeTasks closes tasks and their escalations (all at once; closing a closed or missing task changes nothing).
-func (w *repair) closeTasks(ctx workflow.Context, status string, steps ...string) error {
+func (w *repair) closeTasks(ctx workflow.Context, status domain.TaskStatus, steps ...string) error {
 	var futures []workflow.Future
 	for _, s := range steps {
 		for _, step := range []string{s, "escalation:" + s} {
@@ -464,7 +463,7 @@ func (w *repair) conditionsMet() bool { return !w.p.WaitingTraining && !w.p.Wait
 
 func (w *repair) terminal() bool {
 	switch w.p.Status {
-	case storage.RepairNotAccepted, storage.RepairRefused, storage.RepairClosed, storage.RepairCancelled, storage.RepairRevoked:
+	case domain.RepairNotAccepted, domain.RepairRefused, domain.RepairClosed, domain.RepairCancelled, domain.RepairRevoked:
 		return true
 	}
 	return false
@@ -482,7 +481,7 @@ func (w *repair) run(ctx workflow.Context) error {
 		return err
 	}
 	w.loaded = true
-	if w.f.Progress.Status == storage.RepairSubmitted || w.f.Progress.Status == "" {
+	if w.f.Progress.Status == domain.RepairSubmitted || w.f.Progress.Status == "" {
 		w.seq = w.f.Seq
 		w.p.CreditReportAttachmentID = w.f.Progress.CreditReportAttachmentID
 		refused, err := w.recheckStored(ctx)
@@ -498,30 +497,30 @@ func (w *repair) run(ctx workflow.Context) error {
 		// A later run resumes the case as recorded.
 		w.p, w.seq = w.f.Progress, w.f.Seq
 		w.ready = true
-		if w.p.Status == storage.RepairRectifying && !w.p.RectificationSubmitted && !w.p.RectificationMissed {
+		if w.p.Status == domain.RepairRectifying && !w.p.RectificationSubmitted && !w.p.RectificationMissed {
 			workflow.Go(ctx, w.watchRectification)
 		}
 	}
 
 	for {
 		switch w.p.Status {
-		case storage.RepairWaitingConditions:
+		case domain.RepairWaitingConditions:
 			if err := workflow.Await(ctx, func() bool {
-				return w.busy == 0 && (w.p.Status != storage.RepairWaitingConditions || w.conditionsMet())
+				return w.busy == 0 && (w.p.Status != domain.RepairWaitingConditions || w.conditionsMet())
 			}); err != nil {
 				return err
 			}
-			if w.p.Status == storage.RepairWaitingConditions {
+			if w.p.Status == domain.RepairWaitingConditions {
 				w.beginForward()
 				if err := w.finishForward(ctx, "repair.conditions_met", RepairActor{}); err != nil {
 					return err
 				}
 			}
-		case storage.RepairPendingAcceptance, storage.RepairSupplementRequested, storage.RepairVerifying, storage.RepairRectifying:
+		case domain.RepairPendingAcceptance, domain.RepairSupplementRequested, domain.RepairVerifying, domain.RepairRectifying:
 			if err := w.watchDeadline(ctx); err != nil {
 				return err
 			}
-		case storage.RepairApproved:
+		case domain.RepairApproved:
 			// The approval is recorded (its letter issued) before the record is withdrawn.
 			if err := workflow.Await(ctx, func() bool { return w.busy == 0 }); err != nil {
 				return err
@@ -529,7 +528,7 @@ func (w *repair) run(ctx workflow.Context) error {
 			if err := w.awaitWithdrawal(ctx); err != nil {
 				return err
 			}
-		case storage.RepairRefused, storage.RepairNotAccepted:
+		case domain.RepairRefused, domain.RepairNotAccepted:
 			status := w.p.Status
 			reopened, err := workflow.AwaitWithTimeout(ctx, RepairReopenWindow, func() bool { return w.p.Status != status })
 			if err != nil {
@@ -549,7 +548,7 @@ func (w *repair) run(ctx workflow.Context) error {
 }
 
 // finish ends the run once every update in flight has answered, unless one of them moved the case on.
-func (w *repair) finish(ctx workflow.Context, status string) (bool, error) {
+func (w *repair) finish(ctx workflow.Context, status domain.RepairStatus) (bool, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return true, err
 	}
@@ -559,7 +558,7 @@ func (w *repair) finish(ctx workflow.Context, status string) (bool, error) {
 // receive takes in a new application at the single window: the commitment letter, then the conditions.
 func (w *repair) receive(ctx workflow.Context) error {
 	f := w.f
-	w.p.Holder = "credit_office"
+	w.p.Holder = domain.HolderCreditOffice
 	commitment := letters.CommitmentData{
 		Recipient: f.DepartmentName, EnterpriseName: f.EnterpriseName, USCC: f.USCC, LegalRepresentative: f.LegalRepresentative,
 		DecisionNo: f.DecisionNo, SignedOnline: true, Date: f.AppliedOn.Time(domain.Shanghai),
@@ -596,7 +595,7 @@ func (w *repair) receive(ctx workflow.Context) error {
 		w.ready = true
 		return nil
 	}
-	w.p.Status, w.p.Holder = storage.RepairWaitingConditions, "enterprise"
+	w.p.Status, w.p.Holder = domain.RepairWaitingConditions, domain.HolderEnterprise
 	var missing []string
 	if w.p.WaitingTraining {
 		missing = append(missing, "信用修复培训合格证明")
@@ -605,7 +604,7 @@ func (w *repair) receive(ctx workflow.Context) error {
 		missing = append(missing, "信用服务机构出具的信用报告")
 	}
 	what := strings.Join(missing, "和")
-	if err := w.openTask(ctx, w.task("conditions"), "提交"+what+"（"+f.DecisionNo+"）", storage.RoleEnterprise, domain.Date{}); err != nil {
+	if err := w.openTask(ctx, w.task("conditions"), "提交"+what+"（"+f.DecisionNo+"）", domain.RoleEnterprise, domain.Date{}); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, false, "conditions", "repair_waiting_conditions", "信用修复申请等待补充条件",
@@ -635,7 +634,7 @@ func (w *repair) receive(ctx workflow.Context) error {
 // beginForward moves the case to the department's inbox at once (so a concurrent step sees it there);
 // finishForward sets the deadlines from today (the receipt, or the supplement that restarts the clock) and records it.
 func (w *repair) beginForward() {
-	w.p.Status, w.p.Holder = storage.RepairPendingAcceptance, "department"
+	w.p.Status, w.p.Holder = domain.RepairPendingAcceptance, domain.HolderDepartment
 	w.p.WaitingTraining, w.p.WaitingCreditReport = false, false
 	w.p.AcceptanceDue, w.p.Overdue = domain.Date{}, false
 }
@@ -652,11 +651,11 @@ func (w *repair) finishForward(ctx workflow.Context, action string, by RepairAct
 		return err
 	}
 	w.p.ReceivedOn, w.p.AcceptanceDue, w.p.OverallDue = now, due, overall
-	if err := w.closeTasks(ctx, "done", w.task("conditions"), w.task("supplement")); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, w.task("conditions"), w.task("supplement")); err != nil {
 		return err
 	}
 	if err := w.openTask(ctx, w.task("acceptance"),
-		fmt.Sprintf("受理信用修复申请（%s，%s）", f.EnterpriseName, f.DecisionNo), storage.RoleDepartment, due); err != nil {
+		fmt.Sprintf("受理信用修复申请（%s，%s）", f.EnterpriseName, f.DecisionNo), domain.RoleDepartment, due); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, true, action, "repair_forwarded", "收到信用修复申请",
@@ -691,9 +690,9 @@ func (w *repair) watchDeadline(ctx workflow.Context) error {
 // currentDeadline is the step whose deadline runs now: the department's acceptance or decision.
 func (w *repair) currentDeadline() (string, domain.Date) {
 	switch w.p.Status {
-	case storage.RepairPendingAcceptance:
+	case domain.RepairPendingAcceptance:
 		return w.task("acceptance"), w.p.AcceptanceDue
-	case storage.RepairVerifying, storage.RepairRectifying:
+	case domain.RepairVerifying, domain.RepairRectifying:
 		return w.decisionTask(), w.p.DecisionDue
 	}
 	return "", domain.Date{}
@@ -702,7 +701,7 @@ func (w *repair) currentDeadline() (string, domain.Date) {
 func (w *repair) escalate(ctx workflow.Context, step string, due domain.Date) error {
 	f := w.f
 	what := "作出信用修复决定"
-	if w.p.Status == storage.RepairPendingAcceptance {
+	if w.p.Status == domain.RepairPendingAcceptance {
 		what = "受理信用修复申请"
 	}
 	if err := workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
@@ -740,7 +739,7 @@ func (w *repair) awaitWithdrawal(ctx workflow.Context) error {
 		return err
 	}
 	w.p.WithdrawalID = res.WithdrawalID
-	w.p.Status, w.p.Holder = storage.RepairClosed, ""
+	w.p.Status, w.p.Holder = domain.RepairClosed, ""
 	if err := w.notify(ctx, false, "closed", "repair_closed", "信用修复已办结",
 		fmt.Sprintf("你单位行政处罚信息（%s）的信用修复已办结，相关信息已在各公示渠道撤下。", f.DecisionNo)); err != nil {
 		return err
@@ -750,14 +749,16 @@ func (w *repair) awaitWithdrawal(ctx workflow.Context) error {
 
 // Steps.
 
-func statusIn(status string, allowed ...string) bool { return slices.Contains(allowed, status) }
+func statusIn(status domain.RepairStatus, allowed ...domain.RepairStatus) bool {
+	return slices.Contains(allowed, status)
+}
 
 func (w *repair) stateText() string {
-	return "当前状态：" + storage.RepairStatusLabel(w.p.Status)
+	return "当前状态：" + w.p.Status.Label()
 }
 
 func (w *repair) validateAccept(ctx workflow.Context, _ RepairActor) error {
-	if w.p.Status != storage.RepairPendingAcceptance {
+	if w.p.Status != domain.RepairPendingAcceptance {
 		return invalid("只有待受理的申请可以受理；" + w.stateText())
 	}
 	return nil
@@ -767,17 +768,17 @@ func (w *repair) accept(ctx workflow.Context, by RepairActor) error {
 	f := w.f
 	now := today(ctx)
 	prevTask := w.task("acceptance")
-	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue, w.p.Overdue = storage.RepairVerifying, "department", now, domain.Date{}, false
+	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue, w.p.Overdue = domain.RepairVerifying, domain.HolderDepartment, now, domain.Date{}, false
 	due, err := w.deadline(ctx, now, f.Deadlines.Decision)
 	if err != nil {
 		return err
 	}
 	w.p.DecisionDue = due
-	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, prevTask); err != nil {
 		return err
 	}
 	if err := w.openTask(ctx, w.decisionTask(), fmt.Sprintf("核实并作出信用修复决定（%s，%s）", f.EnterpriseName, f.DecisionNo),
-		storage.RoleDepartment, due); err != nil {
+		domain.RoleDepartment, due); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, false, "accepted", "repair_accepted", "信用修复申请已受理",
@@ -799,7 +800,7 @@ func cleanItems(items []string) []string {
 
 func (w *repair) validateRequestSupplement(ctx workflow.Context, req RepairSupplementItems) error {
 	switch {
-	case w.p.Status != storage.RepairPendingAcceptance:
+	case w.p.Status != domain.RepairPendingAcceptance:
 		return invalid("只有待受理的申请可以要求补正；" + w.stateText())
 	case w.p.SupplementRequested:
 		return invalid("补正材料应一次性告知，本申请已经要求过补正，不能再次要求")
@@ -823,7 +824,7 @@ func (w *repair) requestSupplement(ctx workflow.Context, req RepairSupplementIte
 	items := cleanItems(req.Items)
 	prevTask := w.task("acceptance")
 	w.p.Status, w.p.Holder, w.p.SupplementRequested, w.p.SupplementDue, w.p.Overdue =
-		storage.RepairSupplementRequested, "enterprise", true, req.DueOn, false
+		domain.RepairSupplementRequested, "enterprise", true, req.DueOn, false
 	d := letters.SupplementNoticeData{
 		Issue: w.issueOf(w.letterNumber("信修补", now), now), ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo,
 		Items: items, SubmitVia: "信用修复协同平台（在本申请页面“补正材料”中提交）或" + activities.ApplyWindow,
@@ -836,10 +837,10 @@ func (w *repair) requestSupplement(ctx workflow.Context, req RepairSupplementIte
 	if err != nil {
 		return err
 	}
-	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, prevTask); err != nil {
 		return err
 	}
-	if err := w.openTask(ctx, w.task("supplement"), "补正信用修复申请材料（"+f.DecisionNo+"）", storage.RoleEnterprise, req.DueOn); err != nil {
+	if err := w.openTask(ctx, w.task("supplement"), "补正信用修复申请材料（"+f.DecisionNo+"）", domain.RoleEnterprise, req.DueOn); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, false, "supplement_requested", "repair_supplement_requested", "请补正信用修复申请材料",
@@ -852,7 +853,7 @@ func (w *repair) requestSupplement(ctx workflow.Context, req RepairSupplementIte
 }
 
 func (w *repair) validateSupplement(ctx workflow.Context, req RepairSupplement) error {
-	if !statusIn(w.p.Status, storage.RepairSupplementRequested, storage.RepairRectifying) {
+	if !statusIn(w.p.Status, domain.RepairSupplementRequested, domain.RepairRectifying) {
 		return invalid("只有在要求补正或者整改期间可以提交材料；" + w.stateText())
 	}
 	if len(req.AttachmentIDs) == 0 && strings.TrimSpace(req.Statement) == "" {
@@ -863,9 +864,9 @@ func (w *repair) validateSupplement(ctx workflow.Context, req RepairSupplement) 
 
 func (w *repair) supplement(ctx workflow.Context, req RepairSupplement) error {
 	details := map[string]any{"attachment_ids": req.AttachmentIDs, "statement": strings.TrimSpace(req.Statement)}
-	if w.p.Status == storage.RepairRectifying {
-		w.p.Status, w.p.Holder, w.p.RectificationSubmitted = storage.RepairVerifying, "department", true
-		if err := w.closeTasks(ctx, "done", w.task("rectification")); err != nil {
+	if w.p.Status == domain.RepairRectifying {
+		w.p.Status, w.p.Holder, w.p.RectificationSubmitted = domain.RepairVerifying, domain.HolderDepartment, true
+		if err := w.closeTasks(ctx, domain.TaskDone, w.task("rectification")); err != nil {
 			return err
 		}
 		if err := w.notify(ctx, true, "rectification_submitted", "repair_rectification_submitted", "企业已提交整改材料",
@@ -883,7 +884,7 @@ func (w *repair) supplement(ctx workflow.Context, req RepairSupplement) error {
 }
 
 func (w *repair) validateReject(ctx workflow.Context, req RepairReason) error {
-	if w.p.Status != storage.RepairPendingAcceptance {
+	if w.p.Status != domain.RepairPendingAcceptance {
 		return invalid("只有待受理的申请可以不予受理；" + w.stateText())
 	}
 	if strings.TrimSpace(req.Reason) == "" {
@@ -897,7 +898,7 @@ func (w *repair) reject(ctx workflow.Context, req RepairReason) error {
 	now := today(ctx)
 	reason := strings.TrimSpace(req.Reason)
 	prevTask := w.task("acceptance")
-	w.p.Status, w.p.Holder, w.p.DecisionReason, w.p.Overdue = storage.RepairNotAccepted, "", reason, false
+	w.p.Status, w.p.Holder, w.p.DecisionReason, w.p.Overdue = domain.RepairNotAccepted, "", reason, false
 	ref, err := w.issue(ctx, letters.KindNotAccepted, letters.NotAcceptedData{
 		Issue: w.issueOf(w.letterNumber("信修不受", now), now), ApplicationRef: w.applicationRef(),
 		DecisionNo: f.DecisionNo, Reason: reason,
@@ -905,7 +906,7 @@ func (w *repair) reject(ctx workflow.Context, req RepairReason) error {
 	if err != nil {
 		return err
 	}
-	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, prevTask); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, false, "not_accepted", "repair_not_accepted", "信用修复申请不予受理",
@@ -917,7 +918,7 @@ func (w *repair) reject(ctx workflow.Context, req RepairReason) error {
 
 func (w *repair) validateExtend(ctx workflow.Context, req RepairReason) error {
 	switch {
-	case !statusIn(w.p.Status, storage.RepairVerifying, storage.RepairRectifying):
+	case !statusIn(w.p.Status, domain.RepairVerifying, domain.RepairRectifying):
 		return invalid("只有已受理、尚未决定的申请可以延期；" + w.stateText())
 	case w.p.Extended:
 		return invalid("核实期限只能延长一次，本申请已经延期")
@@ -951,11 +952,11 @@ func (w *repair) extend(ctx workflow.Context, req RepairReason) error {
 	if err != nil {
 		return err
 	}
-	if err := w.closeTasks(ctx, "done", prevTask); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, prevTask); err != nil {
 		return err
 	}
 	if err := w.openTask(ctx, w.decisionTask(), fmt.Sprintf("核实并作出信用修复决定（已延期，%s，%s）", f.EnterpriseName, f.DecisionNo),
-		storage.RoleDepartment, due); err != nil {
+		domain.RoleDepartment, due); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, false, "extended", "repair_extended", "信用修复核实期限延长",
@@ -968,7 +969,7 @@ func (w *repair) extend(ctx workflow.Context, req RepairReason) error {
 
 func (w *repair) validateRectification(ctx workflow.Context, req RepairRectification) error {
 	switch {
-	case w.p.Status != storage.RepairVerifying:
+	case w.p.Status != domain.RepairVerifying:
 		return invalid("只有核实中的申请可以设定整改期限；" + w.stateText())
 	case !w.p.RectificationDue.IsZero():
 		return invalid(fmt.Sprintf("本申请已设定整改期限（%s），不能重复设定", w.p.RectificationDue))
@@ -988,7 +989,7 @@ func (w *repair) rectification(ctx workflow.Context, req RepairRectification) er
 	f := w.f
 	now := today(ctx)
 	reqs := cleanItems(req.Requirements)
-	w.p.Status, w.p.Holder, w.p.RectificationDue = storage.RepairRectifying, "enterprise", req.DueOn
+	w.p.Status, w.p.Holder, w.p.RectificationDue = domain.RepairRectifying, domain.HolderEnterprise, req.DueOn
 	ref, err := w.issue(ctx, letters.KindRectificationNotice, letters.RectificationNoticeData{
 		Issue: w.issueOf(w.letterNumber("信修整", now), now), ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo,
 		Requirements: reqs, DueOn: req.DueOn.Time(domain.Shanghai), Contact: f.DepartmentContact,
@@ -997,7 +998,7 @@ func (w *repair) rectification(ctx workflow.Context, req RepairRectification) er
 		return err
 	}
 	workflow.Go(ctx, w.watchRectification)
-	if err := w.openTask(ctx, w.task("rectification"), "按整改通知书完成整改并提交材料（"+f.DecisionNo+"）", storage.RoleEnterprise, req.DueOn); err != nil {
+	if err := w.openTask(ctx, w.task("rectification"), "按整改通知书完成整改并提交材料（"+f.DecisionNo+"）", domain.RoleEnterprise, req.DueOn); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, false, "rectification", "repair_rectification", "请按期完成整改",
@@ -1014,17 +1015,17 @@ func (w *repair) watchRectification(ctx workflow.Context) {
 	ctx = withActivityOptions(ctx)
 	due, round := w.p.RectificationDue, w.p.Round
 	settled := func() bool {
-		return w.p.RectificationSubmitted || w.p.Status != storage.RepairRectifying || w.p.Round != round
+		return w.p.RectificationSubmitted || w.p.Status != domain.RepairRectifying || w.p.Round != round
 	}
 	inTime, err := awaitUntilEndOf(ctx, due, settled)
 	if err != nil || inTime {
 		return
 	}
 	f := w.f
-	w.p.Status, w.p.Holder, w.p.RectificationMissed = storage.RepairVerifying, "department", true
-	_ = w.closeTasks(ctx, "cancelled", w.task("rectification"))
+	w.p.Status, w.p.Holder, w.p.RectificationMissed = domain.RepairVerifying, domain.HolderDepartment, true
+	_ = w.closeTasks(ctx, domain.TaskCancelled, w.task("rectification"))
 	_ = w.openTask(ctx, w.task("warning_interview"), fmt.Sprintf("企业逾期未完成整改，可进行警示约谈后作出决定（%s，%s）",
-		f.EnterpriseName, f.DecisionNo), storage.RoleDepartment, w.p.DecisionDue)
+		f.EnterpriseName, f.DecisionNo), domain.RoleDepartment, w.p.DecisionDue)
 	_ = w.notify(ctx, true, "rectification_missed", "repair_rectification_missed", "企业逾期未完成整改",
 		fmt.Sprintf("%s未在整改期限（%s）内提交整改材料（%s），可约谈其负责人并记录警示约谈后作出决定。", f.EnterpriseName, due, f.DecisionNo))
 	_ = w.record(ctx, "repair.rectification_missed", RepairActor{}, map[string]any{"rectification_due": due}, nil, "")
@@ -1032,7 +1033,7 @@ func (w *repair) watchRectification(ctx workflow.Context) {
 
 func (w *repair) validateWarningInterview(ctx workflow.Context, req RepairWarningInterview) error {
 	switch {
-	case w.p.Status != storage.RepairVerifying || !w.p.RectificationMissed:
+	case w.p.Status != domain.RepairVerifying || !w.p.RectificationMissed:
 		return invalid("警示约谈记录只能在企业逾期未完成整改后、作出决定前登记；" + w.stateText())
 	case !w.p.WarningInterviewOn.IsZero():
 		return invalid(fmt.Sprintf("已于%s登记警示约谈", w.p.WarningInterviewOn))
@@ -1070,7 +1071,7 @@ func (w *repair) warningInterview(ctx workflow.Context, req RepairWarningIntervi
 	if err != nil {
 		return err
 	}
-	if err := w.closeTasks(ctx, "done", w.task("warning_interview")); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, w.task("warning_interview")); err != nil {
 		return err
 	}
 	return w.record(ctx, "repair.warning_interview", req.RepairActor, map[string]any{"held_on": req.HeldOn,
@@ -1079,7 +1080,7 @@ func (w *repair) warningInterview(ctx workflow.Context, req RepairWarningIntervi
 
 func (w *repair) validateDecide(ctx workflow.Context, req RepairDecision) error {
 	switch {
-	case !statusIn(w.p.Status, storage.RepairVerifying, storage.RepairRectifying):
+	case !statusIn(w.p.Status, domain.RepairVerifying, domain.RepairRectifying):
 		return invalid("只有已受理、正在核实的申请可以作出决定；" + w.stateText())
 	case w.p.DecisionDue.IsZero():
 		return invalid("受理手续尚未办结，请稍后重试")
@@ -1103,11 +1104,11 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 		Reason: reason}
 	kind, action := letters.KindRepairRefused, "repair.refused"
 	if approved {
-		w.p.Status, w.p.Holder = storage.RepairApproved, "channels"
+		w.p.Status, w.p.Holder = domain.RepairApproved, domain.HolderChannels
 		w.p.DecisionNo = w.letterNumber("信修准", now)
 		d.Issue, d.Channels, kind, action = w.issueOf(w.p.DecisionNo, now), f.Channels, letters.KindRepairApproved, "repair.approved"
 	} else {
-		w.p.Status, w.p.Holder = storage.RepairRefused, ""
+		w.p.Status, w.p.Holder = domain.RepairRefused, ""
 		w.p.DecisionNo = w.letterNumber("信修不准", now)
 		d.Issue = w.issueOf(w.p.DecisionNo, now)
 	}
@@ -1115,10 +1116,10 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 	if err != nil {
 		return err
 	}
-	if err := w.closeTasks(ctx, "done", open...); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskDone, open...); err != nil {
 		return err
 	}
-	if err := w.closeTasks(ctx, "cancelled", w.task("rectification")); err != nil {
+	if err := w.closeTasks(ctx, domain.TaskCancelled, w.task("rectification")); err != nil {
 		return err
 	}
 	title, body := "信用修复申请不予修复", fmt.Sprintf("%s决定对你单位的信用修复申请（%s）不予信用修复（%s），理由：%s。对决定不服的，可以提出异议或者依法申请行政复议、提起行政诉讼。",
@@ -1135,8 +1136,8 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 }
 
 func (w *repair) validateWithdraw(ctx workflow.Context, _ RepairReason) error {
-	if !statusIn(w.p.Status, storage.RepairWaitingConditions, storage.RepairPendingAcceptance, storage.RepairSupplementRequested,
-		storage.RepairVerifying, storage.RepairRectifying) {
+	if !statusIn(w.p.Status, domain.RepairWaitingConditions, domain.RepairPendingAcceptance, domain.RepairSupplementRequested,
+		domain.RepairVerifying, domain.RepairRectifying) {
 		return invalid("只有尚未作出决定的申请可以撤回；" + w.stateText())
 	}
 	return nil
@@ -1145,8 +1146,8 @@ func (w *repair) validateWithdraw(ctx workflow.Context, _ RepairReason) error {
 func (w *repair) withdraw(ctx workflow.Context, req RepairReason) error {
 	open := []string{w.task("conditions"), w.task("acceptance"), w.task("supplement"), w.task("decision"),
 		w.task("decision_extended"), w.task("rectification"), w.task("warning_interview")}
-	w.p.Status, w.p.Holder, w.p.WaitingTraining, w.p.WaitingCreditReport, w.p.Overdue = storage.RepairCancelled, "", false, false, false
-	if err := w.closeTasks(ctx, "cancelled", open...); err != nil {
+	w.p.Status, w.p.Holder, w.p.WaitingTraining, w.p.WaitingCreditReport, w.p.Overdue = domain.RepairCancelled, "", false, false, false
+	if err := w.closeTasks(ctx, domain.TaskCancelled, open...); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, true, "cancelled", "repair_cancelled", "信用修复申请已撤回",
@@ -1157,8 +1158,8 @@ func (w *repair) withdraw(ctx workflow.Context, req RepairReason) error {
 }
 
 func (w *repair) validateCondition(ctx workflow.Context, req RepairCondition) error {
-	if !statusIn(w.p.Status, storage.RepairWaitingConditions, storage.RepairPendingAcceptance, storage.RepairSupplementRequested,
-		storage.RepairVerifying, storage.RepairRectifying) {
+	if !statusIn(w.p.Status, domain.RepairWaitingConditions, domain.RepairPendingAcceptance, domain.RepairSupplementRequested,
+		domain.RepairVerifying, domain.RepairRectifying) {
 		return invalid("只有尚未作出决定的申请可以补充修复条件；" + w.stateText())
 	}
 	switch req.Kind {
@@ -1211,9 +1212,9 @@ func (w *repair) trainingCertificate(ctx workflow.Context, sig TrainingCertifica
 
 func (w *repair) validateRevoke(ctx workflow.Context, req RepairReason) error {
 	switch {
-	case w.p.Status == storage.RepairApproved:
+	case w.p.Status == domain.RepairApproved:
 		return invalid("准予修复后的撤下公示尚未完成，请完成后再撤销")
-	case w.p.Status != storage.RepairClosed || w.p.Approved == nil || !*w.p.Approved:
+	case w.p.Status != domain.RepairClosed || w.p.Approved == nil || !*w.p.Approved:
 		return invalid("只有已准予并办结的信用修复可以因失信撤销；" + w.stateText())
 	case strings.TrimSpace(req.Reason) == "":
 		return badValue("reason_required", "撤销信用修复应当说明查实的失信情形（如提供虚假材料、虚假承诺）")
@@ -1225,7 +1226,7 @@ func (w *repair) revoke(ctx workflow.Context, req RepairReason) error {
 	f := w.f
 	now := today(ctx)
 	reason := strings.TrimSpace(req.Reason)
-	w.p.Status, w.p.Holder = storage.RepairRevoked, ""
+	w.p.Status, w.p.Holder = domain.RepairRevoked, ""
 	bannedUntil := now.AddMonths(f.FraudBanMonths)
 	number := fmt.Sprintf("信用办撤修〔%d〕%d号", now.Y, w.id)
 	ref, err := w.issue(ctx, letters.KindRevocationDecision, letters.RevocationDecisionData{
@@ -1296,7 +1297,7 @@ func (w *repair) validateReopen(ctx workflow.Context, req RepairReopen) error {
 	if w.reopening {
 		return invalid("本申请正在重新办理")
 	}
-	if !statusIn(w.p.Status, storage.RepairRefused, storage.RepairNotAccepted) {
+	if !statusIn(w.p.Status, domain.RepairRefused, domain.RepairNotAccepted) {
 		return invalid("只有不予受理或者不予修复的申请可以重新办理；" + w.stateText())
 	}
 	if strings.TrimSpace(req.Ref) == "" && strings.TrimSpace(req.Reason) == "" {
@@ -1330,7 +1331,7 @@ func (w *repair) reopen(ctx workflow.Context, req RepairReopen) error {
 	w.p.Extended, w.p.RectificationDue, w.p.RectificationMissed, w.p.RectificationSubmitted = false, domain.Date{}, false, false
 	w.p.WarningInterviewOn, w.p.Overdue = domain.Date{}, false
 	details := map[string]any{"ref": req.Ref, "reason": strings.TrimSpace(req.Reason), "from": from, "round": w.p.Round}
-	if from == storage.RepairNotAccepted {
+	if from == domain.RepairNotAccepted {
 		w.p.SupplementRequested = false
 		w.beginForward()
 		if err := w.record(ctx, "repair.reopened", req.RepairActor, details, nil, ""); err != nil {
@@ -1338,7 +1339,7 @@ func (w *repair) reopen(ctx workflow.Context, req RepairReopen) error {
 		}
 		return w.finishForward(ctx, "repair.forwarded", RepairActor{})
 	}
-	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue = storage.RepairVerifying, "department", now, domain.Date{}
+	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue = domain.RepairVerifying, domain.HolderDepartment, now, domain.Date{}
 	due, err := w.deadline(ctx, now, f.Deadlines.Decision)
 	if err != nil {
 		return err
@@ -1346,7 +1347,7 @@ func (w *repair) reopen(ctx workflow.Context, req RepairReopen) error {
 	w.p.DecisionDue = due
 	details["decision_due"] = due
 	if err := w.openTask(ctx, w.decisionTask(), fmt.Sprintf("重新核实并作出信用修复决定（%s，%s）", f.EnterpriseName, f.DecisionNo),
-		storage.RoleDepartment, due); err != nil {
+		domain.RoleDepartment, due); err != nil {
 		return err
 	}
 	if err := w.notify(ctx, true, "reopened", "repair_reopened", "信用修复申请重新办理",

@@ -6,9 +6,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // Workflow-first creation of a repair case. The handler reserves the case's id, then starts repair-<id> with the
@@ -88,7 +87,7 @@ func (w *repair) recheckStored(ctx workflow.Context) (bool, error) {
 	if err != nil || r == nil {
 		return false, err
 	}
-	w.p.Status, w.p.Holder, w.p.DecisionReason = storage.RepairNotAccepted, "", r.Message
+	w.p.Status, w.p.Holder, w.p.DecisionReason = domain.RepairNotAccepted, "", r.Message
 	if err := w.record(ctx, "repair.ineligible", RepairActor{}, map[string]any{
 		"code": r.Code, "message": r.Message, "details": r.Details}, nil, ""); err != nil {
 		return true, err

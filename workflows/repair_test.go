@@ -14,7 +14,6 @@ import (
 
 	"xinyong/activities"
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // repairRecorder keeps what the mocked activities saw, with the workflow clock at the time.
@@ -87,7 +86,7 @@ func repairFacts(applied string) activities.RepairFacts {
 		RuleSet: "ndrc-2026", Deadlines: domain.Deadlines{Acceptance: 3, Decision: 7, Extension: 10, Overall: 10, Publication: 7},
 		FraudBanMonths: 36, MaxPublishMonths: 12, AppliedOn: domain.MustParseDate(applied), ApplicantLogin: "91321100MA1MXY2K09",
 		CommitmentAcceptedAt: domain.MustParseDate(applied).Time(domain.Shanghai).Add(9 * time.Hour), CommitmentRemoteAddr: "10.0.0.8",
-		Progress: storage.RepairProgress{Status: storage.RepairSubmitted},
+		Progress: activities.RepairProgress{Status: domain.RepairSubmitted},
 	}
 }
 
@@ -181,7 +180,7 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 			if r.polls < 3 { // the channels take a while: the activity's retries are the poll
 				return activities.RepairWithdrawalResult{}, temporal.NewApplicationError("pending", activities.ErrWithdrawalPending)
 			}
-			return activities.RepairWithdrawalResult{WithdrawalID: 9, Cause: CauseRepair}, nil
+			return activities.RepairWithdrawalResult{WithdrawalID: 9, Cause: domain.CauseRepair}, nil
 		})
 	env.OnSignalExternalWorkflow(mock.Anything, PenaltyWorkflowID(facts.PenaltyID), "", PenaltyWithdrawSignal, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {
@@ -216,14 +215,14 @@ func TestRepairRunsFromApplicationToClosedWithdrawal(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 
 	require.NoError(t, ready.rejected)
-	require.Equal(t, storage.RepairPendingAcceptance, ready.state.Status)
+	require.Equal(t, domain.RepairPendingAcceptance, ready.state.Status)
 	require.Equal(t, "2026-11-05", ready.state.AcceptanceDue.String(), "3 working days from receipt")
 	require.Equal(t, "2026-11-16", ready.state.OverallDue.String())
 	require.NoError(t, accepted.rejected)
-	require.Equal(t, storage.RepairVerifying, accepted.state.Status)
+	require.Equal(t, domain.RepairVerifying, accepted.state.Status)
 	require.Equal(t, "2026-11-11", accepted.state.DecisionDue.String(), "7 working days from acceptance")
 	require.NoError(t, decided.rejected)
-	require.Equal(t, storage.RepairApproved, decided.state.Status)
+	require.Equal(t, domain.RepairApproved, decided.state.Status)
 	require.Equal(t, "生态环境信修准〔2026〕12号", decided.state.DecisionNo)
 
 	require.Equal(t, []string{"credit_commitment", "repair_approved"}, r.letters)
@@ -233,9 +232,9 @@ func TestRepairRunsFromApplicationToClosedWithdrawal(t *testing.T) {
 	for i, s := range r.steps {
 		require.EqualValues(t, i+1, s.Seq)
 	}
-	require.Equal(t, []WithdrawRequest{{Cause: CauseRepair, CauseRef: "repair-12", CauseDecision: "生态环境信修准〔2026〕12号"}}, r.signals)
+	require.Equal(t, []WithdrawRequest{{Cause: domain.CauseRepair, CauseRef: "repair-12", CauseDecision: "生态环境信修准〔2026〕12号"}}, r.signals)
 	closed := r.last()
-	require.Equal(t, storage.RepairClosed, closed.Progress.Status)
+	require.Equal(t, domain.RepairClosed, closed.Progress.Status)
 	require.EqualValues(t, 9, closed.Progress.WithdrawalID)
 	require.True(t, *closed.Progress.DecidedInTime)
 	require.Equal(t, "sthjj", r.steps[2].Actor, "the department's step is recorded with its actor")
@@ -275,8 +274,8 @@ func TestRepairIdleDepartmentIsEscalated(t *testing.T) {
 	require.False(t, accepted.state.Overdue, "accepting ends the overdue step")
 	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "repair", CaseID: "12", Step: "escalation:acceptance", Status: "done"})
 	require.NoError(t, withdrawn.rejected)
-	require.Equal(t, storage.RepairCancelled, r.last().Progress.Status)
-	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "repair", CaseID: "12", Step: "decision", Status: "cancelled"})
+	require.Equal(t, domain.RepairCancelled, r.last().Progress.Status)
+	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "repair", CaseID: "12", Step: "decision", Status: domain.TaskCancelled})
 }
 
 // TestRepairExtensionMovesDecisionDeadlineAcrossHoliday: +10 working days from 2026-09-29 skip the National Day
@@ -302,7 +301,7 @@ func TestRepairExtensionMovesDecisionDeadlineAcrossHoliday(t *testing.T) {
 	requireRefused(t, again, RejectInvalidTransition)
 
 	require.NoError(t, decided.rejected)
-	require.Equal(t, storage.RepairRefused, decided.state.Status)
+	require.Equal(t, domain.RepairRefused, decided.state.Status)
 	require.True(t, *decided.state.DecidedInTime)
 	require.Empty(t, r.escalations, "the extended deadline was kept")
 	require.Equal(t, []string{"credit_commitment", "extension_notice", "repair_refused"}, r.letters)
@@ -373,11 +372,11 @@ func TestRepairSupplementRestartsTheAcceptanceClock(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 
 	require.NoError(t, asked.rejected)
-	require.Equal(t, storage.RepairSupplementRequested, asked.state.Status)
-	require.Equal(t, "enterprise", asked.state.Holder)
+	require.Equal(t, domain.RepairSupplementRequested, asked.state.Status)
+	require.Equal(t, domain.HolderEnterprise, asked.state.Holder)
 	requireRefused(t, askedAgain, RejectInvalidTransition)
 	require.NoError(t, supplemented.rejected)
-	require.Equal(t, storage.RepairPendingAcceptance, supplemented.state.Status)
+	require.Equal(t, domain.RepairPendingAcceptance, supplemented.state.Status)
 	require.Equal(t, "2026-11-09", supplemented.state.ReceivedOn.String())
 	require.Equal(t, "2026-11-12", supplemented.state.AcceptanceDue.String(), "3 working days from the supplement")
 	requireRefused(t, askedThird, RejectInvalidTransition)
@@ -408,7 +407,7 @@ func TestRepairWaitsForTrainingCertificate(t *testing.T) {
 		require.NoError(t, err)
 		var st RepairState
 		require.NoError(t, v.Get(&st))
-		waitingAfterOther = st.WaitingTraining && st.Status == storage.RepairWaitingConditions
+		waitingAfterOther = st.WaitingTraining && st.Status == domain.RepairWaitingConditions
 	}, 5*24*time.Hour+time.Minute)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(SignalTrainingCertificate, TrainingCertificateSignal{LetterID: 78, TrainingID: 3, USCC: f.USCC})
@@ -419,7 +418,7 @@ func TestRepairWaitsForTrainingCertificate(t *testing.T) {
 	env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID})
 	require.NoError(t, env.GetWorkflowError())
 
-	require.Equal(t, storage.RepairWaitingConditions, ready.state.Status)
+	require.Equal(t, domain.RepairWaitingConditions, ready.state.Status)
 	require.Equal(t, []string{ConditionTrainingCertificate}, ready.state.WaitingFor)
 	require.True(t, ready.state.WaitingTraining, "the row says so: the training issue finds the case by it")
 	requireRefused(t, early, RejectInvalidTransition)
@@ -445,7 +444,7 @@ func TestRepairCountsACertificateIssuedBeforeTheCase(t *testing.T) {
 	withdrawn := repairUpdateAt(env, time.Hour, RepairWithdrawUpdate, RepairReason{RepairActor: firm})
 	env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID})
 	require.NoError(t, env.GetWorkflowError())
-	require.Equal(t, storage.RepairPendingAcceptance, ready.state.Status)
+	require.Equal(t, domain.RepairPendingAcceptance, ready.state.Status)
 	require.EqualValues(t, 55, ready.state.TrainingLetterID)
 	require.NoError(t, withdrawn.rejected)
 	require.NotContains(t, r.actions(), "repair.waiting_conditions")
@@ -468,7 +467,7 @@ func TestRepairRectificationMissedThenWarningInterview(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	requireRefused(t, tooEarly, RejectInvalidTransition)
 	require.NoError(t, set.rejected)
-	require.Equal(t, storage.RepairRectifying, set.state.Status)
+	require.Equal(t, domain.RepairRectifying, set.state.Status)
 	missed, ok := r.step("repair.rectification_missed")
 	require.True(t, ok)
 	require.False(t, r.stepAt["repair.rectification_missed"].Before(shanghaiAt("2026-11-07", 0)))
@@ -492,11 +491,11 @@ func TestRepairReopenedAfterObjection(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.NoError(t, reopened.rejected)
 	require.Equal(t, 1, reopened.state.Round)
-	require.Equal(t, storage.RepairVerifying, reopened.state.Status)
+	require.Equal(t, domain.RepairVerifying, reopened.state.Status)
 	require.Equal(t, "2026-12-01", reopened.state.DecisionDue.String(), "7 working days from the reopening (Sunday 2026-11-22)")
 	require.NoError(t, approved.rejected)
 	require.Equal(t, "生态环境信修准〔2026〕12-2号", approved.state.DecisionNo)
-	require.Equal(t, storage.RepairClosed, r.last().Progress.Status)
+	require.Equal(t, domain.RepairClosed, r.last().Progress.Status)
 	require.Equal(t, "decision#1", r.opened[len(r.opened)-1].Step, "the reopened round has its own task")
 }
 
@@ -515,11 +514,11 @@ func TestRepairNotReopenedWhileANewApplicationIsOpen(t *testing.T) {
 	requireRefused(t, refused, RejectInvalidTransition)
 	require.Contains(t, refused.rejected.Error(), "案件13")
 	require.NoError(t, reopened.rejected)
-	require.Equal(t, storage.RepairPendingAcceptance, reopened.state.Status, "a not-accepted case goes back to acceptance")
+	require.Equal(t, domain.RepairPendingAcceptance, reopened.state.Status, "a not-accepted case goes back to acceptance")
 	require.Equal(t, 1, reopened.state.Round)
 	require.NoError(t, withdrawn.rejected)
 	require.Equal(t, []string{"credit_commitment", "not_accepted"}, r.letters)
-	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "repair", CaseID: "12", Step: "acceptance#1", Status: "cancelled"})
+	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "repair", CaseID: "12", Step: "acceptance#1", Status: domain.TaskCancelled})
 }
 
 // TestRepairRevokedForFraudInAResumedRun: a closed case's workflow has ended; the revocation starts a new run that
@@ -528,7 +527,7 @@ func TestRepairRevokedForFraudInAResumedRun(t *testing.T) {
 	f := repairFacts("2026-09-01")
 	approved := true
 	f.Seq = 6
-	f.Progress = storage.RepairProgress{Status: storage.RepairClosed, Approved: &approved, DecisionNo: "生态环境信修准〔2026〕12号",
+	f.Progress = activities.RepairProgress{Status: domain.RepairClosed, Approved: &approved, DecisionNo: "生态环境信修准〔2026〕12号",
 		DecisionDue: domain.MustParseDate("2026-09-10"), DecidedOn: domain.MustParseDate("2026-09-08"), WithdrawalID: 9}
 	env, r := newRepairEnv(t, f, shanghaiAt("2026-11-20", 10))
 	var republish RepublishParams
@@ -543,7 +542,7 @@ func TestRepairRevokedForFraudInAResumedRun(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	requireRefused(t, noReason, "reason_required")
 	require.NoError(t, revoked.rejected)
-	require.Equal(t, storage.RepairRevoked, revoked.state.Status)
+	require.Equal(t, domain.RepairRevoked, revoked.state.Status)
 	require.Equal(t, []string{"repair_revoked"}, r.letters)
 	require.Len(t, r.bans, 1)
 	require.Equal(t, "2029-11-20", r.bans[0].BannedUntil.String(), "36 months")
@@ -588,9 +587,9 @@ func TestRepublishWorkflowPublishesThenWithdrawsAtTheEnd(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, "撤销信用修复决定（x）：虚假材料", published.Republish)
 	require.Len(t, withdrawn, 1)
-	require.Equal(t, CauseExpiry, withdrawn[0].Cause)
+	require.Equal(t, domain.CauseExpiry, withdrawn[0].Cause)
 	require.False(t, withdrawnAt.Before(shanghaiAt("2027-05-21", 0)))
-	require.Equal(t, storage.PenaltyWithdrawn, step.Status)
+	require.Equal(t, domain.PenaltyWithdrawn, step.Status)
 }
 
 // newApplication is a new application of repairFacts' record under the reserved id 12.
@@ -611,7 +610,7 @@ func TestRepairApplicationWritesItsOwnRow(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	require.NoError(t, ready.rejected)
-	require.Equal(t, storage.RepairPendingAcceptance, ready.state.Status)
+	require.Equal(t, domain.RepairPendingAcceptance, ready.state.Status)
 	require.Len(t, r.created, 1)
 	require.Equal(t, f.RepairID, r.created[0].RepairID)
 	require.Equal(t, f.PenaltyID, r.created[0].PenaltyID)
@@ -666,7 +665,7 @@ func TestRepairStoredApplicationRecheckedWhenStartedLate(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	require.NoError(t, ready.rejected)
-	require.Equal(t, storage.RepairNotAccepted, ready.state.Status)
+	require.Equal(t, domain.RepairNotAccepted, ready.state.Status)
 	require.Contains(t, ready.state.DecisionReason, "2029-06-02")
 	require.Equal(t, []string{"repair.ineligible"}, r.actions())
 	require.Empty(t, r.letters, "no commitment rendered for an ineligible case")

@@ -12,9 +12,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -113,9 +112,9 @@ type EnrollRequest struct {
 
 // EnrollOutcome is where one enterprise stands after an enrollment request.
 type EnrollOutcome struct {
-	USCC             string `json:"uscc"`
-	Status           string `json:"status"`
-	WaitlistPosition int    `json:"waitlist_position,omitempty"`
+	USCC             string                  `json:"uscc"`
+	Status           domain.EnrollmentStatus `json:"status"`
+	WaitlistPosition int                     `json:"waitlist_position,omitempty"`
 	// AlreadyEnrolled: the enterprise held a place (or a place on the waiting list) before this request.
 	AlreadyEnrolled bool `json:"already_enrolled"`
 }
@@ -137,8 +136,8 @@ type AttendanceRequest struct {
 	USCC         string
 	Attended     bool
 	AttendeeName string
-	// AttendeeRole is storage.AttendeeLegalRepresentative or storage.AttendeeResponsibleManager.
-	AttendeeRole string
+	// AttendeeRole is domain.AttendeeLegalRepresentative or domain.AttendeeResponsibleManager.
+	AttendeeRole domain.AttendeeRole
 	Actor        string
 	Role         string
 }
@@ -157,7 +156,7 @@ type RecordRow struct {
 	USCC         string
 	Attended     *bool
 	AttendeeName string
-	AttendeeRole string
+	AttendeeRole domain.AttendeeRole
 	Score        *int
 }
 
@@ -214,7 +213,7 @@ const trainingClosing = "closing"
 // TrainingState is what the workflow knows of its session (query "state", and the answer to most updates).
 type TrainingState struct {
 	TrainingID   int64
-	Status       string
+	Status       domain.TrainingStatus
 	PlanLetter   *activities.LetterRef
 	Enrolled     int
 	Waitlisted   int
@@ -232,7 +231,7 @@ func init() {
 // training is the workflow's state.
 type training struct {
 	p      TrainingParams
-	status string
+	status domain.TrainingStatus
 	plan   *activities.LetterRef
 	list   []*activities.TrainingEnrollment // in order of enrollment (Seq)
 	byUSCC map[string]*activities.TrainingEnrollment
@@ -247,7 +246,7 @@ type training struct {
 
 // TrainingWorkflow runs one training session.
 func TrainingWorkflow(ctx workflow.Context, p TrainingParams) error {
-	w := &training{p: p, status: storage.TrainingPlanned, byUSCC: map[string]*activities.TrainingEnrollment{}}
+	w := &training{p: p, status: domain.TrainingPlanned, byUSCC: map[string]*activities.TrainingEnrollment{}}
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -259,9 +258,9 @@ func (w *training) caseID() string { return strconv.FormatInt(w.p.TrainingID, 10
 func (w *training) counts() (enrolled, waitlisted int) {
 	for _, e := range w.list {
 		switch e.Status {
-		case storage.EnrollmentEnrolled:
+		case domain.EnrollmentEnrolled:
 			enrolled++
-		case storage.EnrollmentWaitlisted:
+		case domain.EnrollmentWaitlisted:
 			waitlisted++
 		}
 	}
@@ -352,7 +351,7 @@ func (w *training) validateEnroll(ctx workflow.Context, req EnrollRequest) error
 	}
 	if len(req.USCCs) == 1 {
 		if e := w.byUSCC[req.USCCs[0]]; e != nil && e.Active() {
-			if e.Status == storage.EnrollmentWaitlisted {
+			if e.Status == domain.EnrollmentWaitlisted {
 				return reject("already_enrolled", fmt.Sprintf("该企业已在本场培训的候补名单中（第%d位）", e.WaitlistPosition), true)
 			}
 			return reject("already_enrolled", "该企业已报名本场培训", true)
@@ -391,14 +390,14 @@ func (w *training) enroll(ctx workflow.Context, req EnrollRequest) (EnrollResult
 		w.list = append(w.list, e)
 		e.Seq, e.EnrolledBy, e.EnrolledByRole, e.DepartmentID, e.EnrolledAt, e.Rev = w.seq, req.Actor, req.Role, req.DepartmentID, now, w.rev
 		if enrolled < w.p.Capacity {
-			e.Status = storage.EnrollmentEnrolled
+			e.Status = domain.EnrollmentEnrolled
 			enrolled++
 			notices = append(notices, w.notice(u, "enrolled", "training_enrolled", "信用修复培训报名成功",
 				w.byWhom(req)+fmt.Sprintf("报名参加“%s”成功。培训时间：%s至%s；地点：%s；共%d学时。请法定代表人或主要负责人准时参加。",
 					w.p.Title, formatDateTime(w.p.StartsAt), formatDateTime(w.p.EndsAt), w.p.Venue, w.p.ClassHours)))
 		} else {
 			waitlisted++
-			e.Status, e.WaitlistPosition = storage.EnrollmentWaitlisted, waitlisted
+			e.Status, e.WaitlistPosition = domain.EnrollmentWaitlisted, waitlisted
 			notices = append(notices, w.notice(u, "waitlisted", "training_waitlisted", "信用修复培训名额已满，已列入候补名单",
 				w.byWhom(req)+fmt.Sprintf("报名参加“%s”（%s）。名额已满，已列入候补名单第%d位；有企业取消报名时按顺序递补，递补后将另行通知。",
 					w.p.Title, formatDateTime(w.p.StartsAt), e.WaitlistPosition)))
@@ -415,7 +414,7 @@ func (w *training) enroll(ctx workflow.Context, req EnrollRequest) (EnrollResult
 
 // byWhom starts a message to an enterprise with who enrolled it.
 func (w *training) byWhom(req EnrollRequest) string {
-	if req.Role == string(storage.RoleDepartment) {
+	if req.Role == string(domain.RoleDepartment) {
 		return "认定部门已为你单位"
 	}
 	return "你单位已"
@@ -441,8 +440,8 @@ func (w *training) cancel(ctx workflow.Context, req CancelRequest) (TrainingStat
 	}
 	now := workflow.Now(ctx)
 	w.rev++
-	wasEnrolled := e.Status == storage.EnrollmentEnrolled
-	e.Status, e.WaitlistPosition, e.CancelledAt, e.CancelledBy, e.Rev = storage.EnrollmentCancelled, 0, &now, req.Actor, w.rev
+	wasEnrolled := e.Status == domain.EnrollmentEnrolled
+	e.Status, e.WaitlistPosition, e.CancelledAt, e.CancelledBy, e.Rev = domain.EnrollmentCancelled, 0, &now, req.Actor, w.rev
 	changed := []activities.TrainingEnrollment{*e}
 	notices := []activities.NotifyInput{w.notice(req.USCC, fmt.Sprintf("cancelled-%d", w.rev), "training_cancelled",
 		"已取消信用修复培训报名", fmt.Sprintf("你单位参加“%s”（%s）的报名已取消。", w.p.Title, formatDateTime(w.p.StartsAt)))}
@@ -451,12 +450,12 @@ func (w *training) cancel(ctx workflow.Context, req CancelRequest) (TrainingStat
 	promote := wasEnrolled
 	position := 0
 	for _, x := range w.list {
-		if x.Status != storage.EnrollmentWaitlisted {
+		if x.Status != domain.EnrollmentWaitlisted {
 			continue
 		}
 		if promote {
 			promote = false
-			x.Status, x.WaitlistPosition, x.Rev = storage.EnrollmentEnrolled, 0, w.rev
+			x.Status, x.WaitlistPosition, x.Rev = domain.EnrollmentEnrolled, 0, w.rev
 			changed = append(changed, *x)
 			details["moved_up"] = x.USCC
 			notices = append(notices, w.notice(x.USCC, fmt.Sprintf("moved-up-%d", w.rev), "training_enrolled",
@@ -478,8 +477,8 @@ func (w *training) cancel(ctx workflow.Context, req CancelRequest) (TrainingStat
 // Attendance and results.
 
 // checkAttendance returns why an attendance row cannot be recorded, or nil.
-func (w *training) checkAttendance(uscc string, attended bool, name, role string) error {
-	if e := w.byUSCC[uscc]; e == nil || e.Status != storage.EnrollmentEnrolled {
+func (w *training) checkAttendance(uscc string, attended bool, name string, role domain.AttendeeRole) error {
+	if e := w.byUSCC[uscc]; e == nil || e.Status != domain.EnrollmentEnrolled {
 		return reject("not_enrolled", "该企业不在本场培训的报名名单中（候补或已取消的不能登记）", false)
 	}
 	if !attended {
@@ -490,7 +489,7 @@ func (w *training) checkAttendance(uscc string, attended bool, name, role string
 		return reject("attendee_name_required", "请填写参训人员姓名", false)
 	case len([]rune(strings.TrimSpace(name))) > 50:
 		return reject("invalid_attendee_name", "参训人员姓名过长（不超过50字）", false)
-	case role != storage.AttendeeLegalRepresentative && role != storage.AttendeeResponsibleManager:
+	case role != domain.AttendeeLegalRepresentative && role != domain.AttendeeResponsibleManager:
 		return reject("invalid_attendee_role", "参训人员身份应为法定代表人（legal_representative）或主要负责人（responsible_manager）", false)
 	}
 	return nil
@@ -498,7 +497,7 @@ func (w *training) checkAttendance(uscc string, attended bool, name, role string
 
 // checkScore returns why a score cannot be recorded, or nil.
 func (w *training) checkScore(uscc string, score int) error {
-	if e := w.byUSCC[uscc]; e == nil || e.Status != storage.EnrollmentEnrolled {
+	if e := w.byUSCC[uscc]; e == nil || e.Status != domain.EnrollmentEnrolled {
 		return reject("not_enrolled", "该企业不在本场培训的报名名单中（候补或已取消的不能登记）", false)
 	}
 	if score < 0 || score > 100 {
@@ -521,7 +520,7 @@ func (w *training) validateAttendance(ctx workflow.Context, req AttendanceReques
 	return w.checkAttendance(req.USCC, req.Attended, req.AttendeeName, req.AttendeeRole)
 }
 
-func (w *training) setAttendance(e *activities.TrainingEnrollment, attended bool, name, role, actor string, now time.Time) {
+func (w *training) setAttendance(e *activities.TrainingEnrollment, attended bool, name string, role domain.AttendeeRole, actor string, now time.Time) {
 	e.Attended, e.AttendanceBy, e.AttendanceAt = &attended, actor, &now
 	if attended {
 		e.AttendeeName, e.AttendeeRole = strings.TrimSpace(name), role
@@ -639,7 +638,7 @@ func (w *training) validateRectification(ctx workflow.Context, req Rectification
 	if err := w.rejectIfNotRecording(ctx); err != nil {
 		return err
 	}
-	if e := w.byUSCC[req.USCC]; e == nil || e.Status != storage.EnrollmentEnrolled {
+	if e := w.byUSCC[req.USCC]; e == nil || e.Status != domain.EnrollmentEnrolled {
 		return reject("not_enrolled", "该企业不在本场培训的报名名单中", false)
 	}
 	switch {
@@ -727,10 +726,10 @@ func (w *training) run(ctx workflow.Context) error {
 		}
 	}
 	if !w.closeRequested {
-		w.status = storage.TrainingStarted
+		w.status = domain.TrainingStarted
 	}
 	if err := workflow.ExecuteActivity(ctx, acts.TrainingStep, activities.TrainingStepInput{
-		TrainingID: w.p.TrainingID, Status: storage.TrainingStarted, Action: "training.started", At: workflow.Now(ctx),
+		TrainingID: w.p.TrainingID, Status: domain.TrainingStarted, Action: "training.started", At: workflow.Now(ctx),
 	}).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -752,7 +751,7 @@ func (w *training) run(ctx workflow.Context) error {
 	if err := w.issueCertificates(ctx); err != nil {
 		return err
 	}
-	w.status = storage.TrainingClosed
+	w.status = domain.TrainingClosed
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
@@ -773,8 +772,8 @@ func (w *training) issuePlan(ctx workflow.Context) error {
 		return err
 	}
 	w.plan = &ref
-	if w.status == storage.TrainingPlanned {
-		w.status = storage.TrainingOpen
+	if w.status == domain.TrainingPlanned {
+		w.status = domain.TrainingOpen
 	}
 	return nil
 }
@@ -782,7 +781,7 @@ func (w *training) issuePlan(ctx workflow.Context) error {
 func (w *training) remind(ctx workflow.Context) error {
 	var usccs []string
 	for _, e := range w.list {
-		if e.Status == storage.EnrollmentEnrolled {
+		if e.Status == domain.EnrollmentEnrolled {
 			usccs = append(usccs, e.USCC)
 		}
 	}
@@ -804,7 +803,7 @@ func (w *training) issueCertificates(ctx workflow.Context) error {
 	var notices []activities.NotifyInput
 	for _, e := range w.list {
 		switch {
-		case e.Status != storage.EnrollmentEnrolled:
+		case e.Status != domain.EnrollmentEnrolled:
 		case e.Passed(w.p.PassScore):
 			passed = append(passed, *e)
 		default:
@@ -864,7 +863,7 @@ func (w *training) issueCertificates(ctx workflow.Context) error {
 		}
 	}
 	return workflow.ExecuteActivity(ctx, acts.TrainingStep, activities.TrainingStepInput{
-		TrainingID: w.p.TrainingID, Status: storage.TrainingClosed, Action: "training.closed", Actor: w.closedBy,
+		TrainingID: w.p.TrainingID, Status: domain.TrainingClosed, Action: "training.closed", Actor: w.closedBy,
 		Role: w.closedByRole, At: workflow.Now(ctx),
 		Details: map[string]any{"certified": certified, "not_certified": notPassed, "auto": w.closedBy == ""},
 	}).Get(ctx, nil)
@@ -878,7 +877,7 @@ func (w *training) certify(ctx workflow.Context, e activities.TrainingEnrollment
 	cert := letters.TrainingCertificateData{
 		Issue: letters.Issue{Issuer: w.p.Organizer, Number: fmt.Sprintf("信修培证〔%d〕%d-%d号", issued.Y, w.p.TrainingID, n),
 			Date: issued.Time(domain.Shanghai)},
-		EnterpriseName: name, USCC: e.USCC, Attendee: e.AttendeeName, AttendeeRole: storage.AttendeeRoleLabel(e.AttendeeRole),
+		EnterpriseName: name, USCC: e.USCC, Attendee: e.AttendeeName, AttendeeRole: e.AttendeeRole.Label(),
 		TrainingTitle: w.p.Title, StartsAt: w.p.StartsAt.In(domain.Shanghai), EndsAt: w.p.EndsAt.In(domain.Shanghai),
 		Venue: w.p.Venue, ClassHours: w.p.ClassHours, Agency: w.p.AgencyName, Score: *e.Score, PassScore: w.p.PassScore,
 	}

@@ -118,7 +118,7 @@ func newTrainingEnv(t *testing.T, p TrainingParams, waitingRepairs map[string][]
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.steps[in.Action] = env.Now()
-			if in.Status == storage.TrainingClosed {
+			if in.Status == domain.TrainingClosed {
 				r.closed = in
 			}
 			return nil
@@ -203,10 +203,10 @@ func TestTrainingWaitingListMovesUpWhenSomeoneCancels(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 
-	assert.Equal(t, storage.EnrollmentEnrolled, requireAccepted(t, a).(EnrollResult).Outcomes[0].Status)
-	assert.Equal(t, storage.EnrollmentEnrolled, requireAccepted(t, b).(EnrollResult).Outcomes[0].Status)
+	assert.Equal(t, domain.EnrollmentEnrolled, requireAccepted(t, a).(EnrollResult).Outcomes[0].Status)
+	assert.Equal(t, domain.EnrollmentEnrolled, requireAccepted(t, b).(EnrollResult).Outcomes[0].Status)
 	oc := requireAccepted(t, c).(EnrollResult).Outcomes[0]
-	assert.Equal(t, EnrollOutcome{USCC: uC, Status: storage.EnrollmentWaitlisted, WaitlistPosition: 1}, oc)
+	assert.Equal(t, EnrollOutcome{USCC: uC, Status: domain.EnrollmentWaitlisted, WaitlistPosition: 1}, oc)
 	requireRefused(t, again, "already_enrolled")
 	assert.Equal(t, 2, atFull.Enrolled)
 	assert.Equal(t, 1, atFull.Waitlisted)
@@ -218,9 +218,9 @@ func TestTrainingWaitingListMovesUpWhenSomeoneCancels(t *testing.T) {
 	requireRefused(t, late, "enrollment_closed")
 
 	// PostgreSQL got the same decisions, the newest revision of each row last.
-	assert.Equal(t, storage.EnrollmentCancelled, r.row(uA).Status)
-	assert.Equal(t, storage.EnrollmentEnrolled, r.row(uB).Status)
-	assert.Equal(t, storage.EnrollmentEnrolled, r.row(uC).Status, "the waiting list moved up")
+	assert.Equal(t, domain.EnrollmentCancelled, r.row(uA).Status)
+	assert.Equal(t, domain.EnrollmentEnrolled, r.row(uB).Status)
+	assert.Equal(t, domain.EnrollmentEnrolled, r.row(uC).Status, "the waiting list moved up")
 	assert.Zero(t, r.row(uC).WaitlistPosition)
 	assert.Equal(t, []string{"training_waitlisted", "training_enrolled", "training_not_certified"}, r.noticeKinds(uC))
 	assert.Contains(t, r.noticeKinds(uA), "training_cancelled")
@@ -254,18 +254,18 @@ func TestTrainingCertificatesOnlyForAttendedAndPassed(t *testing.T) {
 	env, r := newTrainingEnv(t, p, map[string][]int64{uA: {7, 9}})
 	toStart := p.StartsAt.Sub(shanghaiAt("2026-06-01", 10))
 	updateAt(env, time.Hour, TrainingEnrollUpdate, EnrollRequest{USCCs: []string{uA, uB, uC}, Actor: "sthjj", Role: "department", DepartmentID: "sthjj"})
-	early := updateAt(env, 2*time.Hour, TrainingAttendanceUpdate, AttendanceRequest{USCC: uA, Attended: true, AttendeeName: "王堃", AttendeeRole: storage.AttendeeLegalRepresentative})
+	early := updateAt(env, 2*time.Hour, TrainingAttendanceUpdate, AttendanceRequest{USCC: uA, Attended: true, AttendeeName: "王堃", AttendeeRole: domain.AttendeeLegalRepresentative})
 	earlyClose := updateAt(env, 2*time.Hour, TrainingCloseUpdate, CloseRequest{Actor: "agency", Role: "agency"})
 	yes := true
 	// A attended and passed; B attended and failed; C was absent but has a score (no certificate without attendance).
-	attA := updateAt(env, toStart+time.Hour, TrainingAttendanceUpdate, AttendanceRequest{USCC: uA, Attended: true, AttendeeName: "王堃", AttendeeRole: storage.AttendeeLegalRepresentative, Actor: "agency", Role: "agency"})
-	noName := updateAt(env, toStart+time.Hour, TrainingAttendanceUpdate, AttendanceRequest{USCC: uB, Attended: true, AttendeeRole: storage.AttendeeLegalRepresentative})
+	attA := updateAt(env, toStart+time.Hour, TrainingAttendanceUpdate, AttendanceRequest{USCC: uA, Attended: true, AttendeeName: "王堃", AttendeeRole: domain.AttendeeLegalRepresentative, Actor: "agency", Role: "agency"})
+	noName := updateAt(env, toStart+time.Hour, TrainingAttendanceUpdate, AttendanceRequest{USCC: uB, Attended: true, AttendeeRole: domain.AttendeeLegalRepresentative})
 	badScore := updateAt(env, toStart+time.Hour, TrainingResultUpdate, ResultRequest{USCC: uA, Score: 101})
 	resA := updateAt(env, toStart+2*time.Hour, TrainingResultUpdate, ResultRequest{USCC: uA, Score: 88, Actor: "agency", Role: "agency"})
 	batch := updateAt(env, toStart+3*time.Hour, TrainingRecordsUpdate, RecordsRequest{Actor: "agency", Role: "agency", Rows: []RecordRow{
-		{Row: 2, USCC: uB, Attended: &yes, AttendeeName: "张喆", AttendeeRole: storage.AttendeeResponsibleManager, Score: ptr(59)},
+		{Row: 2, USCC: uB, Attended: &yes, AttendeeName: "张喆", AttendeeRole: domain.AttendeeResponsibleManager, Score: ptr(59)},
 		{Row: 3, USCC: uC, Attended: ptr(false), Score: ptr(95)},
-		{Row: 4, USCC: "91350100M000100Y43", Attended: &yes, AttendeeName: "林燊", AttendeeRole: storage.AttendeeLegalRepresentative},
+		{Row: 4, USCC: "91350100M000100Y43", Attended: &yes, AttendeeName: "林燊", AttendeeRole: domain.AttendeeLegalRepresentative},
 		{Row: 5, USCC: uB, Attended: &yes, AttendeeName: "张喆", AttendeeRole: "boss"},
 	}})
 	rect := updateAt(env, toStart+3*time.Hour, TrainingRectificationUpdate, RectificationRequest{USCC: uB, DepartmentID: "sthjj",
@@ -335,7 +335,7 @@ func TestTrainingClosesByItselfAfterTheGracePeriod(t *testing.T) {
 	toStart := p.StartsAt.Sub(shanghaiAt("2026-06-01", 10))
 	updateAt(env, time.Hour, TrainingEnrollUpdate, enrollBy(uA))
 	updateAt(env, toStart+time.Hour, TrainingRecordsUpdate, RecordsRequest{Actor: "agency", Role: "agency", Rows: []RecordRow{
-		{Row: 2, USCC: uA, Attended: ptr(true), AttendeeName: "王堃", AttendeeRole: storage.AttendeeLegalRepresentative, Score: ptr(60)}}})
+		{Row: 2, USCC: uA, Attended: ptr(true), AttendeeName: "王堃", AttendeeRole: domain.AttendeeLegalRepresentative, Score: ptr(60)}}})
 
 	env.ExecuteWorkflow(TrainingWorkflow, p)
 	require.True(t, env.IsWorkflowCompleted())

@@ -12,9 +12,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -42,22 +41,22 @@ type ConfirmChannelRequest struct {
 
 // WithdrawalChannelState is one channel of an order as the workflow tracks it.
 type WithdrawalChannelState struct {
-	ChannelID   string      `json:"channel_id"`
-	Name        string      `json:"name"`
-	Kind        string      `json:"kind"`
-	DueOn       domain.Date `json:"due_on"`
-	Status      string      `json:"status"`
-	Overdue     bool        `json:"overdue"`
-	ConfirmedAt time.Time   `json:"confirmed_at"`
-	Reference   string      `json:"reference"`
+	ChannelID   string               `json:"channel_id"`
+	Name        string               `json:"name"`
+	Kind        domain.ChannelKind   `json:"kind"`
+	DueOn       domain.Date          `json:"due_on"`
+	Status      domain.ChannelStatus `json:"status"`
+	Overdue     bool                 `json:"overdue"`
+	ConfirmedAt time.Time            `json:"confirmed_at"`
+	Reference   string               `json:"reference"`
 }
 
-func (c *WithdrawalChannelState) confirmed() bool { return c.Status == storage.ChannelConfirmed }
+func (c *WithdrawalChannelState) confirmed() bool { return c.Status == domain.ChannelConfirmed }
 
 // WithdrawalOrderState is the order as the workflow knows it.
 type WithdrawalOrderState struct {
 	WithdrawalID int64                    `json:"withdrawal_id"`
-	Status       string                   `json:"status"`
+	Status       domain.WithdrawalStatus  `json:"status"`
 	LetterID     int64                    `json:"letter_id"`
 	Channels     []WithdrawalChannelState `json:"channels"`
 }
@@ -135,14 +134,14 @@ type withdrawal struct {
 	id       int64
 	facts    activities.WithdrawalFacts
 	loaded   bool
-	status   string
+	status   domain.WithdrawalStatus
 	letterID int64
 	channels []*WithdrawalChannelState
 }
 
 // WithdrawalWorkflow runs one withdrawal order (ID WithdrawalWorkflowID(id)) until every channel confirmed.
 func WithdrawalWorkflow(ctx workflow.Context, withdrawalID int64) (WithdrawalResult, error) {
-	w := &withdrawal{id: withdrawalID, status: storage.WithdrawalPending}
+	w := &withdrawal{id: withdrawalID, status: domain.WithdrawalPending}
 	if err := w.setup(ctx); err != nil {
 		return WithdrawalResult{}, err
 	}
@@ -203,7 +202,7 @@ func (w *withdrawal) checkConfirm(req ConfirmChannelRequest) error {
 	switch {
 	case c == nil:
 		return reject("channel_not_addressed", "该撤下公示告知函未送达此渠道", false)
-	case c.Kind != storage.ChannelManual:
+	case c.Kind != domain.ChannelManual:
 		return reject("not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认", true)
 	}
 	return nil
@@ -235,7 +234,7 @@ func (w *withdrawal) confirmChannel(ctx workflow.Context, req ConfirmChannelRequ
 }
 
 func (w *withdrawal) markConfirmed(c *WithdrawalChannelState, conf activities.ChannelConfirmation) {
-	c.Status = storage.ChannelConfirmed
+	c.Status = domain.ChannelConfirmed
 	c.ConfirmedAt = conf.ConfirmedAt
 	c.Reference = conf.Reference
 }
@@ -246,7 +245,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 	}
 	for _, cf := range w.facts.Channels {
 		w.channels = append(w.channels, &WithdrawalChannelState{ChannelID: cf.ChannelID, Name: cf.Name, Kind: cf.Kind,
-			DueOn: cf.DueOn, Status: cf.Status, Overdue: cf.Status == storage.ChannelOverdue, ConfirmedAt: cf.ConfirmedAt})
+			DueOn: cf.DueOn, Status: cf.Status, Overdue: cf.Status == domain.ChannelOverdue, ConfirmedAt: cf.ConfirmedAt})
 	}
 	w.letterID = w.facts.LetterID
 	w.loaded = true
@@ -266,7 +265,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 		WithdrawalID: w.id, LetterID: w.letterID}).Get(ctx, nil); err != nil {
 		return WithdrawalResult{}, err
 	}
-	w.status = storage.WithdrawalInProgress
+	w.status = domain.WithdrawalInProgress
 
 	// Each channel's notification and deadline run side by side; the order completes after both finished their
 	// bookkeeping (the operator's task and any escalation closed).
@@ -289,7 +288,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 	if err := workflow.ExecuteActivity(ctx, acts.CompleteWithdrawal, w.id).Get(ctx, &out); err != nil {
 		return WithdrawalResult{}, err
 	}
-	w.status = storage.WithdrawalCompleted
+	w.status = domain.WithdrawalCompleted
 	if err := workflow.ExecuteActivity(ctx, acts.Notify, activities.NotifyInput{
 		Key: "withdrawal-" + w.caseID() + "-completed", USCC: w.facts.USCC, Kind: "withdrawal_completed",
 		Title: "行政处罚信息已在各公示渠道撤下", Body: w.completionText(), CaseKind: "withdrawal", CaseID: w.caseID(),
@@ -312,7 +311,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 func (w *withdrawal) notify(ctx workflow.Context, c *WithdrawalChannelState) {
 	log := workflow.GetLogger(ctx)
 	in := activities.WithdrawalChannelInput{WithdrawalID: w.id, ChannelID: c.ChannelID}
-	if c.Kind == storage.ChannelWebhook {
+	if c.Kind == domain.ChannelWebhook {
 		var conf activities.ChannelConfirmation
 		err := workflow.ExecuteActivity(withChannelOptions(ctx), acts.NotifyWithdrawalChannel, in).Get(ctx, &conf)
 		switch {
@@ -323,7 +322,7 @@ func (w *withdrawal) notify(ctx workflow.Context, c *WithdrawalChannelState) {
 			return
 		case isNotWebhook(err):
 			// The channel was switched to manual confirmation meanwhile: its operator confirms instead.
-			c.Kind = storage.ChannelManual
+			c.Kind = domain.ChannelManual
 		default:
 			// Only cancellation ends an activity retried without limit.
 			log.Warn("withdrawal channel notification ended without confirmation", "withdrawal", w.id, "channel", c.ChannelID, "error", err)
@@ -333,17 +332,17 @@ func (w *withdrawal) notify(ctx workflow.Context, c *WithdrawalChannelState) {
 	due := c.DueOn
 	step := "confirm:" + c.ChannelID
 	if err := workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
-		CaseKind: "withdrawal", CaseID: w.caseID(), Step: step, AssigneeRole: storage.RoleChannelOperator, ChannelID: c.ChannelID,
+		CaseKind: "withdrawal", CaseID: w.caseID(), Step: step, AssigneeRole: domain.RoleChannelOperator, ChannelID: c.ChannelID,
 		Title: fmt.Sprintf("确认撤下：%s（%s）", w.facts.EnterpriseName, w.facts.DecisionNo), DueOn: &due,
 	}).Get(ctx, nil); err != nil {
 		log.Error("open channel task", "withdrawal", w.id, "channel", c.ChannelID, "error", err)
 	}
-	if c.Status == storage.ChannelPending {
+	if c.Status == domain.ChannelPending {
 		if err := workflow.ExecuteActivity(ctx, acts.MarkWithdrawalChannelSent, in).Get(ctx, nil); err != nil {
 			log.Error("mark channel sent", "withdrawal", w.id, "channel", c.ChannelID, "error", err)
 		}
 		if !c.confirmed() && !c.Overdue {
-			c.Status = storage.ChannelSent
+			c.Status = domain.ChannelSent
 		}
 	}
 	if err := workflow.Await(ctx, c.confirmed); err != nil {
@@ -362,7 +361,7 @@ func (w *withdrawal) watchDeadline(ctx workflow.Context, c *WithdrawalChannelSta
 	due := c.DueOn
 	step := "confirm:" + c.ChannelID
 	c.Overdue = true
-	c.Status = storage.ChannelOverdue
+	c.Status = domain.ChannelOverdue
 	in := activities.WithdrawalChannelInput{WithdrawalID: w.id, ChannelID: c.ChannelID}
 	if err := workflow.ExecuteActivity(ctx, acts.MarkWithdrawalChannelOverdue, in).Get(ctx, nil); err != nil {
 		return
@@ -390,7 +389,7 @@ func isNotWebhook(err error) bool {
 func (w *withdrawal) completionText() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "你单位的行政处罚信息（%s，%s）已按“一件通用”告知函在全部公示渠道撤下（原因：%s）：",
-		w.facts.DecisionNo, w.facts.DepartmentName, storage.WithdrawalCauseLabel(w.facts.Cause))
+		w.facts.DecisionNo, w.facts.DepartmentName, w.facts.Cause.Label())
 	for i, c := range w.channels {
 		if i > 0 {
 			b.WriteString("；")
@@ -412,10 +411,10 @@ func withdrawalNotice(f activities.WithdrawalFacts) letters.WithdrawalNoticeData
 			Number: fmt.Sprintf("信用办撤〔%d〕%d号", f.OrderedOn.Time(domain.Shanghai).Year(), f.ID),
 		},
 		EnterpriseName: f.EnterpriseName, USCC: f.USCC, RecordTitle: "行政处罚信息", DecisionNo: f.DecisionNo,
-		Cause: letters.WithdrawalCause(f.Cause), CauseDecision: f.CauseDecision, Contact: activities.CreditOfficeContact,
+		Cause: domain.WithdrawalCause(f.Cause), CauseDecision: f.CauseDecision, Contact: activities.CreditOfficeContact,
 	}
 	for _, c := range f.Channels {
-		d.Channels = append(d.Channels, letters.ChannelLine{Name: c.Name, Kind: storage.ChannelKindLabel(c.Kind), DueOn: c.DueOn.Time(domain.Shanghai)})
+		d.Channels = append(d.Channels, letters.ChannelLine{Name: c.Name, Kind: c.Kind.Label(), DueOn: c.DueOn.Time(domain.Shanghai)})
 	}
 	return d
 }

@@ -75,14 +75,14 @@ func (f *channelFixture) webhookChannel(id, url, secret string) {
 	ctx := context.Background()
 	ch, err := f.db.GetChannel(ctx, id)
 	require.NoError(f.t, err)
-	ch.Kind, ch.EndpointURL, ch.Secret = storage.ChannelWebhook, url, secret
+	ch.Kind, ch.EndpointURL, ch.Secret = domain.ChannelWebhook, url, secret
 	require.NoError(f.t, ch.Validate())
 	require.NoError(f.t, f.db.UpdateChannel(ctx, ch))
 }
 
 func (f *channelFixture) order(cause string) int64 {
 	f.t.Helper()
-	id, err := f.acts.OrderWithdrawal(context.Background(), WithdrawalInput{PenaltyID: f.penaltyID, Cause: cause,
+	id, err := f.acts.OrderWithdrawal(context.Background(), WithdrawalInput{PenaltyID: f.penaltyID, Cause: domain.WithdrawalCause(cause),
 		CauseRef: "repair-7", CauseDecision: "镇环修〔2026〕7号准予信用修复决定", OrderedOn: domain.MustParseDate("2026-06-01")})
 	require.NoError(f.t, err)
 	return id
@@ -165,7 +165,7 @@ func TestWithdrawalManualChannelsConfirmAndCompleteTheOrder(t *testing.T) {
 	require.Len(t, c.answered, len(storage.DemoChannels))
 	for _, ch := range c.answered["gsxt"].Channels {
 		if ch.ChannelID == "gsxt" {
-			assert.Equal(t, storage.ChannelConfirmed, ch.Status, "the answer is the new state")
+			assert.Equal(t, domain.ChannelConfirmed, ch.Status, "the answer is the new state")
 			assert.Equal(t, "CH-gsxt", ch.Reference)
 		}
 	}
@@ -173,7 +173,7 @@ func TestWithdrawalManualChannelsConfirmAndCompleteTheOrder(t *testing.T) {
 	ctx := context.Background()
 	w, err := f.db.GetWithdrawal(ctx, id)
 	require.NoError(t, err)
-	assert.Equal(t, storage.WithdrawalCompleted, w.Status)
+	assert.Equal(t, domain.WithdrawalCompleted, w.Status)
 	require.True(t, w.LetterID.Valid, "the 告知函 is stored on the order")
 	l, err := f.db.GetLetter(ctx, w.LetterID.Int64)
 	require.NoError(t, err)
@@ -183,7 +183,7 @@ func TestWithdrawalManualChannelsConfirmAndCompleteTheOrder(t *testing.T) {
 	cs, err := f.db.WithdrawalChannels(ctx, id)
 	require.NoError(t, err)
 	for _, ch := range cs {
-		assert.Equal(t, storage.ChannelConfirmed, ch.Status, ch.ChannelID)
+		assert.Equal(t, domain.ChannelConfirmed, ch.Status, ch.ChannelID)
 		assert.Equal(t, "CH-"+ch.ChannelID, ch.Reference)
 		assert.Equal(t, storage.DemoOperatorLogins[ch.ChannelID], ch.ConfirmedBy)
 	}
@@ -223,7 +223,7 @@ func TestWithdrawalOverdueChannelIsEscalatedAndALateConfirmationCompletes(t *tes
 		wc, err := f.db.WithdrawalChannel(ctx, id, "thirdparty")
 		require.NoError(t, err)
 		assert.Equal(t, "2026-06-08", wc.DueOn.String())
-		assert.Equal(t, storage.ChannelOverdue, wc.Status)
+		assert.Equal(t, domain.ChannelOverdue, wc.Status)
 		assert.True(t, wc.OverdueAt.Valid)
 		office, err := f.db.OpenTasks(ctx, storage.TaskFilter{Role: storage.RoleCreditOffice})
 		require.NoError(t, err)
@@ -240,7 +240,7 @@ func TestWithdrawalOverdueChannelIsEscalatedAndALateConfirmationCompletes(t *tes
 	env.RegisterDelayedCallback(func() {
 		wc, err := f.db.WithdrawalChannel(context.Background(), id, "thirdparty")
 		require.NoError(t, err)
-		assert.Equal(t, storage.ChannelSent, wc.Status, "still within its due date")
+		assert.Equal(t, domain.ChannelSent, wc.Status, "still within its due date")
 	}, shanghaiAt("2026-06-08", 23).Sub(start))
 	c.at(env, shanghaiAt("2026-06-10", 15).Sub(start), "thirdparty", "op-thirdparty")
 
@@ -254,10 +254,10 @@ func TestWithdrawalOverdueChannelIsEscalatedAndALateConfirmationCompletes(t *tes
 	ctx := context.Background()
 	w, err := f.db.GetWithdrawal(ctx, id)
 	require.NoError(t, err)
-	assert.Equal(t, storage.WithdrawalCompleted, w.Status)
+	assert.Equal(t, domain.WithdrawalCompleted, w.Status)
 	wc, err := f.db.WithdrawalChannel(ctx, id, "thirdparty")
 	require.NoError(t, err)
-	assert.Equal(t, storage.ChannelConfirmed, wc.Status)
+	assert.Equal(t, domain.ChannelConfirmed, wc.Status)
 	assert.True(t, wc.OverdueAt.Valid, "it stays on record that it was late")
 	office, err := f.db.OpenTasks(ctx, storage.TaskFilter{Role: storage.RoleCreditOffice})
 	require.NoError(t, err)
@@ -339,7 +339,7 @@ func TestWithdrawalWebhookChannelIsRetriedUntilItAnswers(t *testing.T) {
 	var body activities.WithdrawalPayload
 	require.NoError(t, json.Unmarshal(recv.bodies[0], &body))
 	assert.Equal(t, id, body.WithdrawalID)
-	assert.Equal(t, "objection", body.Cause)
+	assert.Equal(t, domain.CauseObjection, body.Cause)
 	assert.Equal(t, f.ent.USCC, body.Record.USCC)
 	assert.Equal(t, "生态环境局", body.Record.Department)
 	assert.NotZero(t, body.LetterID)
@@ -347,7 +347,7 @@ func TestWithdrawalWebhookChannelIsRetriedUntilItAnswers(t *testing.T) {
 
 	wc, err := f.db.WithdrawalChannel(context.Background(), id, "creditchina")
 	require.NoError(t, err)
-	assert.Equal(t, storage.ChannelConfirmed, wc.Status)
+	assert.Equal(t, domain.ChannelConfirmed, wc.Status)
 	assert.Equal(t, 3, wc.Attempts)
 	assert.Equal(t, "webhook", wc.ConfirmedBy)
 	assert.Equal(t, "WH-"+key, wc.Reference)
@@ -396,7 +396,7 @@ func TestWithdrawalWebhookFailingTenTimesWithErrorsAndTimeoutsIsConfirmedOnce(t 
 	assert.Equal(t, map[string]int{key: 1}, recv.applied, "applied exactly once")
 	wc, err := f.db.WithdrawalChannel(ctx, id, "gsxt")
 	require.NoError(t, err)
-	assert.Equal(t, storage.ChannelConfirmed, wc.Status)
+	assert.Equal(t, domain.ChannelConfirmed, wc.Status)
 	assert.Equal(t, 11, wc.Attempts)
 }
 
@@ -409,7 +409,7 @@ func TestWithdrawalWebhookChannelSwitchedToManualIsConfirmedByItsOperator(t *tes
 		// The channel's system is retired during the order: the credit office switches it to manual.
 		ch, err := f.db.GetChannel(ctx, "gsxt")
 		if err == nil {
-			ch.Kind, ch.Secret = storage.ChannelManual, ""
+			ch.Kind, ch.Secret = domain.ChannelManual, ""
 			err = f.db.UpdateChannel(ctx, ch)
 		}
 		assert.NoError(t, err)
@@ -431,7 +431,7 @@ func TestWithdrawalWebhookChannelSwitchedToManualIsConfirmedByItsOperator(t *tes
 	assert.Equal(t, 1, calls)
 	wc, err := f.db.WithdrawalChannel(ctx, id, "gsxt")
 	require.NoError(t, err)
-	assert.Equal(t, storage.ChannelConfirmed, wc.Status)
+	assert.Equal(t, domain.ChannelConfirmed, wc.Status)
 	assert.Equal(t, "op-gsxt", wc.ConfirmedBy)
 }
 
@@ -466,7 +466,7 @@ func TestRunWithdrawalOrdersOnceAndRunsTheOrderAsAChild(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&res))
 	require.NotZero(t, res.WithdrawalID)
 	require.Len(t, res.Channels, 1)
-	assert.Equal(t, storage.ChannelConfirmed, res.Channels[0].Status)
+	assert.Equal(t, domain.ChannelConfirmed, res.Channels[0].Status)
 
 	w, err := f.db.GetWithdrawal(ctx, res.WithdrawalID)
 	require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"xinyong/activities"
+	activities "xinyong/activities/contract"
 	"xinyong/domain"
 )
 
@@ -18,16 +18,17 @@ const TaskQueue = "xinyong"
 // registrars add each process's workflows; every workflow file appends its own in init.
 var registrars []func(w worker.Registry)
 
-// Register adds every workflow and activity to a worker.
-func Register(w worker.Registry, a *activities.Activities) {
+// Register adds every workflow and the activities to a worker; a is the *activities.Activities that implements
+// them (typed as any so that workflow code does not depend on the package that does I/O).
+func Register(w worker.Registry, a any) {
 	w.RegisterActivity(a)
 	for _, r := range registrars {
 		r(w)
 	}
 }
 
-// acts is the activity receiver for typed calls (workflow.ExecuteActivity(ctx, acts.OpenTask, ...)); its fields
-// are never used in workflow code, only its method names.
+// acts names activities for typed calls (workflow.ExecuteActivity(ctx, acts.OpenTask, ...)): only its method names
+// and signatures are used; the worker runs *activities.Activities.
 var acts *activities.Activities
 
 // withActivityOptions gives activities the retry policy every one of them shares: retried with backoff until they

@@ -220,7 +220,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 	require.NoError(t, v.Get(&st))
 	require.NotNil(t, st.Revocation, "the workflow remembers the revocation")
 	require.NotNil(t, st.Withdrawal, "the workflow remembers the withdrawal")
-	assert.Equal(t, workflows.CauseRevocation, st.Withdrawal.Cause)
+	assert.EqualValues(t, workflows.CauseRevocation, st.Withdrawal.Cause)
 	if after.status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		var e devAPIError
 		require.Equal(t, 409, api.call("POST", penaltyPath+"/revocation", sthjj, map[string]any{"reason": "再次撤销"}, &e))
@@ -281,7 +281,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 		require.NoError(t, json.Unmarshal(calls[0].body, &body))
 		assert.Equal(t, wid, body.WithdrawalID, ch.ID)
 		assert.Equal(t, pid, body.Record.PenaltyID, ch.ID)
-		assert.Equal(t, workflows.CauseRevocation, body.Cause, ch.ID)
+		assert.EqualValues(t, workflows.CauseRevocation, body.Cause, ch.ID)
 		assert.Equal(t, wd.Letter.ID, body.LetterID, ch.ID)
 		switch chans.modes[ch.ID] {
 		case modeHold:

@@ -1,6 +1,8 @@
 package letters
 
 import (
+	"xinyong/domain"
+
 	"strconv"
 	"strings"
 	"time"
@@ -121,32 +123,6 @@ type RepairNoticeData struct {
 // RepairNotice builds the 信用修复告知书.
 func RepairNotice(d RepairNoticeData) Letter { return mustBuild(KindRepairNotice, d) }
 
-// DeliveryMethod is how a document was delivered (API values).
-type DeliveryMethod string
-
-// Delivery methods under the Administrative Penalty Law and the Civil Procedure Law.
-const (
-	DeliveryInPerson   DeliveryMethod = "in_person"
-	DeliveryPost       DeliveryMethod = "post"
-	DeliveryElectronic DeliveryMethod = "electronic"
-	DeliveryRefused    DeliveryMethod = "refused"
-)
-
-// Label returns the Chinese name of the delivery method, or "" for an unknown one.
-func (m DeliveryMethod) Label() string {
-	switch m {
-	case DeliveryInPerson:
-		return "直接送达"
-	case DeliveryPost:
-		return "邮寄送达"
-	case DeliveryElectronic:
-		return "电子送达"
-	case DeliveryRefused:
-		return "留置送达"
-	}
-	return ""
-}
-
 // ReceiptDocument is one document listed on a delivery receipt.
 type ReceiptDocument struct {
 	Name   string // 行政处罚决定书
@@ -160,7 +136,7 @@ type DeliveryReceiptData struct {
 	USCC      string
 	Documents []ReceiptDocument
 	Address   string // 送达地点
-	Method    DeliveryMethod
+	Method    domain.DeliveryMethod
 	Servers   []string // 送达人
 	Witness   string   // 见证人, for a refused delivery
 	Remarks   string
@@ -237,32 +213,6 @@ func RepairApproved(d RepairDecisionData) Letter { return mustBuild(KindRepairAp
 // RepairRefused builds the 不予信用修复决定书.
 func RepairRefused(d RepairDecisionData) Letter { return mustBuild(KindRepairRefused, d) }
 
-// WithdrawalCause is why a record is withdrawn from every channel (API values).
-type WithdrawalCause string
-
-// Withdrawal causes.
-const (
-	CauseRepair     WithdrawalCause = "repair"
-	CauseExpiry     WithdrawalCause = "expiry"
-	CauseObjection  WithdrawalCause = "objection"
-	CauseRevocation WithdrawalCause = "revocation"
-)
-
-// Label returns the Chinese name of the cause, or "" for an unknown one.
-func (c WithdrawalCause) Label() string {
-	switch c {
-	case CauseRepair:
-		return "信用修复"
-	case CauseExpiry:
-		return "公示期满"
-	case CauseObjection:
-		return "异议处理"
-	case CauseRevocation:
-		return "原决定被撤销或者变更"
-	}
-	return ""
-}
-
 // ChannelLine is one publishing channel addressed by a withdrawal letter.
 type ChannelLine struct {
 	Name  string
@@ -277,7 +227,7 @@ type WithdrawalNoticeData struct {
 	USCC           string
 	RecordTitle    string // the record (行政处罚信息)
 	DecisionNo     string // the penalty decision's number
-	Cause          WithdrawalCause
+	Cause          domain.WithdrawalCause
 	// CauseDecision is the decision behind the withdrawal: a repair decision's number, the date the
 	// publication period ended, an objection result, or the revoking ruling.
 	CauseDecision string
@@ -337,41 +287,6 @@ type ExtensionNoticeData struct {
 // ExtensionNotice builds the 延期告知书, sent before the original deadline passes.
 func ExtensionNotice(d ExtensionNoticeData) Letter { return mustBuild(KindExtensionNotice, d) }
 
-// ObjectionGrounds is why an enterprise objects to a published record (API values).
-type ObjectionGrounds string
-
-// Objection grounds.
-const (
-	GroundsNotMine            ObjectionGrounds = "not_mine"
-	GroundsWrongContent       ObjectionGrounds = "wrong_content"
-	GroundsDuplicate          ObjectionGrounds = "duplicate"
-	GroundsShouldNotPublish   ObjectionGrounds = "should_not_publish"
-	GroundsOverduePublication ObjectionGrounds = "overdue_publication"
-	GroundsInconsistent       ObjectionGrounds = "inconsistent"
-	GroundsAgainstRefusal     ObjectionGrounds = "against_refusal"
-)
-
-// Label returns the Chinese description of the grounds, or "" for unknown grounds.
-func (g ObjectionGrounds) Label() string {
-	switch g {
-	case GroundsNotMine:
-		return "信息主体错误，并非本单位的信息"
-	case GroundsWrongContent:
-		return "信息内容有误"
-	case GroundsDuplicate:
-		return "信息重复公示"
-	case GroundsShouldNotPublish:
-		return "依法不应当公示"
-	case GroundsOverduePublication:
-		return "超过公示期限仍在公示"
-	case GroundsInconsistent:
-		return "公示信息与认定部门的决定不一致"
-	case GroundsAgainstRefusal:
-		return "对不予受理或者不予信用修复的决定有异议"
-	}
-	return ""
-}
-
 // ObjectionCommitmentData is the content of the 异议申诉信用承诺书.
 type ObjectionCommitmentData struct {
 	Recipient           string
@@ -379,7 +294,7 @@ type ObjectionCommitmentData struct {
 	USCC                string
 	LegalRepresentative string
 	DecisionNo          string // the decision behind the record objected to
-	Grounds             ObjectionGrounds
+	Grounds             domain.ObjectionGrounds
 	SignedOnline        bool
 	Date                time.Time
 	VerifyCode          string
@@ -391,36 +306,13 @@ func ObjectionCommitment(d ObjectionCommitmentData) Letter {
 	return mustBuild(KindObjectionCommitment, d)
 }
 
-// ObjectionOutcome is how an objection was resolved (API values).
-type ObjectionOutcome string
-
-// Objection outcomes.
-const (
-	OutcomeCorrected ObjectionOutcome = "corrected"
-	OutcomeWithdrawn ObjectionOutcome = "withdrawn"
-	OutcomeUpheld    ObjectionOutcome = "upheld"
-)
-
-// Label returns the Chinese name of the outcome, or "" for an unknown one.
-func (o ObjectionOutcome) Label() string {
-	switch o {
-	case OutcomeCorrected:
-		return "异议成立，予以更正"
-	case OutcomeWithdrawn:
-		return "异议成立，予以删除（终止公示）"
-	case OutcomeUpheld:
-		return "异议不成立，维持原信息"
-	}
-	return ""
-}
-
 // ObjectionResultData is the content of a 异议处理结果告知书.
 type ObjectionResultData struct {
 	Issue
 	ApplicationRef
 	DecisionNo          string
-	Grounds             ObjectionGrounds
-	Outcome             ObjectionOutcome
+	Grounds             domain.ObjectionGrounds
+	Outcome             domain.ObjectionOutcome
 	Reason              string
 	Corrections         string // what was corrected (corrected only)
 	ReconsiderationBody string

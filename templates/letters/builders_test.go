@@ -1,6 +1,8 @@
 package letters
 
 import (
+	"xinyong/domain"
+
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +63,7 @@ func TestDeliveryReceiptIsASignableForm(t *testing.T) {
 	assert.Contains(t, labels["签收日期"].Value, "年")
 	assert.Contains(t, labels["送达文书名称及文号"].Value, "《行政处罚决定书》（榕喆市监罚〔2026〕88号）\n《信用修复告知书》")
 	assert.Equal(t, "直接送达", labels["送达方式"].Value)
-	for _, m := range []DeliveryMethod{DeliveryInPerson, DeliveryPost, DeliveryElectronic, DeliveryRefused} {
+	for _, m := range []domain.DeliveryMethod{domain.DeliveryInPerson, domain.DeliveryPost, domain.DeliveryElectronic, domain.DeliveryRefused} {
 		assert.NotEmpty(t, m.Label(), m)
 	}
 }
@@ -72,7 +74,7 @@ func TestWithdrawalNoticeAddressesEveryChannel(t *testing.T) {
 		DecisionNo: "榕喆市监罚〔2026〕88号", CauseDecision: "依据文书",
 		Channels: []ChannelLine{{Name: "信用中国", Kind: "国家平台", DueOn: day(2026, 6, 4)}, {Name: "甲渠道", Kind: "第三方"}},
 	}
-	for _, c := range []WithdrawalCause{CauseRepair, CauseExpiry, CauseObjection, CauseRevocation} {
+	for _, c := range []domain.WithdrawalCause{domain.CauseRepair, domain.CauseExpiry, domain.CauseObjection, domain.CauseRevocation} {
 		data.Cause = c
 		l := WithdrawalNotice(data)
 		s := all(l)
@@ -83,7 +85,7 @@ func TestWithdrawalNoticeAddressesEveryChannel(t *testing.T) {
 		assert.Equal(t, []string{"1", "信用中国", "国家平台", "2026年6月4日"}, l.Table.Rows[0])
 		assert.Equal(t, []string{"2", "甲渠道", "第三方", "—"}, l.Table.Rows[1])
 	}
-	assert.Empty(t, WithdrawalCause("x").Label())
+	assert.Empty(t, domain.WithdrawalCause("x").Label())
 }
 
 func TestSupplementNoticeListsEveryItem(t *testing.T) {
@@ -94,18 +96,18 @@ func TestSupplementNoticeListsEveryItem(t *testing.T) {
 }
 
 func TestObjectionResultWordingFollowsTheOutcome(t *testing.T) {
-	base := ObjectionResultData{Issue: issue(rareDept, "x"), ApplicationRef: app(), DecisionNo: "D1", Grounds: GroundsDuplicate}
-	for outcome, want := range map[ObjectionOutcome]string{
-		OutcomeCorrected: "予以更正",
-		OutcomeWithdrawn: "终止公示",
-		OutcomeUpheld:    "异议不成立",
+	base := ObjectionResultData{Issue: issue(rareDept, "x"), ApplicationRef: app(), DecisionNo: "D1", Grounds: domain.GroundsDuplicate}
+	for outcome, want := range map[domain.ObjectionOutcome]string{
+		domain.OutcomeCorrected: "予以更正",
+		domain.OutcomeWithdrawn: "终止公示",
+		domain.OutcomeUpheld:    "异议不成立",
 	} {
 		base.Outcome = outcome
 		s := all(ObjectionResult(base))
 		assert.Contains(t, s, want, outcome)
 		assert.Contains(t, s, "信息重复公示")
 		assert.Contains(t, s, "异议处理中", "the mark is removed either way")
-		assert.Equal(t, outcome == OutcomeUpheld, strings.Contains(s, "行政复议"), "remedy only when upheld")
+		assert.Equal(t, outcome == domain.OutcomeUpheld, strings.Contains(s, "行政复议"), "remedy only when upheld")
 	}
 }
 

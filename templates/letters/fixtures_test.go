@@ -1,6 +1,8 @@
 package letters
 
 import (
+	"xinyong/domain"
+
 	"strings"
 	"time"
 )
@@ -63,7 +65,7 @@ func fixtures() map[Kind]Letter {
 				{Name: "行政处罚决定书", Number: "榕喆市监罚〔2026〕88号"},
 				{Name: "信用修复告知书", Number: "榕喆市监信修告〔2026〕12号"},
 			},
-			Address: "福州市鼓楼区五四路燊堃大厦18层", Method: DeliveryInPerson,
+			Address: "福州市鼓楼区五四路燊堃大厦18层", Method: domain.DeliveryInPerson,
 			Servers: []string{"王喆", "陈昇"}, Remarks: long("备注"),
 		}),
 		KindCommitment: Commitment(CommitmentData{
@@ -84,7 +86,7 @@ func fixtures() map[Kind]Letter {
 		KindRepairRefused:  RepairRefused(refused),
 		KindWithdrawalNotice: WithdrawalNotice(WithdrawalNoticeData{
 			Issue: issue(creditOffice, "榕信用函〔2026〕21号"), EnterpriseName: rareEnterprise, USCC: rareUSCC,
-			RecordTitle: "行政处罚信息", DecisionNo: "榕喆市监罚〔2026〕88号", Cause: CauseRepair,
+			RecordTitle: "行政处罚信息", DecisionNo: "榕喆市监罚〔2026〕88号", Cause: domain.CauseRepair,
 			CauseDecision: "准予信用修复决定书，榕喆市监信修决〔2026〕7号",
 			Channels: []ChannelLine{
 				{Name: "信用中国", Kind: "国家平台", DueOn: day(2026, 6, 4)},
@@ -111,12 +113,12 @@ func fixtures() map[Kind]Letter {
 		}),
 		KindObjectionCommitment: ObjectionCommitment(ObjectionCommitmentData{
 			Recipient: creditOffice, EnterpriseName: rareEnterprise, USCC: rareUSCC, LegalRepresentative: rarePerson,
-			DecisionNo: "榕喆市监罚〔2026〕88号", Grounds: GroundsWrongContent, SignedOnline: true, Date: day(2026, 5, 20),
+			DecisionNo: "榕喆市监罚〔2026〕88号", Grounds: domain.GroundsWrongContent, SignedOnline: true, Date: day(2026, 5, 20),
 			VerifyCode: "AC3D-EF4G-HJKM", VerifyURL: "https://xinyong.example.gov.cn/verify/AC3D-EF4G-HJKM",
 		}),
 		KindObjectionResult: ObjectionResult(ObjectionResultData{
 			Issue: issue(rareDept, "榕喆市监异〔2026〕9号"), ApplicationRef: app(), DecisionNo: "榕喆市监罚〔2026〕88号",
-			Grounds: GroundsWrongContent, Outcome: OutcomeCorrected, Reason: long("核查结论"),
+			Grounds: domain.GroundsWrongContent, Outcome: domain.OutcomeCorrected, Reason: long("核查结论"),
 			Corrections: "处罚金额由“5,000,000元”更正为“50,000元”",
 		}),
 		KindTrainingCertificate: TrainingCertificate(TrainingCertificateData{

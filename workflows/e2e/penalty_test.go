@@ -272,7 +272,7 @@ func (s *stack) confirmWithdrawal(penaltyID int64) {
 				ChannelID string `json:"channel_id"`
 				Kind      string `json:"kind"`
 				Status    string `json:"status"`
-			}{c.ChannelID, c.Kind, c.Status})
+			}{c.ChannelID, string(c.Kind), string(c.Status)})
 		}
 	}
 	for _, ch := range wd.Channels {

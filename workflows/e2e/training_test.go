@@ -128,9 +128,9 @@ func TestTrainingWaitingListMovesUpWhenOneCancels(t *testing.T) {
 		Enrollments []workflows.EnrollOutcome `json:"enrollments"`
 	}
 	require.Equal(t, 201, s.call("POST", path, s.token(a.USCC), nil, &out))
-	assert.Equal(t, "enrolled", out.Enrollments[0].Status)
+	assert.EqualValues(t, "enrolled", out.Enrollments[0].Status)
 	require.Equal(t, 201, s.call("POST", path, s.token(b.USCC), nil, &out))
-	assert.Equal(t, "enrolled", out.Enrollments[0].Status)
+	assert.EqualValues(t, "enrolled", out.Enrollments[0].Status)
 
 	// A department enrolls an enterprise it penalized; one it never penalized is not found.
 	var pen map[string]any

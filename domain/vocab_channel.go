@@ -1,0 +1,107 @@
+package domain
+
+// WithdrawalStatus is where a withdrawal order (一件通用) stands: ordered, its letter issued and channels notified,
+// every channel confirmed.
+type WithdrawalStatus string
+
+// Withdrawal statuses.
+const (
+	WithdrawalPending    WithdrawalStatus = "pending"
+	WithdrawalInProgress WithdrawalStatus = "in_progress"
+	WithdrawalCompleted  WithdrawalStatus = "completed"
+)
+
+// Label is the Chinese name of the order's status.
+func (s WithdrawalStatus) Label() string {
+	switch s {
+	case WithdrawalPending:
+		return "待办理"
+	case WithdrawalInProgress:
+		return "撤下中"
+	case WithdrawalCompleted:
+		return "已全部撤下"
+	}
+	return string(s)
+}
+
+// WithdrawalCause is why a record comes down from every channel (API values).
+type WithdrawalCause string
+
+// Withdrawal causes.
+const (
+	CauseRepair     WithdrawalCause = "repair"
+	CauseExpiry     WithdrawalCause = "expiry"
+	CauseObjection  WithdrawalCause = "objection"
+	CauseRevocation WithdrawalCause = "revocation"
+)
+
+// WithdrawalCauses lists every cause.
+var WithdrawalCauses = []WithdrawalCause{CauseRepair, CauseExpiry, CauseObjection, CauseRevocation}
+
+// Label is the Chinese name of the cause, "" for an unknown one (letters show a default instead).
+func (c WithdrawalCause) Label() string {
+	switch c {
+	case CauseRepair:
+		return "信用修复"
+	case CauseExpiry:
+		return "公示期满"
+	case CauseObjection:
+		return "异议处理"
+	case CauseRevocation:
+		return "原决定被撤销或者变更"
+	}
+	return ""
+}
+
+// ChannelStatus is where one channel stands in a withdrawal order or an objection's channel action (API.md).
+type ChannelStatus string
+
+// Channel statuses; only an objection's channel action is ever cancelled.
+const (
+	ChannelPending   ChannelStatus = "pending"
+	ChannelSent      ChannelStatus = "sent"
+	ChannelConfirmed ChannelStatus = "confirmed"
+	ChannelOverdue   ChannelStatus = "overdue"
+	ChannelFailed    ChannelStatus = "failed"
+	ChannelCancelled ChannelStatus = "cancelled"
+)
+
+// Label is the Chinese name of the channel's status.
+func (s ChannelStatus) Label() string {
+	switch s {
+	case ChannelPending:
+		return "待通知"
+	case ChannelSent:
+		return "已通知，待确认"
+	case ChannelConfirmed:
+		return "已确认撤下"
+	case ChannelOverdue:
+		return "逾期未确认"
+	case ChannelFailed:
+		return "通知失败"
+	case ChannelCancelled:
+		return "已取消"
+	}
+	return string(s)
+}
+
+// ChannelKind is how a publishing channel is reached: a webhook channel's system is called over HTTPS; a manual
+// channel's operator confirms on the platform.
+type ChannelKind string
+
+// Channel kinds.
+const (
+	ChannelWebhook ChannelKind = "webhook"
+	ChannelManual  ChannelKind = "manual"
+)
+
+// Label is the Chinese name of the kind.
+func (k ChannelKind) Label() string {
+	switch k {
+	case ChannelWebhook:
+		return "系统对接"
+	case ChannelManual:
+		return "人工确认"
+	}
+	return string(k)
+}
