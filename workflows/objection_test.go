@@ -277,7 +277,7 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	require.Equal(t, "2026-11-03", ready.state.ForwardDue.String(), "forwarded within 1 working day")
 	require.Equal(t, "2026-11-02", ready.state.ForwardedOn.String())
 	require.Equal(t, "2026-11-11", ready.state.VerifyDue.String(), "7 working days from forwarding")
-	require.Equal(t, "department", ready.state.Holder)
+	require.Equal(t, domain.HolderDepartment, ready.state.Holder)
 	requireRefused(t, early, "invalid_outcome")
 	require.NoError(t, marked.rejected)
 	requireRefused(t, webhook, "not_manual_channel") // its own system confirms
