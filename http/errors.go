@@ -132,7 +132,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		e, internal := toAPIError(err)
 		if internal {
-			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+			log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		}
 		status := statusOf(e)
 		if wantsHTML(c) && status == fiber.StatusUnauthorized {

@@ -240,6 +240,7 @@ var menus = map[storage.Role][]menuItem{
 // routes mounts the table behind the middleware every request passes.
 func (s *Server) routes() {
 	app := s.app
+	s.observe(app)
 	app.Use(s.securityHeaders, s.authenticate, s.csrf)
 	api := app.Group(apiPrefix, s.idempotency)
 	dev := os.Getenv(SimulatorEnv) == "1"

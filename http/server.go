@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 
+	"xinyong/obs"
 	"xinyong/storage"
 )
 
@@ -19,6 +20,10 @@ type Config struct {
 	SecureCookies bool
 	// SessionTTL is how long a browser session lives.
 	SessionTTL time.Duration
+	// Metrics receives the per-route HTTP series; nil records nothing.
+	Metrics *obs.Metrics
+	// MetricsToken, when set, mounts /metrics on this server for scrapers sending it as a bearer token.
+	MetricsToken string
 }
 
 // Server is xinyong's HTTP front: JSON API and pages.

@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
 
+	"xinyong/obs"
 	"xinyong/storage"
 	"xinyong/workflows"
 )
@@ -27,6 +30,10 @@ type config struct {
 	// ReconcileEvery is how often the reconciler's schedule runs (XINYONG_RECONCILE_EVERY, a Go duration; "off"
 	// or 0 removes the schedule).
 	ReconcileEvery time.Duration
+	// MetricsAddr is the separate, unauthenticated listener for /metrics, /healthz and /readyz (empty: none).
+	MetricsAddr string
+	// MetricsToken mounts /metrics on HTTP_ADDR too, for scrapers presenting it as a bearer token.
+	MetricsToken string
 }
 
 func env(name, def string) string {
@@ -44,6 +51,8 @@ func loadConfig() config {
 		HTTPAddr:          env("HTTP_ADDR", "127.0.0.1:8080"),
 		DataDir:           env("XINYONG_DATA", "./data"),
 		SecureCookies:     os.Getenv("XINYONG_SECURE_COOKIES") == "1",
+		MetricsAddr:       os.Getenv("METRICS_ADDR"),
+		MetricsToken:      os.Getenv("METRICS_TOKEN"),
 	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
@@ -64,8 +73,11 @@ func loadConfig() config {
 	return c
 }
 
+// newLogger logs text, or JSON lines with LOG_FORMAT=json, each line with its request id when there is one.
 func newLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	l := obs.NewLogger(os.Stderr)
+	slog.SetDefault(l)
+	return l
 }
 
 // openDB connects to DATABASE_URL (required outside dev) and applies migrations when asked.
@@ -91,7 +103,11 @@ func dialTemporal(ctx context.Context, cfg config, log *slog.Logger) (client.Cli
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		Logger:    tlog.NewStructuredLogger(obs.NewLoggerAt(os.Stderr, slog.LevelWarn)),
+		// The SDK's temporal_* series, the request id in workflow memos and activity contexts.
+		MetricsHandler:     procMetrics.TemporalHandler(),
+		ContextPropagators: []workflow.ContextPropagator{obs.RequestIDPropagator{}},
+		Interceptors:       []interceptor.ClientInterceptor{&obs.ClientInterceptor{}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dial temporal at %s: %w", cfg.TemporalAddress, err)

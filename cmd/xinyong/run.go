@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"xinyong/activities"
 	httpapi "xinyong/http"
+	"xinyong/obs"
 	"xinyong/storage"
 	"xinyong/templates/letters"
 	"xinyong/workflows"
@@ -47,7 +49,12 @@ func withBackends(ctx context.Context, fn func(context.Context, config, *storage
 }
 
 func serveHTTP(ctx context.Context, cfg config, db *storage.DB, tc client.Client, log *slog.Logger) error {
-	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies})
+	registerDomainGauges(db)
+	if err := startMetricsListener(ctx, cfg, db, tc, log); err != nil {
+		return err
+	}
+	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies,
+		Metrics: procMetrics, MetricsToken: cfg.MetricsToken})
 	log.Info("http listening", "addr", cfg.HTTPAddr)
 	return srv.Listen(ctx, cfg.HTTPAddr)
 }
@@ -64,7 +71,12 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 	if err := letters.LoadTexts(); err != nil {
 		return fmt.Errorf("letter texts: %w", err)
 	}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	if err := startMetricsListener(ctx, cfg, db, tc, log); err != nil {
+		return err
+	}
+	w := worker.New(tc, workflows.TaskQueue, worker.Options{
+		Interceptors: []interceptor.WorkerInterceptor{&obs.WorkerInterceptor{Log: log}},
+	})
 	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
