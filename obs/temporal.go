@@ -93,14 +93,18 @@ func WorkflowRequestID(ctx workflow.Context) string {
 }
 
 // ClientInterceptor records the request id in the memo of every workflow a request starts.
-type ClientInterceptor struct{ interceptor.ClientInterceptorBase }
+type ClientInterceptor struct {
+	interceptor.ClientInterceptorBase
+}
 
 // InterceptClient implements interceptor.ClientInterceptor.
 func (*ClientInterceptor) InterceptClient(next interceptor.ClientOutboundInterceptor) interceptor.ClientOutboundInterceptor {
 	return &clientOutbound{ClientOutboundInterceptorBase: interceptor.ClientOutboundInterceptorBase{Next: next}}
 }
 
-type clientOutbound struct{ interceptor.ClientOutboundInterceptorBase }
+type clientOutbound struct {
+	interceptor.ClientOutboundInterceptorBase
+}
 
 func (c *clientOutbound) ExecuteWorkflow(ctx context.Context, in *interceptor.ClientExecuteWorkflowInput) (client.WorkflowRun, error) {
 	if id := RequestID(ctx); id != "" && in.Options != nil {
