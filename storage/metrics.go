@@ -51,32 +51,39 @@ func (db *DB) OpenCases(ctx context.Context) ([]OpenCaseCount, error) {
 	return out, nil
 }
 
-// OverdueSteps counts open tasks past their due date, by department ("" for the credit office and channels).
+// OverdueSteps counts open tasks past their due date, by department ("" for the credit office and channels); every
+// department has a row, so that an alert sees 0 rather than no series.
 func (db *DB) OverdueSteps(ctx context.Context) ([]OverdueCount, error) {
 	var out []OverdueCount
 	err := db.SelectContext(ctx, &out, `
-		SELECT coalesce(department_id, '') AS department_id, count(*) AS n FROM tasks
-		WHERE status = 'open' AND (overdue OR due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date)
-		GROUP BY 1`)
+		WITH overdue AS (
+			SELECT coalesce(department_id, '') AS department_id, count(*) AS n FROM tasks
+			WHERE status = 'open' AND (overdue OR due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date)
+			GROUP BY 1)
+		SELECT d.id AS department_id, coalesce(o.n, 0) AS n
+		FROM (SELECT id FROM departments UNION SELECT '') d LEFT JOIN overdue o ON o.department_id = d.id`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: overdue steps: %w", err)
 	}
 	return out, nil
 }
 
-// ChannelLags reports the notices each channel has not confirmed yet.
+// ChannelLags reports the notices each channel has not confirmed yet; every channel has a row per kind.
 func (db *DB) ChannelLags(ctx context.Context) ([]ChannelLag, error) {
 	var out []ChannelLag
 	err := db.SelectContext(ctx, &out, `
-		SELECT wc.channel_id, 'withdrawal' AS kind, count(*) AS waiting,
-			coalesce(EXTRACT(EPOCH FROM now() - min(w.created_at)), 0)::float8 AS oldest_seconds
-		FROM withdrawal_channels wc JOIN withdrawals w ON w.id = wc.withdrawal_id
-		WHERE wc.status <> 'confirmed' GROUP BY wc.channel_id
-		UNION ALL
-		SELECT pb.channel_id, 'publication', count(*),
-			coalesce(EXTRACT(EPOCH FROM now() - min(p.created_at)), 0)::float8
-		FROM publications pb JOIN penalties p ON p.id = pb.penalty_id
-		WHERE pb.status IN ('pending', 'sent', 'overdue', 'failed') GROUP BY pb.channel_id`)
+		WITH waiting AS (
+			SELECT wc.channel_id, 'withdrawal' AS kind, count(*) AS waiting,
+				EXTRACT(EPOCH FROM now() - min(w.created_at))::float8 AS oldest_seconds
+			FROM withdrawal_channels wc JOIN withdrawals w ON w.id = wc.withdrawal_id
+			WHERE wc.status <> 'confirmed' GROUP BY wc.channel_id
+			UNION ALL
+			SELECT pb.channel_id, 'publication', count(*), EXTRACT(EPOCH FROM now() - min(p.created_at))::float8
+			FROM publications pb JOIN penalties p ON p.id = pb.penalty_id
+			WHERE pb.status IN ('pending', 'sent', 'overdue', 'failed') GROUP BY pb.channel_id)
+		SELECT c.id AS channel_id, k.kind, coalesce(w.waiting, 0) AS waiting, coalesce(w.oldest_seconds, 0) AS oldest_seconds
+		FROM channels c CROSS JOIN (VALUES ('publication'), ('withdrawal')) k(kind)
+		LEFT JOIN waiting w ON w.channel_id = c.id AND w.kind = k.kind`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: channel lags: %w", err)
 	}
