@@ -15,7 +15,10 @@ import (
 )
 
 func init() {
-	commands["dev"] = command{"run everything on this machine: Temporal, PostgreSQL, worker, HTTP, demo data", runDev}
+	// The production build (-tags prod) has no embedded Temporal server, hence no dev command.
+	if devTemporalBuiltIn {
+		commands["dev"] = command{"run everything on this machine: Temporal, PostgreSQL, worker, HTTP, demo data", runDev}
+	}
 }
 
 // resolveDSN returns DATABASE_URL, or a local PostgreSQL (the one on 5432, or a private cluster under the data folder).

@@ -1,3 +1,5 @@
+//go:build !prod
+
 package main
 
 import (
@@ -412,3 +414,6 @@ func (l devServerLogger) print(level, msg string, tags []tag.Tag) {
 	}
 	l.logf("%s", b.String())
 }
+
+// devTemporalBuiltIn: this build embeds the Temporal server and offers `xinyong dev`.
+const devTemporalBuiltIn = true
