@@ -78,6 +78,9 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 		Interceptors: []interceptor.WorkerInterceptor{&obs.WorkerInterceptor{Log: log}},
 	})
 	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
+	for _, extra := range workerExtras {
+		extra(w)
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
