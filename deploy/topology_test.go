@@ -125,7 +125,9 @@ func TestProductionTopology(t *testing.T) {
 		dbs[k] = name
 		_, err := admin.ExecContext(ctx, "CREATE DATABASE "+name)
 		require.NoError(t, err)
-		t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+		t.Cleanup(func() {
+			_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		})
 	}
 	proxy := newTCPProxy(t, net.JoinHostPort(lab.svcIP, "0"), net.JoinHostPort(pgHost, pgPort))
 	appDSNLocal, err := pgsrv.WithDatabase(adminDSN, dbs["app"])
@@ -224,7 +226,7 @@ func TestProductionTopology(t *testing.T) {
 		require.Equal(t, 200, status, "channel %s as a webhook: %v", ch.ID, res)
 	}
 
-	register := func(from, n int) []int64 {
+	registerErr := func(from, n int) ([]int64, error) {
 		ids := make([]int64, n)
 		err := parallel(ctx, n, 8, func(ctx context.Context, i int) error {
 			ent := storage.DemoEnterprises[(from+i)%len(storage.DemoEnterprises)]
@@ -241,6 +243,10 @@ func TestProductionTopology(t *testing.T) {
 			ids[i] = p.ID
 			return nil
 		})
+		return ids, err
+	}
+	register := func(from, n int) []int64 {
+		ids, err := registerErr(from, n)
 		require.NoError(t, err)
 		return ids
 	}
@@ -308,18 +314,25 @@ func TestProductionTopology(t *testing.T) {
 	// 2. w1 comes back; w2's network is cut for 30 s while 40 penalties are registered and published.
 	w1.start()
 	eventually(t, time.Minute, "w1 ready again", ready(hosts["w1"], metricsPort), w1)
-	lab.setLink(hosts["w2"], false)
-	cutAt := time.Now()
-	step("cut w2's network")
 	var cohort []int64
+	var regErr error
 	var regWG sync.WaitGroup
 	regWG.Add(1)
-	go func() { defer regWG.Done(); cohort = register(10000, cohortPenalties) }()
+	go func() { defer regWG.Done(); cohort, regErr = registerErr(10000, cohortPenalties) }()
+	// Cut once the batch is under way, so that w2 has workflow tasks and activities of it when its link goes.
+	eventually(t, time.Minute, "the batch is under way", func() (bool, string) {
+		n := countWhere(`SELECT count(*) FROM penalties WHERE decision_no LIKE $1`, "%〔2026〕T"+lab.tag+"1%")
+		return n >= 8, fmt.Sprintf("%d registered", n)
+	}, w1, w2, s1, s2)
+	lab.setLink(hosts["w2"], false)
+	cutAt := time.Now()
+	step("cut w2's network with the batch under way")
 	time.Sleep(30*time.Second - time.Since(cutAt))
 	lab.setLink(hosts["w2"], true)
 	upAt := time.Now()
 	step("restored w2's network after 30 s")
 	regWG.Wait()
+	require.NoError(t, regErr, "registrations during the cut (the API servers' network is intact)")
 	eventually(t, 3*time.Minute, "the 40 penalties are published everywhere", allPublished(cohort), w1, w2, s1, s2)
 	require.True(t, w2.running(), "w2 survived the cut")
 	eventually(t, 2*time.Minute, "w2 polls Temporal again", func() (bool, string) {

@@ -29,6 +29,9 @@ var setupNeeds = []setupNeed{
 	{"LXGW WenKai font", "fonts-lxgw-wenkai",
 		func() bool { return fileExists("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf") }},
 	{"pdftotext", "poppler-utils", func() bool { _, err := exec.LookPath("pdftotext"); return err == nil }},
+	// deploy's topology test puts each process in a network namespace; its restore drill dumps and restores.
+	{"ip (iproute2)", "iproute2", func() bool { _, err := exec.LookPath("ip"); return err == nil }},
+	{"pg_dump and pg_restore", "postgresql-client", func() bool { _, err := exec.LookPath("pg_restore"); return err == nil }},
 }
 
 // runSetup installs what is missing with apt-get and makes sure the tests' PostgreSQL runs; it is quick and changes
