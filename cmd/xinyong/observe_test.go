@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,7 +18,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"xinyong/domain"
 	"xinyong/obs"
@@ -73,6 +79,24 @@ func TestMetricsAfterWorkflowRan(t *testing.T) {
 	cfg.BaseURL = "http://" + cfg.HTTPAddr
 	logs := &lockedBuffer{}
 	log := obs.NewLoggerAt(logs, slog.LevelInfo)
+	// A probe workflow on the same worker: its activity fails once, and reports the request id its context carries.
+	probeSaw := make(chan string, 4)
+	saved := workerExtras
+	t.Cleanup(func() { workerExtras = saved })
+	workerExtras = append(append([]func(worker.Worker){}, saved...), func(w worker.Worker) {
+		w.RegisterActivityWithOptions(func(ctx context.Context) error {
+			probeSaw <- obs.RequestID(ctx)
+			if activity.GetInfo(ctx).Attempt == 1 {
+				return errors.New("probe: first attempt fails")
+			}
+			return nil
+		}, activity.RegisterOptions{Name: "ObsProbeActivity"})
+		w.RegisterWorkflowWithOptions(func(ctx workflow.Context) error {
+			ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
+				RetryPolicy: &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond}})
+			return workflow.ExecuteActivity(ctx, "ObsProbeActivity").Get(ctx, nil)
+		}, workflow.RegisterOptions{Name: "ObsProbeWorkflow"})
+	})
 	tc, err := dialTemporal(ctx, cfg, log)
 	require.NoError(t, err)
 	defer tc.Close()
@@ -171,6 +195,29 @@ func TestMetricsAfterWorkflowRan(t *testing.T) {
 	status, withToken := get(cfg.BaseURL+"/metrics", "scrape-token")
 	assert.Equal(t, 200, status)
 	assert.Contains(t, withToken, "temporal_")
+
+	// The request id travels from the caller's context into the workflow's memo and the activity's context, and
+	// the failed attempt is logged with it.
+	run, err := tc.ExecuteWorkflow(obs.WithRequestID(ctx, "obs-probe-1"),
+		sdkclient.StartWorkflowOptions{ID: "obs-probe", TaskQueue: workflows.TaskQueue}, "ObsProbeWorkflow")
+	require.NoError(t, err)
+	require.NoError(t, run.Get(ctx, nil))
+	assert.Equal(t, "obs-probe-1", <-probeSaw, "first attempt")
+	assert.Equal(t, "obs-probe-1", <-probeSaw, "retry")
+	desc, err = tc.DescribeWorkflowExecution(ctx, "obs-probe", "")
+	require.NoError(t, err)
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(desc.WorkflowExecutionInfo.GetMemo().GetFields()[obs.MemoRequestID], &memoID))
+	assert.Equal(t, "obs-probe-1", memoID)
+	failedLogged := false
+	for _, l := range strings.Split(logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "activity attempt failed" && m["activity"] == "ObsProbeActivity" {
+			failedLogged = true
+			assert.Equal(t, "obs-probe-1", m["request_id"])
+			assert.Equal(t, "obs-probe", m["workflow_id"])
+		}
+	}
+	assert.True(t, failedLogged, "the failed attempt is logged with its request id")
 
 	// The access log line of the registration is JSON with the request id.
 	found := false
