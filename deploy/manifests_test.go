@@ -291,6 +291,8 @@ func TestSystemdUnits(t *testing.T) {
 	}
 	assert.True(t, envKeys["DATABASE_URL"] && envKeys["TEMPORAL_ADDRESS"] && envKeys["XINYONG_BASE_URL"])
 
+	assert.False(t, envKeys["METRICS_ADDR"], "METRICS_ADDR in the shared file would give serve and worker on one host the same port")
+	metricsAddrs := map[string]string{}
 	for _, cmd := range []string{"serve", "worker", "migrate"} {
 		u := parseUnit(t, "systemd/xinyong-"+cmd+".service")
 		svc := u["Service"]
@@ -298,6 +300,9 @@ func TestSystemdUnits(t *testing.T) {
 		assert.Equal(t, []string{"/usr/local/bin/xinyong " + cmd}, svc["ExecStart"], cmd)
 		assert.Equal(t, []string{"/etc/xinyong/xinyong.env"}, svc["EnvironmentFile"], cmd)
 		assert.Equal(t, []string{"xinyong"}, svc["User"], "%s runs unprivileged", cmd)
+		if cmd != "migrate" {
+			metricsAddrs[strings.Join(svc["Environment"], " ")] = cmd
+		}
 		assert.NotNil(t, u["Install"], cmd)
 		if cmd == "migrate" {
 			assert.Equal(t, []string{"oneshot"}, svc["Type"])
@@ -307,5 +312,9 @@ func TestSystemdUnits(t *testing.T) {
 		assert.Equal(t, []string{"always"}, svc["Restart"], cmd)
 		assert.Contains(t, strings.Join(u["Unit"]["After"], " "), "xinyong-migrate.service", cmd)
 		assert.Contains(t, strings.Join(u["Unit"]["Requires"], " "), "xinyong-migrate.service", cmd)
+	}
+	assert.Len(t, metricsAddrs, 2, "serve and worker listen for metrics on different ports: %v", metricsAddrs)
+	for env := range metricsAddrs {
+		assert.Contains(t, env, "METRICS_ADDR=")
 	}
 }
