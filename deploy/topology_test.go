@@ -269,13 +269,13 @@ func TestProductionTopology(t *testing.T) {
 	}
 	allPublished := func(ids []int64) func() (bool, string) {
 		return func() (bool, string) {
-			n := countWhere(`SELECT count(*) FROM publications WHERE status = 'published' AND penalty_id = ANY($1)`, int64s(ids))
+			n := countWhere(`SELECT count(*) FROM publications WHERE status = 'published' AND penalty_id = ANY($1)`, pgArray(ids))
 			return n == len(ids)*len(channelIDs), fmt.Sprintf("%d of %d published; channels: %s", n, len(ids)*len(channelIDs), chans.summary())
 		}
 	}
 	allCompleted := func(ids []int64, watch ...*proc) {
 		eventually(t, 4*time.Minute, fmt.Sprintf("%d withdrawals complete", len(ids)), func() (bool, string) {
-			n := countWhere(`SELECT count(*) FROM withdrawals WHERE status = 'completed' AND penalty_id = ANY($1)`, int64s(ids))
+			n := countWhere(`SELECT count(*) FROM withdrawals WHERE status = 'completed' AND penalty_id = ANY($1)`, pgArray(ids))
 			return n == len(ids), fmt.Sprintf("%d of %d completed; channels: %s", n, len(ids), chans.summary())
 		}, watch...)
 		eventually(t, 2*time.Minute, fmt.Sprintf("%d penalty workflows complete", len(ids)), func() (bool, string) {
@@ -350,7 +350,7 @@ func TestProductionTopology(t *testing.T) {
 		}
 		return false, fmt.Sprintf("pollers %v", d.Pollers)
 	}, w2)
-	assert.Equal(t, 2*cohortPenalties, countWhere(`SELECT count(*) FROM letters WHERE case_kind = 'penalty' AND case_id = ANY($1)`, strs(cohort)),
+	assert.Equal(t, 2*cohortPenalties, countWhere(`SELECT count(*) FROM letters WHERE case_kind = 'penalty' AND case_id = ANY($1)`, pgArray(cohort)),
 		"两书同送: two letters per penalty, none lost or doubled by the cut")
 	step("w2 recovered by itself; the 40 penalties published")
 
@@ -390,7 +390,7 @@ func TestProductionTopology(t *testing.T) {
 		ID        int64 `db:"id"`
 		PenaltyID int64 `db:"penalty_id"`
 	}
-	require.NoError(t, db.SelectContext(ctx, &wds, `SELECT id, penalty_id FROM withdrawals WHERE penalty_id = ANY($1)`, int64s(all)))
+	require.NoError(t, db.SelectContext(ctx, &wds, `SELECT id, penalty_id FROM withdrawals WHERE penalty_id = ANY($1)`, pgArray(all)))
 	require.Len(t, wds, len(all), "one withdrawal order per penalty")
 	applied := chans.appliedKeys()
 	for _, ch := range channelIDs {
@@ -408,23 +408,22 @@ func TestProductionTopology(t *testing.T) {
 	assert.Zero(t, badSigs)
 	assert.Positive(t, redeliveries, "the kill and the cut made redeliveries, which the channels absorbed")
 	assert.Equal(t, 0, countWhere(`SELECT count(*) FROM withdrawal_channels wc JOIN withdrawals w ON w.id = wc.withdrawal_id
-		WHERE w.penalty_id = ANY($1) AND wc.status <> 'confirmed'`, int64s(all)))
-	assert.Equal(t, 0, countWhere(`SELECT count(*) FROM publications WHERE penalty_id = ANY($1) AND status <> 'withdrawn'`, int64s(all)))
+		WHERE w.penalty_id = ANY($1) AND wc.status <> 'confirmed'`, pgArray(all)))
+	assert.Equal(t, 0, countWhere(`SELECT count(*) FROM publications WHERE penalty_id = ANY($1) AND status <> 'withdrawn'`, pgArray(all)))
 	assert.Equal(t, 0, countWhere(`SELECT count(*) FROM (SELECT case_id, details->>'channel_id' FROM audit_log
 		WHERE action = 'withdrawal.channel_confirmed' GROUP BY 1, 2 HAVING count(*) <> 1) x`), "one confirmation per order and channel")
 	assert.Equal(t, len(all)*len(channelIDs), countWhere(`SELECT count(*) FROM audit_log WHERE action = 'withdrawal.channel_confirmed'`))
 	step(fmt.Sprintf("verified: %d deliveries, %d redeliveries absorbed, every key applied once", deliveries, redeliveries))
 }
 
-func int64s(ids []int64) any {
+// pgArray is ids as a PostgreSQL array literal, for "= ANY($1)" on bigint and text columns alike.
+func pgArray(ids []int64) any {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
 		parts[i] = strconv.FormatInt(id, 10)
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }
-
-func strs(ids []int64) any { return int64s(ids) }
 
 func quietLogger() sdklog.Logger { return sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
 
