@@ -28,16 +28,9 @@ func (a *Activities) LoadPenaltyFacts(ctx context.Context, penaltyID int64) (Pen
 	if err != nil {
 		return PenaltyFacts{}, fmt.Errorf("load penalty facts: %w", err)
 	}
-	fen, err := FenOf(p.FineAmountYuan)
+	in, err := p.PublicationInput()
 	if err != nil {
 		return PenaltyFacts{}, fmt.Errorf("load penalty facts: %w", err)
-	}
-	in := domain.PenaltyInput{FineFen: fen, DurationMonths: p.DurationMonths, DecidedOn: p.DecidedOn}
-	for _, t := range p.PenaltyTypes {
-		in.Types = append(in.Types, domain.PenaltyType(t))
-	}
-	if p.ClassGiven {
-		in.Class = domain.Class(p.Class)
 	}
 	pub, err := domain.ComputePublication(rs, in)
 	if err != nil {

@@ -189,11 +189,11 @@ func JudgeRepairEligibility(f RepairEligibilityFacts) (RepairVerdict, error) {
 	// Market supervision: no new penalty of the same type since.
 	if f.RecordRuleSet.NoNewSamePenaltyRequired {
 		if n := f.NewerSamePenalty; n != nil {
-			msg := fmt.Sprintf("依规则集%s，修复须未再受到同一类型的行政处罚；你单位于%s又受到同类处罚（%s）", f.RecordRuleSet.ID, n.DecidedOn, n.DecisionNo)
+			msg := fmt.Sprintf("依规则集%s，修复须未因同一类型违法行为再受行政处罚（列入严重违法失信名单的，须未再受到较重行政处罚）；你单位于%s又受到处罚（%s）", f.RecordRuleSet.ID, n.DecidedOn, n.DecisionNo)
 			check("no_new_same_penalty", false, msg, nil)
 			refuse(false, "new_same_penalty", msg, map[string]any{"rule": "no_new_same_penalty", "penalty_id": n.ID})
 		} else {
-			check("no_new_same_penalty", true, "未再受到同一类型的行政处罚", nil)
+			check("no_new_same_penalty", true, "未因同一类型违法行为再受行政处罚", nil)
 		}
 	}
 

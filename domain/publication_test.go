@@ -79,31 +79,6 @@ func TestComputePublication(t *testing.T) {
 			PenaltyInput{Types: []PenaltyType{PenaltyClosure}, DecidedOn: d("2024-02-29")},
 			want{ClassSerious, true, "2025-02-28", "2027-02-28", false, true, false, false, nil}},
 
-		{"samr: warning only is not published", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyWarning}, DecidedOn: d("2026-01-10"), Sector: "market_supervision"},
-			want{ClassMinor, false, "2026-01-10", "2026-01-10", false, true, false, true, []string{"仅受到警告处罚，不予公示"}}},
-		{"samr: low fine ends by itself", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyFine}, FineFen: 30000_00, DecidedOn: d("2026-01-31")},
-			want{ClassMinor, true, "2026-01-31", "2026-04-30", true, true, false, true, []string{"公示满3个月自动停止公示"}}},
-		{"samr: criticism and warning end by themselves", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyCriticism, PenaltyWarning}, DecidedOn: d("2026-01-10")},
-			want{ClassMinor, true, "2026-01-10", "2026-04-10", true, true, false, true, nil}},
-		{"samr: fine at the low-fine limit", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyFine, PenaltyWarning}, FineFen: 50000_00, DecidedOn: d("2026-01-10")},
-			want{ClassMinor, true, "2026-01-10", "2026-04-10", true, true, false, true, nil}},
-		{"samr: fine above the low-fine limit is general", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyFine}, FineFen: 60000_00, DecidedOn: d("2026-01-10")},
-			want{ClassGeneral, true, "2026-04-10", "2027-01-10", false, true, false, true, nil}},
-		{"samr: low fine classified general by the department does not end by itself", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyFine}, FineFen: 30000_00, Class: ClassGeneral, DecidedOn: d("2026-01-10")},
-			want{ClassGeneral, true, "2026-04-10", "2027-01-10", false, true, false, true, nil}},
-		{"samr: licence revocation cannot be repaired early", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyLicenseRevocation, PenaltyFine}, FineFen: 200000_00, DecidedOn: d("2026-03-01")},
-			want{ClassSerious, true, "2029-03-01", "2029-03-01", false, false, false, true, []string{"不得提前修复"}}},
-		{"samr: closure is serious but repairable after a year", "samr-2025",
-			PenaltyInput{Types: []PenaltyType{PenaltyClosure}, DecidedOn: d("2026-03-01")},
-			want{ClassSerious, true, "2027-03-01", "2029-03-01", false, true, false, true, nil}},
-
 		{"Zhenjiang: serious needs training", "js-zj-2026",
 			PenaltyInput{Types: []PenaltyType{PenaltyPracticeBan}, DecidedOn: d("2026-04-01")},
 			want{ClassSerious, true, "2027-04-01", "2029-04-01", false, true, true, false, nil}},
@@ -141,7 +116,7 @@ func TestComputePublicationPeriods(t *testing.T) {
 	assert.Equal(t, 3, p.MinPublishMonths)
 	assert.Equal(t, 12, p.MaxPublishMonths)
 
-	p, err = ComputePublication(resolved(t, "samr-2025"), PenaltyInput{Types: []PenaltyType{PenaltyCriticism}, DecidedOn: d("2026-05-10")})
+	p, err = ComputePublication(resolved(t, "samr-2025"), PenaltyInput{Types: []PenaltyType{PenaltyCriticism}, DecidedOn: d("2026-05-10"), PublishedOn: d("2026-05-12")})
 	require.NoError(t, err)
 	assert.Equal(t, 3, p.MaxPublishMonths)
 	assert.True(t, p.AutoEndsWithoutApplication)
@@ -166,6 +141,9 @@ func TestComputePublicationErrors(t *testing.T) {
 		{"negative amount", ndrc, func(in *PenaltyInput) { in.FineFen = -1 }, "invalid_fine_amount"},
 		{"bad class", ndrc, func(in *PenaltyInput) { in.Class = "grave" }, "invalid_class"},
 		{"negative duration", ndrc, func(in *PenaltyInput) { in.DurationMonths = -6 }, "invalid_duration"},
+		{"unknown field", ndrc, func(in *PenaltyInput) { in.RegulatedField = "tobacco" }, "invalid_regulated_field"},
+		{"unknown discretion", ndrc, func(in *PenaltyInput) { in.Discretion = "lenient" }, "invalid_discretion"},
+		{"published before decided", ndrc, func(in *PenaltyInput) { in.PublishedOn = d("2026-05-09") }, "published_before_decision"},
 		{"summary revocation", ndrc, func(in *PenaltyInput) {
 			in.Summary = true
 			in.Types = append(in.Types, PenaltyLicenseRevocation)
@@ -208,4 +186,138 @@ func TestPenaltyTypeLabels(t *testing.T) {
 	assert.False(t, PenaltyType("flogging").Valid())
 	assert.Equal(t, "严重", ClassSerious.Label())
 	assert.False(t, Class("").Valid())
+}
+
+// TestSAMR2025 checks every class rule of SAMR Order 107 (and Order 45 on publication) as samr-2025 encodes it; each
+// case names its article.
+func TestSAMR2025(t *testing.T) {
+	rs := resolved(t, "samr-2025")
+	type want struct {
+		class     Class
+		published bool
+		eligible  string // first day repair may be asked
+		ends      string // last day of publication
+		auto      bool
+		early     bool
+		reasons   []string
+	}
+	fine := func(yuan int64, disc Discretion, f RegulatedField) PenaltyInput {
+		return PenaltyInput{Types: []PenaltyType{PenaltyFine}, FineFen: yuan * 100, Discretion: disc, RegulatedField: f,
+			DecidedOn: d("2026-03-02"), PublishedOn: d("2026-03-10")}
+	}
+	typed := func(f RegulatedField, types ...PenaltyType) PenaltyInput {
+		return PenaltyInput{Types: types, RegulatedField: f, DecidedOn: d("2026-03-02"), PublishedOn: d("2026-03-10")}
+	}
+	for _, tc := range []struct {
+		name string
+		in   PenaltyInput
+		want want
+	}{
+		{"art. 7 ¶1: a warning alone is not published", typed("", PenaltyWarning),
+			want{ClassMinor, false, "2026-03-02", "2026-03-02", false, true, []string{"仅受到警告处罚，不予公示"}}},
+		{"art. 7 ¶2: criticism stops by itself after 3 months", typed("", PenaltyCriticism),
+			want{ClassMinor, true, "2026-03-10", "2026-06-10", true, true, []string{"公示满3个月自动停止公示"}}},
+		{"art. 7 ¶3: 50,000 under lighter discretion is a low fine", fine(50000, DiscretionLighter, ""),
+			want{ClassMinor, true, "2026-03-10", "2026-06-10", true, true, []string{"较低数额罚款", "从轻处罚"}}},
+		{"art. 7 ¶3: 20,000 under mitigated discretion is a low fine, even in the food field", fine(20000, DiscretionMitigated, FieldFood),
+			want{ClassMinor, true, "2026-03-10", "2026-06-10", true, true, nil}},
+		{"art. 7 ¶3: 40,000 at the normal tier is not a low fine (art. 9 general)", fine(40000, DiscretionNormal, ""),
+			want{ClassGeneral, true, "2026-06-10", "2027-03-10", false, true, []string{"一般处罚", "属一般失信"}}},
+		{"art. 7 ¶3: no discretion stated is not a low fine", fine(1000, "", ""),
+			want{ClassGeneral, true, "2026-06-10", "2027-03-10", false, true, nil}},
+		{"art. 7 ¶3: 50,000.01 under lighter discretion is above the limit", PenaltyInput{Types: []PenaltyType{PenaltyFine},
+			FineFen: 50000_01, Discretion: DiscretionLighter, DecidedOn: d("2026-03-02"), PublishedOn: d("2026-03-10")},
+			want{ClassGeneral, true, "2026-06-10", "2027-03-10", false, true, nil}},
+		{"art. 9: a 5,000,000 advertising fine is general, never serious by amount", fine(5_000_000, DiscretionHeavier, ""),
+			want{ClassGeneral, true, "2026-06-10", "2027-03-10", false, true, nil}},
+		{"art. 8 ¶1(1): a food-safety fine is serious by field", fine(80000, DiscretionNormal, FieldFood),
+			want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, []string{"属食品领域的违法行为"}}},
+		{"art. 8 ¶1(1): drugs", typed(FieldDrug, PenaltyConfiscation), want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 8 ¶1(1): medical devices", fine(60000, DiscretionNormal, FieldMedicalDevice), want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 8 ¶1(1): cosmetics", fine(60000, DiscretionNormal, FieldCosmetics), want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 8 ¶1(1): special equipment", fine(60000, DiscretionNormal, FieldSpecialEquipment), want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 8 ¶1(1): key industrial products", fine(60000, DiscretionNormal, FieldKeyIndustrialProduct), want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 8 ¶1(2): restriction of business is serious, repairable after a year", typed("", PenaltyBusinessRestriction),
+			want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 8 ¶1(2): production suspension is repairable after a year and after the suspension ends",
+			PenaltyInput{Types: []PenaltyType{PenaltyProductionSuspension}, DurationMonths: 18, DecidedOn: d("2026-03-02"), PublishedOn: d("2026-03-10")},
+			want{ClassSerious, true, "2027-09-02", "2029-03-10", false, true, []string{"责令停产停业，属严重失信", "处罚期限18个月"}}},
+		{"art. 8 ¶1(2): practice ban", typed("", PenaltyPracticeBan), want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 8 last ¶: licence downgrade is not repairable early", typed("", PenaltyLicenseDowngrade),
+			want{ClassSerious, true, "2029-03-10", "2029-03-10", false, false, []string{"降低资质等级的，不得提前修复"}}},
+		{"art. 8 last ¶: licence revocation is not repairable early", typed("", PenaltyLicenseRevocation, PenaltyConfiscation),
+			want{ClassSerious, true, "2029-03-10", "2029-03-10", false, false, []string{"吊销许可证件的，不得提前修复"}}},
+		{"art. 8 last ¶: business licence revocation is not repairable early", typed("", PenaltyBusinessLicenseRevocation),
+			want{ClassSerious, true, "2029-03-10", "2029-03-10", false, false, []string{"吊销营业执照的，不得提前修复"}}},
+		{"art. 8 last ¶: ordered closure is not repairable early", typed("", PenaltyClosure),
+			want{ClassSerious, true, "2029-03-10", "2029-03-10", false, false, []string{"责令关闭的，不得提前修复"}}},
+		{"art. 8 (not listed): licence suspension is general", typed("", PenaltyLicenseSuspension),
+			want{ClassGeneral, true, "2026-06-10", "2027-03-10", false, true, []string{"暂扣许可证件，属一般失信"}}},
+		{"art. 8 ¶1(1): licence suspension in the drug field is serious", typed(FieldDrug, PenaltyLicenseSuspension),
+			want{ClassSerious, true, "2027-03-10", "2029-03-10", false, true, nil}},
+		{"art. 9: confiscation elsewhere is general", typed("", PenaltyConfiscation),
+			want{ClassGeneral, true, "2026-06-10", "2027-03-10", false, true, nil}},
+		{"Order 45 art. 2: summary procedure is not published", PenaltyInput{Types: []PenaltyType{PenaltyFine}, FineFen: 200_00,
+			Summary: true, DecidedOn: d("2026-03-02")},
+			want{ClassMinor, false, "2026-03-02", "2026-03-02", false, true, []string{"简易程序"}}},
+		{"Order 45 art. 13: periods run from publication; before it is known, from the decision", typed("", PenaltyConfiscation),
+			want{ClassGeneral, true, "2026-06-10", "2027-03-10", false, true, []string{"自公示之日（2026-03-10）起计算"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ComputePublication(rs, tc.in)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want.class, p.Class, "class")
+			assert.Equal(t, tc.want.published, p.Published, "published")
+			assert.Equal(t, tc.want.eligible, p.RepairEligibleFrom.String(), "repair eligible from")
+			assert.Equal(t, tc.want.ends, p.PublicationEnds.String(), "publication ends")
+			assert.Equal(t, tc.want.auto, p.AutoEndsWithoutApplication, "auto end")
+			assert.Equal(t, tc.want.early, p.RepairableEarly, "repairable early")
+			assert.True(t, p.NoNewSamePenaltyRequired, "art. 11(3)")
+			all := strings.Join(p.Reasons, "\n")
+			for _, part := range tc.want.reasons {
+				assert.Contains(t, all, part)
+			}
+		})
+	}
+
+	// Order 45 art. 13: without a publication date the periods fall back to the decision date, and say so.
+	in := typed("", PenaltyConfiscation)
+	in.PublishedOn = Date{}
+	p, err := ComputePublication(rs, in)
+	require.NoError(t, err)
+	assert.Equal(t, "2027-03-02", p.PublicationEnds.String())
+	assert.Contains(t, strings.Join(p.Reasons, "\n"), "尚未登记公示日期")
+}
+
+// TestNDRC2026 checks the NDRC Order 36 class rules that depend on registration flags.
+func TestNDRC2026(t *testing.T) {
+	rs := resolved(t, "ndrc-2026")
+	// Art. 8(1): summary procedure is minor; art. 12: minor is in principle not published.
+	p, err := ComputePublication(rs, PenaltyInput{Types: []PenaltyType{PenaltyFine}, FineFen: 100_00, Summary: true, DecidedOn: d("2026-05-10")})
+	require.NoError(t, err)
+	assert.Equal(t, ClassMinor, p.Class)
+	assert.False(t, p.Published)
+	// Art. 12: the sector department may decide to publish it, for at most 3 months.
+	p, err = ComputePublication(rs, PenaltyInput{Types: []PenaltyType{PenaltyWarning}, PublishMinor: true, DecidedOn: d("2026-05-10")})
+	require.NoError(t, err)
+	assert.Equal(t, ClassMinor, p.Class)
+	assert.True(t, p.Published)
+	assert.Equal(t, "2026-08-10", p.PublicationEnds.String())
+	assert.Equal(t, "2026-05-10", p.RepairEligibleFrom.String(), "as soon as the obligations are fulfilled")
+	// The flag does not touch a general record.
+	p, err = ComputePublication(rs, PenaltyInput{Types: []PenaltyType{PenaltyConfiscation}, PublishMinor: true, DecidedOn: d("2026-05-10")})
+	require.NoError(t, err)
+	assert.Equal(t, ClassGeneral, p.Class)
+	assert.Equal(t, "2027-05-10", p.PublicationEnds.String())
+	// Periods run from the decision whatever the publication date.
+	p, err = ComputePublication(rs, PenaltyInput{Types: []PenaltyType{PenaltyConfiscation}, DecidedOn: d("2026-05-10"), PublishedOn: d("2026-05-20")})
+	require.NoError(t, err)
+	assert.Equal(t, "2027-05-10", p.PublicationEnds.String())
+}
+
+func TestIsHeavierPenalty(t *testing.T) {
+	assert.True(t, IsHeavierPenalty([]PenaltyType{PenaltyFine}, DiscretionHeavier))
+	assert.False(t, IsHeavierPenalty([]PenaltyType{PenaltyFine}, DiscretionNormal))
+	assert.True(t, IsHeavierPenalty([]PenaltyType{PenaltyWarning, PenaltyClosure}, ""))
+	assert.False(t, IsHeavierPenalty([]PenaltyType{PenaltyConfiscation, PenaltyLicenseSuspension}, DiscretionLighter))
 }

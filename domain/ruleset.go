@@ -115,15 +115,45 @@ type RuleSet struct {
 	// being published by itself after LowFineAutoEndMonths, with no application (samr).
 	LowFineMaxYuan       int64 `json:"low_fine_max_yuan,omitzero"`
 	LowFineAutoEndMonths int   `json:"low_fine_auto_end_months,omitzero"`
-	// NoNewSamePenaltyRequired: repair also requires that no new penalty of the same type was imposed (samr).
+	// NoNewSamePenaltyRequired: repair also requires that no new penalty for the same type of violation (违法行为类型)
+	// was imposed since, and for an entry of the serious list that no new 较重 penalty was (SAMR Order 107 arts.
+	// 11(3), 13).
 	NoNewSamePenaltyRequired bool `json:"no_new_same_penalty_required,omitzero"`
-	// LicenseRevocationNotRepairable: a record with a licence revocation cannot be repaired early at all (samr).
+	// LicenseRevocationNotRepairable: a record with a licence revocation cannot be repaired early at all. Kept so
+	// that stored sets and overlays naming it still decode; NotRepairableTypes says the same for any type.
 	LicenseRevocationNotRepairable bool `json:"license_revocation_not_repairable,omitzero"`
+	// NotRepairableTypes are penalty types whose record is published for its full period with no early repair
+	// (SAMR Order 107 art. 8 last paragraph).
+	NotRepairableTypes []PenaltyType `json:"not_repairable_types,omitempty"`
+	// Classification is how a decision's class is derived: ClassifyByAmount ("", fines by Fines) or ClassifyByField
+	// (SAMR Order 107 arts. 7-9: serious by regulated field and penalty type, never by the amount of a fine).
+	Classification string `json:"classification,omitempty"`
+	// SeriousFields are the regulated fields in which any penalty beyond a minor one is serious (ClassifyByField).
+	SeriousFields []RegulatedField `json:"serious_fields,omitempty"`
+	// TypeClasses overrides the class a penalty type implies by itself (samr: 暂扣许可证件 is general).
+	TypeClasses map[PenaltyType]Class `json:"type_classes,omitempty"`
+	// LowFineDiscretion are the discretion tiers under which a fine can be "较低数额" (samr: lighter, mitigated);
+	// empty means any tier.
+	LowFineDiscretion []Discretion `json:"low_fine_discretion,omitempty"`
+	// PeriodsFrom is PeriodsFromDecision ("") or PeriodsFromPublication (SAMR Order 45 art. 13: 自公示之日起).
+	PeriodsFrom string `json:"periods_from,omitempty"`
+	// SummaryNotPublished: penalties by summary procedure are not published (SAMR Order 45 art. 2).
+	SummaryNotPublished bool `json:"summary_not_published,omitzero"`
+	// MinorPublishOnDecision: a minor record is published when the department decides so (NDRC Order 36 art. 12).
+	MinorPublishOnDecision bool `json:"minor_publish_on_decision,omitzero"`
 	// FraudBanMonths is how long repair is barred after a repair is revoked for fraud.
 	FraudBanMonths int `json:"fraud_ban_months,omitzero"`
 	// FraudRestartsPublication: after fraud the original record's publication period starts again (samr).
 	FraudRestartsPublication bool `json:"fraud_restarts_publication,omitzero"`
 }
+
+// The values of RuleSet.Classification and RuleSet.PeriodsFrom.
+const (
+	ClassifyByAmount       = "amount"
+	ClassifyByField        = "field"
+	PeriodsFromDecision    = "decision"
+	PeriodsFromPublication = "publication"
+)
 
 // National is the jurisdiction of the nationwide rule sets.
 const National = "national"
@@ -142,7 +172,9 @@ func (rs RuleSet) hasParams() bool {
 	return len(rs.Classes) > 0 || rs.Deadlines != (Deadlines{}) || rs.Fines != (FineThresholds{}) ||
 		rs.WarningOnlyNotPublished || rs.LowFineMaxYuan != 0 || rs.LowFineAutoEndMonths != 0 ||
 		rs.NoNewSamePenaltyRequired || rs.LicenseRevocationNotRepairable || rs.FraudBanMonths != 0 ||
-		rs.FraudRestartsPublication
+		rs.FraudRestartsPublication || len(rs.NotRepairableTypes) > 0 || rs.Classification != "" ||
+		len(rs.SeriousFields) > 0 || len(rs.TypeClasses) > 0 || len(rs.LowFineDiscretion) > 0 || rs.PeriodsFrom != "" ||
+		rs.SummaryNotPublished || rs.MinorPublishOnDecision
 }
 
 // identityKeys are the fields an overlay sets for itself; its overrides may not touch them.
@@ -209,8 +241,26 @@ func (rs RuleSet) validateParams(p *problems) {
 	} {
 		p.check(dl.v >= 1 && dl.v <= 250, "deadlines."+dl.name, fmt.Sprintf("期限%s应为1-250个工作日", dl.name))
 	}
-	p.check(rs.Fines.MinorMaxYuan >= 0, "fines.minor_max_yuan", "轻微罚款上限不能为负数")
-	p.check(rs.Fines.SeriousMinYuan > rs.Fines.MinorMaxYuan, "fines.serious_min_yuan", "严重罚款下限必须高于轻微罚款上限")
+	p.check(rs.Classification == "" || rs.Classification == ClassifyByAmount || rs.Classification == ClassifyByField,
+		"classification", "分类方式classification应为amount（按罚款数额）或field（按领域和处罚种类）")
+	if rs.Classification != ClassifyByField {
+		p.check(rs.Fines.MinorMaxYuan >= 0, "fines.minor_max_yuan", "轻微罚款上限不能为负数")
+		p.check(rs.Fines.SeriousMinYuan > rs.Fines.MinorMaxYuan, "fines.serious_min_yuan", "严重罚款下限必须高于轻微罚款上限")
+	}
+	p.check(rs.PeriodsFrom == "" || rs.PeriodsFrom == PeriodsFromDecision || rs.PeriodsFrom == PeriodsFromPublication,
+		"periods_from", "公示期限起算点periods_from应为decision（决定之日）或publication（公示之日）")
+	for _, f := range rs.SeriousFields {
+		p.check(f != "" && f.Valid(), "serious_fields", fmt.Sprintf("未知的监管领域“%s”", f))
+	}
+	for t, c := range rs.TypeClasses {
+		p.check(t.Valid() && c.Valid(), "type_classes", fmt.Sprintf("处罚种类分类“%s: %s”无效", t, c))
+	}
+	for _, t := range rs.NotRepairableTypes {
+		p.check(t.Valid(), "not_repairable_types", fmt.Sprintf("未知的处罚种类“%s”", t))
+	}
+	for _, d := range rs.LowFineDiscretion {
+		p.check(d != "" && d.Valid(), "low_fine_discretion", fmt.Sprintf("未知的裁量等级“%s”", d))
+	}
 	p.check((rs.LowFineMaxYuan > 0) == (rs.LowFineAutoEndMonths > 0), "low_fine_auto_end_months",
 		"较低数额罚款上限与自动停止公示月数必须同时设置")
 	p.check(rs.LowFineMaxYuan >= 0 && rs.LowFineAutoEndMonths >= 0 && rs.LowFineAutoEndMonths <= 120,
@@ -609,5 +659,14 @@ func (rs RuleSet) clone() RuleSet {
 	}
 	c.Notes = slices.Clone(rs.Notes)
 	c.Overrides = slices.Clone(rs.Overrides)
+	c.NotRepairableTypes = slices.Clone(rs.NotRepairableTypes)
+	c.SeriousFields = slices.Clone(rs.SeriousFields)
+	c.LowFineDiscretion = slices.Clone(rs.LowFineDiscretion)
+	if rs.TypeClasses != nil {
+		c.TypeClasses = make(map[PenaltyType]Class, len(rs.TypeClasses))
+		for k, v := range rs.TypeClasses {
+			c.TypeClasses[k] = v
+		}
+	}
 	return c
 }

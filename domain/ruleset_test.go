@@ -53,7 +53,9 @@ func TestDefaultRuleSets(t *testing.T) {
 	assert.Equal(t, 7, samr.Deadlines.BankruptcyShield)
 	assert.True(t, samr.WarningOnlyNotPublished)
 	assert.True(t, samr.NoNewSamePenaltyRequired)
-	assert.True(t, samr.LicenseRevocationNotRepairable)
+	assert.Equal(t, ClassifyByField, samr.Classification)
+	assert.Equal(t, PeriodsFromPublication, samr.PeriodsFrom)
+	assert.Zero(t, samr.Fines, "Order 107 has no amount-based class")
 	assert.Equal(t, int64(50000), samr.LowFineMaxYuan)
 	assert.Equal(t, 3, samr.LowFineAutoEndMonths)
 
@@ -170,7 +172,12 @@ func TestHasParamsCoversEveryField(t *testing.T) {
 		case reflect.Int, reflect.Int64:
 			v.SetInt(1)
 		case reflect.Map:
-			rs.Classes = map[Class]ClassRule{ClassMinor: {}}
+			v.Set(reflect.MakeMapWithSize(v.Type(), 1))
+			v.SetMapIndex(reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem())
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		case reflect.String:
+			v.SetString("x")
 		case reflect.Struct:
 			v.Field(0).SetInt(1)
 		default:

@@ -32,7 +32,8 @@ import (
 const maxImportRows = 50000
 
 var importColumns = []string{"decision_no", "uscc", "enterprise_name", "decided_on", "penalty_types",
-	"fine_amount_yuan", "class", "duration_months", "facts", "legal_basis"}
+	"fine_amount_yuan", "class", "duration_months", "facts", "legal_basis",
+	"regulated_field", "discretion", "violation_type", "published_on", "summary", "publish_minor"}
 
 var requiredImportColumns = []string{"decision_no", "uscc", "enterprise_name", "decided_on", "penalty_types"}
 
@@ -126,7 +127,7 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 		in := penaltyInput{DecisionNo: no, USCC: cell(rec, "uscc"), EnterpriseName: cell(rec, "enterprise_name"),
 			DecidedOn: cell(rec, "decided_on"), PenaltyTypes: splitTypes(cell(rec, "penalty_types")),
 			FineAmountYuan: yuanField(cell(rec, "fine_amount_yuan")), Class: cell(rec, "class"),
-			Facts: cell(rec, "facts"), LegalBasis: cell(rec, "legal_basis")}
+			Facts: cell(rec, "facts"), LegalBasis: cell(rec, "legal_basis"), lawInput: lawInputFromCSV(func(col string) string { return cell(rec, col) })}
 		if m := cell(rec, "duration_months"); m != "" {
 			n, err := strconv.Atoi(m)
 			if err != nil {

@@ -527,7 +527,7 @@ func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage
 	}
 	in := penaltyInput{DecisionNo: pen.DecisionNo, USCC: pen.USCC, EnterpriseName: pen.EnterpriseName,
 		DecidedOn: pen.DecidedOn.String(), PenaltyTypes: []string(pen.PenaltyTypes), FineAmountYuan: yuanField(pen.FineAmountYuan),
-		DurationMonths: pen.DurationMonths, Facts: pen.Facts, LegalBasis: pen.LegalBasis}
+		DurationMonths: pen.DurationMonths, Facts: pen.Facts, LegalBasis: pen.LegalBasis, lawInput: lawInputOf(pen.PenaltyLaw)}
 	if pen.ClassGiven {
 		in.Class = pen.Class
 	}

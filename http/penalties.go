@@ -53,6 +53,7 @@ type penaltyInput struct {
 	DurationMonths int       `json:"duration_months"`
 	Facts          string    `json:"facts"`
 	LegalBasis     string    `json:"legal_basis"`
+	lawInput
 }
 
 // registrar validates penalties of one department against the rule sets and the calendar in force; it is built
@@ -161,9 +162,15 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 		}
 		return zero, storage.Enterprise{}, newError(domain.KindInternal, "internal", "服务器内部错误，请稍后重试")
 	}
-	pub, err := domain.ComputePublication(rs, domain.PenaltyInput{
+	law, lerr := in.lawInput.parse()
+	if lerr != nil {
+		return zero, storage.Enterprise{}, lerr
+	}
+	pin := domain.PenaltyInput{
 		Types: types, FineFen: fen, Class: class, DurationMonths: in.DurationMonths, DecidedOn: decided, Sector: r.dept.Sector,
-	})
+	}
+	law.apply(&pin)
+	pub, err := domain.ComputePublication(rs, pin)
 	if err != nil {
 		var ie *domain.InputError
 		if errors.As(err, &ie) {
@@ -184,6 +191,7 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 		Facts: strings.TrimSpace(in.Facts), LegalBasis: strings.TrimSpace(in.LegalBasis), RuleSet: pub.RuleSetID,
 		Published: pub.Published, PublishDue: publishDue, DeliveryDue: deliveryDue,
 		RepairEligibleFrom: pub.RepairEligibleFrom, PublicationEnds: pub.PublicationEnds, CreatedBy: r.actor,
+		PenaltyLaw: law.stored(),
 	}
 	return p, storage.Enterprise{USCC: uscc, Name: name}, nil
 }
@@ -331,6 +339,7 @@ type penaltyJSON struct {
 	Letters            *[]letterJSON             `json:"letters,omitempty"`
 	Publications       *[]publicationJSON        `json:"publications,omitempty"`
 	Withdrawal         **storage.WithdrawalOrder `json:"withdrawal,omitempty"`
+	penaltyLawJSON
 }
 
 func toPenaltyJSON(p storage.Penalty) penaltyJSON {
@@ -340,6 +349,7 @@ func toPenaltyJSON(p storage.Penalty) penaltyJSON {
 		Class: p.Class, ClassGiven: p.ClassGiven, DurationMonths: p.DurationMonths, Facts: p.Facts, LegalBasis: p.LegalBasis,
 		RuleSet: p.RuleSet, Published: p.Published, PublishDue: p.PublishDue, DeliveryDue: p.DeliveryDue,
 		RepairEligibleFrom: p.RepairEligibleFrom, PublicationEnds: p.PublicationEnds, Status: string(p.Status), CreatedAt: p.CreatedAt,
+		penaltyLawJSON: toPenaltyLawJSON(p.PenaltyLaw),
 	}
 	if pj.PenaltyTypes == nil {
 		pj.PenaltyTypes = []string{}

@@ -143,7 +143,8 @@ func (s *Server) penaltyNewPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderPenaltyForm(c *fiber.Ctx, in penaltyInput, problem *Error) error {
-	d := map[string]any{"In": in, "Types": penaltyTypeOptions(), "Selected": map[string]bool{}}
+	d := map[string]any{"In": in, "Types": penaltyTypeOptions(), "Selected": map[string]bool{},
+		"Fields": regulatedFieldOptions(), "Discretions": discretionOptions()}
 	for _, t := range in.PenaltyTypes {
 		d["Selected"].(map[string]bool)[t] = true
 	}
@@ -159,6 +160,7 @@ func (s *Server) penaltyNewSubmit(c *fiber.Ctx) error {
 		DecisionNo: c.FormValue("decision_no"), USCC: c.FormValue("uscc"), EnterpriseName: c.FormValue("enterprise_name"),
 		DecidedOn: c.FormValue("decided_on"), FineAmountYuan: yuanField(c.FormValue("fine_amount_yuan")),
 		Class: c.FormValue("class"), Facts: c.FormValue("facts"), LegalBasis: c.FormValue("legal_basis"),
+		lawInput: lawInputFromForm(c),
 	}
 	if form, err := c.MultipartForm(); err == nil {
 		in.PenaltyTypes = form.Value["penalty_types"]

@@ -159,10 +159,11 @@ type publicationRequest struct {
 	Class          domain.Class         `json:"class"`
 	DurationMonths int                  `json:"duration_months"`
 	DecidedOn      string               `json:"decided_on"`
-	Summary        bool                 `json:"summary"`
 	Jurisdiction   string               `json:"jurisdiction"`
 	Sector         string               `json:"sector"`
 	RuleSet        string               `json:"rule_set"`
+	// lawInput carries regulated_field, discretion, violation_type, published_on, summary and publish_minor.
+	lawInput
 }
 
 func (s *Server) publicationPeriods(c *fiber.Ctx) error {
@@ -178,6 +179,10 @@ func (s *Server) publicationPeriods(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	law, lerr := req.lawInput.parse()
+	if lerr != nil {
+		return lerr
+	}
 	var rs domain.RuleSet
 	if req.RuleSet != "" {
 		rs, err = s.db.GetResolvedRuleSet(c.UserContext(), req.RuleSet)
@@ -190,10 +195,12 @@ func (s *Server) publicationPeriods(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pub, err := domain.ComputePublication(rs, domain.PenaltyInput{
+	in := domain.PenaltyInput{
 		Types: req.PenaltyTypes, FineFen: fen, Class: req.Class, DurationMonths: req.DurationMonths,
-		DecidedOn: on, Summary: req.Summary, Sector: req.Sector,
-	})
+		DecidedOn: on, Sector: req.Sector,
+	}
+	law.apply(&in)
+	pub, err := domain.ComputePublication(rs, in)
 	if err != nil {
 		return err
 	}

@@ -30,15 +30,8 @@ func (db *DB) RepairEligibilityFacts(ctx context.Context, pen Penalty, today dom
 		return f, err
 	}
 	f.RecordRuleSet = rs
-	f.Penalty = domain.PenaltyInput{DurationMonths: pen.DurationMonths, DecidedOn: pen.DecidedOn}
-	if fen, err := fenOfAmount(pen.FineAmountYuan); err == nil {
-		f.Penalty.FineFen = fen
-	}
-	for _, t := range pen.PenaltyTypes {
-		f.Penalty.Types = append(f.Penalty.Types, domain.PenaltyType(t))
-	}
-	if pen.ClassGiven {
-		f.Penalty.Class = domain.Class(pen.Class)
+	if f.Penalty, err = pen.PublicationInput(); err != nil {
+		return f, err
 	}
 
 	err = db.GetContext(ctx, &f.OpenRepairID, `SELECT id FROM repairs WHERE penalty_id = $1 AND status = ANY($2) AND id <> $3

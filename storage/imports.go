@@ -220,6 +220,9 @@ func insertPenalties(ctx context.Context, tx *sqlx.Tx, importID int64, ps []Pena
 	for _, g := range got {
 		out[g.DecisionNo] = g.ID
 	}
+	if err := putImportedPenaltyLaw(ctx, tx, out, ps); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -368,22 +368,6 @@ func (db *DB) OpenRepairOf(ctx context.Context, penaltyID int64) (int64, error) 
 	return id, nil
 }
 
-// NewerSamePenalty returns a later penalty of the same enterprise sharing a penalty type with the record (samr: a
-// repair requires that none was imposed), or nil.
-func (db *DB) NewerSamePenalty(ctx context.Context, p Penalty) (*Penalty, error) {
-	var n Penalty
-	err := db.GetContext(ctx, &n, `SELECT `+penaltyColumns+` FROM penalties
-		WHERE uscc = $1 AND id <> $2 AND decided_on > $3 AND penalty_types && $4 AND status <> 'revoked'
-		ORDER BY decided_on LIMIT 1`, p.USCC, p.ID, p.DecidedOn, p.PenaltyTypes)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("newer penalties like %d: %w", p.ID, err)
-	}
-	return &n, nil
-}
-
 // RepairWithdrawal is the state of the withdrawal that follows an approved repair.
 type RepairWithdrawal = CaseWithdrawal
 

@@ -16,7 +16,8 @@ import (
 	"xinyong/storage/pgtest"
 )
 
-// seededRuleSets are the sets migrations/00003_rulesets.sql ships; later sets belong in later migrations.
+// seededRuleSets are the sets migrations/00015_law_penalties.sql ships (it corrects those 00003_rulesets.sql first
+// shipped, whose seed is history and stays as it was); later sets belong in later migrations.
 var seededRuleSets = []string{"js-zj-2026", "ndrc-2023", "ndrc-2026", "samr-2025"}
 
 func ruleSetSeedSQL(t *testing.T) string {
@@ -51,11 +52,12 @@ func ruleSetSeedSQL(t *testing.T) string {
 			sqlString(rs.ID), sqlString(rs.Jurisdiction), sqlString(rs.Sector), rs.EffectiveFrom, base, sqlString(string(params))))
 	}
 	return "INSERT INTO rule_sets (id, jurisdiction, sector, effective_from, base, params) VALUES\n" +
-		strings.Join(rows, ",\n") + ";\n"
+		strings.Join(rows, ",\n") + "\nON CONFLICT (id) DO UPDATE SET jurisdiction = EXCLUDED.jurisdiction, sector = EXCLUDED.sector,\n" +
+		"    effective_from = EXCLUDED.effective_from, base = EXCLUDED.base, params = EXCLUDED.params;\n"
 }
 
 func TestSeedRuleSetsSQL(t *testing.T) {
-	checkSeed(t, "../migrations/00003_rulesets.sql", ruleSetSeedSQL(t))
+	checkSeed(t, "../migrations/00015_law_penalties.sql", ruleSetSeedSQL(t))
 }
 
 func TestSeededRuleSetsEqualEmbedded(t *testing.T) {

@@ -1,0 +1,159 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/templates/letters"
+)
+
+// lawInput are the registration fields the class rules need beyond penalty types and amount (issue 13), as the
+// API, the form and the CSV import receive them. An unknown value is a 422, never silently dropped.
+type lawInput struct {
+	RegulatedField string `json:"regulated_field"`
+	Discretion     string `json:"discretion"`
+	ViolationType  string `json:"violation_type"`
+	PublishedOn    string `json:"published_on"`
+	Summary        bool   `json:"summary"`
+	PublishMinor   bool   `json:"publish_minor"`
+	// flagErr is a CSV or form flag that was neither true nor false; it is reported by parse.
+	flagErr *Error
+}
+
+// lawFacts are lawInput's values once checked.
+type lawFacts struct {
+	field         domain.RegulatedField
+	discretion    domain.Discretion
+	violationType string
+	publishedOn   domain.Date
+	summary       bool
+	publishMinor  bool
+}
+
+const maxViolationTypeLen = 200
+
+func (in lawInput) parse() (lawFacts, *Error) {
+	if in.flagErr != nil {
+		return lawFacts{}, in.flagErr
+	}
+	f := lawFacts{field: domain.RegulatedField(strings.TrimSpace(in.RegulatedField)),
+		discretion: domain.Discretion(strings.TrimSpace(in.Discretion)), violationType: strings.TrimSpace(in.ViolationType),
+		summary: in.Summary, publishMinor: in.PublishMinor}
+	if !f.field.Valid() {
+		return f, invalidField("regulated_field", "invalid_regulated_field",
+			fmt.Sprintf("未知的监管领域“%s”，应为food、drug、medical_device、cosmetics、special_equipment、key_industrial_product或留空", in.RegulatedField)).
+			With(map[string]any{"field": "regulated_field", "value": in.RegulatedField})
+	}
+	if !f.discretion.Valid() {
+		return f, invalidField("discretion", "invalid_discretion",
+			fmt.Sprintf("未知的裁量等级“%s”，应为lighter（从轻）、mitigated（减轻）、normal（一般）、heavier（从重）或留空", in.Discretion)).
+			With(map[string]any{"field": "discretion", "value": in.Discretion})
+	}
+	if utf8.RuneCountInString(f.violationType) > maxViolationTypeLen {
+		return f, invalidField("violation_type", "invalid_violation_type", "违法行为类型过长（不超过200字）")
+	}
+	if err := letters.CheckPrintable("违法行为类型", f.violationType); err != nil {
+		var coded codedError
+		if errors.As(err, &coded) {
+			return f, invalidField("violation_type", coded.ErrorCode(), coded.Error())
+		}
+		return f, newError(domain.KindInternal, "internal", "服务器内部错误，请稍后重试")
+	}
+	if s := strings.TrimSpace(in.PublishedOn); s != "" {
+		d, err := domain.ParseDate(s)
+		if err != nil {
+			return f, invalidField("published_on", "invalid_date", "公示日期 published_on 应为YYYY-MM-DD格式的真实日期")
+		}
+		f.publishedOn = d
+	}
+	return f, nil
+}
+
+// apply copies the facts into the input of the class rules.
+func (f lawFacts) apply(in *domain.PenaltyInput) {
+	in.RegulatedField, in.Discretion, in.PublishedOn = f.field, f.discretion, f.publishedOn
+	in.Summary, in.PublishMinor = f.summary, f.publishMinor
+}
+
+// stored is what the penalty row keeps.
+func (f lawFacts) stored() storage.PenaltyLaw {
+	return storage.PenaltyLaw{RegulatedField: string(f.field), Discretion: string(f.discretion),
+		ViolationType: f.violationType, PublishedOn: f.publishedOn, Summary: f.summary, PublishMinor: f.publishMinor}
+}
+
+// parseFlag reads a yes/no cell or form value; ok is false for anything else.
+func parseFlag(s string) (v, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "false", "0", "no", "否", "off":
+		return false, true
+	case "true", "1", "yes", "是", "on":
+		return true, true
+	}
+	return false, false
+}
+
+// lawInputFrom reads the fields by name (a CSV row's cells, a form's values).
+func lawInputFrom(get func(string) string) lawInput {
+	in := lawInput{RegulatedField: get("regulated_field"), Discretion: get("discretion"),
+		ViolationType: get("violation_type"), PublishedOn: get("published_on")}
+	for _, fl := range []struct {
+		name string
+		dst  *bool
+	}{{"summary", &in.Summary}, {"publish_minor", &in.PublishMinor}} {
+		v, ok := parseFlag(get(fl.name))
+		if !ok && in.flagErr == nil {
+			in.flagErr = invalidField(fl.name, "invalid_flag", fmt.Sprintf("%s 应为 true 或 false（是/否）", fl.name))
+		}
+		*fl.dst = v
+	}
+	return in
+}
+
+func lawInputFromCSV(cell func(string) string) lawInput { return lawInputFrom(cell) }
+
+func lawInputFromForm(c *fiber.Ctx) lawInput {
+	return lawInputFrom(func(name string) string { return c.FormValue(name) })
+}
+
+func regulatedFieldOptions() []option {
+	out := []option{{"", "不属于下列领域"}}
+	for _, f := range domain.RegulatedFields {
+		out = append(out, option{string(f), f.Label()})
+	}
+	return out
+}
+
+func discretionOptions() []option {
+	out := []option{{"", "未注明"}}
+	for _, d := range domain.Discretions {
+		out = append(out, option{string(d), d.Label()})
+	}
+	return out
+}
+
+// lawInputOf gives back the input a stored penalty was registered with.
+func lawInputOf(l storage.PenaltyLaw) lawInput {
+	return lawInput{RegulatedField: l.RegulatedField, Discretion: l.Discretion, ViolationType: l.ViolationType,
+		PublishedOn: l.PublishedOn.String(), Summary: l.Summary, PublishMinor: l.PublishMinor}
+}
+
+// penaltyLawJSON shows the law facts of a penalty.
+type penaltyLawJSON struct {
+	RegulatedField string      `json:"regulated_field"`
+	Discretion     string      `json:"discretion"`
+	ViolationType  string      `json:"violation_type"`
+	PublishedOn    domain.Date `json:"published_on"`
+	Summary        bool        `json:"summary"`
+	PublishMinor   bool        `json:"publish_minor"`
+}
+
+func toPenaltyLawJSON(l storage.PenaltyLaw) penaltyLawJSON {
+	return penaltyLawJSON{RegulatedField: l.RegulatedField, Discretion: l.Discretion, ViolationType: l.ViolationType,
+		PublishedOn: l.PublishedOn, Summary: l.Summary, PublishMinor: l.PublishMinor}
+}

@@ -1,0 +1,145 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"xinyong/domain"
+)
+
+// PenaltyLaw are the facts of a decision that the class rules of SAMR Orders 107 and 45 and NDRC Order 36 need
+// beyond its penalty types and amount (migrations/00015_law_penalties.sql).
+type PenaltyLaw struct {
+	// RegulatedField is a domain.RegulatedField ("" for none of the fields of Order 107 art. 8).
+	RegulatedField string `db:"regulated_field"`
+	// Discretion is a domain.Discretion ("" when not stated).
+	Discretion string `db:"discretion"`
+	// ViolationType is the 违法行为类型 of the national 双公示 data standard; Order 107 art. 11(3) compares it.
+	ViolationType string `db:"violation_type"`
+	// PublishedOn is the publication date periods run from under Order 45 art. 13 (zero until known).
+	PublishedOn domain.Date `db:"published_on"`
+	// Summary: decided by summary procedure (简易程序).
+	Summary bool `db:"summary"`
+	// PublishMinor: the department decided to publish a minor record (Order 36 art. 12).
+	PublishMinor bool `db:"publish_minor"`
+}
+
+const penaltyLawColumns = `regulated_field, discretion, violation_type, published_on, summary, publish_minor`
+
+// PublicationInput is what the class rules need to know about a stored penalty, for recomputing its class and
+// periods under its recorded rule set.
+func (p Penalty) PublicationInput() (domain.PenaltyInput, error) {
+	fen, err := fenOf(p.FineAmountYuan)
+	if err != nil {
+		return domain.PenaltyInput{}, fmt.Errorf("penalty %d: %w", p.ID, err)
+	}
+	in := domain.PenaltyInput{FineFen: fen, DurationMonths: p.DurationMonths, DecidedOn: p.DecidedOn,
+		PublishedOn: p.PublishedOn, Summary: p.Summary, PublishMinor: p.PublishMinor,
+		RegulatedField: domain.RegulatedField(p.RegulatedField), Discretion: domain.Discretion(p.Discretion)}
+	for _, t := range p.PenaltyTypes {
+		in.Types = append(in.Types, domain.PenaltyType(t))
+	}
+	if p.ClassGiven {
+		in.Class = domain.Class(p.Class)
+	}
+	return in, nil
+}
+
+// fenOf reads a stored amount in yuan ("5000.00") into fen.
+func fenOf(yuan string) (int64, error) {
+	yuan = strings.TrimSpace(yuan)
+	if yuan == "" {
+		return 0, nil
+	}
+	whole, frac, _ := strings.Cut(yuan, ".")
+	n, err := strconv.ParseInt(whole+(frac + "00")[:2], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("amount %q: %w", yuan, err)
+	}
+	return n, nil
+}
+
+// putPenaltyLaw stores the law facts of penalties just inserted in the same transaction.
+func putPenaltyLaw(ctx context.Context, tx sqlx.ExtContext, ids []int64, laws []PenaltyLaw) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	n := len(ids)
+	field, disc, vt, pub := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	summary, minor := make([]bool, n), make([]bool, n)
+	for i, l := range laws {
+		field[i], disc[i], vt[i], pub[i], summary[i], minor[i] = l.RegulatedField, l.Discretion, l.ViolationType,
+			l.PublishedOn.String(), l.Summary, l.PublishMinor
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE penalties p SET regulated_field = t.f, discretion = t.d, violation_type = t.v,
+			published_on = NULLIF(t.pu, '')::date, summary = t.s, publish_minor = t.m
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::boolean[])
+			AS t(id, f, d, v, pu, s, m)
+		WHERE p.id = t.id`,
+		pq.Int64Array(ids), pq.StringArray(field), pq.StringArray(disc), pq.StringArray(vt), pq.StringArray(pub),
+		pq.BoolArray(summary), pq.BoolArray(minor))
+	if err != nil {
+		return fmt.Errorf("store penalty law facts: %w", err)
+	}
+	return nil
+}
+
+// putImportedPenaltyLaw stores the law facts of the rows an import inserted (byNo: decision number to new id).
+func putImportedPenaltyLaw(ctx context.Context, tx sqlx.ExtContext, byNo map[string]int64, ps []Penalty) error {
+	var ids []int64
+	var laws []PenaltyLaw
+	for _, p := range ps {
+		if id, ok := byNo[p.DecisionNo]; ok {
+			ids, laws = append(ids, id), append(laws, p.PenaltyLaw)
+		}
+	}
+	return putPenaltyLaw(ctx, tx, ids, laws)
+}
+
+// NewerSamePenalty returns a later, unrevoked penalty of the same enterprise that bars repairing p under SAMR Order
+// 107, or nil: for an entry of the serious list (art. 13) any 较重 penalty; otherwise (art. 11(3)) one for the same
+// type of violation (违法行为类型), not merely of the same penalty type. When p records no violation type there is
+// nothing to compare and nil is returned; the department's verification covers it.
+func (db *DB) NewerSamePenalty(ctx context.Context, p Penalty) (*Penalty, error) {
+	if slices.Contains([]string(p.PenaltyTypes), string(domain.PenaltySeriousList)) {
+		var ns []Penalty
+		err := db.SelectContext(ctx, &ns, `SELECT `+penaltyColumns+` FROM penalties
+			WHERE uscc = $1 AND id <> $2 AND decided_on > $3 AND status <> 'revoked' ORDER BY decided_on, id`,
+			p.USCC, p.ID, p.DecidedOn)
+		if err != nil {
+			return nil, fmt.Errorf("newer penalties after %d: %w", p.ID, err)
+		}
+		for _, n := range ns {
+			types := make([]domain.PenaltyType, len(n.PenaltyTypes))
+			for i, t := range n.PenaltyTypes {
+				types[i] = domain.PenaltyType(t)
+			}
+			if domain.IsHeavierPenalty(types, domain.Discretion(n.Discretion)) {
+				return &n, nil
+			}
+		}
+		return nil, nil
+	}
+	if strings.TrimSpace(p.ViolationType) == "" {
+		return nil, nil
+	}
+	var n Penalty
+	err := db.GetContext(ctx, &n, `SELECT `+penaltyColumns+` FROM penalties
+		WHERE uscc = $1 AND id <> $2 AND decided_on > $3 AND violation_type = $4 AND status <> 'revoked'
+		ORDER BY decided_on, id LIMIT 1`, p.USCC, p.ID, p.DecidedOn, strings.TrimSpace(p.ViolationType))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("newer penalties like %d: %w", p.ID, err)
+	}
+	return &n, nil
+}
