@@ -282,7 +282,7 @@ func ComputePublication(rs RuleSet, in PenaltyInput) (Publication, error) {
 		MaxPublishMonths:         rule.MaxPublishMonths,
 		PeriodsFrom:              start,
 		RepairEligibleFrom:       EligibleAfter(start, rule.MinPublishMonths),
-		PublicationEnds:          start.AddMonths(rule.MaxPublishMonths),
+		PublicationEnds:          PeriodEnd(start, rule.MaxPublishMonths),
 		RepairableEarly:          rule.RepairableEarly,
 		RequiresTraining:         rule.RequiresTraining,
 		RequiresCreditReport:     rule.RequiresCreditReport,
@@ -318,8 +318,8 @@ func ComputePublication(rs RuleSet, in PenaltyInput) (Publication, error) {
 		p.RepairableEarly = false
 	}
 	if !p.RepairableEarly {
-		// Nothing can end publication early, so repair becomes possible only when publication ends anyway.
-		p.RepairEligibleFrom = p.PublicationEnds
+		// Nothing can end publication early, so repair becomes possible only once publication is over anyway.
+		p.RepairEligibleFrom = p.PublicationEnds.AddDays(1)
 	}
 
 	switch {
@@ -343,22 +343,34 @@ func ComputePublication(rs RuleSet, in PenaltyInput) (Publication, error) {
 	}
 
 	if in.DurationMonths > 0 {
-		end := in.DecidedOn.AddMonths(in.DurationMonths)
-		if end.After(p.PublicationEnds) || end.After(p.RepairEligibleFrom) {
+		// The penalty's own duration ends with end; repair may be asked from the day after (as for the periods).
+		end := PeriodEnd(in.DecidedOn, in.DurationMonths)
+		if end.After(p.PublicationEnds) || !end.Before(p.RepairEligibleFrom) {
 			reasons = append(reasons, fmt.Sprintf("处罚期限%d个月（至%s）届满前不得撤下公示或修复", in.DurationMonths, end))
 		}
 		p.PublicationEnds = MaxDate(p.PublicationEnds, end)
-		p.RepairEligibleFrom = MaxDate(p.RepairEligibleFrom, end)
+		p.RepairEligibleFrom = MaxDate(p.RepairEligibleFrom, end.AddDays(1))
 	}
 	p.Reasons = reasons
 	return p, nil
 }
 
-// EligibleAfter is the first day repair may be asked when a minimum period of months runs from start. (Later
-// commits move this to the day after the period's last day.)
+// EligibleAfter is the first day repair may be asked when a minimum period of months runs from start: the day after
+// the period's last day. NDRC Order 36 art. 12 and SAMR Order 107 art. 11 allow an application once the period has
+// run out (届满后), and by Civil Code arts. 201-202 the start day is not counted and the last day is the
+// corresponding day of the final month: decided 2026-04-15, a 3-month period ends with 2026-07-15, so repair may be
+// asked from 2026-07-16. With no minimum period (minor records) it is start itself: as soon as the obligations are
+// fulfilled.
 func EligibleAfter(start Date, months int) Date {
-	return start.AddMonths(months)
+	if months <= 0 {
+		return start
+	}
+	return PeriodEnd(start, months).AddDays(1)
 }
+
+// PeriodEnd is the last day of a period of months running from start (Civil Code art. 202; a day missing from the
+// final month is its last day).
+func PeriodEnd(start Date, months int) Date { return start.AddMonths(months) }
 
 func minPeriodText(months int, fromPublication bool) string {
 	if months == 0 {

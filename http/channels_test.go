@@ -135,7 +135,7 @@ func withdrawalFixture(t *testing.T, e *testEnv) (penaltyID, withdrawalID int64)
 		DepartmentID: "sthjj", DecisionNo: "镇环罚〔2026〕15号", USCC: ent.USCC, EnterpriseName: ent.Name,
 		DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: pq.StringArray{"fine"}, FineAmountYuan: "50000",
 		Class: "general", RuleSet: "ndrc-2026", Published: true, PublishDue: domain.MustParseDate("2026-05-29"),
-		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"),
+		RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"),
 		CreatedBy: "sthjj",
 	})
 	require.NoError(t, err)

@@ -112,7 +112,7 @@ func (e *testEnv) storeFine(dept, no string, ent storage.Enterprise) int64 {
 		DepartmentID: dept, DecisionNo: no, USCC: ent.USCC, EnterpriseName: ent.Name,
 		DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: pq.StringArray{"fine"}, FineAmountYuan: "50000",
 		Class: "general", RuleSet: "ndrc-2026", Published: true, PublishDue: domain.MustParseDate("2026-05-29"),
-		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"),
+		RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"),
 		CreatedBy: dept, DeliveryDue: domain.MustParseDate("2026-05-29"), Facts: "超标排放", LegalBasis: "《大气污染防治法》",
 	})
 	require.NoError(e.t, err)

@@ -85,7 +85,7 @@ func TestRegisterPenaltyComputesClassAndDates(t *testing.T) {
 	p := decode[map[string]any](t, resp)
 	assert.Equal(t, "general", p["class"])
 	assert.Equal(t, "ndrc-2026", p["rule_set"])
-	assert.Equal(t, "2026-08-20", p["repair_eligible_from"])
+	assert.Equal(t, "2026-08-21", p["repair_eligible_from"])
 	assert.Equal(t, "2027-05-20", p["publication_ends"])
 	assert.Equal(t, "2026-05-29", p["publish_due"], "7th working day after 2026-05-20")
 	assert.Equal(t, "2026-05-29", p["delivery_due"])
@@ -364,7 +364,7 @@ func TestPenaltyPages(t *testing.T) {
 	require.Regexp(t, `^/penalties/\d+$`, loc)
 	resp, html = b.get(loc)
 	require.Equal(t, 200, resp.StatusCode)
-	for _, want := range []string{"镇环罚〔2026〕5号", "罚款、没收违法所得、没收非法财物", "2026-08-20", "2027-05-20", "登记送达", "办理记录", "登记行政处罚信息"} {
+	for _, want := range []string{"镇环罚〔2026〕5号", "罚款、没收违法所得、没收非法财物", "2026-08-21", "2027-05-20", "登记送达", "办理记录", "登记行政处罚信息"} {
 		require.Contains(t, html, want)
 	}
 	// A bad form comes back with the problem in Chinese and the values kept.

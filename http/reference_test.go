@@ -79,7 +79,7 @@ func TestPublicationPeriodsPreview(t *testing.T) {
 	}))
 	assert.Equal(t, "serious", got["class"], "the longest period wins")
 	assert.Equal(t, "ndrc-2026", got["rule_set"])
-	assert.Equal(t, "2027-05-31", got["repair_eligible_from"])
+	assert.Equal(t, "2027-06-01", got["repair_eligible_from"])
 	assert.Equal(t, "2029-05-31", got["publication_ends"])
 	requireError(t, e.do("POST", "/api/v1/publication-periods", tok, map[string]any{
 		"penalty_types": []string{"fine"}, "fine_amount_yuan": "12.345", "decided_on": "2026-05-31",

@@ -242,7 +242,7 @@ func TestEnrollmentIsAuthorizedBeforeTheWorkflowDecides(t *testing.T) {
 	_, err := storage.InsertPenalty(ctx, e.db, storage.Penalty{DepartmentID: "sthjj", DecisionNo: "镇环罚〔2026〕1号", USCC: a.USCC,
 		EnterpriseName: a.Name, DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: []string{"fine"}, FineAmountYuan: "1000.00",
 		Class: "general", RuleSet: "ndrc-2026", Published: true, PublishDue: domain.MustParseDate("2026-05-29"),
-		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"), CreatedBy: "sthjj",
+		RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"), CreatedBy: "sthjj",
 		DeliveryDue: domain.MustParseDate("2026-05-29")})
 	require.NoError(t, err)
 	path := fmt.Sprintf("/api/v1/trainings/%d/enrollments", tr.ID)
@@ -436,7 +436,7 @@ func TestTrainingStatsRatingsAndRepairsGuard(t *testing.T) {
 		id, err := storage.InsertPenalty(ctx, e.db, storage.Penalty{DepartmentID: "sthjj", DecisionNo: no, USCC: uscc,
 			EnterpriseName: "某企业", DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: []string{"fine"},
 			FineAmountYuan: "1000.00", Class: "general", RuleSet: "ndrc-2026", Published: true, PublishDue: domain.MustParseDate("2026-05-29"),
-			RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"), CreatedBy: "sthjj",
+			RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"), CreatedBy: "sthjj",
 			DeliveryDue: domain.MustParseDate("2026-05-29")})
 		require.NoError(t, err)
 		return id

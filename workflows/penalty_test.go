@@ -55,7 +55,7 @@ func generalFine() activities.PenaltyFacts {
 		DecisionNo: "镇环罚〔2026〕15号", DecidedOn: domain.MustParseDate("2026-05-20"), USCC: "91321100MA1MXY2K09",
 		EnterpriseName: "镇江堃元化工有限公司", Class: domain.ClassGeneral, Published: true, RuleSet: "ndrc-2026",
 		PublishDue: domain.MustParseDate("2026-05-29"), DeliveryDue: domain.MustParseDate("2026-05-29"),
-		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"),
+		RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"),
 		MinPublishMonths: 3, MaxPublishMonths: 12, RepairableEarly: true, Channels: []string{"信用中国", "国家企业信用信息公示系统"},
 		AcceptWorkdays: 3, DecideWorkdays: 7, RevocationWithdrawalWorkdays: 3,
 	}
@@ -174,7 +174,7 @@ func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing
 	env.AssertWorkflowCalled(t, "PublishWorkflow", mock.Anything, PublishInput{PenaltyID: f.PenaltyID, DueOn: f.PublishDue})
 
 	// Told it may apply at the start of repair_eligible_from, Asia/Shanghai.
-	eligible := shanghaiAt("2026-08-20", 0)
+	eligible := shanghaiAt("2026-08-21", 0)
 	require.False(t, r.notices["repair_eligible"].Before(eligible), "notified at %s", r.notices["repair_eligible"])
 	require.Less(t, r.notices["repair_eligible"].Sub(eligible), time.Minute)
 

@@ -49,7 +49,7 @@ func (f *channelFixture) insertPenalty(decisionNo string) int64 {
 		DepartmentID: "sthjj", DecisionNo: decisionNo, USCC: f.ent.USCC, EnterpriseName: f.ent.Name,
 		DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: pq.StringArray{"fine"}, FineAmountYuan: "50000",
 		Class: "general", RuleSet: "ndrc-2026", Published: true, PublishDue: domain.MustParseDate("2026-05-29"),
-		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"),
+		RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"),
 		CreatedBy: "sthjj", DeliveryDue: domain.MustParseDate("2026-05-29"),
 	})
 	require.NoError(f.t, err)

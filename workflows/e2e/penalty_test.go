@@ -111,7 +111,7 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	require.Equal(t, 201, status)
 	assert.Equal(t, "general", p.Class)
 	assert.Equal(t, "ndrc-2026", p.RuleSet)
-	assert.Equal(t, "2026-08-20", p.RepairEligibleFrom)
+	assert.Equal(t, "2026-08-21", p.RepairEligibleFrom)
 	assert.Equal(t, "2027-05-20", p.PublicationEnds)
 	assert.Equal(t, "2026-05-29", p.PublishDue)
 	kinds := map[string]int64{}

@@ -187,10 +187,10 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	var e repairErr
 	require.Equal(t, 422, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": recent.ID, "commitment_accepted": true}, &e))
 	assert.Equal(t, "not_yet_eligible", e.Error.Code)
-	assert.Equal(t, recentDay.AddMonths(3).String(), e.Error.Details["eligible_from"])
-	assert.Contains(t, e.Error.Message, recentDay.AddMonths(3).String())
+	assert.Equal(t, recentDay.AddMonths(3).AddDays(1).String(), e.Error.Details["eligible_from"])
+	assert.Contains(t, e.Error.Message, recentDay.AddMonths(3).AddDays(1).String())
 
-	// Decided on 2026-05-20: eligible since 2026-08-20.
+	// Decided on 2026-05-20: eligible since 2026-08-21.
 	p := s.registerGeneralFine("镇环罚〔2026〕15号", a, "2026-05-20")
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/delivery", p.ID), sthjj,
 		map[string]any{"method": "in_person", "delivered_on": "2026-05-22", "signed_by": "王堃"}, nil))

@@ -155,7 +155,7 @@ func (cs *channelStack) publishedPenalty(ent storage.Enterprise, decisionNo stri
 		DepartmentID: "sthjj", DecisionNo: decisionNo, USCC: ent.USCC, EnterpriseName: ent.Name,
 		DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: pq.StringArray{"fine"}, FineAmountYuan: "50000",
 		Class: "general", RuleSet: "ndrc-2026", Published: true, PublishDue: domain.MustParseDate("2026-05-29"),
-		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"),
+		RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"),
 		CreatedBy: "sthjj", DeliveryDue: domain.MustParseDate("2026-05-29"),
 	})
 	require.NoError(cs.t, err)
@@ -445,7 +445,7 @@ func TestPublishThenWithdrawNeverReinserts(t *testing.T) {
 		DepartmentID: "sthjj", DecisionNo: "镇环罚〔2026〕33号", USCC: ent.USCC, EnterpriseName: ent.Name,
 		DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: pq.StringArray{"fine"}, FineAmountYuan: "50000",
 		Class: "general", RuleSet: "ndrc-2026", Published: true, PublishDue: domain.MustParseDate("2026-05-29"),
-		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20"),
+		RepairEligibleFrom: domain.MustParseDate("2026-08-21"), PublicationEnds: domain.MustParseDate("2027-05-20"),
 		CreatedBy: "sthjj", DeliveryDue: domain.MustParseDate("2026-05-29"),
 	})
 	require.NoError(t, err)
