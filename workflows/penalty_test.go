@@ -348,7 +348,7 @@ func TestRepairNoticeNamesEverythingTheRulesRequire(t *testing.T) {
 		text.WriteString(n)
 	}
 	for _, want := range []string{"镇江堃元化工有限公司", "91321100MA1MXY2K09", "镇环罚〔2026〕15号", "2026年5月20日", "一般",
-		"信用中国", "国家企业信用信息公示系统", "3个月", "1年", "2026年8月20日", "2027年5月20日", "申请条件", "申请材料",
+		"信用中国", "国家企业信用信息公示系统", "3个月", "1年", "2026年8月21日", "2027年5月20日", "申请条件", "申请材料",
 		"信用修复协同平台", "市政务服务中心", "0511-80000002"} {
 		require.Contains(t, text.String(), want)
 	}
