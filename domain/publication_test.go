@@ -334,3 +334,73 @@ func TestEligibilityIsTheDayAfterThePeriod(t *testing.T) {
 	assert.Equal(t, d("2026-03-01"), EligibleAfter(d("2025-11-30"), 3), "2026-02-28 is the last day of the period")
 	assert.Equal(t, d("2026-04-15"), EligibleAfter(d("2026-04-15"), 0), "no minimum period: at once")
 }
+
+// TestRegimesBefore2023And2025 covers the sets for decisions under the earlier regimes: the 527 practice
+// (发改办财金〔2019〕527号, from 2019-07-01) and SAMR Order 45 (before Order 107 took over on 2025-12-25).
+func TestRegimesBefore2023And2025(t *testing.T) {
+	ndrc19 := resolved(t, "ndrc-2019")
+	for _, tc := range []struct {
+		name               string
+		in                 PenaltyInput
+		class              Class
+		eligible, ends     string
+		early, train, cred bool
+	}{
+		{"527: general 3 months to 1 year from the decision", PenaltyInput{Types: []PenaltyType{PenaltyConfiscation}, DecidedOn: d("2020-06-15")},
+			ClassGeneral, "2020-09-16", "2021-06-15", true, false, false},
+		{"527: serious 6 months to 3 years, with training and a credit report", PenaltyInput{Types: []PenaltyType{PenaltyLicenseRevocation}, DecidedOn: d("2020-06-15")},
+			ClassSerious, "2020-12-16", "2023-06-15", true, true, true},
+		{"527: 特定严重失信 published the full 3 years", PenaltyInput{Types: []PenaltyType{PenaltySeriousList}, DecidedOn: d("2020-06-15")},
+			ClassSerious, "2023-06-16", "2023-06-15", false, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ComputePublication(ndrc19, tc.in)
+			require.NoError(t, err)
+			assert.Equal(t, tc.class, p.Class)
+			assert.Equal(t, tc.eligible, p.RepairEligibleFrom.String())
+			assert.Equal(t, tc.ends, p.PublicationEnds.String())
+			assert.Equal(t, tc.early, p.RepairableEarly)
+			assert.Equal(t, tc.train, p.RequiresTraining)
+			assert.Equal(t, tc.cred, p.RequiresCreditReport)
+		})
+	}
+
+	samr21 := resolved(t, "samr-2021")
+	assert.Equal(t, 20, samr21.Deadlines.Publication, "Order 45: published within 20 working days")
+	for _, tc := range []struct {
+		name           string
+		in             PenaltyInput
+		class          Class
+		published      bool
+		eligible, ends string
+		early, auto    bool
+	}{
+		{"Order 45 art. 2: warning alone not published", PenaltyInput{Types: []PenaltyType{PenaltyWarning}, DecidedOn: d("2024-03-01")},
+			ClassMinor, false, "2024-03-01", "2024-03-01", true, false},
+		{"Order 45: a low fine stops after 3 months from publication", PenaltyInput{Types: []PenaltyType{PenaltyFine}, FineFen: 10000_00,
+			Discretion: DiscretionLighter, DecidedOn: d("2024-03-01"), PublishedOn: d("2024-03-20")},
+			ClassMinor, true, "2024-03-20", "2024-06-20", true, true},
+		{"Order 45: other penalties 3 years from publication, early stop after 6 months", PenaltyInput{Types: []PenaltyType{PenaltyFine},
+			FineFen: 2_000_000_00, Discretion: DiscretionNormal, DecidedOn: d("2024-03-01"), PublishedOn: d("2024-03-20")},
+			ClassGeneral, true, "2024-09-21", "2027-03-20", true, false},
+		{"Order 45: food is not repairable early", PenaltyInput{Types: []PenaltyType{PenaltyConfiscation}, RegulatedField: FieldFood,
+			DecidedOn: d("2024-03-01"), PublishedOn: d("2024-03-20")},
+			ClassSerious, true, "2027-03-21", "2027-03-20", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ComputePublication(samr21, tc.in)
+			require.NoError(t, err)
+			assert.Equal(t, tc.class, p.Class)
+			assert.Equal(t, tc.published, p.Published)
+			assert.Equal(t, tc.eligible, p.RepairEligibleFrom.String())
+			assert.Equal(t, tc.ends, p.PublicationEnds.String())
+			assert.Equal(t, tc.early, p.RepairableEarly)
+			assert.Equal(t, tc.auto, p.AutoEndsWithoutApplication)
+		})
+	}
+
+	// Every parameter whose source could not be read is marked as an assumption in the set's notes.
+	for _, id := range []string{"ndrc-2019", "ndrc-2023", "samr-2021", "samr-2025"} {
+		assert.Contains(t, strings.Join(resolved(t, id).Notes, "\n"), "假设", id)
+	}
+}

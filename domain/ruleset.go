@@ -104,6 +104,10 @@ type RuleSet struct {
 	Notes []string `json:"notes,omitempty"`
 	// Overrides is an overlay's JSON merge patch (RFC 7386) onto its base's parameters; it holds only what changes.
 	Overrides json.RawMessage `json:"overrides,omitempty"`
+	// Inactive sets are never selected for a case. An admin activates a set (the shipped example overlay comes
+	// inactive: NDRC Order 36 arts. 14-15 allow extra conditions only from laws and rules, so someone must check the
+	// local basis first). It is the only thing about a stored set that may change.
+	Inactive bool `json:"inactive,omitempty"`
 
 	Classes   map[Class]ClassRule `json:"classes,omitempty"`
 	Deadlines Deadlines           `json:"deadlines,omitzero"`
@@ -180,7 +184,7 @@ func (rs RuleSet) hasParams() bool {
 // identityKeys are the fields an overlay sets for itself; its overrides may not touch them.
 var identityKeys = map[string]bool{
 	"id": true, "name": true, "jurisdiction": true, "sector": true, "effective_from": true, "base": true,
-	"source": true, "notes": true, "overrides": true,
+	"source": true, "notes": true, "overrides": true, "inactive": true,
 }
 
 var (
@@ -360,7 +364,7 @@ func (rs RuleSet) Resolve(base RuleSet) (RuleSet, error) {
 	}
 	params := base
 	params.ID, params.Name, params.Jurisdiction, params.Sector, params.EffectiveFrom, params.Base = "", "", "", "", Date{}, ""
-	params.Source, params.Notes, params.Overrides = "", nil, nil
+	params.Source, params.Notes, params.Overrides, params.Inactive = "", nil, nil, false
 	baseJSON, err := json.Marshal(params)
 	if err != nil {
 		return RuleSet{}, fmt.Errorf("domain: resolve %s: marshal base %s: %w", rs.ID, base.ID, err)
@@ -376,6 +380,7 @@ func (rs RuleSet) Resolve(base RuleSet) (RuleSet, error) {
 			Message: fmt.Sprintf("规则集%s的overrides含有无效参数：%v", rs.ID, err)}
 	}
 	out.ID, out.Name, out.Jurisdiction, out.EffectiveFrom, out.Base = rs.ID, rs.Name, rs.Jurisdiction, rs.EffectiveFrom, rs.Base
+	out.Inactive = rs.Inactive
 	out.Sector = rs.Sector
 	if out.Sector == "" {
 		out.Sector = base.Sector
@@ -520,7 +525,7 @@ func SelectRuleSet(sets []RuleSet, jurisdiction, sector string, on Date) (RuleSe
 	var base *RuleSet
 	for i := range sets {
 		s := &sets[i]
-		if s.IsOverlay() || s.EffectiveFrom.After(on) || (s.Sector != "" && s.Sector != sector) {
+		if s.Inactive || s.IsOverlay() || s.EffectiveFrom.After(on) || (s.Sector != "" && s.Sector != sector) {
 			continue
 		}
 		if base == nil || betterBase(s, base) {
@@ -534,7 +539,7 @@ func SelectRuleSet(sets []RuleSet, jurisdiction, sector string, on Date) (RuleSe
 	overlaySpec := 0
 	for i := range sets {
 		s := &sets[i]
-		if !s.IsOverlay() || s.EffectiveFrom.After(on) || (s.Sector != "" && s.Sector != sector) {
+		if s.Inactive || !s.IsOverlay() || s.EffectiveFrom.After(on) || (s.Sector != "" && s.Sector != sector) {
 			continue
 		}
 		spec := jurisdictionSpecificity(s.Jurisdiction, jurisdiction)

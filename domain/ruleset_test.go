@@ -29,7 +29,7 @@ func TestDefaultRuleSets(t *testing.T) {
 		ids = append(ids, rs.ID)
 		require.NoError(t, rs.Validate(), rs.ID)
 	}
-	assert.Equal(t, []string{"js-zj-2026", "ndrc-2023", "ndrc-2026", "samr-2025"}, ids)
+	assert.Equal(t, []string{"js-zj-2026", "ndrc-2019", "ndrc-2023", "ndrc-2026", "samr-2021", "samr-2025"}, ids)
 
 	ndrc := ruleSet(t, "ndrc-2026")
 	assert.Equal(t, National, ndrc.Jurisdiction)
@@ -69,7 +69,7 @@ func TestDefaultRuleSets(t *testing.T) {
 	assert.Empty(t, zj.Classes, "an overlay stores only its overrides")
 
 	// Callers get copies: changing one does not change the shipped data.
-	sets[2].Classes[ClassMinor] = ClassRule{}
+	sets[3].Classes[ClassMinor] = ClassRule{}
 	assert.Equal(t, 3, ruleSet(t, "ndrc-2026").Classes[ClassMinor].MaxPublishMonths)
 }
 
@@ -157,7 +157,7 @@ func TestValidateRuleSet(t *testing.T) {
 // TestHasParamsCoversEveryField guards hasParams against a parameter added to RuleSet and forgotten there.
 func TestHasParamsCoversEveryField(t *testing.T) {
 	identity := map[string]bool{"ID": true, "Name": true, "Jurisdiction": true, "Sector": true, "EffectiveFrom": true,
-		"Base": true, "Source": true, "Notes": true, "Overrides": true}
+		"Base": true, "Source": true, "Notes": true, "Overrides": true, "Inactive": true}
 	typ := reflect.TypeOf(RuleSet{})
 	for i := range typ.NumField() {
 		f := typ.Field(i)
@@ -273,6 +273,13 @@ func TestSelectRuleSet(t *testing.T) {
 	later := ruleSet(t, "ndrc-2026")
 	later.ID, later.EffectiveFrom = "ndrc-2030", d("2030-01-01")
 	sets := append(DefaultRuleSets(), province, later)
+	// The shipped Zhenjiang overlay comes inactive; these cases are about an activated one.
+	for i := range sets {
+		if sets[i].ID == "js-zj-2026" {
+			require.True(t, sets[i].Inactive, "shipped inactive")
+			sets[i].Inactive = false
+		}
+	}
 
 	for _, tc := range []struct {
 		name, jurisdiction, sector, on string
@@ -283,7 +290,11 @@ func TestSelectRuleSet(t *testing.T) {
 		{"predecessor on its first day", "national", "", "2023-05-01", "ndrc-2023", ""},
 		{"department sector 'general' is national", "national", "general", "2026-05-01", "ndrc-2026", ""},
 		{"market supervision from 2025-12-25", "national", "market_supervision", "2025-12-25", "samr-2025", ""},
-		{"market supervision before samr-2025", "national", "market_supervision", "2025-12-24", "ndrc-2023", ""},
+		{"market supervision before samr-2025: Order 45", "national", "market_supervision", "2025-12-24", "samr-2021", ""},
+		{"market supervision on Order 45's first day", "national", "market_supervision", "2021-09-01", "samr-2021", ""},
+		{"market supervision before Order 45: 527 practice", "national", "market_supervision", "2021-08-31", "ndrc-2019", ""},
+		{"before Order 58: 527 practice", "national", "", "2023-04-30", "ndrc-2019", ""},
+		{"527 practice on its first day", "national", "", "2019-07-01", "ndrc-2019", ""},
 		{"sector set beats a later national set", "national", "market_supervision", "2026-06-01", "samr-2025", ""},
 		{"Zhenjiang overlay", "321100", "", "2026-04-01", "js-zj-2026", "ndrc-2026"},
 		{"Zhenjiang district gets the city overlay", "321102", "", "2026-07-01", "js-zj-2026", "ndrc-2026"},
@@ -313,15 +324,18 @@ func TestSelectRuleSet(t *testing.T) {
 	got, err := SelectRuleSet(sets, "321100", "", d("2026-05-01"))
 	require.NoError(t, err)
 	assert.True(t, got.Classes[ClassSerious].RequiresTraining)
+	shipped, err := SelectRuleSet(DefaultRuleSets(), "321100", "", d("2026-05-01"))
+	require.NoError(t, err)
+	assert.Equal(t, "ndrc-2026", shipped.ID, "an inactive overlay is never selected")
 	assert.Equal(t, 7, got.Deadlines.ObjectionVerify, "the city overlay is built on ndrc-2026, not on the province's")
 }
 
 func TestSelectRuleSetNone(t *testing.T) {
-	_, err := SelectRuleSet(DefaultRuleSets(), "national", "market_supervision", d("2023-04-30"))
+	_, err := SelectRuleSet(DefaultRuleSets(), "national", "market_supervision", d("2019-06-30"))
 	var ne *NoRuleSetError
 	require.ErrorAs(t, err, &ne)
 	assert.Equal(t, "no_rule_set", ne.ErrorCode())
-	assert.Contains(t, ne.Error(), "2023-04-30")
+	assert.Contains(t, ne.Error(), "2019-06-30")
 	assert.Contains(t, ne.Error(), "没有已生效")
 
 	_, err = SelectRuleSet(nil, "national", "", d("2026-04-01"))

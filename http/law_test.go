@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -215,4 +216,56 @@ func TestNewerSameViolationBarsRepair(t *testing.T) {
 	require.NotNil(t, n)
 	assert.Equal(t, "镇市监罚〔2026〕6号", n.DecisionNo)
 	assert.True(t, strings.HasPrefix(n.DecisionNo, "镇市监罚"))
+}
+
+// TestOverlayShipsInactiveAndAnAdminActivatesIt: Order 36 arts. 14-15 allow extra conditions only from laws and
+// rules, so js-zj-2026 is not applied until an admin says so.
+func TestOverlayShipsInactiveAndAnAdminActivatesIt(t *testing.T) {
+	e := newTestEnv(t)
+	rs := decode[map[string]any](t, e.do("GET", "/api/v1/rulesets/js-zj-2026", "", nil))
+	assert.Equal(t, true, rs["inactive"])
+	preview := map[string]any{"penalty_types": []string{"practice_ban"}, "decided_on": "2026-05-10", "jurisdiction": "321100"}
+	got := decode[map[string]any](t, e.do("POST", "/api/v1/publication-periods", e.token("office"), preview))
+	assert.Equal(t, "ndrc-2026", got["rule_set"])
+	assert.Equal(t, false, got["requires_training"])
+
+	requireError(t, e.do("POST", "/api/v1/rulesets/js-zj-2026/activate", e.token("office"), nil), 403, "forbidden")
+	requireError(t, e.do("POST", "/api/v1/rulesets/nope/activate", e.token("admin"), nil), 404, "not_found")
+	resp := e.do("POST", "/api/v1/rulesets/js-zj-2026/activate", e.token("admin"), nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Nil(t, decode[map[string]any](t, resp)["inactive"])
+	got = decode[map[string]any](t, e.do("POST", "/api/v1/publication-periods", e.token("office"), preview))
+	assert.Equal(t, "js-zj-2026", got["rule_set"])
+	assert.Equal(t, true, got["requires_training"])
+
+	require.Equal(t, 200, e.do("POST", "/api/v1/rulesets/js-zj-2026/deactivate", e.token("admin"), nil).StatusCode)
+	got = decode[map[string]any](t, e.do("POST", "/api/v1/publication-periods", e.token("office"), preview))
+	assert.Equal(t, "ndrc-2026", got["rule_set"])
+}
+
+// TestCasePageShowsRuleSetNotesToStaff: staff see what the case's rule set assumes; the enterprise sees its facts.
+func TestCasePageShowsRuleSetNotesToStaff(t *testing.T) {
+	e, _ := newRepairTestEnv(t)
+	ent := storage.DemoEnterprises[3]
+	resp := e.do("POST", "/api/v1/penalties", e.token("scjgj"), map[string]any{
+		"decision_no": "镇市监罚〔2026〕301号", "uscc": ent.USCC, "enterprise_name": ent.Name, "decided_on": "2026-03-02",
+		"penalty_types": []string{"fine"}, "fine_amount_yuan": "80000", "regulated_field": "food", "discretion": "normal"})
+	require.Equal(t, 201, resp.StatusCode)
+	id := int64(decode[map[string]any](t, resp)["id"].(float64))
+	page := func(login string) string {
+		resp := e.do("GET", "/penalties/"+itoa(id), e.token(login), nil)
+		require.Equal(t, 200, resp.StatusCode)
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, err := io.Copy(&b, resp.Body)
+		require.NoError(t, err)
+		return b.String()
+	}
+	staff := page("office")
+	assert.Contains(t, staff, `id="rule-set-notes"`)
+	assert.Contains(t, staff, "本系统假设")
+	assert.Contains(t, staff, "监管领域：食品")
+	own := page(ent.USCC)
+	assert.NotContains(t, own, `id="rule-set-notes"`)
+	assert.Contains(t, own, "裁量等级：一般处罚")
 }

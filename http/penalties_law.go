@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -156,4 +157,38 @@ type penaltyLawJSON struct {
 func toPenaltyLawJSON(l storage.PenaltyLaw) penaltyLawJSON {
 	return penaltyLawJSON{RegulatedField: l.RegulatedField, Discretion: l.Discretion, ViolationType: l.ViolationType,
 		PublishedOn: l.PublishedOn, Summary: l.Summary, PublishMinor: l.PublishMinor}
+}
+
+// addLawFacts puts the registration's law facts on the case page and, for staff, the notes of the case's rule set
+// (what it assumes where the regulation is silent or could not be verified).
+func (s *Server) addLawFacts(ctx context.Context, p *principal, pen storage.Penalty, d map[string]any) error {
+	var parts []string
+	if pen.RegulatedField != "" {
+		parts = append(parts, "监管领域："+domain.RegulatedField(pen.RegulatedField).Label())
+	}
+	if pen.Discretion != "" {
+		parts = append(parts, "裁量等级："+domain.Discretion(pen.Discretion).Label())
+	}
+	if pen.ViolationType != "" {
+		parts = append(parts, "违法行为类型："+pen.ViolationType)
+	}
+	if !pen.PublishedOn.IsZero() {
+		parts = append(parts, "公示日期："+pen.PublishedOn.String())
+	}
+	if pen.Summary {
+		parts = append(parts, "适用简易程序")
+	}
+	if pen.PublishMinor {
+		parts = append(parts, "认定部门决定公示轻微失信信息")
+	}
+	d["Law"] = strings.Join(parts, "；")
+	if p.Role == storage.RoleEnterprise {
+		return nil
+	}
+	rs, err := s.db.GetResolvedRuleSet(ctx, pen.RuleSet)
+	if err != nil {
+		return err
+	}
+	d["RuleSetNotes"] = rs.Notes
+	return nil
 }

@@ -348,6 +348,9 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		// The enterprise objects to its own record; a department may file on its behalf.
 		"CanObject": open && (p.Role == storage.RoleEnterprise || p.Role == storage.RoleDepartment),
 	}
+	if err := s.addLawFacts(ctx, p, pen, d); err != nil {
+		return err
+	}
 	if wd := *detail.Withdrawal; wd != nil {
 		d["Withdrawal"] = wd
 		d["WithdrawalCause"] = workflows.CauseLabel(wd.Cause)

@@ -143,3 +143,20 @@ func (db *DB) NewerSamePenalty(ctx context.Context, p Penalty) (*Penalty, error)
 	}
 	return &n, nil
 }
+
+// SetRuleSetActive activates or deactivates a stored rule set (the one change a stored set allows); an unknown id is
+// ErrNotFound.
+func (db *DB) SetRuleSetActive(ctx context.Context, id string, active bool) error {
+	q := `UPDATE rule_sets SET params = params || '{"inactive": true}'::jsonb WHERE id = $1`
+	if active {
+		q = `UPDATE rule_sets SET params = params - 'inactive' WHERE id = $1`
+	}
+	res, err := db.ExecContext(ctx, q, id)
+	if err != nil {
+		return fmt.Errorf("activate rule set %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("rule set %s: %w", id, ErrNotFound)
+	}
+	return nil
+}

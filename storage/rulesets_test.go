@@ -18,7 +18,7 @@ import (
 
 // seededRuleSets are the sets migrations/00015_law_penalties.sql ships (it corrects those 00003_rulesets.sql first
 // shipped, whose seed is history and stays as it was); later sets belong in later migrations.
-var seededRuleSets = []string{"js-zj-2026", "ndrc-2023", "ndrc-2026", "samr-2025"}
+var seededRuleSets = []string{"js-zj-2026", "ndrc-2019", "ndrc-2023", "ndrc-2026", "samr-2021", "samr-2025"}
 
 func ruleSetSeedSQL(t *testing.T) string {
 	var sets []domain.RuleSet
@@ -85,14 +85,16 @@ func TestSeededRuleSetsEqualEmbedded(t *testing.T) {
 	for _, tc := range []struct{ jurisdiction, sector, on, want string }{
 		{"national", "general", "2026-04-01", "ndrc-2026"},
 		{"national", "general", "2026-03-31", "ndrc-2023"},
+		{"national", "general", "2023-04-30", "ndrc-2019"},
 		{"national", "market_supervision", "2026-01-05", "samr-2025"},
-		{"321100", "general", "2026-05-01", "js-zj-2026"},
+		{"national", "market_supervision", "2025-12-24", "samr-2021"},
+		{"321100", "general", "2026-05-01", "ndrc-2026"}, // the example overlay ships inactive
 	} {
 		rs, err := db.RuleSetFor(ctx, tc.jurisdiction, tc.sector, domain.MustParseDate(tc.on))
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, rs.ID, "%+v", tc)
 	}
-	_, err = db.RuleSetFor(ctx, "national", "", domain.MustParseDate("2020-01-01"))
+	_, err = db.RuleSetFor(ctx, "national", "", domain.MustParseDate("2019-06-30"))
 	var ne *domain.NoRuleSetError
 	assert.ErrorAs(t, err, &ne)
 }
@@ -119,9 +121,26 @@ func TestPutRuleSet(t *testing.T) {
 	assert.ErrorIs(t, err, storage.ErrConflict)
 	_, err = db.ExecContext(ctx, `UPDATE rule_sets SET jurisdiction = 'national' WHERE id = 'js-2026'`)
 	assert.ErrorContains(t, err, "immutable")
+	_, err = db.ExecContext(ctx, `UPDATE rule_sets SET params = params || '{"inactive": true, "name": "x"}' WHERE id = 'js-2026'`)
+	assert.ErrorContains(t, err, "immutable", "activation is the only change allowed")
+
+	// Activation is allowed, and decides whether the overlay is selected.
+	zj := domain.MustParseDate("2026-06-15")
+	rs, err = db.RuleSetFor(ctx, "321100", "", zj)
+	require.NoError(t, err)
+	assert.Equal(t, "js-2026", rs.ID, "the shipped Zhenjiang overlay is inactive; the province's applies")
+	require.NoError(t, db.SetRuleSetActive(ctx, "js-zj-2026", true))
+	rs, err = db.RuleSetFor(ctx, "321100", "", zj)
+	require.NoError(t, err)
+	assert.Equal(t, "js-zj-2026", rs.ID)
+	require.NoError(t, db.SetRuleSetActive(ctx, "js-zj-2026", false))
+	rs, err = db.RuleSetFor(ctx, "321100", "", zj)
+	require.NoError(t, err)
+	assert.Equal(t, "js-2026", rs.ID)
+	assert.ErrorIs(t, db.SetRuleSetActive(ctx, "nope", true), storage.ErrNotFound)
 
 	// A new national set takes over on its date.
-	next := domain.DefaultRuleSets()[2]
+	next := domain.DefaultRuleSets()[3]
 	require.Equal(t, "ndrc-2026", next.ID)
 	next.ID, next.Name, next.EffectiveFrom = "ndrc-2030", "假想的2030年规则", domain.MustParseDate("2030-01-01")
 	next.Deadlines.Acceptance = 2
@@ -151,5 +170,5 @@ func TestPutRuleSet(t *testing.T) {
 	for _, s := range all {
 		ids = append(ids, s.ID)
 	}
-	assert.Equal(t, []string{"js-2026", "js-zj-2026", "ndrc-2023", "ndrc-2026", "ndrc-2030", "samr-2025"}, ids)
+	assert.Equal(t, []string{"js-2026", "js-zj-2026", "ndrc-2019", "ndrc-2023", "ndrc-2026", "ndrc-2030", "samr-2021", "samr-2025"}, ids)
 }

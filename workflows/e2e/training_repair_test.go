@@ -54,6 +54,8 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, s.db.UpsertDepartment(ctx, storage.Department{ID: "zjzjj", Name: "镇江市住房和城乡建设局",
 		Jurisdiction: "321100", Sector: "general", Contact: "0511-80000009"}))
+	// The overlay ships inactive (Order 36 arts. 14-15); Zhenjiang has checked its basis and activated it.
+	require.NoError(t, s.db.SetRuleSetActive(ctx, "js-zj-2026", true))
 	_, err := s.db.UpsertUser(ctx, storage.NewUser{Login: "zjzjj", DisplayName: "镇江市住房和城乡建设局", Role: storage.RoleDepartment,
 		DepartmentID: "zjzjj", Password: storage.DemoPassword})
 	require.NoError(t, err)
