@@ -39,7 +39,7 @@ func (a *Activities) LoadPenaltyFacts(ctx context.Context, penaltyID int64) (Pen
 	f := PenaltyFacts{
 		PenaltyID: p.ID, DepartmentID: p.DepartmentID, DepartmentName: dept.Name, DepartmentContact: dept.Contact,
 		DecisionNo: p.DecisionNo, DecidedOn: p.DecidedOn, USCC: p.USCC, EnterpriseName: p.EnterpriseName,
-		EnterpriseAddress: ent.Address, Class: domain.Class(p.Class), Published: p.Published, RuleSet: p.RuleSet,
+		EnterpriseAddress: ent.Address, Class: domain.Class(p.Class), Published: p.Published, RuleSet: p.RuleSet, Regulation: rs.Regulation,
 		PublishDue: p.PublishDue, DeliveryDue: p.DeliveryDue,
 		RepairEligibleFrom: p.RepairEligibleFrom, PublicationEnds: p.PublicationEnds,
 		MinPublishMonths: pub.MinPublishMonths, MaxPublishMonths: pub.MaxPublishMonths,

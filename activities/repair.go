@@ -45,7 +45,7 @@ func (a *Activities) LoadRepairFacts(ctx context.Context, repairID int64) (Repai
 		RepairID: r.ID, PenaltyID: p.ID, USCC: r.USCC, EnterpriseName: ent.Name, LegalRepresentative: ent.LegalRepresentative,
 		DepartmentID: dept.ID, DepartmentName: dept.Name, DepartmentContact: dept.Contact,
 		DecisionNo: p.DecisionNo, DecidedOn: p.DecidedOn, Class: domain.Class(p.Class), Published: p.Published,
-		PublicationEnds: p.PublicationEnds, RuleSet: rs.ID, Deadlines: rs.Deadlines,
+		PublicationEnds: p.PublicationEnds, RuleSet: rs.ID, Regulation: rs.Regulation, Deadlines: rs.Deadlines,
 		FraudBanMonths: rs.FraudBanMonths, FraudRestartsPublication: rs.FraudRestartsPublication,
 		AppliedOn: r.AppliedOn, Statement: r.Statement, ApplicantLogin: r.ApplicantLogin,
 		CommitmentAcceptedAt: r.CommitmentAcceptedAt, CommitmentRemoteAddr: r.CommitmentRemoteAddr,

@@ -100,6 +100,9 @@ type RuleSet struct {
 	Base string `json:"base"`
 	// Source names the regulation the set implements.
 	Source string `json:"source,omitempty"`
+	// Regulation is the regulation's short title as letters cite it ("《信用修复管理办法》"); an overlay cites its
+	// base's.
+	Regulation string `json:"regulation,omitempty"`
 	// Notes record, for people, what the set assumes where the regulation is silent.
 	Notes []string `json:"notes,omitempty"`
 	// Overrides is an overlay's JSON merge patch (RFC 7386) onto its base's parameters; it holds only what changes.
@@ -184,7 +187,7 @@ func (rs RuleSet) hasParams() bool {
 // identityKeys are the fields an overlay sets for itself; its overrides may not touch them.
 var identityKeys = map[string]bool{
 	"id": true, "name": true, "jurisdiction": true, "sector": true, "effective_from": true, "base": true,
-	"source": true, "notes": true, "overrides": true, "inactive": true,
+	"source": true, "regulation": true, "notes": true, "overrides": true, "inactive": true,
 }
 
 var (
@@ -364,7 +367,7 @@ func (rs RuleSet) Resolve(base RuleSet) (RuleSet, error) {
 	}
 	params := base
 	params.ID, params.Name, params.Jurisdiction, params.Sector, params.EffectiveFrom, params.Base = "", "", "", "", Date{}, ""
-	params.Source, params.Notes, params.Overrides, params.Inactive = "", nil, nil, false
+	params.Source, params.Notes, params.Overrides, params.Inactive, params.Regulation = "", nil, nil, false, ""
 	baseJSON, err := json.Marshal(params)
 	if err != nil {
 		return RuleSet{}, fmt.Errorf("domain: resolve %s: marshal base %s: %w", rs.ID, base.ID, err)
@@ -388,6 +391,10 @@ func (rs RuleSet) Resolve(base RuleSet) (RuleSet, error) {
 	out.Source = rs.Source
 	if out.Source == "" {
 		out.Source = base.Source
+	}
+	out.Regulation = rs.Regulation
+	if out.Regulation == "" {
+		out.Regulation = base.Regulation
 	}
 	out.Notes = append(slices.Clone(base.Notes), rs.Notes...)
 	out.Overrides = rs.Overrides

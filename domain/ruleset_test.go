@@ -157,7 +157,7 @@ func TestValidateRuleSet(t *testing.T) {
 // TestHasParamsCoversEveryField guards hasParams against a parameter added to RuleSet and forgotten there.
 func TestHasParamsCoversEveryField(t *testing.T) {
 	identity := map[string]bool{"ID": true, "Name": true, "Jurisdiction": true, "Sector": true, "EffectiveFrom": true,
-		"Base": true, "Source": true, "Notes": true, "Overrides": true, "Inactive": true}
+		"Base": true, "Source": true, "Notes": true, "Overrides": true, "Inactive": true, "Regulation": true}
 	typ := reflect.TypeOf(RuleSet{})
 	for i := range typ.NumField() {
 		f := typ.Field(i)

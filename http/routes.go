@@ -85,6 +85,8 @@ var routeTable = []route{
 	{fiber.MethodGet, "/api/v1/rulesets", anyone, (*Server).listRuleSets, nil, false},
 	{fiber.MethodGet, "/api/v1/rulesets/:id", anyone, (*Server).getRuleSet, nil, false},
 	{fiber.MethodPost, "/api/v1/rulesets", admin, (*Server).createRuleSet, nil, false},
+	{fiber.MethodPost, "/api/v1/rulesets/:id/activate", admin, (*Server).activateRuleSet, nil, false},
+	{fiber.MethodPost, "/api/v1/rulesets/:id/deactivate", admin, (*Server).deactivateRuleSet, nil, false},
 	{fiber.MethodPost, "/api/v1/publication-periods", signedIn, (*Server).publicationPeriods, nil, false},
 	{fiber.MethodGet, "/admin/calendar", admin, (*Server).adminCalendarPage, nil, false},
 	{fiber.MethodPost, "/admin/calendar", admin, (*Server).adminCalendarUpload, nil, false},

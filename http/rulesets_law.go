@@ -8,34 +8,27 @@ import (
 	"xinyong/storage"
 )
 
-func init() {
-	modules = append(modules, (*Server).mountRuleSetActivation)
-}
+// An admin activates or deactivates a rule set (routes.go). The shipped example overlay comes inactive: NDRC Order
+// 36 arts. 14-15 allow extra repair conditions only from laws and rules, so an admin turns an overlay on once its
+// local basis is checked.
 
-// mountRuleSetActivation lets an admin activate or deactivate a rule set. The shipped example overlay comes
-// inactive: NDRC Order 36 arts. 14-15 allow extra repair conditions only from laws and rules, so an admin turns an
-// overlay on once its local basis is checked.
-func (s *Server) mountRuleSetActivation(app *fiber.App, api fiber.Router) {
-	api.Post("/rulesets/:id/activate", s.allow(storage.RoleAdmin), s.ruleSetActivation(true))
-	api.Post("/rulesets/:id/deactivate", s.allow(storage.RoleAdmin), s.ruleSetActivation(false))
-}
+func (s *Server) activateRuleSet(c *fiber.Ctx) error   { return s.setRuleSetActive(c, true) }
+func (s *Server) deactivateRuleSet(c *fiber.Ctx) error { return s.setRuleSetActive(c, false) }
 
-func (s *Server) ruleSetActivation(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id := c.Params("id")
-		if err := s.db.SetRuleSetActive(c.UserContext(), id, active); err != nil {
-			if errors.Is(err, storage.ErrNotFound) {
-				return errNotFound
-			}
-			return err
+func (s *Server) setRuleSetActive(c *fiber.Ctx, active bool) error {
+	id := c.Params("id")
+	if err := s.db.SetRuleSetActive(c.UserContext(), id, active); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return errNotFound
 		}
-		action := "ruleset.deactivate"
-		if active {
-			action = "ruleset.activate"
-		}
-		if err := s.audit(c, action, "ruleset", id, map[string]any{"active": active}); err != nil {
-			return err
-		}
-		return s.getRuleSet(c)
+		return err
 	}
+	action := "ruleset.deactivate"
+	if active {
+		action = "ruleset.activate"
+	}
+	if err := s.audit(c, action, "ruleset", id, map[string]any{"active": active}); err != nil {
+		return err
+	}
+	return s.getRuleSet(c)
 }

@@ -460,7 +460,7 @@ func letterContents(f activities.PenaltyFacts, issued domain.Date) (notice, rece
 	date := issued.Time(domain.Shanghai)
 	number := noticeNumber(f, issued)
 	d := letters.RepairNoticeData{
-		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: number, Date: date},
+		Issue:          letters.Issue{Issuer: f.DepartmentName, Regulation: f.Regulation, Number: number, Date: date},
 		EnterpriseName: f.EnterpriseName, USCC: f.USCC, DecisionNo: f.DecisionNo,
 		DecidedOn: f.DecidedOn.Time(domain.Shanghai), ClassLabel: f.Class.Label(), Channels: f.Channels,
 		PublicationMax: monthsText(f.MaxPublishMonths), PublicationEnds: f.PublicationEnds.Time(domain.Shanghai),

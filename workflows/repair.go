@@ -451,7 +451,7 @@ func (w *repair) letterNumber(kind string, on domain.Date) string {
 }
 
 func (w *repair) issueOf(number string, on domain.Date) letters.Issue {
-	return letters.Issue{Issuer: w.f.DepartmentName, Number: number, Date: on.Time(domain.Shanghai)}
+	return letters.Issue{Issuer: w.f.DepartmentName, Regulation: w.f.Regulation, Number: number, Date: on.Time(domain.Shanghai)}
 }
 
 func (w *repair) applicationRef() letters.ApplicationRef {
@@ -1230,7 +1230,7 @@ func (w *repair) revoke(ctx workflow.Context, req RepairReason) error {
 	bannedUntil := now.AddMonths(f.FraudBanMonths)
 	number := fmt.Sprintf("信用办撤修〔%d〕%d号", now.Y, w.id)
 	ref, err := w.issue(ctx, letters.KindRevocationDecision, letters.RevocationDecisionData{
-		Issue:          letters.Issue{Issuer: activities.CreditOfficeIssuer, Number: number, Date: now.Time(domain.Shanghai)},
+		Issue:          letters.Issue{Issuer: activities.CreditOfficeIssuer, Regulation: f.Regulation, Number: number, Date: now.Time(domain.Shanghai)},
 		EnterpriseName: f.EnterpriseName, USCC: f.USCC, DecisionNo: f.DecisionNo, RepairDecisionNo: w.p.DecisionNo,
 		Reason: reason,
 	}, map[string]any{"reason": reason, "banned_until": bannedUntil})

@@ -19,8 +19,10 @@ type PenaltyFacts struct {
 	Class             domain.Class
 	Published         bool
 	RuleSet           string
-	PublishDue        domain.Date
-	DeliveryDue       domain.Date
+	// Regulation is the rule set's regulation as letters cite it (empty in histories recorded before it existed).
+	Regulation  string
+	PublishDue  domain.Date
+	DeliveryDue domain.Date
 	// RepairEligibleFrom and PublicationEnds are the periods recorded at registration.
 	RepairEligibleFrom domain.Date
 	PublicationEnds    domain.Date

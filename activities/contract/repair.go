@@ -25,7 +25,9 @@ type RepairFacts struct {
 	// Channels are the names of the channels that publish the record (for the approval letter).
 	Channels []string
 	// RuleSet is the rule set in force on the application date; Deadlines and the requirements come from it.
-	RuleSet                  string
+	RuleSet string
+	// Regulation is the rule set's regulation as letters cite it (empty in histories recorded before it existed).
+	Regulation               string
 	Deadlines                domain.Deadlines
 	RequiresTraining         bool
 	RequiresCreditReport     bool
