@@ -697,6 +697,8 @@ func (s *Server) answerObjection(c *fiber.Ctx, id int64) error {
 // extensionBody is the body of POST /api/v1/objections/{id}/extend.
 type extensionBody struct {
 	Reason string `json:"reason"`
+	// DueOn is the new deadline the department states (optional; at most the rule set's maximum extension).
+	DueOn string `json:"due_on"`
 }
 
 func (s *Server) extend(c *fiber.Ctx, o storage.Objection, _ []storage.ObjectionChannel, b extensionBody) error {
@@ -707,8 +709,14 @@ func (s *Server) extend(c *fiber.Ctx, o storage.Objection, _ []storage.Objection
 	if reason == "" {
 		return invalidField("reason", "reason_required", "请说明延长核实期限的理由（将告知申请人）")
 	}
+	var due domain.Date
+	if d := strings.TrimSpace(b.DueOn); d != "" {
+		if due, err = domain.ParseDate(d); err != nil {
+			return invalidField("due_on", "invalid_date", "延长后的核实期限 due_on 应为YYYY-MM-DD格式的真实日期")
+		}
+	}
 	return s.updateObjection(c.UserContext(), o.ID, workflows.ObjectionExtendUpdate, workflows.ObjectionExtension{
-		Reason: reason, ObjectionActor: s.actorOfObjection(c)})
+		Reason: reason, DueOn: due, ObjectionActor: s.actorOfObjection(c)})
 }
 
 // Channel operators' confirmations.

@@ -256,7 +256,7 @@ func (s *Server) objectionResolveSubmit(c *fiber.Ctx) error {
 
 func (s *Server) objectionExtendSubmit(c *fiber.Ctx) error {
 	return s.pageStep(c, func(o storage.Objection, _ []storage.ObjectionChannel) error {
-		return s.extend(c, o, nil, extensionBody{Reason: c.FormValue("reason")})
+		return s.extend(c, o, nil, extensionBody{Reason: c.FormValue("reason"), DueOn: c.FormValue("due_on")})
 	}, "已延长核实期限，并向申请人出具延期告知书")
 }
 

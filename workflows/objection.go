@@ -91,9 +91,12 @@ type ObjectionResolution struct {
 	ObjectionActor
 }
 
-// ObjectionExtension extends the verification deadline once, with the reason told to the applicant.
+// ObjectionExtension extends the verification deadline once, with the reason told to the applicant. NDRC Order 36
+// art. 18 fixes no length: the department may state the new date (DueOn), which must not pass the rule set's
+// maximum (Deadlines.ObjectionExtension working days after the original deadline); without one, the maximum applies.
 type ObjectionExtension struct {
-	Reason string `json:"reason"`
+	Reason string      `json:"reason"`
+	DueOn  domain.Date `json:"due_on,omitzero"`
 	ObjectionActor
 }
 
@@ -861,6 +864,8 @@ func (w *objection) validateExtend(ctx workflow.Context, req ObjectionExtension)
 		return invalid(fmt.Sprintf("核实期限已于%s届满，延期应在期限届满前告知申请人；请尽快答复", w.p.VerifyDue))
 	case strings.TrimSpace(req.Reason) == "":
 		return badValue("reason_required", "请说明延长核实期限的理由（将告知申请人）")
+	case !req.DueOn.IsZero() && !req.DueOn.After(w.p.VerifyDue):
+		return badValue("invalid_due_on", fmt.Sprintf("延长后的核实期限应晚于原期限%s", w.p.VerifyDue))
 	}
 	return nil
 }
@@ -874,13 +879,24 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 	w.p.Extended, w.p.ExtendedOn, w.p.ExtensionReason = true, now, reason // taken at once: a second one is refused
 	newDue, err := w.deadline(ctx, original, f.Deadlines.ObjectionExtension)
 	if err != nil {
+		w.p.Extended, w.p.ExtendedOn, w.p.ExtensionReason = false, domain.Date{}, ""
 		return err
+	}
+	extra := f.Deadlines.ObjectionExtension
+	if !req.DueOn.IsZero() {
+		if req.DueOn.After(newDue) {
+			w.p.Extended, w.p.ExtendedOn, w.p.ExtensionReason = false, domain.Date{}, ""
+			return badValue("extension_too_long", fmt.Sprintf("核实期限最多延长%d个工作日（至%s），不能延长至%s",
+				f.Deadlines.ObjectionExtension, newDue, req.DueOn))
+		}
+		// The department's own date is what the applicant is told; the letter names the date, not a count of days.
+		newDue, extra = req.DueOn, 0
 	}
 	// The applicant is told before the deadline changes.
 	l := letters.ExtensionNoticeData{
 		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: w.letterNumber("异议延", now), Date: now.Time(domain.Shanghai)},
 		ApplicationRef: w.applicationRef(), Procedure: "异议申请", Reason: reason,
-		ExtraWorkingDays: f.Deadlines.ObjectionExtension, OriginalDue: original.Time(domain.Shanghai), NewDue: newDue.Time(domain.Shanghai),
+		ExtraWorkingDays: extra, OriginalDue: original.Time(domain.Shanghai), NewDue: newDue.Time(domain.Shanghai),
 	}
 	ref, err := w.issue(ctx, letters.KindExtensionNotice, l, map[string]any{"reason": reason, "original_due": original, "new_due": newDue})
 	if err != nil {

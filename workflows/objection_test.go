@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type objectionRecorder struct {
 	steps       []activities.ObjectionStepInput
 	stepAt      map[string]time.Time
 	letters     []string
+	letterTexts []string // each letter's paragraphs, in issue order
 	escalations []activities.EscalateInput
 	escalatedAt map[string]time.Time
 	opened      []activities.TaskInput
@@ -113,7 +115,9 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 	env.OnActivity(acts.IssueLetter, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.IssueLetterInput) (activities.LetterRef, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		r.letters = append(r.letters, string(issuedLetter(t, in).Kind))
+		l := issuedLetter(t, in)
+		r.letters = append(r.letters, string(l.Kind))
+		r.letterTexts = append(r.letterTexts, strings.Join(l.Paragraphs, "\n"))
 		return activities.LetterRef{ID: int64(200 + len(r.letters)), Kind: r.letters[len(r.letters)-1], SHA256: "x", VerifyCode: "V" + r.letters[len(r.letters)-1]}, nil
 	})
 	env.OnActivity(acts.RecordObjectionStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObjectionStepInput) error {
@@ -378,6 +382,32 @@ func TestObjectionExtendedOnceWithNotice(t *testing.T) {
 	}
 	require.NotNil(t, reopened, "the department's task carries the new deadline")
 	require.Equal(t, "2026-11-25", reopened.DueOn.String())
+}
+
+// TestObjectionExtensionToAStatedDate: NDRC Order 36 art. 18 fixes no length; the department states the new date,
+// within the rule set's maximum, and the extension letter tells the applicant that date.
+func TestObjectionExtensionToAStatedDate(t *testing.T) {
+	f := objectionFacts("2026-11-02")
+	f.Channels = nil
+	env, r := newObjectionEnv(t, f, shanghaiAt("2026-11-02", 10))
+	tooLong := objectionUpdateAt(env, 24*time.Hour, ObjectionExtendUpdate, ObjectionExtension{Reason: "需要现场核查",
+		DueOn: domain.MustParseDate("2026-11-26"), ObjectionActor: deptActor})
+	tooEarly := objectionUpdateAt(env, 30*time.Hour, ObjectionExtendUpdate, ObjectionExtension{Reason: "需要现场核查",
+		DueOn: domain.MustParseDate("2026-11-11"), ObjectionActor: deptActor})
+	extended := objectionUpdateAt(env, 48*time.Hour, ObjectionExtendUpdate, ObjectionExtension{Reason: "需要现场核查",
+		DueOn: domain.MustParseDate("2026-11-18"), ObjectionActor: deptActor})
+	objectionUpdateAt(env, 10*24*time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "upheld",
+		Reason: "公示信息无误", ObjectionActor: deptActor})
+
+	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
+	require.NoError(t, env.GetWorkflowError())
+	requireRefused(t, tooLong, "extension_too_long")
+	requireRefused(t, tooEarly, "invalid_due_on")
+	require.NoError(t, extended.rejected)
+	require.Equal(t, "2026-11-18", extended.state.VerifyDue.String(), "the department's date")
+	require.Equal(t, []string{"objection_commitment", "extension_notice", "objection_result"}, r.letters)
+	require.Contains(t, r.letterTexts[1], "2026年11月18日", "the applicant is told the new date")
+	require.NotContains(t, r.letterTexts[1], "个工作日", "no count of days the department did not choose")
 }
 
 // TestObjectionExtensionAfterDeadlineIsRefused: an extension must be told before the deadline passes.
