@@ -339,6 +339,7 @@ var repairStepLabels = map[string]string{
 	"repair.closed":                     "各渠道撤下公示，案件办结",
 	"repair.cancelled":                  "企业撤回申请",
 	"repair.overdue":                    "办理逾期，已报市信用办督办",
+	"repair.overall_overdue":            "逾期未办结（自一窗受理之日起的整体期限），已报市信用办督办",
 	"repair.reopened":                   "经异议处理重新办理",
 	"repair.revoked":                    "市信用办因失信撤销信用修复",
 }

@@ -501,6 +501,9 @@ func (w *repair) run(ctx workflow.Context) error {
 			workflow.Go(ctx, w.watchRectification)
 		}
 	}
+	if workflow.GetVersion(ctx, overallWatchChange, workflow.DefaultVersion, 1) == 1 {
+		workflow.Go(ctx, w.watchOverall)
+	}
 
 	for {
 		switch w.p.Status {
@@ -646,7 +649,14 @@ func (w *repair) finishForward(ctx workflow.Context, action string, by RepairAct
 	if err != nil {
 		return err
 	}
-	overall, err := w.deadline(ctx, now, f.Deadlines.Overall)
+	// The overall deadline runs from receipt at the single window (Order 36 art. 16 ¶1): the application date for
+	// the first forwarding; a supplement or the missing conditions arriving complete the application anew.
+	overallFrom := now
+	if action == "repair.forwarded" && f.AppliedOn.Before(now) && !f.AppliedOn.IsZero() &&
+		workflow.GetVersion(ctx, overallFromReceiptChange, workflow.DefaultVersion, 1) == 1 {
+		overallFrom = f.AppliedOn
+	}
+	overall, err := w.deadline(ctx, overallFrom, f.Deadlines.Overall)
 	if err != nil {
 		return err
 	}
@@ -685,6 +695,79 @@ func (w *repair) watchDeadline(ctx workflow.Context) error {
 	}
 	w.escalated[key] = true
 	return w.escalate(ctx, step, due)
+}
+
+// Changes of the workflow's shape (workflow.GetVersion), so that recorded histories still replay.
+const (
+	// overallWatchChange: the overall deadline is watched and escalated to the credit office.
+	overallWatchChange = "overall-deadline-watch"
+	// overallFromReceiptChange: the overall deadline runs from the application date, not from forwarding.
+	overallFromReceiptChange = "overall-deadline-from-receipt"
+)
+
+// overallRunning reports whether the overall deadline (result back to the applicant) is running: the case is with
+// the department, not waiting for the enterprise, and not decided. A decision extended for a complex case (延期告知书)
+// is bound by its extended deadline instead, which watchDeadline escalates.
+func (w *repair) overallRunning() bool {
+	if w.p.Extended {
+		return false
+	}
+	switch w.p.Status {
+	case domain.RepairPendingAcceptance, domain.RepairVerifying, domain.RepairRectifying:
+		return !w.p.OverallDue.IsZero()
+	}
+	return false
+}
+
+// watchOverall escalates to the credit office when the overall deadline (Order 36 art. 16 ¶1: the result back to
+// the applicant within 10 working days of receipt) passes with the case undecided, once per due date, and closes
+// the escalation when the case is decided.
+func (w *repair) watchOverall(ctx workflow.Context) {
+	actx := withActivityOptions(ctx)
+	for {
+		if err := workflow.Await(ctx, func() bool {
+			return w.ready && w.overallRunning() && !w.escalated["overall@"+w.p.OverallDue.String()]
+		}); err != nil {
+			return
+		}
+		due := w.p.OverallDue
+		inTime, err := awaitUntilEndOf(ctx, due, func() bool { return !w.overallRunning() || w.p.OverallDue != due })
+		if err != nil {
+			return
+		}
+		if inTime {
+			continue
+		}
+		key := "overall@" + due.String()
+		w.escalated[key] = true
+		w.busy++
+		err = w.escalateOverall(actx, due)
+		w.busy--
+		if err != nil {
+			workflow.GetLogger(ctx).Error("overall deadline escalation failed", "repair", w.id, "error", err)
+			return
+		}
+		if err := workflow.Await(ctx, func() bool { return !w.overallRunning() }); err != nil {
+			return
+		}
+		if err := w.closeTasks(actx, "done", w.task("overall")); err != nil {
+			workflow.GetLogger(ctx).Error("closing the overall escalation failed", "repair", w.id, "error", err)
+			return
+		}
+	}
+}
+
+func (w *repair) escalateOverall(ctx workflow.Context, due domain.Date) error {
+	f := w.f
+	step := w.task("overall")
+	if err := workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+		CaseKind: "repair", CaseID: w.caseID(), Step: step, DueOn: &due,
+		Title: fmt.Sprintf("信用修复申请逾期未办结（%s，%s；自一窗受理之日起%d个工作日，期限%s）",
+			f.EnterpriseName, f.DecisionNo, f.Deadlines.Overall, due),
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	return w.record(ctx, "repair.overall_overdue", RepairActor{}, map[string]any{"step": step, "due_on": due}, nil, "")
 }
 
 // currentDeadline is the step whose deadline runs now: the department's acceptance or decision.
