@@ -43,12 +43,45 @@ func NewCalendar(days []CalendarDay, coveredYears []int) *Calendar {
 }
 
 // IsWorkingDay reports whether d is a working day: a listed make-up day, or a weekday that is not a listed day off.
+// In a year whose notice is not loaded, the fixed-date statutory holidays are days off too (FixedHoliday).
 func (c *Calendar) IsWorkingDay(d Date) bool {
 	if s, ok := c.special[d]; ok {
 		return !s.OffDay
 	}
+	if !c.covered[d.Y] && FixedHoliday(d) {
+		return false
+	}
 	wd := d.Weekday()
 	return wd != time.Saturday && wd != time.Sunday
+}
+
+// FixedHoliday reports whether d is a statutory holiday on a fixed date under 《全国年节及纪念日放假办法》: New Year's
+// Day, 1-2 May and 1-3 October. The other holidays follow the lunar calendar or the yearly notice, so a year
+// without its notice keeps only these (and weekends) as days off.
+func FixedHoliday(d Date) bool {
+	switch d.M {
+	case time.January:
+		return d.D == 1
+	case time.May:
+		return d.D <= 2
+	case time.October:
+		return d.D <= 3
+	}
+	return false
+}
+
+// lateDecemberFrom is the first December day a next year's notice may change: notices have moved days off and
+// make-up days into the last days of the previous year (the 2019 notice listed 2018-12-29..31), so those days are
+// only known once the next year's notice is loaded.
+const lateDecemberFrom = 25
+
+// Uncertain reports whether d's status as a working day may still change: its year's notice is not loaded, or d is
+// in late December and the next year's notice is not.
+func (c *Calendar) Uncertain(d Date) bool {
+	if _, ok := c.special[d]; ok && c.covered[d.Y] {
+		return false
+	}
+	return !c.covered[d.Y] || (d.M == time.December && d.D >= lateDecemberFrom && !c.covered[d.Y+1])
 }
 
 // Covers reports whether the holiday notice of year y has been loaded.
@@ -82,8 +115,9 @@ func (c *Calendar) Day(d Date) (CalendarDay, bool) {
 
 // AddWorkdays returns the n-th working day after from; from itself is not counted, so "within 3 working days of
 // the event" ends at the end of AddWorkdays(event, 3). A negative n counts backwards (the n-th working day before
-// from); zero returns from. The result is provisional when any day counted over lies in a year whose notice is not
-// loaded: there only weekends are known, and the deadline must be recomputed when the notice arrives.
+// from); zero returns from. The result is provisional when any day counted over is Uncertain (a year whose notice is
+// not loaded, where only weekends and the fixed-date holidays are known, or late December before the next year's
+// notice): such a deadline is shown as 暂定 and recomputed when the notice arrives.
 func (c *Calendar) AddWorkdays(from Date, n int) (deadline Date, provisional bool) {
 	step := 1
 	if n < 0 {
@@ -92,7 +126,7 @@ func (c *Calendar) AddWorkdays(from Date, n int) (deadline Date, provisional boo
 	d := from
 	for n > 0 {
 		d = d.AddDays(step)
-		if !c.covered[d.Y] {
+		if c.Uncertain(d) {
 			provisional = true
 		}
 		if c.IsWorkingDay(d) {

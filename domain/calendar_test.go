@@ -48,11 +48,17 @@ func TestAddWorkdaysDefaultCalendar(t *testing.T) {
 		{"New Year 2025", "2024-12-31", 1, "2025-01-02", false},
 		{"2018-12-29 is a make-up Saturday from the 2019 notice, but 2018 is not covered", "2018-12-28", 1, "2018-12-29", true},
 
-		// 2027 has no notice yet: weekends only, provisional.
-		{"into 2027", "2026-12-30", 3, "2027-01-04", true},
-		{"ends on the last day of 2026", "2026-12-30", 1, "2026-12-31", false},
-		{"the first 2027 day makes it provisional", "2026-12-31", 1, "2027-01-01", true},
+		// 2027 has no notice yet: weekends and the fixed-date holidays (1 January), provisional.
+		{"into 2027: New Year's Day is off without a notice", "2026-12-30", 3, "2027-01-05", true},
+		{"late December of the last loaded year is provisional", "2026-12-30", 1, "2026-12-31", true},
+		{"late December starts on the 25th", "2026-12-23", 1, "2026-12-24", false},
+		{"Christmas Day 2026 is late December", "2026-12-24", 1, "2026-12-25", true},
+		{"the first 2027 day makes it provisional", "2026-12-31", 1, "2027-01-04", true},
+		{"acceptance on 2026-12-24: decision deadline 2027-01-05", "2026-12-24", 7, "2027-01-05", true},
 		{"wholly in 2027", "2027-03-01", 5, "2027-03-08", true},
+		{"1-2 May 2027 are off without a notice", "2027-04-30", 1, "2027-05-03", true},
+		{"1-3 October 2027 are off without a notice", "2027-09-30", 1, "2027-10-04", true},
+		{"late December 2025 is final: 2026's notice is loaded", "2025-12-24", 2, "2025-12-26", false},
 
 		{"zero days is the day itself", "2026-10-01", 0, "2026-10-01", false},
 		{"zero days in 2027 counts nothing", "2027-10-01", 0, "2027-10-01", false},
@@ -94,8 +100,11 @@ func TestIsWorkingDay(t *testing.T) {
 		"2025-05-31": false, // Dragon Boat, Saturday listed as off
 		"2025-06-02": false, // Dragon Boat, Monday
 		"2020-01-31": false, // 2020's Spring Festival extension is in the data
-		"2027-01-01": true,  // no notice: a plain Friday
+		"2027-01-01": false, // no notice: New Year's Day is a fixed-date holiday
 		"2027-01-02": false,
+		"2027-05-03": true, // no notice: only 1-2 May are fixed
+		"2027-10-04": true, // no notice: only 1-3 October are fixed
+		"2027-10-01": false,
 	} {
 		assert.Equal(t, want, cal.IsWorkingDay(d(day)), day)
 	}
@@ -118,7 +127,9 @@ func TestAddWorkdaysProperties(t *testing.T) {
 	for day := d("2019-01-01"); day.Before(d("2026-11-01")); day = day.AddDays(1) {
 		for n := 1; n <= 40; n++ {
 			got, prov := cal.AddWorkdays(day, n)
-			require.False(t, prov, "%s +%d", day, n)
+			if got.Before(d("2026-12-25")) {
+				require.False(t, prov, "%s +%d", day, n)
+			}
 			require.True(t, cal.IsWorkingDay(got), "%s +%d = %s", day, n, got)
 			require.Equal(t, n, cal.WorkdaysBetween(day, got), "%s +%d = %s", day, n, got)
 			require.Equal(t, n-1, cal.WorkdaysBetween(day, got.AddDays(-1)), "%s +%d = %s", day, n, got)
@@ -223,12 +234,12 @@ func TestCoverageIsByNotice(t *testing.T) {
 	assert.Equal(t, "2019-01-02", got.String())
 	assert.False(t, prov, "only 2019 days are counted")
 
-	// The same dates with no notice at all: weekends only.
+	// The same dates with no notice at all: weekends and New Year's Day.
 	empty := NewCalendar(nil, nil)
 	got, prov = empty.AddWorkdays(d("2018-12-28"), 2)
-	assert.Equal(t, "2019-01-01", got.String())
+	assert.Equal(t, "2019-01-02", got.String())
 	assert.True(t, prov)
-	assert.Equal(t, time.Tuesday, got.Weekday())
+	assert.Equal(t, time.Wednesday, got.Weekday())
 
 	// A later entry for the same date wins.
 	c2 := NewCalendar([]CalendarDay{{Date: d("2026-03-02"), OffDay: true}, {Date: d("2026-03-02"), OffDay: false}}, nil)
