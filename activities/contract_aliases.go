@@ -66,6 +66,7 @@ type (
 	TaskInput                    = contract.TaskInput
 	CloseTaskInput               = contract.CloseTaskInput
 	EscalateInput                = contract.EscalateInput
+	RescheduleTaskInput          = contract.RescheduleTaskInput
 	NotifyInput                  = contract.NotifyInput
 	AuditInput                   = contract.AuditInput
 	TrainingEnrollment           = contract.TrainingEnrollment

@@ -57,3 +57,8 @@ func (a *Activities) Audit(ctx context.Context, in AuditInput) error {
 	}
 	return a.DB.Audit(ctx, e, in.Details)
 }
+
+// RescheduleTask moves an open task's due date; a closed or missing task is left alone.
+func (a *Activities) RescheduleTask(ctx context.Context, in RescheduleTaskInput) error {
+	return a.DB.RescheduleTask(ctx, string(in.CaseKind), in.CaseID, in.Step, in.DueOn)
+}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"database/sql/driver"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -280,3 +281,40 @@ var defaultCalendar = sync.OnceValue(func() *Calendar {
 // DefaultCalendar returns the calendar of the embedded notices (2019-2026). Production code reads the calendar from
 // PostgreSQL, where an operator can add a year; this one serves pure tests and as a fallback.
 func DefaultCalendar() *Calendar { return defaultCalendar() }
+
+// DeadlineNames lists deadlines of a case by name (acceptance_due...), stored as a PostgreSQL text[] of plain
+// identifiers.
+type DeadlineNames []string
+
+// Value stores the names as a text[] literal; names are plain identifiers, so no quoting is needed.
+func (n DeadlineNames) Value() (driver.Value, error) {
+	for _, s := range n {
+		if s == "" || strings.ContainsAny(s, `{},"\ `) {
+			return nil, fmt.Errorf("domain: deadline name %q is not a plain identifier", s)
+		}
+	}
+	return "{" + strings.Join(n, ",") + "}", nil
+}
+
+// Scan reads a text[] of plain identifiers.
+func (n *DeadlineNames) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+		*n = nil
+		return nil
+	case []byte:
+		s = string(v)
+	case string:
+		s = v
+	default:
+		return fmt.Errorf("domain: cannot scan %T into DeadlineNames", src)
+	}
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	if s == "" {
+		*n = DeadlineNames{}
+		return nil
+	}
+	*n = strings.Split(s, ",")
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/templates/letters"
+	"xinyong/workflows"
 )
 
 // lawInput are the registration fields the class rules need beyond penalty types and amount (issue 13), as the
@@ -191,4 +192,33 @@ func (s *Server) addLawFacts(ctx context.Context, p *principal, pen storage.Pena
 	}
 	d["RuleSetNotes"] = rs.Notes
 	return nil
+}
+
+// provisionalDeadlines maps a case's provisional deadline columns (acceptance_due) to the API's names (acceptance).
+func provisionalDeadlines(names []string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range names {
+		out[strings.TrimSuffix(n, "_due")] = true
+	}
+	return out
+}
+
+// signalCalendarChanged tells every open case with a provisional deadline that a year's notice was loaded, so that
+// it counts its deadlines again. A case that cannot be told now is logged; it keeps its provisional dates, shown as
+// 暂定, until the next load.
+func (s *Server) signalCalendarChanged(ctx context.Context, year int) {
+	if s.temporal == nil {
+		return
+	}
+	ids, err := s.db.OpenRepairsWithProvisionalDeadlines(ctx)
+	if err != nil {
+		s.log.Warn("listing cases with provisional deadlines failed", "year", year, "err", err)
+		return
+	}
+	for _, id := range ids {
+		if err := s.temporal.SignalWorkflow(ctx, workflows.RepairWorkflowID(id), "", workflows.SignalCalendarChanged,
+			workflows.CalendarChanged{Year: year}); err != nil {
+			s.log.Warn("telling a case about a new holiday notice failed", "repair", id, "year", year, "err", err)
+		}
+	}
 }

@@ -60,7 +60,11 @@ func (s *Server) importHolidayJSON(c *fiber.Ctx, raw []byte) (domain.HolidayYear
 		}
 		return hy, err
 	}
-	return hy, s.audit(c, "calendar.import", "calendar", strconv.Itoa(hy.Year), map[string]any{"days": len(hy.Days), "source": hy.Source})
+	if err := s.audit(c, "calendar.import", "calendar", strconv.Itoa(hy.Year), map[string]any{"days": len(hy.Days), "source": hy.Source}); err != nil {
+		return hy, err
+	}
+	s.signalCalendarChanged(c.UserContext(), hy.Year)
+	return hy, nil
 }
 
 func (s *Server) calendarImport(c *fiber.Ctx) error {

@@ -224,6 +224,8 @@ type repairDeadlinesJSON struct {
 	Overall       domain.Date `json:"overall"`
 	Supplement    domain.Date `json:"supplement"`
 	Rectification domain.Date `json:"rectification"`
+	// Provisional marks the deadlines counted over days whose holiday notice is not loaded yet (暂定), by name.
+	Provisional map[string]bool `json:"provisional"`
 }
 
 type repairDecisionJSON struct {
@@ -296,7 +298,7 @@ func toRepairJSON(r storage.Repair) repairJSON {
 		AppliedOn: r.AppliedOn, ReceivedOn: r.ReceivedOn, AcceptedOn: r.AcceptedOn, Statement: r.Statement,
 		WaitingFor: []string{}, Overdue: r.Overdue, Extended: r.Extended, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		Deadlines: repairDeadlinesJSON{Acceptance: r.AcceptanceDue, Decision: r.DecisionDue, Overall: r.OverallDue,
-			Supplement: r.SupplementDue, Rectification: r.RectificationDue},
+			Supplement: r.SupplementDue, Rectification: r.RectificationDue, Provisional: provisionalDeadlines(r.Provisional)},
 		TrainingLetterID: idPtr(r.TrainingLetterID), CreditReportAttachmentID: idPtr(r.CreditReportAttachmentID),
 	}
 	if r.WaitingTraining {
@@ -340,6 +342,7 @@ var repairStepLabels = map[string]string{
 	"repair.cancelled":                  "企业撤回申请",
 	"repair.overdue":                    "办理逾期，已报市信用办督办",
 	"repair.overall_overdue":            "逾期未办结（自一窗受理之日起的整体期限），已报市信用办督办",
+	"repair.deadlines_recomputed":       "节假日安排公布，暂定期限已重新计算",
 	"repair.reopened":                   "经异议处理重新办理",
 	"repair.revoked":                    "市信用办因失信撤销信用修复",
 }

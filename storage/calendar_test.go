@@ -125,7 +125,7 @@ func TestImportHolidayYear(t *testing.T) {
 	require.NoError(t, err)
 	due, prov := before.AddWorkdays(d("2026-12-30"), 3)
 	require.True(t, prov)
-	require.Equal(t, "2027-01-04", due.String())
+	require.Equal(t, "2027-01-05", due.String(), "1 January is off even before the notice")
 
 	// A made-up 2027 notice: New Year's Day off, a make-up Saturday, and a day of 2026 it reaches back into.
 	notice := []domain.CalendarDay{

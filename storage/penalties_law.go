@@ -160,3 +160,32 @@ func (db *DB) SetRuleSetActive(ctx context.Context, id string, active bool) erro
 	}
 	return nil
 }
+
+// provisionalOf stores a nil list as an empty array (the column is NOT NULL).
+func provisionalOf(names domain.DeadlineNames) domain.DeadlineNames {
+	if names == nil {
+		return domain.DeadlineNames{}
+	}
+	return names
+}
+
+// RescheduleTask moves an open task's due date (a provisional deadline counted again).
+func (db *DB) RescheduleTask(ctx context.Context, caseKind, caseID, step string, due domain.Date) error {
+	_, err := db.ExecContext(ctx, `UPDATE tasks SET due_on = $4, overdue = overdue AND $4 < (now() AT TIME ZONE 'Asia/Shanghai')::date
+		WHERE case_kind = $1 AND case_id = $2 AND step = $3 AND status = 'open'`, caseKind, caseID, step, due)
+	if err != nil {
+		return fmt.Errorf("reschedule task %s-%s %s: %w", caseKind, caseID, step, err)
+	}
+	return nil
+}
+
+// OpenRepairsWithProvisionalDeadlines lists the open repair cases with a provisional deadline, to tell them that a
+// holiday notice was loaded.
+func (db *DB) OpenRepairsWithProvisionalDeadlines(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := db.SelectContext(ctx, &ids, `SELECT id FROM repairs WHERE provisional_deadlines <> '{}' AND closed_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("repairs with provisional deadlines: %w", err)
+	}
+	return ids, nil
+}

@@ -42,6 +42,9 @@ type RepairProgress struct {
 	TrainingLetterID         int64               `db:"training_letter_id" json:"training_letter_id"`
 	CreditReportAttachmentID int64               `db:"credit_report_attachment_id" json:"credit_report_attachment_id"`
 	WithdrawalID             int64               `db:"withdrawal_id" json:"withdrawal_id"`
+	// Provisional names the deadlines counted over days not yet known (acceptance_due, decision_due, overall_due):
+	// shown as 暂定 and counted again when the holiday notice is loaded.
+	Provisional domain.DeadlineNames `db:"provisional_deadlines" json:"provisional_deadlines"`
 }
 
 // Repair is a repair case: the application and where its procedure stands.
@@ -78,7 +81,7 @@ const repairColumns = `r.id, r.penalty_id, r.uscc, r.department_id, r.rule_set, 
 	r.decision_no, r.decision_reason, COALESCE(r.commitment_letter_id, 0) AS commitment_letter_id,
 	COALESCE(r.training_letter_id, 0) AS training_letter_id,
 	COALESCE(r.credit_report_attachment_id, 0) AS credit_report_attachment_id,
-	COALESCE(r.withdrawal_id, 0) AS withdrawal_id,
+	COALESCE(r.withdrawal_id, 0) AS withdrawal_id, r.provisional_deadlines,
 	p.decision_no AS penalty_decision_no, p.enterprise_name, d.name AS department_name, p.class AS penalty_class`
 
 const repairFrom = ` FROM repairs r JOIN penalties p ON p.id = r.penalty_id JOIN departments d ON d.id = r.department_id`
@@ -261,7 +264,7 @@ func (db *DB) RecordRepairStep(ctx context.Context, s RepairStepRecord) error {
 				supplement_requested = $19, overdue = $20, decided_on = $21, decided_in_time = $22, approved = $23,
 				decision_no = $24, decision_reason = $25, commitment_letter_id = NULLIF($26, 0),
 				training_letter_id = NULLIF($27, 0), credit_report_attachment_id = NULLIF($28, 0),
-				withdrawal_id = NULLIF($29, 0),
+				withdrawal_id = NULLIF($29, 0), provisional_deadlines = $30,
 				closed_at = CASE WHEN $3 IN ('not_accepted', 'refused', 'closed', 'cancelled', 'revoked')
 					THEN COALESCE(closed_at, now()) ELSE NULL END,
 				updated_at = now()
@@ -270,7 +273,7 @@ func (db *DB) RecordRepairStep(ctx context.Context, s RepairStepRecord) error {
 			p.AcceptanceDue, p.AcceptedOn, p.DecisionDue, p.OverallDue, p.SupplementDue, p.RectificationDue,
 			p.RectificationSubmitted, p.RectificationMissed, p.WarningInterviewOn, p.Extended, p.SupplementRequested,
 			p.Overdue, p.DecidedOn, p.DecidedInTime, p.Approved, p.DecisionNo, p.DecisionReason, p.CommitmentLetterID,
-			p.TrainingLetterID, p.CreditReportAttachmentID, p.WithdrawalID)
+			p.TrainingLetterID, p.CreditReportAttachmentID, p.WithdrawalID, provisionalOf(p.Provisional))
 		if err != nil {
 			return fmt.Errorf("record repair %d step %d: %w", s.RepairID, s.Seq, err)
 		}

@@ -227,11 +227,13 @@ type repair struct {
 	busy      int  // steps being carried out; the main flow acts on a new state once they are recorded
 	reopening bool // a reopening is being checked
 	escalated map[string]bool
+	// origins say how each deadline was counted, so that a provisional one can be counted again (repair_calendar.go).
+	origins map[string]dueOrigin
 }
 
 // RepairWorkflow runs (or resumes) one repair case.
 func RepairWorkflow(ctx workflow.Context, in RepairParams) error {
-	w := &repair{id: in.RepairID, app: in.Application, escalated: map[string]bool{}}
+	w := &repair{id: in.RepairID, app: in.Application, escalated: map[string]bool{}, origins: map[string]dueOrigin{}}
 	w.p.Status = domain.RepairSubmitted
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -319,6 +321,7 @@ func (w *repair) setup(ctx workflow.Context) error {
 	}
 	certs := workflow.GetSignalChannel(ctx, SignalTrainingCertificate)
 	reopens := workflow.GetSignalChannel(ctx, RepairReopenSignal)
+	calendars := workflow.GetSignalChannel(ctx, SignalCalendarChanged)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if err := workflow.Await(ctx, func() bool { return w.ready }); err != nil {
 			return
@@ -329,6 +332,15 @@ func (w *repair) setup(ctx workflow.Context) error {
 			var sig TrainingCertificateSignal
 			c.Receive(ctx, &sig)
 			w.trainingCertificate(actx, sig)
+		})
+		sel.AddReceive(calendars, func(c workflow.ReceiveChannel, _ bool) {
+			var sig CalendarChanged
+			c.Receive(ctx, &sig)
+			w.busy++
+			if err := w.recomputeDeadlines(actx, sig); err != nil {
+				workflow.GetLogger(ctx).Error("recomputing provisional deadlines failed", "repair", w.id, "error", err)
+			}
+			w.busy--
 		})
 		sel.AddReceive(reopens, func(c workflow.ReceiveChannel, _ bool) {
 			var req RepairReopen
@@ -645,18 +657,18 @@ func (w *repair) beginForward() {
 func (w *repair) finishForward(ctx workflow.Context, action string, by RepairActor) error {
 	f := w.f
 	now := today(ctx)
-	due, err := w.deadline(ctx, now, f.Deadlines.Acceptance)
+	due, err := w.due(ctx, dueAcceptance, now, f.Deadlines.Acceptance, 0)
 	if err != nil {
 		return err
 	}
 	// The overall deadline runs from receipt at the single window (Order 36 art. 16 ¶1): the application date for
 	// the first forwarding; a supplement or the missing conditions arriving complete the application anew.
 	overallFrom := now
-	if action == "repair.forwarded" && f.AppliedOn.Before(now) && !f.AppliedOn.IsZero() &&
+	if action == "repair.forwarded" && w.p.ReceivedOn.IsZero() && f.AppliedOn.Before(now) && !f.AppliedOn.IsZero() &&
 		workflow.GetVersion(ctx, overallFromReceiptChange, workflow.DefaultVersion, 1) == 1 {
 		overallFrom = f.AppliedOn
 	}
-	overall, err := w.deadline(ctx, overallFrom, f.Deadlines.Overall)
+	overall, err := w.due(ctx, dueOverall, overallFrom, f.Deadlines.Overall, 0)
 	if err != nil {
 		return err
 	}
@@ -852,7 +864,7 @@ func (w *repair) accept(ctx workflow.Context, by RepairActor) error {
 	now := today(ctx)
 	prevTask := w.task("acceptance")
 	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue, w.p.Overdue = domain.RepairVerifying, domain.HolderDepartment, now, domain.Date{}, false
-	due, err := w.deadline(ctx, now, f.Deadlines.Decision)
+	due, err := w.due(ctx, dueDecision, now, f.Deadlines.Decision, 0)
 	if err != nil {
 		return err
 	}
@@ -1022,7 +1034,7 @@ func (w *repair) extend(ctx workflow.Context, req RepairReason) error {
 	prevTask, original := w.decisionTask(), w.p.DecisionDue
 	w.p.Extended = true
 	// An extension of N working days adds them to the deadline it extends.
-	due, err := w.deadline(ctx, original, f.Deadlines.Extension)
+	due, err := w.extendDue(ctx, dueDecision, original, f.Deadlines.Extension)
 	if err != nil {
 		return err
 	}
@@ -1423,7 +1435,7 @@ func (w *repair) reopen(ctx workflow.Context, req RepairReopen) error {
 		return w.finishForward(ctx, "repair.forwarded", RepairActor{})
 	}
 	w.p.Status, w.p.Holder, w.p.AcceptedOn, w.p.DecisionDue = domain.RepairVerifying, domain.HolderDepartment, now, domain.Date{}
-	due, err := w.deadline(ctx, now, f.Deadlines.Decision)
+	due, err := w.due(ctx, dueDecision, now, f.Deadlines.Decision, 0)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 // repairRecorder keeps what the mocked activities saw, with the workflow clock at the time.
 type repairRecorder struct {
 	mu          sync.Mutex
+	rescheduled []activities.RescheduleTaskInput
 	env         *testsuite.TestWorkflowEnvironment
 	steps       []activities.RepairStepInput
 	stepAt      map[string]time.Time
@@ -92,6 +93,17 @@ func repairFacts(applied string) activities.RepairFacts {
 
 func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (*testsuite.TestWorkflowEnvironment, *repairRecorder) {
 	t.Helper()
+	cal := domain.DefaultCalendar()
+	return newRepairEnvWith(t, facts, start, func(_ context.Context, in activities.DeadlineInput) (activities.DeadlineResult, error) {
+		due, prov := cal.AddWorkdays(in.From, in.Workdays)
+		return activities.DeadlineResult{Due: due, Provisional: prov}, nil
+	})
+}
+
+// newRepairEnvWith is newRepairEnv with the Deadline activity given (the real one, on a database's calendar).
+func newRepairEnvWith(t *testing.T, facts activities.RepairFacts, start time.Time,
+	deadline func(context.Context, activities.DeadlineInput) (activities.DeadlineResult, error)) (*testsuite.TestWorkflowEnvironment, *repairRecorder) {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(30 * time.Second)
@@ -100,7 +112,6 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 	env.RegisterWorkflowWithOptions(RepublishWorkflow, workflow.RegisterOptions{Name: RepublishWorkflowType})
 	env.RegisterActivity(&activities.Activities{})
 	r := &repairRecorder{env: env, stepAt: map[string]time.Time{}}
-	cal := domain.DefaultCalendar()
 
 	env.OnActivity(acts.LoadRepairFacts, mock.Anything, mock.Anything).Return(facts, nil)
 	env.OnActivity(acts.FindTrainingCertificate, mock.Anything, mock.Anything).Return(int64(0), nil)
@@ -129,9 +140,12 @@ func newRepairEnv(t *testing.T, facts activities.RepairFacts, start time.Time) (
 		defer r.mu.Unlock()
 		return r.openCase, nil
 	})
-	env.OnActivity(acts.Deadline, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeadlineInput) (activities.DeadlineResult, error) {
-		due, prov := cal.AddWorkdays(in.From, in.Workdays)
-		return activities.DeadlineResult{Due: due, Provisional: prov}, nil
+	env.OnActivity(acts.Deadline, mock.Anything, mock.Anything).Return(deadline)
+	env.OnActivity(acts.RescheduleTask, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RescheduleTaskInput) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.rescheduled = append(r.rescheduled, in)
+		return nil
 	})
 	env.OnActivity(acts.IssueLetter, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.IssueLetterInput) (activities.LetterRef, error) {
 		r.mu.Lock()

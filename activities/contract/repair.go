@@ -129,4 +129,7 @@ type RepairProgress struct {
 	TrainingLetterID         int64               `json:"training_letter_id"`
 	CreditReportAttachmentID int64               `json:"credit_report_attachment_id"`
 	WithdrawalID             int64               `json:"withdrawal_id"`
+	// Provisional names the deadlines counted over days not yet known (acceptance_due, decision_due, overall_due):
+	// shown as 暂定 and counted again when the holiday notice is loaded.
+	Provisional domain.DeadlineNames `json:"provisional_deadlines"`
 }

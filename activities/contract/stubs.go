@@ -78,6 +78,8 @@ func (*Activities) EnterpriseNames(ctx context.Context, usccs []string) (map[str
 
 func (*Activities) Escalate(ctx context.Context, in EscalateInput) error { panic(notRun) }
 
+func (*Activities) RescheduleTask(ctx context.Context, in RescheduleTaskInput) error { panic(notRun) }
+
 func (*Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (FindOrphansResult, error) {
 	panic(notRun)
 }

@@ -35,6 +35,13 @@ type EscalateInput struct {
 	DueOn *domain.Date
 }
 
+// RescheduleTaskInput moves an open task's due date (a provisional deadline counted again).
+type RescheduleTaskInput struct {
+	CaseKind     domain.CaseKind
+	CaseID, Step string
+	DueOn        domain.Date
+}
+
 // NotifyInput is a message to an enterprise or a department; Key makes it happen once.
 type NotifyInput struct {
 	Key          string
