@@ -13,7 +13,7 @@ import (
 type Issue struct {
 	// Issuer is the issuing authority (a recognizing department or the credit office). It is printed
 	// as the letterhead and above the seal.
-	Issuer     string
+	Issuer string
 	// Regulation is the regulation of the case's rule set as the letter cites it ("《市场监督管理信用修复管理办法》");
 	// empty cites 《信用修复管理办法》.
 	Regulation string
