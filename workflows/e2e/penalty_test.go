@@ -125,7 +125,7 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	notice, code := s.get(fmt.Sprintf("/api/v1/letters/%d/pdf", kinds["repair_notice"]), sthjj)
 	require.Equal(t, 200, code)
 	text := pdfText(t, notice)
-	for _, want := range []string{a.Name, a.USCC, "镇环罚〔2026〕15号", "2026年5月20日", "2026年8月20日", "2027年5月20日", "一般失信", "信用中国"} {
+	for _, want := range []string{a.Name, a.USCC, "镇环罚〔2026〕15号", "2026年5月20日", "2026年8月21日", "2027年5月20日", "一般失信", "信用中国"} {
 		assert.Contains(t, text, want)
 	}
 	receipt, code := s.get(fmt.Sprintf("/api/v1/letters/%d/pdf", kinds["delivery_receipt"]), sthjj)
