@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// generalFine is a published general record under ndrc-2026, decided 2026-05-10 (eligible from 2026-08-10).
+// generalFine is a published general record under ndrc-2026, decided 2026-05-10 (eligible from 2026-08-11, the day after the 3-month period).
 func generalFine(t *testing.T) RepairEligibilityFacts {
 	t.Helper()
 	rs := resolved(t, "ndrc-2026")
@@ -35,18 +35,18 @@ func TestJudgeRepairEligibility(t *testing.T) {
 		missing  int
 		details  map[string]any
 	}{
-		{name: "eligible general record", change: func(*RepairEligibilityFacts) {}, from: "2026-08-10"},
-		{name: "eligible on the first day", change: func(f *RepairEligibilityFacts) { f.Today = d("2026-08-10") }, from: "2026-08-10"},
-		{name: "the day before the first day", change: func(f *RepairEligibilityFacts) { f.Today = d("2026-08-09") },
-			code: "not_yet_eligible", from: "2026-08-10", failing: []string{"min_publish_period"}, missing: 1,
-			details: map[string]any{"eligible_from": "2026-08-10", "rule": "min_publish_period", "rule_set": "ndrc-2026"}},
+		{name: "eligible general record", change: func(*RepairEligibilityFacts) {}, from: "2026-08-11"},
+		{name: "eligible on the first day", change: func(f *RepairEligibilityFacts) { f.Today = d("2026-08-11") }, from: "2026-08-11"},
+		{name: "the day before the first day", change: func(f *RepairEligibilityFacts) { f.Today = d("2026-08-10") },
+			code: "not_yet_eligible", from: "2026-08-11", failing: []string{"min_publish_period"}, missing: 1,
+			details: map[string]any{"eligible_from": "2026-08-11", "rule": "min_publish_period", "rule_set": "ndrc-2026"}},
 		{name: "withdrawn record", change: func(f *RepairEligibilityFacts) { f.RecordWithdrawn, f.RecordStatus = true, "withdrawn" },
-			code: "record_withdrawn", conflict: true, from: "2026-08-10", failing: []string{"record_public"},
+			code: "record_withdrawn", conflict: true, from: "2026-08-11", failing: []string{"record_public"},
 			details: map[string]any{"rule": "record_public", "status": "withdrawn"}},
 		{name: "unpublished record", change: func(f *RepairEligibilityFacts) { f.Published = false },
-			code: "not_repairable", from: "2026-08-10", failing: []string{"record_public"}},
+			code: "not_repairable", from: "2026-08-11", failing: []string{"record_public"}},
 		{name: "another open case", change: func(f *RepairEligibilityFacts) { f.OpenRepairID = 12 },
-			code: "repair_case_open", conflict: true, from: "2026-08-10", failing: []string{"no_open_case"},
+			code: "repair_case_open", conflict: true, from: "2026-08-11", failing: []string{"no_open_case"},
 			details: map[string]any{"repair_id": int64(12)}},
 		{name: "fraud ban running", change: func(f *RepairEligibilityFacts) {
 			f.FraudBan = &FraudBanFact{Reason: "伪造材料", RevokedOn: d("2026-06-01"), BannedUntil: d("2029-06-01")}
@@ -59,25 +59,25 @@ func TestJudgeRepairEligibility(t *testing.T) {
 			f.RecordRuleSet, f.ProcedureRuleSet = samr, samr
 			f.Penalty.FineFen = 60000_00
 			f.NewerSamePenalty = &NewerPenaltyFact{ID: 9, DecisionNo: "镇市监罚〔2026〕9号", DecidedOn: d("2026-07-01")}
-		}, code: "new_same_penalty", from: "2026-08-10", failing: []string{"no_new_same_penalty"},
+		}, code: "new_same_penalty", from: "2026-08-11", failing: []string{"no_new_same_penalty"},
 			details: map[string]any{"rule": "no_new_same_penalty", "penalty_id": int64(9)}},
 		{name: "samr: a low fine ends by itself", change: func(f *RepairEligibilityFacts) {
 			f.RecordRuleSet, f.ProcedureRuleSet = samr, samr
-			f.Penalty.FineFen = 20000_00
+			f.Penalty.FineFen, f.Penalty.Discretion = 20000_00, DiscretionLighter // Order 107 art. 7 ¶3
 			f.PublicationEnds = d("2026-08-10")
-		}, code: "not_repairable", from: "2026-08-10", failing: []string{"repairable"},
+		}, code: "not_repairable", from: "2026-08-11", failing: []string{"repairable"},
 			details: map[string]any{"rule": "auto_ends", "publication_ends": d("2026-08-10")}},
 		{name: "samr: licence revocation is not repairable early", change: func(f *RepairEligibilityFacts) {
 			f.RecordRuleSet, f.ProcedureRuleSet = samr, samr
 			f.Penalty.Types, f.Penalty.FineFen = []PenaltyType{PenaltyLicenseRevocation}, 0
-		}, code: "not_repairable", from: "2026-08-10", failing: []string{"repairable"}},
+		}, code: "not_repairable", from: "2026-08-11", failing: []string{"repairable"}},
 		{name: "the first failing rule refuses", change: func(f *RepairEligibilityFacts) {
 			f.RecordWithdrawn, f.OpenRepairID, f.Today = true, 3, d("2026-06-01")
-		}, code: "record_withdrawn", conflict: true, from: "2026-08-10",
+		}, code: "record_withdrawn", conflict: true, from: "2026-08-11",
 			failing: []string{"record_public", "no_open_case", "min_publish_period"}, missing: 1},
 		{name: "local overlay: serious record waits for training", change: func(f *RepairEligibilityFacts) {
 			f.ProcedureRuleSet, f.Class = jszj, ClassSerious
-		}, from: "2026-08-10", missing: 1},
+		}, from: "2026-08-11", missing: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := generalFine(t)
@@ -142,7 +142,7 @@ func TestProcedureRuleSet(t *testing.T) {
 	for _, tc := range []struct {
 		jurisdiction, sector, on, want string
 	}{
-		{"321100", "", "2026-05-01", "js-zj-2026"},
+		{"321100", "", "2026-05-01", "ndrc-2026"}, // js-zj-2026 ships inactive
 		{"321100", "market_supervision", "2026-05-01", "samr-2025"},
 		{"110000", "", "2026-05-01", "ndrc-2026"},
 		{"110000", "", "2025-05-01", "ndrc-2023"},
@@ -151,4 +151,12 @@ func TestProcedureRuleSet(t *testing.T) {
 		require.NoError(t, err, tc)
 		assert.Equal(t, tc.want, rs.ID, tc)
 	}
+	for i := range sets {
+		if sets[i].ID == "js-zj-2026" {
+			sets[i].Inactive = false // an admin activated it
+		}
+	}
+	rs, err := ProcedureRuleSet(sets, "321100", "", d("2026-05-01"))
+	require.NoError(t, err)
+	assert.Equal(t, "js-zj-2026", rs.ID)
 }

@@ -687,15 +687,15 @@ func TestRepairStoredApplicationRecheckedWhenStartedLate(t *testing.T) {
 }
 
 // TestRepairOverallDeadlineFromReceiptIsEscalated: Order 36 art. 16 ¶1 gives 10 working days from receipt at the
-// single window for the result. Received 2026-06-01 (the case started late, on 06-03), the overall deadline is
-// 2026-06-15 whatever the forwarding date; the department is within its own step deadlines, yet when 06-15 passes
+// single window for the result. Received 2026-11-02 (the case started late, on 11-04), the overall deadline is
+// 2026-11-16 whatever the forwarding date; the department is within its own step deadlines, yet when 11-16 passes
 // undecided the credit office is escalated, and the escalation closes with the decision.
 func TestRepairOverallDeadlineFromReceiptIsEscalated(t *testing.T) {
-	f := repairFacts("2026-06-01")
-	start := shanghaiAt("2026-06-03", 10)
+	f := repairFacts("2026-11-02")
+	start := shanghaiAt("2026-11-04", 10)
 	env, r := newRepairEnv(t, f, start)
 	accepted := repairUpdateAt(env, 2*24*time.Hour, RepairAcceptUpdate, dept)
-	decided := repairUpdateAt(env, shanghaiAt("2026-06-16", 15).Sub(start), RepairDecideUpdate,
+	decided := repairUpdateAt(env, shanghaiAt("2026-11-17", 15).Sub(start), RepairDecideUpdate,
 		RepairDecision{Approved: false, Reason: "整改不到位", RepairActor: dept})
 
 	env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID})
@@ -704,14 +704,14 @@ func TestRepairOverallDeadlineFromReceiptIsEscalated(t *testing.T) {
 	require.NoError(t, decided.rejected)
 	fwd, ok := r.step("repair.forwarded")
 	require.True(t, ok)
-	require.Equal(t, "2026-06-15", fwd.Progress.OverallDue.String(), "from receipt, not from forwarding on 06-03")
-	require.Equal(t, "2026-06-08", fwd.Progress.AcceptanceDue.String(), "the department's own step runs from forwarding")
+	require.Equal(t, "2026-11-16", fwd.Progress.OverallDue.String(), "from receipt, not from forwarding on 11-04")
+	require.Equal(t, "2026-11-09", fwd.Progress.AcceptanceDue.String(), "the department's own step runs from forwarding")
 
 	require.Len(t, r.escalations, 1)
 	require.Equal(t, "overall", r.escalations[0].Step)
-	require.Equal(t, "2026-06-15", r.escalations[0].DueOn.String())
+	require.Equal(t, "2026-11-16", r.escalations[0].DueOn.String())
 	require.Contains(t, r.escalations[0].Title, "逾期未办结")
-	end := shanghaiAt("2026-06-16", 0)
+	end := shanghaiAt("2026-11-17", 0)
 	require.False(t, r.escalatedAt.Before(end), "escalated at %s", r.escalatedAt)
 	require.Less(t, r.escalatedAt.Sub(end), time.Minute)
 	_, ok = r.step("repair.overall_overdue")
