@@ -9,7 +9,6 @@ import (
 
 	"xinyong/activities"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/storage/pgtest"
 )
 
@@ -77,5 +76,5 @@ func TestProvisionalDecisionDeadlineIsRecomputedWhenTheYearIsLoaded(t *testing.T
 	require.False(t, at.Before(end), "escalated at %s, before the end of 2027-01-06", at)
 	require.Less(t, at.Sub(end), time.Minute)
 	require.EqualValues(t, "2027-01-06", over.Details["due_on"])
-	require.Equal(t, storage.RepairRefused, r.last().Progress.Status)
+	require.Equal(t, domain.RepairRefused, r.last().Progress.Status)
 }

@@ -131,5 +131,5 @@ type RepairProgress struct {
 	WithdrawalID             int64               `json:"withdrawal_id"`
 	// Provisional names the deadlines counted over days not yet known (acceptance_due, decision_due, overall_due):
 	// shown as 暂定 and counted again when the holiday notice is loaded.
-	Provisional domain.DeadlineNames `json:"provisional_deadlines"`
+	Provisional domain.DeadlineNames `json:"provisional_deadlines,omitempty"`
 }

@@ -16,7 +16,7 @@ type Issue struct {
 	Issuer string
 	// Regulation is the regulation of the case's rule set as the letter cites it ("《市场监督管理信用修复管理办法》");
 	// empty cites 《信用修复管理办法》.
-	Regulation string
+	Regulation string `json:",omitempty"`
 	Number     string // 文号
 	Date       time.Time
 	VerifyCode string
