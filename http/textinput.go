@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+
+	"xinyong/domain"
 )
 
 // Every piece of free text a caller sends passes one validator (checkText) before any handler sees it: the
@@ -84,7 +86,7 @@ func errInvalidText(field, reason, message string, extra map[string]any) *Error 
 	for k, v := range extra {
 		d[k] = v
 	}
-	return newError(fiber.StatusUnprocessableEntity, "invalid_text", message).With(d)
+	return newError(domain.KindInvalid, "invalid_text", message).With(d)
 }
 
 // forbiddenRune reports a character no field may hold: control characters (newline and tab only where lines
@@ -161,7 +163,7 @@ func checkJSONText(body []byte) *Error {
 			switch t {
 			case '{', '[':
 				if len(stack) > maxJSONDepth {
-					return newError(fiber.StatusUnprocessableEntity, "json_too_deep",
+					return newError(domain.KindInvalid, "json_too_deep",
 						fmt.Sprintf("请求内容嵌套过深（不超过%d层）", maxJSONDepth))
 				}
 				stack = append(stack, frame{object: t == '{', expectKey: t == '{', key: top.key})
