@@ -83,6 +83,8 @@ const updateTimeout = 30 * time.Second
 type caseClient struct {
 	tc  client.Client
 	log *slog.Logger
+	// limit counts a human step against the caller's step limits (Server.limitStep); nil counts nothing.
+	limit func(ctx context.Context, workflowID string) error
 }
 
 // available answers 503 when there is no workflow engine; handlers that store a row before starting its
@@ -112,6 +114,11 @@ func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name
 	if err := cc.available(); err != nil {
 		return err
 	}
+	if cc.limit != nil {
+		if err := cc.limit(ctx, wf.id(id)); err != nil {
+			return err
+		}
+	}
 	wctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
 	h, err := cc.tc.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
@@ -126,6 +133,14 @@ func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name
 // updateWithStart sends a step with update-with-start: a running workflow gets the update, an ended one is
 // resumed by a new run (started with params) that handles it.
 func (cc caseClient) updateWithStart(ctx context.Context, wf caseWorkflow, id int64, params any, name string, arg, out any) error {
+	if err := cc.available(); err != nil {
+		return err
+	}
+	if cc.limit != nil {
+		if err := cc.limit(ctx, wf.id(id)); err != nil {
+			return err
+		}
+	}
 	return cc.withStart(ctx, updateTimeout, wf, id, params, name, []any{arg}, out)
 }
 

@@ -221,6 +221,9 @@ func isCSV(mediaType, filename string) bool {
 
 // textInput runs checkText over everything a request carries as text before the handler sees it.
 func (s *Server) textInput(c *fiber.Ctx) error {
+	if p := principalOf(c); p != nil {
+		c.SetUserContext(withPrincipal(c.UserContext(), p))
+	}
 	if e := checkText("path", c.Path(), textKind{maxRunes: 2000}); e != nil {
 		return e
 	}
