@@ -9,13 +9,13 @@ import (
 	"github.com/lib/pq"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+
+	"xinyong/activities/contract"
 )
 
-// ErrInvalidData is the error type of an activity whose write PostgreSQL refuses for its data (SQLSTATE class 22,
-// data exception: a NUL, invalid UTF-8, a value out of range; class 23, integrity constraint violation). Retrying
-// the same data can never succeed, so it is not retried: the update that caused it answers with it (a 422 for the
-// caller) and the workflow keeps its state.
-const ErrInvalidData = "invalid_data"
+// ErrInvalidData is contract.ErrInvalidData: a write PostgreSQL refused for its data, never retried.
+const ErrInvalidData = contract.ErrInvalidData
 
 // invalidDataMessage is what the caller reads.
 const invalidDataMessage = "提交的内容无法保存（含有不允许的字符或不符合数据约束），请修改后重试"
@@ -53,8 +53,13 @@ func permanent(err error) bool {
 	return strings.Contains(msg, "invalid byte sequence for encoding") || strings.Contains(msg, "pq: invalid input syntax")
 }
 
-// Interceptor classifies the errors of every activity (see Classify); workers install it through
-// workflows.WorkerOptions.
+// WorkerOptions are the options of every xinyong worker: activity errors that can never succeed on retry are
+// classified as non-retryable (Classify).
+func WorkerOptions() worker.Options {
+	return worker.Options{Interceptors: []interceptor.WorkerInterceptor{Interceptor()}}
+}
+
+// Interceptor classifies the errors of every activity (see Classify); workers install it through WorkerOptions.
 func Interceptor() interceptor.WorkerInterceptor { return &classifyInterceptor{} }
 
 type classifyInterceptor struct {

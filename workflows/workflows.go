@@ -4,7 +4,6 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -71,10 +70,4 @@ func sleepUntilEndOf(ctx workflow.Context, d domain.Date) error {
 // today is the workflow's current date in Asia/Shanghai (workflow time, so replay-safe and test-clock aware).
 func today(ctx workflow.Context) domain.Date {
 	return domain.DateOf(workflow.Now(ctx).In(domain.Shanghai))
-}
-
-// WorkerOptions are the options of every xinyong worker: activity errors that can never succeed on retry are
-// classified as non-retryable (activities.Classify).
-func WorkerOptions() worker.Options {
-	return worker.Options{Interceptors: []interceptor.WorkerInterceptor{activities.Interceptor()}}
 }
