@@ -166,31 +166,31 @@ func queryState(ctx context.Context, tc client.Client, kind, wid string) (caseSt
 	case "penalty":
 		var v workflows.PenaltyState
 		err := query(qctx, tc, wid, workflows.PenaltyStateQuery, &v)
-		s.Status = v.Status
+		s.Status = string(v.Status)
 		return s, err
 	case "repair":
 		var v workflows.RepairState
 		err := query(qctx, tc, wid, workflows.RepairStateQuery, &v)
-		s.Status = v.Status
+		s.Status = string(v.Status)
 		return s, err
 	case "objection":
 		var v workflows.ObjectionState
 		err := query(qctx, tc, wid, workflows.ObjectionStateQuery, &v)
-		s.Status = v.Status
+		s.Status = string(v.Status)
 		return s, err
 	case "training":
 		var v workflows.TrainingState
 		err := query(qctx, tc, wid, workflows.TrainingStateQuery, &v)
-		s.Status = v.Status
+		s.Status = string(v.Status)
 		s.Enrollments = map[string]string{}
 		for _, e := range v.Enrollments {
-			s.Enrollments[e.USCC] = e.Status
+			s.Enrollments[e.USCC] = string(e.Status)
 		}
 		return s, err
 	case "withdrawal":
 		var v workflows.WithdrawalOrderState
 		err := query(qctx, tc, wid, workflows.WithdrawalStateQuery, &v)
-		s.Status = v.Status
+		s.Status = string(v.Status)
 		return s, err
 	}
 	return s, fmt.Errorf("unknown case kind %q", kind)

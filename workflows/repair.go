@@ -227,12 +227,22 @@ type repair struct {
 	busy      int  // steps being carried out; the main flow acts on a new state once they are recorded
 	reopening bool // a reopening is being checked
 	escalated map[string]bool
+
+	// lock applies one step at a time from repairStepsVersion on (nil before), so that putting a failed step's
+	// state back cannot undo another step.
+	lock workflow.Mutex
 }
+
+// repairStepsVersion marks the runs whose steps are applied one at a time (workflow.GetVersion).
+const repairStepsVersion = "repair-steps-serialized"
 
 // RepairWorkflow runs (or resumes) one repair case.
 func RepairWorkflow(ctx workflow.Context, in RepairParams) error {
 	w := &repair{id: in.RepairID, app: in.Application, escalated: map[string]bool{}}
 	w.p.Status = domain.RepairSubmitted
+	if workflow.GetVersion(ctx, repairStepsVersion, workflow.DefaultVersion, 1) >= 1 {
+		w.lock = workflow.NewMutex(ctx)
+	}
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -274,7 +284,23 @@ func setRepairUpdate[T any](ctx workflow.Context, w *repair, name string, valida
 		}
 		w.busy++
 		defer func() { w.busy-- }()
+		if w.lock != nil {
+			if err := w.lock.Lock(ctx); err != nil {
+				return w.snapshot(), err
+			}
+			defer w.lock.Unlock()
+			// Judged again: the step that held the lock may have changed the case.
+			if err := validate(ctx, req); err != nil {
+				return w.snapshot(), err
+			}
+		}
+		// A step whose write fails for good leaves the case as it was (busy keeps the main flow from acting on
+		// the state in between), and the caller gets the error.
+		before := w.p
 		err := do(withActivityOptions(ctx), req)
+		if isInvalidData(err) {
+			w.p = before
+		}
 		return w.snapshot(), err
 	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req T) error {
 		if !w.ready {
