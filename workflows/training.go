@@ -114,9 +114,10 @@ type TrainingCarry struct {
 	Runs int
 }
 
-// trainingMaxSteps is how many steps a run takes before it continues as new: far below Temporal's 2,000 updates
-// per run, and a history of a few thousand events.
-const trainingMaxSteps = 500
+// TrainingMaxSteps is how many steps a run takes before it continues as new: far below Temporal's 2,000 updates
+// per run, and a history of a few thousand events. A variable only so that tests can watch runs continue; it is
+// never changed while a worker runs.
+var TrainingMaxSteps = 500
 
 // trainingStepsVersion marks the runs whose steps are serialized, put back when their write fails, and that
 // continue as new (workflow.GetVersion; runs recorded before keep their old shape).
@@ -251,6 +252,8 @@ type TrainingState struct {
 	Enrollments  []activities.TrainingEnrollment
 	Certificates []TrainingCertificateRef
 	ClosedBy     string
+	// Runs counts the runs the session continued as new from.
+	Runs int
 }
 
 func init() {
@@ -357,7 +360,7 @@ func (w *training) rejectIfContinuing() error {
 
 // shouldContinue reports that the run has taken enough steps, or that Temporal suggests continuing as new.
 func (w *training) shouldContinue(ctx workflow.Context) bool {
-	return w.version >= 1 && (w.steps >= trainingMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
+	return w.version >= 1 && (w.steps >= TrainingMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
 }
 
 // wait waits up to d for cond (nil: just d). From version 1 on it also wakes up when the run should continue as
@@ -411,7 +414,7 @@ func (w *training) counts() (enrolled, waitlisted int) {
 }
 
 func (w *training) snapshot() TrainingState {
-	s := TrainingState{TrainingID: w.p.TrainingID, Status: w.status, PlanLetter: w.plan, ClosedBy: w.closedBy,
+	s := TrainingState{TrainingID: w.p.TrainingID, Status: w.status, PlanLetter: w.plan, ClosedBy: w.closedBy, Runs: w.runs,
 		Enrollments: make([]activities.TrainingEnrollment, 0, len(w.list)), Certificates: slices.Clone(w.certificates)}
 	s.Enrolled, s.Waitlisted = w.counts()
 	for _, e := range w.list {
