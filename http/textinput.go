@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -224,7 +225,12 @@ func (s *Server) textInput(c *fiber.Ctx) error {
 	if p := principalOf(c); p != nil {
 		c.SetUserContext(withPrincipal(c.UserContext(), p))
 	}
-	if e := checkText("path", c.Path(), textKind{maxRunes: 2000}); e != nil {
+	// Route parameters reach handlers escaped or not, depending on how they read them: check both forms.
+	path := c.Path()
+	if unescaped, err := url.PathUnescape(path); err == nil {
+		path = unescaped
+	}
+	if e := checkText("path", path, textKind{maxRunes: 2000}); e != nil {
 		return e
 	}
 	var qerr *Error
