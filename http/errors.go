@@ -4,6 +4,7 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -135,6 +136,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		}
 		status := statusOf(e)
+		if secs, ok := e.Details["retry_after_seconds"].(int); ok {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		}
 		if wantsHTML(c) && status == fiber.StatusUnauthorized {
 			return c.Redirect("/login?next="+c.OriginalURL(), fiber.StatusSeeOther)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 
 	"xinyong/storage"
 )
@@ -164,4 +165,35 @@ func TestPenaltyTypesAreDeduplicatedAndBounded(t *testing.T) {
 	pen, err := e.db.GetPenalty(context.Background(), int64(p["id"].(float64)))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"fine", "warning"}, []string(pen.PenaltyTypes))
+}
+
+// Issue 12, defect 3: one principal repeating steps on one case gets a 429 with Retry-After once over the limit,
+// and the refused step never reaches the workflow; another principal is not affected.
+func TestStepsOfOnePrincipalOnOneCaseAreRateLimited(t *testing.T) {
+	e, ft := newPenaltyEnv(t)
+	a := storage.DemoEnterprises[1]
+	tok := e.token("sthjj")
+	resp := e.do("POST", "/api/v1/penalties", tok, generalFine("镇环罚〔2026〕79号", a.USCC, a.Name))
+	require.Equal(t, 201, resp.StatusCode)
+	id := int64(decode[map[string]any](t, resp)["id"].(float64))
+	// The workflow refuses every step here (a repeated delivery): refused steps count too.
+	ft.updateErr = temporal.NewApplicationErrorWithOptions("该处罚决定书已登记送达", "already_delivered",
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+	path := "/api/v1/penalties/" + itoa(id) + "/delivery"
+	body := map[string]any{"method": "post", "delivered_on": "2026-05-22", "signed_by": "王五"}
+	for i := 0; i < stepLimits[0].max; i++ {
+		requireError(t, e.do("POST", path, tok, body), 409, "already_delivered")
+	}
+	sent := len(ft.updates)
+	resp = e.do("POST", path, tok, body)
+	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+	r := requireError(t, resp, 429, "too_many_steps")
+	assert.Equal(t, "minute", r.Error.Details["window"])
+	assert.Equal(t, sent, len(ft.updates), "the refused step was not sent")
+
+	// Another department user of the same department is counted on its own.
+	_, err := e.db.UpsertUser(context.Background(), storage.NewUser{Login: "sthjj2", DisplayName: "生态环境局二", Role: storage.RoleDepartment,
+		DepartmentID: "sthjj", Password: "demo"})
+	require.NoError(t, err)
+	requireError(t, e.do("POST", path, e.token("sthjj2"), body), 409, "already_delivered")
 }
