@@ -291,3 +291,31 @@ func TestBadTextIsRefusedBeforeAnyStep(t *testing.T) {
 		map[string]any{"method": "post", "delivered_on": decided.String(), "signed_by": "王五"}, nil))
 	s.requireConsistent()
 }
+
+// The checker is only worth its silence if it speaks: a row changed behind its workflow's back, and a row whose
+// workflow never existed, are reported.
+func TestConsistencyCheckFindsDisagreements(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	a := storage.DemoEnterprises[1]
+	tr := s.planTraining(s.token("office"), time.Now().Add(48*time.Hour), 2)
+	require.Equal(t, 201, s.call("POST", fmt.Sprintf("/api/v1/trainings/%d/enrollments", tr.ID), s.token(a.USCC), nil, nil))
+	s.requireConsistent()
+
+	_, err := s.db.ExecContext(ctx, `UPDATE training_enrollments SET status = 'cancelled' WHERE training_id = $1`, tr.ID)
+	require.NoError(t, err)
+	ds, err := consistency.Check(ctx, s.db, s.temporal, consistency.Options{})
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, "enrollment", ds[0].Problem)
+	assert.Equal(t, workflows.TrainingWorkflowID(tr.ID), ds[0].WorkflowID)
+
+	_, err = s.db.ExecContext(ctx, `UPDATE trainings SET status = 'closed' WHERE id = $1`, tr.ID)
+	require.NoError(t, err)
+	ds, err = consistency.Check(ctx, s.db, s.temporal, consistency.Options{})
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, "status", ds[0].Problem)
+	assert.Equal(t, "closed", ds[0].Row)
+	assert.Equal(t, storage.TrainingOpen, ds[0].Workflow)
+}
