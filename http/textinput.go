@@ -45,7 +45,7 @@ var (
 var fieldKinds = map[string]textKind{
 	// Single lines: names, references, identifiers, dates, codes.
 	"login": {maxRunes: 100}, "password": {maxRunes: 200}, "name": shortLine, "display_name": shortLine,
-	"title": shortLine, "venue": {maxRunes: 500}, "signed_by": {maxRunes: 100}, "witness": {maxRunes: 100},
+	"title": shortLine, "venue": {maxRunes: 500}, "signed_by": shortLine, "witness": shortLine,
 	"reference": shortLine, "ref": shortLine, "references": shortLine, "cause_ref": shortLine, "cause_decision": shortLine,
 	"enterprise_name": shortLine, "decision_no": {maxRunes: 100}, "uscc": {maxRunes: 64}, "usccs": {maxRunes: 64},
 	"attendee_name": {maxRunes: 100}, "attendee_role": {maxRunes: 64}, "department_id": {maxRunes: 64},
