@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
+	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
 )
@@ -35,6 +37,9 @@ func errTooManySteps(l stepLimit, retryAfter time.Duration) *Error {
 		"limit": l.max, "window": l.name, "retry_after_seconds": int(retryAfter.Seconds()) + 1})
 }
 
+// stepClock is the limits' clock; tests fix it so that a window cannot end in the middle of a test.
+var stepClock = time.Now
+
 type principalCtxKey struct{}
 
 // withPrincipal carries the caller into the request's context, for code that has only the context.
@@ -43,13 +48,27 @@ func withPrincipal(ctx context.Context, p *principal) context.Context {
 }
 
 // limitStep counts a step the caller sends to a workflow and refuses it (429 too_many_steps) when one of the
-// limits is reached. A refused step counts too: the workflow's limit counts refused updates as well.
-func (s *Server) limitStep(ctx context.Context, workflowID string) error {
+// limits is reached. The answer settles the count once the step is answered: a step the workflow refused is not
+// counted (Temporal does not count refused updates either, and a client polling until a session starts must not
+// lock itself out); every other answer, success or failure, is.
+func (s *Server) limitStep(ctx context.Context, workflowID string) (settle func(error), err error) {
 	p, _ := ctx.Value(principalCtxKey{}).(*principal)
 	if p == nil {
-		return nil // steps the system sends on its own behalf
+		return func(error) {}, nil // steps the system sends on its own behalf
 	}
-	now := time.Now()
+	now := stepClock()
+	type counted struct {
+		key   string
+		start time.Time
+	}
+	var done []counted
+	uncount := func() {
+		for _, c := range done {
+			if err := s.db.UncountStep(context.WithoutCancel(ctx), c.key, c.start); err != nil {
+				s.log.Warn("uncount refused step", "key", c.key, "err", err)
+			}
+		}
+	}
 	for _, l := range stepLimits {
 		if l.enterpriseOnly && p.Role != storage.RoleEnterprise {
 			continue
@@ -58,13 +77,30 @@ func (s *Server) limitStep(ctx context.Context, workflowID string) error {
 		key := strconv.FormatInt(p.ID, 10) + ":" + workflowID + ":" + l.name
 		hits, err := s.db.CountStep(ctx, key, start, 48*time.Hour)
 		if err != nil {
-			return fmt.Errorf("step limit: %w", err)
+			uncount()
+			return nil, fmt.Errorf("step limit: %w", err)
 		}
+		done = append(done, counted{key, start})
 		if hits > l.max {
-			return errTooManySteps(l, start.Add(l.window).Sub(now))
+			uncount() // a step never sent is not a step
+			return nil, errTooManySteps(l, start.Add(l.window).Sub(now))
 		}
 	}
-	return nil
+	return func(answer error) {
+		if refusedByWorkflow(answer) {
+			uncount()
+		}
+	}, nil
+}
+
+// refusedByWorkflow recognizes the answer of a step the workflow refused without taking it (409 or 422 with the
+// workflow's code); a step whose write failed (invalid_data) was taken.
+func refusedByWorkflow(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || (e.Kind != domain.KindConflict && e.Kind != domain.KindInvalid) {
+		return false
+	}
+	return e.Code != activities.ErrInvalidData
 }
 
 // windowStart is the start of the window holding now: a day starts at midnight Beijing time.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -168,21 +169,31 @@ func TestPenaltyTypesAreDeduplicatedAndBounded(t *testing.T) {
 }
 
 // Issue 12, defect 3: one principal repeating steps on one case gets a 429 with Retry-After once over the limit,
-// and the refused step never reaches the workflow; another principal is not affected.
+// and the refused step never reaches the workflow; steps the workflow refused are not counted (a client may poll
+// until a step becomes possible); another principal is counted on its own.
 func TestStepsOfOnePrincipalOnOneCaseAreRateLimited(t *testing.T) {
+	fixed := time.Now()
+	stepClock = func() time.Time { return fixed }
+	t.Cleanup(func() { stepClock = time.Now })
 	e, ft := newPenaltyEnv(t)
 	a := storage.DemoEnterprises[1]
 	tok := e.token("sthjj")
 	resp := e.do("POST", "/api/v1/penalties", tok, generalFine("镇环罚〔2026〕79号", a.USCC, a.Name))
 	require.Equal(t, 201, resp.StatusCode)
 	id := int64(decode[map[string]any](t, resp)["id"].(float64))
-	// The workflow refuses every step here (a repeated delivery): refused steps count too.
-	ft.updateErr = temporal.NewApplicationErrorWithOptions("该处罚决定书已登记送达", "already_delivered",
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
 	path := "/api/v1/penalties/" + itoa(id) + "/delivery"
 	body := map[string]any{"method": "post", "delivered_on": "2026-05-22", "signed_by": "王五"}
-	for i := 0; i < stepLimits[0].max; i++ {
+
+	ft.updateErr = temporal.NewApplicationErrorWithOptions("该处罚决定书已登记送达", "already_delivered",
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+	for i := 0; i < stepLimits[0].max+10; i++ {
 		requireError(t, e.do("POST", path, tok, body), 409, "already_delivered")
+	}
+
+	// Steps the workflow takes count (here they time out, as a step of a busy workflow would).
+	ft.updateErr = context.DeadlineExceeded
+	for i := 0; i < stepLimits[0].max; i++ {
+		requireError(t, e.do("POST", path, tok, body), 503, "workflow_timeout")
 	}
 	sent := len(ft.updates)
 	resp = e.do("POST", path, tok, body)
@@ -195,5 +206,5 @@ func TestStepsOfOnePrincipalOnOneCaseAreRateLimited(t *testing.T) {
 	_, err := e.db.UpsertUser(context.Background(), storage.NewUser{Login: "sthjj2", DisplayName: "生态环境局二", Role: storage.RoleDepartment,
 		DepartmentID: "sthjj", Password: "demo"})
 	require.NoError(t, err)
-	requireError(t, e.do("POST", path, e.token("sthjj2"), body), 409, "already_delivered")
+	requireError(t, e.do("POST", path, e.token("sthjj2"), body), 503, "workflow_timeout")
 }

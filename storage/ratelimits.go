@@ -24,3 +24,12 @@ func (db *DB) CountStep(ctx context.Context, key string, windowStart time.Time, 
 	}
 	return hits, nil
 }
+
+// UncountStep takes back one step counted under key in the window that starts at windowStart.
+func (db *DB) UncountStep(ctx context.Context, key string, windowStart time.Time) error {
+	if _, err := db.ExecContext(ctx, `UPDATE step_rate_limits SET hits = hits - 1
+		WHERE key = $1 AND window_start = $2 AND hits > 0`, key, windowStart); err != nil {
+		return fmt.Errorf("uncount step %s: %w", key, err)
+	}
+	return nil
+}
