@@ -46,7 +46,10 @@ func TestRepairStepRefusedByTheDatabaseLeavesTheCaseAsItWas(t *testing.T) {
 
 	env.ExecuteWorkflow(RepairWorkflow, RepairParams{RepairID: f.RepairID})
 	require.NoError(t, env.GetWorkflowError())
-	requireRefused(t, bad, activities.ErrInvalidData)
+	require.True(t, bad.done, "update answered")
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(bad.rejected, &ae), "%v", bad.rejected)
+	require.Equal(t, activities.ErrInvalidData, ae.Type())
 	require.False(t, between.Extended, "the refused write did not extend the case")
 	require.Equal(t, "2026-11-20", between.DecisionDue.String())
 	require.NoError(t, good.rejected)
