@@ -12,9 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/temporal"
 
 	"xinyong/storage"
+	"xinyong/workflows"
 )
 
 func TestCheckTextRules(t *testing.T) {
@@ -184,8 +184,7 @@ func TestStepsOfOnePrincipalOnOneCaseAreRateLimited(t *testing.T) {
 	path := "/api/v1/penalties/" + itoa(id) + "/delivery"
 	body := map[string]any{"method": "post", "delivered_on": "2026-05-22", "signed_by": "王五"}
 
-	ft.updateErr = temporal.NewApplicationErrorWithOptions("该处罚决定书已登记送达", "already_delivered",
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{true}})
+	ft.updateErr = workflows.Refusal("already_delivered", "该处罚决定书已登记送达", true)
 	for i := 0; i < stepLimits[0].max+10; i++ {
 		requireError(t, e.do("POST", path, tok, body), 409, "already_delivered")
 	}
