@@ -29,19 +29,19 @@ import (
 
 // stack is one whole system: Temporal, a worker, PostgreSQL with the demo data, and the HTTP server.
 type stack struct {
-	t        testing.TB
+	t        *testing.T
 	db       *storage.DB
 	temporal client.Client
 	base     string
 	acts     *activities.Activities
 }
 
-func newStack(t testing.TB) *stack {
+func newStack(t *testing.T) *stack {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	require.NoError(t, db.SeedDemo(ctx))
-	ts := newTemporal(t)
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	tc := ts.GetDefaultClient()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -65,16 +65,6 @@ func newStack(t testing.TB) *stack {
 func (s *stack) recordHistory(workflowID, name string) {
 	s.t.Helper()
 	wftest.RecordHistory(s.t, s.temporal, workflowID, name)
-}
-
-// newTemporal starts an in-process Temporal server that stops with the test (a fuzz target's too).
-func newTemporal(t testing.TB) *temporaltest.TestServer {
-	if tt, ok := t.(*testing.T); ok {
-		return temporaltest.NewServer(temporaltest.WithT(tt))
-	}
-	ts := temporaltest.NewServer()
-	t.Cleanup(ts.Stop)
-	return ts
 }
 
 // token issues a bearer token for a demo login.

@@ -36,7 +36,7 @@ type objectionCall struct {
 	Body  map[string]any
 }
 
-func newObjectionChannelSystem(t testing.TB, secret string) *objectionChannelSystem {
+func newObjectionChannelSystem(t *testing.T, secret string) *objectionChannelSystem {
 	sys := &objectionChannelSystem{secret: secret}
 	sys.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)

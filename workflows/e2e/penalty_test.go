@@ -79,7 +79,7 @@ func (s *stack) get(path, token string) ([]byte, int) {
 }
 
 // pdfText extracts a PDF's text with pdftotext, without white space (CJK lines wrap anywhere).
-func pdfText(t testing.TB, pdf []byte) string {
+func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "letter.pdf")
 	require.NoError(t, os.WriteFile(path, pdf, 0o600))

@@ -1,4 +1,4 @@
-package e2e
+package hardening
 
 import (
 	"bytes"
@@ -27,14 +27,6 @@ import (
 	"xinyong/workflows"
 )
 
-// requireConsistent fails the test when a case row disagrees with its workflow.
-func (s *stack) requireConsistent() {
-	s.t.Helper()
-	ds, err := consistency.Check(context.Background(), s.db, s.temporal, consistency.Options{Settle: 15 * time.Second})
-	require.NoError(s.t, err)
-	require.Empty(s.t, ds, "every case agrees with its workflow")
-}
-
 func (s *stack) trainingState(id int64) workflows.TrainingState {
 	s.t.Helper()
 	v, err := s.temporal.QueryWorkflow(context.Background(), workflows.TrainingWorkflowID(id), "", workflows.TrainingStateQuery)
@@ -58,7 +50,7 @@ func TestTrainingEnrollCancelLoopNeverLocksTheSession(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/trainings/%d/enrollments", tr.ID)
 	ta := s.token(a.USCC)
 
-	var e trainingErr
+	var e apiErr
 	limited, steps := false, 0
 	for i := 0; i < 40 && !limited; i++ {
 		for _, step := range []struct{ method, path string }{{"POST", path}, {"DELETE", path + "/" + a.USCC}} {
