@@ -74,10 +74,10 @@ func TestTrainingEnrollCancelLoopNeverLocksTheSession(t *testing.T) {
 		Enrollments []workflows.EnrollOutcome `json:"enrollments"`
 	}
 	require.Equal(t, 201, s.call("POST", path, s.token(b.USCC), nil, &out))
-	assert.Equal(t, "enrolled", out.Enrollments[0].Status)
+	assert.EqualValues(t, "enrolled", out.Enrollments[0].Status)
 	st := s.trainingState(tr.ID)
 	assert.GreaterOrEqual(t, st.Runs, 2, "the session continued as new")
-	assert.Equal(t, storage.TrainingOpen, st.Status)
+	assert.EqualValues(t, storage.TrainingOpen, st.Status)
 	assert.NotNil(t, st.PlanLetter, "the plan survives continue-as-new")
 	got := s.training(tr.ID, office)
 	assert.Equal(t, "enrolled", got.status(b.USCC))
@@ -101,7 +101,7 @@ func TestStepWriteRefusedByPostgresLeavesWorkflowAsDatabase(t *testing.T) {
 	assert.Empty(t, s.trainingState(tr.ID).Enrollments, "the workflow did not enroll what the database refused")
 	path := fmt.Sprintf("/api/v1/trainings/%d/enrollments", tr.ID)
 	require.Equal(t, 201, s.call("POST", path, s.token(a.USCC), nil, nil))
-	assert.Equal(t, "enrolled", s.trainingState(tr.ID).Enrollments[0].Status)
+	assert.EqualValues(t, "enrolled", s.trainingState(tr.ID).Enrollments[0].Status)
 
 	// Penalty: a delivery whose row cannot be written leaves the case waiting for its delivery.
 	decided := domain.Today().AddDays(-1)
@@ -317,5 +317,5 @@ func TestConsistencyCheckFindsDisagreements(t *testing.T) {
 	require.Len(t, ds, 1)
 	assert.Equal(t, "status", ds[0].Problem)
 	assert.Equal(t, "closed", ds[0].Row)
-	assert.Equal(t, storage.TrainingOpen, ds[0].Workflow)
+	assert.EqualValues(t, storage.TrainingOpen, ds[0].Workflow)
 }

@@ -55,7 +55,7 @@ func newStack(t testing.TB) *stack {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
-	w := worker.New(tc, workflows.TaskQueue, workflows.WorkerOptions())
+	w := worker.New(tc, workflows.TaskQueue, activities.WorkerOptions())
 	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: base})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
