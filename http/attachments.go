@@ -368,3 +368,26 @@ func checkAttachmentIDs(ids []int64, field string, max int, tooMany string, owne
 	}
 	return uniq, nil
 }
+
+// discardIfRefused deletes the uploads a request stored when the step they came with was refused (a 4xx), so a
+// refused submission leaves nothing behind. A server fault or a slow workflow (5xx) keeps them: the step may still
+// go through.
+func (s *Server) discardIfRefused(c *fiber.Ctx, stored []storage.Attachment, stepErr error) {
+	e, refused := pageProblem(stepErr)
+	if len(stored) == 0 || !refused {
+		return
+	}
+	p := principalOf(c)
+	ids := make([]int64, len(stored))
+	for i, a := range stored {
+		ids[i] = a.ID
+	}
+	gone, err := s.db.DiscardAttachments(c.UserContext(), p.ID, ids)
+	if err != nil {
+		s.log.Error("discard refused uploads", "ids", ids, "err", err)
+	}
+	if len(gone) > 0 {
+		_ = s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "attachment.discard",
+			CaseKind: "user", CaseID: p.Login}, map[string]any{"attachment_ids": gone, "why": e.Code})
+	}
+}

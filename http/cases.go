@@ -83,6 +83,17 @@ const updateTimeout = 30 * time.Second
 type caseClient struct {
 	tc  client.Client
 	log *slog.Logger
+	// limit counts a human step against the caller's step limits (Server.limitStep) and answers how to settle
+	// the count with the step's answer; nil counts nothing.
+	limit func(ctx context.Context, workflowID string) (settle func(error), err error)
+}
+
+// count counts a step (see caseClient.limit); settle takes the step's answer.
+func (cc caseClient) count(ctx context.Context, workflowID string) (settle func(error), err error) {
+	if cc.limit == nil {
+		return func(error) {}, nil
+	}
+	return cc.limit(ctx, workflowID)
 }
 
 // available answers 503 when there is no workflow engine; handlers that store a row before starting its
@@ -108,10 +119,15 @@ func (cc caseClient) start(ctx context.Context, wf caseWorkflow, id int64, param
 }
 
 // update sends a validated human step to id's workflow and decodes its answer into out.
-func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name string, arg, out any) error {
+func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name string, arg, out any) (err error) {
 	if err := cc.available(); err != nil {
 		return err
 	}
+	settle, err := cc.count(ctx, wf.id(id))
+	if err != nil {
+		return err
+	}
+	defer func() { settle(err) }()
 	wctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
 	h, err := cc.tc.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
@@ -125,7 +141,15 @@ func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name
 
 // updateWithStart sends a step with update-with-start: a running workflow gets the update, an ended one is
 // resumed by a new run (started with params) that handles it.
-func (cc caseClient) updateWithStart(ctx context.Context, wf caseWorkflow, id int64, params any, name string, arg, out any) error {
+func (cc caseClient) updateWithStart(ctx context.Context, wf caseWorkflow, id int64, params any, name string, arg, out any) (err error) {
+	if err := cc.available(); err != nil {
+		return err
+	}
+	settle, err := cc.count(ctx, wf.id(id))
+	if err != nil {
+		return err
+	}
+	defer func() { settle(err) }()
 	return cc.withStart(ctx, updateTimeout, wf, id, params, name, []any{arg}, out)
 }
 

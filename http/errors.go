@@ -4,9 +4,12 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/sdk/temporal"
 
+	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/workflows"
@@ -117,6 +120,12 @@ func toAPIError(err error) (e *Error, internal bool) {
 // workflowRefusal is the error model of an update a workflow refused on purpose (nil for any other error): 409
 // when the step clashes with the case's state, 422 when a value is wrong.
 func workflowRefusal(err error) *Error {
+	// A step whose write the database refused for its data can never succeed: the workflow answered it with the
+	// activity's error and kept its state (activities.Classify), so it is the caller's 422 too.
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.Type() == activities.ErrInvalidData {
+		return newError(domain.KindInvalid, activities.ErrInvalidData, ae.Message())
+	}
 	r, ok := workflows.AsRejection(err)
 	if !ok {
 		return nil
@@ -135,6 +144,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		}
 		status := statusOf(e)
+		if secs, ok := e.Details["retry_after_seconds"].(int); ok {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		}
 		if wantsHTML(c) && status == fiber.StatusUnauthorized {
 			return c.Redirect("/login?next="+c.OriginalURL(), fiber.StatusSeeOther)
 		}

@@ -156,6 +156,7 @@ func (s *Server) objectionNewSubmit(c *fiber.Ctx) error {
 	}
 	o, err := s.file(c, in)
 	if err != nil {
+		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
 	return c.Redirect("/objections/"+strconv.FormatInt(o.ID, 10), fiber.StatusSeeOther)

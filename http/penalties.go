@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,6 +132,11 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 	if len(in.PenaltyTypes) == 0 {
 		return zero, storage.Enterprise{}, invalidField("penalty_types", "missing_penalty_types", "请至少选择一种处罚种类")
 	}
+	// A type named twice is one type; more entries than there are types can only be an abuse of the list.
+	if len(in.PenaltyTypes) > 4*len(domain.PenaltyTypes) {
+		return zero, storage.Enterprise{}, invalidField("penalty_types", "too_many_penalty_types",
+			fmt.Sprintf("处罚种类最多%d种，请勿重复填写", len(domain.PenaltyTypes)))
+	}
 	var types []domain.PenaltyType
 	for _, t := range in.PenaltyTypes {
 		pt := domain.PenaltyType(strings.TrimSpace(t))
@@ -138,7 +144,9 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 			return zero, storage.Enterprise{}, invalidField("penalty_types", "unknown_penalty_type",
 				fmt.Sprintf("未知的处罚种类“%s”", t)).With(map[string]any{"field": "penalty_types", "value": t})
 		}
-		types = append(types, pt)
+		if !slices.Contains(types, pt) {
+			types = append(types, pt)
+		}
 	}
 	fen, perr := parseAmount(string(in.FineAmountYuan))
 	if perr != nil {

@@ -241,6 +241,7 @@ func (s *Server) applyRepairPage(c *fiber.Ctx) error {
 	}
 	r, err := s.apply(c, in)
 	if err != nil {
+		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
 	return c.Redirect("/repairs/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
@@ -466,8 +467,9 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 	if principalOf(c).Role != a.role {
 		return errForbidden
 	}
+	var stored []storage.Attachment
 	if len(files) > 0 {
-		stored, err := s.storeUploads(c, files)
+		stored, err = s.storeUploads(c, files)
 		if err != nil {
 			return fail(err)
 		}
@@ -480,6 +482,7 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 		}
 	}
 	if err := s.runRepairStep(c, a, r, b); err != nil {
+		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
 	r, err = s.db.GetRepair(c.UserContext(), r.ID)

@@ -244,6 +244,8 @@ func (s *Server) routes() {
 	app := s.app
 	s.observe(app)
 	app.Use(s.securityHeaders, s.authenticate, s.csrf)
+	// Text is checked once here for every route, so no handler can forget it (see textinput.go).
+	app.Use(s.textInput)
 	api := app.Group(apiPrefix, s.idempotency)
 	dev := os.Getenv(SimulatorEnv) == "1"
 	if dev {

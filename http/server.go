@@ -50,6 +50,7 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
 	s := &Server{db: db, temporal: tc, log: log, cfg: cfg, cases: caseClient{tc: tc, log: log}}
+	s.cases.limit = s.limitStep
 	s.app = fiber.New(fiber.Config{
 		AppName:               "xinyong",
 		ErrorHandler:          errorHandler(log),

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -127,4 +128,25 @@ func (db *DB) AttachmentsOfRepair(ctx context.Context, repairID int64) ([]Attach
 		return nil, fmt.Errorf("attachments of repair %d: %w", repairID, err)
 	}
 	return as, nil
+}
+
+// DiscardAttachments deletes uploads of a request that was refused after they were stored; an upload some case
+// already refers to is kept (the foreign key decides, so a reference added by another feature is respected too).
+// It answers the ids deleted.
+func (db *DB) DiscardAttachments(ctx context.Context, ownerUserID int64, ids []int64) ([]int64, error) {
+	var gone []int64
+	for _, id := range ids {
+		res, err := db.ExecContext(ctx, `DELETE FROM attachments WHERE id = $1 AND owner_user_id = $2`, id, ownerUserID)
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && pqe.Code == "23503" {
+			continue
+		}
+		if err != nil {
+			return gone, fmt.Errorf("discard attachment %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			gone = append(gone, id)
+		}
+	}
+	return gone, nil
 }

@@ -164,12 +164,22 @@ type objection struct {
 	filing     *activities.ObjectionFiling // a new filing to store (ObjectionParams.Filing)
 	refusal    error                       // a new filing refused before its row was written
 	escalated  map[string]bool
+
+	// lock applies one step at a time from objectionStepsVersion on (nil before), so that putting a failed
+	// step's state back cannot undo another step.
+	lock workflow.Mutex
 }
+
+// objectionStepsVersion marks the runs whose steps are applied one at a time (workflow.GetVersion).
+const objectionStepsVersion = "objection-steps-serialized"
 
 // ObjectionWorkflow runs one objection case.
 func ObjectionWorkflow(ctx workflow.Context, in ObjectionParams) error {
 	w := &objection{id: in.ObjectionID, filing: in.Filing, escalated: map[string]bool{}}
 	w.p.Status, w.p.Holder = domain.ObjectionSubmitted, domain.HolderCreditOffice
+	if workflow.GetVersion(ctx, objectionStepsVersion, workflow.DefaultVersion, 1) >= 1 {
+		w.lock = workflow.NewMutex(ctx)
+	}
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -197,10 +207,21 @@ func setObjectionUpdate[T any](ctx workflow.Context, w *objection, name string, 
 		if err := workflow.Await(ctx, func() bool { return w.ready }); err != nil {
 			return w.snapshot(), err
 		}
+		if w.lock != nil {
+			if err := w.lock.Lock(ctx); err != nil {
+				return w.snapshot(), err
+			}
+			defer w.lock.Unlock()
+		}
 		if err := validate(ctx, req); err != nil {
 			return w.snapshot(), err
 		}
+		// A step whose write fails for good leaves the case as it was, and the caller gets the error.
+		before, resolution, resolved := w.p, w.resolution, w.resolved
 		err := do(withActivityOptions(ctx), req)
+		if isInvalidData(err) {
+			w.p, w.resolution, w.resolved = before, resolution, resolved
+		}
 		return w.snapshot(), err
 	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req T) error {
 		if !w.ready {

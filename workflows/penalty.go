@@ -181,6 +181,20 @@ type penalty struct {
 	deliveryDone  bool // the delivery watch finished: delivered, or no longer needed after a revocation
 	finished      bool // the record is withdrawn everywhere (or its period ended unpublished)
 	cancelPublish workflow.CancelFunc
+
+	// pending is the step (delivery or revocation) whose write is in flight: from penaltyStepsVersion on, a step
+	// enters the state only once written, and pending refuses a second one meanwhile.
+	pending string
+}
+
+// penaltyStepsVersion marks the runs in which a human step enters the workflow's state only after its write
+// succeeded, so a write that fails for good leaves the case as it was (workflow.GetVersion).
+const penaltyStepsVersion = "penalty-steps-after-write"
+
+// stepsAfterWrite reports whether this run records steps after their write (asked where a step starts, so runs
+// recorded before keep their shape).
+func (w *penalty) stepsAfterWrite(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, penaltyStepsVersion, workflow.DefaultVersion, 1) >= 1
 }
 
 // PenaltyWorkflow runs one penalty's lifecycle.
@@ -266,6 +280,8 @@ func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) er
 		return reject("case_not_ready", "处罚信息正在初始化，请稍后重试", true)
 	case w.state.Delivery != nil:
 		return reject("already_delivered", fmt.Sprintf("该处罚决定书已于%s登记送达，不能重复登记", w.state.Delivery.DeliveredOn), true)
+	case w.pending != "":
+		return reject("step_in_progress", "该处罚信息正在登记上一步骤，请稍后刷新查看", true)
 	case w.state.Revocation != nil:
 		// A record withdrawn by expiry still needs its delivery proven; a revoked decision does not.
 		return reject("case_closed", "该处罚决定已撤销，无需再登记送达", true)
@@ -299,11 +315,23 @@ func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) er
 
 func (w *penalty) deliver(ctx workflow.Context, req DeliveryRequest) (PenaltyState, error) {
 	req.SignedBy, req.Witness = strings.TrimSpace(req.SignedBy), strings.TrimSpace(req.Witness)
-	w.state.Delivery = &req // taken at once, so a concurrent second delivery is refused by the validator
+	after := w.stepsAfterWrite(ctx)
+	if after {
+		w.pending = "delivery" // a concurrent second step is refused by the validators
+	} else {
+		w.state.Delivery = &req // taken at once, so a concurrent second delivery is refused by the validator
+	}
 	err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.RecordDelivery, activities.RecordDeliveryInput{
 		PenaltyID: w.id, Method: req.Method, DeliveredOn: req.DeliveredOn, SignedBy: req.SignedBy,
 		Witness: req.Witness, Consent: req.ElectronicConsent, Actor: req.Actor, Role: req.Role,
 	}).Get(ctx, nil)
+	if after {
+		w.pending = ""
+		if err != nil {
+			return w.snapshot(), err
+		}
+		w.state.Delivery = &req
+	}
 	if err != nil {
 		return w.snapshot(), err
 	}
@@ -317,6 +345,8 @@ func (w *penalty) validateRevocation(ctx workflow.Context, req RevocationRequest
 		return reject("case_not_ready", "处罚信息正在初始化，请稍后重试", true)
 	case w.state.Revocation != nil:
 		return reject("already_revoked", fmt.Sprintf("已于%s登记该处罚决定被撤销", w.state.Revocation.DecidedOn), true)
+	case w.pending != "":
+		return reject("step_in_progress", "该处罚信息正在登记上一步骤，请稍后刷新查看", true)
 	case w.finished:
 		return reject("case_closed", "该处罚信息已撤下公示，流程已结束", true)
 	case strings.TrimSpace(req.Reason) == "":
@@ -338,10 +368,22 @@ func (w *penalty) revoke(ctx workflow.Context, req RevocationRequest) (PenaltySt
 	if req.DecidedOn.IsZero() {
 		req.DecidedOn = today(ctx)
 	}
-	w.state.Revocation = &req
+	after := w.stepsAfterWrite(ctx)
+	if after {
+		w.pending = "revocation"
+	} else {
+		w.state.Revocation = &req
+	}
 	err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.RecordRevocation, activities.RecordRevocationInput{
 		PenaltyID: w.id, DecidedOn: req.DecidedOn, Reason: req.Reason, Actor: req.Actor, Role: req.Role,
 	}).Get(ctx, nil)
+	if after {
+		w.pending = ""
+		if err != nil {
+			return w.snapshot(), err
+		}
+		w.state.Revocation = &req
+	}
 	if err != nil {
 		return w.snapshot(), err
 	}

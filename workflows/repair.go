@@ -229,12 +229,69 @@ type repair struct {
 	escalated map[string]bool
 	// origins say how each deadline was counted, so that a provisional one can be counted again (repair_calendar.go).
 	origins map[string]dueOrigin
+
+	// lock applies one step at a time from repairStepsVersion on (nil before), so that putting a failed step's
+	// state back cannot undo another step.
+	lock workflow.Mutex
+	// steps counts the steps this run took; continuing is set once it decided to continue as new.
+	steps      int
+	continuing bool
+	signals    []workflow.ReceiveChannel
+}
+
+// repairStepsVersion marks the runs whose steps are applied one at a time and that continue as new before
+// Temporal's limits (workflow.GetVersion).
+const repairStepsVersion = "repair-steps-serialized"
+
+// RepairMaxSteps is how many steps a run takes before it continues as new (a new run resumes the case from its
+// row, as a run started after a restart does); far below Temporal's 2,000 updates per run. A variable only so that
+// tests can watch a run continue; it is never changed while a worker runs.
+var RepairMaxSteps = 500
+
+// shouldContinue reports that the run took enough steps, or that Temporal suggests continuing as new.
+func (w *repair) shouldContinue(ctx workflow.Context) bool {
+	return w.lock != nil && !w.continuing && (w.steps >= RepairMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
+}
+
+// continuable: the states a new run resumes from its row with nothing lost (no decision or withdrawal in flight,
+// no reopening window to count again).
+func (w *repair) continuable() bool {
+	return statusIn(w.p.Status, domain.RepairWaitingConditions, domain.RepairPendingAcceptance,
+		domain.RepairSupplementRequested, domain.RepairVerifying, domain.RepairRectifying)
+}
+
+// continueAsNew lets the steps and signals in progress finish, refusing new steps meanwhile, and continues as a new
+// run that resumes the case from its row. It answers nil when a step finished meanwhile moved the case to a state
+// that is not continuable; the run then goes on.
+func (w *repair) continueAsNew(ctx workflow.Context) error {
+	w.continuing = true
+	if err := workflow.Await(ctx, func() bool {
+		if w.busy > 0 || !workflow.AllHandlersFinished(ctx) {
+			return false
+		}
+		for _, ch := range w.signals {
+			if ch.Len() > 0 {
+				return false
+			}
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	if !w.continuable() {
+		w.continuing = false
+		return nil
+	}
+	return workflow.NewContinueAsNewError(ctx, RepairWorkflowType, RepairParams{RepairID: w.id})
 }
 
 // RepairWorkflow runs (or resumes) one repair case.
 func RepairWorkflow(ctx workflow.Context, in RepairParams) error {
 	w := &repair{id: in.RepairID, app: in.Application, escalated: map[string]bool{}, origins: map[string]dueOrigin{}}
 	w.p.Status = domain.RepairSubmitted
+	if workflow.GetVersion(ctx, repairStepsVersion, workflow.DefaultVersion, 1) >= 1 {
+		w.lock = workflow.NewMutex(ctx)
+	}
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -276,9 +333,29 @@ func setRepairUpdate[T any](ctx workflow.Context, w *repair, name string, valida
 		}
 		w.busy++
 		defer func() { w.busy-- }()
+		if w.lock != nil {
+			if err := w.lock.Lock(ctx); err != nil {
+				return w.snapshot(), err
+			}
+			defer w.lock.Unlock()
+			w.steps++
+			// Judged again: the step that held the lock may have changed the case.
+			if err := validate(ctx, req); err != nil {
+				return w.snapshot(), err
+			}
+		}
+		// A step whose write fails for good leaves the case as it was (busy keeps the main flow from acting on
+		// the state in between), and the caller gets the error.
+		before := w.p
 		err := do(withActivityOptions(ctx), req)
+		if isInvalidData(err) {
+			w.p = before
+		}
 		return w.snapshot(), err
 	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req T) error {
+		if w.continuing {
+			return reject("case_busy", "该信用修复案件正在整理办理记录，请稍后重试", true)
+		}
 		if !w.ready {
 			return nil
 		}
@@ -322,6 +399,7 @@ func (w *repair) setup(ctx workflow.Context) error {
 	certs := workflow.GetSignalChannel(ctx, SignalTrainingCertificate)
 	reopens := workflow.GetSignalChannel(ctx, RepairReopenSignal)
 	calendars := workflow.GetSignalChannel(ctx, SignalCalendarChanged)
+	w.signals = []workflow.ReceiveChannel{certs, reopens, calendars}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if err := workflow.Await(ctx, func() bool { return w.ready }); err != nil {
 			return
@@ -518,14 +596,19 @@ func (w *repair) run(ctx workflow.Context) error {
 	}
 
 	for {
+		if w.continuable() && w.shouldContinue(ctx) {
+			if err := w.continueAsNew(ctx); err != nil {
+				return err
+			}
+		}
 		switch w.p.Status {
 		case domain.RepairWaitingConditions:
 			if err := workflow.Await(ctx, func() bool {
-				return w.busy == 0 && (w.p.Status != domain.RepairWaitingConditions || w.conditionsMet())
+				return w.busy == 0 && (w.p.Status != domain.RepairWaitingConditions || w.conditionsMet() || w.shouldContinue(ctx))
 			}); err != nil {
 				return err
 			}
-			if w.p.Status == domain.RepairWaitingConditions {
+			if w.p.Status == domain.RepairWaitingConditions && w.conditionsMet() {
 				w.beginForward()
 				if err := w.finishForward(ctx, "repair.conditions_met", RepairActor{}); err != nil {
 					return err
@@ -695,7 +778,7 @@ func (w *repair) watchDeadline(ctx workflow.Context) error {
 	step, due := w.currentDeadline()
 	changed := func() bool {
 		s, d := w.currentDeadline()
-		return w.p.Status != status || w.p.Round != round || s != step || d != due
+		return w.p.Status != status || w.p.Round != round || s != step || d != due || w.shouldContinue(ctx)
 	}
 	key := step + "@" + due.String()
 	if due.IsZero() || w.escalated[key] {

@@ -35,6 +35,8 @@ type repairRecorder struct {
 	// eligibility changes the facts the re-check reads (nil: an eligible record).
 	eligibility func(*domain.RepairEligibilityFacts)
 	created     []activities.RepairApplication
+	// stepErr, when set, is what RecordRepairStep answers (nil: the write succeeds).
+	stepErr func(activities.RepairStepInput) error
 }
 
 // eligibleFacts is a published general record under ndrc-2026 that may be repaired from 2026-08-20.
@@ -156,6 +158,11 @@ func newRepairEnvWith(t *testing.T, facts activities.RepairFacts, start time.Tim
 	env.OnActivity(acts.RecordRepairStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RepairStepInput) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		if r.stepErr != nil {
+			if err := r.stepErr(in); err != nil {
+				return err
+			}
+		}
 		r.steps = append(r.steps, in)
 		r.stepAt[in.Action] = env.Now()
 		return nil

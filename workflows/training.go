@@ -31,8 +31,13 @@ import (
 // number, so a late retry never overwrites a newer decision); pages and lists read it, never the workflow.
 //
 // History size: every human step is one update (a department's bulk enrollment and a CSV of results are one update
-// each) plus one activity; a session of 500 enterprises with individual steps stays around 10,000 events, well under
-// Temporal's limits, so the workflow does not continue as new.
+// each) plus one activity. A session is shared, so one enterprise enrolling and cancelling in a loop could reach
+// Temporal's limit of updates per run and jam the session for everyone: the workflow continues as new, carrying its
+// state (TrainingCarry), after trainingMaxSteps steps or when Temporal suggests it, at its next wait.
+//
+// A step's write that fails for good (activities.ErrInvalidData) answers the update with the error and leaves the
+// enrollments as they were, so the workflow never gets ahead of the database; steps are applied one at a time so
+// that putting one back cannot undo another.
 
 // TrainingWorkflowType is the registered name of TrainingWorkflow.
 const TrainingWorkflowType = "TrainingWorkflow"
@@ -89,7 +94,34 @@ type TrainingParams struct {
 	PassScore   int
 	// Organizer is the credit office that organizes the session: the issuer of the plan and the certificates.
 	Organizer string
+	// Carry is the state of the run this one continues (nil for the first run).
+	Carry *TrainingCarry `json:",omitempty"`
 }
+
+// TrainingCarry is what a session's run hands to the run it continues as.
+type TrainingCarry struct {
+	Status         domain.TrainingStatus
+	Plan           *activities.LetterRef
+	Enrollments    []activities.TrainingEnrollment
+	Seq, Rev       int64
+	CloseRequested bool
+	ClosedBy       string
+	ClosedByRole   string
+	// Announced: the plan is issued and the departments told; Reminded: the reminder went out; Started: the
+	// session's start is recorded.
+	Announced, Reminded, Started bool
+	// Runs counts the runs before this one.
+	Runs int
+}
+
+// TrainingMaxSteps is how many steps a run takes before it continues as new: far below Temporal's 2,000 updates
+// per run, and a history of a few thousand events. A variable only so that tests can watch runs continue; it is
+// never changed while a worker runs.
+var TrainingMaxSteps = 500
+
+// trainingStepsVersion marks the runs whose steps are serialized, put back when their write fails, and that
+// continue as new (workflow.GetVersion; runs recorded before keep their old shape).
+const trainingStepsVersion = "training-steps-v2"
 
 // TrainingStartOptions are the options of every start of a session's workflow: the business key as ID and
 // reject-duplicate, so a repeated start starts nothing.
@@ -220,6 +252,8 @@ type TrainingState struct {
 	Enrollments  []activities.TrainingEnrollment
 	Certificates []TrainingCertificateRef
 	ClosedBy     string
+	// Runs counts the runs the session continued as new from.
+	Runs int
 }
 
 func init() {
@@ -242,15 +276,127 @@ type training struct {
 	closedBy       string
 	closedByRole   string
 	certificates   []TrainingCertificateRef
+
+	// version is the run's trainingStepsVersion; the fields below are used from version 1 on.
+	version workflow.Version
+	// lock applies one step at a time.
+	lock workflow.Mutex
+	// steps counts the steps this run took; continuing is set once the run decided to continue as new.
+	steps      int
+	continuing bool
+	announced  bool
+	reminded   bool
+	started    bool
+	runs       int
 }
 
 // TrainingWorkflow runs one training session.
 func TrainingWorkflow(ctx workflow.Context, p TrainingParams) error {
 	w := &training{p: p, status: domain.TrainingPlanned, byUSCC: map[string]*activities.TrainingEnrollment{}}
+	w.version = workflow.GetVersion(ctx, trainingStepsVersion, workflow.DefaultVersion, 1)
+	if w.version >= 1 {
+		w.lock = workflow.NewMutex(ctx)
+	}
+	if c := p.Carry; c != nil {
+		w.status, w.plan, w.seq, w.rev = c.Status, c.Plan, c.Seq, c.Rev
+		w.closeRequested, w.closedBy, w.closedByRole = c.CloseRequested, c.ClosedBy, c.ClosedByRole
+		w.announced, w.reminded, w.started, w.runs = c.Announced, c.Reminded, c.Started, c.Runs
+		w.restoreEnrollments(c.Enrollments)
+		w.p.Carry = nil
+	}
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
 	return w.run(withActivityOptions(ctx))
+}
+
+// restoreEnrollments replaces the enrollments with copies of list (in order of enrollment).
+func (w *training) restoreEnrollments(list []activities.TrainingEnrollment) {
+	w.list = make([]*activities.TrainingEnrollment, 0, len(list))
+	w.byUSCC = make(map[string]*activities.TrainingEnrollment, len(list))
+	for _, e := range list {
+		e := e
+		w.list = append(w.list, &e)
+		w.byUSCC[e.USCC] = &e
+	}
+}
+
+// copyEnrollments copies the enrollments; a step never writes through the pointers an enrollment holds (it
+// replaces them), so copies of the structs are enough.
+func (w *training) copyEnrollments() []activities.TrainingEnrollment {
+	out := make([]activities.TrainingEnrollment, len(w.list))
+	for i, e := range w.list {
+		out[i] = *e
+	}
+	return out
+}
+
+// step applies one step (apply changes the state and writes it): from version 1 on one step at a time, and the
+// enrollments are put back as they were when the write fails, so the workflow never runs ahead of the database.
+func (w *training) step(ctx workflow.Context, apply func() error) error {
+	if w.version < 1 {
+		return apply()
+	}
+	if err := w.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer w.lock.Unlock()
+	w.steps++
+	before := w.copyEnrollments()
+	err := apply()
+	if err != nil {
+		w.restoreEnrollments(before)
+	}
+	return err
+}
+
+// rejectIfContinuing refuses a step while the run hands over to the next one (a moment: its last steps finish).
+func (w *training) rejectIfContinuing() error {
+	if w.continuing {
+		return reject("session_busy", "该培训场次正在整理办理记录，请稍后重试", true)
+	}
+	return nil
+}
+
+// shouldContinue reports that the run has taken enough steps, or that Temporal suggests continuing as new.
+func (w *training) shouldContinue(ctx workflow.Context) bool {
+	return w.version >= 1 && (w.steps >= TrainingMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
+}
+
+// wait waits up to d for cond (nil: just d). From version 1 on it also wakes up when the run should continue as
+// new, and then answers the continue-as-new error, which the workflow returns.
+func (w *training) wait(ctx workflow.Context, d time.Duration, cond func() bool) (bool, error) {
+	if w.version < 1 {
+		if cond == nil {
+			return false, workflow.Sleep(ctx, d)
+		}
+		return workflow.AwaitWithTimeout(ctx, d, cond)
+	}
+	met := func() bool { return cond != nil && cond() }
+	if _, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return met() || w.shouldContinue(ctx) }); err != nil {
+		return false, err
+	}
+	if met() {
+		return true, nil
+	}
+	if w.shouldContinue(ctx) {
+		return false, w.continueAsNew(ctx)
+	}
+	return false, nil
+}
+
+// continueAsNew lets the steps in progress finish, refusing new ones meanwhile, and continues as a new run that
+// carries the state.
+func (w *training) continueAsNew(ctx workflow.Context) error {
+	w.continuing = true
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	p := w.p
+	p.Carry = &TrainingCarry{Status: w.status, Plan: w.plan, Enrollments: w.copyEnrollments(), Seq: w.seq, Rev: w.rev,
+		CloseRequested: w.closeRequested, ClosedBy: w.closedBy, ClosedByRole: w.closedByRole,
+		Announced: w.announced, Reminded: w.reminded, Started: w.started, Runs: w.runs + 1}
+	return workflow.NewContinueAsNewError(ctx, TrainingWorkflowType, p)
 }
 
 func (w *training) caseID() string { return strconv.FormatInt(w.p.TrainingID, 10) }
@@ -268,7 +414,7 @@ func (w *training) counts() (enrolled, waitlisted int) {
 }
 
 func (w *training) snapshot() TrainingState {
-	s := TrainingState{TrainingID: w.p.TrainingID, Status: w.status, PlanLetter: w.plan, ClosedBy: w.closedBy,
+	s := TrainingState{TrainingID: w.p.TrainingID, Status: w.status, PlanLetter: w.plan, ClosedBy: w.closedBy, Runs: w.runs,
 		Enrollments: make([]activities.TrainingEnrollment, 0, len(w.list)), Certificates: slices.Clone(w.certificates)}
 	s.Enrolled, s.Waitlisted = w.counts()
 	for _, e := range w.list {
@@ -314,6 +460,9 @@ func (w *training) setup(ctx workflow.Context) error {
 // Rejections shared by several updates.
 
 func (w *training) rejectIfClosed() error {
+	if err := w.rejectIfContinuing(); err != nil {
+		return err
+	}
 	if w.closeRequested {
 		return reject("session_closed", "该培训场次已结束，不能再办理", true)
 	}
@@ -361,6 +510,19 @@ func (w *training) validateEnroll(ctx workflow.Context, req EnrollRequest) error
 }
 
 func (w *training) enroll(ctx workflow.Context, req EnrollRequest) (EnrollResult, error) {
+	var out EnrollResult
+	err := w.step(ctx, func() error {
+		var err error
+		out, err = w.applyEnroll(ctx, req)
+		return err
+	})
+	if err != nil {
+		return EnrollResult{}, err
+	}
+	return out, nil
+}
+
+func (w *training) applyEnroll(ctx workflow.Context, req EnrollRequest) (EnrollResult, error) {
 	now := workflow.Now(ctx)
 	w.rev++
 	var res EnrollResult
@@ -434,6 +596,19 @@ func (w *training) validateCancel(ctx workflow.Context, req CancelRequest) error
 }
 
 func (w *training) cancel(ctx workflow.Context, req CancelRequest) (TrainingState, error) {
+	var out TrainingState
+	err := w.step(ctx, func() error {
+		var err error
+		out, err = w.applyCancel(ctx, req)
+		return err
+	})
+	if err != nil {
+		return TrainingState{}, err
+	}
+	return out, nil
+}
+
+func (w *training) applyCancel(ctx workflow.Context, req CancelRequest) (TrainingState, error) {
 	e := w.byUSCC[req.USCC]
 	if e == nil || !e.Active() {
 		return w.snapshot(), nil // replayed after a validation that no longer holds: nothing to do
@@ -531,6 +706,19 @@ func (w *training) setAttendance(e *activities.TrainingEnrollment, attended bool
 }
 
 func (w *training) attendance(ctx workflow.Context, req AttendanceRequest) (TrainingState, error) {
+	var out TrainingState
+	err := w.step(ctx, func() error {
+		var err error
+		out, err = w.applyAttendance(ctx, req)
+		return err
+	})
+	if err != nil {
+		return TrainingState{}, err
+	}
+	return out, nil
+}
+
+func (w *training) applyAttendance(ctx workflow.Context, req AttendanceRequest) (TrainingState, error) {
 	e := w.byUSCC[req.USCC]
 	if e == nil {
 		return w.snapshot(), nil
@@ -550,6 +738,19 @@ func (w *training) validateResult(ctx workflow.Context, req ResultRequest) error
 }
 
 func (w *training) result(ctx workflow.Context, req ResultRequest) (TrainingState, error) {
+	var out TrainingState
+	err := w.step(ctx, func() error {
+		var err error
+		out, err = w.applyResult(ctx, req)
+		return err
+	})
+	if err != nil {
+		return TrainingState{}, err
+	}
+	return out, nil
+}
+
+func (w *training) applyResult(ctx workflow.Context, req ResultRequest) (TrainingState, error) {
 	e := w.byUSCC[req.USCC]
 	if e == nil {
 		return w.snapshot(), nil
@@ -593,6 +794,19 @@ func (w *training) checkRow(r RecordRow) error {
 }
 
 func (w *training) records(ctx workflow.Context, req RecordsRequest) (RecordsResult, error) {
+	var out RecordsResult
+	err := w.step(ctx, func() error {
+		var err error
+		out, err = w.applyRecords(ctx, req)
+		return err
+	})
+	if err != nil {
+		return RecordsResult{}, err
+	}
+	return out, nil
+}
+
+func (w *training) applyRecords(ctx workflow.Context, req RecordsRequest) (RecordsResult, error) {
 	now := workflow.Now(ctx)
 	w.rev++
 	var res RecordsResult
@@ -653,6 +867,19 @@ func (w *training) validateRectification(ctx workflow.Context, req Rectification
 }
 
 func (w *training) rectification(ctx workflow.Context, req RectificationRequest) (TrainingState, error) {
+	var out TrainingState
+	err := w.step(ctx, func() error {
+		var err error
+		out, err = w.applyRectification(ctx, req)
+		return err
+	})
+	if err != nil {
+		return TrainingState{}, err
+	}
+	return out, nil
+}
+
+func (w *training) applyRectification(ctx workflow.Context, req RectificationRequest) (TrainingState, error) {
 	w.rev++
 	req.Requirements = strings.TrimSpace(req.Requirements)
 	err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.SaveTrainingRectification, activities.TrainingRectificationInput{
@@ -667,6 +894,9 @@ func (w *training) rectification(ctx workflow.Context, req RectificationRequest)
 // Closing.
 
 func (w *training) validateClose(ctx workflow.Context, req CloseRequest) error {
+	if err := w.rejectIfContinuing(); err != nil {
+		return err
+	}
 	if w.closeRequested {
 		return reject("already_closed", "该培训场次已结束", true)
 	}
@@ -674,6 +904,19 @@ func (w *training) validateClose(ctx workflow.Context, req CloseRequest) error {
 }
 
 func (w *training) close(ctx workflow.Context, req CloseRequest) (TrainingState, error) {
+	var out TrainingState
+	err := w.step(ctx, func() error {
+		var err error
+		out, err = w.applyClose(ctx, req)
+		return err
+	})
+	if err != nil {
+		return TrainingState{}, err
+	}
+	return out, nil
+}
+
+func (w *training) applyClose(ctx workflow.Context, req CloseRequest) (TrainingState, error) {
 	if !w.closeRequested {
 		w.closeRequested, w.closedBy, w.closedByRole = true, req.Actor, req.Role
 		w.status = trainingClosing
@@ -698,49 +941,57 @@ func (w *training) notice(uscc, key, kind, title, body string) activities.Notify
 // The main flow.
 
 func (w *training) run(ctx workflow.Context) error {
-	if err := w.issuePlan(ctx); err != nil {
-		return err
-	}
-	if err := workflow.ExecuteActivity(ctx, acts.AnnounceTraining, activities.AnnounceTrainingInput{
-		TrainingID: w.p.TrainingID, Title: "新的信用修复培训场次：" + w.p.Title,
-		Body: fmt.Sprintf("%s将于%s在%s举办“%s”（%d学时，%d个名额，由%s承办）。请通知本部门作出行政处罚的企业报名参加，并派员到场开展现场对接。",
-			w.p.Organizer, formatDateTime(w.p.StartsAt), w.p.Venue, w.p.Title, w.p.ClassHours, w.p.Capacity, w.p.AgencyName),
-	}).Get(ctx, nil); err != nil {
-		return err
+	if !w.announced {
+		if err := w.issuePlan(ctx); err != nil {
+			return err
+		}
+		if err := workflow.ExecuteActivity(ctx, acts.AnnounceTraining, activities.AnnounceTrainingInput{
+			TrainingID: w.p.TrainingID, Title: "新的信用修复培训场次：" + w.p.Title,
+			Body: fmt.Sprintf("%s将于%s在%s举办“%s”（%d学时，%d个名额，由%s承办）。请通知本部门作出行政处罚的企业报名参加，并派员到场开展现场对接。",
+				w.p.Organizer, formatDateTime(w.p.StartsAt), w.p.Venue, w.p.Title, w.p.ClassHours, w.p.Capacity, w.p.AgencyName),
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+		w.announced = true
 	}
 
 	// A day before the session, the enrolled enterprises are reminded.
-	if wait := w.p.StartsAt.Add(-TrainingReminderLead).Sub(workflow.Now(ctx)); wait > 0 {
-		if err := workflow.Sleep(ctx, wait); err != nil {
+	if wait := w.p.StartsAt.Add(-TrainingReminderLead).Sub(workflow.Now(ctx)); wait > 0 && !w.reminded {
+		if _, err := w.wait(ctx, wait, nil); err != nil {
 			return err
 		}
 		if err := w.remind(ctx); err != nil {
 			return err
 		}
+		w.reminded = true
 	}
 
 	// The session starts: enrollment closes, attendance and results open.
 	if wait := w.p.StartsAt.Sub(workflow.Now(ctx)); wait > 0 {
-		if err := workflow.Sleep(ctx, wait); err != nil {
+		if _, err := w.wait(ctx, wait, nil); err != nil {
 			return err
 		}
 	}
-	if !w.closeRequested {
-		w.status = domain.TrainingStarted
-	}
-	if err := workflow.ExecuteActivity(ctx, acts.TrainingStep, activities.TrainingStepInput{
-		TrainingID: w.p.TrainingID, Status: domain.TrainingStarted, Action: "training.started", At: workflow.Now(ctx),
-	}).Get(ctx, nil); err != nil {
-		return err
+	if !w.started {
+		if !w.closeRequested {
+			w.status = domain.TrainingStarted
+		}
+		if err := workflow.ExecuteActivity(ctx, acts.TrainingStep, activities.TrainingStepInput{
+			TrainingID: w.p.TrainingID, Status: domain.TrainingStarted, Action: "training.started", At: workflow.Now(ctx),
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+		w.started = true
 	}
 
-	// The agency closes the session; if it does not, the session closes by itself after the grace period.
+	// The agency closes the session; if it does not, the session closes by itself after the grace period. A run
+	// that continues as new comes back here.
 	if !w.closeRequested {
 		wait := w.p.EndsAt.Add(TrainingCloseGrace).Sub(workflow.Now(ctx))
 		closed := false
 		if wait > 0 {
 			var err error
-			if closed, err = workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.closeRequested }); err != nil {
+			if closed, err = w.wait(ctx, wait, func() bool { return w.closeRequested }); err != nil {
 				return err
 			}
 		}

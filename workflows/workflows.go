@@ -2,6 +2,7 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -70,4 +71,11 @@ func sleepUntilEndOf(ctx workflow.Context, d domain.Date) error {
 // today is the workflow's current date in Asia/Shanghai (workflow time, so replay-safe and test-clock aware).
 func today(ctx workflow.Context) domain.Date {
 	return domain.DateOf(workflow.Now(ctx).In(domain.Shanghai))
+}
+
+// isInvalidData recognizes a step whose write PostgreSQL refused for its data (activities.ErrInvalidData): it can
+// never succeed, so the workflow puts its state back and answers the update with the error.
+func isInvalidData(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == activities.ErrInvalidData
 }

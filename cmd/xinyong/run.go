@@ -75,7 +75,9 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 		return err
 	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{
-		Interceptors: []interceptor.WorkerInterceptor{&obs.WorkerInterceptor{Log: log}},
+		// Errors that can never succeed on retry are classified inside the observing interceptor, so its logs
+		// and metrics see them as they are answered.
+		Interceptors: []interceptor.WorkerInterceptor{&obs.WorkerInterceptor{Log: log}, activities.Interceptor()},
 	})
 	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
 	for _, extra := range workerExtras {

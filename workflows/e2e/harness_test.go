@@ -49,7 +49,7 @@ func newStack(t *testing.T) *stack {
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
 	acts := &activities.Activities{DB: db, Log: log, BaseURL: base}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	w := worker.New(tc, workflows.TaskQueue, activities.WorkerOptions())
 	workflows.Register(w, acts)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)

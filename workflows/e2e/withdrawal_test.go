@@ -66,7 +66,7 @@ func newChannelStack(t *testing.T) *channelStack {
 func (cs *channelStack) startWorker() {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	w := worker.New(cs.temporal, workflows.TaskQueue, worker.Options{})
+	w := worker.New(cs.temporal, workflows.TaskQueue, activities.WorkerOptions())
 	workflows.Register(w, cs.acts)
 	w.RegisterWorkflow(runWithdrawalE2E)
 	require.NoError(cs.t, w.Start())
