@@ -55,7 +55,7 @@ func newStack(t *testing.T) *stack {
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base})
+	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base, ChannelEgress: egress.MustParse("127.0.0.1")})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return &stack{t: t, db: db, temporal: tc, base: base, acts: acts}

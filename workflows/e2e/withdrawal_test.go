@@ -55,7 +55,7 @@ func newChannelStack(t *testing.T) *channelStack {
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
 	acts := &activities.Activities{DB: db, Log: log, BaseURL: base, Egress: egress.MustParse("127.0.0.1")}
-	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base})
+	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base, ChannelEgress: egress.MustParse("127.0.0.1")})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	cs := &channelStack{stack: &stack{t: t, db: db, temporal: tc, base: base, acts: acts}}
