@@ -323,11 +323,17 @@ func (db *DB) AttemptLogin(ctx context.Context, login, password, remoteAddr stri
 		return User{}, fmt.Errorf("login: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO login_locks (login) VALUES ($1) ON CONFLICT DO NOTHING`, login); err != nil {
-		return User{}, fmt.Errorf("login lock: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT login FROM login_locks WHERE login = $1 FOR UPDATE`, login); err != nil {
-		return User{}, fmt.Errorf("login lock: %w", err)
+	// The row may be removed by a concurrent clean-up between the insert and the lock: then insert it again.
+	for locked := false; !locked; {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_locks (login) VALUES ($1) ON CONFLICT DO NOTHING`, login); err != nil {
+			return User{}, fmt.Errorf("login lock: %w", err)
+		}
+		var got string
+		err := tx.GetContext(ctx, &got, `SELECT login FROM login_locks WHERE login = $1 FOR UPDATE`, login)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return User{}, fmt.Errorf("login lock: %w", err)
+		}
+		locked = err == nil
 	}
 	var bySource, byAddr, byLogin int
 	err = tx.QueryRowxContext(ctx, `SELECT
@@ -360,6 +366,15 @@ func (db *DB) AttemptLogin(ctx context.Context, login, password, remoteAddr stri
 			OR failed_at < now() - interval '1 day'`, login, remoteAddr)
 		if err != nil {
 			return User{}, fmt.Errorf("clear login failures: %w", err)
+		}
+		// Forget the lock rows of logins without recent failures (any name can be tried, so the table would
+		// only grow); rows other attempts hold are skipped, never waited for.
+		_, err = tx.ExecContext(ctx, `DELETE FROM login_locks WHERE login IN (
+				SELECT l.login FROM login_locks l
+				WHERE l.login <> $1 AND NOT EXISTS (SELECT 1 FROM login_failures f WHERE f.login = l.login)
+				LIMIT 1000 FOR UPDATE SKIP LOCKED)`, login)
+		if err != nil {
+			return User{}, fmt.Errorf("clear login locks: %w", err)
 		}
 	}
 	if cerr := tx.Commit(); cerr != nil {
