@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"log/slog"
 
+	"xinyong/egress"
 	"xinyong/storage"
 )
 
@@ -15,6 +16,8 @@ type Activities struct {
 	Log *slog.Logger
 	// BaseURL is the public site address, for verification links printed on letters.
 	BaseURL string
+	// Egress lists the internal hosts webhook channels may reach; nil allows public addresses only.
+	Egress *egress.Policy
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

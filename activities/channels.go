@@ -156,7 +156,7 @@ func (a *Activities) NotifyWithdrawalChannel(ctx context.Context, in WithdrawalC
 		body.LetterID = l.ID
 		body.VerifyURL = strings.TrimRight(a.BaseURL, "/") + "/verify/" + l.VerifyCode
 	}
-	ref, err := a.postSigned(ctx, wc.EndpointURL, wc.Secret, WithdrawalIdempotencyKey(w.ID, wc.ChannelID), "withdrawal", body)
+	ref, err := a.postSigned(ctx, wc.ChannelID, wc.EndpointURL, wc.Secret, WithdrawalIdempotencyKey(w.ID, wc.ChannelID), "withdrawal", body)
 	if err != nil {
 		if rerr := a.DB.RecordWithdrawalAttemptError(ctx, w.ID, wc.ChannelID, err.Error()); rerr != nil {
 			a.logWarn("record withdrawal attempt error", "withdrawal", w.ID, "channel", wc.ChannelID, "err", rerr)
@@ -247,7 +247,7 @@ func (a *Activities) PublishToChannel(ctx context.Context, in PublicationChannel
 		if t.DueOn != nil {
 			body.DueOn = t.DueOn.String()
 		}
-		return a.postSigned(ctx, t.EndpointURL, t.Secret, PublicationIdempotencyKey(p.ID, t.ChannelID), "publication", body)
+		return a.postSigned(ctx, t.ChannelID, t.EndpointURL, t.Secret, PublicationIdempotencyKey(p.ID, t.ChannelID), "publication", body)
 	})
 	switch {
 	case errors.Is(err, storage.ErrWithdrawnRecord):

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"xinyong/domain"
+	"xinyong/egress"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
 )
@@ -30,7 +31,8 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	require.NoError(t, db.SeedDemo(ctx))
 	return &fixture{t: t, ctx: ctx, db: db, ent: storage.DemoEnterprises[1],
-		acts: &Activities{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://xinyong.test"}}
+		acts: &Activities{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://xinyong.test",
+			Egress: egress.MustParse("127.0.0.1")}} // test channel servers listen on loopback
 }
 
 // penalty stores a published general fine of sthjj decided on 2026-05-20.

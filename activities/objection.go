@@ -149,7 +149,7 @@ func (a *Activities) NotifyObjectionChannel(ctx context.Context, in ObjectionCha
 	if err != nil {
 		return ObjectionChannelConfirmation{}, err
 	}
-	ref, err := a.postSigned(ctx, oc.EndpointURL, oc.Secret, ObjectionIdempotencyKey(in.ObjectionID, in.Action, in.ChannelID), "objection", body)
+	ref, err := a.postSigned(ctx, in.ChannelID, oc.EndpointURL, oc.Secret, ObjectionIdempotencyKey(in.ObjectionID, in.Action, in.ChannelID), "objection", body)
 	if err != nil {
 		if rerr := a.DB.RecordObjectionAttemptError(ctx, in.ObjectionID, in.ChannelID, in.Action, err.Error()); rerr != nil {
 			a.logWarn("record objection attempt error", "objection", in.ObjectionID, "channel", in.ChannelID, "err", rerr)

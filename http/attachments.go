@@ -237,6 +237,13 @@ func (s *Server) storeUploads(c *fiber.Ctx, files []formUpload) ([]storage.Attac
 		}
 		checked = append(checked, cu)
 	}
+	total := 0
+	for _, cu := range checked {
+		total += len(cu.Data)
+	}
+	if err := s.checkUploadQuota(c, p.ID, total); err != nil {
+		return nil, err
+	}
 	out := make([]storage.Attachment, 0, len(checked))
 	for _, cu := range checked {
 		sum := sha256.Sum256(cu.Data)

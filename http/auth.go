@@ -19,11 +19,6 @@ const (
 	loginCSRFCookie = "xinyong_login_csrf"
 	csrfField       = "_csrf"
 	csrfHeader      = "X-CSRF-Token"
-
-	// Login throttling: this many failures within the window lock the login (and the address) for the window.
-	maxLoginFailures     = 5
-	maxAddrLoginFailures = 30
-	loginFailureWindow   = 15 * time.Minute
 )
 
 // principal is the authenticated caller of a request.
@@ -130,16 +125,8 @@ func (s *Server) renderLogin(c *fiber.Ctx, login, problem string) error {
 		status = fiber.StatusUnauthorized
 	}
 	return s.page(c.Status(status), "login", pageData{Title: "登录", CSRF: tok, Data: map[string]any{
-		"Login": login, "Problem": problem, "Next": safeNext(c.Query("next", c.FormValue("next"))),
+		"Login": login, "Problem": problem, "Next": s.safeNext(c.Query("next", c.FormValue("next"))),
 	}})
-}
-
-// safeNext keeps redirects after login on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
@@ -150,28 +137,21 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	}
 	login := strings.TrimSpace(c.FormValue("login"))
 	password := c.FormValue("password")
-	addr := c.IP()
-	byLogin, byAddr, err := s.db.RecentLoginFailures(ctx, login, addr, loginFailureWindow)
-	if err != nil {
-		return err
+	if len(login) > 200 || len(password) > 1000 {
+		return s.renderLogin(c, "", "用户名或密码错误")
 	}
-	if byLogin >= maxLoginFailures || byAddr >= maxAddrLoginFailures {
+	addr := c.IP()
+	u, err := s.db.AttemptLogin(ctx, login, password, addr, s.cfg.LoginLimits)
+	if errors.Is(err, storage.ErrLoginThrottled) {
 		_ = s.db.Audit(ctx, storage.AuditEntry{Actor: login, Role: "", Action: "session.login_throttled", CaseKind: "user", CaseID: login}, map[string]string{"remote_addr": addr})
 		return s.page(c.Status(fiber.StatusTooManyRequests), "login", pageData{Title: "登录", CSRF: cookieTok, Data: map[string]any{
-			"Login": login, "Problem": errTooManyAttempts.Message, "Next": safeNext(c.FormValue("next")),
+			"Login": login, "Problem": errTooManyAttempts.Message, "Next": s.safeNext(c.FormValue("next")),
 		}})
 	}
-	u, err := s.db.Authenticate(ctx, login, password)
 	if errors.Is(err, storage.ErrBadCredentials) {
-		if err := s.db.RecordLoginFailure(ctx, login, addr); err != nil {
-			return err
-		}
 		return s.renderLogin(c, login, "用户名或密码错误")
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.db.ClearLoginFailures(ctx, login); err != nil {
 		return err
 	}
 	tok, _, err := s.db.CreateSession(ctx, u.ID, s.cfg.SessionTTL, addr)
@@ -183,7 +163,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: s.secure(c), MaxAge: int(s.cfg.SessionTTL.Seconds())})
 	c.ClearCookie(loginCSRFCookie)
-	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+	return c.Redirect(s.safeNext(c.FormValue("next")), fiber.StatusSeeOther)
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

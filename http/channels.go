@@ -108,6 +108,9 @@ func (s *Server) checkChannel(c *fiber.Ctx, ch storage.Channel) error {
 	if err := ch.Validate(); err != nil {
 		return channelFieldError(err)
 	}
+	if err := s.checkChannelEndpoint(c, ch); err != nil {
+		return err
+	}
 	if ch.DepartmentID != "" {
 		if _, err := s.db.GetDepartment(c.UserContext(), ch.DepartmentID); errors.Is(err, storage.ErrNotFound) {
 			return invalidField("department_id", "unknown_department", "所属部门不存在")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"xinyong/egress"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
 )
@@ -31,7 +32,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	db := pgtest.New(t)
 	require.NoError(t, db.SeedDemo(context.Background()))
-	srv := New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
+	srv := New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{ChannelEgress: egress.MustParse("127.0.0.1")}) // test channels listen on loopback
 	return &testEnv{t: t, db: db, srv: srv}
 }
 

@@ -50,8 +50,8 @@ func (s *Server) lettersJSON(ls []storage.Letter) []letterJSON {
 	return out
 }
 
-// canSeeLetter: an enterprise sees letters addressed to it, a department those it issued, a channel operator the
-// withdrawal letters; the credit office and admins all.
+// canSeeLetter: an enterprise sees letters addressed to it, a department those it issued; the credit office and
+// admins all. A channel operator sees only the withdrawal letters of orders sent to its channel (visibleLetter).
 func canSeeLetter(p *principal, l storage.Letter) bool {
 	switch p.Role {
 	case storage.RoleCreditOffice, storage.RoleAdmin:
@@ -60,8 +60,6 @@ func canSeeLetter(p *principal, l storage.Letter) bool {
 		return l.USCC.Valid && l.USCC.String == p.USCC.String
 	case storage.RoleDepartment:
 		return l.DepartmentID.Valid && l.DepartmentID.String == p.DepartmentID.String
-	case storage.RoleChannelOperator:
-		return l.Kind == "withdrawal_notice"
 	}
 	return false
 }
@@ -69,6 +67,9 @@ func canSeeLetter(p *principal, l storage.Letter) bool {
 func (s *Server) visibleLetter(c *fiber.Ctx) (storage.Letter, error) {
 	return loadVisible(c, s.db.GetLetter, func(l storage.Letter) (bool, error) {
 		p := principalOf(c)
+		if p.Role == storage.RoleChannelOperator {
+			return s.channelMayReadLetter(c, p, l)
+		}
 		if canSeeLetter(p, l) {
 			return true, nil
 		}
@@ -127,4 +128,17 @@ func (s *Server) verifyPage(c *fiber.Ctx) error {
 		return c.JSON(lj)
 	}
 	return s.page(c, "verify", pageData{Title: "文书核验", Data: map[string]any{"Found": true, "Code": code, "Letter": s.toLetterJSON(l)}})
+}
+
+// channelMayReadLetter admits a channel operator to the 告知函 of a withdrawal order that includes its channel;
+// every other letter is hidden from it.
+func (s *Server) channelMayReadLetter(c *fiber.Ctx, p *principal, l storage.Letter) (bool, error) {
+	if l.Kind != "withdrawal_notice" || l.CaseKind != "withdrawal" || !p.ChannelID.Valid {
+		return false, nil
+	}
+	wid, err := strconv.ParseInt(l.CaseID, 10, 64)
+	if err != nil {
+		return false, nil
+	}
+	return s.db.WithdrawalIncludesChannel(c.UserContext(), wid, p.ChannelID.String)
 }

@@ -234,7 +234,7 @@ func (s *Server) adminTokensCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tok, t, err := s.db.CreateToken(c.UserContext(), u.ID, c.FormValue("name"))
+	tok, t, err := s.db.CreateTokenTTL(c.UserContext(), u.ID, c.FormValue("name"), s.cfg.TokenTTL)
 	if err != nil {
 		return err
 	}
@@ -269,8 +269,14 @@ func (s *Server) adminRevokeSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "session.revoke_all", CaseKind: "user", CaseID: u.Login}, map[string]any{"sessions": n}); err != nil {
+	var nt int64
+	if c.FormValue("include_tokens") == "1" { // revoke the user's bearer tokens with the sessions
+		if nt, err = s.db.RevokeUserTokens(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "session.revoke_all", CaseKind: "user", CaseID: u.Login}, map[string]any{"sessions": n, "tokens": nt}); err != nil {
 		return err
 	}
-	return s.renderAdminTokens(c, "", fmt.Sprintf("已注销 %s 的 %d 个会话", u.Login, n))
+	return s.renderAdminTokens(c, "", fmt.Sprintf("已注销 %s 的 %d 个会话、%d 个令牌", u.Login, n, nt))
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -87,10 +88,14 @@ type tokenJSON struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	Revoked    bool       `json:"revoked"`
+	ExpiresAt  time.Time  `json:"expires_at"`
 }
 
+// maxTokenDays is the longest lifetime a caller may ask for a bearer token.
+const maxTokenDays = 365
+
 func toTokenJSON(t storage.APIToken) tokenJSON {
-	tj := tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, Revoked: t.RevokedAt.Valid}
+	tj := tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, Revoked: t.RevokedAt.Valid, ExpiresAt: t.ExpiresAt}
 	if t.LastUsedAt.Valid {
 		tj.LastUsedAt = &t.LastUsedAt.Time
 	}
@@ -111,7 +116,8 @@ func (s *Server) listOwnTokens(c *fiber.Ctx) error {
 
 func (s *Server) createOwnToken(c *fiber.Ctx) error {
 	var req struct {
-		Name string `json:"name"`
+		Name          string `json:"name"`
+		ExpiresInDays *int   `json:"expires_in_days"`
 	}
 	if err := bindJSON(c, &req); err != nil {
 		return err
@@ -119,8 +125,15 @@ func (s *Server) createOwnToken(c *fiber.Ctx) error {
 	if len(req.Name) > 200 {
 		return invalidField("name", "invalid_name", "令牌用途过长")
 	}
+	ttl := s.cfg.TokenTTL
+	if req.ExpiresInDays != nil {
+		if *req.ExpiresInDays < 1 || *req.ExpiresInDays > maxTokenDays {
+			return invalidField("expires_in_days", "invalid_expiry", fmt.Sprintf("令牌有效期须为1至%d天", maxTokenDays))
+		}
+		ttl = time.Duration(*req.ExpiresInDays) * 24 * time.Hour
+	}
 	p := principalOf(c)
-	tok, t, err := s.db.CreateToken(c.UserContext(), p.ID, req.Name)
+	tok, t, err := s.db.CreateTokenTTL(c.UserContext(), p.ID, req.Name, ttl)
 	if err != nil {
 		return err
 	}
@@ -150,14 +163,29 @@ func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
 
 func (s *Server) revokeOwnSessions(c *fiber.Ctx) error {
 	p := principalOf(c)
+	// {"include_tokens": true} also revokes every bearer token of the user (after a compromise).
+	var req struct {
+		IncludeTokens bool `json:"include_tokens"`
+	}
+	if len(c.Body()) > 0 {
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+	}
 	n, err := s.db.RevokeUserSessions(c.UserContext(), p.ID)
 	if err != nil {
 		return err
 	}
-	if err := s.audit(c, "session.revoke_all", "user", p.Login, map[string]any{"sessions": n}); err != nil {
+	var nt int64
+	if req.IncludeTokens {
+		if nt, err = s.db.RevokeUserTokens(c.UserContext(), p.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.audit(c, "session.revoke_all", "user", p.Login, map[string]any{"sessions": n, "tokens": nt}); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"revoked_sessions": n})
+	return c.JSON(fiber.Map{"revoked_sessions": n, "revoked_tokens": nt})
 }
 
 func (s *Server) auditOfCase(c *fiber.Ctx) error {

@@ -169,7 +169,7 @@ func TestLoginLogoutAndCSRF(t *testing.T) {
 func TestLoginThrottling(t *testing.T) {
 	e := newTestEnv(t)
 	b := e.browser()
-	for i := 0; i < maxLoginFailures; i++ {
+	for i := 0; i < storage.DefaultLoginLimits.PerSource; i++ {
 		resp, _ := b.login("scjgj", "nope")
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	}

@@ -72,6 +72,7 @@ var routeTable = []route{
 	{fiber.MethodGet, "/api/v1/me", signedIn, (*Server).me, nil, false},
 	{fiber.MethodGet, "/api/v1/tasks", signedIn, (*Server).listTasks, nil, false},
 	{fiber.MethodGet, "/api/v1/enterprises", overseers, (*Server).searchEnterprises, nil, false},
+	{fiber.MethodPatch, "/api/v1/enterprises/:uscc", officeAdmin, (*Server).updateEnterprise, nil, false},
 	{fiber.MethodGet, "/api/v1/tokens", signedIn, (*Server).listOwnTokens, nil, false},
 	{fiber.MethodPost, "/api/v1/tokens", signedIn, (*Server).createOwnToken, nil, false},
 	{fiber.MethodDelete, "/api/v1/tokens/:id", signedIn, (*Server).revokeOwnToken, nil, false},
@@ -243,8 +244,9 @@ var menus = map[storage.Role][]menuItem{
 func (s *Server) routes() {
 	app := s.app
 	s.observe(app)
-	app.Use(s.securityHeaders, s.authenticate, s.csrf)
-	// Text is checked once here for every route, so no handler can forget it (see textinput.go).
+	app.Use(s.hardening, s.securityHeaders, s.authenticate, s.rateLimitAnonymous, s.csrf)
+	// Text is checked once here for every route, after compressed bodies were refused, so no handler can forget it
+	// (see textinput.go).
 	app.Use(s.textInput)
 	api := app.Group(apiPrefix, s.idempotency)
 	dev := os.Getenv(SimulatorEnv) == "1"

@@ -45,7 +45,7 @@ func TestOpenAPIFollowsTheRouteTable(t *testing.T) {
 	n := 0
 	for _, r := range apiRoutes(routeTable) {
 		p := pathParam.ReplaceAllString(r.path, "{$1}")
-		op, ok := paths[p].(map[string]any)[map[string]string{"GET": "get", "POST": "post", "PUT": "put", "DELETE": "delete"}[r.method]].(map[string]any)
+		op, ok := paths[p].(map[string]any)[map[string]string{"GET": "get", "POST": "post", "PUT": "put", "PATCH": "patch", "DELETE": "delete"}[r.method]].(map[string]any)
 		require.True(t, ok, "%s %s missing", r.method, p)
 		if len(r.roles) > 0 {
 			assert.Len(t, op["x-roles"], len(r.roles), p)

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 
+	"xinyong/egress"
 	"xinyong/obs"
 	"xinyong/storage"
 )
@@ -24,6 +25,21 @@ type Config struct {
 	Metrics *obs.Metrics
 	// MetricsToken, when set, mounts /metrics on this server for scrapers sending it as a bearer token.
 	MetricsToken string
+
+	// Hardening settings (SECURITY.md); zero values take the defaults of hardening.go.
+	// TrustedProxies are the addresses or CIDR networks of reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (XINYONG_TRUSTED_PROXIES); without them the peer address is the client.
+	TrustedProxies []string
+	// ChannelEgress lists the internal hosts webhook endpoints may point at (XINYONG_CHANNEL_ALLOW_HOSTS).
+	ChannelEgress *egress.Policy
+	// UploadQuotaBytes bounds what one user uploads in 24 hours (XINYONG_UPLOAD_QUOTA_MB).
+	UploadQuotaBytes int64
+	// LoginRatePerMinute and AnonRatePerMinute limit unauthenticated requests per client address.
+	LoginRatePerMinute, AnonRatePerMinute int
+	// LoginLimits throttle password guessing per login and address.
+	LoginLimits storage.LoginLimits
+	// TokenTTL is the lifetime of a bearer token created without expires_in_days.
+	TokenTTL time.Duration
 }
 
 // Server is xinyong's HTTP front: JSON API and pages.
@@ -36,6 +52,7 @@ type Server struct {
 	cases    caseClient
 	sim      *channelSimulator // the channel simulator's state, when it is mounted
 	openapiState
+	hardeningState
 }
 
 // maxBodyBytes bounds every request; JSON endpoints have a lower bound of their own (maxJSONBytes).
@@ -51,6 +68,7 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 	}
 	s := &Server{db: db, temporal: tc, log: log, cfg: cfg, cases: caseClient{tc: tc, log: log}}
 	s.cases.limit = s.limitStep
+	s.setupHardening()
 	s.app = fiber.New(fiber.Config{
 		AppName:               "xinyong",
 		ErrorHandler:          errorHandler(log),
@@ -59,6 +77,10 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		DisableStartupMessage: true,
+		// c.IP() and c.Protocol() believe forwarding headers only from TrustedProxies (see hardening.go).
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          s.cfg.TrustedProxies,
+		ProxyHeader:             clientIPHeader,
 	})
 	s.routes()
 	return s

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -19,6 +20,10 @@ type IdempotentResponse struct {
 	ContentType string        `db:"content_type"`
 }
 
+// IdempotencyClaimTimeout is how long a key stays "in progress" before another request may take it over; it is
+// well above the longest request (the server's write timeout is one minute).
+var IdempotencyClaimTimeout = 2 * time.Minute
+
 // ClaimIdempotencyKey reserves a key for a request. It returns (nil, nil) when the caller owns the key now,
 // or the earlier request's record when the key was used before (Status is null while that request runs).
 func (db *DB) ClaimIdempotencyKey(ctx context.Context, principal, key, method, path string, bodyHash []byte) (*IdempotentResponse, error) {
@@ -30,6 +35,17 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, principal, key, method, p
 	var pqErr *pq.Error
 	if !errors.As(err, &pqErr) || pqErr.Code != "23505" {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	// A key still "in progress" long after its request began belongs to a request that crashed (or whose process
+	// died) before answering: it is taken over, so the caller's retry is not refused forever.
+	res, err := db.ExecContext(ctx, `UPDATE idempotency_keys SET method = $3, path = $4, body_hash = $5, created_at = now()
+		WHERE principal = $1 AND key = $2 AND status IS NULL AND created_at < now() - $6::interval`,
+		principal, key, method, path, bodyHash, fmt.Sprintf("%d seconds", int(IdempotencyClaimTimeout.Seconds())))
+	if err != nil {
+		return nil, fmt.Errorf("take over idempotency key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil, nil
 	}
 	var r IdempotentResponse
 	err = db.GetContext(ctx, &r, `SELECT body_hash, method, path, status, response, content_type FROM idempotency_keys

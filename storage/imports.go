@@ -151,7 +151,7 @@ func sortImportRows(rows []ImportRow) {
 	slices.SortStableFunc(rows, func(a, b ImportRow) int { return cmp.Compare(a.Row, b.Row) })
 }
 
-// upsertEnterprises creates the enterprises of a file in one statement, refreshing the names of known ones.
+// upsertEnterprises creates the unknown enterprises of a file in one statement; known ones keep the registry's name.
 func upsertEnterprises(ctx context.Context, tx *sqlx.Tx, es []Enterprise) error {
 	if len(es) == 0 {
 		return nil
@@ -162,7 +162,7 @@ func upsertEnterprises(ctx context.Context, tx *sqlx.Tx, es []Enterprise) error 
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO enterprises (uscc, name)
 		SELECT * FROM unnest($1::text[], $2::text[])
-		ON CONFLICT (uscc) DO UPDATE SET name = EXCLUDED.name`, pq.StringArray(usccs), pq.StringArray(names))
+		ON CONFLICT (uscc) DO NOTHING`, pq.StringArray(usccs), pq.StringArray(names))
 	if err != nil {
 		return fmt.Errorf("upsert enterprises: %w", err)
 	}

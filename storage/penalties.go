@@ -295,14 +295,16 @@ func (db *DB) CurrentWithdrawal(ctx context.Context, penaltyID int64) (*Withdraw
 	return &w, nil
 }
 
-// RegisterPenalty stores a new penalty with its enterprise (created, or its name refreshed) and the audit entry of
+// RegisterPenalty stores a new penalty with its enterprise (created when unknown; a known one keeps its name) and the audit entry of
 // the registration, all or nothing: a duplicate decision number of the same department is ErrConflict and changes
 // nothing.
 func (db *DB) RegisterPenalty(ctx context.Context, p Penalty, e Enterprise, audit AuditEntry, details func(id int64) any) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// The registry's name is never changed as a side effect of a registration: only the credit office or an
+		// admin renames an enterprise (RenameEnterprise).
 		_, err := tx.NamedExecContext(ctx, `INSERT INTO enterprises (uscc, name) VALUES (:uscc, :name)
-			ON CONFLICT (uscc) DO UPDATE SET name = EXCLUDED.name`, e)
+			ON CONFLICT (uscc) DO NOTHING`, e)
 		if err != nil {
 			return fmt.Errorf("upsert enterprise %s: %w", e.USCC, err)
 		}

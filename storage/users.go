@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -107,13 +108,17 @@ var ErrBadCredentials = errors.New("bad credentials")
 // dummyHash keeps the time of a login attempt for an unknown user close to that of a known one.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("xinyong-dummy"), bcrypt.DefaultCost)
 
-// Authenticate checks a login and password.
+// Authenticate checks a login and password (without throttling; the login form uses AttemptLogin).
 func (db *DB) Authenticate(ctx context.Context, login, password string) (User, error) {
+	return authenticate(ctx, db, login, password)
+}
+
+func authenticate(ctx context.Context, q sqlx.QueryerContext, login, password string) (User, error) {
 	var row struct {
 		User
 		Hash string `db:"password_hash"`
 	}
-	err := db.GetContext(ctx, &row, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.login = $1`, login)
+	err := sqlx.GetContext(ctx, q, &row, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.login = $1`, login)
 	if errors.Is(err, sql.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return User{}, ErrBadCredentials
@@ -202,6 +207,16 @@ func (db *DB) RevokeUserSessions(ctx context.Context, userID int64) (int64, erro
 	return n, nil
 }
 
+// RevokeUserTokens revokes every live bearer token of a user (with their sessions, after a compromise).
+func (db *DB) RevokeUserTokens(ctx context.Context, userID int64) (int64, error) {
+	res, err := db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens of user %d: %w", userID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // APIToken describes a bearer token (never the token itself).
 type APIToken struct {
 	ID         int64        `db:"id"`
@@ -210,17 +225,28 @@ type APIToken struct {
 	CreatedAt  time.Time    `db:"created_at"`
 	LastUsedAt sql.NullTime `db:"last_used_at"`
 	RevokedAt  sql.NullTime `db:"revoked_at"`
+	ExpiresAt  time.Time    `db:"expires_at"`
 }
 
-// CreateToken issues a bearer token for the user; only its hash is stored.
+// DefaultTokenTTL is the lifetime of a bearer token created without an explicit one.
+const DefaultTokenTTL = 90 * 24 * time.Hour
+
+const tokenColumns = `id, user_id, name, created_at, last_used_at, revoked_at, expires_at`
+
+// CreateToken issues a bearer token for the user that lives DefaultTokenTTL; only its hash is stored.
 func (db *DB) CreateToken(ctx context.Context, userID int64, name string) (string, APIToken, error) {
+	return db.CreateTokenTTL(ctx, userID, name, DefaultTokenTTL)
+}
+
+// CreateTokenTTL issues a bearer token that expires after ttl.
+func (db *DB) CreateTokenTTL(ctx context.Context, userID int64, name string, ttl time.Duration) (string, APIToken, error) {
 	tok, hash, err := newSecret()
 	if err != nil {
 		return "", APIToken{}, err
 	}
 	var t APIToken
-	err = db.GetContext(ctx, &t, `INSERT INTO api_tokens (token_hash, user_id, name) VALUES ($1, $2, $3)
-		RETURNING id, user_id, name, created_at, last_used_at, revoked_at`, hash, userID, name)
+	err = db.GetContext(ctx, &t, `INSERT INTO api_tokens (token_hash, user_id, name, expires_at) VALUES ($1, $2, $3, $4)
+		RETURNING `+tokenColumns, hash, userID, name, time.Now().Add(ttl))
 	if err != nil {
 		return "", APIToken{}, fmt.Errorf("create token: %w", err)
 	}
@@ -231,7 +257,7 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, name string) (strin
 func (db *DB) TokenUser(ctx context.Context, token string) (User, error) {
 	var u User
 	err := db.GetContext(ctx, &u, `UPDATE api_tokens t SET last_used_at = now()
-		FROM users u WHERE u.id = t.user_id AND t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled
+		FROM users u WHERE u.id = t.user_id AND t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND NOT u.disabled
 		RETURNING `+userColumns, hashSecret(trimTokenPrefix(token)))
 	if err != nil {
 		return User{}, fmt.Errorf("token: %w", notFound(err))
@@ -249,7 +275,7 @@ func trimTokenPrefix(t string) string {
 // ListTokens returns a user's tokens.
 func (db *DB) ListTokens(ctx context.Context, userID int64) ([]APIToken, error) {
 	var ts []APIToken
-	err := db.SelectContext(ctx, &ts, `SELECT id, user_id, name, created_at, last_used_at, revoked_at
+	err := db.SelectContext(ctx, &ts, `SELECT `+tokenColumns+`
 		FROM api_tokens WHERE user_id = $1 ORDER BY id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
@@ -270,33 +296,94 @@ func (db *DB) RevokeToken(ctx context.Context, id, userID int64) error {
 	return nil
 }
 
-// RecordLoginFailure notes a failed login for throttling.
-func (db *DB) RecordLoginFailure(ctx context.Context, login, remoteAddr string) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO login_failures (login, remote_addr) VALUES ($1, $2)`, login, remoteAddr)
-	if err != nil {
-		return fmt.Errorf("record login failure: %w", err)
-	}
-	return nil
+// LoginLimits bound password guessing. Failures are counted per login and source address, so an anonymous caller
+// locks only their own address out of an account; a longer, higher cap per login (from every source together)
+// bounds a distributed guess, and a cap per address bounds one source trying many logins.
+type LoginLimits struct {
+	PerSource    int           // failures of one login from one address within Window
+	PerAddress   int           // failures from one address (any login) within Window
+	Window       time.Duration // e.g. 15 minutes
+	PerLogin     int           // failures of one login from all addresses within LoginWindow
+	LoginWindow  time.Duration // e.g. 1 hour
+	SourceFailed func()        // test hook: called after a password was checked and found wrong
 }
 
-// RecentLoginFailures counts the failures for a login, or from an address, within the window.
-func (db *DB) RecentLoginFailures(ctx context.Context, login, remoteAddr string, window time.Duration) (byLogin, byAddr int, err error) {
-	err = db.QueryRowxContext(ctx, `SELECT
-			count(*) FILTER (WHERE login = $1),
-			count(*) FILTER (WHERE remote_addr = $2)
-		FROM login_failures WHERE failed_at > now() - $3::interval AND (login = $1 OR remote_addr = $2)`,
-		login, remoteAddr, fmt.Sprintf("%d seconds", int(window.Seconds()))).Scan(&byLogin, &byAddr)
+// DefaultLoginLimits: 5 failures per login and address in 15 minutes, 30 per address, 50 per login in an hour.
+var DefaultLoginLimits = LoginLimits{PerSource: 5, PerAddress: 30, Window: 15 * time.Minute, PerLogin: 50, LoginWindow: time.Hour}
+
+// ErrLoginThrottled is returned, without checking the password, when a limit of LoginLimits is reached.
+var ErrLoginThrottled = errors.New("login throttled")
+
+// AttemptLogin checks a login and password under the throttling limits. Counting the failures, checking the
+// password and recording the outcome happen in one transaction that holds the login's row of login_locks, so
+// parallel attempts on one login are judged one after another and no more than the limit are ever checked.
+func (db *DB) AttemptLogin(ctx context.Context, login, password, remoteAddr string, lim LoginLimits) (User, error) {
+	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("count login failures: %w", err)
+		return User{}, fmt.Errorf("login: begin: %w", err)
 	}
-	return byLogin, byAddr, nil
+	defer func() { _ = tx.Rollback() }()
+	// The row may be removed by a concurrent clean-up between the insert and the lock: then insert it again.
+	for locked := false; !locked; {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_locks (login) VALUES ($1) ON CONFLICT DO NOTHING`, login); err != nil {
+			return User{}, fmt.Errorf("login lock: %w", err)
+		}
+		var got string
+		err := tx.GetContext(ctx, &got, `SELECT login FROM login_locks WHERE login = $1 FOR UPDATE`, login)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return User{}, fmt.Errorf("login lock: %w", err)
+		}
+		locked = err == nil
+	}
+	var bySource, byAddr, byLogin int
+	err = tx.QueryRowxContext(ctx, `SELECT
+			count(*) FILTER (WHERE login = $1 AND remote_addr = $2 AND failed_at > now() - $3::interval),
+			count(*) FILTER (WHERE remote_addr = $2 AND failed_at > now() - $3::interval),
+			count(*) FILTER (WHERE login = $1 AND failed_at > now() - $4::interval)
+		FROM login_failures
+		WHERE failed_at > now() - greatest($3::interval, $4::interval) AND (login = $1 OR remote_addr = $2)`,
+		login, remoteAddr, seconds(lim.Window), seconds(lim.LoginWindow)).Scan(&bySource, &byAddr, &byLogin)
+	if err != nil {
+		return User{}, fmt.Errorf("count login failures: %w", err)
+	}
+	if bySource >= lim.PerSource || byAddr >= lim.PerAddress || byLogin >= lim.PerLogin {
+		return User{}, ErrLoginThrottled
+	}
+	u, err := authenticate(ctx, tx, login, password)
+	switch {
+	case errors.Is(err, ErrBadCredentials):
+		if lim.SourceFailed != nil {
+			lim.SourceFailed()
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (login, remote_addr) VALUES ($1, $2)`, login, remoteAddr); err != nil {
+			return User{}, fmt.Errorf("record login failure: %w", err)
+		}
+	case err != nil:
+		return User{}, err
+	default:
+		// Success forgets this source's failures only: the owner logging in must not reset a guesser elsewhere.
+		_, err = tx.ExecContext(ctx, `DELETE FROM login_failures WHERE (login = $1 AND remote_addr = $2)
+			OR failed_at < now() - interval '1 day'`, login, remoteAddr)
+		if err != nil {
+			return User{}, fmt.Errorf("clear login failures: %w", err)
+		}
+		// Forget the lock rows of logins without recent failures (any name can be tried, so the table would
+		// only grow); rows other attempts hold are skipped, never waited for.
+		_, err = tx.ExecContext(ctx, `DELETE FROM login_locks WHERE login IN (
+				SELECT l.login FROM login_locks l
+				WHERE l.login <> $1 AND NOT EXISTS (SELECT 1 FROM login_failures f WHERE f.login = l.login)
+				LIMIT 1000 FOR UPDATE SKIP LOCKED)`, login)
+		if err != nil {
+			return User{}, fmt.Errorf("clear login locks: %w", err)
+		}
+	}
+	if cerr := tx.Commit(); cerr != nil {
+		return User{}, fmt.Errorf("login: commit: %w", cerr)
+	}
+	if err != nil {
+		return User{}, ErrBadCredentials
+	}
+	return u, nil
 }
 
-// ClearLoginFailures forgets a login's failures after a success, and drops old rows.
-func (db *DB) ClearLoginFailures(ctx context.Context, login string) error {
-	_, err := db.ExecContext(ctx, `DELETE FROM login_failures WHERE login = $1 OR failed_at < now() - interval '1 day'`, login)
-	if err != nil {
-		return fmt.Errorf("clear login failures: %w", err)
-	}
-	return nil
-}
+func seconds(d time.Duration) string { return fmt.Sprintf("%d seconds", int(d.Seconds())) }

@@ -19,6 +19,7 @@ import (
 
 	"xinyong/activities"
 	"xinyong/domain"
+	"xinyong/egress"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
 )
@@ -39,7 +40,7 @@ func newChannelFixture(t *testing.T) *channelFixture {
 	ctx := context.Background()
 	require.NoError(t, db.SeedDemo(ctx))
 	return &channelFixture{t: t, db: db, ent: storage.DemoEnterprises[1],
-		acts: &activities.Activities{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://xinyong.test"}}
+		acts: &activities.Activities{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://xinyong.test", Egress: egress.MustParse("127.0.0.1")}}
 }
 
 // insertPenalty stores a published general fine of sthjj decided on 2026-05-20.

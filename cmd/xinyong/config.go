@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -13,6 +16,8 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
+	"xinyong/egress"
+	httpapi "xinyong/http"
 	"xinyong/obs"
 	"xinyong/storage"
 	"xinyong/workflows"
@@ -34,6 +39,11 @@ type config struct {
 	MetricsAddr string
 	// MetricsToken mounts /metrics on HTTP_ADDR too, for scrapers presenting it as a bearer token.
 	MetricsToken string
+	// Hardening (SECURITY.md).
+	TrustedProxies    []string // XINYONG_TRUSTED_PROXIES: comma-separated addresses/CIDRs of reverse proxies
+	ChannelAllowHosts string   // XINYONG_CHANNEL_ALLOW_HOSTS: internal webhook hosts/CIDRs
+	UploadQuotaMB     int      // XINYONG_UPLOAD_QUOTA_MB: per user and 24 hours
+	TokenTTLDays      int      // XINYONG_TOKEN_TTL_DAYS: default bearer-token lifetime
 }
 
 func env(name, def string) string {
@@ -70,10 +80,41 @@ func loadConfig() config {
 			fmt.Fprintf(os.Stderr, "XINYONG_RECONCILE_EVERY=%q is not a duration; using %s\n", v, c.ReconcileEvery)
 		}
 	}
+	for _, p := range strings.Split(os.Getenv("XINYONG_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	c.ChannelAllowHosts = os.Getenv(egress.EnvAllowHosts)
+	c.UploadQuotaMB, _ = strconv.Atoi(os.Getenv("XINYONG_UPLOAD_QUOTA_MB"))
+	c.TokenTTLDays, _ = strconv.Atoi(os.Getenv("XINYONG_TOKEN_TTL_DAYS"))
 	return c
 }
 
 // newLogger logs text, or JSON lines with LOG_FORMAT=json, each line with its request id when there is one.
+// checkHardening refuses settings that do not parse, so a typo fails at start and not at the first request.
+func (c config) checkHardening() (*egress.Policy, error) {
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return nil, fmt.Errorf("XINYONG_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR network", p)
+			}
+		}
+	}
+	return egress.Parse(c.ChannelAllowHosts)
+}
+
+// httpConfig is the HTTP server's share of the configuration.
+func (c config) httpConfig() (httpapi.Config, error) {
+	pol, err := c.checkHardening()
+	if err != nil {
+		return httpapi.Config{}, err
+	}
+	return httpapi.Config{BaseURL: c.BaseURL, SecureCookies: c.SecureCookies, TrustedProxies: c.TrustedProxies,
+		ChannelEgress: pol, UploadQuotaBytes: int64(c.UploadQuotaMB) << 20,
+		TokenTTL: time.Duration(c.TokenTTLDays) * 24 * time.Hour}, nil
+}
+
 func newLogger() *slog.Logger {
 	l := obs.NewLogger(os.Stderr)
 	slog.SetDefault(l)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -41,6 +42,8 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	cfg := loadConfig()
 	log := newLogger()
+	// The channel simulator is served by this very process: dev lets webhooks reach its own host.
+	cfg.ChannelAllowHosts = strings.Trim(cfg.ChannelAllowHosts+","+devOwnHosts(cfg.HTTPAddr), ",")
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
@@ -104,4 +107,13 @@ func redactDSN(dsn string) string {
 		}
 	}
 	return dsn
+}
+
+// devOwnHosts is the host of HTTP_ADDR (loopback when it listens on every address) for the dev allow-list.
+func devOwnHosts(httpAddr string) string {
+	host, _, err := net.SplitHostPort(httpAddr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		return "127.0.0.1,localhost"
+	}
+	return host
 }

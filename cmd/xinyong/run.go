@@ -53,8 +53,12 @@ func serveHTTP(ctx context.Context, cfg config, db *storage.DB, tc client.Client
 	if err := startMetricsListener(ctx, cfg, db, tc, log); err != nil {
 		return err
 	}
-	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies,
-		Metrics: procMetrics, MetricsToken: cfg.MetricsToken})
+	hc, err := cfg.httpConfig()
+	if err != nil {
+		return err
+	}
+	hc.Metrics, hc.MetricsToken = procMetrics, cfg.MetricsToken
+	srv := httpapi.New(db, tc, log, hc)
 	log.Info("http listening", "addr", cfg.HTTPAddr)
 	return srv.Listen(ctx, cfg.HTTPAddr)
 }
@@ -74,12 +78,16 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 	if err := startMetricsListener(ctx, cfg, db, tc, log); err != nil {
 		return err
 	}
+	pol, err := cfg.checkHardening()
+	if err != nil {
+		return err
+	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{
 		// Errors that can never succeed on retry are classified inside the observing interceptor, so its logs
 		// and metrics see them as they are answered.
 		Interceptors: []interceptor.WorkerInterceptor{&obs.WorkerInterceptor{Log: log}, activities.Interceptor()},
 	})
-	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL})
+	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL, Egress: pol})
 	for _, extra := range workerExtras {
 		extra(w)
 	}

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"xinyong/activities"
+	"xinyong/egress"
 	httpapi "xinyong/http"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
@@ -48,13 +49,13 @@ func newStack(t *testing.T) *stack {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
-	acts := &activities.Activities{DB: db, Log: log, BaseURL: base}
+	acts := &activities.Activities{DB: db, Log: log, BaseURL: base, Egress: egress.MustParse("127.0.0.1")}
 	w := worker.New(tc, workflows.TaskQueue, activities.WorkerOptions())
 	workflows.Register(w, acts)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base})
+	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base, ChannelEgress: egress.MustParse("127.0.0.1")})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return &stack{t: t, db: db, temporal: tc, base: base, acts: acts}

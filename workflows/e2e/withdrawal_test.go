@@ -23,6 +23,7 @@ import (
 
 	"xinyong/activities"
 	"xinyong/domain"
+	"xinyong/egress"
 	httpapi "xinyong/http"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
@@ -53,8 +54,8 @@ func newChannelStack(t *testing.T) *channelStack {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
-	acts := &activities.Activities{DB: db, Log: log, BaseURL: base}
-	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base})
+	acts := &activities.Activities{DB: db, Log: log, BaseURL: base, Egress: egress.MustParse("127.0.0.1")}
+	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base, ChannelEgress: egress.MustParse("127.0.0.1")})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	cs := &channelStack{stack: &stack{t: t, db: db, temporal: tc, base: base, acts: acts}}

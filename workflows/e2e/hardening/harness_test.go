@@ -23,6 +23,7 @@ import (
 
 	"xinyong/activities"
 	"xinyong/consistency"
+	"xinyong/egress"
 	httpapi "xinyong/http"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
@@ -56,11 +57,11 @@ func newStack(t testing.TB) *stack {
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
 	w := worker.New(tc, workflows.TaskQueue, activities.WorkerOptions())
-	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: base})
+	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: base, Egress: egress.MustParse("127.0.0.1")})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base})
+	srv := httpapi.New(db, tc, log, httpapi.Config{BaseURL: base, ChannelEgress: egress.MustParse("127.0.0.1")})
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().Shutdown() })
 	return &stack{t: t, db: db, temporal: tc, base: base}
