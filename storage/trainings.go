@@ -90,8 +90,8 @@ func (db *DB) ListTrainings(ctx context.Context, f TrainingFilter) ([]Training, 
 	var ts []Training
 	err := db.SelectContext(ctx, &ts, `SELECT `+trainingColumns+` FROM trainings t
 		WHERE ($1 = '' OR t.agency_login = $1)
-		  AND ($2 = '' OR (t.status IN ('planned', 'open') AND t.starts_at > now())
-		              OR EXISTS (SELECT 1 FROM training_enrollments e WHERE e.training_id = t.id AND e.uscc = $2))
+		  AND ($2::bpchar = '' OR (t.status IN ('planned', 'open') AND t.starts_at > now())
+		              OR EXISTS (SELECT 1 FROM training_enrollments e WHERE e.training_id = t.id AND e.uscc = $2::bpchar))
 		  AND ($3 = '' OR t.status = $3)
 		  AND ($4 = 0 OR t.id < $4)
 		ORDER BY t.id DESC LIMIT $5`, f.AgencyLogin, f.OpenOrUSCC, f.Status, f.BeforeID, f.Limit)

@@ -182,7 +182,7 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 			count(wc.channel_id) FILTER (WHERE wc.status = 'overdue') AS overdue,
 			min(wc.due_on) FILTER (WHERE wc.status <> 'confirmed') AS next_due`+withdrawalFrom+`
 		LEFT JOIN withdrawal_channels wc ON wc.withdrawal_id = w.id
-		WHERE ($1 = '' OR w.status = $1) AND ($2 = '' OR p.department_id = $2) AND ($3 = '' OR p.uscc = $3)
+		WHERE ($1 = '' OR w.status = $1) AND ($2 = '' OR p.department_id = $2) AND ($3::bpchar = '' OR p.uscc = $3::bpchar)
 		  AND ($4 = '' OR EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $4))
 		  AND ($5 = 0 OR w.penalty_id = $5) AND w.id > $6
 		GROUP BY w.id, p.id, d.id ORDER BY w.id LIMIT $7`,
