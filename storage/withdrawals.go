@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"xinyong/domain"
 )
@@ -145,6 +146,23 @@ func (db *DB) WithdrawalChannels(ctx context.Context, id int64) ([]WithdrawalCha
 		return nil, fmt.Errorf("channels of withdrawal %d: %w", id, err)
 	}
 	return cs, nil
+}
+
+// ChannelsOfWithdrawals lists the channels of several orders in one query (for pages that show many orders), keyed
+// by order id.
+func (db *DB) ChannelsOfWithdrawals(ctx context.Context, ids []int64) (map[int64][]WithdrawalChannel, error) {
+	var cs []WithdrawalChannel
+	err := db.SelectContext(ctx, &cs, `SELECT `+withdrawalChannelColumns+` FROM withdrawal_channels wc
+		JOIN channels c ON c.id = wc.channel_id WHERE wc.withdrawal_id = ANY($1) ORDER BY wc.withdrawal_id, wc.channel_id`,
+		pq.Int64Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("channels of %d withdrawals: %w", len(ids), err)
+	}
+	m := make(map[int64][]WithdrawalChannel, len(ids))
+	for _, c := range cs {
+		m[c.WithdrawalID] = append(m[c.WithdrawalID], c)
+	}
+	return m, nil
 }
 
 // WithdrawalChannel returns one channel of an order.
