@@ -215,6 +215,22 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			es, err := db.EnrollmentsOfUSCC(ctx, uscc)
 			return len(es), err
 		}, 0},
+		{"training certificate", func() (int, error) {
+			_, err := db.TrainingCertificateOf(ctx, uscc)
+			return 0, err
+		}, 0},
+		{"penalty detail", func() (int, error) {
+			_, err := db.GetPenalty(ctx, before)
+			return 1, err
+		}, 1},
+		{"letters of a penalty", func() (int, error) {
+			ls, err := db.LettersOf(ctx, "penalty", strconv.FormatInt(before, 10))
+			return len(ls), err
+		}, 1},
+		{"audit of a penalty", func() (int, error) {
+			es, err := db.AuditOf(ctx, "penalty", strconv.FormatInt(before, 10))
+			return len(es), err
+		}, 1},
 		{"attachments", func() (int, error) {
 			ids, err := db.AttachmentsOfEnterprise(ctx, uscc, []int64{1, 2, 3})
 			return len(ids), err
