@@ -392,13 +392,19 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 		if err != nil {
 			return nil, err
 		}
+		// One query for the channels of every row, not one per row.
+		ids := make([]int64, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ID
+		}
+		pubs, err := s.db.PublicationsOfPenalties(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
 		rec := homeSection{Title: "我的信用记录", Headers: []string{"决定书文号", "认定部门", "类别", "公示渠道", "可申请修复", "公示截止", "状态"},
 			Empty: "暂无行政处罚信用记录。", Linked: true}
 		for _, r := range rows {
-			channels, err := s.channelSummary(ctx, r.Penalty)
-			if err != nil {
-				return nil, err
-			}
+			channels := channelSummary(r.Penalty, pubs[r.ID])
 			eligible := r.RepairEligibleFrom.String()
 			if !r.Published {
 				eligible = "—"
@@ -451,16 +457,12 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 }
 
 // channelSummary says where a record stands on its channels, in one line.
-func (s *Server) channelSummary(ctx context.Context, p storage.Penalty) (string, error) {
+func channelSummary(p storage.Penalty, pubs []storage.Publication) string {
 	if !p.Published {
-		return "不公示", nil
-	}
-	pubs, err := s.db.PublicationsOf(ctx, p.ID)
-	if err != nil {
-		return "", err
+		return "不公示"
 	}
 	if len(pubs) == 0 {
-		return "待公示", nil
+		return "待公示"
 	}
 	var b bytes.Buffer
 	for i, pb := range pubs {
@@ -469,5 +471,5 @@ func (s *Server) channelSummary(ctx context.Context, p storage.Penalty) (string,
 		}
 		b.WriteString(pb.ChannelName + "：" + publicationStatusLabel(pb.Status))
 	}
-	return b.String(), nil
+	return b.String()
 }

@@ -475,10 +475,18 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			return nil, err
 		}
 		sec := homeSection{Title: "我的信用修复培训", Headers: []string{"培训", "时间", "报名状态", "结果"}, Empty: "尚未报名培训，可在“信用修复培训”中查看可报名的场次。", Linked: true}
+		ids := make([]int64, len(es))
+		for i, e := range es {
+			ids[i] = e.TrainingID
+		}
+		ts, err := s.db.TrainingsByID(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
 		for _, e := range es {
-			t, err := s.db.GetTraining(ctx, e.TrainingID)
-			if err != nil {
-				return nil, err
+			t, ok := ts[e.TrainingID]
+			if !ok {
+				return nil, fmt.Errorf("training %d of an enrollment: %w", e.TrainingID, storage.ErrNotFound)
 			}
 			ej := toEnrollmentJSON(e, t.PassScore)
 			result := ""

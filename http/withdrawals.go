@@ -579,13 +579,17 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		}
 		sec := homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
 			Empty: "暂无撤下公示的记录。", Linked: true}
+		ids := make([]int64, len(ws))
+		for i, w := range ws {
+			ids[i] = w.ID
+		}
+		channels, err := s.db.ChannelsOfWithdrawals(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
 		for i := len(ws) - 1; i >= 0; i-- {
 			w := ws[i]
-			cs, err := s.db.WithdrawalChannels(ctx, w.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, wc := range cs {
+			for _, wc := range channels[w.ID] {
 				state, at := "仍在公示，正在撤下", ""
 				if wc.Status == storage.ChannelConfirmed {
 					state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")

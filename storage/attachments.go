@@ -90,7 +90,7 @@ func (db *DB) CanReadAttachment(ctx context.Context, id int64, r AttachmentReade
 	var ok bool
 	err := db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM attachments a WHERE a.id = $1 AND (
 			a.owner_user_id = $2
-			OR ($3 = 'enterprise' AND a.uscc = $4)
+			OR ($3 = 'enterprise' AND a.uscc = $4::bpchar)
 			OR ($3 = 'credit_office' AND EXISTS (SELECT 1 FROM repair_attachments ra WHERE ra.attachment_id = a.id))
 			OR ($3 = 'credit_office' AND EXISTS (SELECT 1 FROM objection_attachments oa WHERE oa.attachment_id = a.id))
 			OR ($3 = 'department' AND EXISTS (SELECT 1 FROM repair_attachments ra JOIN repairs r ON r.id = ra.repair_id

@@ -38,7 +38,7 @@ func (db *DB) Notify(ctx context.Context, n Notification) error {
 func (db *DB) NotificationsFor(ctx context.Context, uscc, departmentID string, limit int) ([]Notification, error) {
 	var ns []Notification
 	err := db.SelectContext(ctx, &ns, `SELECT id, uscc, user_login, department_id, kind, title, body, case_kind, case_id, created_at, read_at, dedup_key
-		FROM notifications WHERE ($1 <> '' AND uscc = $1) OR ($2 <> '' AND department_id = $2)
+		FROM notifications WHERE ($1::bpchar <> '' AND uscc = $1::bpchar) OR ($2 <> '' AND department_id = $2)
 		ORDER BY id DESC LIMIT $3`, uscc, departmentID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)

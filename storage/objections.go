@@ -239,7 +239,7 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 	afterOverdue := afterSet && *f.AfterOverdue
 	var os []Objection
 	err := db.SelectContext(ctx, &os, `SELECT `+objectionColumns+objectionFrom+`
-		WHERE ($1 = '' OR o.uscc = $1) AND ($2 = '' OR o.department_id = $2) AND ($3::bigint = 0 OR o.penalty_id = $3)
+		WHERE ($1::bpchar = '' OR o.uscc = $1::bpchar) AND ($2 = '' OR o.department_id = $2) AND ($3::bigint = 0 OR o.penalty_id = $3)
 		  AND ($4 = '' OR o.status = $4) AND (NOT $5 OR `+objectionOpen+`) AND (NOT $6 OR o.overdue)
 		  AND ($7 = '' OR EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $7))
 		  AND (NOT $8 OR (o.overdue, o.id) < ($9, $10))
@@ -312,7 +312,7 @@ func (db *DB) AttachmentsOwnedBy(ctx context.Context, userID int64, uscc string,
 	}
 	var found []int64
 	err := db.SelectContext(ctx, &found, `SELECT id FROM attachments WHERE id = ANY($1)
-		AND (owner_user_id = $2 OR ($3 <> '' AND uscc = $3)) ORDER BY id`, pq.Int64Array(ids), userID, uscc)
+		AND (owner_user_id = $2 OR ($3::bpchar <> '' AND uscc = $3::bpchar)) ORDER BY id`, pq.Int64Array(ids), userID, uscc)
 	if err != nil {
 		return nil, fmt.Errorf("attachments of user %d: %w", userID, err)
 	}
@@ -726,7 +726,7 @@ func (db *DB) ObjectionStatistics(ctx context.Context, departmentID, uscc string
 	err := db.GetContext(ctx, &st, `SELECT count(*) FILTER (WHERE o.status <> 'closed') AS open,
 			count(*) FILTER (WHERE o.status <> 'closed' AND o.overdue) AS overdue,
 			count(*) FILTER (WHERE o.status = 'closed') AS closed
-		FROM objections o WHERE ($1 = '' OR o.department_id = $1) AND ($2 = '' OR o.uscc = $2)`, departmentID, uscc)
+		FROM objections o WHERE ($1 = '' OR o.department_id = $1) AND ($2::bpchar = '' OR o.uscc = $2::bpchar)`, departmentID, uscc)
 	if err != nil {
 		return st, fmt.Errorf("objection statistics: %w", err)
 	}

@@ -122,7 +122,7 @@ func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, er
 	}
 	var ps []Penalty
 	err := db.SelectContext(ctx, &ps, `SELECT `+penaltyColumns+` FROM penalties
-		WHERE ($1 = '' OR uscc = $1) AND ($2 = '' OR department_id = $2) AND ($3 = '' OR status = $3) AND `+cursor+`
+		WHERE ($1::bpchar = '' OR uscc = $1::bpchar) AND ($2 = '' OR department_id = $2) AND ($3 = '' OR status = $3) AND `+cursor+`
 		  AND ($6 = '' OR ($6 = 'delivery' AND delivered_on IS NULL AND delivery_due < $7 AND status NOT IN ('withdrawn', 'revoked'))
 		              OR ($6 = 'publication' AND published AND publish_due < $7 AND status IN ('registered', 'notice_issued', 'delivered')))
 		ORDER BY `+order+` LIMIT $5`, f.USCC, f.DepartmentID, f.Status, after, f.Limit, f.Overdue, f.Today)
@@ -165,6 +165,24 @@ func (db *DB) PublicationsOf(ctx context.Context, penaltyID int64) ([]Publicatio
 		return nil, fmt.Errorf("publications of %d: %w", penaltyID, err)
 	}
 	return ps, nil
+}
+
+// PublicationsOfPenalties lists the channels of several records at once (for pages that show many records), keyed
+// by penalty id.
+func (db *DB) PublicationsOfPenalties(ctx context.Context, penaltyIDs []int64) (map[int64][]Publication, error) {
+	var ps []Publication
+	err := db.SelectContext(ctx, &ps, `SELECT p.penalty_id, p.channel_id, c.name AS channel_name, p.status, p.due_on,
+			p.attempts, p.published_at, p.withdrawn_at, p.reference, p.last_error
+		FROM publications p JOIN channels c ON c.id = p.channel_id WHERE p.penalty_id = ANY($1)
+		ORDER BY p.penalty_id, p.channel_id`, pq.Int64Array(penaltyIDs))
+	if err != nil {
+		return nil, fmt.Errorf("publications of %d records: %w", len(penaltyIDs), err)
+	}
+	m := make(map[int64][]Publication, len(penaltyIDs))
+	for _, p := range ps {
+		m[p.PenaltyID] = append(m[p.PenaltyID], p)
+	}
+	return m, nil
 }
 
 // advanceStatus moves a penalty to status unless it is already there or further.

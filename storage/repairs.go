@@ -228,7 +228,7 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 	afterOverdue := afterSet && *f.AfterOverdue
 	var rs []Repair
 	err := db.SelectContext(ctx, &rs, `SELECT `+repairColumns+repairFrom+`
-		WHERE ($1 = '' OR r.uscc = $1) AND ($2 = '' OR r.department_id = $2) AND ($3::bigint = 0 OR r.penalty_id = $3)
+		WHERE ($1::bpchar = '' OR r.uscc = $1::bpchar) AND ($2 = '' OR r.department_id = $2) AND ($3::bigint = 0 OR r.penalty_id = $3)
 		  AND ($4 = '' OR r.status = $4) AND (NOT $5 OR r.status = ANY($6)) AND (NOT $7 OR r.overdue)
 		  AND (NOT $8 OR (r.overdue, r.id) < ($9, $10))
 		ORDER BY r.overdue DESC, r.id DESC LIMIT $11`,

@@ -85,7 +85,7 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	var ts []Task
 	err := db.SelectContext(ctx, &ts, `SELECT `+taskColumns+` FROM tasks
 		WHERE status = 'open' AND assignee_role = $1
-		  AND ($2 = '' OR department_id = $2) AND ($3 = '' OR channel_id = $3) AND ($4 = '' OR uscc = $4)
+		  AND ($2 = '' OR department_id = $2) AND ($3 = '' OR channel_id = $3) AND ($4::bpchar = '' OR uscc = $4::bpchar)
 		  AND id > $5
 		ORDER BY id LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit)
 	if err != nil {

@@ -69,6 +69,20 @@ func (db *DB) GetTraining(ctx context.Context, id int64) (Training, error) {
 	return t, nil
 }
 
+// TrainingsByID returns several sessions in one query, keyed by id; ids that do not exist are absent.
+func (db *DB) TrainingsByID(ctx context.Context, ids []int64) (map[int64]Training, error) {
+	var ts []Training
+	err := db.SelectContext(ctx, &ts, `SELECT `+trainingColumns+` FROM trainings t WHERE t.id = ANY($1)`, pq.Int64Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("trainings %v: %w", ids, err)
+	}
+	m := make(map[int64]Training, len(ts))
+	for _, t := range ts {
+		m[t.ID] = t
+	}
+	return m, nil
+}
+
 // TrainingFilter selects sessions for lists; empty fields do not filter.
 type TrainingFilter struct {
 	// AgencyLogin keeps the sessions the agency runs.
@@ -90,8 +104,8 @@ func (db *DB) ListTrainings(ctx context.Context, f TrainingFilter) ([]Training, 
 	var ts []Training
 	err := db.SelectContext(ctx, &ts, `SELECT `+trainingColumns+` FROM trainings t
 		WHERE ($1 = '' OR t.agency_login = $1)
-		  AND ($2 = '' OR (t.status IN ('planned', 'open') AND t.starts_at > now())
-		              OR EXISTS (SELECT 1 FROM training_enrollments e WHERE e.training_id = t.id AND e.uscc = $2))
+		  AND ($2::bpchar = '' OR (t.status IN ('planned', 'open') AND t.starts_at > now())
+		              OR EXISTS (SELECT 1 FROM training_enrollments e WHERE e.training_id = t.id AND e.uscc = $2::bpchar))
 		  AND ($3 = '' OR t.status = $3)
 		  AND ($4 = 0 OR t.id < $4)
 		ORDER BY t.id DESC LIMIT $5`, f.AgencyLogin, f.OpenOrUSCC, f.Status, f.BeforeID, f.Limit)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"xinyong/domain"
 )
@@ -147,6 +148,23 @@ func (db *DB) WithdrawalChannels(ctx context.Context, id int64) ([]WithdrawalCha
 	return cs, nil
 }
 
+// ChannelsOfWithdrawals lists the channels of several orders in one query (for pages that show many orders), keyed
+// by order id.
+func (db *DB) ChannelsOfWithdrawals(ctx context.Context, ids []int64) (map[int64][]WithdrawalChannel, error) {
+	var cs []WithdrawalChannel
+	err := db.SelectContext(ctx, &cs, `SELECT `+withdrawalChannelColumns+` FROM withdrawal_channels wc
+		JOIN channels c ON c.id = wc.channel_id WHERE wc.withdrawal_id = ANY($1) ORDER BY wc.withdrawal_id, wc.channel_id`,
+		pq.Int64Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("channels of %d withdrawals: %w", len(ids), err)
+	}
+	m := make(map[int64][]WithdrawalChannel, len(ids))
+	for _, c := range cs {
+		m[c.WithdrawalID] = append(m[c.WithdrawalID], c)
+	}
+	return m, nil
+}
+
 // WithdrawalChannel returns one channel of an order.
 func (db *DB) WithdrawalChannel(ctx context.Context, id int64, channelID string) (WithdrawalChannel, error) {
 	var wc WithdrawalChannel
@@ -182,7 +200,7 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 			count(wc.channel_id) FILTER (WHERE wc.status = 'overdue') AS overdue,
 			min(wc.due_on) FILTER (WHERE wc.status <> 'confirmed') AS next_due`+withdrawalFrom+`
 		LEFT JOIN withdrawal_channels wc ON wc.withdrawal_id = w.id
-		WHERE ($1 = '' OR w.status = $1) AND ($2 = '' OR p.department_id = $2) AND ($3 = '' OR p.uscc = $3)
+		WHERE ($1 = '' OR w.status = $1) AND ($2 = '' OR p.department_id = $2) AND ($3::bpchar = '' OR p.uscc = $3::bpchar)
 		  AND ($4 = '' OR EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $4))
 		  AND ($5 = 0 OR w.penalty_id = $5) AND w.id > $6
 		GROUP BY w.id, p.id, d.id ORDER BY w.id LIMIT $7`,
