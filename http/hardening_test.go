@@ -275,6 +275,12 @@ func TestLoginRedirectStaysOnSitePages(t *testing.T) {
 		b := e.browser()
 		_, page := b.get("/login")
 		resp, _ := b.post("/login", url.Values{"_csrf": {csrfOf(t, page)}, "login": {"office"}, "password": {"demo"}, "next": {next}})
+		if strings.ContainsAny(next, "\t\r\n") {
+			// The one text validator refuses control characters in any field before the login handler runs.
+			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, next)
+			assert.Empty(t, resp.Header.Get("Location"), "next=%q", next)
+			continue
+		}
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode, next)
 		assert.Equal(t, want, resp.Header.Get("Location"), "next=%q", next)
 	}
