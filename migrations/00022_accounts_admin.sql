@@ -1,0 +1,44 @@
+-- +goose Up
+-- Departments as data: what letters print (full name with the city, short name, 机关代字 of 文号).
+ALTER TABLE departments
+    ADD COLUMN full_name  text NOT NULL DEFAULT '',
+    ADD COLUMN short_name text NOT NULL DEFAULT '',
+    ADD COLUMN doc_code   text NOT NULL DEFAULT '';
+
+-- Accounts that people run: a new or reset account must choose its own password before anything else;
+-- a department's lead may reassign cases; the admin page shows the last login.
+ALTER TABLE users
+    ADD COLUMN must_change_password boolean NOT NULL DEFAULT false,
+    ADD COLUMN is_lead              boolean NOT NULL DEFAULT false,
+    ADD COLUMN last_login_at        timestamptz,
+    ADD COLUMN password_changed_at  timestamptz;
+
+-- One-time activation codes for enterprise accounts, printed on every 信用修复告知书. Only the SHA-256 of a code is
+-- stored; a code works once and until it expires. Issuing a new code for a USCC retires the older ones.
+CREATE TABLE activation_codes (
+    id          bigserial PRIMARY KEY,
+    uscc        char(18) NOT NULL REFERENCES enterprises(uscc),
+    code_hash   bytea NOT NULL UNIQUE,
+    issued_by   text NOT NULL,            -- login, or 'system' when a letter carried it
+    dedup_key   text UNIQUE,              -- lets a retried activity return the same row instead of a second code
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    expires_at  timestamptz NOT NULL,
+    used_at     timestamptz,
+    retired_at  timestamptz
+);
+CREATE INDEX activation_codes_uscc ON activation_codes (uscc, created_at);
+
+-- Wrong activation attempts, per USCC, for throttling like logins.
+CREATE TABLE activation_failures (
+    id          bigserial PRIMARY KEY,
+    uscc        text NOT NULL,
+    remote_addr text NOT NULL DEFAULT '',
+    failed_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX activation_failures_uscc ON activation_failures (uscc, failed_at);
+
+-- +goose Down
+DROP TABLE activation_failures;
+DROP TABLE activation_codes;
+ALTER TABLE users DROP COLUMN password_changed_at, DROP COLUMN last_login_at, DROP COLUMN is_lead, DROP COLUMN must_change_password;
+ALTER TABLE departments DROP COLUMN doc_code, DROP COLUMN short_name, DROP COLUMN full_name;
