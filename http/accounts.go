@@ -516,7 +516,7 @@ func (s *Server) issueActivationCodeFor(c *fiber.Ctx, raw string) (activationCod
 	if err != nil {
 		return activationCodeJSON{}, err
 	}
-	if _, err := s.db.IssueActivationCode(c.UserContext(), uscc, code, principalOf(c).Login, "", storage.ActivationCodeTTL); err != nil {
+	if err := s.db.IssueActivationCode(c.UserContext(), uscc, code, principalOf(c).Login, storage.ActivationCodeTTL); err != nil {
 		return activationCodeJSON{}, err
 	}
 	return activationCodeJSON{USCC: uscc, Name: e.Name, Code: code, ExpiresAt: time.Now().Add(storage.ActivationCodeTTL),

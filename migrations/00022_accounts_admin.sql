@@ -19,8 +19,7 @@ CREATE TABLE activation_codes (
     id          bigserial PRIMARY KEY,
     uscc        char(18) NOT NULL REFERENCES enterprises(uscc),
     code_hash   bytea NOT NULL UNIQUE,
-    issued_by   text NOT NULL,            -- login, or 'system' when a letter carried it
-    dedup_key   text UNIQUE,              -- lets a retried activity return the same row instead of a second code
+    issued_by   text NOT NULL,            -- login, or 'system' when a letter printed it (stored with the letter)
     created_at  timestamptz NOT NULL DEFAULT now(),
     expires_at  timestamptz NOT NULL,
     used_at     timestamptz,

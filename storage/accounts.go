@@ -231,37 +231,37 @@ func NormalizeActivationCode(code string) string {
 	}, code)
 }
 
-// IssueActivationCode stores the hash of code for the enterprise and retires its older codes. A dedupKey makes a
-// retried activity's call a no-op that reports false (the caller keeps the code it already has).
-func (db *DB) IssueActivationCode(ctx context.Context, uscc, code, issuedBy, dedupKey string, ttl time.Duration) (bool, error) {
-	issued := false
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		var dk any
-		if dedupKey != "" {
-			dk = dedupKey
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO activation_codes (uscc, code_hash, issued_by, dedup_key, expires_at)
-			VALUES ($1, $2, $3, $4, now() + $5::interval) ON CONFLICT (dedup_key) DO NOTHING`,
-			uscc, hashSecret(NormalizeActivationCode(code)), issuedBy, dk, fmt.Sprintf("%d seconds", int(ttl.Seconds())))
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "23503" {
-			return fmt.Errorf("activation code for %s: %w", uscc, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("issue activation code for %s: %w", uscc, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		issued = true
-		_, err = tx.ExecContext(ctx, `UPDATE activation_codes SET retired_at = now()
-			WHERE uscc = $1 AND code_hash <> $2 AND used_at IS NULL AND retired_at IS NULL`, uscc, hashSecret(NormalizeActivationCode(code)))
-		if err != nil {
-			return fmt.Errorf("retire activation codes of %s: %w", uscc, err)
-		}
-		return AuditTx(ctx, tx, AuditEntry{Actor: issuedBy, Role: issuerRole(issuedBy), Action: "enterprise.activation_code", CaseKind: "enterprise", CaseID: uscc}, nil)
-	})
-	return issued, err
+// IssueActivationCode stores the hash of a new code for the enterprise and retires its older codes.
+func (db *DB) IssueActivationCode(ctx context.Context, uscc, code, issuedBy string, ttl time.Duration) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return grantActivationCode(ctx, tx, uscc, code, issuedBy, ttl) })
+}
+
+func grantActivationCode(ctx context.Context, tx *sqlx.Tx, uscc, code, issuedBy string, ttl time.Duration) error {
+	h := hashSecret(NormalizeActivationCode(code))
+	_, err := tx.ExecContext(ctx, `INSERT INTO activation_codes (uscc, code_hash, issued_by, expires_at)
+		VALUES ($1, $2, $3, now() + $4::interval)`, uscc, h, issuedBy, fmt.Sprintf("%d seconds", int(ttl.Seconds())))
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23503" {
+		return fmt.Errorf("activation code for %s: %w", uscc, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("issue activation code for %s: %w", uscc, err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE activation_codes SET retired_at = now()
+		WHERE uscc = $1 AND code_hash <> $2 AND used_at IS NULL AND retired_at IS NULL`, uscc, h)
+	if err != nil {
+		return fmt.Errorf("retire activation codes of %s: %w", uscc, err)
+	}
+	return AuditTx(ctx, tx, AuditEntry{Actor: issuedBy, Role: issuerRole(issuedBy), Action: "enterprise.activation_code", CaseKind: "enterprise", CaseID: uscc}, nil)
+}
+
+// HasAccount tells whether a login exists (an enterprise's login is its USCC).
+func (db *DB) HasAccount(ctx context.Context, login string) (bool, error) {
+	var ok bool
+	if err := db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE login = $1)`, login); err != nil {
+		return false, fmt.Errorf("has account %s: %w", login, err)
+	}
+	return ok, nil
 }
 
 func issuerRole(issuedBy string) string {

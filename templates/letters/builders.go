@@ -121,6 +121,12 @@ type RepairNoticeData struct {
 	AcceptWorkingDays int    // deadline to accept an application, 0 to omit
 	DecideWorkingDays int    // deadline to decide after acceptance, 0 to omit
 	Contact           string
+	// ActivationCode, for an enterprise without an account, is the one-time code that opens it at
+	// ActivationURL until ActivationExpires. The IssueLetter activity fills them, never a workflow: a code
+	// is random and only its hash is kept.
+	ActivationCode    string
+	ActivationURL     string
+	ActivationExpires time.Time
 }
 
 // RepairNotice builds the 信用修复告知书.
