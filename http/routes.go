@@ -99,6 +99,7 @@ var routeTable = []route{
 	{fiber.MethodPost, "/me/password", signedIn, (*Server).passwordSubmit, nil, false},
 	{fiber.MethodGet, "/activate", anyone, (*Server).activatePage, nil, false},
 	{fiber.MethodPost, "/activate", anyone, (*Server).activateSubmit, activationLimiter, false},
+	{fiber.MethodPost, "/api/v1/cases/:kind/:id/assign", dept, (*Server).assignCase, nil, false},
 	{fiber.MethodGet, "/enterprise-accounts/activation-codes", office, (*Server).activationCodePage, nil, false},
 	{fiber.MethodPost, "/enterprise-accounts/activation-codes", office, (*Server).activationCodeSubmit, nil, false},
 

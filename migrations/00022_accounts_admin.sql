@@ -36,7 +36,21 @@ CREATE TABLE activation_failures (
 );
 CREATE INDEX activation_failures_uscc ON activation_failures (uscc, failed_at);
 
+-- The officer who handles a case in its department (claimed, or assigned by the department's lead). One row per
+-- case; the history of changes is in the audit log under the case.
+CREATE TABLE case_assignments (
+    case_kind     text   NOT NULL,
+    case_id       text   NOT NULL,
+    department_id text   NOT NULL REFERENCES departments(id),
+    user_id       bigint NOT NULL REFERENCES users(id),
+    assigned_by   text   NOT NULL,
+    assigned_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (case_kind, case_id)
+);
+CREATE INDEX case_assignments_user ON case_assignments (user_id);
+
 -- +goose Down
+DROP TABLE case_assignments;
 DROP TABLE activation_failures;
 DROP TABLE activation_codes;
 ALTER TABLE users DROP COLUMN password_changed_at, DROP COLUMN last_login_at, DROP COLUMN is_lead, DROP COLUMN must_change_password;

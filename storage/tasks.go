@@ -24,6 +24,9 @@ type Task struct {
 	Overdue      bool           `db:"overdue" json:"overdue"`
 	Status       string         `db:"status" json:"status"`
 	CreatedAt    time.Time      `db:"created_at" json:"created_at"`
+	// AssignedTo and AssignedLogin name the officer who has the case (OpenTasks only).
+	AssignedTo    sql.NullInt64  `db:"assigned_to" json:"-"`
+	AssignedLogin sql.NullString `db:"assigned_login" json:"-"`
 }
 
 // DueOnString is the due date as YYYY-MM-DD, or "" when the task has none.
@@ -75,6 +78,9 @@ type TaskFilter struct {
 	USCC         string
 	AfterID      int64
 	Limit        int
+	// UserID and Assigned ("mine", "unassigned" or "" for all) select by the case's officer.
+	UserID   int64
+	Assigned string
 }
 
 // OpenTasks lists the open tasks for a principal, overdue first, then by due date.
@@ -83,11 +89,15 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 		f.Limit = 100
 	}
 	var ts []Task
-	err := db.SelectContext(ctx, &ts, `SELECT `+taskColumns+` FROM tasks
-		WHERE status = 'open' AND assignee_role = $1
-		  AND ($2 = '' OR department_id = $2) AND ($3 = '' OR channel_id = $3) AND ($4::bpchar = '' OR uscc = $4::bpchar)
-		  AND id > $5
-		ORDER BY id LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit)
+	err := db.SelectContext(ctx, &ts, `SELECT t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id,
+			t.channel_id, t.uscc, t.due_on, t.overdue, t.status, t.created_at, a.user_id AS assigned_to, u.login AS assigned_login
+		FROM tasks t LEFT JOIN case_assignments a ON a.case_kind = t.case_kind AND a.case_id = t.case_id
+			LEFT JOIN users u ON u.id = a.user_id
+		WHERE t.status = 'open' AND t.assignee_role = $1
+		  AND ($2 = '' OR t.department_id = $2) AND ($3 = '' OR t.channel_id = $3) AND ($4::bpchar = '' OR t.uscc = $4::bpchar)
+		  AND t.id > $5
+		  AND ($7 = '' OR ($7 = 'mine' AND a.user_id = $8) OR ($7 = 'unassigned' AND a.user_id IS NULL))
+		ORDER BY t.id LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit, f.Assigned, f.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("open tasks: %w", err)
 	}
