@@ -39,11 +39,15 @@ func (t Task) DueOnString() string {
 
 const taskColumns = `id, case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on, overdue, status, created_at`
 
-// OpenTask creates a task; a second call for the same case and step changes nothing.
+// OpenTask creates a task; a second call for the same case and step while it is open changes nothing. A closed
+// task is opened again: the step came round again (a case resubmitted after 补正 goes back to the department), and
+// a retried call cannot find its task closed, since a workflow closes a task only after the open has returned.
 func (db *DB) OpenTask(ctx context.Context, t Task) error {
 	_, err := db.NamedExecContext(ctx, `INSERT INTO tasks (case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on)
 		VALUES (:case_kind, :case_id, :step, :title, :assignee_role, :department_id, :channel_id, :uscc, :due_on)
-		ON CONFLICT (case_kind, case_id, step) DO NOTHING`, t)
+		ON CONFLICT (case_kind, case_id, step) DO UPDATE SET status = 'open', closed_at = NULL, overdue = false,
+			title = EXCLUDED.title, due_on = EXCLUDED.due_on, created_at = now()
+		WHERE tasks.status <> 'open'`, t)
 	if err != nil {
 		return fmt.Errorf("open task %s/%s/%s: %w", t.CaseKind, t.CaseID, t.Step, err)
 	}
