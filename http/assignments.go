@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -88,4 +89,42 @@ var sharedStepLabels = map[string]string{
 	"case.assign":   "承办人认领或指派",
 	"case.reassign": "改派承办人",
 	"case.urge":     "督办催办",
+}
+
+// oneItemPerCaseStep folds the per-channel escalations of one case and step (a penalty late on five channels is
+// five credit-office tasks, one per channel) into one inbox item: the first of them, with the number of channels.
+func oneItemPerCaseStep(ts []storage.Task) ([]storage.Task, map[int64]int) {
+	first := map[string]int64{}
+	channels := map[int64]int{}
+	out := ts[:0:0]
+	for _, t := range ts {
+		family, ok := channelEscalationFamily(t.Step)
+		if !ok {
+			out = append(out, t)
+			continue
+		}
+		key := t.CaseKind + "/" + t.CaseID + "/" + family
+		if id, seen := first[key]; seen {
+			channels[id]++
+			continue
+		}
+		first[key] = t.ID
+		channels[t.ID] = 1
+		out = append(out, t)
+	}
+	return out, channels
+}
+
+// channelEscalationFamily is the step of an escalation without its channel ("escalation:publish:gsxt" is of
+// "escalation:publish"); ok is false for any other step.
+func channelEscalationFamily(step string) (string, bool) {
+	rest, ok := strings.CutPrefix(step, "escalation:")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndex(rest, ":")
+	if i < 0 {
+		return "", false
+	}
+	return "escalation:" + rest[:i], true
 }

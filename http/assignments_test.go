@@ -98,3 +98,21 @@ func TestCaseAssignment(t *testing.T) {
 	requireError(t, e.do("POST", "/api/v1/cases/training/1/assign", leadTok, nil), 404, "not_found")
 	requireError(t, e.do("POST", "/api/v1/cases/penalty/"+p1+"/assign", e.token("office"), nil), http.StatusForbidden, "forbidden")
 }
+
+// TestLatePenaltyIsOneOfficeItem: a penalty late on three channels is one credit-office inbox item, not three.
+func TestLatePenaltyIsOneOfficeItem(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	for _, ch := range []string{"creditchina", "gsxt", "thirdparty"} {
+		require.NoError(t, e.db.OpenTask(ctx, storage.Task{CaseKind: "publication", CaseID: "41", Step: "escalation:publish:" + ch,
+			Title: "公示渠道逾期未公示：" + ch, AssigneeRole: storage.RoleCreditOffice}))
+	}
+	require.NoError(t, e.db.OpenTask(ctx, storage.Task{CaseKind: "repair", CaseID: "7", Step: "escalation:acceptance",
+		Title: "认定部门逾期未受理", AssigneeRole: storage.RoleCreditOffice}))
+	b := e.browser()
+	b.login("office", storage.DemoPassword)
+	_, home := b.get("/")
+	assert.Equal(t, 1, strings.Count(home, "公示渠道逾期未公示"), "one item for the case and step")
+	assert.Contains(t, home, "（共3个渠道）")
+	assert.Contains(t, home, "认定部门逾期未受理")
+}

@@ -152,6 +152,7 @@ func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) 
 		}
 		return ts[i].DueOnString() < ts[j].DueOnString()
 	})
+	ts, channels := oneItemPerCaseStep(ts)
 	sec := homeSection{Title: "待办事项", Headers: []string{"事项", "案件", "办理期限", "状态"}, Empty: "暂无待办事项。", Linked: true}
 	if p.Role == storage.RoleDepartment {
 		sec.Headers = append(sec.Headers, "承办人")
@@ -161,7 +162,11 @@ func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) 
 		if t.Overdue {
 			state = "已逾期"
 		}
-		cells := []string{t.Title, caseLabel(t.CaseKind) + " " + t.CaseID, t.DueOnString(), state}
+		title := t.Title
+		if n := channels[t.ID]; n > 1 {
+			title = fmt.Sprintf("%s（共%d个渠道）", title, n)
+		}
+		cells := []string{title, caseLabel(t.CaseKind) + " " + t.CaseID, t.DueOnString(), state}
 		if p.Role == storage.RoleDepartment {
 			cells = append(cells, assigneeLabel(t, p.ID))
 		}
