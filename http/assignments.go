@@ -128,3 +128,58 @@ func channelEscalationFamily(step string) (string, bool) {
 	}
 	return "escalation:" + rest[:i], true
 }
+
+// urgeCase lets the credit office urge (督办) the department on a case's overdue step.
+func (s *Server) urgeCase(c *fiber.Ctx) error {
+	var in struct {
+		Message string `json:"message"`
+	}
+	if len(c.Body()) > 0 {
+		if err := bindJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	msg, err := plainText("message", "督办意见", in.Message, false, 500)
+	if err != nil {
+		return err
+	}
+	kind := c.Params("kind")
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errNotFound
+	}
+	dept, err := s.db.CaseDepartment(c.UserContext(), kind, id)
+	if err != nil {
+		return err
+	}
+	steps, err := s.db.UrgeCase(c.UserContext(), kind, strconv.FormatInt(id, 10), dept, msg, s.auditBy(c))
+	if errors.Is(err, storage.ErrNothingToUrge) {
+		return newError(domain.KindConflict, "nothing_to_urge", "该案件没有认定部门逾期未办的步骤，无需督办")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"case_kind": kind, "case_id": id, "department_id": dept, "steps": steps})
+}
+
+// urgeHomeSection shows a department the credit office's urges.
+func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+	if p.Role != storage.RoleDepartment {
+		return nil, nil
+	}
+	ns, err := s.db.NotificationsFor(c.UserContext(), "", p.DepartmentID.String, 20)
+	if err != nil {
+		return nil, err
+	}
+	sec := homeSection{Title: "督办通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无督办通知。", Linked: true}
+	for _, n := range ns {
+		if n.Kind == "urge" {
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
+				Href: caseHref(n.CaseKind, n.CaseID), Alert: true})
+		}
+	}
+	if len(sec.Rows) == 0 {
+		return nil, nil
+	}
+	return []homeSection{sec}, nil
+}

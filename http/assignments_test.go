@@ -116,3 +116,30 @@ func TestLatePenaltyIsOneOfficeItem(t *testing.T) {
 	assert.Contains(t, home, "（共3个渠道）")
 	assert.Contains(t, home, "认定部门逾期未受理")
 }
+
+func TestOfficeUrgesAnOverdueStep(t *testing.T) {
+	e := newTestEnv(t)
+	office := e.token("office")
+	p := e.penaltyWithTask("scjgj", "镇市监罚〔2026〕9号")
+	requireError(t, e.do("POST", "/api/v1/cases/penalty/"+p+"/urge", office, map[string]any{"message": "请加快"}), 409, "nothing_to_urge")
+	requireError(t, e.do("POST", "/api/v1/cases/penalty/"+p+"/urge", e.token("scjgj"), nil), 403, "forbidden")
+	requireError(t, e.do("POST", "/api/v1/cases/penalty/999999/urge", office, nil), 404, "not_found")
+	assert.Zero(t, e.count(`SELECT count(*) FROM notifications WHERE kind = 'urge'`), "refusals change nothing")
+
+	require.NoError(t, e.db.MarkTaskOverdue(context.Background(), "penalty", p, "delivery"))
+	resp := e.do("POST", "/api/v1/cases/penalty/"+p+"/urge", office, map[string]any{"message": "请于三日内送达"})
+	require.Equal(t, 201, resp.StatusCode)
+	hist, err := e.db.AuditOf(context.Background(), "penalty", p)
+	require.NoError(t, err)
+	require.Len(t, hist, 1)
+	assert.Equal(t, "case.urge", hist[0].Action)
+	b := e.browser()
+	b.login("scjgj", storage.DemoPassword)
+	_, home := b.get("/")
+	assert.Contains(t, home, "督办通知")
+	assert.Contains(t, home, "请于三日内送达")
+	b2 := e.browser()
+	b2.login("sthjj", storage.DemoPassword)
+	_, home = b2.get("/")
+	assert.NotContains(t, home, "请于三日内送达", "only the case's department is told")
+}

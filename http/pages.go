@@ -105,7 +105,7 @@ func (s *Server) static(c *fiber.Ctx) error {
 // homeSources add what a role sees on its home page, in order.
 var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, error){(*Server).taskSection,
 	(*Server).objectionHomeSections, (*Server).penaltyHomeSections, (*Server).repairHomeSections,
-	(*Server).trainingHomeSections, (*Server).withdrawalHomeSections}
+	(*Server).trainingHomeSections, (*Server).withdrawalHomeSections, (*Server).urgeHomeSection}
 
 var homeHeadings = map[storage.Role][2]string{
 	storage.RoleEnterprise:      {"我的信用记录", "查看本企业的行政处罚公示记录、信用修复进度和通知。"},

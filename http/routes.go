@@ -100,6 +100,7 @@ var routeTable = []route{
 	{fiber.MethodGet, "/activate", anyone, (*Server).activatePage, nil, false},
 	{fiber.MethodPost, "/activate", anyone, (*Server).activateSubmit, activationLimiter, false},
 	{fiber.MethodPost, "/api/v1/cases/:kind/:id/assign", dept, (*Server).assignCase, nil, false},
+	{fiber.MethodPost, "/api/v1/cases/:kind/:id/urge", office, (*Server).urgeCase, nil, false},
 	{fiber.MethodGet, "/enterprise-accounts/activation-codes", office, (*Server).activationCodePage, nil, false},
 	{fiber.MethodPost, "/enterprise-accounts/activation-codes", office, (*Server).activationCodeSubmit, nil, false},
 

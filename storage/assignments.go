@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -103,4 +104,35 @@ func (db *DB) AssignCase(ctx context.Context, kind, id, departmentID string, to 
 		return Assignment{}, err
 	}
 	return db.CaseAssignment(ctx, kind, id)
+}
+
+// ErrNothingToUrge refuses an urge for a case without an overdue step of its department.
+var ErrNothingToUrge = errors.New("no overdue department step")
+
+// UrgeCase records the credit office's urge (督办) of a department on a case's overdue step: a notice to the
+// department and an entry in the case's history, together. It returns the urged steps' titles.
+func (db *DB) UrgeCase(ctx context.Context, kind, id, departmentID, message string, by AuditEntry) ([]string, error) {
+	var titles []string
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.SelectContext(ctx, &titles, `SELECT title FROM tasks WHERE case_kind = $1 AND case_id = $2
+			AND status = 'open' AND overdue AND assignee_role = 'department' AND department_id = $3 ORDER BY id`,
+			kind, id, departmentID); err != nil {
+			return fmt.Errorf("urge %s %s: %w", kind, id, err)
+		}
+		if len(titles) == 0 {
+			return ErrNothingToUrge
+		}
+		body := "逾期事项：" + strings.Join(titles, "；")
+		if message != "" {
+			body += "。督办意见：" + message
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO notifications (department_id, kind, title, body, case_kind, case_id)
+			VALUES ($1, 'urge', '信用办督办：请尽快办理逾期事项', $2, $3, $4)`, departmentID, body, kind, id)
+		if err != nil {
+			return fmt.Errorf("urge %s %s: notify: %w", kind, id, err)
+		}
+		by.Action, by.CaseKind, by.CaseID = "case.urge", kind, id
+		return AuditTx(ctx, tx, by, map[string]any{"department_id": departmentID, "steps": titles, "message": message})
+	})
+	return titles, err
 }
