@@ -133,6 +133,7 @@ var routeTable = []route{
 	// Publication channels and the channel simulator.
 	{fiber.MethodGet, "/api/v1/channels", signedIn, (*Server).listChannels, nil, false},
 	{fiber.MethodPost, "/api/v1/channels", channelAdmins, (*Server).createChannel, nil, false},
+	{fiber.MethodGet, "/api/v1/channels/:id/queue", queueReaders, (*Server).channelQueueAPI, nil, false},
 	{fiber.MethodGet, "/api/v1/channels/:id", channelAdmins, (*Server).getChannel, nil, false},
 	{fiber.MethodPut, "/api/v1/channels/:id", channelAdmins, (*Server).updateChannel, nil, false},
 	{fiber.MethodGet, "/channels", channelAdmins, (*Server).channelsPage, nil, false},
