@@ -110,4 +110,3 @@ func (s *Server) channelQueueAPI(c *fiber.Ctx) error {
 }
 
 var queueReaders = []storage.Role{storage.RoleChannelOperator, storage.RoleCreditOffice, storage.RoleAdmin}
-
