@@ -184,7 +184,7 @@ var routeTable = []route{
 
 	// Repair cases (信用修复). Each step of repairActions has its API route here, with the action's role.
 	{fiber.MethodGet, "/api/v1/penalties/:id/eligibility", enterprises, (*Server).getEligibility, nil, false},
-	{fiber.MethodPost, "/api/v1/repairs", enterprises, (*Server).applyRepair, nil, false},
+	{fiber.MethodPost, "/api/v1/repairs", applicants, (*Server).applyRepair, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs", repairViewers, (*Server).listRepairs, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs/stats", overseers, (*Server).repairStats, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs/:id", repairViewers, (*Server).getRepair, nil, false},
