@@ -183,3 +183,12 @@ func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, err
 	}
 	return []homeSection{sec}, nil
 }
+
+// taskHref is the page where the viewer acts on a task: a publication is the channel queue for its operator, and
+// the penalty's page for the credit office that follows up a late channel (it may not open the queue).
+func taskHref(t storage.Task, role storage.Role) string {
+	if t.CaseKind == "publication" && role != storage.RoleChannelOperator {
+		return caseHref("penalty", t.CaseID)
+	}
+	return caseHref(t.CaseKind, t.CaseID)
+}

@@ -170,7 +170,7 @@ func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) 
 		if p.Role == storage.RoleDepartment {
 			cells = append(cells, assigneeLabel(t, p.ID))
 		}
-		sec.Rows = append(sec.Rows, homeRow{Cells: cells, Href: caseHref(t.CaseKind, t.CaseID), Alert: t.Overdue})
+		sec.Rows = append(sec.Rows, homeRow{Cells: cells, Href: taskHref(t, p.Role), Alert: t.Overdue})
 	}
 	return []homeSection{sec}, nil
 }
