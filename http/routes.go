@@ -148,7 +148,7 @@ var routeTable = []route{
 	{fiber.MethodPut, simulatorPath + ":channel", channelAdmins, (*Server).simulatorControl, nil, true},
 
 	// Objections (异议).
-	{fiber.MethodPost, "/api/v1/objections", entOrDept, (*Server).fileObjection, nil, false},
+	{fiber.MethodPost, "/api/v1/objections", objectionFilers, (*Server).fileObjection, nil, false},
 	{fiber.MethodGet, "/api/v1/objections", objectionViewers, (*Server).listObjections, nil, false},
 	{fiber.MethodGet, "/api/v1/objections/:id", objectionViewers, (*Server).getObjection, nil, false},
 	{fiber.MethodPost, "/api/v1/objections/:id/resolve", dept, objectionStepAPI((*Server).resolve), nil, false},

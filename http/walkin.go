@@ -58,3 +58,7 @@ func (s *Server) uploadUSCC(c *fiber.Ctx, p *principal) (string, error) {
 	}
 	return code, nil
 }
+
+// objectionFilers may file an objection: the enterprise, the department on its behalf, the credit office at the
+// window.
+var objectionFilers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice}

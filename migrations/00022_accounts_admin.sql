@@ -49,7 +49,13 @@ CREATE TABLE case_assignments (
 );
 CREATE INDEX case_assignments_user ON case_assignments (user_id);
 
+-- The credit office files objections at the walk-in window, on behalf of the enterprise it names.
+ALTER TABLE objections DROP CONSTRAINT objections_filed_by_role_check,
+    ADD CONSTRAINT objections_filed_by_role_check CHECK (filed_by_role IN ('enterprise', 'department', 'credit_office'));
+
 -- +goose Down
+ALTER TABLE objections DROP CONSTRAINT objections_filed_by_role_check,
+    ADD CONSTRAINT objections_filed_by_role_check CHECK (filed_by_role IN ('enterprise', 'department'));
 DROP TABLE case_assignments;
 DROP TABLE activation_failures;
 DROP TABLE activation_codes;

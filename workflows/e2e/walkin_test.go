@@ -100,3 +100,33 @@ func TestWalkInRepairRunsLikeAnOnlineOne(t *testing.T) {
 		assert.Equal(t, "withdrawn", pub.Status, pub.ChannelID)
 	}
 }
+
+// TestWalkInObjection: the credit office files an objection at the window for the enterprise it names; the
+// department has it in its inbox and the enterprise sees it online.
+func TestWalkInObjection(t *testing.T) {
+	s := newStack(t)
+	a := storage.DemoEnterprises[4]
+	office, firm := s.token("office"), s.token(a.USCC)
+	p := s.registerGeneralFine("镇环罚〔2026〕81号", a, "2026-05-20")
+	var e repairErr
+	require.Equal(t, 422, s.call("POST", "/api/v1/objections", office, map[string]any{"penalty_id": p.ID, "uscc": a.USCC,
+		"grounds": "not_mine", "statement": "窗口受理：本企业未发生该违法行为", "commitment_accepted": true}, &e))
+	assert.Equal(t, "window_commitment_required", e.Error.Code)
+	code, up := s.uploadFor(office, a.USCC, "异议申请书（签章扫描件）.pdf")
+	require.Equal(t, 201, code, "%v", up)
+	var o struct {
+		ID          int64  `json:"id"`
+		FiledByRole string `json:"filed_by_role"`
+	}
+	require.Equal(t, 201, s.call("POST", "/api/v1/objections", office, map[string]any{"penalty_id": p.ID, "uscc": a.USCC,
+		"grounds": "not_mine", "statement": "窗口受理：本企业未发生该违法行为", "commitment_accepted": true,
+		"attachment_ids": []any{up["id"]}}, &o))
+	assert.Equal(t, "credit_office", o.FiledByRole)
+	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/objections/%d", o.ID), firm, nil, nil), "the enterprise sees it")
+	s.eventually(30*time.Second, "the department's verify task", func() bool {
+		var n int
+		require.NoError(t, s.db.Get(&n, `SELECT count(*) FROM tasks WHERE case_kind = 'objection' AND case_id = $1 AND assignee_role = 'department' AND status = 'open'`,
+			fmt.Sprint(o.ID)))
+		return n > 0
+	})
+}
