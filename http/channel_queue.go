@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -46,15 +47,26 @@ type queueItemJSON struct {
 }
 
 func (s *Server) channelQueueAPI(c *fiber.Ctx) error {
-	ctx := c.UserContext()
 	p := principalOf(c)
 	id := c.Params("id")
 	if p.Role == storage.RoleChannelOperator && id != p.ChannelID.String {
 		return errNotFound // another channel's queue: an operator sees only its own
 	}
-	if _, err := s.db.GetChannel(ctx, id); err != nil {
+	if _, err := s.db.GetChannel(c.UserContext(), id); err != nil {
 		return err
 	}
+	items, err := s.queueItems(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(struct {
+		ChannelID string          `json:"channel_id"`
+		Items     []queueItemJSON `json:"items"`
+	}{ChannelID: id, Items: items})
+}
+
+// queueItems are a channel's publications to confirm and withdrawals to carry out, with their records.
+func (s *Server) queueItems(ctx context.Context, id string) ([]queueItemJSON, error) {
 	record := func(penaltyID int64, dept string) (queueRecordJSON, error) {
 		pen, err := s.db.GetPenalty(ctx, penaltyID)
 		if err != nil {
@@ -64,39 +76,36 @@ func (s *Server) channelQueueAPI(c *fiber.Ctx) error {
 			DepartmentName: dept, DecidedOn: pen.DecidedOn.String(), PenaltyTypes: pen.PenaltyTypes, FineAmountYuan: pen.FineAmountYuan,
 			Facts: pen.Facts, LegalBasis: pen.LegalBasis, PublicationEnds: pen.PublicationEnds.String()}, nil
 	}
-	out := struct {
-		ChannelID string          `json:"channel_id"`
-		Items     []queueItemJSON `json:"items"`
-	}{ChannelID: id, Items: []queueItemJSON{}}
+	items := []queueItemJSON{}
 	pubs, err := s.db.PublicationQueue(ctx, id, 200)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, q := range pubs {
 		r, err := record(q.PenaltyID, q.DepartmentName)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		item := queueItemJSON{Action: "publish", Status: q.Status, Record: r}
 		if q.DueOn != nil {
 			item.DueOn = q.DueOn.String()
 		}
-		out.Items = append(out.Items, item)
+		items = append(items, item)
 	}
 	ws, err := s.db.ChannelQueue(ctx, id, 200)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, q := range ws {
 		r, err := record(q.PenaltyID, "")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		item := queueItemJSON{Action: "withdraw", Status: string(q.Status), DueOn: q.DueOn.String(), WithdrawalID: q.WithdrawalID,
 			Cause: storage.WithdrawalCauseLabel(q.Cause), Record: r}
 		ls, err := s.db.LettersOf(ctx, "withdrawal", strconv.FormatInt(q.WithdrawalID, 10))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, l := range ls {
 			if !l.SupersededBy.Valid {
@@ -104,9 +113,33 @@ func (s *Server) channelQueueAPI(c *fiber.Ctx) error {
 					VerifyURL: strings.TrimRight(s.cfg.BaseURL, "/") + "/verify/" + l.VerifyCode}
 			}
 		}
-		out.Items = append(out.Items, item)
+		items = append(items, item)
 	}
-	return c.JSON(out)
+	return items, nil
+}
+
+// channelRecordPage is the operator's record page: what the channel publishes or withdraws for one record in its
+// queue; a record that is not in the operator's queue is 404.
+func (s *Server) channelRecordPage(c *fiber.Ctx) error {
+	p := principalOf(c)
+	penaltyID, err := strconv.ParseInt(c.Params("penalty_id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	items, err := s.queueItems(c.UserContext(), p.ChannelID.String)
+	if err != nil {
+		return err
+	}
+	var mine []queueItemJSON
+	for _, it := range items {
+		if it.Record.PenaltyID == penaltyID {
+			mine = append(mine, it)
+		}
+	}
+	if len(mine) == 0 {
+		return errNotFound
+	}
+	return s.page(c, "channel_record", pageData{Title: "公示记录内容", Data: map[string]any{"Record": mine[0].Record, "Items": mine}})
 }
 
 var queueReaders = []storage.Role{storage.RoleChannelOperator, storage.RoleCreditOffice, storage.RoleAdmin}

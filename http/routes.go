@@ -140,6 +140,7 @@ var routeTable = []route{
 	{fiber.MethodPost, "/channels", channelAdmins, (*Server).channelsCreateSubmit, nil, false},
 	{fiber.MethodGet, "/channels/protocol", signedIn, (*Server).channelsProtocolPage, nil, false},
 	{fiber.MethodGet, "/channels/queue", operators, (*Server).channelsQueuePage, nil, false},
+	{fiber.MethodGet, "/channels/queue/records/:penalty_id", operators, (*Server).channelRecordPage, nil, false},
 	{fiber.MethodGet, "/channels/:id", channelAdmins, (*Server).channelEditPage, nil, false},
 	{fiber.MethodPost, "/channels/:id", channelAdmins, (*Server).channelEditSubmit, nil, false},
 	// Channels' systems call the simulator without a session: the signature is the credential.

@@ -65,4 +65,16 @@ func TestChannelOperatorQueueShowsTheRecord(t *testing.T) {
 	code = s.call("GET", fmt.Sprintf("/api/v1/letters/%d/pdf", pen.Letters[0].ID), op, nil, nil)
 	assert.Contains(t, []int{403, 404}, code, "the notice (which carries the activation code) is the enterprise's")
 	assert.Equal(t, 403, s.call("GET", "/api/v1/channels/gsxt/queue", s.token("scjgj"), nil, nil))
+
+	// The operator's record page shows the same content; a record outside the queue is 404.
+	c := s.pageClient("op-gsxt")
+	status, html := s.page(c, "/channels/queue")
+	require.Equal(t, 200, status)
+	assert.Contains(t, html, fmt.Sprintf("/channels/queue/records/%d", p.ID))
+	status, html = s.page(c, fmt.Sprintf("/channels/queue/records/%d", p.ID))
+	require.Equal(t, 200, status)
+	assert.Contains(t, html, "未批先建")
+	assert.Contains(t, html, "镇环罚〔2026〕21号")
+	status, _ = s.page(c, fmt.Sprintf("/channels/queue/records/%d", p.ID+1000))
+	assert.Equal(t, 404, status)
 }
