@@ -124,9 +124,10 @@ type RepairNoticeData struct {
 	// ActivationCode, for an enterprise without an account, is the one-time code that opens it at
 	// ActivationURL until ActivationExpires. The IssueLetter activity fills them, never a workflow: a code
 	// is random and only its hash is kept.
-	ActivationCode    string
-	ActivationURL     string
-	ActivationExpires time.Time
+	// They stay out of the JSON when empty, so recorded workflow histories replay with unchanged inputs.
+	ActivationCode    string    `json:",omitempty"`
+	ActivationURL     string    `json:",omitempty"`
+	ActivationExpires time.Time `json:",omitzero"`
 }
 
 // RepairNotice builds the 信用修复告知书.
