@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
+	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/templates/letters"
 )
@@ -17,6 +19,10 @@ import (
 // verification code and stores it once per case, kind and version: a retry returns the letter stored first.
 func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (LetterRef, error) {
 	l := in.Letter
+	activation, err := a.activationFor(ctx, in)
+	if err != nil {
+		return LetterRef{}, err
+	}
 	if in.Content != nil {
 		built, err := letters.Build(*in.Content)
 		if err != nil {
@@ -59,10 +65,36 @@ func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (Lett
 			USCC: nullString(in.USCC), DepartmentID: nullString(in.DepartmentID),
 			IssuedOn: l.Date, SHA256: letters.SHA256Hex(pdf), VerifyCode: l.VerifyCode, Data: data,
 		},
-		PDF: pdf,
+		PDF:            pdf,
+		ActivationCode: activation,
 	})
 	if err != nil {
 		return LetterRef{}, err
 	}
 	return LetterRef{ID: stored.ID, Kind: stored.Kind, SHA256: stored.SHA256, VerifyCode: stored.VerifyCode}, nil
+}
+
+// activationFor gives a 信用修复告知书 to an enterprise without an account a one-time activation code, so that it
+// can open its account and apply online. The code is random, so it is made here and never in workflow code; it is
+// stored, hashed, with the letter (PutLetter), so a retry that finds the letter stored keeps the code it printed.
+func (a *Activities) activationFor(ctx context.Context, in IssueLetterInput) (string, error) {
+	if in.Content == nil || in.USCC == "" {
+		return "", nil
+	}
+	d, ok := in.Content.Data.(letters.RepairNoticeData)
+	if !ok {
+		return "", nil
+	}
+	if has, err := a.DB.HasAccount(ctx, in.USCC); err != nil || has {
+		return "", err
+	}
+	code, err := storage.NewActivationCode()
+	if err != nil {
+		return "", err
+	}
+	d.ActivationCode = code
+	d.ActivationURL = strings.TrimRight(a.BaseURL, "/") + "/activate?uscc=" + in.USCC
+	d.ActivationExpires = time.Now().Add(storage.ActivationCodeTTL).In(domain.Shanghai)
+	in.Content.Data = d
+	return code, nil
 }

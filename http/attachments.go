@@ -229,6 +229,10 @@ func detectAttachmentType(b []byte) string {
 // storeUploads checks every file first and stores them only when all pass, so a refused request stores nothing.
 func (s *Server) storeUploads(c *fiber.Ctx, files []formUpload) ([]storage.Attachment, error) {
 	p := principalOf(c)
+	uscc, err := s.uploadUSCC(c, p)
+	if err != nil {
+		return nil, err
+	}
 	checked := make([]checkedUpload, 0, len(files))
 	for _, f := range files {
 		cu, err := checkUpload(f)
@@ -248,7 +252,7 @@ func (s *Server) storeUploads(c *fiber.Ctx, files []formUpload) ([]storage.Attac
 	for _, cu := range checked {
 		sum := sha256.Sum256(cu.Data)
 		a, err := s.db.PutAttachment(c.UserContext(), storage.NewAttachment{
-			OwnerUserID: p.ID, OwnerLogin: p.Login, OwnerRole: p.Role, USCC: p.USCC.String, DepartmentID: p.DepartmentID.String,
+			OwnerUserID: p.ID, OwnerLogin: p.Login, OwnerRole: p.Role, USCC: uscc, DepartmentID: p.DepartmentID.String,
 			Filename: cu.Filename, ContentType: cu.ContentType, SHA256: hex.EncodeToString(sum[:]), Content: cu.Data,
 		})
 		if err != nil {

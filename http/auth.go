@@ -158,11 +158,17 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.db.MarkLogin(ctx, u.ID); err != nil {
+		return err
+	}
 	if err := s.db.Audit(ctx, storage.AuditEntry{Actor: u.Login, Role: string(u.Role), Action: "session.login", CaseKind: "user", CaseID: u.Login}, map[string]string{"remote_addr": addr}); err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: s.secure(c), MaxAge: int(s.cfg.SessionTTL.Seconds())})
 	c.ClearCookie(loginCSRFCookie)
+	if u.MustChangePassword {
+		return c.Redirect("/me/password", fiber.StatusSeeOther)
+	}
 	return c.Redirect(s.safeNext(c.FormValue("next")), fiber.StatusSeeOther)
 }
 

@@ -48,7 +48,11 @@ func (s *Server) caseHistory(ctx context.Context, kind string, id int64, label f
 	}
 	hist := make([]historyJSON, 0, len(entries))
 	for _, e := range entries {
-		hist = append(hist, historyJSON{Step: e.Action, Label: label(e.Action), Actor: e.Actor, Role: e.Role, At: e.At,
+		lbl := label(e.Action)
+		if l, ok := sharedStepLabels[e.Action]; ok {
+			lbl = l
+		}
+		hist = append(hist, historyJSON{Step: e.Action, Label: lbl, Actor: e.Actor, Role: e.Role, At: e.At,
 			Details: e.Details})
 	}
 	return &hist, nil

@@ -69,6 +69,8 @@ type objectionFiling struct {
 	Statement          string  `json:"statement"`
 	AttachmentIDs      []int64 `json:"attachment_ids"`
 	CommitmentAccepted bool    `json:"commitment_accepted"`
+	// USCC names the enterprise when the credit office registers a walk-in objection (一窗受理).
+	USCC string `json:"uscc"`
 }
 
 // filablePenalty loads a record the caller may object to: an enterprise its own, a department its own records (on
@@ -76,7 +78,8 @@ type objectionFiling struct {
 func (s *Server) filablePenalty(ctx context.Context, p *principal, id int64) (storage.Penalty, error) {
 	return s.penaltyFor(ctx, id, func(pen storage.Penalty) bool {
 		return (p.Role == storage.RoleEnterprise && pen.USCC == p.USCC.String) ||
-			(p.Role == storage.RoleDepartment && pen.DepartmentID == p.DepartmentID.String)
+			(p.Role == storage.RoleDepartment && pen.DepartmentID == p.DepartmentID.String) ||
+			(p.Role == storage.RoleCreditOffice && p.USCC.Valid && pen.USCC == p.USCC.String)
 	})
 }
 
@@ -91,9 +94,12 @@ func (s *Server) checkEvidence(ctx context.Context, p *principal, ids []int64) (
 // checkFiling validates a filing without storing anything; it answers the record and the checked values.
 func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty, []int64, error) {
 	ctx := c.UserContext()
-	p := principalOf(c)
 	if in.PenaltyID <= 0 {
 		return storage.Penalty{}, nil, invalidField("penalty_id", "penalty_id_required", "请指定提出异议的处罚信息（penalty_id）")
+	}
+	p, err := s.applicant(principalOf(c), in.USCC, in.AttachmentIDs)
+	if err != nil {
+		return storage.Penalty{}, nil, err
 	}
 	pen, err := s.filablePenalty(ctx, p, in.PenaltyID)
 	if err != nil {

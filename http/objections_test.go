@@ -159,7 +159,8 @@ func TestObjectionFilingVisibilityAndDuplicates(t *testing.T) {
 	requireError(t, e.do("POST", "/api/v1/objections", tokB, filing(pid)), 404, "not_found")
 	requireError(t, e.do("POST", "/api/v1/objections", scjgj, filing(pid)), 404, "not_found")
 	requireError(t, e.do("POST", "/api/v1/objections", tokA, filing(999999)), 404, "not_found")
-	requireError(t, e.do("POST", "/api/v1/objections", office, filing(pid)), 403, "forbidden")
+	// The credit office files only at the walk-in window, naming the enterprise (issue 15).
+	requireError(t, e.do("POST", "/api/v1/objections", office, filing(pid)), 422, "invalid_uscc")
 
 	// Bad input.
 	requireError(t, e.do("POST", "/api/v1/objections", tokA, with(filing(pid), "grounds", "dislike")), 422, "invalid_grounds")

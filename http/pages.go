@@ -105,7 +105,7 @@ func (s *Server) static(c *fiber.Ctx) error {
 // homeSources add what a role sees on its home page, in order.
 var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, error){(*Server).taskSection,
 	(*Server).objectionHomeSections, (*Server).penaltyHomeSections, (*Server).repairHomeSections,
-	(*Server).trainingHomeSections, (*Server).withdrawalHomeSections}
+	(*Server).trainingHomeSections, (*Server).withdrawalHomeSections, (*Server).urgeHomeSection}
 
 var homeHeadings = map[storage.Role][2]string{
 	storage.RoleEnterprise:      {"我的信用记录", "查看本企业的行政处罚公示记录、信用修复进度和通知。"},
@@ -132,7 +132,8 @@ func (s *Server) homePage(c *fiber.Ctx) error {
 
 // taskFilter scopes the task list to the principal's binding.
 func taskFilter(p *principal) storage.TaskFilter {
-	return storage.TaskFilter{Role: p.Role, DepartmentID: p.DepartmentID.String, ChannelID: p.ChannelID.String, USCC: p.USCC.String}
+	return storage.TaskFilter{Role: p.Role, DepartmentID: p.DepartmentID.String, ChannelID: p.ChannelID.String, USCC: p.USCC.String,
+		UserID: p.ID}
 }
 
 func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
@@ -140,20 +141,36 @@ func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) 
 	if err != nil {
 		return nil, err
 	}
-	// Overdue work first, then the nearest deadline.
+	// The caller's own cases first, then those nobody has claimed; within each, overdue work first, then the
+	// nearest deadline.
 	sort.SliceStable(ts, func(i, j int) bool {
+		if oi, oj := assignmentOrder(ts[i], p.ID), assignmentOrder(ts[j], p.ID); oi != oj {
+			return oi < oj
+		}
 		if ts[i].Overdue != ts[j].Overdue {
 			return ts[i].Overdue
 		}
 		return ts[i].DueOnString() < ts[j].DueOnString()
 	})
+	ts, channels := oneItemPerCaseStep(ts)
 	sec := homeSection{Title: "待办事项", Headers: []string{"事项", "案件", "办理期限", "状态"}, Empty: "暂无待办事项。", Linked: true}
+	if p.Role == storage.RoleDepartment {
+		sec.Headers = append(sec.Headers, "承办人")
+	}
 	for _, t := range ts {
 		state := "办理中"
 		if t.Overdue {
 			state = "已逾期"
 		}
-		sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, caseLabel(t.CaseKind) + " " + t.CaseID, t.DueOnString(), state}, Href: caseHref(t.CaseKind, t.CaseID), Alert: t.Overdue})
+		title := t.Title
+		if n := channels[t.ID]; n > 1 {
+			title = fmt.Sprintf("%s（共%d个渠道）", title, n)
+		}
+		cells := []string{title, caseLabel(t.CaseKind) + " " + t.CaseID, t.DueOnString(), state}
+		if p.Role == storage.RoleDepartment {
+			cells = append(cells, assigneeLabel(t, p.ID))
+		}
+		sec.Rows = append(sec.Rows, homeRow{Cells: cells, Href: taskHref(t, p.Role), Alert: t.Overdue})
 	}
 	return []homeSection{sec}, nil
 }

@@ -55,19 +55,28 @@ type taskJSON struct {
 	storage.Task
 	DueOn *string `json:"due_on"`
 	Case  string  `json:"case"`
+	// AssignedTo is the login of the officer who has the case; Mine says it is the caller.
+	AssignedTo *string `json:"assigned_to"`
+	Mine       bool    `json:"mine"`
 }
 
 func (s *Server) listTasks(c *fiber.Ctx) error {
 	return listPage(c, func(limit int, after string) ([]storage.Task, error) {
 		f := taskFilter(principalOf(c))
 		f.Limit = limit
+		switch f.Assigned = c.Query("assigned"); f.Assigned {
+		case "", "mine", "unassigned":
+		default:
+			return nil, invalidField("assigned", "invalid_assigned", "assigned 只能为 mine 或 unassigned")
+		}
 		var err error
 		if f.AfterID, err = parseIDKey(after); err != nil {
 			return nil, err
 		}
 		return s.db.OpenTasks(c.UserContext(), f)
 	}, func(t storage.Task) string { return idKey(t.ID) }, viewOf(func(t storage.Task) taskJSON {
-		tj := taskJSON{Task: t, Case: t.CaseKind + "-" + t.CaseID}
+		tj := taskJSON{Task: t, Case: t.CaseKind + "-" + t.CaseID, AssignedTo: strPtr(t.AssignedLogin),
+			Mine: t.AssignedTo.Valid && t.AssignedTo.Int64 == principalOf(c).ID}
 		if d := t.DueOnString(); d != "" {
 			tj.DueOn = &d
 		}

@@ -149,6 +149,8 @@ type repairApplication struct {
 	Statement                string  `json:"statement"`
 	AttachmentIDs            []int64 `json:"attachment_ids"`
 	CreditReportAttachmentID int64   `json:"credit_report_attachment_id"`
+	// USCC names the enterprise when the credit office registers a walk-in application (一窗受理).
+	USCC string `json:"uscc"`
 }
 
 // checkOwnAttachments refuses ids that are not uploads of the enterprise (422, naming them).
@@ -164,6 +166,10 @@ func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, erro
 	p := principalOf(c)
 	if in.PenaltyID <= 0 {
 		return storage.Repair{}, invalidField("penalty_id", "penalty_id_required", "请指定申请修复的处罚信息（penalty_id）")
+	}
+	p, err := s.applicant(p, in.USCC, in.AttachmentIDs)
+	if err != nil {
+		return storage.Repair{}, err
 	}
 	pen, err := s.ownPenalty(ctx, p, in.PenaltyID)
 	if err != nil {

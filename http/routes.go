@@ -79,6 +79,31 @@ var routeTable = []route{
 	{fiber.MethodPost, "/api/v1/sessions/revoke", signedIn, (*Server).revokeOwnSessions, nil, false},
 	{fiber.MethodGet, "/api/v1/audit", officeAdmin, (*Server).auditOfCase, nil, false},
 
+	// Accounts: departments and users (admin), own password, enterprise activation (accounts.go).
+	{fiber.MethodGet, "/api/v1/departments", officeAdmin, (*Server).listDepartmentsAPI, nil, false},
+	{fiber.MethodPost, "/api/v1/departments", admin, (*Server).createDepartmentAPI, nil, false},
+	{fiber.MethodGet, "/api/v1/users", admin, (*Server).listUsersAPI, nil, false},
+	{fiber.MethodPost, "/api/v1/users", admin, (*Server).createUserAPI, nil, false},
+	{fiber.MethodPost, "/api/v1/users/:id/disable", admin, (*Server).disableUserAPI, nil, false},
+	{fiber.MethodPost, "/api/v1/users/:id/reset-password", admin, (*Server).resetPasswordAPI, nil, false},
+	{fiber.MethodPost, "/api/v1/me/password", signedIn, (*Server).changeOwnPasswordAPI, nil, false},
+	{fiber.MethodPost, "/api/v1/enterprise-accounts/activate", anyone, (*Server).activateAPI, activationLimiter, false},
+	{fiber.MethodPost, "/api/v1/enterprise-accounts/:uscc/activation-codes", office, (*Server).issueActivationCodeAPI, nil, false},
+	{fiber.MethodGet, "/admin/users", admin, (*Server).adminUsersPage, nil, false},
+	{fiber.MethodPost, "/admin/users", admin, (*Server).adminUsersCreate, nil, false},
+	{fiber.MethodPost, "/admin/users/:id/disable", admin, (*Server).adminUsersDisable, nil, false},
+	{fiber.MethodPost, "/admin/users/:id/reset-password", admin, (*Server).adminUsersReset, nil, false},
+	{fiber.MethodGet, "/admin/departments", admin, (*Server).adminDepartmentsPage, nil, false},
+	{fiber.MethodPost, "/admin/departments", admin, (*Server).adminDepartmentsCreate, nil, false},
+	{fiber.MethodGet, "/me/password", signedIn, (*Server).passwordPage, nil, false},
+	{fiber.MethodPost, "/me/password", signedIn, (*Server).passwordSubmit, nil, false},
+	{fiber.MethodGet, "/activate", anyone, (*Server).activatePage, nil, false},
+	{fiber.MethodPost, "/activate", anyone, (*Server).activateSubmit, activationLimiter, false},
+	{fiber.MethodPost, "/api/v1/cases/:kind/:id/assign", dept, (*Server).assignCase, nil, false},
+	{fiber.MethodPost, "/api/v1/cases/:kind/:id/urge", office, (*Server).urgeCase, nil, false},
+	{fiber.MethodGet, "/enterprise-accounts/activation-codes", office, (*Server).activationCodePage, nil, false},
+	{fiber.MethodPost, "/enterprise-accounts/activation-codes", office, (*Server).activationCodeSubmit, nil, false},
+
 	// Reference data is public: deadlines and rules are published facts, and outside systems check them.
 	{fiber.MethodGet, "/api/v1/calendar/deadline", anyone, (*Server).calendarDeadline, nil, false},
 	{fiber.MethodGet, "/api/v1/calendar/years", signedIn, (*Server).calendarYears, nil, false},
@@ -108,12 +133,14 @@ var routeTable = []route{
 	// Publication channels and the channel simulator.
 	{fiber.MethodGet, "/api/v1/channels", signedIn, (*Server).listChannels, nil, false},
 	{fiber.MethodPost, "/api/v1/channels", channelAdmins, (*Server).createChannel, nil, false},
+	{fiber.MethodGet, "/api/v1/channels/:id/queue", queueReaders, (*Server).channelQueueAPI, nil, false},
 	{fiber.MethodGet, "/api/v1/channels/:id", channelAdmins, (*Server).getChannel, nil, false},
 	{fiber.MethodPut, "/api/v1/channels/:id", channelAdmins, (*Server).updateChannel, nil, false},
 	{fiber.MethodGet, "/channels", channelAdmins, (*Server).channelsPage, nil, false},
 	{fiber.MethodPost, "/channels", channelAdmins, (*Server).channelsCreateSubmit, nil, false},
 	{fiber.MethodGet, "/channels/protocol", signedIn, (*Server).channelsProtocolPage, nil, false},
 	{fiber.MethodGet, "/channels/queue", operators, (*Server).channelsQueuePage, nil, false},
+	{fiber.MethodGet, "/channels/queue/records/:penalty_id", operators, (*Server).channelRecordPage, nil, false},
 	{fiber.MethodGet, "/channels/:id", channelAdmins, (*Server).channelEditPage, nil, false},
 	{fiber.MethodPost, "/channels/:id", channelAdmins, (*Server).channelEditSubmit, nil, false},
 	// Channels' systems call the simulator without a session: the signature is the credential.
@@ -122,7 +149,7 @@ var routeTable = []route{
 	{fiber.MethodPut, simulatorPath + ":channel", channelAdmins, (*Server).simulatorControl, nil, true},
 
 	// Objections (异议).
-	{fiber.MethodPost, "/api/v1/objections", entOrDept, (*Server).fileObjection, nil, false},
+	{fiber.MethodPost, "/api/v1/objections", objectionFilers, (*Server).fileObjection, nil, false},
 	{fiber.MethodGet, "/api/v1/objections", objectionViewers, (*Server).listObjections, nil, false},
 	{fiber.MethodGet, "/api/v1/objections/:id", objectionViewers, (*Server).getObjection, nil, false},
 	{fiber.MethodPost, "/api/v1/objections/:id/resolve", dept, objectionStepAPI((*Server).resolve), nil, false},
@@ -158,7 +185,7 @@ var routeTable = []route{
 
 	// Repair cases (信用修复). Each step of repairActions has its API route here, with the action's role.
 	{fiber.MethodGet, "/api/v1/penalties/:id/eligibility", enterprises, (*Server).getEligibility, nil, false},
-	{fiber.MethodPost, "/api/v1/repairs", enterprises, (*Server).applyRepair, nil, false},
+	{fiber.MethodPost, "/api/v1/repairs", applicants, (*Server).applyRepair, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs", repairViewers, (*Server).listRepairs, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs/stats", overseers, (*Server).repairStats, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs/:id", repairViewers, (*Server).getRepair, nil, false},
@@ -232,11 +259,11 @@ var menus = map[storage.Role][]menuItem{
 		{"/penalties/import", "批量导入"}, {"/repairs", "信用修复受理"}, {"/trainings", "信用修复培训"}},
 	storage.RoleCreditOffice: {{"/channels", "公示渠道"}, {"/objections", "异议处理"}, {"/penalties", "处罚信息"},
 		{"/repairs", "信用修复"}, {"/trainings", "信用修复培训"}, {"/trainings/new", "组织培训"}, {"/trainings/stats", "培训统计"},
-		{"/withdrawals", "撤下公示"}},
+		{"/withdrawals", "撤下公示"}, {"/enterprise-accounts/activation-codes", "企业激活码"}},
 	storage.RoleAgency: {{"/trainings", "承办的培训"}},
 	storage.RoleChannelOperator: {{"/objections", "异议标注"}, {"/channels/queue", "渠道待办"},
 		{"/channels/protocol", "对接规范"}},
-	storage.RoleAdmin: {{"/admin/tokens", "用户与令牌"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"},
+	storage.RoleAdmin: {{"/admin/users", "用户管理"}, {"/admin/departments", "部门管理"}, {"/admin/tokens", "访问令牌"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"},
 		{"/admin/calendar", "节假日数据"}, {"/withdrawals", "撤下公示"}},
 }
 
@@ -244,7 +271,7 @@ var menus = map[storage.Role][]menuItem{
 func (s *Server) routes() {
 	app := s.app
 	s.observe(app)
-	app.Use(s.hardening, s.securityHeaders, s.authenticate, s.rateLimitAnonymous, s.csrf)
+	app.Use(s.hardening, s.securityHeaders, s.authenticate, s.rateLimitAnonymous, s.csrf, s.passwordGate)
 	// Text is checked once here for every route, after compressed bodies were refused, so no handler can forget it
 	// (see textinput.go).
 	app.Use(s.textInput)

@@ -10,9 +10,12 @@ const DemoPassword = "demo"
 
 // DemoDepartments are the recognizing departments of the demo city.
 var DemoDepartments = []Department{
-	{ID: "scjgj", Name: "市场监督管理局", Jurisdiction: "national", Sector: "market_supervision", Contact: "市场监督管理局信用监管科 0511-80000001"},
-	{ID: "sthjj", Name: "生态环境局", Jurisdiction: "national", Sector: "general", Contact: "生态环境局法规科 0511-80000002"},
-	{ID: "yjglj", Name: "应急管理局", Jurisdiction: "national", Sector: "general", Contact: "应急管理局政策法规科 0511-80000003"},
+	{ID: "scjgj", Name: "市场监督管理局", Jurisdiction: "national", Sector: "market_supervision", Contact: "市场监督管理局信用监管科 0511-80000001",
+		FullName: "镇江市市场监督管理局", ShortName: "市场监管局", DocCode: "镇市监"},
+	{ID: "sthjj", Name: "生态环境局", Jurisdiction: "national", Sector: "general", Contact: "生态环境局法规科 0511-80000002",
+		FullName: "镇江市生态环境局", ShortName: "生态环境局", DocCode: "镇环"},
+	{ID: "yjglj", Name: "应急管理局", Jurisdiction: "national", Sector: "general", Contact: "应急管理局政策法规科 0511-80000003",
+		FullName: "镇江市应急管理局", ShortName: "应急管理局", DocCode: "镇应急"},
 }
 
 // DemoEnterprises carry valid USCCs and names with characters that common GB fonts lack.

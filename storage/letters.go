@@ -38,6 +38,9 @@ const letterColumns = `id, kind, case_kind, case_id, version, title, number, iss
 type NewLetter struct {
 	Letter
 	PDF []byte
+	// ActivationCode is an enterprise activation code printed on the letter: it is stored (hashed) with the
+	// letter, in one transaction, so a code works exactly when the letter that prints it is the one on record.
+	ActivationCode string
 }
 
 // PutLetter stores a letter once per case, kind and version: storing the same again returns the first one,
@@ -51,7 +54,7 @@ func (db *DB) PutLetter(ctx context.Context, l NewLetter) (Letter, error) {
 	}
 	var out Letter
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO letters (kind, case_kind, case_id, version, title, number, issuer, addressee,
+		res, err := tx.ExecContext(ctx, `INSERT INTO letters (kind, case_kind, case_id, version, title, number, issuer, addressee,
 				uscc, department_id, issued_on, sha256, verify_code, pdf, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (case_kind, case_id, kind, version) DO NOTHING`,
@@ -59,6 +62,11 @@ func (db *DB) PutLetter(ctx context.Context, l NewLetter) (Letter, error) {
 			l.USCC, l.DepartmentID, l.IssuedOn, l.SHA256, l.VerifyCode, l.PDF, l.Data)
 		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 && l.ActivationCode != "" && l.USCC.Valid {
+			if err := grantActivationCode(ctx, tx, l.USCC.String, l.ActivationCode, "system", ActivationCodeTTL); err != nil {
+				return err
+			}
 		}
 		if err := tx.GetContext(ctx, &out, `SELECT `+letterColumns+` FROM letters
 			WHERE case_kind = $1 AND case_id = $2 AND kind = $3 AND version = $4`, l.CaseKind, l.CaseID, l.Kind, l.Version); err != nil {

@@ -13,7 +13,14 @@ type Department struct {
 	Jurisdiction string `db:"jurisdiction" json:"jurisdiction"`
 	Sector       string `db:"sector" json:"sector"`
 	Contact      string `db:"contact" json:"contact"`
+	// FullName is the name letters print, with the city (镇江市市场监督管理局); ShortName the one tables show;
+	// DocCode the 机关代字 that opens the department's 文号 (镇市监).
+	FullName  string `db:"full_name" json:"full_name"`
+	ShortName string `db:"short_name" json:"short_name"`
+	DocCode   string `db:"doc_code" json:"doc_code"`
 }
+
+const departmentColumns = `id, name, jurisdiction, sector, contact, full_name, short_name, doc_code`
 
 // Enterprise is a credit subject identified by its USCC.
 type Enterprise struct {
@@ -25,10 +32,11 @@ type Enterprise struct {
 
 // UpsertDepartment creates or updates a department.
 func (db *DB) UpsertDepartment(ctx context.Context, d Department) error {
-	_, err := db.NamedExecContext(ctx, `INSERT INTO departments (id, name, jurisdiction, sector, contact)
-		VALUES (:id, :name, :jurisdiction, :sector, :contact)
+	_, err := db.NamedExecContext(ctx, `INSERT INTO departments (id, name, jurisdiction, sector, contact, full_name, short_name, doc_code)
+		VALUES (:id, :name, :jurisdiction, :sector, :contact, :full_name, :short_name, :doc_code)
 		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, jurisdiction = EXCLUDED.jurisdiction,
-			sector = EXCLUDED.sector, contact = EXCLUDED.contact`, d)
+			sector = EXCLUDED.sector, contact = EXCLUDED.contact, full_name = EXCLUDED.full_name,
+			short_name = EXCLUDED.short_name, doc_code = EXCLUDED.doc_code`, d)
 	if err != nil {
 		return fmt.Errorf("upsert department %s: %w", d.ID, err)
 	}
@@ -38,7 +46,7 @@ func (db *DB) UpsertDepartment(ctx context.Context, d Department) error {
 // GetDepartment returns a department.
 func (db *DB) GetDepartment(ctx context.Context, id string) (Department, error) {
 	var d Department
-	if err := db.GetContext(ctx, &d, `SELECT id, name, jurisdiction, sector, contact FROM departments WHERE id = $1`, id); err != nil {
+	if err := db.GetContext(ctx, &d, `SELECT `+departmentColumns+` FROM departments WHERE id = $1`, id); err != nil {
 		return Department{}, fmt.Errorf("department %s: %w", id, notFound(err))
 	}
 	return d, nil
@@ -47,7 +55,7 @@ func (db *DB) GetDepartment(ctx context.Context, id string) (Department, error) 
 // ListDepartments returns every department by name.
 func (db *DB) ListDepartments(ctx context.Context) ([]Department, error) {
 	var ds []Department
-	if err := db.SelectContext(ctx, &ds, `SELECT id, name, jurisdiction, sector, contact FROM departments ORDER BY id`); err != nil {
+	if err := db.SelectContext(ctx, &ds, `SELECT `+departmentColumns+` FROM departments ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("list departments: %w", err)
 	}
 	return ds, nil

@@ -24,6 +24,9 @@ type Task struct {
 	Overdue      bool           `db:"overdue" json:"overdue"`
 	Status       string         `db:"status" json:"status"`
 	CreatedAt    time.Time      `db:"created_at" json:"created_at"`
+	// AssignedTo and AssignedLogin name the officer who has the case (OpenTasks only).
+	AssignedTo    sql.NullInt64  `db:"assigned_to" json:"-"`
+	AssignedLogin sql.NullString `db:"assigned_login" json:"-"`
 }
 
 // DueOnString is the due date as YYYY-MM-DD, or "" when the task has none.
@@ -36,11 +39,15 @@ func (t Task) DueOnString() string {
 
 const taskColumns = `id, case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on, overdue, status, created_at`
 
-// OpenTask creates a task; a second call for the same case and step changes nothing.
+// OpenTask creates a task; a second call for the same case and step while it is open changes nothing. A closed
+// task is opened again: the step came round again (a case resubmitted after 补正 goes back to the department), and
+// a retried call cannot find its task closed, since a workflow closes a task only after the open has returned.
 func (db *DB) OpenTask(ctx context.Context, t Task) error {
 	_, err := db.NamedExecContext(ctx, `INSERT INTO tasks (case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on)
 		VALUES (:case_kind, :case_id, :step, :title, :assignee_role, :department_id, :channel_id, :uscc, :due_on)
-		ON CONFLICT (case_kind, case_id, step) DO NOTHING`, t)
+		ON CONFLICT (case_kind, case_id, step) DO UPDATE SET status = 'open', closed_at = NULL, overdue = false,
+			title = EXCLUDED.title, due_on = EXCLUDED.due_on, created_at = now()
+		WHERE tasks.status <> 'open'`, t)
 	if err != nil {
 		return fmt.Errorf("open task %s/%s/%s: %w", t.CaseKind, t.CaseID, t.Step, err)
 	}
@@ -75,6 +82,9 @@ type TaskFilter struct {
 	USCC         string
 	AfterID      int64
 	Limit        int
+	// UserID and Assigned ("mine", "unassigned" or "" for all) select by the case's officer.
+	UserID   int64
+	Assigned string
 }
 
 // OpenTasks lists the open tasks for a principal, overdue first, then by due date.
@@ -83,11 +93,15 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 		f.Limit = 100
 	}
 	var ts []Task
-	err := db.SelectContext(ctx, &ts, `SELECT `+taskColumns+` FROM tasks
-		WHERE status = 'open' AND assignee_role = $1
-		  AND ($2 = '' OR department_id = $2) AND ($3 = '' OR channel_id = $3) AND ($4::bpchar = '' OR uscc = $4::bpchar)
-		  AND id > $5
-		ORDER BY id LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit)
+	err := db.SelectContext(ctx, &ts, `SELECT t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id,
+			t.channel_id, t.uscc, t.due_on, t.overdue, t.status, t.created_at, a.user_id AS assigned_to, u.login AS assigned_login
+		FROM tasks t LEFT JOIN case_assignments a ON a.case_kind = t.case_kind AND a.case_id = t.case_id
+			LEFT JOIN users u ON u.id = a.user_id
+		WHERE t.status = 'open' AND t.assignee_role = $1
+		  AND ($2 = '' OR t.department_id = $2) AND ($3 = '' OR t.channel_id = $3) AND ($4::bpchar = '' OR t.uscc = $4::bpchar)
+		  AND t.id > $5
+		  AND ($7 = '' OR ($7 = 'mine' AND a.user_id = $8) OR ($7 = 'unassigned' AND a.user_id IS NULL))
+		ORDER BY t.id LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit, f.Assigned, f.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("open tasks: %w", err)
 	}

@@ -25,9 +25,15 @@ type User struct {
 	ChannelID    sql.NullString `db:"channel_id"`
 	Disabled     bool           `db:"disabled"`
 	CreatedAt    time.Time      `db:"created_at"`
+	// MustChangePassword holds a new or reset account on the password page until its user picks a password.
+	MustChangePassword bool `db:"must_change_password"`
+	// IsLead marks a department's lead, who may reassign the department's cases.
+	IsLead      bool         `db:"is_lead"`
+	LastLoginAt sql.NullTime `db:"last_login_at"`
 }
 
-const userColumns = `u.id, u.login, u.display_name, u.role, u.uscc, u.department_id, u.channel_id, u.disabled, u.created_at`
+const userColumns = `u.id, u.login, u.display_name, u.role, u.uscc, u.department_id, u.channel_id, u.disabled, u.created_at,
+	u.must_change_password, u.is_lead, u.last_login_at`
 
 // NewUser describes a user to create or update.
 type NewUser struct {

@@ -121,6 +121,13 @@ type RepairNoticeData struct {
 	AcceptWorkingDays int    // deadline to accept an application, 0 to omit
 	DecideWorkingDays int    // deadline to decide after acceptance, 0 to omit
 	Contact           string
+	// ActivationCode, for an enterprise without an account, is the one-time code that opens it at
+	// ActivationURL until ActivationExpires. The IssueLetter activity fills them, never a workflow: a code
+	// is random and only its hash is kept.
+	// They stay out of the JSON when empty, so recorded workflow histories replay with unchanged inputs.
+	ActivationCode    string    `json:",omitempty"`
+	ActivationURL     string    `json:",omitempty"`
+	ActivationExpires time.Time `json:",omitzero"`
 }
 
 // RepairNotice builds the 信用修复告知书.
