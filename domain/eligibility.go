@@ -28,6 +28,8 @@ type RepairEligibilityFacts struct {
 	// The record.
 	PenaltyID    int64         `json:"penalty_id"`
 	RecordStatus PenaltyStatus `json:"record_status"`
+	// RecordKind is "" or penalty for an administrative penalty, else the kind of record (storage.Record*).
+	RecordKind string `json:"record_kind,omitempty"`
 	// RecordWithdrawn: the record is being or has been withdrawn, or its decision was revoked.
 	RecordWithdrawn    bool  `json:"record_withdrawn"`
 	Published          bool  `json:"published"`
@@ -103,6 +105,9 @@ func ProcedureRuleSet(sets []RuleSet, jurisdiction, sector string, applied Date)
 	return SelectRuleSet(sets, jurisdiction, sector, applied)
 }
 
+// RecordKindFraud is the kind of a fraud record (storage.RecordFraud): never repaired early.
+const RecordKindFraud = "fraud_record"
+
 // JudgeRepairEligibility applies the rules to the facts. The checks come in a fixed order; the refusal is the
 // first failing rule's. An error means the facts are inconsistent (the record's rule set cannot judge it).
 func JudgeRepairEligibility(f RepairEligibilityFacts) (RepairVerdict, error) {
@@ -130,6 +135,15 @@ func JudgeRepairEligibility(f RepairEligibilityFacts) (RepairVerdict, error) {
 		refuse(false, "not_repairable", msg, map[string]any{"rule": "record_public"})
 	default:
 		check("record_public", true, "该处罚信息正在公示", nil)
+	}
+
+	// A fraud record is published for its whole period and withdrawn by itself (Order 36 art. 25).
+	if f.RecordKind == RecordKindFraud {
+		msg := fmt.Sprintf("弄虚作假失信记录不得提前修复，将于公示期满（%s）后自动撤下", f.PublicationEnds)
+		check("repairable", false, msg, datePtr(f.PublicationEnds))
+		refuse(false, "not_repairable", msg, map[string]any{"rule": "fraud_record", "publication_ends": f.PublicationEnds})
+		v.EligibleFrom = f.PublicationEnds.AddDays(1)
+		return v, nil
 	}
 
 	// The record's own rule set: repairable early at all, and not ending by itself.

@@ -18,7 +18,7 @@ import (
 // new application.
 func (db *DB) RepairEligibilityFacts(ctx context.Context, pen Penalty, today domain.Date, ownRepairID int64) (domain.RepairEligibilityFacts, error) {
 	f := domain.RepairEligibilityFacts{
-		Today: today, PenaltyID: pen.ID, RecordStatus: pen.Status, Published: pen.Published,
+		Today: today, PenaltyID: pen.ID, RecordStatus: pen.Status, RecordKind: pen.RecordKind, Published: pen.Published,
 		PublicationEnds: pen.PublicationEnds, RepairEligibleFrom: pen.RepairEligibleFrom, Class: domain.Class(pen.Class),
 	}
 	switch pen.Status {
