@@ -105,9 +105,6 @@ func ProcedureRuleSet(sets []RuleSet, jurisdiction, sector string, applied Date)
 	return SelectRuleSet(sets, jurisdiction, sector, applied)
 }
 
-// RecordKindFraud is the kind of a fraud record (storage.RecordFraud): never repaired early.
-const RecordKindFraud = "fraud_record"
-
 // JudgeRepairEligibility applies the rules to the facts. The checks come in a fixed order; the refusal is the
 // first failing rule's. An error means the facts are inconsistent (the record's rule set cannot judge it).
 func JudgeRepairEligibility(f RepairEligibilityFacts) (RepairVerdict, error) {

@@ -240,6 +240,8 @@ type fraudBanJSON struct {
 	Reason      string      `json:"reason"`
 	RevokedOn   domain.Date `json:"revoked_on"`
 	BannedUntil domain.Date `json:"banned_until"`
+	// RecordID is the fraud record published for it (a refusal for fraud), when there is one.
+	RecordID *int64 `json:"record_id,omitempty"`
 }
 
 // repairJSON is a case as the API shows it; lists leave out the history, letters, materials and withdrawal.
@@ -381,13 +383,16 @@ func (s *Server) repairDetail(ctx context.Context, r storage.Repair) (repairJSON
 	if err != nil {
 		return j, err
 	}
-	if r.Status == storage.RepairRevoked {
+	if r.Status == storage.RepairRevoked || r.Status == storage.RepairRefused {
 		ban, err := s.db.FraudBanOfRepair(ctx, r.ID)
 		if err != nil {
 			return j, err
 		}
 		if ban != nil {
 			j.FraudBan = &fraudBanJSON{Reason: ban.Reason, RevokedOn: ban.RevokedOn, BannedUntil: ban.BannedUntil}
+			if ban.RecordID.Valid {
+				j.FraudBan.RecordID = &ban.RecordID.Int64
+			}
 		}
 	}
 	return j, nil

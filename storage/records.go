@@ -16,24 +16,14 @@ import (
 // Record kinds: rows of the penalties table that are not administrative penalties (issue 14). They are published and
 // withdrawn with the penalties' machinery; their own workflows (workflows/records.go) say when.
 const (
-	RecordPenalty      = "penalty"
-	RecordFraud        = "fraud_record"  // 弄虚作假失信记录: published three years, never repaired early
-	RecordAbnormalList = "abnormal_list" // 经营异常名录
-	RecordSeriousList  = "serious_list"  // 严重失信主体名单
+	RecordPenalty      = domain.RecordKindPenalty
+	RecordFraud        = domain.RecordKindFraud
+	RecordAbnormalList = domain.RecordKindAbnormalList
+	RecordSeriousList  = domain.RecordKindSeriousList
 )
 
 // RecordKindLabel is the Chinese name of a record kind.
-func RecordKindLabel(kind string) string {
-	switch kind {
-	case RecordFraud:
-		return "弄虚作假失信记录"
-	case RecordAbnormalList:
-		return "经营异常名录"
-	case RecordSeriousList:
-		return "严重失信主体名单"
-	}
-	return "行政处罚"
-}
+func RecordKindLabel(kind string) string { return domain.RecordKindLabel(kind) }
 
 // FraudRecord is the record published when a fraud is found in a repair: its own number (the fraud letter's), the
 // department that found it, the record it rests on and its publication dates.
