@@ -144,7 +144,9 @@ func (s *Server) getEligibility(c *fiber.Ctx) error {
 
 // repairApplication is the body of POST /api/v1/repairs.
 type repairApplication struct {
-	PenaltyID                int64   `json:"penalty_id"`
+	PenaltyID int64 `json:"penalty_id"`
+	// ListingID applies for the removal of a list entry instead (issue 14).
+	ListingID                int64   `json:"listing_id"`
 	CommitmentAccepted       bool    `json:"commitment_accepted"`
 	Statement                string  `json:"statement"`
 	AttachmentIDs            []int64 `json:"attachment_ids"`
@@ -162,12 +164,22 @@ func (s *Server) checkOwnAttachments(ctx context.Context, p *principal, field st
 func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, error) {
 	ctx := c.UserContext()
 	p := principalOf(c)
+	listing := in.ListingID != 0
+	if listing {
+		if in.PenaltyID != 0 {
+			return storage.Repair{}, invalidField("listing_id", "ambiguous_record", "penalty_id 与 listing_id 只能填写一个")
+		}
+		in.PenaltyID = in.ListingID
+	}
 	if in.PenaltyID <= 0 {
-		return storage.Repair{}, invalidField("penalty_id", "penalty_id_required", "请指定申请修复的处罚信息（penalty_id）")
+		return storage.Repair{}, invalidField("penalty_id", "penalty_id_required", "请指定申请修复的处罚信息（penalty_id）或者申请移出的名单信息（listing_id）")
 	}
 	pen, err := s.ownPenalty(ctx, p, in.PenaltyID)
 	if err != nil {
 		return storage.Repair{}, err
+	}
+	if listing && !storage.IsListing(pen.RecordKind) {
+		return storage.Repair{}, errNotFound
 	}
 	if !in.CommitmentAccepted {
 		return storage.Repair{}, invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书（commitment_accepted 为 true）")

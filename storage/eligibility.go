@@ -46,6 +46,15 @@ func (db *DB) RepairEligibilityFacts(ctx context.Context, pen Penalty, today dom
 	if ban != nil {
 		f.FraudBan = &domain.FraudBanFact{Reason: ban.Reason, RevokedOn: ban.RevokedOn, BannedUntil: ban.BannedUntil}
 	}
+	if pen.RecordKind == RecordSeriousList {
+		newer, err := db.NewerHeavierPenalty(ctx, pen.USCC, pen.DecidedOn)
+		if err != nil {
+			return f, err
+		}
+		if newer != nil {
+			f.NewerHeavierPenalty = &domain.NewerPenaltyFact{ID: newer.ID, DecisionNo: newer.DecisionNo, DecidedOn: newer.DecidedOn}
+		}
+	}
 	if rs.NoNewSamePenaltyRequired {
 		newer, err := db.NewerSamePenalty(ctx, pen)
 		if err != nil {

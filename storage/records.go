@@ -86,3 +86,109 @@ func (db *DB) RecordsRestingOn(ctx context.Context, penaltyID int64, kind string
 	}
 	return ps, nil
 }
+
+// Listing causes of the business-abnormality list (Order 107 art. 6 ff.).
+var AbnormalCauses = map[string]string{
+	"annual_report": "未按照规定期限公示年度报告",
+	"disclosure":    "未在责令的期限内公示有关企业信息",
+	"false_info":    "公示企业信息隐瞒真实情况、弄虚作假",
+	"address":       "通过登记的住所或者经营场所无法联系",
+}
+
+// NoEnd is the publication end stored for a record that does not end by itself (an abnormal-list entry): the
+// column is required, and no date a case could reach compares after it.
+var NoEnd = domain.MustParseDate("9999-12-31")
+
+// Listing is a list entry to register: its kind, its own number (文号), the enterprise, the date, the cause and,
+// for a serious listing, the penalty it rests on.
+type Listing struct {
+	Kind           string
+	DepartmentID   string
+	Number         string
+	USCC           string
+	EnterpriseName string
+	ListedOn       domain.Date
+	Cause          string // abnormal: a key of AbnormalCauses
+	Facts          string
+	RestsOn        int64 // serious: the penalty; 0 none
+	RuleSet        string
+	PublishDue     domain.Date
+	EligibleFrom   domain.Date
+	Ends           domain.Date
+	CreatedBy      string
+}
+
+// InsertListing stores a list entry, published, with its lifecycle marked started (the handler starts its record
+// workflow); a number the department used already is ErrConflict.
+func (db *DB) InsertListing(ctx context.Context, l Listing) (int64, error) {
+	var id int64
+	class := "general"
+	if l.Kind == RecordSeriousList {
+		class = "serious"
+	}
+	var restsOn sql.NullInt64
+	if l.RestsOn != 0 {
+		restsOn = sql.NullInt64{Int64: l.RestsOn, Valid: true}
+	}
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &id, `INSERT INTO penalties (department_id, decision_no, uscc, enterprise_name, decided_on,
+				penalty_types, class, class_given, facts, legal_basis, rule_set, published, publish_due, repair_eligible_from,
+				publication_ends, status, created_by, delivery_due, lifecycle_started_at, record_kind, rests_on, listing_cause)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, '', $9, true, $10, $11, $12, 'published', $13, $5, now(), $14, $15, $16)
+			RETURNING id`,
+			l.DepartmentID, l.Number, l.USCC, l.EnterpriseName, l.ListedOn, pq.StringArray{}, class, l.Facts, l.RuleSet,
+			l.PublishDue, l.EligibleFrom, l.Ends, l.CreatedBy, l.Kind, restsOn, l.Cause)
+		if IsUniqueViolation(err) {
+			return fmt.Errorf("listing %s of %s: %w", l.Number, l.DepartmentID, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("insert listing: %w", err)
+		}
+		return AuditTx(ctx, tx, AuditEntry{Actor: l.CreatedBy, Role: string(RoleDepartment), Action: "listing.registered",
+			CaseKind: "penalty", CaseID: strconv.FormatInt(id, 10)}, map[string]any{"kind": l.Kind, "number": l.Number,
+			"cause": l.Cause, "rests_on": l.RestsOn, "listed_on": l.ListedOn})
+	})
+	return id, err
+}
+
+// ListingFilter selects list entries.
+type ListingFilter struct {
+	USCC         string
+	DepartmentID string
+	Kind         string
+	Limit        int
+}
+
+// ListListings lists list entries, the newest first.
+func (db *DB) ListListings(ctx context.Context, f ListingFilter) ([]Penalty, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 100
+	}
+	var ps []Penalty
+	err := db.SelectContext(ctx, &ps, `SELECT `+penaltyColumns+` FROM penalties
+		WHERE record_kind IN ('abnormal_list', 'serious_list') AND ($1 = '' OR uscc = $1) AND ($2 = '' OR department_id = $2)
+		  AND ($3 = '' OR record_kind = $3)
+		ORDER BY id DESC LIMIT $4`, f.USCC, f.DepartmentID, f.Kind, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list listings: %w", err)
+	}
+	return ps, nil
+}
+
+// NewerHeavierPenalty returns a penalty of the enterprise classed general or serious (较重及以上) decided after a
+// date, or nil.
+func (db *DB) NewerHeavierPenalty(ctx context.Context, uscc string, after domain.Date) (*Penalty, error) {
+	var p Penalty
+	err := db.GetContext(ctx, &p, `SELECT `+penaltyColumns+` FROM penalties WHERE uscc = $1 AND record_kind = 'penalty'
+		AND class IN ('general', 'serious') AND decided_on > $2 AND status <> 'revoked' ORDER BY decided_on LIMIT 1`, uscc, after)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("newer penalty of %s: %w", uscc, err)
+	}
+	return &p, nil
+}
+
+// IsListing reports whether a record kind is a list entry.
+func IsListing(kind string) bool { return kind == RecordAbnormalList || kind == RecordSeriousList }

@@ -2,12 +2,14 @@ package workflows
 
 import (
 	"fmt"
+	"strconv"
 
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	activities "xinyong/activities/contract"
 	"xinyong/domain"
+	"xinyong/templates/letters"
 )
 
 // A record of another procedure (a fraud record, a list entry: domain.RecordKind*) is a row of the penalties table
@@ -36,7 +38,20 @@ type RecordParams struct {
 	// EndsWith are records withdrawn for the same cause when this one is withdrawn on request (the penalty a
 	// serious listing rests on).
 	EndsWith []int64 `json:",omitempty"`
+	// Notice is the letter issued when the record is registered (a serious listing's 信用修复告知书), if any.
+	Notice *RecordNotice `json:",omitempty"`
 }
+
+// RecordNotice is a letter of a record: its kind and content.
+type RecordNotice struct {
+	Kind         letters.Kind
+	Data         letters.RecordNoticeData
+	USCC         string
+	DepartmentID string
+}
+
+// RecordReadyUpdate waits until the record's letter is issued and answers the state (registration's 201 uses it).
+const RecordReadyUpdate = "ready"
 
 // RecordStateQuery answers a record workflow's RecordState.
 const RecordStateQuery = "record_state"
@@ -48,6 +63,8 @@ type RecordState struct {
 	Until     domain.Date `json:"until"`
 	Requested string      `json:"requested,omitempty"`
 	Withdrawn bool        `json:"withdrawn"`
+	// Letters are the letters the workflow issued.
+	Letters []activities.LetterRef `json:"letters"`
 }
 
 func init() {
@@ -62,6 +79,24 @@ func RecordWorkflow(ctx workflow.Context, in RecordParams) error {
 	st := RecordState{RecordID: in.RecordID, Kind: in.Kind, Until: in.Until}
 	if err := workflow.SetQueryHandler(ctx, RecordStateQuery, func() (RecordState, error) { return st, nil }); err != nil {
 		return err
+	}
+	ready := in.Notice == nil
+	if err := workflow.SetUpdateHandler(ctx, RecordReadyUpdate, func(ctx workflow.Context) (RecordState, error) {
+		err := workflow.Await(ctx, func() bool { return ready })
+		return st, err
+	}); err != nil {
+		return err
+	}
+	if n := in.Notice; n != nil {
+		var ref activities.LetterRef
+		if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
+			CaseKind: "penalty", CaseID: strconv.FormatInt(in.RecordID, 10), Version: 1, USCC: n.USCC, DepartmentID: n.DepartmentID,
+			Letter: letters.RecordNotice(n.Kind, n.Data), Data: map[string]any{"record_id": in.RecordID, "kind": in.Kind},
+		}).Get(ctx, &ref); err != nil {
+			return err
+		}
+		st.Letters = append(st.Letters, ref)
+		ready = true
 	}
 	var requested *WithdrawRequest
 	signals := workflow.GetSignalChannel(ctx, PenaltyWithdrawSignal)
@@ -117,13 +152,24 @@ func RecordWorkflow(ctx workflow.Context, in RecordParams) error {
 		return err
 	}
 	st.Withdrawn = true
-	return workflow.ExecuteActivity(ctx, acts.PenaltyStep, activities.PenaltyStepInput{
+	if err := workflow.ExecuteActivity(ctx, acts.PenaltyStep, activities.PenaltyStepInput{
 		PenaltyID: in.RecordID, Status: domain.PenaltyWithdrawn, Action: "record.withdrawn",
 		Details: map[string]any{"cause": req.Cause, "cause_ref": req.CauseRef, "withdrawal": res},
-	}).Get(ctx, nil)
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
 // recordExpiryDecision is the 告知函 wording of a record whose period ended.
 func recordExpiryDecision(kind string, until domain.Date) string {
 	return fmt.Sprintf("%s已于%s公示期满，依规停止公示", domain.RecordKindLabel(kind), until)
+}
+
+// recordTitle names a repaired record in the decision letters.
+func recordTitle(kind string) string {
+	if kind == "" || kind == domain.RecordKindPenalty {
+		return "行政处罚信息"
+	}
+	return domain.RecordKindLabel(kind) + "信息"
 }

@@ -1282,7 +1282,7 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 	inTime := !now.After(w.p.DecisionDue)
 	approved := req.Approved
 	w.p.DecidedOn, w.p.DecidedInTime, w.p.Approved, w.p.DecisionReason, w.p.Overdue = now, &inTime, &approved, reason, false
-	d := letters.RepairDecisionData{ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, RecordTitle: "行政处罚信息",
+	d := letters.RepairDecisionData{ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, RecordTitle: recordTitle(f.RecordKind),
 		Reason: reason}
 	kind, action := letters.KindRepairRefused, "repair.refused"
 	if approved {

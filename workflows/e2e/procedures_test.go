@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -14,6 +16,18 @@ import (
 	"xinyong/storage"
 	"xinyong/workflows"
 )
+
+// verifies opens /verify/{code} as anyone and checks the page shows the letter.
+func (s *stack) verifies(code, want string) {
+	s.t.Helper()
+	resp, err := http.Get(s.base + "/verify/" + code)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(s.t, err)
+	require.Equal(s.t, 200, resp.StatusCode)
+	assert.Contains(s.t, string(raw), want)
+}
 
 // publishRecordEverywhere confirms, as each channel's operator, every publication of a record not published yet,
 // until the record is published on every channel.
@@ -160,4 +174,161 @@ func TestFraudRefusalBansPublishesAndEndsByItself(t *testing.T) {
 	// The penalty it rests on stays as it was.
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa))
 	assert.NotEqual(t, storage.PenaltyWithdrawn, pa.Status)
+}
+
+// listingAnswer is a list entry as the API answers it.
+type listingAnswer struct {
+	ID          int64   `json:"id"`
+	Kind        string  `json:"kind"`
+	Number      string  `json:"number"`
+	Status      string  `json:"status"`
+	ListedOn    string  `json:"listed_on"`
+	Cause       string  `json:"cause"`
+	RemovalFrom string  `json:"removal_from"`
+	EndsOn      *string `json:"ends_on"`
+	PenaltyID   *int64  `json:"penalty_id"`
+	Letters     []struct {
+		ID         int64  `json:"id"`
+		Kind       string `json:"kind"`
+		VerifyCode string `json:"verify_code"`
+	} `json:"letters"`
+	Publications []struct {
+		ChannelID string `json:"channel_id"`
+		Status    string `json:"status"`
+	} `json:"publications"`
+}
+
+// approveRemoval applies for a listing's removal, has the department accept and approve it, and answers the case.
+func (s *stack) approveRemoval(listingID int64, ent storage.Enterprise, dept string) repairAnswer {
+	s.t.Helper()
+	firm, officer := s.token(ent.USCC), s.token(dept)
+	var r repairAnswer
+	require.Equal(s.t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"listing_id": listingID, "commitment_accepted": true,
+		"statement": "已纠正列入事由"}, &r), "%+v", r)
+	require.Equal(s.t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", r.ID), officer, nil, &r))
+	return r
+}
+
+// TestAbnormalListRemovalWithinTwoWorkingDays: issue 14, acceptance 1. An abnormal-list entry for an unfiled annual
+// report listed four months ago is still shown everywhere (it does not end by itself); the enterprise applies once
+// it has filed, the bureau must decide within 2 working days of acceptance, and the approved removal withdraws the
+// entry from every channel.
+func TestAbnormalListRemovalWithinTwoWorkingDays(t *testing.T) {
+	s := newStack(t)
+	ent := storage.DemoEnterprises[2]
+	scjgj, office := s.token("scjgj"), s.token("office")
+	listed := domain.Today().AddMonths(-4)
+
+	var e repairErr
+	require.Equal(t, 422, s.call("POST", "/api/v1/listings", scjgj, map[string]any{"kind": "abnormal", "number": "镇市监异〔2026〕1号",
+		"uscc": ent.USCC, "listed_on": listed.String(), "cause": "lost_keys"}, &e))
+	assert.Equal(t, "invalid_cause", e.Error.Code)
+	require.Equal(t, 403, s.call("POST", "/api/v1/listings", s.token(ent.USCC), map[string]any{"kind": "abnormal"}, &e))
+
+	var l listingAnswer
+	require.Equal(t, 201, s.call("POST", "/api/v1/listings", scjgj, map[string]any{"kind": "abnormal", "number": "镇市监异〔2026〕1号",
+		"uscc": ent.USCC, "enterprise_name": ent.Name, "listed_on": listed.String(), "cause": "annual_report",
+		"facts": "未按照规定期限公示2025年度报告"}, &l), "%+v", e)
+	assert.Equal(t, "abnormal", l.Kind)
+	assert.Nil(t, l.EndsOn, "no end by itself")
+	assert.Equal(t, listed.String(), l.RemovalFrom, "no minimum period")
+	require.Equal(t, 409, s.call("POST", "/api/v1/listings", scjgj, map[string]any{"kind": "abnormal", "number": "镇市监异〔2026〕1号",
+		"uscc": ent.USCC, "listed_on": listed.String(), "cause": "annual_report"}, &e))
+	s.publishRecordEverywhere(l.ID)
+
+	// Four months after listing, nobody applied: still shown on every channel.
+	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/listings/%d", l.ID), s.token(ent.USCC), nil, &l))
+	assert.Equal(t, storage.PenaltyPublished, l.Status)
+	require.Len(t, l.Publications, len(storage.DemoChannels))
+	for _, p := range l.Publications {
+		assert.Equal(t, "published", p.Status, p.ChannelID)
+	}
+	var list struct {
+		Items []listingAnswer `json:"items"`
+	}
+	require.Equal(t, 200, s.call("GET", "/api/v1/listings?kind=abnormal", s.token(ent.USCC), nil, &list))
+	require.Len(t, list.Items, 1)
+	require.Equal(t, 200, s.call("GET", "/api/v1/listings", s.token("sthjj"), nil, &list))
+	assert.Empty(t, list.Items, "another department does not see it")
+	// A penalty id given as listing_id is not a listing.
+	p := s.registerGeneralFine("镇环罚〔2026〕51号", ent, "2026-05-20")
+	require.Equal(t, 404, s.call("POST", "/api/v1/repairs", s.token(ent.USCC), map[string]any{"listing_id": p.ID, "commitment_accepted": true}, &e))
+
+	r := s.approveRemoval(l.ID, ent, "scjgj")
+	cal, err := s.db.LoadCalendar(context.Background())
+	require.NoError(t, err)
+	due, _ := cal.AddWorkdays(domain.Today(), 2)
+	assert.Equal(t, due.String(), r.Deadlines.Decision, "2 working days from acceptance")
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", r.ID), scjgj,
+		map[string]any{"approved": true, "reason": "已补报2025年度报告并公示"}, &r))
+	assert.True(t, *r.Decision.InTime)
+	approval := s.letterText(letterOf(r, "repair_approved"), office)
+	assert.Contains(t, approval, "经营异常名录信息")
+	s.withdrawnEverywhere(l.ID, "repair")
+	s.eventually(60*time.Second, "the removal case closes", func() bool {
+		return s.repair(r.ID, office).Status == storage.RepairClosed
+	})
+	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/listings/%d", l.ID), office, nil, &l))
+	assert.Equal(t, storage.PenaltyWithdrawn, l.Status)
+}
+
+// TestSeriousListRemovalAfterAYearEndsThePenaltyToo: issue 14, acceptance 2. A removal asked 11 months after
+// listing is refused with the date it becomes possible; a listing of 13 months, asked for, is removed together with
+// the penalty it rests on, from every channel. The listing's own 信用修复告知书 verifies.
+func TestSeriousListRemovalAfterAYearEndsThePenaltyToo(t *testing.T) {
+	s := newStack(t)
+	ent := storage.DemoEnterprises[3]
+	firm, sthjj, office := s.token(ent.USCC), s.token("sthjj"), s.token("office")
+
+	recent := domain.Today().AddMonths(-11)
+	var young listingAnswer
+	require.Equal(t, 201, s.call("POST", "/api/v1/listings", sthjj, map[string]any{"kind": "serious", "number": "镇环严列〔2026〕1号",
+		"uscc": ent.USCC, "listed_on": recent.String(), "facts": "拒不履行生态环境行政处罚决定"}, &young))
+	assert.Equal(t, recent.AddMonths(12).String(), young.RemovalFrom)
+	require.NotNil(t, young.EndsOn)
+	assert.Equal(t, recent.AddMonths(36).String(), *young.EndsOn)
+	var e repairErr
+	require.Equal(t, 422, s.call("POST", "/api/v1/repairs", firm, map[string]any{"listing_id": young.ID, "commitment_accepted": true}, &e))
+	assert.Equal(t, "not_yet_eligible", e.Error.Code)
+	assert.Equal(t, recent.AddMonths(12).String(), e.Error.Details["eligible_from"])
+
+	// The listing rests on a serious penalty, published on every channel.
+	decided := domain.Today().AddMonths(-14)
+	var p penaltyAnswer
+	require.Equal(t, 201, s.call("POST", "/api/v1/penalties", sthjj, map[string]any{
+		"decision_no": "镇环罚〔2025〕77号", "uscc": ent.USCC, "enterprise_name": ent.Name, "decided_on": decided.String(),
+		"penalty_types": []string{"fine"}, "fine_amount_yuan": 900000, "class": "serious", "facts": "超标排放",
+		"legal_basis": "《大气污染防治法》第九十九条"}, &p))
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/delivery", p.ID), sthjj,
+		map[string]any{"method": "in_person", "delivered_on": decided.AddDays(2).String(), "signed_by": "王堃"}, nil))
+	s.publishRecordEverywhere(p.ID)
+
+	listed := domain.Today().AddMonths(-13)
+	var l listingAnswer
+	require.Equal(t, 201, s.call("POST", "/api/v1/listings", sthjj, map[string]any{"kind": "serious", "number": "镇环严列〔2025〕9号",
+		"uscc": ent.USCC, "listed_on": listed.String(), "penalty_id": p.ID, "facts": "严重违法排污"}, &l))
+	require.NotNil(t, l.PenaltyID)
+	var notice int64
+	var code string
+	for _, lt := range l.Letters {
+		if lt.Kind == "serious_list_notice" {
+			notice, code = lt.ID, lt.VerifyCode
+		}
+	}
+	require.NotZero(t, notice, "the listing's 信用修复告知书 is issued with it")
+	text := s.letterText(notice, firm)
+	for _, want := range []string{"信用修复告知书", "镇环严列〔2025〕9号", "镇环罚〔2025〕77号", "满一年", "同时停止公示"} {
+		assert.Contains(t, text, want)
+	}
+	s.verifies(code, "镇环严列〔2025〕9号")
+	s.publishRecordEverywhere(l.ID)
+
+	r := s.approveRemoval(l.ID, ent, "sthjj")
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", r.ID), sthjj,
+		map[string]any{"approved": true, "reason": "列入满一年，此间未再受到较重行政处罚"}, &r))
+	s.withdrawnEverywhere(l.ID, "repair")
+	s.withdrawnEverywhere(p.ID, "repair")
+	s.eventually(60*time.Second, "the removal case closes", func() bool {
+		return s.repair(r.ID, office).Status == storage.RepairClosed
+	})
 }
