@@ -91,7 +91,7 @@ func RecordWorkflow(ctx workflow.Context, in RecordParams) error {
 		var ref activities.LetterRef
 		if err := workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
 			CaseKind: "penalty", CaseID: strconv.FormatInt(in.RecordID, 10), Version: 1, USCC: n.USCC, DepartmentID: n.DepartmentID,
-			Letter: letters.RecordNotice(n.Kind, n.Data), Data: map[string]any{"record_id": in.RecordID, "kind": in.Kind},
+			Content: &letters.Content{Kind: n.Kind, Data: n.Data}, Data: map[string]any{"record_id": in.RecordID, "kind": in.Kind},
 		}).Get(ctx, &ref); err != nil {
 			return err
 		}
