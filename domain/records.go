@@ -21,3 +21,11 @@ func RecordKindLabel(kind string) string {
 	}
 	return "行政处罚"
 }
+
+// Statuses of a bankruptcy shielding case (破产重整/和解).
+const (
+	ShieldPending  = "pending"
+	ShieldShielded = "shielded"
+	ShieldRefused  = "refused"
+	ShieldRestored = "restored"
+)

@@ -332,3 +332,106 @@ func TestSeriousListRemovalAfterAYearEndsThePenaltyToo(t *testing.T) {
 		return s.repair(r.ID, office).Status == storage.RepairClosed
 	})
 }
+
+// TestBankruptcyShieldHidesThenRestores: issue 14, acceptance 3. With the court's ruling the enterprise applies; the
+// department shields its records within the rule set's deadline: they come down from every channel (cause
+// bankruptcy_shield) with a letter that says the shield is temporary; the court terminates the plan and the
+// department restores them: they are published again on every channel, with a letter. Both letters verify.
+func TestBankruptcyShieldHidesThenRestores(t *testing.T) {
+	s := newStack(t)
+	ent := storage.DemoEnterprises[4]
+	firm, sthjj, office := s.token(ent.USCC), s.token("sthjj"), s.token("office")
+	p := s.registerGeneralFine("镇环罚〔2026〕61号", ent, "2026-05-20")
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/delivery", p.ID), sthjj,
+		map[string]any{"method": "in_person", "delivered_on": "2026-05-22", "signed_by": "王堃"}, nil))
+	s.publishRecordEverywhere(p.ID)
+
+	code, up := s.uploadFile(firm, "重整计划裁定书.pdf", e2ePDF)
+	require.Equal(t, 201, code, "%v", up)
+	var e repairErr
+	require.Equal(t, 422, s.call("POST", "/api/v1/bankruptcy-shields", firm, map[string]any{"department_id": "sthjj",
+		"procedure": "reorganization", "ruling_no": "（2026）苏11破3号之一"}, &e))
+	assert.Equal(t, "ruling_required", e.Error.Code)
+	type shieldAnswer struct {
+		ID          int64   `json:"id"`
+		Status      string  `json:"status"`
+		DecisionDue *string `json:"decision_due"`
+		RecordIDs   []int64 `json:"record_ids"`
+		Letters     []struct {
+			Kind       string `json:"kind"`
+			ID         int64  `json:"id"`
+			VerifyCode string `json:"verify_code"`
+		} `json:"letters"`
+	}
+	var sh shieldAnswer
+	require.Equal(t, 201, s.call("POST", "/api/v1/bankruptcy-shields", firm, map[string]any{"department_id": "sthjj",
+		"procedure": "reorganization", "ruling_no": "（2026）苏11破3号之一", "ruling_attachment_id": up["id"],
+		"applicant_role": "administrator", "administrator_name": "江苏镇江律师事务所"}, &sh))
+	assert.Equal(t, storage.ShieldPending, sh.Status)
+	cal, err := s.db.LoadCalendar(context.Background())
+	require.NoError(t, err)
+	due, _ := cal.AddWorkdays(domain.Today(), 10)
+	require.NotNil(t, sh.DecisionDue)
+	assert.Equal(t, due.String(), *sh.DecisionDue, "ndrc-2026: 10 working days")
+	require.Equal(t, 404, s.call("POST", fmt.Sprintf("/api/v1/bankruptcy-shields/%d/decide", sh.ID), s.token("yjglj"),
+		map[string]any{"approved": true}, &e))
+	require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/bankruptcy-shields/%d/restore", sh.ID), sthjj,
+		map[string]any{"ruling_no": "x"}, &e))
+
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/bankruptcy-shields/%d/decide", sh.ID), sthjj,
+		map[string]any{"approved": true, "reason": "人民法院已裁定批准重整计划"}, &sh))
+	assert.Equal(t, storage.ShieldShielded, sh.Status)
+	assert.Equal(t, []int64{p.ID}, sh.RecordIDs)
+	require.Len(t, sh.Letters, 1)
+	text := s.letterText(sh.Letters[0].ID, firm)
+	for _, want := range []string{"暂时屏蔽失信信息决定书", "暂时屏蔽", "并非信用修复", "（2026）苏11破3号之一", "镇环罚〔2026〕61号"} {
+		assert.Contains(t, text, want)
+	}
+	s.verifies(sh.Letters[0].VerifyCode, "暂时屏蔽失信信息决定书")
+
+	// Off every channel, for its own cause.
+	var order int64
+	require.NoError(t, s.eventuallyErr(30*time.Second, func() error {
+		return s.db.Get(&order, `SELECT id FROM withdrawals WHERE penalty_id = $1 AND cause = 'bankruptcy_shield'`, p.ID)
+	}))
+	s.eventually(90*time.Second, "the record is off every channel", func() bool {
+		s.confirmManualChannels(order)
+		pubs, err := s.db.PublicationsOf(context.Background(), p.ID)
+		require.NoError(t, err)
+		for _, pb := range pubs {
+			if pb.Status != "withdrawn" {
+				return false
+			}
+		}
+		return len(pubs) == len(storage.DemoChannels)
+	})
+
+	// The court terminates the plan: restored on every channel, with a letter.
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/bankruptcy-shields/%d/restore", sh.ID), sthjj,
+		map[string]any{"ruling_no": "（2026）苏11破3号之五", "reason": "重整计划执行不能"}, &sh))
+	assert.Equal(t, storage.ShieldRestored, sh.Status)
+	require.Len(t, sh.Letters, 2)
+	restored := sh.Letters[1]
+	assert.Equal(t, "bankruptcy_restored", restored.Kind)
+	text = s.letterText(restored.ID, office)
+	for _, want := range []string{"恢复公示失信信息决定书", "（2026）苏11破3号之五", "镇环罚〔2026〕61号"} {
+		assert.Contains(t, text, want)
+	}
+	s.verifies(restored.VerifyCode, "恢复公示失信信息决定书")
+	s.publishRecordEverywhere(p.ID)
+	var republished int
+	require.NoError(t, s.db.Get(&republished, `SELECT count(*) FROM publications WHERE penalty_id = $1 AND republished_at IS NOT NULL`, p.ID))
+	assert.Equal(t, len(storage.DemoChannels), republished)
+}
+
+// eventuallyErr polls f until it succeeds or the timeout passes, and answers its last error.
+func (s *stack) eventuallyErr(timeout time.Duration, f func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
