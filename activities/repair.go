@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"xinyong/activities/contract"
 	"xinyong/domain"
 	"xinyong/storage"
 )
@@ -53,6 +54,11 @@ func (a *Activities) LoadRepairFacts(ctx context.Context, repairID int64) (Repai
 	}
 	if f.FraudBanMonths <= 0 {
 		f.FraudBanMonths = DefaultFraudBanMonths
+	}
+	f.RecordKind = p.RecordKind
+	if p.RecordKind == storage.RecordAbnormalList {
+		// Order 107 art. 12: the bureau decides on a removal within 2 working days of acceptance.
+		f.Deadlines.Decision = contract.AbnormalRemovalDecisionWorkdays
 	}
 	if rule, ok := rs.Class(f.Class); ok {
 		f.RequiresTraining, f.RequiresCreditReport = rule.RequiresTraining, rule.RequiresCreditReport

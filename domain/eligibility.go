@@ -28,6 +28,8 @@ type RepairEligibilityFacts struct {
 	// The record.
 	PenaltyID    int64         `json:"penalty_id"`
 	RecordStatus PenaltyStatus `json:"record_status"`
+	// RecordKind is "" or penalty for an administrative penalty, else the kind of record (storage.Record*).
+	RecordKind string `json:"record_kind,omitempty"`
 	// RecordWithdrawn: the record is being or has been withdrawn, or its decision was revoked.
 	RecordWithdrawn    bool  `json:"record_withdrawn"`
 	Published          bool  `json:"published"`
@@ -43,6 +45,9 @@ type RepairEligibilityFacts struct {
 	// gathered when the record's rule set requires none).
 	FraudBan         *FraudBanFact     `json:"fraud_ban,omitempty"`
 	NewerSamePenalty *NewerPenaltyFact `json:"newer_same_penalty,omitempty"`
+	// NewerHeavierPenalty is a 较重 (general or serious) penalty decided after a serious listing (nil: none; only
+	// gathered for a serious listing).
+	NewerHeavierPenalty *NewerPenaltyFact `json:"newer_heavier_penalty,omitempty"`
 	// ProcedureRuleSet is the rule set in force today for the department (ProcedureRuleSet selects it), which the
 	// case follows; TrainingCertificateID the enterprise's certificate (0: none).
 	ProcedureRuleSet      RuleSet `json:"procedure_rule_set"`
@@ -132,12 +137,28 @@ func JudgeRepairEligibility(f RepairEligibilityFacts) (RepairVerdict, error) {
 		check("record_public", true, "该处罚信息正在公示", nil)
 	}
 
-	// The record's own rule set: repairable early at all, and not ending by itself.
-	pub, err := ComputePublication(f.RecordRuleSet, f.Penalty)
-	if err != nil {
-		return v, fmt.Errorf("eligibility of penalty %d: %w", f.PenaltyID, err)
+	// A fraud record is published for its whole period and withdrawn by itself (Order 36 art. 25).
+	if f.RecordKind == RecordKindFraud {
+		msg := fmt.Sprintf("弄虚作假失信记录不得提前修复，将于公示期满（%s）后自动撤下", f.PublicationEnds)
+		check("repairable", false, msg, datePtr(f.PublicationEnds))
+		refuse(false, "not_repairable", msg, map[string]any{"rule": "fraud_record", "publication_ends": f.PublicationEnds})
+		v.EligibleFrom = f.PublicationEnds.AddDays(1)
+		return v, nil
+	}
+
+	// The record's own rule set: repairable early at all, and not ending by itself. A list entry is removed on
+	// application instead (abnormal list: once its cause is corrected; serious list: after a year).
+	listing := f.RecordKind == RecordKindAbnormalList || f.RecordKind == RecordKindSeriousList
+	var pub Publication
+	if !listing {
+		var err error
+		if pub, err = ComputePublication(f.RecordRuleSet, f.Penalty); err != nil {
+			return v, fmt.Errorf("eligibility of penalty %d: %w", f.PenaltyID, err)
+		}
 	}
 	switch {
+	case listing:
+		check("repairable", true, "名单信息可以申请移出", nil)
 	case pub.AutoEndsWithoutApplication:
 		msg := fmt.Sprintf("该信息公示期满（%s）后自动停止公示，无需申请信用修复", f.PublicationEnds)
 		check("repairable", false, msg, datePtr(f.PublicationEnds))
@@ -184,6 +205,17 @@ func JudgeRepairEligibility(f RepairEligibilityFacts) (RepairVerdict, error) {
 		}
 		refuse(false, "not_yet_eligible", msg, map[string]any{"eligible_from": from.String(), "rule": rule,
 			"rule_set": f.RecordRuleSet.ID})
+	}
+
+	// A serious listing: no new 较重 penalty since it was listed.
+	if f.RecordKind == RecordKindSeriousList {
+		if n := f.NewerHeavierPenalty; n != nil {
+			msg := fmt.Sprintf("列入严重失信主体名单后又受到较重行政处罚（%s，%s），不能申请移出", n.DecisionNo, n.DecidedOn)
+			check("no_new_heavier_penalty", false, msg, nil)
+			refuse(false, "new_heavier_penalty", msg, map[string]any{"rule": "no_new_heavier_penalty", "penalty_id": n.ID})
+		} else {
+			check("no_new_heavier_penalty", true, "列入名单后未再受到较重行政处罚", nil)
+		}
 	}
 
 	// Market supervision: no new penalty of the same type since.

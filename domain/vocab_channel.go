@@ -33,10 +33,12 @@ const (
 	CauseExpiry     WithdrawalCause = "expiry"
 	CauseObjection  WithdrawalCause = "objection"
 	CauseRevocation WithdrawalCause = "revocation"
+	// CauseBankruptcyShield: a court-approved reorganization or settlement shields the record for now (issue 14).
+	CauseBankruptcyShield WithdrawalCause = "bankruptcy_shield"
 )
 
 // WithdrawalCauses lists every cause.
-var WithdrawalCauses = []WithdrawalCause{CauseRepair, CauseExpiry, CauseObjection, CauseRevocation}
+var WithdrawalCauses = []WithdrawalCause{CauseRepair, CauseExpiry, CauseObjection, CauseRevocation, CauseBankruptcyShield}
 
 // Label is the Chinese name of the cause, "" for an unknown one (letters show a default instead).
 func (c WithdrawalCause) Label() string {
@@ -49,6 +51,8 @@ func (c WithdrawalCause) Label() string {
 		return "异议处理"
 	case CauseRevocation:
 		return "原决定被撤销或者变更"
+	case CauseBankruptcyShield:
+		return "破产重整（和解）暂时屏蔽"
 	}
 	return ""
 }

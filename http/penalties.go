@@ -348,6 +348,10 @@ type penaltyJSON struct {
 	Publications       *[]publicationJSON        `json:"publications,omitempty"`
 	Withdrawal         **storage.WithdrawalOrder `json:"withdrawal,omitempty"`
 	penaltyLawJSON
+	// RecordKind is penalty, or the kind of a record of another procedure (fraud_record, abnormal_list,
+	// serious_list); RestsOn the record it rests on.
+	RecordKind string `json:"record_kind"`
+	RestsOn    *int64 `json:"rests_on,omitempty"`
 }
 
 func toPenaltyJSON(p storage.Penalty) penaltyJSON {
@@ -358,6 +362,10 @@ func toPenaltyJSON(p storage.Penalty) penaltyJSON {
 		RuleSet: p.RuleSet, Published: p.Published, PublishDue: p.PublishDue, DeliveryDue: p.DeliveryDue,
 		RepairEligibleFrom: p.RepairEligibleFrom, PublicationEnds: p.PublicationEnds, Status: string(p.Status), CreatedAt: p.CreatedAt,
 		penaltyLawJSON: toPenaltyLawJSON(p.PenaltyLaw),
+		RecordKind:     p.RecordKind,
+	}
+	if p.RestsOn.Valid {
+		pj.RestsOn = &p.RestsOn.Int64
 	}
 	if pj.PenaltyTypes == nil {
 		pj.PenaltyTypes = []string{}

@@ -144,7 +144,9 @@ func (s *Server) getEligibility(c *fiber.Ctx) error {
 
 // repairApplication is the body of POST /api/v1/repairs.
 type repairApplication struct {
-	PenaltyID                int64   `json:"penalty_id"`
+	PenaltyID int64 `json:"penalty_id"`
+	// ListingID applies for the removal of a list entry instead (issue 14).
+	ListingID                int64   `json:"listing_id"`
 	CommitmentAccepted       bool    `json:"commitment_accepted"`
 	Statement                string  `json:"statement"`
 	AttachmentIDs            []int64 `json:"attachment_ids"`
@@ -164,8 +166,15 @@ func (s *Server) checkOwnAttachments(ctx context.Context, p *principal, field st
 func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, error) {
 	ctx := c.UserContext()
 	p := principalOf(c)
+	listing := in.ListingID != 0
+	if listing {
+		if in.PenaltyID != 0 {
+			return storage.Repair{}, invalidField("listing_id", "ambiguous_record", "penalty_id 与 listing_id 只能填写一个")
+		}
+		in.PenaltyID = in.ListingID
+	}
 	if in.PenaltyID <= 0 {
-		return storage.Repair{}, invalidField("penalty_id", "penalty_id_required", "请指定申请修复的处罚信息（penalty_id）")
+		return storage.Repair{}, invalidField("penalty_id", "penalty_id_required", "请指定申请修复的处罚信息（penalty_id）或者申请移出的名单信息（listing_id）")
 	}
 	p, err := s.applicant(p, in.USCC, in.AttachmentIDs)
 	if err != nil {
@@ -174,6 +183,9 @@ func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, erro
 	pen, err := s.ownPenalty(ctx, p, in.PenaltyID)
 	if err != nil {
 		return storage.Repair{}, err
+	}
+	if listing && !storage.IsListing(pen.RecordKind) {
+		return storage.Repair{}, errNotFound
 	}
 	if !in.CommitmentAccepted {
 		return storage.Repair{}, invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书（commitment_accepted 为 true）")
@@ -246,6 +258,8 @@ type fraudBanJSON struct {
 	Reason      string      `json:"reason"`
 	RevokedOn   domain.Date `json:"revoked_on"`
 	BannedUntil domain.Date `json:"banned_until"`
+	// RecordID is the fraud record published for it (a refusal for fraud), when there is one.
+	RecordID *int64 `json:"record_id,omitempty"`
 }
 
 // repairJSON is a case as the API shows it; lists leave out the history, letters, materials and withdrawal.
@@ -387,13 +401,16 @@ func (s *Server) repairDetail(ctx context.Context, r storage.Repair) (repairJSON
 	if err != nil {
 		return j, err
 	}
-	if r.Status == storage.RepairRevoked {
+	if r.Status == storage.RepairRevoked || r.Status == storage.RepairRefused {
 		ban, err := s.db.FraudBanOfRepair(ctx, r.ID)
 		if err != nil {
 			return j, err
 		}
 		if ban != nil {
 			j.FraudBan = &fraudBanJSON{Reason: ban.Reason, RevokedOn: ban.RevokedOn, BannedUntil: ban.BannedUntil}
+			if ban.RecordID.Valid {
+				j.FraudBan.RecordID = &ban.RecordID.Int64
+			}
 		}
 	}
 	return j, nil

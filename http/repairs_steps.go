@@ -43,6 +43,7 @@ type stepBody struct {
 	Interviewers    json.RawMessage `json:"interviewers"`
 	Undertakings    string          `json:"undertakings"`
 	Approved        *bool           `json:"approved"`
+	Fraud           bool            `json:"fraud"`
 	AttachmentIDs   []int64         `json:"attachment_ids"`
 	Statement       string          `json:"statement"`
 	Kind            string          `json:"kind"`
@@ -198,7 +199,10 @@ var repairActions = []repairAction{
 			if err != nil {
 				return nil, err
 			}
-			return workflows.RepairDecision{Approved: *b.Approved, Reason: reason, RepairActor: actorOf(c)}, nil
+			if b.Fraud && *b.Approved {
+				return nil, invalidField("fraud", "fraud_requires_refusal", "认定弄虚作假的，应当作出不予信用修复决定（approved 为 false）")
+			}
+			return workflows.RepairDecision{Approved: *b.Approved, Reason: reason, Fraud: b.Fraud, RepairActor: actorOf(c)}, nil
 		}},
 	{path: "supplement", role: storage.RoleEnterprise, update: workflows.RepairSupplementUpdate, label: "提交补正或整改材料",
 		parse: func(s *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {

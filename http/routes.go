@@ -247,6 +247,20 @@ var routeTable = []route{
 	{fiber.MethodPost, "/withdrawals/:id/channels/:channel_id/confirm", signedIn, (*Server).withdrawalConfirmSubmit, nil, false},
 	{fiber.MethodPost, "/penalties/:id/publications/:channel_id/confirm", signedIn, (*Server).publicationConfirmSubmit, nil, false},
 
+	// List entries (名单, issue 14); their removal is a repair application with listing_id.
+	{fiber.MethodPost, "/api/v1/listings", dept, (*Server).registerListing, nil, false},
+	{fiber.MethodGet, "/api/v1/listings", recordReaders, (*Server).listListings, nil, false},
+	{fiber.MethodGet, "/api/v1/listings/:id", recordReaders, (*Server).getListing, nil, false},
+	{fiber.MethodGet, "/listings", recordReaders, (*Server).listingsPage, nil, false},
+	{fiber.MethodGet, "/listings/:id", recordReaders, (*Server).listingPage, nil, false},
+
+	// Bankruptcy shielding (破产重整/和解, issue 14).
+	{fiber.MethodPost, "/api/v1/bankruptcy-shields", enterprises, (*Server).applyShield, nil, false},
+	{fiber.MethodGet, "/api/v1/bankruptcy-shields/:id", recordReaders, (*Server).getShield, nil, false},
+	{fiber.MethodPost, "/api/v1/bankruptcy-shields/:id/decide", dept, (*Server).decideShield, nil, false},
+	{fiber.MethodPost, "/api/v1/bankruptcy-shields/:id/restore", dept, (*Server).restoreShield, nil, false},
+	{fiber.MethodGet, "/bankruptcy-shields/:id", recordReaders, (*Server).shieldPage, nil, false},
+
 	// Anything else under the API is a JSON 404, never a page.
 	{methodAll, "/api/v1/*", anyone, (*Server).noRoute, nil, false},
 }

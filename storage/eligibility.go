@@ -18,7 +18,7 @@ import (
 // new application.
 func (db *DB) RepairEligibilityFacts(ctx context.Context, pen Penalty, today domain.Date, ownRepairID int64) (domain.RepairEligibilityFacts, error) {
 	f := domain.RepairEligibilityFacts{
-		Today: today, PenaltyID: pen.ID, RecordStatus: pen.Status, Published: pen.Published,
+		Today: today, PenaltyID: pen.ID, RecordStatus: pen.Status, RecordKind: pen.RecordKind, Published: pen.Published,
 		PublicationEnds: pen.PublicationEnds, RepairEligibleFrom: pen.RepairEligibleFrom, Class: domain.Class(pen.Class),
 	}
 	switch pen.Status {
@@ -45,6 +45,15 @@ func (db *DB) RepairEligibilityFacts(ctx context.Context, pen Penalty, today dom
 	}
 	if ban != nil {
 		f.FraudBan = &domain.FraudBanFact{Reason: ban.Reason, RevokedOn: ban.RevokedOn, BannedUntil: ban.BannedUntil}
+	}
+	if pen.RecordKind == RecordSeriousList {
+		newer, err := db.NewerHeavierPenalty(ctx, pen.USCC, pen.DecidedOn)
+		if err != nil {
+			return f, err
+		}
+		if newer != nil {
+			f.NewerHeavierPenalty = &domain.NewerPenaltyFact{ID: newer.ID, DecisionNo: newer.DecisionNo, DecidedOn: newer.DecidedOn}
+		}
 	}
 	if rs.NoNewSamePenaltyRequired {
 		newer, err := db.NewerSamePenalty(ctx, pen)

@@ -52,13 +52,17 @@ type Penalty struct {
 	RevocationReason   sql.NullString `db:"revocation_reason"`
 	LifecycleStartedAt sql.NullTime   `db:"lifecycle_started_at"`
 	PenaltyLaw
+	// RecordKind is penalty, or a record of another procedure published like one (records.go).
+	RecordKind   string        `db:"record_kind"`
+	RestsOn      sql.NullInt64 `db:"rests_on"`
+	ListingCause string        `db:"listing_cause"`
 }
 
 const penaltyColumns = `id, department_id, decision_no, uscc, enterprise_name, decided_on, penalty_types, fine_amount_yuan,
 	class, class_given, duration_months, facts, legal_basis, rule_set, published, publish_due, repair_eligible_from,
 	publication_ends, status, delivery_method, delivered_on, delivery_signed_by, delivery_witness, flagged_objection,
 	import_id, import_row, created_by, created_at, updated_at, delivery_due, delivery_consent, delivery_recorded_by,
-	revoked_on, revocation_reason, lifecycle_started_at, ` + penaltyLawColumns
+	revoked_on, revocation_reason, lifecycle_started_at, record_kind, rests_on, listing_cause, ` + penaltyLawColumns
 
 // InsertPenalty stores a new penalty (status 'registered') and returns its id; a duplicate decision number of the
 // same department is ErrConflict.

@@ -314,6 +314,8 @@ type FraudBan struct {
 	LetterID    sql.NullInt64 `db:"letter_id"`
 	RevokedBy   string        `db:"revoked_by"`
 	CreatedAt   time.Time     `db:"created_at"`
+	// RecordID is the fraud record published for it (records.go).
+	RecordID sql.NullInt64 `db:"record_id"`
 }
 
 // PutFraudBan records a fraud ban once per revoked repair.
@@ -347,7 +349,7 @@ func (db *DB) ActiveFraudBan(ctx context.Context, penaltyID int64, on domain.Dat
 func (db *DB) FraudBanOfRepair(ctx context.Context, repairID int64) (*FraudBan, error) {
 	var b FraudBan
 	err := db.GetContext(ctx, &b, `SELECT id, repair_id, penalty_id, uscc, reason, revoked_on, banned_until, letter_id,
-			revoked_by, created_at FROM fraud_bans WHERE repair_id = $1`, repairID)
+			revoked_by, created_at, record_id FROM fraud_bans WHERE repair_id = $1`, repairID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -167,6 +167,8 @@ type RepairWarningInterview struct {
 type RepairDecision struct {
 	Approved bool   `json:"approved"`
 	Reason   string `json:"reason"`
+	// Fraud marks a refusal for forged materials or a seriously untrue commitment (repair_fraud.go).
+	Fraud bool `json:"fraud,omitempty"`
 	RepairActor
 }
 
@@ -1264,6 +1266,8 @@ func (w *repair) validateDecide(ctx workflow.Context, req RepairDecision) error 
 		return invalid("受理手续尚未办结，请稍后重试")
 	case !req.Approved && strings.TrimSpace(req.Reason) == "":
 		return badValue("reason_required", "不予信用修复应当说明理由")
+	case req.Approved && req.Fraud:
+		return badValue("fraud_requires_refusal", "认定弄虚作假的，应当作出不予信用修复决定（approved 为 false）")
 	case req.Approved && !w.conditionsMet():
 		return invalid("修复条件尚未满足（培训证明或信用报告），不能准予修复")
 	}
@@ -1278,7 +1282,7 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 	inTime := !now.After(w.p.DecisionDue)
 	approved := req.Approved
 	w.p.DecidedOn, w.p.DecidedInTime, w.p.Approved, w.p.DecisionReason, w.p.Overdue = now, &inTime, &approved, reason, false
-	d := letters.RepairDecisionData{ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, RecordTitle: "行政处罚信息",
+	d := letters.RepairDecisionData{ApplicationRef: w.applicationRef(), DecisionNo: f.DecisionNo, RecordTitle: recordTitle(f.RecordKind),
 		Reason: reason}
 	kind, action := letters.KindRepairRefused, "repair.refused"
 	if approved {
@@ -1309,8 +1313,15 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 	if err := w.notify(ctx, false, "decided", "repair_decided", title, body); err != nil {
 		return err
 	}
-	return w.record(ctx, action, req.RepairActor, map[string]any{"decision_no": w.p.DecisionNo, "reason": reason,
-		"in_time": inTime, "letter_id": ref.ID}, nil, "")
+	details := map[string]any{"decision_no": w.p.DecisionNo, "reason": reason, "in_time": inTime, "letter_id": ref.ID}
+	if req.Fraud {
+		fraud, err := w.fraud(ctx, now, reason, req.RepairActor)
+		if err != nil {
+			return err
+		}
+		details["fraud"] = fraud
+	}
+	return w.record(ctx, action, req.RepairActor, details, nil, "")
 }
 
 func (w *repair) validateWithdraw(ctx workflow.Context, _ RepairReason) error {

@@ -6,6 +6,10 @@ import (
 	"xinyong/domain"
 )
 
+// AbnormalRemovalDecisionWorkdays is the decision deadline of a removal from the business-abnormality list
+// (Order 107 art. 12: 2 working days from acceptance).
+const AbnormalRemovalDecisionWorkdays = 2
+
 // RepairFacts is what the repair workflow needs to know about its case: read once at its start (or when a later
 // run resumes a case) and kept in its history, so the workflow never reads the database itself.
 type RepairFacts struct {
@@ -42,6 +46,8 @@ type RepairFacts struct {
 	CommitmentRemoteAddr string
 	// TrainingLetterID is the enterprise's newest training certificate, issued before the case started (0: none).
 	TrainingLetterID int64
+	// RecordKind is the kind of the record repaired (domain.RecordKind*): a listing's removal is a repair of it.
+	RecordKind string `json:",omitempty"`
 	// Seq and Progress are the case as last recorded, for a run that resumes it.
 	Seq      int64
 	Progress RepairProgress

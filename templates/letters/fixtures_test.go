@@ -137,6 +137,12 @@ func fixtures() map[Kind]Letter {
 			DecisionNo: "榕喆市监罚〔2026〕88号", RepairDecisionNo: "榕喆市监信修决〔2026〕7号",
 			Reason: long("查明事实"), ReconsiderationBody: "福州市人民政府",
 		}),
+		KindFraudRecord:       RecordNotice(KindFraudRecord, recordFixture()),
+		KindSeriousListNotice: RecordNotice(KindSeriousListNotice, recordFixture()),
+		KindListingRemoved:    RecordNotice(KindListingRemoved, recordFixture()),
+		KindListingRefused:    RecordNotice(KindListingRefused, recordFixture()),
+		KindShieldDecision:    RecordNotice(KindShieldDecision, recordFixture()),
+		KindShieldRestored:    RecordNotice(KindShieldRestored, recordFixture()),
 	}
 }
 

@@ -165,6 +165,12 @@ var builtinKinds = []struct {
 	{KindTrainingCertificate, TrainingCertificateData{}},
 	{KindRevocationDecision, RevocationDecisionData{}},
 	{KindTrainingPlan, TrainingPlanData{}},
+	{KindFraudRecord, RecordNoticeData{}},
+	{KindSeriousListNotice, RecordNoticeData{}},
+	{KindListingRemoved, RecordNoticeData{}},
+	{KindListingRefused, RecordNoticeData{}},
+	{KindShieldDecision, RecordNoticeData{}},
+	{KindShieldRestored, RecordNoticeData{}},
 }
 
 func init() {

@@ -74,6 +74,8 @@ func TestEmbeddedTexts(t *testing.T) {
 		KindWarningInterview: "警示约谈记录", KindExtensionNotice: "延期告知书", KindObjectionCommitment: "异议申诉信用承诺书",
 		KindObjectionResult: "异议处理结果告知书", KindTrainingCertificate: "信用修复培训证明", KindRevocationDecision: "撤销信用修复决定书",
 		KindTrainingPlan: "信用修复培训方案",
+		KindFraudRecord:  "弄虚作假失信记录公示告知书", KindSeriousListNotice: "信用修复告知书", KindListingRemoved: "移出名单决定书",
+		KindListingRefused: "不予移出名单决定书", KindShieldDecision: "暂时屏蔽失信信息决定书", KindShieldRestored: "恢复公示失信信息决定书",
 	}
 	assert.Len(t, Kinds(), len(want))
 	for i, b := range builtinKinds {
