@@ -30,7 +30,7 @@ func newHardenedEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
 	db := pgtest.New(t)
 	require.NoError(t, db.SeedDemo(context.Background()))
-	return &testEnv{t: t, db: db, srv: New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)}
+	return &testEnv{t: t, db: db, srv: New(db, nil, slog.New(slog.NewTextHandler(tLogWriter{t}, nil)), cfg)}
 }
 
 // gzipBomb is a gzip stream of n zero bytes (about n/1000 bytes compressed).
@@ -412,4 +412,12 @@ func TestTokensExpireAndAreRevokedWithSessions(t *testing.T) {
 	requireError(t, e.do("GET", "/api/v1/me", tok, nil), 401, "unauthorized")
 	requireError(t, e.do("GET", "/api/v1/me", def["token"].(string), nil), 401, "unauthorized")
 	assert.Equal(t, 200, e.do("GET", "/api/v1/me", e.token("sthjj"), nil).StatusCode, "other users keep theirs")
+}
+
+// tLogWriter sends the server's log to the test's log, so a server fault shows its cause.
+type tLogWriter struct{ t *testing.T }
+
+func (w tLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
