@@ -853,6 +853,9 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 	if err != nil {
 		return err
 	}
+	if ref.Number != "" { // the number the letter was given when stored (see IssueLetter)
+		w.p.ResultNo = ref.Number
+	}
 	w.p.ResultLetterID = ref.ID
 	if err := w.closeTasks(ctx, domain.TaskDone, "verify", "verify:extended"); err != nil {
 		return err
