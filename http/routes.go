@@ -128,6 +128,7 @@ var routeTable = []route{
 	{fiber.MethodGet, "/api/v1/letters/:id", signedIn, (*Server).getLetter, nil, false},
 	{fiber.MethodGet, "/api/v1/letters/:id/pdf", signedIn, (*Server).getLetterPDF, nil, false},
 	{fiber.MethodGet, "/letters/:id/pdf", signedIn, (*Server).getLetterPDF, nil, false},
+	{fiber.MethodGet, "/verify", anyone, (*Server).verifyPage, verifyLimiter, false},
 	{fiber.MethodGet, "/verify/:code", anyone, (*Server).verifyPage, verifyLimiter, false},
 
 	// Publication channels and the channel simulator.
