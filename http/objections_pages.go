@@ -9,6 +9,7 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 )
 
 // The objection pages: the list, the filing form and a case with its steps.
@@ -122,7 +123,7 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	}
 	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
 		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == storage.RoleDepartment,
-		"MaxMB": maxAttachmentBytes >> 20,
+		"MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindObjectionCommitment),
 	}})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -185,7 +186,7 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 	}
 	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
 		"P": pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
-		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20,
+		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment),
 	}})
 }
 

@@ -76,3 +76,16 @@ func TestRepairNoticeOfAnUnpublishedRecordWithItsBasis(t *testing.T) {
 	assert.NotContains(t, strings.Join(l.Notes, ""), "特别提示")
 	assert.NotContains(t, strings.Join(l.Notes, ""), "认定依据")
 }
+
+// TestPledgesAreTheLettersWords: the form shows the pledges of the PDF, every one of them.
+func TestPledgesAreTheLettersWords(t *testing.T) {
+	for _, k := range []Kind{KindCommitment, KindObjectionCommitment} {
+		ps := Pledges(k)
+		require.GreaterOrEqual(t, len(ps), 3, k)
+		text := squeeze(strings.Join(fixtures()[k].Notes, ""))
+		for _, p := range ps {
+			assert.Contains(t, text, squeeze(p), k)
+		}
+	}
+	assert.Len(t, Pledges(KindCommitment), 5)
+}
