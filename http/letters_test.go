@@ -99,6 +99,9 @@ func TestLetterVisibilityAndVerification(t *testing.T) {
 		assert.Equal(t, 200, resp.StatusCode, typed)
 		assert.Contains(t, page, "核验通过", typed)
 	}
+	resp, _ = e.browser().get("/favicon.ico")
+	assert.Equal(t, 200, resp.StatusCode, "browsers ask for /favicon.ico on their own")
+	assert.Equal(t, "image/svg+xml", resp.Header.Get("Content-Type"))
 	// /verify alone shows a form; the form's answer leads to the letter's page.
 	resp, page = e.browser().get("/verify")
 	assert.Equal(t, 200, resp.StatusCode)
