@@ -2,12 +2,12 @@ package letters
 
 import (
 	"bytes"
-	"regexp"
-	"strings"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"strings"
 )
 
 // Content is what a letter says, before its wording is applied: its kind and the data its text
