@@ -168,3 +168,16 @@ func TestIssueLetterNumbersEachIssuersKindPerYearWithoutGaps(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "镇市监信修告〔2026〕1号", market.Number)
 }
+
+// TestWaitingForAWithdrawalIsNotAnError: the polls of a repair waiting for its withdrawal fail as expected (benign),
+// so the worker logs them at DEBUG instead of level=ERROR on every poll.
+func TestWaitingForAWithdrawalIsNotAnError(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕41号")
+	_, err := f.acts.AwaitRepairWithdrawal(f.ctx, AwaitRepairWithdrawalInput{RepairID: 999, PenaltyID: pid})
+	var ae *temporal.ApplicationError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, ErrWithdrawalPending, ae.Type())
+	assert.Equal(t, temporal.ApplicationErrorCategoryBenign, ae.Category())
+	assert.False(t, ae.NonRetryable())
+}
