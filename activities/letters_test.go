@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"xinyong/domain"
+	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -180,4 +182,40 @@ func TestWaitingForAWithdrawalIsNotAnError(t *testing.T) {
 	assert.Equal(t, ErrWithdrawalPending, ae.Type())
 	assert.Equal(t, temporal.ApplicationErrorCategoryBenign, ae.Category())
 	assert.False(t, ae.NonRetryable())
+}
+
+// TestWithdrawalAsksOnlyChannelsThatHaveTheRecord: an order concerns the channels that published the record or were
+// asked to (issue 16: revoking a never-published penalty asked all five channels to withdraw it).
+func TestWithdrawalAsksOnlyChannelsThatHaveTheRecord(t *testing.T) {
+	f := newFixture(t)
+	pid := f.penalty("镇环罚〔2026〕42号")
+	_, err := f.db.CreatePublications(f.ctx, pid, domain.MustParseDate("2026-05-29"))
+	require.NoError(t, err)
+	require.NoError(t, f.db.Publish(f.ctx, pid, "creditchina", func(storage.PublicationTarget) (string, error) { return "P-1", nil }))
+	require.NoError(t, f.db.CountPublicationAttempt(f.ctx, pid, "gsxt"))
+	require.NoError(t, f.db.MarkPublicationOverdue(f.ctx, pid, "thirdparty"))
+	cal := domain.DefaultCalendar()
+	id, created, err := f.db.OrderWithdrawal(f.ctx, storage.NewWithdrawal{PenaltyID: pid, Cause: domain.CauseRevocation,
+		CauseRef: "revoked", OrderedOn: domain.MustParseDate("2026-06-01")}, cal)
+	require.NoError(t, err)
+	require.True(t, created)
+	cs, err := f.db.WithdrawalChannels(f.ctx, id)
+	require.NoError(t, err)
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.ChannelID)
+	}
+	assert.Equal(t, []string{"creditchina", "gsxt", "thirdparty"}, got,
+		"published, sent and overdue; the two channels never asked are left out")
+
+	// A record published nowhere: the order asks no channel.
+	other := f.penalty("镇环罚〔2026〕43号")
+	_, err = f.db.CreatePublications(f.ctx, other, domain.MustParseDate("2026-05-29"))
+	require.NoError(t, err)
+	id, _, err = f.db.OrderWithdrawal(f.ctx, storage.NewWithdrawal{PenaltyID: other, Cause: domain.CauseRevocation,
+		CauseRef: "revoked", OrderedOn: domain.MustParseDate("2026-06-01")}, cal)
+	require.NoError(t, err)
+	cs, err = f.db.WithdrawalChannels(f.ctx, id)
+	require.NoError(t, err)
+	assert.Empty(t, cs)
 }
