@@ -185,8 +185,10 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 		return err
 	}
 	var hist []objectionHistoryRow
+	names := s.actorNames(c.UserContext())
 	for _, h := range *j.History {
-		hist = append(hist, objectionHistoryRow{At: h.At.In(domain.Shanghai).Format("2006-01-02 15:04"), Actor: h.Actor, Step: h.Label})
+		hist = append(hist, objectionHistoryRow{At: h.At.In(domain.Shanghai).Format("2006-01-02 15:04"), Actor: names.name(h.Actor, h.Role),
+			Step: h.Label})
 	}
 	var chans []objectionChannelRow
 	for _, ch := range *j.Channels {

@@ -307,8 +307,9 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 		return err
 	}
 	var hist []repairHistoryRow
+	names := s.actorNames(ctx)
 	for _, h := range *j.History {
-		hist = append(hist, repairHistoryRow{At: h.At.In(shanghai).Format("2006-01-02 15:04"), Actor: h.Actor,
+		hist = append(hist, repairHistoryRow{At: h.At.In(shanghai).Format("2006-01-02 15:04"), Actor: names.name(h.Actor, h.Role),
 			Step: h.Label, Detail: historyDetail(h.Details)})
 	}
 	msg := ""
