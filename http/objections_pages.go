@@ -10,6 +10,7 @@ import (
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/templates/letters"
+	"xinyong/workflows"
 )
 
 // The objection pages: the list, the filing form and a case with its steps.
@@ -204,8 +205,8 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 		msg = problem.Message
 	}
 	late := o.ResolvedInTime != nil && !*o.ResolvedInTime
-	return s.page(c, "objection", pageData{Title: "异议 " + strconv.FormatInt(o.ID, 10), Flash: flash, Data: map[string]any{
-		"O": j, "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
+	return s.page(c, "objection", pageData{Title: "异议申请 " + workflows.ObjectionApplicationNo(o.ID, o.FiledOn), Flash: flash, Data: map[string]any{
+		"O": j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
 		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late,
 		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
 	}})

@@ -339,7 +339,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	if j.Withdrawal != nil {
 		wd = *j.Withdrawal
 	}
-	return s.page(c, "repair", pageData{Title: fmt.Sprintf("信用修复案件 %d", r.ID), Flash: flash, Data: map[string]any{
+	return s.page(c, "repair", pageData{Title: "信用修复申请 " + workflows.RepairApplicationNo(r.ID, r.AppliedOn), Flash: flash, Data: map[string]any{
 		"R": r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
 		"Attachments": materials, "Withdrawal": wd, "DecisionText": decision, "Can": actionsFor(principalOf(c), r), "Problem": msg,
 		"Today": domain.Today().String(), "ApplicationNo": workflows.RepairApplicationNo(r.ID, r.AppliedOn),

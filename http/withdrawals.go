@@ -473,7 +473,7 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 	if problem != nil {
 		c.Status(statusOf(problem))
 	}
-	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + strconv.FormatInt(w.ID, 10), Flash: flash, Data: map[string]any{
+	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + w.DecisionNo, Flash: flash, Data: map[string]any{
 		"W": w, "CauseLabel": storage.WithdrawalCauseLabel(w.Cause), "StatusLabel": storage.WithdrawalStatusLabel(w.Status),
 		"Letter": letter, "Channels": rows, "CanConfirm": canConfirm, "Mine": mine, "Problem": problemText(problem),
 		"Completed": w.CompletedAt.Valid, "CompletedAt": w.CompletedAt.Time.In(shanghai).Format("2006-01-02 15:04"),
