@@ -18,6 +18,9 @@ type Activities struct {
 	BaseURL string
 	// Egress lists the internal hosts webhook channels may reach; nil allows public addresses only.
 	Egress *egress.Policy
+	// CreditOfficeName and CreditOfficeCode are the credit office's name on letters and its 机关代字
+	// (default CreditOfficeLetterName and CreditOfficeCodeWord).
+	CreditOfficeName, CreditOfficeCode string
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -87,6 +87,8 @@ const (
 	ErrRepairCaseOpen             = contract.ErrRepairCaseOpen
 	ErrObjectionCaseOpen          = contract.ErrObjectionCaseOpen
 	CreditOfficeIssuer            = contract.CreditOfficeIssuer
+	CreditOfficeLetterName        = contract.CreditOfficeLetterName
+	CreditOfficeCodeWord          = contract.CreditOfficeCodeWord
 	CreditOfficeContact           = contract.CreditOfficeContact
 	ErrNotWebhook                 = contract.ErrNotWebhook
 	ObjectionMarkText             = contract.ObjectionMarkText

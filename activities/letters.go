@@ -34,16 +34,6 @@ func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (Lett
 	if l.Title == "" {
 		l.Title = letters.DefaultTitle(l.Kind)
 	}
-	l.VerifyCode = letters.NewVerifyCode()
-	l.VerifyURL = strings.TrimRight(a.BaseURL, "/") + "/verify/" + l.VerifyCode
-	pdf, err := letters.Render(l)
-	if err != nil {
-		err = fmt.Errorf("render %s for %s %s: %w", l.Kind, in.CaseKind, in.CaseID, err)
-		if errors.Is(err, letters.ErrInvalid) {
-			return LetterRef{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidLetter, err)
-		}
-		return LetterRef{}, err
-	}
 	data, err := json.Marshal(in.Data)
 	if err != nil {
 		return LetterRef{}, fmt.Errorf("letter data: %w", err)
@@ -58,20 +48,41 @@ func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (Lett
 			addressee = ent.Name
 		}
 	}
-	stored, err := a.DB.PutLetter(ctx, storage.NewLetter{
-		Letter: storage.Letter{
-			Kind: string(l.Kind), CaseKind: in.CaseKind, CaseID: in.CaseID, Version: in.Version,
-			Title: l.Title, Number: l.Number, Issuer: l.Issuer, Addressee: addressee,
-			USCC: nullString(in.USCC), DepartmentID: nullString(in.DepartmentID),
-			IssuedOn: l.Date, SHA256: letters.SHA256Hex(pdf), VerifyCode: l.VerifyCode, Data: data,
-		},
-		PDF:            pdf,
-		ActivationCode: activation,
-	})
+	series, code, err := a.signLetter(ctx, in, &l)
 	if err != nil {
 		return LetterRef{}, err
 	}
-	return LetterRef{ID: stored.ID, Kind: stored.Kind, SHA256: stored.SHA256, VerifyCode: stored.VerifyCode}, nil
+	var renderErr error
+	stored, err := a.DB.PutNumberedLetter(ctx, series, func(n int) (storage.NewLetter, error) {
+		if n > 0 {
+			l.Number = fmt.Sprintf("%s%s〔%d〕%d号", code, series.Series, series.Year, n)
+		}
+		l.VerifyCode = letters.NewVerifyCode()
+		l.VerifyURL = strings.TrimRight(a.BaseURL, "/") + "/verify/" + l.VerifyCode
+		pdf, err := letters.Render(l)
+		if err != nil {
+			renderErr = fmt.Errorf("render %s for %s %s: %w", l.Kind, in.CaseKind, in.CaseID, err)
+			return storage.NewLetter{}, renderErr
+		}
+		return storage.NewLetter{
+			Letter: storage.Letter{
+				Kind: string(l.Kind), CaseKind: in.CaseKind, CaseID: in.CaseID, Version: in.Version,
+				Title: l.Title, Number: l.Number, Issuer: l.Issuer, Addressee: addressee,
+				USCC: nullString(in.USCC), DepartmentID: nullString(in.DepartmentID),
+				IssuedOn: l.Date, SHA256: letters.SHA256Hex(pdf), VerifyCode: l.VerifyCode, Data: data,
+			},
+			PDF:            pdf,
+			ActivationCode: activation,
+		}, nil
+	})
+	if renderErr != nil && errors.Is(renderErr, letters.ErrInvalid) {
+		return LetterRef{}, temporal.NewNonRetryableApplicationError(renderErr.Error(), ErrInvalidLetter, renderErr)
+	}
+	if err != nil {
+		return LetterRef{}, err
+	}
+	return LetterRef{ID: stored.ID, Kind: stored.Kind, SHA256: stored.SHA256, VerifyCode: stored.VerifyCode,
+		Number: stored.Number}, nil
 }
 
 // activationFor gives a 信用修复告知书 to an enterprise without an account a one-time activation code, so that it
@@ -97,4 +108,58 @@ func (a *Activities) activationFor(ctx context.Context, in IssueLetterInput) (st
 	d.ActivationExpires = time.Now().Add(storage.ActivationCodeTTL).In(domain.Shanghai)
 	in.Content.Data = d
 	return code, nil
+}
+
+// signLetter puts the issuer's full name (with the city) on a letter a department or the credit office
+// issues, and tells which series its number counts in and the 机关代字 that starts it. Workflows give
+// the issuer's short name and a provisional number ("<short name><series>〔<year>〕<case>号"); only its
+// series is kept. A letter without a number, or one another party issues, is left as it is.
+func (a *Activities) signLetter(ctx context.Context, in IssueLetterInput, l *letters.Letter) (storage.LetterSeries, string, error) {
+	var key, name, code, short string
+	switch {
+	case l.Issuer == "":
+		return storage.LetterSeries{}, "", nil
+	case l.Issuer == CreditOfficeIssuer:
+		key, name, code, short = "credit_office", a.creditOfficeName(), a.creditOfficeCode(), "信用办"
+	case in.DepartmentID != "":
+		d, err := a.DB.GetDepartment(ctx, in.DepartmentID)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && d.Name != l.Issuer) {
+			return storage.LetterSeries{}, "", nil
+		}
+		if err != nil {
+			return storage.LetterSeries{}, "", err
+		}
+		key, name, code, short = "department:"+d.ID, d.FullName, d.DocCode, strings.TrimSuffix(d.Name, "局")
+	default:
+		return storage.LetterSeries{}, "", nil
+	}
+	if name != "" {
+		if l.Letterhead == l.Issuer {
+			l.Letterhead = name
+		}
+		l.Issuer = name
+	}
+	head, _, ok := strings.Cut(l.Number, "〔")
+	if !ok || code == "" || l.Date.IsZero() {
+		return storage.LetterSeries{}, "", nil
+	}
+	series := strings.TrimPrefix(head, short)
+	if series == "" {
+		return storage.LetterSeries{}, "", nil
+	}
+	return storage.LetterSeries{Issuer: key, Series: series, Year: l.Date.Year()}, code, nil
+}
+
+func (a *Activities) creditOfficeName() string {
+	if a.CreditOfficeName != "" {
+		return a.CreditOfficeName
+	}
+	return CreditOfficeLetterName
+}
+
+func (a *Activities) creditOfficeCode() string {
+	if a.CreditOfficeCode != "" {
+		return a.CreditOfficeCode
+	}
+	return CreditOfficeCodeWord
 }

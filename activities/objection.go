@@ -262,9 +262,9 @@ func (a *Activities) AwaitObjectionWithdrawal(ctx context.Context, in ObjectionW
 		return res, err
 	}
 	if !res.Done {
-		return ObjectionWithdrawalResult{}, temporal.NewApplicationError(
+		return ObjectionWithdrawalResult{}, temporal.NewApplicationErrorWithOptions(
 			fmt.Sprintf("record %d not yet withdrawn everywhere (order %d: %s)", in.PenaltyID, res.WithdrawalID, res.Status),
-			ErrObjectionWithdrawalPending)
+			ErrObjectionWithdrawalPending, pollOptions)
 	}
 	return res, nil
 }

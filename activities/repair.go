@@ -98,6 +98,10 @@ func (a *Activities) RecordRepairStep(ctx context.Context, in RepairStepInput) e
 	})
 }
 
+// pollOptions mark the failure of an activity that polls by failing until what it waits for is done: it is
+// expected, so the worker logs it at DEBUG instead of writing level=ERROR on every poll.
+var pollOptions = temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign}
+
 // AwaitRepairWithdrawal answers once the repaired record is withdrawn everywhere and fails (retryably) until then:
 // the repair workflow polls with the activity's retry policy, which keeps its history short however long the
 // channels take.
@@ -107,9 +111,9 @@ func (a *Activities) AwaitRepairWithdrawal(ctx context.Context, in AwaitRepairWi
 		return RepairWithdrawalResult{}, err
 	}
 	if !w.Done {
-		return RepairWithdrawalResult{}, temporal.NewApplicationError(
+		return RepairWithdrawalResult{}, temporal.NewApplicationErrorWithOptions(
 			fmt.Sprintf("record %d not yet withdrawn everywhere (order %d: %s)", in.PenaltyID, w.WithdrawalID, w.Status),
-			ErrWithdrawalPending)
+			ErrWithdrawalPending, pollOptions)
 	}
 	return RepairWithdrawalResult{WithdrawalID: w.WithdrawalID, Cause: w.Cause}, nil
 }

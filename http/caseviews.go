@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -125,4 +126,31 @@ func readCaseFilter(c *fiber.Ctx, statuses []string) (caseFilter, error) {
 		}
 	}
 	return f, nil
+}
+
+// actorNames shows who did a step as a person reads it: the principal's display name (a department's or a
+// channel's name, never a staff login), 系统 for the platform itself; names are looked up once per page.
+type actorNames struct {
+	s     *Server
+	ctx   context.Context
+	known map[string]string
+}
+
+func (s *Server) actorNames(ctx context.Context) *actorNames {
+	return &actorNames{s: s, ctx: ctx, known: map[string]string{"": "", "system": "系统"}}
+}
+
+func (a *actorNames) name(login, role string) string {
+	if n, ok := a.known[login]; ok {
+		return n
+	}
+	n := domain.Role(role).Label()
+	if u, err := a.s.db.UserByLogin(a.ctx, login); err == nil && u.DisplayName != "" {
+		n = u.DisplayName
+	}
+	if n == role || n == "" {
+		n = "工作人员"
+	}
+	a.known[login] = n
+	return n
 }

@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"xinyong/storage"
+	"xinyong/templates/letters"
 )
 
 // letterJSON is a letter as the API shows it.
@@ -114,20 +117,70 @@ func (s *Server) sendLetterPDF(c *fiber.Ctx, l storage.Letter, filename string) 
 	return c.Send(pdf)
 }
 
-// verifyPage is public: anyone holding a letter checks it is genuine by its code.
+// verifyPage is public: anyone holding a letter checks it is genuine by its code, typed in any case, with or
+// without dashes; /verify alone (or with ?code=) shows the form to type one.
 func (s *Server) verifyPage(c *fiber.Ctx) error {
-	code := strings.ToUpper(strings.TrimSpace(c.Params("code")))
-	l, err := s.db.LetterByVerifyCode(c.UserContext(), code)
+	typed := c.Params("code")
+	if u, err := url.PathUnescape(typed); err == nil {
+		typed = u
+	}
+	typed = strings.TrimSpace(typed)
+	if typed == "" {
+		typed = strings.TrimSpace(c.Query("code"))
+		if typed == "" {
+			return s.page(c, "verify", pageData{Title: "文书核验", Data: map[string]any{"Form": true}})
+		}
+		if code := letters.NormalizeVerifyCode(typed); code != "" {
+			return c.Redirect("/verify/"+code, fiber.StatusSeeOther)
+		}
+	}
+	code := letters.NormalizeVerifyCode(typed)
+	var l storage.Letter
+	err := storage.ErrNotFound
+	if code != "" {
+		l, err = s.db.LetterByVerifyCode(c.UserContext(), code)
+	}
 	if err != nil {
 		c.Status(fiber.StatusNotFound)
-		return s.page(c, "verify", pageData{Title: "文书核验", Data: map[string]any{"Found": false, "Code": code}})
+		return s.page(c, "verify", pageData{Title: "文书核验", Data: map[string]any{"Found": false, "Form": true, "Code": typed}})
 	}
 	if strings.Contains(c.Get(fiber.HeaderAccept), "application/json") {
 		lj := s.toLetterJSON(l)
 		lj.USCC = nil
 		return c.JSON(lj)
 	}
-	return s.page(c, "verify", pageData{Title: "文书核验", Data: map[string]any{"Found": true, "Code": code, "Letter": s.toLetterJSON(l)}})
+	return s.page(c, "verify", pageData{Title: "文书核验", Data: map[string]any{"Found": true, "Code": code,
+		"Letter": s.toLetterJSON(l), "Concerns": letterConcerns(l)}})
+}
+
+// letterConcerns says which record a letter concerns, for letters addressed to someone else than the
+// enterprise (a 告知函 goes to the channels): the enterprise and the decision, from the letter's data.
+func letterConcerns(l storage.Letter) string {
+	var d map[string]any
+	if json.Unmarshal(l.Data, &d) != nil {
+		return ""
+	}
+	str := func(keys ...string) string {
+		for _, k := range keys {
+			if v, ok := d[k].(string); ok && strings.TrimSpace(v) != "" {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	decision := str("DecisionNo", "decision_no")
+	if decision == "" {
+		return ""
+	}
+	out := str("EnterpriseName", "enterprise_name")
+	if uscc := str("USCC", "uscc"); uscc != "" {
+		out += "（统一社会信用代码：" + uscc + "）"
+	}
+	title := str("RecordTitle")
+	if title == "" {
+		title = "行政处罚信息"
+	}
+	return out + "的" + title + "（行政处罚决定书文号：" + decision + "）"
 }
 
 // channelMayReadLetter admits a channel operator to the 告知函 of a withdrawal order that includes its channel;

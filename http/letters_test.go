@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +90,44 @@ func TestLetterVisibilityAndVerification(t *testing.T) {
 	resp, page = e.browser().get("/verify/ABCD-EFGH-JKLM")
 	assert.Equal(t, 404, resp.StatusCode)
 	assert.Contains(t, page, "未找到")
+	assert.Contains(t, page, `name="code"`, "a code not found can be typed again")
+
+	// A code typed in lower case or without dashes finds the letter (issue 16, acceptance 3).
+	for _, typed := range []string{strings.ToLower(ref.VerifyCode), strings.ReplaceAll(ref.VerifyCode, "-", ""),
+		" " + strings.ToLower(strings.ReplaceAll(ref.VerifyCode, "-", ""))} {
+		resp, page = e.browser().get("/verify/" + url.PathEscape(typed))
+		assert.Equal(t, 200, resp.StatusCode, typed)
+		assert.Contains(t, page, "核验通过", typed)
+	}
+	resp, _ = e.browser().get("/favicon.ico")
+	assert.Equal(t, 200, resp.StatusCode, "browsers ask for /favicon.ico on their own")
+	assert.Equal(t, "image/svg+xml", resp.Header.Get("Content-Type"))
+	// /verify alone shows a form; the form's answer leads to the letter's page.
+	resp, page = e.browser().get("/verify")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, page, `<form method="get" action="/verify"`)
+	assert.NotContains(t, page, "未找到")
+	resp, _ = e.browser().get("/verify?code=" + strings.ToLower(strings.ReplaceAll(ref.VerifyCode, "-", "")))
+	assert.Contains(t, []int{200, 303}, resp.StatusCode)
+}
+
+// TestWithdrawalNoticeVerificationNamesTheRecord: a 告知函 is addressed to the channels; its verification page says
+// which enterprise's record and which decision it concerns.
+func TestWithdrawalNoticeVerificationNamesTheRecord(t *testing.T) {
+	e := newTestEnv(t)
+	ent := storage.DemoEnterprises[0]
+	a := &activities.Activities{DB: e.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: "http://example.test"}
+	d := letters.WithdrawalNoticeData{Issue: letters.Issue{Issuer: activities.CreditOfficeIssuer, Number: "信用办撤〔2026〕5号",
+		Date: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}, EnterpriseName: ent.Name, USCC: ent.USCC, RecordTitle: "行政处罚信息",
+		DecisionNo: "镇市监罚〔2026〕12号", Channels: []letters.ChannelLine{{Name: "信用中国", Kind: "国家平台"}}}
+	ref, err := a.IssueLetter(context.Background(), activities.IssueLetterInput{CaseKind: "withdrawal", CaseID: "5", Version: 1,
+		USCC: ent.USCC, DepartmentID: "scjgj", Content: &letters.Content{Kind: letters.KindWithdrawalNotice, Data: d}, Data: d})
+	require.NoError(t, err)
+	resp, page := e.browser().get("/verify/" + ref.VerifyCode)
+	require.Equal(t, 200, resp.StatusCode)
+	for _, want := range []string{"所涉信息", ent.Name, "镇市监罚〔2026〕12号", activities.CreditOfficeLetterName, "镇信用办撤〔2026〕1号"} {
+		assert.Contains(t, page, want)
+	}
 }
 
 func TestVerificationIsRateLimited(t *testing.T) {

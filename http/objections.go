@@ -385,7 +385,7 @@ func channelJSONs(p *principal, cs []storage.ObjectionChannel, today domain.Date
 	for _, oc := range cs {
 		cj := objectionChannelJSON{ChannelID: oc.ChannelID, Name: oc.Name, Kind: string(oc.Kind), Action: string(oc.Action),
 			ActionLabel: storage.ObjectionActionLabel(oc.Action), Status: string(oc.Status),
-			StatusLabel: storage.ObjectionChannelStatusLabel(oc.Status), DueOn: oc.DueOn, Attempts: oc.Attempts,
+			StatusLabel: domain.ChannelStatus(oc.Status).LabelForObjection(domain.ObjectionAction(oc.Action)), DueOn: oc.DueOn, Attempts: oc.Attempts,
 			ConfirmedAt: nullableTime(oc.ConfirmedAt.Time, oc.ConfirmedAt.Valid)}
 		cj.Overdue = oc.Status == storage.ChannelOverdue ||
 			(oc.Status != storage.ChannelConfirmed && oc.Status != "cancelled" && oc.DueOn.Before(today))

@@ -9,6 +9,8 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
+	"xinyong/workflows"
 )
 
 // The objection pages: the list, the filing form and a case with its steps.
@@ -122,7 +124,7 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	}
 	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
 		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == storage.RoleDepartment,
-		"MaxMB": maxAttachmentBytes >> 20,
+		"MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindObjectionCommitment),
 	}})
 }
 
@@ -184,8 +186,10 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 		return err
 	}
 	var hist []objectionHistoryRow
+	names := s.actorNames(c.UserContext())
 	for _, h := range *j.History {
-		hist = append(hist, objectionHistoryRow{At: h.At.In(domain.Shanghai).Format("2006-01-02 15:04"), Actor: h.Actor, Step: h.Label})
+		hist = append(hist, objectionHistoryRow{At: h.At.In(domain.Shanghai).Format("2006-01-02 15:04"), Actor: names.name(h.Actor, h.Role),
+			Step: h.Label})
 	}
 	var chans []objectionChannelRow
 	for _, ch := range *j.Channels {
@@ -201,8 +205,8 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 		msg = problem.Message
 	}
 	late := o.ResolvedInTime != nil && !*o.ResolvedInTime
-	return s.page(c, "objection", pageData{Title: "异议 " + strconv.FormatInt(o.ID, 10), Flash: flash, Data: map[string]any{
-		"O": j, "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
+	return s.page(c, "objection", pageData{Title: "异议申请 " + workflows.ObjectionApplicationNo(o.ID, o.FiledOn), Flash: flash, Data: map[string]any{
+		"O": j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
 		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late,
 		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
 	}})

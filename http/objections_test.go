@@ -22,6 +22,7 @@ import (
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
+	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -470,7 +471,7 @@ func TestObjectionPages(t *testing.T) {
 		assert.Contains(t, html, "镇环罚〔2026〕15号", login)
 		resp, html = b.get("/objections/" + itoa(id))
 		require.Equal(t, 200, resp.StatusCode, login)
-		assert.Contains(t, html, "异议案件 "+itoa(id), login)
+		assert.Regexp(t, `异议申请 XYYY-\d{4}-0*`+itoa(id), html, login)
 		if login == "sthjj" {
 			assert.Contains(t, html, `id="form-resolve"`)
 			assert.Contains(t, html, `id="form-extend"`)
@@ -548,6 +549,9 @@ func TestObjectionPages(t *testing.T) {
 	resp, html = post(fields, []byte("%PDF-1.4\n%%EOF\n"))
 	assert.Equal(t, 422, resp.StatusCode, "the commitment must be accepted")
 	assert.Contains(t, html, "异议申诉信用承诺书")
+	for _, p := range letters.Pledges(letters.KindObjectionCommitment) {
+		assert.Contains(t, html, "<li>"+p+"</li>", "the form shows the PDF's pledges")
+	}
 	assert.Equal(t, 2-1, e.countObjections())
 	var stored int
 	require.NoError(t, e.db.Get(&stored, `SELECT count(*) FROM attachments`))

@@ -102,6 +102,18 @@ func (s *Server) static(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
+// favicon answers the address browsers ask for on their own with the site's icon (SVG, which every
+// supported browser takes from /favicon.ico too), so that it never shows up as a 404.
+func (s *Server) favicon(c *fiber.Ctx) error {
+	b, err := fs.ReadFile(templates.Static, "static/favicon.svg")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	c.Set(fiber.HeaderContentType, "image/svg+xml")
+	return c.Send(b)
+}
+
 // homeSources add what a role sees on its home page, in order.
 var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, error){(*Server).taskSection,
 	(*Server).objectionHomeSections, (*Server).penaltyHomeSections, (*Server).repairHomeSections,

@@ -209,6 +209,10 @@ var penaltyActionLabels = map[string]string{
 	"penalty.ended":                       "记录期限届满（未公示）",
 	"penalty.revocation":                  "登记处罚决定被撤销或变更",
 	"penalty.withdraw_request_superseded": "收到其他撤下申请（记录已在撤下中）",
+	"penalty.corrected":                   "异议成立，更正处罚信息",
+	"penalty.republished":                 "恢复公示",
+	"penalty.republished_after_fraud":     "因失信撤销修复决定，恢复公示",
+	"publication.confirmed":               "公示渠道确认已公示",
 }
 
 func timelineDetail(raw json.RawMessage) string {
@@ -314,15 +318,13 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		return err
 	}
 	var timeline []timelineRow
+	names := s.actorNames(ctx)
 	for _, e := range entries {
 		label := penaltyActionLabels[e.Action]
 		if label == "" {
-			label = e.Action
+			label = "其他处理" // an action without a label yet: never its code
 		}
-		actor := e.Actor
-		if actor == "system" {
-			actor = "系统"
-		}
+		actor := names.name(e.Actor, string(e.Role))
 		timeline = append(timeline, timelineRow{At: e.At.In(shanghai).Format("2006-01-02 15:04"), Actor: actor, Action: label, Detail: timelineDetail(e.Details)})
 	}
 	type pubRow struct{ Name, Status, Published, Withdrawn string }

@@ -406,8 +406,11 @@ func TestPenaltyPages(t *testing.T) {
 	require.Contains(t, html, "我的信用记录")
 	require.Contains(t, html, "镇环罚〔2026〕5号")
 	require.Contains(t, html, "2027-05-20")
-	resp, _ = ent.get(loc)
+	resp, html = ent.get(loc)
 	require.Equal(t, 200, resp.StatusCode)
+	// The timeline names the department, never its staff login.
+	require.Contains(t, html, "<td>生态环境局</td>")
+	require.NotContains(t, html, "<td>sthjj</td>")
 	other := e.browser()
 	other.login(storage.DemoEnterprises[2].USCC, storage.DemoPassword)
 	resp, _ = other.get(loc)

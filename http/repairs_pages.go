@@ -10,6 +10,7 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -185,7 +186,7 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 	}
 	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
 		"P": pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
-		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20,
+		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment),
 	}})
 }
 
@@ -306,8 +307,9 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 		return err
 	}
 	var hist []repairHistoryRow
+	names := s.actorNames(ctx)
 	for _, h := range *j.History {
-		hist = append(hist, repairHistoryRow{At: h.At.In(shanghai).Format("2006-01-02 15:04"), Actor: h.Actor,
+		hist = append(hist, repairHistoryRow{At: h.At.In(shanghai).Format("2006-01-02 15:04"), Actor: names.name(h.Actor, h.Role),
 			Step: h.Label, Detail: historyDetail(h.Details)})
 	}
 	msg := ""
@@ -337,7 +339,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	if j.Withdrawal != nil {
 		wd = *j.Withdrawal
 	}
-	return s.page(c, "repair", pageData{Title: fmt.Sprintf("信用修复案件 %d", r.ID), Flash: flash, Data: map[string]any{
+	return s.page(c, "repair", pageData{Title: "信用修复申请 " + workflows.RepairApplicationNo(r.ID, r.AppliedOn), Flash: flash, Data: map[string]any{
 		"R": r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
 		"Attachments": materials, "Withdrawal": wd, "DecisionText": decision, "Can": actionsFor(principalOf(c), r), "Problem": msg,
 		"Today": domain.Today().String(), "ApplicationNo": workflows.RepairApplicationNo(r.ID, r.AppliedOn),

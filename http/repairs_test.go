@@ -18,6 +18,7 @@ import (
 	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/storage/pgtest"
+	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -298,6 +299,11 @@ func TestRepairPages(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	require.Contains(t, html, "可以申请信用修复")
 	require.Contains(t, html, "信用承诺书")
+	// The form shows the pledges of the PDF the enterprise signs, all of them (one source).
+	for _, p := range letters.Pledges(letters.KindCommitment) {
+		require.Contains(t, html, "<li>"+p+"</li>")
+	}
+	require.NotContains(t, html, "三年内不再申请修复")
 	csrf := csrfOf(t, html)
 
 	// Without the commitment the form comes back with the problem; a fake PDF is refused by its content.

@@ -60,6 +60,7 @@ var routeTable = []route{
 	{fiber.MethodGet, "/healthz", anyone, (*Server).healthz, nil, false},
 	{fiber.MethodGet, "/readyz", anyone, (*Server).readyz, nil, false},
 	{fiber.MethodGet, "/static/*", anyone, (*Server).static, nil, false},
+	{fiber.MethodGet, "/favicon.ico", anyone, (*Server).favicon, nil, false},
 	{fiber.MethodGet, "/login", anyone, (*Server).loginPage, nil, false},
 	{fiber.MethodPost, "/login", anyone, (*Server).loginSubmit, nil, false},
 	{fiber.MethodPost, "/logout", anyone, (*Server).logout, nil, false},
@@ -128,6 +129,7 @@ var routeTable = []route{
 	{fiber.MethodGet, "/api/v1/letters/:id", signedIn, (*Server).getLetter, nil, false},
 	{fiber.MethodGet, "/api/v1/letters/:id/pdf", signedIn, (*Server).getLetterPDF, nil, false},
 	{fiber.MethodGet, "/letters/:id/pdf", signedIn, (*Server).getLetterPDF, nil, false},
+	{fiber.MethodGet, "/verify", anyone, (*Server).verifyPage, verifyLimiter, false},
 	{fiber.MethodGet, "/verify/:code", anyone, (*Server).verifyPage, verifyLimiter, false},
 
 	// Publication channels and the channel simulator.

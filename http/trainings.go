@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -108,6 +109,11 @@ func (s *Server) validateTraining(ctx context.Context, in trainingInput, p *prin
 		return zero, invalidField("class_hours", "invalid_class_hours", "培训学时 class_hours 应不少于3学时（半天）")
 	case in.PassScore == nil || *in.PassScore < 0 || *in.PassScore > 100:
 		return zero, invalidField("pass_score", "invalid_pass_score", "考试合格线 pass_score 应为0到100之间的整数")
+	}
+	if !domain.ClassHoursFit(*in.ClassHours, starts, ends) {
+		need := time.Duration(*in.ClassHours) * domain.ClassHour
+		return zero, invalidField("ends_at", "slot_too_short", fmt.Sprintf("%d学时需要至少%d小时%d分钟（每学时45分钟），请推后结束时间或减少学时",
+			*in.ClassHours, int(need.Hours()), int(need.Minutes())%60))
 	}
 	agency, err := s.db.UserByLogin(ctx, strings.TrimSpace(in.Agency))
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (agency.Role != storage.RoleAgency || agency.Disabled)) {

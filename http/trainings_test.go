@@ -145,6 +145,8 @@ func TestCreateTrainingValidatesAndStartsTheWorkflow(t *testing.T) {
 		{"starts_at", "2026-06-01", "invalid_time"},
 		{"starts_at", time.Now().Add(-time.Hour).Format(time.RFC3339), "starts_at_in_past"},
 		{"ends_at", starts.Add(-time.Hour).Format(time.RFC3339), "ends_before_start"},
+		{"ends_at", starts.Add(3 * time.Minute).Format(time.RFC3339), "slot_too_short"}, // 3 class hours need 2 h 15 min
+		{"ends_at", starts.Add(2*time.Hour + 14*time.Minute).Format(time.RFC3339), "slot_too_short"},
 		{"capacity", 0, "invalid_capacity"},
 		{"capacity", 501, "invalid_capacity"},
 		{"class_hours", 2, "invalid_class_hours"},

@@ -115,7 +115,8 @@ func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.W
 	admin := isChannelAdmin(p)
 	for _, wc := range cs {
 		cj := withdrawalChannelJSON{ChannelID: wc.ChannelID, Name: wc.Name, Kind: string(wc.Kind), Status: string(wc.Status),
-			StatusLabel: storage.WithdrawalChannelStatusLabel(wc.Status), Overdue: channelOverdue(wc, today), Attempts: wc.Attempts,
+			StatusLabel: domain.ChannelStatus(wc.Status).LabelForWithdrawal(domain.ChannelKind(wc.Kind), wc.Attempts),
+			Overdue:     channelOverdue(wc, today), Attempts: wc.Attempts,
 			DueOn: wc.DueOn.String(), SentAt: optTime(wc.SentAt.Time, wc.SentAt.Valid),
 			ConfirmedAt: optTime(wc.ConfirmedAt.Time, wc.ConfirmedAt.Valid)}
 		if admin || (p.Role == storage.RoleChannelOperator && p.ChannelID.String == wc.ChannelID) {
@@ -453,8 +454,9 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 	var rows []withdrawalChannelRow
 	var mine *withdrawalChannelRow
 	for _, wc := range cs {
-		r := withdrawalChannelRow{WithdrawalChannel: wc, StatusLabel: storage.WithdrawalChannelStatusLabel(wc.Status),
-			KindLabel: storage.ChannelKindLabel(wc.Kind), Overdue: channelOverdue(wc, today),
+		r := withdrawalChannelRow{WithdrawalChannel: wc,
+			StatusLabel: domain.ChannelStatus(wc.Status).LabelForWithdrawal(domain.ChannelKind(wc.Kind), wc.Attempts),
+			KindLabel:   storage.ChannelKindLabel(wc.Kind), Overdue: channelOverdue(wc, today),
 			Mine: p.Role == storage.RoleChannelOperator && p.ChannelID.String == wc.ChannelID}
 		if wc.ConfirmedAt.Valid {
 			r.Confirmed = wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
@@ -471,7 +473,7 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 	if problem != nil {
 		c.Status(statusOf(problem))
 	}
-	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + strconv.FormatInt(w.ID, 10), Flash: flash, Data: map[string]any{
+	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + w.DecisionNo, Flash: flash, Data: map[string]any{
 		"W": w, "CauseLabel": storage.WithdrawalCauseLabel(w.Cause), "StatusLabel": storage.WithdrawalStatusLabel(w.Status),
 		"Letter": letter, "Channels": rows, "CanConfirm": canConfirm, "Mine": mine, "Problem": problemText(problem),
 		"Completed": w.CompletedAt.Valid, "CompletedAt": w.CompletedAt.Time.In(shanghai).Format("2006-01-02 15:04"),

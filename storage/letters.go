@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,14 +47,46 @@ type NewLetter struct {
 // PutLetter stores a letter once per case, kind and version: storing the same again returns the first one,
 // so an activity that renders and stores can be retried.
 func (db *DB) PutLetter(ctx context.Context, l NewLetter) (Letter, error) {
-	if l.Version == 0 {
-		l.Version = 1
-	}
-	if l.Data == nil {
-		l.Data = json.RawMessage("{}")
-	}
+	return db.PutNumberedLetter(ctx, LetterSeries{}, func(int) (NewLetter, error) { return l, nil })
+}
+
+// LetterSeries is what a letter's number counts in: one issuer's letters of one series (kind) in one year.
+type LetterSeries struct {
+	Issuer string
+	Series string
+	Year   int
+}
+
+// errLetterExists rolls back a transaction whose letter another attempt stored first, undoing its number.
+var errLetterExists = errors.New("letter exists")
+
+// PutNumberedLetter stores the letter that build returns for the next number of series (a zero series
+// takes no number; build gets 0), once per case, kind and version. The series' counter row stays locked
+// until the letter is stored, so numbers run from 1 without gaps or repeats however many letters are
+// issued at once; a letter already stored (a retried activity) is returned as it is and takes no number.
+func (db *DB) PutNumberedLetter(ctx context.Context, series LetterSeries, build func(n int) (NewLetter, error)) (Letter, error) {
 	var out Letter
+	var key NewLetter
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		n := 0
+		if series.Series != "" {
+			if err := tx.GetContext(ctx, &n, `INSERT INTO letter_counters (issuer, series, year, last) VALUES ($1, $2, $3, 1)
+				ON CONFLICT (issuer, series, year) DO UPDATE SET last = letter_counters.last + 1 RETURNING last`,
+				series.Issuer, series.Series, series.Year); err != nil {
+				return fmt.Errorf("next number: %w", err)
+			}
+		}
+		l, err := build(n)
+		if err != nil {
+			return err
+		}
+		if l.Version == 0 {
+			l.Version = 1
+		}
+		if l.Data == nil {
+			l.Data = json.RawMessage("{}")
+		}
+		key = l
 		res, err := tx.ExecContext(ctx, `INSERT INTO letters (kind, case_kind, case_id, version, title, number, issuer, addressee,
 				uscc, department_id, issued_on, sha256, verify_code, pdf, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -63,7 +96,14 @@ func (db *DB) PutLetter(ctx context.Context, l NewLetter) (Letter, error) {
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 && l.ActivationCode != "" && l.USCC.Valid {
+		rows, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if rows == 0 {
+			return errLetterExists
+		}
+		if l.ActivationCode != "" && l.USCC.Valid {
 			if err := grantActivationCode(ctx, tx, l.USCC.String, l.ActivationCode, "system", ActivationCodeTTL); err != nil {
 				return err
 			}
@@ -79,8 +119,12 @@ func (db *DB) PutLetter(ctx context.Context, l NewLetter) (Letter, error) {
 		}
 		return err
 	})
+	if errors.Is(err, errLetterExists) {
+		err = db.GetContext(ctx, &out, `SELECT `+letterColumns+` FROM letters
+			WHERE case_kind = $1 AND case_id = $2 AND kind = $3 AND version = $4`, key.CaseKind, key.CaseID, key.Kind, key.Version)
+	}
 	if err != nil {
-		return Letter{}, fmt.Errorf("put letter %s %s/%s: %w", l.Kind, l.CaseKind, l.CaseID, err)
+		return Letter{}, fmt.Errorf("put letter %s %s/%s: %w", key.Kind, key.CaseKind, key.CaseID, err)
 	}
 	return out, nil
 }

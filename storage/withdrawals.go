@@ -103,14 +103,17 @@ func (db *DB) OrderWithdrawal(ctx context.Context, in NewWithdrawal, cal *domain
 			return fmt.Errorf("order withdrawal of penalty %d (%s): %w", in.PenaltyID, in.Cause, err)
 		}
 		created = true
-		// Every channel that has the record, or may have it (a publication still pending may have reached a
-		// manual operator): withdrawn ones are down already.
+		// Every channel that published the record or was asked to (sent, overdue, failed, or tried at least
+		// once): a publication still pending was never confirmed nor pushed, and the order itself takes it
+		// off the operators' queues (blockedExpr), so a letter asking that channel to withdraw would only
+		// confuse it. Withdrawn ones are down already.
 		var chans []struct {
 			ID       string `db:"id"`
 			Workdays int    `db:"deadline_workdays"`
 		}
 		if err := tx.SelectContext(ctx, &chans, `SELECT c.id, c.deadline_workdays FROM publications p
-			JOIN channels c ON c.id = p.channel_id WHERE p.penalty_id = $1 AND p.status <> 'withdrawn' ORDER BY c.id`, in.PenaltyID); err != nil {
+			JOIN channels c ON c.id = p.channel_id WHERE p.penalty_id = $1
+				AND (p.status IN ('published', 'sent', 'overdue', 'failed') OR p.attempts > 0) ORDER BY c.id`, in.PenaltyID); err != nil {
 			return fmt.Errorf("channels of penalty %d: %w", in.PenaltyID, err)
 		}
 		for _, ch := range chans {

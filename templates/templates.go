@@ -2,6 +2,7 @@
 package templates
 
 import (
+	"database/sql"
 	"embed"
 	"fmt"
 	"html/template"
@@ -10,6 +11,9 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
+
+	"xinyong/domain"
 )
 
 //go:embed pages/*.html
@@ -28,7 +32,50 @@ var (
 
 // Funcs are available to every page.
 var Funcs = template.FuncMap{
-	"join": strings.Join,
+	"join":     strings.Join,
+	"bjtime":   BeijingTime,
+	"filesize": FileSize,
+}
+
+// BeijingTime prints an instant as every page shows times: in Beijing time, 2026-06-01 09:30; the zero
+// time prints as nothing.
+func BeijingTime(v any) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x != nil {
+			t = *x
+		}
+	case sql.NullTime:
+		t = x.Time
+	}
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(domain.Shanghai).Format("2006-01-02 15:04")
+}
+
+// FileSize prints a size in bytes the way people read it: 860 字节, 12.5 KB, 3.2 MB.
+func FileSize(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	case int32:
+		n = int64(x)
+	}
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d 字节", n)
+	case n < 1024*1024:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1024), ".0") + " KB"
+	default:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1024*1024)), ".0") + " MB"
+	}
 }
 
 // parse builds one template set per page: the layout plus that page's blocks.

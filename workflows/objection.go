@@ -853,7 +853,15 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 	if err != nil {
 		return err
 	}
+	if ref.Number != "" { // the number the letter was given when stored (see IssueLetter)
+		w.p.ResultNo = ref.Number
+	}
 	w.p.ResultLetterID = ref.ID
+	if version != 0 && workflow.GetVersion(ctx, correctedNoticeChange, workflow.DefaultVersion, 1) == 1 {
+		if err := w.reissueRepairNotice(ctx, version, now); err != nil {
+			return err
+		}
+	}
 	if err := w.closeTasks(ctx, domain.TaskDone, "verify", "verify:extended"); err != nil {
 		return err
 	}
@@ -873,6 +881,26 @@ func (w *objection) resolve(ctx workflow.Context, req ObjectionResolution) error
 	}
 	w.resolved = true
 	return nil
+}
+
+// correctedNoticeChange: a corrected record gets a corrected 信用修复告知书 (workflow.GetVersion).
+const correctedNoticeChange = "corrected-repair-notice"
+
+// reissueRepairNotice issues the penalty's 信用修复告知书 again from the corrected record, as the letter of the
+// record's new version: it supersedes the one that states the old values, and both stay verifiable.
+func (w *objection) reissueRepairNotice(ctx workflow.Context, version int, on domain.Date) error {
+	var facts activities.PenaltyFacts
+	if err := workflow.ExecuteActivity(ctx, acts.LoadPenaltyFacts, w.f.PenaltyID).Get(ctx, &facts); err != nil {
+		return err
+	}
+	notice, _ := letterContents(facts, on)
+	var ref activities.LetterRef
+	return workflow.ExecuteActivity(ctx, acts.IssueLetter, activities.IssueLetterInput{
+		CaseKind: "penalty", CaseID: strconv.FormatInt(w.f.PenaltyID, 10), Version: version, USCC: facts.USCC,
+		DepartmentID: facts.DepartmentID, Content: &notice,
+		Data: map[string]any{"penalty_id": facts.PenaltyID, "decision_no": facts.DecisionNo, "penalty_version": version,
+			"objection_id": w.id},
+	}).Get(ctx, &ref)
 }
 
 func (w *objection) validateExtend(ctx workflow.Context, req ObjectionExtension) error {

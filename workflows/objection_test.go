@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters"
 )
 
 // objectionRecorder keeps what the mocked activities saw, with the workflow clock at the time.
@@ -38,6 +40,7 @@ type objectionRecorder struct {
 	cancelled   []activities.ObjectionChannelInput
 	overdue     []activities.ObjectionChannelInput
 	corrections []activities.CorrectPenaltyInput
+	issued      []activities.IssueLetterInput
 	signals     []WithdrawRequest
 	reopens     []RepairReopen
 	withdrawals []WithdrawalInput
@@ -118,6 +121,7 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 		l := issuedLetter(t, in)
 		r.letters = append(r.letters, string(l.Kind))
 		r.letterTexts = append(r.letterTexts, strings.Join(l.Paragraphs, "\n"))
+		r.issued = append(r.issued, in)
 		return activities.LetterRef{ID: int64(200 + len(r.letters)), Kind: r.letters[len(r.letters)-1], SHA256: "x", VerifyCode: "V" + r.letters[len(r.letters)-1]}, nil
 	})
 	env.OnActivity(acts.RecordObjectionStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObjectionStepInput) error {
@@ -200,6 +204,11 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 		r.corrections = append(r.corrections, in)
 		return 2, nil
 	})
+	env.OnActivity(acts.LoadPenaltyFacts, mock.Anything, mock.Anything).Return(activities.PenaltyFacts{
+		PenaltyID: facts.PenaltyID, DepartmentID: facts.DepartmentID, DepartmentName: facts.DepartmentName,
+		DecisionNo: facts.DecisionNo, USCC: facts.USCC, EnterpriseName: facts.EnterpriseName, Class: domain.ClassGeneral,
+		Published: true, MaxPublishMonths: 12, Channels: []string{"信用中国"}, DecidedOn: domain.MustParseDate("2026-05-20"),
+		RepairEligibleFrom: domain.MustParseDate("2026-08-20"), PublicationEnds: domain.MustParseDate("2027-05-20")}, nil)
 	env.OnActivity(acts.CheckObjectionWithdrawal, mock.Anything, mock.Anything).Return(activities.ObjectionWithdrawalResult{}, nil)
 	env.OnActivity(acts.AwaitObjectionWithdrawal, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ObjectionWithdrawalInput) (activities.ObjectionWithdrawalResult, error) {
@@ -466,6 +475,17 @@ func TestObjectionCorrectedUpdatesEveryChannel(t *testing.T) {
 	require.Len(t, r.corrections, 1)
 	require.Equal(t, "30000.00", *r.corrections[0].Correction.FineAmountYuan)
 	require.Equal(t, "sthjj", r.corrections[0].By)
+	// The corrected record gets a corrected 信用修复告知书: the penalty's notice of the record's new version.
+	var notice *activities.IssueLetterInput
+	for i, in := range r.issued {
+		if in.Content != nil && in.Content.Kind == letters.KindRepairNotice {
+			notice = &r.issued[i]
+		}
+	}
+	require.NotNil(t, notice, "a corrected notice is issued")
+	require.Equal(t, "penalty", notice.CaseKind)
+	require.Equal(t, strconv.FormatInt(f.PenaltyID, 10), notice.CaseID)
+	require.Equal(t, 2, notice.Version, "it supersedes version 1")
 	require.Equal(t, []string{"creditchina", "dept-site"}, r.actions[string(domain.ObjectionCorrect)])
 	require.Nil(t, r.actions[string(domain.ObjectionUnmark)], "the corrected record replaces the marked one")
 	require.Equal(t, domain.ObjectionClosed, r.last().Progress.Status)

@@ -1298,6 +1298,9 @@ func (w *repair) decide(ctx workflow.Context, req RepairDecision) error {
 	if err != nil {
 		return err
 	}
+	if ref.Number != "" { // the number the letter was given when stored (see IssueLetter)
+		w.p.DecisionNo = ref.Number
+	}
 	if err := w.closeTasks(ctx, domain.TaskDone, open...); err != nil {
 		return err
 	}

@@ -179,7 +179,7 @@ func TestWithdrawalManualChannelsConfirmAndCompleteTheOrder(t *testing.T) {
 	l, err := f.db.GetLetter(ctx, w.LetterID.Int64)
 	require.NoError(t, err)
 	assert.Equal(t, "withdrawal_notice", l.Kind)
-	assert.Equal(t, activities.CreditOfficeIssuer, l.Issuer)
+	assert.Equal(t, activities.CreditOfficeLetterName, l.Issuer, "signed with the office's full name")
 	assert.Contains(t, string(l.Data), "信用中国（地方站）")
 	cs, err := f.db.WithdrawalChannels(ctx, id)
 	require.NoError(t, err)

@@ -9,6 +9,13 @@ import (
 // CreditOfficeIssuer is the issuer printed on 告知函 (一件通用 letters come from the credit office).
 const CreditOfficeIssuer = "市信用办"
 
+// CreditOfficeLetterName is the credit office's name as letters are signed with it, and CreditOfficeCodeWord
+// its 机关代字, which starts its document numbers.
+const (
+	CreditOfficeLetterName = "镇江市社会信用体系建设领导小组办公室"
+	CreditOfficeCodeWord   = "镇信用办"
+)
+
 // CreditOfficeContact is printed on 告知函 for channels' questions.
 const CreditOfficeContact = "市信用办信用修复窗口（市政务服务中心社会信用窗口）"
 

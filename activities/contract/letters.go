@@ -27,6 +27,8 @@ type LetterRef struct {
 	Kind       string `json:"kind"`
 	SHA256     string `json:"sha256"`
 	VerifyCode string `json:"verify_code"`
+	// Number is the 文号 the letter was given when stored (empty in histories recorded before numbering).
+	Number string `json:"number,omitempty"`
 }
 
 // ErrInvalidLetter is the type of the error of a letter that cannot be built or rendered from its input: a

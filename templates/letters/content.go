@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"strings"
 )
 
 // Content is what a letter says, before its wording is applied: its kind and the data its text
@@ -79,4 +81,28 @@ func Build(c Content) (l Letter, err error) {
 		err = fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return l, err
+}
+
+var pledgeLine = regexp.MustCompile(`^[一二三四五六七八九十]+、`)
+
+// Pledges returns the numbered pledges of a commitment (KindCommitment, KindObjectionCommitment) as its text
+// prints them, without their numbers, so that the form an enterprise signs shows the very words of the PDF.
+func Pledges(k Kind) []string {
+	typ, ok := sampleType(k)
+	if !ok || typ == nil {
+		return nil
+	}
+	l, err := Build(Content{Kind: k, Data: reflect.New(typ).Elem().Interface()})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, n := range append(append([]string{}, l.Paragraphs...), l.Notes...) {
+		for _, line := range strings.Split(n, "\n") {
+			if loc := pledgeLine.FindStringIndex(line); loc != nil {
+				out = append(out, strings.TrimSpace(line[loc[1]:]))
+			}
+		}
+	}
+	return out
 }

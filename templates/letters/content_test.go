@@ -67,7 +67,7 @@ func TestRepairNoticeOfAnUnpublishedRecordWithItsBasis(t *testing.T) {
 	notes := strings.Join(l.Notes, "\n")
 	assert.Contains(t, notes, "（五）参加信用修复培训并取得培训合格证明。", "the rule set's condition follows the four national ones")
 	assert.Contains(t, notes, "特别提示：该信息公示满3个月后于2026年8月20日自动停止公示，无需申请信用修复。")
-	assert.Equal(t, "认定依据：罚款1万元以下；首次违法（规则集：national-2023）。", l.Notes[len(l.Notes)-1])
+	assert.Equal(t, "认定依据：罚款1万元以下；首次违法。", l.Notes[len(l.Notes)-1], "no rule-set id on paper")
 
 	d.Unpublished, d.AutoEnds, d.Basis = false, false, nil
 	l, err = Build(Content{Kind: KindRepairNotice, Data: d})
@@ -75,4 +75,17 @@ func TestRepairNoticeOfAnUnpublishedRecordWithItsBasis(t *testing.T) {
 	assert.Contains(t, l.Paragraphs[0], "将依法向社会公示")
 	assert.NotContains(t, strings.Join(l.Notes, ""), "特别提示")
 	assert.NotContains(t, strings.Join(l.Notes, ""), "认定依据")
+}
+
+// TestPledgesAreTheLettersWords: the form shows the pledges of the PDF, every one of them.
+func TestPledgesAreTheLettersWords(t *testing.T) {
+	for _, k := range []Kind{KindCommitment, KindObjectionCommitment} {
+		ps := Pledges(k)
+		require.GreaterOrEqual(t, len(ps), 3, k)
+		text := squeeze(strings.Join(fixtures()[k].Notes, ""))
+		for _, p := range ps {
+			assert.Contains(t, text, squeeze(p), k)
+		}
+	}
+	assert.Len(t, Pledges(KindCommitment), 5)
 }

@@ -107,13 +107,37 @@ func Render(l Letter) ([]byte, error) {
 	}
 	l = l.mapTexts(fs.sanitize)
 
-	r := &renderer{l: &l, fs: fs, date: FormatDate(l.Date)}
-	if err := r.setup(); err != nil {
+	layout := func(compact bool, carryFrom int) (*renderer, error) {
+		r := &renderer{l: &l, fs: fs, date: FormatDate(l.Date), bl: bodyLead, tl: tableLead, forceAt: carryFrom}
+		if compact {
+			r.bl, r.tl, r.compact = compactBodyLead, compactTableLead, true
+		}
+		if err := r.setup(); err != nil {
+			return nil, err
+		}
+		r.body()
+		return r, r.err
+	}
+	r, err := layout(false, 0)
+	if err != nil {
 		return nil, err
 	}
-	r.body()
-	if r.err != nil {
-		return nil, r.err
+	// A one-page form that runs over is set tighter; a letter whose last page would hold only the
+	// closing block takes the last lines before it along (a closing and a seal alone on a page look
+	// like a page that could be swapped).
+	if r.pdf.PageNo() > 1 && (onePage[l.Kind] || r.orphaned()) {
+		if c, err := layout(true, 0); err != nil {
+			return nil, err
+		} else if c.pdf.PageNo() < r.pdf.PageNo() || onePage[l.Kind] {
+			r = c
+		}
+	}
+	if r.orphaned() {
+		if c, err := layout(r.compact, r.carryFrom()); err != nil {
+			return nil, err
+		} else if !c.orphaned() {
+			r = c
+		}
 	}
 	var buf bytes.Buffer
 	buf.Grow(64 << 10)
@@ -223,16 +247,32 @@ func (s *runeSet) runes() []rune {
 	return out
 }
 
+// onePage are the kinds that are forms of one page: set tighter when they would run over.
+var onePage = map[Kind]bool{KindDeliveryReceipt: true, KindSupplementNotice: true}
+
+// Leading of a letter set tighter to keep a form on one page.
+const (
+	compactBodyLead  = 6.6
+	compactTableLead = 5.3
+)
+
 type renderer struct {
-	l      *Letter
-	fs     *fontSet
-	pdf    *gofpdf.Fpdf
-	date   string
-	y      float64
-	qr     [][]bool
-	qrPath string
-	color  [3]int // the current text colour, which synthetic bold strokes with
-	err    error
+	bl, tl  float64 // body and table leading
+	compact bool
+	// Body lines and table rows are units, counted from 1 as they are printed; forceAt starts a new
+	// page before that unit (0: never). lastUnit is the last unit before the closing block, lastKind
+	// whether it was a table row, and lastPage the page it ended on.
+	units, forceAt, lastUnit, lastPage int
+	lastRow, closing                   bool
+	l                                  *Letter
+	fs                                 *fontSet
+	pdf                                *gofpdf.Fpdf
+	date                               string
+	y                                  float64
+	qr                                 [][]bool
+	qrPath                             string
+	color                              [3]int // the current text colour, which synthetic bold strokes with
+	err                                error
 }
 
 func (r *renderer) setup() error {
@@ -327,6 +367,26 @@ func (r *renderer) newPage() {
 	r.y = marginT
 }
 
+// unit counts a body line or a table row about to be printed and reports whether it must start a
+// new page to carry the lines before the closing block along.
+func (r *renderer) unit(row bool) bool {
+	r.units++
+	r.lastUnit, r.lastRow = r.units, row
+	return r.units == r.forceAt && r.y > marginT+1
+}
+
+// orphaned reports whether the last page holds nothing but the closing block.
+func (r *renderer) orphaned() bool { return r.lastUnit > 0 && r.pdf.PageNo() > r.lastPage }
+
+// carryFrom is the unit before which the page must break so that the closing block has company: the
+// last two lines of a paragraph, or the last row of a table.
+func (r *renderer) carryFrom() int {
+	if r.lastRow {
+		return r.lastUnit
+	}
+	return max(r.lastUnit-1, 1)
+}
+
 // room starts a new page unless h more millimetres fit on this one.
 func (r *renderer) room(h float64) {
 	if r.y+h > bodyBottom {
@@ -347,8 +407,8 @@ func (r *renderer) body() {
 		r.y += 2
 		if l.Number != "" {
 			r.font(false, bodyPt, black)
-			r.text(marginL, r.y, textW, bodyLead, l.Number, "C", false)
-			r.y += bodyLead
+			r.text(marginL, r.y, textW, r.bl, l.Number, "C", false)
+			r.y += r.bl
 		}
 		r.y += 1
 		r.pdf.SetDrawColor(red[0], red[1], red[2])
@@ -364,8 +424,8 @@ func (r *renderer) body() {
 	r.y += 2
 	if l.Letterhead == "" && l.Number != "" {
 		r.font(false, bodyPt, black)
-		r.text(marginL, r.y, textW, bodyLead, l.Number, "R", false)
-		r.y += bodyLead + 2
+		r.text(marginL, r.y, textW, r.bl, l.Number, "R", false)
+		r.y += r.bl + 2
 	}
 	if l.Addressee != "" {
 		r.paragraph(l.Addressee+"：", 0)
@@ -419,13 +479,19 @@ func letterhead(name string, m func(size float64) metrics) (float64, []string) {
 func (r *renderer) paragraph(s string, indent float64) {
 	r.font(false, bodyPt, black)
 	for i, line := range wrap(s, r.metrics(false, bodyPt), textW, indent) {
-		r.room(bodyLead)
+		if !r.closing && r.unit(false) {
+			r.newPage()
+		}
+		r.room(r.bl)
 		x := marginL
 		if i == 0 {
 			x += indent
 		}
-		r.justified(x, r.y, marginL+textW-x, bodyLead, line, bodyPt)
-		r.y += bodyLead
+		r.justified(x, r.y, marginL+textW-x, r.bl, line, bodyPt)
+		r.y += r.bl
+		if !r.closing {
+			r.lastPage = r.pdf.PageNo()
+		}
 	}
 }
 
@@ -439,14 +505,18 @@ func (r *renderer) facts() {
 	labelW = min(labelW+2*cellPad+1, textW*0.32)
 	cols := []float64{labelW, textW - labelW}
 	for _, f := range r.l.Facts {
-		r.row(cols, []string{f.Label, f.Value}, max(f.Lines, 1), false, []bool{true, false}, nil)
+		lines := max(f.Lines, 1)
+		if r.compact && lines > 2 {
+			lines-- // room to write by hand, a little less of it
+		}
+		r.row(cols, []string{f.Label, f.Value}, lines, false, []bool{true, false}, nil)
 	}
 }
 
 func (r *renderer) table() {
 	t := r.l.Table
 	// Keep the caption with the header and the first row.
-	r.room(bodyLead + 2*(tableLead+2*cellPad))
+	r.room(r.bl + 2*(r.tl+2*cellPad))
 	if t.Caption != "" {
 		r.paragraph(t.Caption, 0)
 	}
@@ -535,8 +605,15 @@ func (r *renderer) row(cols []float64, cells []string, minLines int, bold bool, 
 		n = max(n, len(lines[i]))
 	}
 	perPage := int(pageLines)
+	if r.unit(true) {
+		r.newPage()
+		if onNewPage != nil {
+			onNewPage()
+		}
+	}
+	defer func() { r.lastPage = r.pdf.PageNo() }()
 	for k := 0; k < n; {
-		fit := int((bodyBottom - r.y - 2*cellPad + 1e-9) / tableLead)
+		fit := int((bodyBottom - r.y - 2*cellPad + 1e-9) / r.tl)
 		if fit < 1 || (k == 0 && fit < n && n <= perPage) {
 			r.newPage()
 			if onNewPage != nil {
@@ -545,7 +622,7 @@ func (r *renderer) row(cols []float64, cells []string, minLines int, bold bool, 
 			continue
 		}
 		take := min(fit, n-k)
-		h := float64(take)*tableLead + 2*cellPad
+		h := float64(take)*r.tl + 2*cellPad
 		x := marginL
 		r.pdf.SetDrawColor(black[0], black[1], black[2])
 		r.pdf.SetLineWidth(0.25)
@@ -560,7 +637,7 @@ func (r *renderer) row(cols []float64, cells []string, minLines int, bold bool, 
 			cell := lines[i][min(k, len(lines[i])):min(k+take, len(lines[i]))]
 			top := r.y + cellPad
 			if take == n { // unsplit row: centre the cell vertically
-				top += float64(n-len(cell)) * tableLead / 2
+				top += float64(n-len(cell)) * r.tl / 2
 			}
 			align := "L"
 			if bold {
@@ -568,9 +645,9 @@ func (r *renderer) row(cols []float64, cells []string, minLines int, bold bool, 
 			}
 			for j, line := range cell {
 				if bold {
-					r.text(x+cellPad, top+float64(j)*tableLead, w-2*cellPad, tableLead, line.text, align, bold)
+					r.text(x+cellPad, top+float64(j)*r.tl, w-2*cellPad, r.tl, line.text, align, bold)
 				} else {
-					r.justified(x+cellPad, top+float64(j)*tableLead, w-2*cellPad, tableLead, line, tablePt)
+					r.justified(x+cellPad, top+float64(j)*r.tl, w-2*cellPad, r.tl, line, tablePt)
 				}
 			}
 			x += w
@@ -603,13 +680,19 @@ func (r *renderer) signoff(indent float64) {
 	// a further page.
 	var textH, above, below float64
 	if issuer != nil {
-		textH = float64(len(issuer)+1) * bodyLead
-		above = max(bodyLead, sealGap+sealR-textH/2+sealLift)
+		textH = float64(len(issuer)+1) * r.bl
+		above = max(r.bl, sealGap+sealR-textH/2+sealLift)
 		below = max(0, sealR-textH/2-sealLift)
+		if r.compact {
+			// A form kept on one page: the seal may cover the line above the issuer and reach into the
+			// space above the footer rule, as a seal stamped over a form's last lines does.
+			above = max(r.bl, above-r.bl)
+			below = max(0, below-(footerTop-bodyBottom-0.5))
+		}
 	}
 	gap := 0.0 // between the closing line and the signatures or the seal
 	if len(l.Signatures) > 0 {
-		gap = bodyLead / 2
+		gap = r.bl / 2
 	}
 	signed := float64(len(l.Signatures)) * signatureLead
 	if issuer != nil {
@@ -618,11 +701,13 @@ func (r *renderer) signoff(indent float64) {
 	if signed > 0 {
 		signed += gap
 	}
-	if total := float64(len(closing))*bodyLead + signed; total > 0 && total <= bodyBottom-marginT {
+	if total := float64(len(closing))*r.bl + signed; total > 0 && total <= bodyBottom-marginT {
 		r.room(total)
 	}
 	if closing != nil {
+		r.closing = true
 		r.paragraph(l.Closing, indent)
+		r.closing = false
 	}
 	if signed == 0 {
 		return
@@ -647,11 +732,11 @@ func (r *renderer) signoff(indent float64) {
 		r.font(false, bodyPt, black)
 		r.y = top
 		for _, ln := range issuer {
-			r.text(right-blockW, r.y, blockW, bodyLead, ln.text, "C", false)
-			r.y += bodyLead
+			r.text(right-blockW, r.y, blockW, r.bl, ln.text, "C", false)
+			r.y += r.bl
 		}
-		r.text(right-blockW, r.y, blockW, bodyLead, r.date, "C", false)
-		r.y += bodyLead + below
+		r.text(right-blockW, r.y, blockW, r.bl, r.date, "C", false)
+		r.y += r.bl + below
 	}
 }
 

@@ -892,6 +892,7 @@ var templateFuncs = template.FuncMap{
 	"join":       func(sep string, list any) string { return strings.Join(toStrings(list), sep) },
 	"trim":       strings.TrimSpace,
 	"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
+	"unlead":     unlead,
 	"trimAll":    func(cutset, s string) string { return strings.Trim(s, cutset) },
 	"lines":      func(s string) []string { return nonEmpty(strings.Split(s, "\n")) },
 	"nonEmpty":   func(list any) []string { return nonEmpty(toStrings(list)) },
@@ -983,4 +984,23 @@ func kindsOf(set *textSet) []Kind {
 	}
 	slices.Sort(rest)
 	return append(out, rest...)
+}
+
+// openingPhrases are how an official's finding begins; a letter that prints its own opening drops the
+// one the official typed, so that it never reads "经审核，经核实，…".
+var openingPhrases = []string{"经审核", "经核实", "经核查", "经审查", "经复核", "经调查", "经查明", "经查实", "经查"}
+
+// unlead removes an opening phrase (and the comma after it) from the start of s.
+func unlead(s string) string {
+	s = strings.TrimSpace(s)
+	for changed := true; changed; {
+		changed = false
+		for _, p := range openingPhrases {
+			if rest, ok := strings.CutPrefix(s, p); ok {
+				s, changed = strings.TrimLeft(rest, "，,：: "), true
+				break
+			}
+		}
+	}
+	return s
 }

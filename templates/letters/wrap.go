@@ -91,7 +91,60 @@ func tokenize(s string, m metrics, maxW float64) []unit {
 			i += n
 		}
 	}
-	return units
+	return glue(units, maxW)
+}
+
+// unitAfterNumber are the characters that belong to the number before them (12号, 200000元, 3个月).
+const unitAfterNumber = "号元万亿年月日个次天条款项分时页期"
+
+// glue joins units that must not be broken apart: a number and its unit, and a document number
+// (文号) with its issuer's prefix, year and number (镇市监罚〔2026〕12号), as long as the result fits a
+// line.
+func glue(units []unit, maxW float64) []unit {
+	digitEnd := func(u unit) bool { c := u.text[len(u.text)-1]; return c >= '0' && c <= '9' }
+	digitStart := func(u unit) bool { c := u.text[0]; return c >= '0' && c <= '9' }
+	han := func(u unit) bool {
+		r, _ := utf8.DecodeRuneInString(u.text)
+		return utf8.RuneCountInString(u.text) == 1 && unicode.Is(unicode.Han, r)
+	}
+	bound := func(a, b unit) bool {
+		switch {
+		case a.space || b.space:
+			return false
+		case digitEnd(a) && (b.text == "〕" || utf8.RuneCountInString(b.text) == 1 && strings.Contains(unitAfterNumber, b.text)):
+			return true
+		case (strings.HasSuffix(a.text, "〔") || strings.HasSuffix(a.text, "〕")) && digitStart(b):
+			return true
+		case han(a) && strings.HasPrefix(b.text, "〔"):
+			return true
+		}
+		return false
+	}
+	out := units[:0:0]
+	for _, u := range units {
+		if n := len(out); n > 0 && bound(out[n-1], u) && out[n-1].w+u.w <= maxW {
+			prev := out[n-1]
+			out[n-1] = unit{text: prev.text + u.text, w: prev.w + u.w, head: prev.head, tail: u.tail}
+			continue
+		}
+		out = append(out, u)
+	}
+	// A document number's prefix: the Han characters right before its 〔 (at most six: 机关代字 and kind).
+	for i := 0; i < len(out); i++ {
+		if !strings.Contains(out[i].text, "〔") || !han(out[i]) && utf8.RuneCountInString(out[i].text) < 2 {
+			continue
+		}
+		j := i
+		for j > 0 && i-j < 5 && han(out[j-1]) && !out[j-1].head && out[j-1].w+out[i].w <= maxW {
+			j--
+			out[i] = unit{text: out[j].text + out[i].text, w: out[j].w + out[i].w, head: out[j].head, tail: out[i].tail}
+		}
+		if j < i {
+			out = append(out[:j], out[i:]...)
+			i = j
+		}
+	}
+	return out
 }
 
 // line is one wrapped line of text.
