@@ -143,6 +143,11 @@ func (a *Activities) signLetter(ctx context.Context, in IssueLetterInput, l *let
 	if !ok || code == "" || l.Date.IsZero() {
 		return storage.LetterSeries{}, "", nil
 	}
+	// A number that already carries the issuer's 机关代字 was given by the issuer itself (a listing decision's own
+	// 文号 printed on its notice): it is kept as it is, not numbered again.
+	if strings.HasPrefix(head, code) {
+		return storage.LetterSeries{}, "", nil
+	}
 	series := strings.TrimPrefix(head, short)
 	if series == "" {
 		return storage.LetterSeries{}, "", nil
