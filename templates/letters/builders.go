@@ -3,6 +3,7 @@ package letters
 import (
 	"xinyong/domain"
 
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -128,6 +129,34 @@ type RepairNoticeData struct {
 	ActivationCode    string    `json:",omitempty"`
 	ActivationURL     string    `json:",omitempty"`
 	ActivationExpires time.Time `json:",omitzero"`
+}
+
+// activationScanCaption is printed beside the activation QR code.
+const activationScanCaption = "扫描左侧二维码可直接打开账号激活页面，统一社会信用代码和激活码已自动填写，设置登录密码即可完成激活。"
+
+// scanCode is the activation page with the USCC and the code filled in, for an enterprise without an account.
+func (d RepairNoticeData) scanCode() *ScanCode {
+	return activationScan(d.ActivationURL, d.ActivationCode)
+}
+
+// activationScan is the QR code of an activation letter: ActivationURL with the code as the query's code.
+func activationScan(activationURL, code string) *ScanCode {
+	if activationURL == "" || code == "" {
+		return nil
+	}
+	return &ScanCode{URL: ActivationLink(activationURL, code), Caption: activationScanCaption}
+}
+
+// ActivationLink adds the code to an activation address, so that the page opens with it filled in.
+func ActivationLink(activationURL, code string) string {
+	u, err := url.Parse(activationURL)
+	if err != nil {
+		return activationURL
+	}
+	q := u.Query()
+	q.Set("code", code)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // RepairNotice builds the 信用修复告知书.

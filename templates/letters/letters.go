@@ -111,6 +111,15 @@ type Letter struct {
 	Signatures []string
 	VerifyCode string
 	VerifyURL  string
+	// Scan is a QR code printed in the body after the notes, with its caption beside it (the activation
+	// page of an enterprise account with the code filled in); nil for none.
+	Scan *ScanCode `json:",omitempty"`
+}
+
+// ScanCode is a QR code of the body: URL is encoded, not printed; Caption says what scanning it does.
+type ScanCode struct {
+	URL     string
+	Caption string
 }
 
 // FormatDate prints d the way official letters do: 2026年4月1日.
@@ -164,6 +173,9 @@ func (l *Letter) texts(yield func(s string, bold bool)) {
 	}
 	yield(l.VerifyCode, false)
 	yield(l.VerifyURL, false)
+	if l.Scan != nil {
+		yield(l.Scan.Caption, false)
+	}
 }
 
 // mapTexts applies fn to every string of the letter, copying slices so the caller's letter is not
@@ -197,5 +209,8 @@ func (l Letter) mapTexts(fn func(string) string) Letter {
 	}
 	l.Closing, l.Issuer = fn(l.Closing), fn(l.Issuer)
 	l.VerifyCode, l.VerifyURL = fn(l.VerifyCode), fn(l.VerifyURL)
+	if l.Scan != nil {
+		l.Scan = &ScanCode{URL: l.Scan.URL, Caption: fn(l.Scan.Caption)}
+	}
 	return l
 }

@@ -40,6 +40,7 @@ const (
 	cellPad        = 1.6
 	signatureLead  = 11.0
 	qrSize         = 20.0
+	scanSize       = 30.0 // a QR code of the body, scanned from the paper rather than checked
 
 	// The seal place: a circle that fits a 42 mm official seal. GB/T 9704-2012 7.3.5.1 places the
 	// seal over the issuer and the date, which sit a little below its centre, its top within a line
@@ -448,7 +449,38 @@ func (r *renderer) body() {
 	for _, p := range l.Notes {
 		r.paragraph(p, indent)
 	}
+	if l.Scan != nil {
+		r.scan(indent)
+	}
 	r.signoff(indent)
+}
+
+// scan prints the body's QR code at the indent with its caption beside it, one unit kept on one page.
+func (r *renderer) scan(indent float64) {
+	bitmap, err := qrBitmap(r.l.Scan.URL)
+	if err != nil {
+		r.err = err
+		return
+	}
+	m := r.metrics(false, tablePt)
+	x := marginL + indent
+	capX := x + scanSize + 4
+	lines := wrap(r.l.Scan.Caption, m, marginL+textW-capX, 0)
+	h := max(scanSize, float64(len(lines))*r.tl) + 4
+	if !r.closing && r.unit(true) {
+		r.newPage()
+	}
+	r.room(h)
+	top := r.y + 2
+	r.pdf.RawWriteStr(qrPath(bitmap, x, top, scanSize))
+	r.font(false, tablePt, black)
+	y := top + max(0, (scanSize-float64(len(lines))*r.tl)/2)
+	for _, ln := range lines {
+		r.text(capX, y, marginL+textW-capX, r.tl, ln.text, "L", false)
+		y += r.tl
+	}
+	r.y += h
+	r.lastPage = r.pdf.PageNo()
 }
 
 // letterhead sets a long authority name smaller to keep it on one line, as printed letterheads are;
@@ -791,21 +823,22 @@ func (r *renderer) footer() {
 // gofpdf's Rect cost more than the rest of the footer.
 func (r *renderer) drawQR(x, y, size float64) {
 	if r.qrPath == "" {
-		r.buildQRPath(x, y, size)
+		r.qrPath = qrPath(r.qr, x, y, size)
 	}
 	r.pdf.RawWriteStr(r.qrPath)
 }
 
-func (r *renderer) buildQRPath(x, y, size float64) {
+// qrPath is the PDF path that fills a QR bitmap's dark modules in a size × size square at x, y (mm).
+func qrPath(qr [][]bool, x, y, size float64) string {
 	k := 72 / 25.4
-	cell := size / float64(len(r.qr))
+	cell := size / float64(len(qr))
 	var b []byte
 	b = append(b, "q 0 g\n"...)
 	num := func(v float64) {
 		b = strconv.AppendFloat(b, v, 'f', 2, 64)
 		b = append(b, ' ')
 	}
-	for i, row := range r.qr {
+	for i, row := range qr {
 		for j := 0; j < len(row); {
 			if !row[j] {
 				j++
@@ -825,5 +858,5 @@ func (r *renderer) buildQRPath(x, y, size float64) {
 			j = n
 		}
 	}
-	r.qrPath = string(append(b, "f Q\n"...))
+	return string(append(b, "f Q\n"...))
 }

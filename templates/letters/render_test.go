@@ -52,10 +52,9 @@ func TestEveryPageCarriesTheVerification(t *testing.T) {
 	require.GreaterOrEqual(t, len(contents), pages)
 	qr, err := qrBitmap(l.VerifyURL)
 	require.NoError(t, err)
-	r := &renderer{qr: qr}
-	r.buildQRPath(marginL+textW-qrSize, footerTop+2, qrSize) // where the footer draws it
+	path := qrPath(qr, marginL+textW-qrSize, footerTop+2, qrSize) // where the footer draws it
 	for i := range pages {
-		assert.Equal(t, 1, strings.Count(contents[i], r.qrPath), "QR code on page %d", i+1)
+		assert.Equal(t, 1, strings.Count(contents[i], path), "QR code on page %d", i+1)
 	}
 }
 

@@ -290,10 +290,16 @@ func FromTemplate(k Kind, data any) (Letter, error) {
 	l, err := kt.build(data)
 	if err != nil && kt.fallback != nil {
 		slog.Warn("letters: replaced letter text failed, using the embedded text", "kind", k, "source", kt.source, "error", err)
-		return kt.fallback.build(data)
+		l, err = kt.fallback.build(data)
+	}
+	if sc, ok := data.(scanCoder); ok && err == nil {
+		l.Scan = sc.scanCode()
 	}
 	return l, err
 }
+
+// scanCoder is letter data that prints a QR code in the body (Letter.Scan).
+type scanCoder interface{ scanCode() *ScanCode }
 
 // mustBuild is FromTemplate for the typed builders: their texts are embedded and tested with every
 // data shape, and a replacement that fails falls back to the embedded text, so an error is a defect.
