@@ -1,0 +1,204 @@
+package httpapi
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/templates/letters"
+	"xinyong/workflows"
+)
+
+// The pages of the credit office's single window (一窗受理, issue 15): find the enterprise, take its repair
+// application on its behalf with the scanned signed commitment and materials, and print the receipt. The
+// application goes through the same path as the API (apply), so it then runs exactly like an online one.
+
+// windowPage finds enterprises by code or name.
+func (s *Server) windowPage(c *fiber.Ctx) error {
+	q := strings.TrimSpace(c.Query("q"))
+	var found []storage.Enterprise
+	if q != "" {
+		if code, err := domain.NormalizeUSCC(q); err == nil {
+			q = code
+		}
+		var err error
+		if found, err = s.db.SearchEnterprises(c.UserContext(), q, "", 50); err != nil {
+			return err
+		}
+	}
+	return s.page(c, "window", pageData{Title: "一窗受理", Data: map[string]any{"Q": q, "Found": found, "Searched": q != ""}})
+}
+
+// windowRecord is a record of the enterprise as the window lists it.
+type windowRecord struct {
+	storage.Penalty
+	ClassLabel, StatusLabel string
+	Eligible                bool
+	Verdict                 string
+	OpenRepairID            int64
+}
+
+// windowEnterprisePage shows the enterprise, whether it has an account, and its records with what the window may
+// take for each.
+func (s *Server) windowEnterprisePage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	uscc, err := domain.NormalizeUSCC(c.Params("uscc"))
+	if err != nil {
+		return errNotFound
+	}
+	ent, err := s.db.GetEnterprise(ctx, uscc)
+	if err != nil {
+		return err
+	}
+	has, err := s.db.HasAccount(ctx, uscc)
+	if err != nil {
+		return err
+	}
+	ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: 200})
+	if err != nil {
+		return err
+	}
+	today := domain.Today()
+	rows := make([]windowRecord, 0, len(ps))
+	for _, pen := range ps {
+		e, err := s.eligibility(ctx, pen, today)
+		if err != nil {
+			return err
+		}
+		row := windowRecord{Penalty: pen, ClassLabel: domain.Class(pen.Class).Label(), StatusLabel: storage.PenaltyStatusLabel(pen.Status),
+			Eligible: e.Eligible, Verdict: "可以申请"}
+		if e.refusal != nil {
+			row.Verdict = e.refusal.Message
+		}
+		if e.OpenRepairID != nil {
+			row.OpenRepairID = *e.OpenRepairID
+		}
+		rows = append(rows, row)
+	}
+	return s.page(c, "window_enterprise", pageData{Title: "一窗受理：" + ent.Name, Data: map[string]any{
+		"E": ent, "HasAccount": has, "Records": rows}})
+}
+
+// windowRepairPage is the application form for one record of the enterprise.
+func (s *Server) windowRepairPage(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Query("penalty_id"), 10, 64)
+	return s.renderWindowRepair(c, c.Query("uscc"), id, nil, "")
+}
+
+func (s *Server) renderWindowRepair(c *fiber.Ctx, rawUSCC string, penaltyID int64, problem *Error, statement string) error {
+	ctx := c.UserContext()
+	uscc, err := domain.NormalizeUSCC(rawUSCC)
+	if err != nil {
+		return errNotFound
+	}
+	onBehalf := *principalOf(c)
+	onBehalf.USCC.String, onBehalf.USCC.Valid = uscc, true
+	pen, err := s.ownPenalty(ctx, &onBehalf, penaltyID)
+	if err != nil {
+		return err
+	}
+	e, err := s.eligibility(ctx, pen, domain.Today())
+	if err != nil {
+		return err
+	}
+	ent, err := s.db.GetEnterprise(ctx, uscc)
+	if err != nil {
+		return err
+	}
+	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
+	if err != nil {
+		return err
+	}
+	msg, field := "", ""
+	if problem != nil {
+		c.Status(statusOf(problem))
+		msg = problem.Message
+		field, _ = problem.Details["field"].(string)
+	}
+	verdict := ""
+	if e.refusal != nil {
+		verdict = e.refusal.Message
+	}
+	return s.page(c, "window_repair", pageData{Title: "窗口代为登记信用修复申请", Data: map[string]any{
+		"P": pen, "E": e, "Verdict": verdict, "Enterprise": ent, "Department": dept, "Problem": msg, "Field": field,
+		"Statement": statement, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment)}})
+}
+
+// windowRepairSubmit stores the scans under the enterprise and files the application on its behalf, then shows
+// the receipt (redirect after POST).
+func (s *Server) windowRepairSubmit(c *fiber.Ctx) error {
+	form, err := parseMultipart(c)
+	if err != nil {
+		return err
+	}
+	rawUSCC := c.Query("uscc")
+	penaltyID, _ := strconv.ParseInt(form.value("penalty_id"), 10, 64)
+	statement := form.value("statement")
+	fail := func(err error) error {
+		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
+			return s.renderWindowRepair(c, rawUSCC, penaltyID, e, statement)
+		}
+		return err
+	}
+	// The record must be the named enterprise's before anything is stored.
+	uscc, err := domain.NormalizeUSCC(rawUSCC)
+	if err != nil {
+		return errNotFound
+	}
+	onBehalf := *principalOf(c)
+	onBehalf.USCC.String, onBehalf.USCC.Valid = uscc, true
+	if _, err := s.ownPenalty(c.UserContext(), &onBehalf, penaltyID); err != nil {
+		return err
+	}
+	var commitment, materials []formUpload
+	for _, f := range form.Files {
+		if f.Field == "commitment" {
+			commitment = append(commitment, f)
+		} else {
+			materials = append(materials, f)
+		}
+	}
+	if form.value("commitment_signed") != "1" {
+		return fail(invalidField("commitment_signed", "commitment_required", "请确认企业已在纸质信用承诺书上签字盖章"))
+	}
+	if len(commitment) == 0 {
+		return fail(invalidField("commitment", "window_commitment_required", "请上传企业签章的纸质信用承诺书扫描件"))
+	}
+	stored, err := s.storeUploads(c, append(commitment, materials...))
+	if err != nil {
+		return fail(err)
+	}
+	in := repairApplication{PenaltyID: penaltyID, USCC: uscc, CommitmentAccepted: true, Statement: statement}
+	for _, a := range stored {
+		in.AttachmentIDs = append(in.AttachmentIDs, a.ID)
+	}
+	r, err := s.apply(c, in)
+	if err != nil {
+		s.discardIfRefused(c, stored, err)
+		return fail(err)
+	}
+	return c.Redirect("/window/receipts/repairs/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
+}
+
+// windowReceiptPage is the printable receipt of an application taken at the window (受理回执).
+func (s *Server) windowReceiptPage(c *fiber.Ctx) error {
+	r, err := s.visibleRepair(c)
+	if err != nil {
+		return err
+	}
+	j, err := s.repairDetail(c.UserContext(), r)
+	if err != nil {
+		return err
+	}
+	has, err := s.db.HasAccount(c.UserContext(), r.USCC)
+	if err != nil {
+		return err
+	}
+	no := workflows.RepairApplicationNo(r.ID, r.AppliedOn)
+	return s.page(c, "window_receipt", pageData{Title: "信用修复申请受理回执 " + no, Data: map[string]any{
+		"R": r, "J": j, "ApplicationNo": no, "ReceivedAt": r.CommitmentAcceptedAt.In(shanghai).Format("2006-01-02 15:04"),
+		"HasAccount": has, "StatusLabel": storage.RepairStatusLabel(r.Status)}})
+}
