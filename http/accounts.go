@@ -290,6 +290,31 @@ func (s *Server) disableUser(c *fiber.Ctx, id int64) (storage.User, error) {
 	return s.db.SetUserDisabled(c.UserContext(), id, true, s.auditBy(c))
 }
 
+// enableUserAPI re-enables a disabled account; its password is unchanged and it signs in again.
+func (s *Server) enableUserAPI(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.db.SetUserDisabled(c.UserContext(), id, false, s.auditBy(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toUserJSON(u))
+}
+
+func (s *Server) adminUsersEnable(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.db.SetUserDisabled(c.UserContext(), id, false, s.auditBy(c))
+	if err != nil {
+		return err
+	}
+	return s.renderAdminUsers(c, "", "已启用用户 "+u.Login, nil)
+}
+
 func (s *Server) resetPasswordAPI(c *fiber.Ctx) error {
 	id, err := pathID(c)
 	if err != nil {

@@ -327,3 +327,38 @@ func TestActivationPages(t *testing.T) {
 	resp, _ = b.login(noAccountUSCC, "铁马冰河入梦来2026")
 	assert.Equal(t, "/", resp.Header.Get("Location"))
 }
+
+// TestAdminEnablesADisabledUser: only the admin re-enables an account; it signs in again with its password, and
+// the change is audited; the users page offers 启用 for a disabled account.
+func TestAdminEnablesADisabledUser(t *testing.T) {
+	e := newTestEnv(t)
+	adm := e.token("admin")
+	u, err := e.db.UserByLogin(context.Background(), "yjglj")
+	require.NoError(t, err)
+	require.Equal(t, 200, e.do("POST", "/api/v1/users/"+itoa(u.ID)+"/disable", adm, nil).StatusCode)
+	resp, _ := e.browser().login("yjglj", storage.DemoPassword)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	for _, login := range []string{"office", "scjgj", storage.DemoEnterprises[0].USCC} {
+		requireError(t, e.do("POST", "/api/v1/users/"+itoa(u.ID)+"/enable", e.token(login), nil), 403, "forbidden")
+	}
+	requireError(t, e.do("POST", "/api/v1/users/999999/enable", adm, nil), 404, "not_found")
+
+	b := e.browser()
+	b.login("admin", storage.DemoPassword)
+	_, page := b.get("/admin/users")
+	assert.Contains(t, page, `id="enable-`+itoa(u.ID)+`"`)
+	resp, page = b.post("/admin/users/"+itoa(u.ID)+"/enable", url.Values{"_csrf": {csrfOf(t, page)}})
+	require.Less(t, resp.StatusCode, 400)
+	assert.Contains(t, page, "已启用用户 yjglj")
+
+	got, err := e.db.UserByLogin(context.Background(), "yjglj")
+	require.NoError(t, err)
+	assert.False(t, got.Disabled)
+	resp, _ = e.browser().login("yjglj", storage.DemoPassword)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "signs in again")
+	resp = e.do("POST", "/api/v1/users/"+itoa(u.ID)+"/enable", adm, nil)
+	require.Equal(t, 200, resp.StatusCode, "enabling an enabled account changes nothing")
+	assert.False(t, decode[userJSON](t, resp).Disabled)
+	assert.Equal(t, 2, e.count(`SELECT count(*) FROM audit_log WHERE action = 'user.enable' AND case_id = 'yjglj'`))
+}

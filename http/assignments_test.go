@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -142,4 +143,88 @@ func TestOfficeUrgesAnOverdueStep(t *testing.T) {
 	b2.login("sthjj", storage.DemoPassword)
 	_, home = b2.get("/")
 	assert.NotContains(t, home, "请于三日内送达", "only the case's department is told")
+}
+
+// TestUnassignAndCasePageButtons: an officer releases its own case, the lead unassigns anyone's, others may not;
+// the case page shows the assignee and the buttons its viewer may use, and its forms go back to the case page.
+func TestUnassignAndCasePageButtons(t *testing.T) {
+	e := newTestEnv(t)
+	lead := e.officer("sj-lead", "scjgj", true)
+	li := e.officer("sj-li", "scjgj", false)
+	e.officer("sj-wu", "scjgj", false)
+	leadTok, liTok, wuTok := e.token("sj-lead"), e.token("sj-li"), e.token("sj-wu")
+	p := e.penaltyWithTask("scjgj", "镇市监罚〔2026〕7号")
+	path := "/api/v1/cases/penalty/" + p
+
+	requireError(t, e.do("POST", path+"/unassign", liTok, nil), 409, "not_assigned")
+	require.Equal(t, 200, e.do("POST", path+"/assign", liTok, nil).StatusCode)
+	// Who may not: a colleague, another department, the credit office, the enterprise, an admin.
+	requireError(t, e.do("POST", path+"/unassign", wuTok, nil), 403, "lead_only")
+	e.officer("st-zhou", "sthjj", true)
+	requireError(t, e.do("POST", path+"/unassign", e.token("st-zhou"), nil), 404, "not_found")
+	for _, login := range []string{"office", "admin", storage.DemoEnterprises[1].USCC} {
+		requireError(t, e.do("POST", path+"/unassign", e.token(login), nil), 403, "forbidden")
+	}
+	requireError(t, e.do("POST", "/api/v1/cases/penalty/999999/unassign", leadTok, nil), 404, "not_found")
+	// Who may: the officer itself, and the lead.
+	resp := e.do("POST", path+"/unassign", liTok, nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, false, decode[map[string]any](t, resp)["assigned"])
+	require.Equal(t, 200, e.do("POST", path+"/assign", leadTok, map[string]any{"user_id": li.ID}).StatusCode)
+	require.Equal(t, 200, e.do("POST", path+"/unassign", leadTok, nil).StatusCode)
+	unassigned := decode[page[taskJSON]](t, e.do("GET", "/api/v1/tasks?assigned=unassigned", liTok, nil))
+	require.Len(t, unassigned.Items, 1, "back among the unassigned")
+	assert.Equal(t, 2, e.count(`SELECT count(*) FROM audit_log WHERE action = 'case.unassign' AND case_kind = 'penalty' AND case_id = '`+p+`'`))
+
+	// The case page: the officer claims with the button; the page names the assignee; a colleague gets no release
+	// button; the lead's page offers the colleagues and unassigns.
+	b := e.browser()
+	b.login("sj-li", storage.DemoPassword)
+	_, page := b.get("/penalties/" + p)
+	assert.Contains(t, page, `id="assignee">未指派`)
+	assert.Contains(t, page, `id="claim"`)
+	assert.NotContains(t, page, `id="assign-form"`, "only the lead assigns")
+	resp, _ = b.post("/cases/penalty/"+p+"/assign", url.Values{"_csrf": {csrfOf(t, page)}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/penalties/"+p, resp.Header.Get("Location"))
+	_, page = b.get("/penalties/" + p)
+	assert.Contains(t, page, `id="assignee">sj-li（我）`)
+	assert.Contains(t, page, `id="unassign"`)
+
+	w := e.browser()
+	w.login("sj-wu", storage.DemoPassword)
+	_, page = w.get("/penalties/" + p)
+	assert.Contains(t, page, `id="assignee">sj-li`)
+	assert.NotContains(t, page, `id="unassign"`)
+	assert.NotContains(t, page, `id="claim"`)
+	resp, _ = w.post("/cases/penalty/"+p+"/unassign", url.Values{"_csrf": {csrfOf(t, page)}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/penalties/"+p+"?assignment=lead_only", resp.Header.Get("Location"))
+	_, page = w.get(resp.Header.Get("Location"))
+	assert.Contains(t, page, `id="assignment-notice">只有部门负责人`)
+	_, page = w.get("/penalties/" + p + "?assignment=%E4%BB%BB%E6%84%8F")
+	assert.NotContains(t, page, `id="assignment-notice"`, "a link cannot make the page say anything")
+
+	l := e.browser()
+	l.login("sj-lead", storage.DemoPassword)
+	_, page = l.get("/penalties/" + p)
+	assert.Contains(t, page, `id="assign-form"`)
+	assert.Contains(t, page, `<option value="`+itoa(lead.ID)+`">sj-lead</option>`)
+	assert.NotContains(t, page, "st-zhou", "only the department's officers")
+	resp, _ = l.post("/cases/penalty/"+p+"/unassign", url.Values{"_csrf": {csrfOf(t, page)}})
+	require.Equal(t, "/penalties/"+p, resp.Header.Get("Location"))
+	_, page = l.get("/penalties/" + p)
+	assert.Contains(t, page, `id="assignee">未指派`)
+
+	// The credit office sees the assignee, without buttons; the enterprise sees nothing of it.
+	o := e.browser()
+	o.login("office", storage.DemoPassword)
+	_, page = o.get("/penalties/" + p)
+	assert.Contains(t, page, `id="assignee">未指派`)
+	assert.NotContains(t, page, `id="claim"`)
+	en := e.browser()
+	en.login(storage.DemoEnterprises[1].USCC, storage.DemoPassword)
+	resp, page = en.get("/penalties/" + p)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.NotContains(t, page, `id="assignment"`)
 }

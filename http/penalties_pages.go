@@ -361,6 +361,9 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		d["Problem"] = problem.Message
 		c.Status(statusOf(problem))
 	}
+	if d["Assignment"], err = s.assignmentView(c, "penalty", pen.ID, pen.DepartmentID); err != nil {
+		return err
+	}
 	return s.page(c, "penalty", pageData{Title: "行政处罚 " + pen.DecisionNo, Flash: flash, Data: d})
 }
 

@@ -339,7 +339,12 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	if j.Withdrawal != nil {
 		wd = *j.Withdrawal
 	}
+	assignment, err := s.assignmentView(c, "repair", r.ID, r.DepartmentID)
+	if err != nil {
+		return err
+	}
 	return s.page(c, "repair", pageData{Title: "信用修复申请 " + workflows.RepairApplicationNo(r.ID, r.AppliedOn), Flash: flash, Data: map[string]any{
+		"Assignment": assignment,
 		"R": r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
 		"Attachments": materials, "Withdrawal": wd, "DecisionText": decision, "Can": actionsFor(principalOf(c), r), "Problem": msg,
 		"Today": domain.Today().String(), "ApplicationNo": workflows.RepairApplicationNo(r.ID, r.AppliedOn),

@@ -106,6 +106,41 @@ func (db *DB) AssignCase(ctx context.Context, kind, id, departmentID string, to 
 	return db.CaseAssignment(ctx, kind, id)
 }
 
+// Why an unassignment was refused.
+var (
+	ErrNotAssigned = errors.New("case not assigned")
+	ErrNotYours    = errors.New("case assigned to another officer, not the caller")
+)
+
+// UnassignCase returns a case to the department's unassigned cases. Unless lead, the caller may only release a
+// case it has itself (ErrNotYours); a case nobody has is ErrNotAssigned. The change and its history entry
+// commit together.
+func (db *DB) UnassignCase(ctx context.Context, kind, id string, caller int64, lead bool, by AuditEntry) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var prev struct {
+			UserID      int64  `db:"user_id"`
+			Login       string `db:"login"`
+			DisplayName string `db:"display_name"`
+		}
+		err := tx.GetContext(ctx, &prev, `SELECT a.user_id, u.login, u.display_name FROM case_assignments a JOIN users u ON u.id = a.user_id
+			WHERE a.case_kind = $1 AND a.case_id = $2 FOR UPDATE OF a`, kind, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotAssigned
+		}
+		if err != nil {
+			return fmt.Errorf("unassign %s %s: %w", kind, id, err)
+		}
+		if prev.UserID != caller && !lead {
+			return ErrNotYours
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM case_assignments WHERE case_kind = $1 AND case_id = $2`, kind, id); err != nil {
+			return fmt.Errorf("unassign %s %s: %w", kind, id, err)
+		}
+		by.Action, by.CaseKind, by.CaseID = "case.unassign", kind, id
+		return AuditTx(ctx, tx, by, map[string]any{"previous_login": prev.Login, "previous_display_name": prev.DisplayName})
+	})
+}
+
 // ErrNothingToUrge refuses an urge for a case without an overdue step of its department.
 var ErrNothingToUrge = errors.New("no overdue department step")
 
