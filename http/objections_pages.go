@@ -287,6 +287,23 @@ func objectionHomeRows(os []storage.Objection, cells func(objectionRow) []string
 	return rows
 }
 
+// objectionNotices is the enterprise's inbox of its objections: accepted and forwarded to the department, the
+// period extended, answered (the notifications the objection workflow stores).
+func (s *Server) objectionNotices(c *fiber.Ctx, p *principal) (homeSection, error) {
+	ns, err := s.db.NotificationsFor(c.UserContext(), p.USCC.String, "", 50)
+	if err != nil {
+		return homeSection{}, err
+	}
+	note := homeSection{Title: "异议通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无异议通知。", Linked: true}
+	for _, n := range ns {
+		if n.CaseKind == "objection" && len(note.Rows) < 10 {
+			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
+				Href: caseHref(n.CaseKind, n.CaseID)})
+		}
+	}
+	return note, nil
+}
+
 func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
@@ -300,7 +317,11 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSectio
 		sec.Rows = objectionHomeRows(os, func(r objectionRow) []string {
 			return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
 		})
-		return []homeSection{sec}, nil
+		note, err := s.objectionNotices(c, p)
+		if err != nil {
+			return nil, err
+		}
+		return []homeSection{sec, note}, nil
 	case storage.RoleDepartment:
 		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{DepartmentID: p.DepartmentID.String,
 			Status: storage.ObjectionVerifying, Limit: 50})

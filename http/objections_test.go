@@ -564,3 +564,34 @@ func TestObjectionPages(t *testing.T) {
 	require.NoError(t, e.db.Get(&stored, `SELECT count(*) FROM objection_attachments`))
 	assert.Equal(t, 1, stored)
 }
+
+// TestEnterpriseSeesItsObjectionNotices (issue 16): the notifications the objection workflow stores for an
+// enterprise (accepted and forwarded, answered) are in its home inbox, linked to the objection; never another's.
+func TestEnterpriseSeesItsObjectionNotices(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	mine, other := storage.DemoEnterprises[1], storage.DemoEnterprises[2]
+	for _, n := range []storage.Notification{
+		{USCC: nullStr(mine.USCC), Kind: "objection_received", Title: "异议申请已受理", Body: "你单位提出的异议已受理并转生态环境局核实",
+			CaseKind: "objection", CaseID: "41", DedupKey: nullStr("objection-41:received")},
+		{USCC: nullStr(mine.USCC), Kind: "objection_resolved", Title: "异议处理结果", Body: "生态环境局已答复你单位提出的异议：维持",
+			CaseKind: "objection", CaseID: "41", DedupKey: nullStr("objection-41:resolved")},
+		{USCC: nullStr(other.USCC), Kind: "objection_received", Title: "异议申请已受理", Body: "另一企业的异议",
+			CaseKind: "objection", CaseID: "42", DedupKey: nullStr("objection-42:received")},
+	} {
+		require.NoError(t, e.db.Notify(ctx, n))
+	}
+	b := e.browser()
+	b.login(mine.USCC, storage.DemoPassword)
+	_, home := b.get("/")
+	assert.Contains(t, home, "异议通知")
+	assert.Contains(t, home, "异议申请已受理")
+	assert.Contains(t, home, "生态环境局已答复你单位提出的异议：维持")
+	assert.Contains(t, home, `/objections/41`)
+	assert.NotContains(t, home, "另一企业的异议")
+
+	d := e.browser()
+	d.login("sthjj", storage.DemoPassword)
+	_, home = d.get("/")
+	assert.NotContains(t, home, "异议通知", "the enterprise's inbox only")
+}

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,4 +130,25 @@ func TestWalkInObjection(t *testing.T) {
 			fmt.Sprint(o.ID)))
 		return n > 0
 	})
+
+	// Issue 16: the enterprise's inbox tells it the objection was accepted and forwarded, then answered.
+	home := func() string {
+		page, code := s.get("/", firm)
+		require.Equal(t, 200, code)
+		return string(page)
+	}
+	s.eventually(30*time.Second, "the enterprise's notice of acceptance", func() bool {
+		return strings.Contains(home(), "异议申请已受理")
+	})
+	h := home()
+	assert.Contains(t, h, "异议通知")
+	assert.Contains(t, h, fmt.Sprintf(`/objections/%d`, o.ID))
+	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/objections/%d/resolve", o.ID), s.token("sthjj"), map[string]any{
+		"outcome": "upheld", "reason": "经核查，处罚认定的违法主体无误"}, nil))
+	s.eventually(30*time.Second, "the enterprise's notice of the answer", func() bool {
+		return strings.Contains(home(), "异议处理结果")
+	})
+	other, code := s.get("/", s.token(storage.DemoEnterprises[3].USCC))
+	require.Equal(t, 200, code)
+	assert.NotContains(t, string(other), "异议处理结果", "only the enterprise's own notices")
 }
