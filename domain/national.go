@@ -67,10 +67,10 @@ func NormalizeHeader(h string) string {
 // NationalHeaderAliases are other spellings of national headers found in departments' files, by their normalized
 // form, with the header they stand for.
 var NationalHeaderAliases = map[string]string{
-	NormalizeHeader(natSubjectUSCCPlain):  NatSubjectUSCC,
-	NormalizeHeader(natSubjectUSCCCode1):  NatSubjectUSCC,
-	NormalizeHeader(natSubjectUSCCCode1b): NatSubjectUSCC,
-	NormalizeHeader("罚款金额(万元)"):           NatFineWan,
+	NormalizeHeader(natSubjectUSCCPlain):    NatSubjectUSCC,
+	NormalizeHeader(natSubjectUSCCCode1):    NatSubjectUSCC,
+	NormalizeHeader(natSubjectUSCCCode1b):   NatSubjectUSCC,
+	NormalizeHeader("罚款金额(万元)"):             NatFineWan,
 	NormalizeHeader("没收违法所得、没收非法财物的金额(万元)"): NatConfiscationWan,
 }
 
@@ -106,11 +106,11 @@ func ParseSubjectCategory(cell string) (SubjectCategory, bool) {
 var penaltyTypeWords = map[string]PenaltyType{
 	"警告": PenaltyWarning, "通报批评": PenaltyCriticism, "罚款": PenaltyFine,
 	"没收违法所得": PenaltyConfiscation, "没收非法财物": PenaltyConfiscation, "没收违法所得、没收非法财物": PenaltyConfiscation,
-	"没收": PenaltyConfiscation,
+	"没收":     PenaltyConfiscation,
 	"暂扣许可证件": PenaltyLicenseSuspension, "暂扣许可证": PenaltyLicenseSuspension, "暂扣执照": PenaltyLicenseSuspension,
 	"暂扣许可证、执照": PenaltyLicenseSuspension,
-	"降低资质等级": PenaltyLicenseDowngrade,
-	"吊销许可证件": PenaltyLicenseRevocation, "吊销许可证": PenaltyLicenseRevocation,
+	"降低资质等级":   PenaltyLicenseDowngrade,
+	"吊销许可证件":   PenaltyLicenseRevocation, "吊销许可证": PenaltyLicenseRevocation,
 	"限制开展生产经营活动": PenaltyBusinessRestriction,
 	"责令关闭":       PenaltyClosure,
 	"责令停产停业":     PenaltyProductionSuspension, "责令停业": PenaltyProductionSuspension, "责令停产": PenaltyProductionSuspension,
