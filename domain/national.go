@@ -265,3 +265,56 @@ func splitExponent(s string) (string, int, error) {
 	}
 	return s[:i], n, nil
 }
+
+// SpreadsheetNumber reads a number as a spreadsheet stores it to the 15 significant digits a spreadsheet holds, so
+// that the binary noise of a computed cell ("1.4999999999999999E-2" for 0.015) is gone: the digits are rounded half
+// up as text, never through floating point. A value that is not a number, or has at most 15 significant digits,
+// is answered as it is.
+func SpreadsheetNumber(s string) string {
+	t := strings.TrimSpace(s)
+	mant, exp, err := splitExponent(t)
+	if err != nil || mant == "" {
+		return s
+	}
+	whole, frac, _ := strings.Cut(mant, ".")
+	for _, part := range []string{whole, frac} {
+		for _, r := range part {
+			if r < '0' || r > '9' {
+				return s
+			}
+		}
+	}
+	digits, point := whole+frac, len(whole)+exp
+	for len(digits) > 0 && digits[0] == '0' {
+		digits, point = digits[1:], point-1
+	}
+	if len(digits) <= 15 {
+		return s
+	}
+	kept := []byte(digits[:15])
+	if digits[15] >= '5' {
+		i := len(kept) - 1
+		for ; i >= 0 && kept[i] == '9'; i-- {
+			kept[i] = '0'
+		}
+		if i < 0 {
+			kept, point = append([]byte{'1'}, kept...), point+1
+		} else {
+			kept[i]++
+		}
+	}
+	d := string(kept)
+	var out string
+	switch {
+	case point <= 0:
+		out = "0." + strings.Repeat("0", -point) + d
+	case point >= len(d):
+		out = d + strings.Repeat("0", point-len(d))
+	default:
+		out = d[:point] + "." + d[point:]
+	}
+	if strings.Contains(out, ".") {
+		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	return out
+}

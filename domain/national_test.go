@@ -51,3 +51,15 @@ func TestPenaltyTypeWords(t *testing.T) {
 	_, ok = ParseSubjectCategory("外星人")
 	assert.False(t, ok)
 }
+
+func TestSpreadsheetNumberDropsBinaryNoise(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.4999999999999999E-2": "0.015", "0.30000000000000004": "0.3", "1.5": "1.5", "abc": "abc",
+		"99999999999999999": "100000000000000000", "12345.678901": "12345.678901", "2.9999999999999996": "3",
+	} {
+		assert.Equal(t, want, SpreadsheetNumber(in), in)
+	}
+	y, err := WanToYuan(SpreadsheetNumber("1.4999999999999999E-2"))
+	require.NoError(t, err)
+	assert.Equal(t, "150.00", y)
+}

@@ -70,12 +70,13 @@ func TestNationalXLSXImportConvertsWanExactlyAndRefusesNaturalPersons(t *testing
 		{a.Name, "法人及非法人组织", a.USCC, "镇环罚〔2026〕104号", "罚款", "0.0000001", "", "2026-05-20", "", "", "", ""},
 		{a.Name, "法人及非法人组织", a.USCC, "镇环罚〔2026〕105号", "罚款；行政拘留", 1, "", "2026-05-20", "", "", "", ""},
 		{a.Name, "法人及非法人组织", a.USCC, "镇环罚〔2026〕106号", "罚款", 12345.678901, "", 46162, "", "", "", ""},
+		{a.Name, "法人及非法人组织", a.USCC, "镇环罚〔2026〕107号", "罚款", sum(0.1, 0.2), "", "2026-05-20", "", "", "", ""},
 	})
 	resp := e.importRaw(tok, xlsxContentType, body)
 	require.Equal(t, 201, resp.StatusCode)
 	got := decode[importAnswer](t, resp)
-	require.Equal(t, 6, got.TotalRows)
-	require.Equal(t, 3, got.Registered, "%+v", got.Rows)
+	require.Equal(t, 7, got.TotalRows)
+	require.Equal(t, 4, got.Registered, "%+v", got.Rows)
 	require.Equal(t, 3, got.Rejected)
 	byNo := map[string]importRowJSON{}
 	for _, r := range got.Rows {
@@ -109,10 +110,12 @@ func TestNationalXLSXImportConvertsWanExactlyAndRefusesNaturalPersons(t *testing
 	require.NoError(t, e.db.Get(&p, `SELECT fine_amount_yuan::text, penalty_types, decided_on::text, facts FROM penalties WHERE decision_no = '镇环罚〔2026〕106号'`))
 	assert.Equal(t, "123456789.01", p.Fine, "a number cell of 12345.678901 万元 keeps every digit")
 	assert.Equal(t, "2026-05-20", p.On, "a date serial number is read as its date")
+	require.NoError(t, e.db.Get(&p, `SELECT fine_amount_yuan::text, penalty_types, decided_on::text, facts FROM penalties WHERE decision_no = '镇环罚〔2026〕107号'`))
+	assert.Equal(t, "3000.00", p.Fine, "a computed cell's binary noise (0.30000000000000004) is not an amount")
 
 	// The result file: the department's own rows with the result columns added.
 	rows := readXLSX(t, e.do("GET", fmt.Sprintf("/api/v1/penalties/imports/%d/result", got.ID), tok, nil))
-	require.Len(t, rows, 7)
+	require.Len(t, rows, 8)
 	assert.Equal(t, []string{"导入结果", "说明"}, rows[0][len(rows[0])-2:])
 	assert.Equal(t, domain.NatSubjectName, rows[0][0])
 	last := func(r []string) (string, string) {
@@ -138,10 +141,13 @@ func TestNationalXLSXImportConvertsWanExactlyAndRefusesNaturalPersons(t *testing
 	// The same file again registers nothing.
 	again := decode[importAnswer](t, e.importRaw(tok, xlsxContentType, body))
 	assert.Equal(t, 0, again.Registered)
-	assert.Equal(t, 3, again.AlreadyRegistered)
+	assert.Equal(t, 4, again.AlreadyRegistered)
 	// A file that claims to be xlsx and is not is one 422.
 	requireError(t, e.importRaw(tok, xlsxContentType, []byte("decision_no\n")), 422, "invalid_xlsx")
 }
+
+// sum adds at run time (a constant expression would be exact), so the result carries float64's binary noise.
+func sum(a, b float64) float64 { return a + b }
 
 // pqStringArray scans a text[] column.
 type pqStringArray []string

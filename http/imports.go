@@ -91,6 +91,12 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 			return out, errTooLarge.With(map[string]any{"max_rows": maxImportRows})
 		}
 		cell := func(name string) string { return t.cell(rec, name) }
+		amount := func(name string) string {
+			if t.numeric { // a spreadsheet's number cell may carry binary noise past its 15 digits
+				return domain.SpreadsheetNumber(cell(name))
+			}
+			return cell(name)
+		}
 		no := cell("decision_no")
 		reject := func(e *Error) {
 			field, _ := e.Details["field"].(string)
@@ -112,17 +118,17 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 		}
 		in := penaltyInput{DecisionNo: no, USCC: cell("uscc"), EnterpriseName: cell("enterprise_name"),
 			DecidedOn: importDate(cell("decided_on"), t.numeric), PenaltyTypes: stringsOf(types),
-			FineAmountYuan: yuanField(cell("fine_amount_yuan")), Class: cell("class"),
+			FineAmountYuan: yuanField(amount("fine_amount_yuan")), Class: cell("class"),
 			Facts: cell("facts"), LegalBasis: cell("legal_basis"), lawInput: lawInputFromCSV(cell)}
 		if _, ok := t.col[colFineWan]; ok {
-			y, e := importAmount(cell(colFineWan), colFineWan, "罚款金额（万元）")
+			y, e := importAmount(amount(colFineWan), colFineWan, "罚款金额（万元）")
 			if e != nil {
 				reject(e)
 				continue
 			}
 			in.FineAmountYuan = yuanField(y)
 		}
-		if _, e := importAmount(cell(colConfiscationWan), colConfiscationWan, "没收违法所得、没收非法财物的金额（万元）"); e != nil {
+		if _, e := importAmount(amount(colConfiscationWan), colConfiscationWan, "没收违法所得、没收非法财物的金额（万元）"); e != nil {
 			reject(e)
 			continue
 		}
