@@ -137,6 +137,10 @@ func decodeText(raw []byte) ([]byte, error) {
 		return nil, newError(domain.KindInvalid, "invalid_encoding",
 			"文件既不是UTF-8编码也不是GBK/GB18030编码，请在表格软件中另存为“CSV UTF-8”或Excel工作簿（.xlsx）后重新上传")
 	}
+	// The text check of every request (textinput.go) could not read this file before it was decoded.
+	if e := checkCSVText("file", out); e != nil {
+		return nil, e
+	}
 	return out, nil
 }
 
