@@ -67,68 +67,72 @@ func toImportJSON(imp storage.PenaltyImport, rows []storage.ImportRow) importJSO
 	return out
 }
 
-// splitTypes reads the penalty types of a CSV cell: "fine;confiscation" (also "|", "、" or "，").
-func splitTypes(cell string) []string {
-	f := strings.FieldsFunc(cell, func(r rune) bool { return r == ';' || r == '|' || r == '、' || r == '，' || r == '；' || r == ',' })
-	var out []string
-	for _, t := range f {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// parseImport reads and validates a CSV file: a file that is not a readable CSV with the right header is one 422;
-// otherwise every row gets its outcome.
+// parseImport reads and validates an import file (CSV or .xlsx, see imports_national.go): a file that is not
+// readable or lacks a required column is one 422; otherwise every row gets its outcome.
 func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 	var out storage.NewImport
-	cr, col, err := openCSV(raw, importColumns, "line")
+	t, err := openImport(raw)
 	if err != nil {
 		return out, err
 	}
-	for _, c := range requiredImportColumns {
-		if _, ok := col[c]; !ok {
-			return out, newError(domain.KindInvalid, "invalid_csv_header", fmt.Sprintf("缺少必填列“%s”", c)).
-				With(map[string]any{"missing": c, "required": requiredImportColumns})
-		}
-	}
-	cell := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
 	seen := map[string]int{}
 	ents := map[string]int{}
-	row := 1
+	rows := 0
 	for {
-		rec, err := cr.Read()
+		row, rec, err := t.next()
 		if err == io.EOF {
 			break
 		}
-		row++
 		if err != nil {
-			return out, csvError(err, "line")
+			return out, errTableRead(err)
 		}
-		if row-1 > maxImportRows {
+		rows++
+		if rows > maxImportRows {
 			return out, errTooLarge.With(map[string]any{"max_rows": maxImportRows})
 		}
-		no := cell(rec, "decision_no")
+		cell := func(name string) string { return t.cell(rec, name) }
+		amount := func(name string) string {
+			if t.numeric { // a spreadsheet's number cell may carry binary noise past its 15 digits
+				return domain.SpreadsheetNumber(cell(name))
+			}
+			return cell(name)
+		}
+		no := cell("decision_no")
 		reject := func(e *Error) {
 			field, _ := e.Details["field"].(string)
 			out.Rejected = append(out.Rejected, storage.ImportRow{Row: row, DecisionNo: no, Status: storage.ImportRowRejected,
 				Code: e.Code, Field: field, Message: e.Message})
 		}
-		if len(rec) != len(col) {
-			reject(invalidField("", "invalid_column_count", fmt.Sprintf("该行有%d列，应与列名行一致为%d列", len(rec), len(col))))
+		if t.strictWidth && len(rec) != len(t.col) || !t.strictWidth && len(rec) > len(t.col) && !blankRow(rec[len(t.col):]) {
+			reject(invalidField("", "invalid_column_count", fmt.Sprintf("该行有%d列，应与列名行一致为%d列", len(rec), len(t.col))))
 			continue
 		}
-		in := penaltyInput{DecisionNo: no, USCC: cell(rec, "uscc"), EnterpriseName: cell(rec, "enterprise_name"),
-			DecidedOn: cell(rec, "decided_on"), PenaltyTypes: splitTypes(cell(rec, "penalty_types")),
-			FineAmountYuan: yuanField(cell(rec, "fine_amount_yuan")), Class: cell(rec, "class"),
-			Facts: cell(rec, "facts"), LegalBasis: cell(rec, "legal_basis"), lawInput: lawInputFromCSV(func(col string) string { return cell(rec, col) })}
-		if m := cell(rec, "duration_months"); m != "" {
+		if e := subjectProblem(cell(colSubjectCategory)); e != nil {
+			reject(e)
+			continue
+		}
+		types, terr := domain.ParsePenaltyTypeWords(cell("penalty_types"))
+		if terr != nil {
+			reject(invalidField("penalty_types", "unknown_penalty_type", terr.Error()))
+			continue
+		}
+		in := penaltyInput{DecisionNo: no, USCC: cell("uscc"), EnterpriseName: cell("enterprise_name"),
+			DecidedOn: importDate(cell("decided_on"), t.numeric), PenaltyTypes: stringsOf(types),
+			FineAmountYuan: yuanField(amount("fine_amount_yuan")), Class: cell("class"),
+			Facts: cell("facts"), LegalBasis: cell("legal_basis"), lawInput: lawInputFromCSV(cell)}
+		if _, ok := t.col[colFineWan]; ok {
+			y, e := importAmount(amount(colFineWan), colFineWan, "罚款金额（万元）")
+			if e != nil {
+				reject(e)
+				continue
+			}
+			in.FineAmountYuan = yuanField(y)
+		}
+		if _, e := importAmount(amount(colConfiscationWan), colConfiscationWan, "没收违法所得、没收非法财物的金额（万元）"); e != nil {
+			reject(e)
+			continue
+		}
+		if m := cell("duration_months"); m != "" {
 			n, err := strconv.Atoi(m)
 			if err != nil {
 				reject(invalidField("duration_months", "invalid_duration", "处罚期限 duration_months 应为整数月数"))
@@ -155,11 +159,19 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 			out.Enterprises = append(out.Enterprises, e)
 		}
 	}
-	if row == 1 {
+	if rows == 0 {
 		return out, newError(domain.KindInvalid, "empty_csv", "文件只有列名行，没有数据行")
 	}
-	out.TotalRows = row - 1
+	out.TotalRows = rows
 	return out, nil
+}
+
+func stringsOf[T ~string](in []T) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // openCSV checks an uploaded CSV file's encoding, drops a UTF-8 byte order mark, and reads its header row, whose
@@ -221,6 +233,7 @@ func (s *Server) importFile(c *fiber.Ctx, filename string, raw []byte) (storage.
 	}
 	sum := sha256.Sum256(raw)
 	ni.DepartmentID, ni.CreatedBy, ni.Filename, ni.SHA256 = p.DepartmentID.String, p.Login, filename, hex.EncodeToString(sum[:])
+	ni.Content = raw
 	imp, rows, err := s.db.CreateImport(ctx, ni)
 	if err != nil {
 		return storage.PenaltyImport{}, nil, err
@@ -240,8 +253,11 @@ func (s *Server) importFile(c *fiber.Ctx, filename string, raw []byte) (storage.
 
 func (s *Server) importPenalties(c *fiber.Ctx) error {
 	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if err != nil || (mt != "text/csv" && mt != "application/csv") {
-		return errUnsupportedMedia.With(map[string]any{"expected": "text/csv"})
+	switch {
+	case err != nil || (mt != "text/csv" && mt != "application/csv" && mt != xlsxContentType):
+		return errUnsupportedMedia.With(map[string]any{"expected": []string{"text/csv", xlsxContentType}})
+	case mt == xlsxContentType && !isXLSX(c.Body()):
+		return errInvalidXLSX
 	}
 	name := c.Get("X-Filename")
 	if utf8.RuneCountInString(name) > 200 {
@@ -301,7 +317,8 @@ func (s *Server) renderImportPage(c *fiber.Ctx, problem *Error) error {
 	if err != nil {
 		return err
 	}
-	d := map[string]any{"Imports": imps, "Columns": importColumns, "Types": penaltyTypeOptions()}
+	d := map[string]any{"Imports": imps, "Columns": importColumns, "Types": penaltyTypeOptions(),
+		"National": domain.NationalPenaltyHeaders}
 	if problem != nil {
 		d["Problem"] = problem.Message
 		c.Status(statusOf(problem))
@@ -312,7 +329,7 @@ func (s *Server) renderImportPage(c *fiber.Ctx, problem *Error) error {
 func (s *Server) importUpload(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.renderImportPage(c, invalidField("file", "missing_file", "请选择要上传的CSV文件"))
+		return s.renderImportPage(c, invalidField("file", "missing_file", "请选择要上传的Excel或CSV文件"))
 	}
 	f, err := fh.Open()
 	if err != nil {

@@ -492,17 +492,34 @@ func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool,
 }
 
 func (s *Server) listObjections(c *fiber.Ctx) error {
-	return listPage(c, func(limit int, after string) ([]storage.Objection, error) {
-		f, visible, err := objectionFilter(c, principalOf(c))
-		if err != nil || !visible {
-			return nil, err
+	fetch, err := s.objectionLister(c)
+	if err != nil {
+		return err
+	}
+	return listPage(c, fetch, objectionKey, viewOf(toObjectionJSON))
+}
+
+func objectionKey(o storage.Objection) string { return overdueKey(o.Overdue, o.ID) }
+
+// objectionLister reads the filters of the objection list once and answers its pages (the list and its export).
+func (s *Server) objectionLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Objection, error), error) {
+	f, visible, err := objectionFilter(c, principalOf(c))
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.UserContext()
+	return func(limit int, after string) ([]storage.Objection, error) {
+		if !visible {
+			return nil, nil
 		}
+		f := f
+		var err error
 		if f.AfterOverdue, f.AfterID, err = parseOverdueKey(after); err != nil {
 			return nil, err
 		}
 		f.Limit = limit
-		return s.db.ListObjections(c.UserContext(), f)
-	}, func(o storage.Objection) string { return overdueKey(o.Overdue, o.ID) }, viewOf(toObjectionJSON))
+		return s.db.ListObjections(ctx, f)
+	}, nil
 }
 
 // The department's steps.

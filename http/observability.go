@@ -69,8 +69,13 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if quietPaths[c.Path()] && status < 400 {
 		level = slog.LevelDebug
 	}
+	// A streamed body (an export) is not known yet, and asking for it would read the whole stream into memory.
+	size := -1
+	if !c.Response().IsBodyStream() {
+		size = len(c.Response().Body())
+	}
 	s.log.Log(c.UserContext(), level, "http", "method", c.Method(), "route", route, "path", c.Path(),
-		"status", status, "ms", took.Milliseconds(), "bytes", len(c.Response().Body()), "ip", c.IP())
+		"status", status, "ms", took.Milliseconds(), "bytes", size, "ip", c.IP())
 	return nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +25,8 @@ type pageData struct {
 	Menu  []menuItem
 	Flash string
 	Data  any
+	// Query is the page's own filters (its query without the cursor), for links that export what the page shows.
+	Query template.URL
 }
 
 type menuItem struct{ Href, Label string }
@@ -51,6 +55,7 @@ func (s *Server) page(c *fiber.Ctx, name string, d pageData) error {
 		}
 		d.Menu = menus[p.Role]
 	}
+	d.Query = exportQuery(c)
 	var buf bytes.Buffer
 	if err := templates.Render(&buf, name, d); err != nil {
 		return err
@@ -308,4 +313,16 @@ func (s *Server) adminRevokeSessions(c *fiber.Ctx) error {
 		return err
 	}
 	return s.renderAdminTokens(c, "", fmt.Sprintf("已注销 %s 的 %d 个会话、%d 个令牌", u.Login, n, nt))
+}
+
+// exportQuery is the request's query as a page's export links repeat it: re-encoded (so nothing but plain
+// parameters gets into the link), without the list's cursor and the export's own format.
+func exportQuery(c *fiber.Ctx) template.URL {
+	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return ""
+	}
+	q.Del("cursor")
+	q.Del("format")
+	return template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode escapes every value
 }

@@ -447,17 +447,34 @@ func penaltyFilter(c *fiber.Ctx, p *principal) (storage.PenaltyFilter, bool, err
 }
 
 func (s *Server) listPenalties(c *fiber.Ctx) error {
-	return listPage(c, func(limit int, after string) ([]storage.Penalty, error) {
-		f, visible, err := penaltyFilter(c, principalOf(c))
-		if err != nil || !visible {
-			return nil, err
+	fetch, err := s.penaltyLister(c)
+	if err != nil {
+		return err
+	}
+	return listPage(c, fetch, penaltyKey, viewOf(toPenaltyJSON))
+}
+
+func penaltyKey(p storage.Penalty) string { return idKey(p.ID) }
+
+// penaltyLister reads the filters of the penalty list once and answers its pages (the list and its export).
+func (s *Server) penaltyLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Penalty, error), error) {
+	f, visible, err := penaltyFilter(c, principalOf(c))
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.UserContext()
+	return func(limit int, after string) ([]storage.Penalty, error) {
+		if !visible {
+			return nil, nil
 		}
+		f := f
+		var err error
 		if f.AfterID, err = parseIDKey(after); err != nil {
 			return nil, err
 		}
 		f.Limit = limit
-		return s.db.ListPenalties(c.UserContext(), f)
-	}, func(p storage.Penalty) string { return idKey(p.ID) }, viewOf(toPenaltyJSON))
+		return s.db.ListPenalties(ctx, f)
+	}, nil
 }
 
 type deliveryBody struct {

@@ -340,7 +340,7 @@ func TestImportRejectsFilesThatAreNotCSV(t *testing.T) {
 	requireError(t, e.postCSV(tok, "decision_no,uscc,enterprise_name,decided_on,penalty_types,colour\n"), 422, "invalid_csv_header")
 	requireError(t, e.postCSV(tok, ""), 422, "empty_csv")
 	requireError(t, e.postCSV(tok, "decision_no,uscc,enterprise_name,decided_on,penalty_types\n"), 422, "empty_csv")
-	requireError(t, e.postCSV(tok, "decision_no,uscc,enterprise_name,decided_on,penalty_types\n\xb2\xe2,x,y,z,w\n"), 422, "invalid_encoding")
+	requireError(t, e.postCSV(tok, "decision_no,uscc,enterprise_name,decided_on,penalty_types\n\x80\xff,x,y,z,w\n"), 422, "invalid_encoding")
 	requireError(t, e.postCSV(tok, "decision_no,uscc,enterprise_name,decided_on,penalty_types\n\"a,b,c,d,e\n"), 422, "invalid_csv")
 	requireError(t, e.do("POST", "/api/v1/penalties/import", tok, `{"a":1}`), 415, "unsupported_media_type")
 	var n int
@@ -380,7 +380,7 @@ func TestPenaltyPages(t *testing.T) {
 	require.Contains(t, html, "镇环罚〔2026〕5号")
 	resp, html = b.get("/penalties/import")
 	require.Equal(t, 200, resp.StatusCode)
-	require.Contains(t, html, "上传CSV文件")
+	require.Contains(t, html, "上传Excel或CSV文件")
 	// Upload a file through the form: the result page lists the bad row.
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

@@ -60,21 +60,34 @@ type taskJSON struct {
 	Mine       bool    `json:"mine"`
 }
 
-func (s *Server) listTasks(c *fiber.Ctx) error {
-	return listPage(c, func(limit int, after string) ([]storage.Task, error) {
-		f := taskFilter(principalOf(c))
-		f.Limit = limit
-		switch f.Assigned = c.Query("assigned"); f.Assigned {
-		case "", "mine", "unassigned":
-		default:
-			return nil, invalidField("assigned", "invalid_assigned", "assigned 只能为 mine 或 unassigned")
-		}
+func taskKey(t storage.Task) string { return idKey(t.ID) }
+
+// taskLister reads the filters of the open-task list once and answers its pages (the list and its export).
+func (s *Server) taskLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Task, error), error) {
+	f := taskFilter(principalOf(c))
+	switch f.Assigned = c.Query("assigned"); f.Assigned {
+	case "", "mine", "unassigned":
+	default:
+		return nil, invalidField("assigned", "invalid_assigned", "assigned 只能为 mine 或 unassigned")
+	}
+	ctx := c.UserContext()
+	return func(limit int, after string) ([]storage.Task, error) {
+		f := f
 		var err error
 		if f.AfterID, err = parseIDKey(after); err != nil {
 			return nil, err
 		}
-		return s.db.OpenTasks(c.UserContext(), f)
-	}, func(t storage.Task) string { return idKey(t.ID) }, viewOf(func(t storage.Task) taskJSON {
+		f.Limit = limit
+		return s.db.OpenTasks(ctx, f)
+	}, nil
+}
+
+func (s *Server) listTasks(c *fiber.Ctx) error {
+	fetch, err := s.taskLister(c)
+	if err != nil {
+		return err
+	}
+	return listPage(c, fetch, taskKey, viewOf(func(t storage.Task) taskJSON {
 		tj := taskJSON{Task: t, Case: t.CaseKind + "-" + t.CaseID, AssignedTo: strPtr(t.AssignedLogin),
 			Mine: t.AssignedTo.Valid && t.AssignedTo.Int64 == principalOf(c).ID}
 		if d := t.DueOnString(); d != "" {

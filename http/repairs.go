@@ -434,17 +434,34 @@ func repairFilter(c *fiber.Ctx, p *principal) (storage.RepairFilter, bool, error
 }
 
 func (s *Server) listRepairs(c *fiber.Ctx) error {
-	return listPage(c, func(limit int, after string) ([]storage.Repair, error) {
-		f, visible, err := repairFilter(c, principalOf(c))
-		if err != nil || !visible {
-			return nil, err
+	fetch, err := s.repairLister(c)
+	if err != nil {
+		return err
+	}
+	return listPage(c, fetch, repairKey, viewOf(toRepairJSON))
+}
+
+func repairKey(r storage.Repair) string { return overdueKey(r.Overdue, r.ID) }
+
+// repairLister reads the filters of the repair list once and answers its pages (the list and its export).
+func (s *Server) repairLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Repair, error), error) {
+	f, visible, err := repairFilter(c, principalOf(c))
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.UserContext()
+	return func(limit int, after string) ([]storage.Repair, error) {
+		if !visible {
+			return nil, nil
 		}
+		f := f
+		var err error
 		if f.AfterOverdue, f.AfterID, err = parseOverdueKey(after); err != nil {
 			return nil, err
 		}
 		f.Limit = limit
-		return s.db.ListRepairs(c.UserContext(), f)
-	}, func(r storage.Repair) string { return overdueKey(r.Overdue, r.ID) }, viewOf(toRepairJSON))
+		return s.db.ListRepairs(ctx, f)
+	}, nil
 }
 
 func (s *Server) repairStats(c *fiber.Ctx) error {

@@ -72,6 +72,7 @@ var routeTable = []route{
 	{fiber.MethodGet, "/api/openapi.json", anyone, (*Server).openAPI, nil, false},
 	{fiber.MethodGet, "/api/v1/me", signedIn, (*Server).me, nil, false},
 	{fiber.MethodGet, "/api/v1/tasks", signedIn, (*Server).listTasks, nil, false},
+	{fiber.MethodGet, "/api/v1/tasks/export", signedIn, (*Server).exportTasks, nil, false},
 	{fiber.MethodGet, "/api/v1/enterprises", overseers, (*Server).searchEnterprises, nil, false},
 	{fiber.MethodPatch, "/api/v1/enterprises/:uscc", officeAdmin, (*Server).updateEnterprise, nil, false},
 	{fiber.MethodGet, "/api/v1/tokens", signedIn, (*Server).listOwnTokens, nil, false},
@@ -158,6 +159,7 @@ var routeTable = []route{
 	// Objections (异议).
 	{fiber.MethodPost, "/api/v1/objections", objectionFilers, (*Server).fileObjection, nil, false},
 	{fiber.MethodGet, "/api/v1/objections", objectionViewers, (*Server).listObjections, nil, false},
+	{fiber.MethodGet, "/api/v1/objections/export", objectionViewers, (*Server).exportObjections, nil, false},
 	{fiber.MethodGet, "/api/v1/objections/:id", objectionViewers, (*Server).getObjection, nil, false},
 	{fiber.MethodPost, "/api/v1/objections/:id/resolve", dept, objectionStepAPI((*Server).resolve), nil, false},
 	{fiber.MethodPost, "/api/v1/objections/:id/extend", dept, objectionStepAPI((*Server).extend), nil, false},
@@ -175,6 +177,9 @@ var routeTable = []route{
 	{fiber.MethodPost, "/api/v1/penalties/import", dept, (*Server).importPenalties, nil, false},
 	{fiber.MethodGet, "/api/v1/penalties/imports", overseers, (*Server).listImports, nil, false},
 	{fiber.MethodGet, "/api/v1/penalties/imports/:id", overseers, (*Server).getImport, nil, false},
+	{fiber.MethodGet, "/api/v1/penalties/imports/:id/result", overseers, (*Server).importResultFile, nil, false},
+	{fiber.MethodGet, "/api/v1/penalties/import/template", overseers, (*Server).importTemplate, nil, false},
+	{fiber.MethodGet, "/api/v1/penalties/export", penaltyViewers, (*Server).exportPenalties, nil, false},
 	{fiber.MethodPost, "/api/v1/penalties", dept, (*Server).registerPenalty, nil, false},
 	{fiber.MethodGet, "/api/v1/penalties", penaltyViewers, (*Server).listPenalties, nil, false},
 	{fiber.MethodGet, "/api/v1/penalties/:id", penaltyViewers, (*Server).getPenalty, nil, false},
@@ -194,6 +199,7 @@ var routeTable = []route{
 	{fiber.MethodGet, "/api/v1/penalties/:id/eligibility", enterprises, (*Server).getEligibility, nil, false},
 	{fiber.MethodPost, "/api/v1/repairs", applicants, (*Server).applyRepair, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs", repairViewers, (*Server).listRepairs, nil, false},
+	{fiber.MethodGet, "/api/v1/repairs/export", repairViewers, (*Server).exportRepairs, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs/stats", overseers, (*Server).repairStats, nil, false},
 	{fiber.MethodGet, "/api/v1/repairs/:id", repairViewers, (*Server).getRepair, nil, false},
 	{fiber.MethodPost, "/api/v1/repairs/:id/accept", dept, repairStepAPI("accept"), nil, false},
@@ -224,6 +230,7 @@ var routeTable = []route{
 	// Trainings (信用修复培训).
 	{fiber.MethodPost, "/api/v1/trainings", office, (*Server).createTraining, nil, false},
 	{fiber.MethodGet, "/api/v1/trainings", trainingViewers, (*Server).listTrainings, nil, false},
+	{fiber.MethodGet, "/api/v1/trainings/export", trainingViewers, (*Server).exportTrainings, nil, false},
 	{fiber.MethodGet, "/api/v1/trainings/stats", officeAdmin, (*Server).trainingStats, nil, false},
 	{fiber.MethodGet, "/api/v1/trainings/:id", trainingViewers, (*Server).getTraining, nil, false},
 	{fiber.MethodGet, "/api/v1/trainings/:id/plan", trainingViewers, (*Server).trainingPlanPDF, nil, false},
@@ -252,6 +259,7 @@ var routeTable = []route{
 
 	// Withdrawals (撤下公示) and publication confirmations of channels.
 	{fiber.MethodGet, "/api/v1/withdrawals", signedIn, (*Server).listWithdrawals, nil, false},
+	{fiber.MethodGet, "/api/v1/withdrawals/export", signedIn, (*Server).exportWithdrawals, nil, false},
 	{fiber.MethodGet, "/api/v1/withdrawals/:id", signedIn, (*Server).getWithdrawal, nil, false},
 	{fiber.MethodPost, "/api/v1/withdrawals/:id/channels/:channel_id/confirm", signedIn, (*Server).confirmWithdrawalChannel, nil, false},
 	{fiber.MethodPost, "/api/v1/penalties/:id/publications/:channel_id/confirm", signedIn, (*Server).confirmPublication, nil, false},

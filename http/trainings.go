@@ -456,20 +456,34 @@ func trainingFilter(c *fiber.Ctx, p *principal) (storage.TrainingFilter, *Error)
 	return f, nil
 }
 
-// listTrainings lists sessions newest first.
-func (s *Server) listTrainings(c *fiber.Ctx) error {
-	return listPage(c, func(limit int, after string) ([]storage.Training, error) {
-		f, ferr := trainingFilter(c, principalOf(c))
-		if ferr != nil {
-			return nil, ferr
-		}
+func trainingKey(t storage.Training) string { return idKey(t.ID) }
+
+// trainingLister reads the filters of the training list once and answers its pages, newest first (the list and
+// its export).
+func (s *Server) trainingLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Training, error), error) {
+	f, ferr := trainingFilter(c, principalOf(c))
+	if ferr != nil {
+		return nil, ferr
+	}
+	ctx := c.UserContext()
+	return func(limit int, after string) ([]storage.Training, error) {
+		f := f
 		var err error
 		if f.BeforeID, err = parseIDKey(after); err != nil {
 			return nil, err
 		}
 		f.Limit = limit
-		return s.db.ListTrainings(c.UserContext(), f)
-	}, func(t storage.Training) string { return idKey(t.ID) }, func(t storage.Training) (trainingJSON, error) {
+		return s.db.ListTrainings(ctx, f)
+	}, nil
+}
+
+// listTrainings lists sessions newest first.
+func (s *Server) listTrainings(c *fiber.Ctx) error {
+	fetch, err := s.trainingLister(c)
+	if err != nil {
+		return err
+	}
+	return listPage(c, fetch, trainingKey, func(t storage.Training) (trainingJSON, error) {
 		return s.toTrainingJSON(c.UserContext(), t)
 	})
 }

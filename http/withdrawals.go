@@ -187,27 +187,46 @@ func withdrawalScope(p *principal, f *storage.WithdrawalFilter) bool {
 }
 
 func (s *Server) listWithdrawals(c *fiber.Ctx) error {
-	return listPage(c, func(limit int, after string) ([]storage.Withdrawal, error) {
-		f := storage.WithdrawalFilter{Status: c.Query("status"), Limit: limit}
-		switch f.Status {
-		case "", storage.WithdrawalPending, storage.WithdrawalInProgress, storage.WithdrawalCompleted:
-		default:
-			return nil, invalidField("status", "invalid_status", "状态须为 pending、in_progress 或 completed")
-		}
+	fetch, err := s.withdrawalLister(c)
+	if err != nil {
+		return err
+	}
+	return listPage(c, fetch, withdrawalKey, viewOf(toWithdrawalSummaryJSON))
+}
+
+func withdrawalKey(w storage.Withdrawal) string { return idKey(w.ID) }
+
+// withdrawalLister reads the filters of the withdrawal list once and answers its pages (the list and its export).
+func (s *Server) withdrawalLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Withdrawal, error), error) {
+	f := storage.WithdrawalFilter{Status: c.Query("status")}
+	if f.Status == "all" { // as the page names "every status"
+		f.Status = ""
+	}
+	switch f.Status {
+	case "", storage.WithdrawalPending, storage.WithdrawalInProgress, storage.WithdrawalCompleted:
+	default:
+		return nil, invalidField("status", "invalid_status", "状态须为 pending、in_progress 或 completed")
+	}
+	if v := c.Query("penalty_id"); v != "" {
 		var err error
-		if v := c.Query("penalty_id"); v != "" {
-			if f.PenaltyID, err = strconv.ParseInt(v, 10, 64); err != nil || f.PenaltyID <= 0 {
-				return nil, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 须为正整数")
-			}
+		if f.PenaltyID, err = strconv.ParseInt(v, 10, 64); err != nil || f.PenaltyID <= 0 {
+			return nil, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 须为正整数")
 		}
+	}
+	visible := withdrawalScope(principalOf(c), &f)
+	ctx := c.UserContext()
+	return func(limit int, after string) ([]storage.Withdrawal, error) {
+		if !visible {
+			return nil, nil
+		}
+		f := f
+		var err error
 		if f.AfterID, err = parseIDKey(after); err != nil {
 			return nil, err
 		}
-		if !withdrawalScope(principalOf(c), &f) {
-			return nil, nil
-		}
-		return s.db.ListWithdrawals(c.UserContext(), f)
-	}, func(w storage.Withdrawal) string { return idKey(w.ID) }, viewOf(toWithdrawalSummaryJSON))
+		f.Limit = limit
+		return s.db.ListWithdrawals(ctx, f)
+	}, nil
 }
 
 func toWithdrawalSummaryJSON(w storage.Withdrawal) withdrawalSummaryJSON {

@@ -64,6 +64,8 @@ type NewImport struct {
 	Rejected     []ImportRow
 	Penalties    []Penalty
 	Enterprises  []Enterprise
+	// Content is the uploaded file, kept for the result file (nil keeps nothing).
+	Content []byte
 }
 
 // CreateImport stores an import in one transaction: its enterprises, its new penalties (a decision number the
@@ -79,6 +81,12 @@ func (db *DB) CreateImport(ctx context.Context, in NewImport) (PenaltyImport, []
 			in.DepartmentID, in.CreatedBy, in.Filename, in.SHA256, in.TotalRows)
 		if err != nil {
 			return fmt.Errorf("insert import: %w", err)
+		}
+		if in.Content != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO penalty_import_files (import_id, content) VALUES ($1, $2)`,
+				imp.ID, in.Content); err != nil {
+				return fmt.Errorf("insert import file: %w", err)
+			}
 		}
 		if err := upsertEnterprises(ctx, tx, in.Enterprises); err != nil {
 			return err
@@ -323,4 +331,13 @@ func (db *DB) RecountImport(ctx context.Context, importID int64, complete bool) 
 		return PenaltyImport{}, fmt.Errorf("recount import %d: %w", importID, notFound(err))
 	}
 	return imp, nil
+}
+
+// ImportFile returns the file an import was made from, or ErrNotFound for imports made before files were kept.
+func (db *DB) ImportFile(ctx context.Context, importID int64) ([]byte, error) {
+	var content []byte
+	if err := db.GetContext(ctx, &content, `SELECT content FROM penalty_import_files WHERE import_id = $1`, importID); err != nil {
+		return nil, fmt.Errorf("import %d file: %w", importID, notFound(err))
+	}
+	return content, nil
 }
