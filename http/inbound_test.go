@@ -81,7 +81,7 @@ func TestInboundPushSignaturesAndReplays(t *testing.T) {
 	// Replay of a captured push after the window, and a push from a clock far ahead.
 	requireError(t, e.push("creditchina", "repairs", "k1", inboundSecret, pushBody(t, now.Add(-10*time.Minute), app)), 401, "stale_push")
 	requireError(t, e.push("creditchina", "repairs", "k1", inboundSecret, pushBody(t, now.Add(10*time.Minute), app)), 401, "stale_push")
-	requireError(t, e.push("creditchina", "repairs", "k1", inboundSecret, pushBody(t, now, map[string]any{"uscc": ent.USCC})), 422, "invalid_pushed_at")
+	requireError(t, e.push("creditchina", "repairs", "k1", inboundSecret, pushBody(t, now, map[string]any{"pushed_at": "2026-12-04 10:00"})), 422, "invalid_pushed_at")
 	requireError(t, e.push("creditchina", "repairs", "", inboundSecret, good), 400, "idempotency_key_required")
 	// A record the platform does not know.
 	unknown := map[string]any{"uscc": ent.USCC, "decision_no": "镇环罚〔2026〕404号", "commitment_accepted": true, "statement": "x"}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/workflow"
 
 	activities "xinyong/activities/contract"
 	"xinyong/domain"
@@ -18,7 +17,6 @@ import (
 func fraudRefusal(t *testing.T, f activities.RepairFacts) ([]activities.RestartPeriodInput, []PeriodRestart) {
 	t.Helper()
 	env, _ := newRepairEnv(t, f, shanghaiAt("2026-11-02", 9))
-	env.RegisterWorkflowWithOptions(RecordWorkflow, workflow.RegisterOptions{Name: RecordWorkflowType})
 	env.OnActivity(acts.CreateFraudRecord, mock.Anything, mock.Anything).Return(int64(77), nil)
 	env.OnWorkflow(RecordWorkflowType, mock.Anything, mock.Anything).Return(nil)
 	var stored []activities.RestartPeriodInput

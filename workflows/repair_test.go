@@ -112,6 +112,7 @@ func newRepairEnvWith(t *testing.T, facts activities.RepairFacts, start time.Tim
 	env.SetStartTime(start)
 	env.RegisterWorkflowWithOptions(RepairWorkflow, workflow.RegisterOptions{Name: RepairWorkflowType})
 	env.RegisterWorkflowWithOptions(RepublishWorkflow, workflow.RegisterOptions{Name: RepublishWorkflowType})
+	env.RegisterWorkflowWithOptions(RecordWorkflow, workflow.RegisterOptions{Name: RecordWorkflowType})
 	env.RegisterActivity(&activities.Activities{})
 	r := &repairRecorder{env: env, stepAt: map[string]time.Time{}}
 
