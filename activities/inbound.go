@@ -22,6 +22,8 @@ type (
 	InboundCase         = contract.InboundCase
 	InboundResult       = contract.InboundResult
 	InboundResultLetter = contract.InboundResultLetter
+	// ListingLifecycle is a stored list entry as its record workflow starts from it (reconcile.go).
+	ListingLifecycle = contract.ListingLifecycle
 )
 
 // Error types of the inbound activities.
