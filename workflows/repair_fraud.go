@@ -96,7 +96,8 @@ const fraudRestartsPeriodChange = "fraud-refusal-restarts-period"
 // lifecycle (penalty-<id>, which sleeps until the end) is told. It answers what it did, nil when nothing.
 func (w *repair) restartPeriod(ctx workflow.Context, now domain.Date, reason string) (map[string]any, error) {
 	f := w.f
-	if !f.FraudRestartsPublication || f.MaxPublishMonths <= 0 || !f.Published {
+	if !f.FraudRestartsPublication || f.MaxPublishMonths <= 0 || !f.Published ||
+		(f.RecordKind != "" && f.RecordKind != domain.RecordKindPenalty) { // a listing keeps its own period
 		return nil, nil
 	}
 	if workflow.GetVersion(ctx, fraudRestartsPeriodChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
