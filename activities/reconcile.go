@@ -29,7 +29,11 @@ func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (
 	for _, id := range ids {
 		activity.RecordHeartbeat(ctx, id)
 		res.LastID = id
-		wid := in.Kind + "-" + strconv.FormatInt(id, 10)
+		prefix := in.Kind
+		if in.Kind == storage.ReconcileListing {
+			prefix = storage.ReconcilePenalty // a list entry's lifecycle runs under penalty-<id>
+		}
+		wid := prefix + "-" + strconv.FormatInt(id, 10)
 		d, err := tc.DescribeWorkflowExecution(ctx, wid, "")
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
@@ -41,7 +45,7 @@ func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (
 		}
 		status := d.GetWorkflowExecutionInfo().GetStatus()
 		switch {
-		case in.Kind == storage.ReconcilePenalty:
+		case in.Kind == storage.ReconcilePenalty || in.Kind == storage.ReconcileListing:
 			started = append(started, id)
 		case status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		case in.Kind == storage.ReconcileRepair:
@@ -69,5 +73,37 @@ func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (
 				AgencyName: t.AgencyName, PassScore: t.PassScore, Organizer: t.Organizer}
 		}
 	}
+	if in.Kind == storage.ReconcileListing && len(res.Orphans) > 0 {
+		res.Listings = map[int64]ListingLifecycle{}
+		for _, id := range res.Orphans {
+			l, err := a.listingLifecycle(ctx, id)
+			if err != nil {
+				return FindOrphansResult{}, err
+			}
+			res.Listings[id] = l
+		}
+	}
 	return res, nil
+}
+
+// listingLifecycle reads a stored list entry as its record workflow starts from it.
+func (a *Activities) listingLifecycle(ctx context.Context, id int64) (ListingLifecycle, error) {
+	p, err := a.DB.GetPenalty(ctx, id)
+	if err != nil {
+		return ListingLifecycle{}, err
+	}
+	d, err := a.DB.GetDepartment(ctx, p.DepartmentID)
+	if err != nil {
+		return ListingLifecycle{}, err
+	}
+	l := ListingLifecycle{RecordID: p.ID, Kind: p.RecordKind, Number: p.DecisionNo, USCC: p.USCC, EnterpriseName: p.EnterpriseName,
+		DepartmentID: p.DepartmentID, DepartmentName: d.Name, DepartmentContact: d.Contact, ListedOn: p.DecidedOn, Facts: p.Facts,
+		PublishDue: p.PublishDue, EligibleFrom: p.RepairEligibleFrom, Ends: p.PublicationEnds, RegisteredAt: p.CreatedAt}
+	if p.RestsOn.Valid {
+		l.RestsOn = p.RestsOn.Int64
+		if r, err := a.DB.GetPenalty(ctx, l.RestsOn); err == nil {
+			l.RestsOnDecisionNo = r.DecisionNo
+		}
+	}
+	return l, nil
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 
+	"xinyong/activities"
 	"xinyong/domain"
 	"xinyong/storage"
-	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -230,27 +230,24 @@ func (s *Server) registerListing(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	params := workflows.RecordParams{RecordID: id, Kind: l.Kind, PublishDue: l.PublishDue}
-	if l.Kind == storage.RecordSeriousList {
-		params.Until = l.Ends
-		params.ExpiryDecision = fmt.Sprintf("严重失信主体名单（%s）自列入之日起满三年，于%s到期移出", l.Number, l.Ends)
-		dept, err := s.db.GetDepartment(ctx, l.DepartmentID)
-		if err != nil {
-			return err
-		}
-		d := letters.RecordNoticeData{Issue: letters.Issue{Issuer: dept.Name, Number: l.Number + "-告", Date: time.Now().In(domain.Shanghai)},
-			EnterpriseName: l.EnterpriseName, USCC: l.USCC, RecordTitle: storage.RecordKindLabel(l.Kind), RecordNo: l.Number,
-			Cause: l.Facts, From: l.ListedOn.Time(domain.Shanghai), Until: l.Ends.Time(domain.Shanghai),
-			EligibleFrom: l.EligibleFrom.Time(domain.Shanghai), Contact: dept.Contact}
-		if l.RestsOn != 0 {
-			params.EndsWith = []int64{l.RestsOn}
-			if pen, err := s.db.GetPenalty(ctx, l.RestsOn); err == nil {
-				d.DecisionNo = pen.DecisionNo
-			}
-		}
-		params.Notice = &workflows.RecordNotice{Kind: letters.KindSeriousListNotice, Data: d, USCC: l.USCC, DepartmentID: l.DepartmentID}
+	dept, err := s.db.GetDepartment(ctx, l.DepartmentID)
+	if err != nil {
+		return err
 	}
+	lc := activities.ListingLifecycle{RecordID: id, Kind: l.Kind, Number: l.Number, USCC: l.USCC, EnterpriseName: l.EnterpriseName,
+		DepartmentID: l.DepartmentID, DepartmentName: dept.Name, DepartmentContact: dept.Contact, ListedOn: l.ListedOn, Facts: l.Facts,
+		PublishDue: l.PublishDue, EligibleFrom: l.EligibleFrom, Ends: l.Ends, RestsOn: l.RestsOn, RegisteredAt: time.Now()}
+	if l.RestsOn != 0 {
+		if pen, err := s.db.GetPenalty(ctx, l.RestsOn); err == nil {
+			lc.RestsOnDecisionNo = pen.DecisionNo
+		}
+	}
+	params := workflows.ListingRecordParams(lc)
 	if err := s.cases.start(ctx, recordCases, id, params); err != nil {
+		return err
+	}
+	// Started: the reconciler need not look at it again (one it finds unmarked and not running, it starts).
+	if _, err := s.db.MarkLifecyclesStarted(ctx, []int64{id}); err != nil {
 		return err
 	}
 	if params.Notice != nil {

@@ -147,6 +147,9 @@ var routeTable = []route{
 	{fiber.MethodGet, "/channels", channelAdmins, (*Server).channelsPage, nil, false},
 	{fiber.MethodPost, "/channels", channelAdmins, (*Server).channelsCreateSubmit, nil, false},
 	{fiber.MethodGet, "/channels/protocol", signedIn, (*Server).channelsProtocolPage, nil, false},
+	// Applications pushed by a channel or another platform, authenticated by the channel's signature (inbound.go).
+	{fiber.MethodPost, "/api/v1/inbound/:channel_id/repairs", anyone, (*Server).inboundRepair, nil, false},
+	{fiber.MethodPost, "/api/v1/inbound/:channel_id/objections", anyone, (*Server).inboundObjection, nil, false},
 	{fiber.MethodGet, "/channels/queue", operators, (*Server).channelsQueuePage, nil, false},
 	{fiber.MethodGet, "/channels/queue/records/:penalty_id", operators, (*Server).channelRecordPage, nil, false},
 	{fiber.MethodGet, "/channels/:id", channelAdmins, (*Server).channelEditPage, nil, false},

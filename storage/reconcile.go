@@ -15,10 +15,14 @@ const (
 	ReconcilePenalty   = "penalty"
 	ReconcileImport    = "import"
 	ReconcileTraining  = "training"
+	// ReconcileListing: list entries (abnormal and serious lists), whose lifecycle is RecordWorkflow under
+	// penalty-<id>.
+	ReconcileListing = "listing"
 )
 
 // ReconcileKinds lists them in the order the reconciler goes through them.
-var ReconcileKinds = []string{ReconcileImport, ReconcilePenalty, ReconcileRepair, ReconcileObjection, ReconcileTraining}
+var ReconcileKinds = []string{ReconcileImport, ReconcilePenalty, ReconcileRepair, ReconcileObjection, ReconcileTraining,
+	ReconcileListing}
 
 // CasesAwaitingWorkflow lists, in id order after afterID, the rows of a kind created before a time that should have
 // a workflow: repair and objection cases and training sessions still in progress, imports still starting their
@@ -37,7 +41,13 @@ func (db *DB) CasesAwaitingWorkflow(ctx context.Context, kind string, afterID in
 	case ReconcileTraining:
 		q = `SELECT id FROM trainings WHERE id > $1 AND created_at < $2 AND status <> 'closed' ORDER BY id LIMIT $3`
 	case ReconcilePenalty:
-		q = `SELECT id FROM penalties WHERE id > $1 AND created_at < $2 AND lifecycle_started_at IS NULL ORDER BY id LIMIT $3`
+		q = `SELECT id FROM penalties WHERE id > $1 AND created_at < $2 AND lifecycle_started_at IS NULL
+			AND record_kind <> ALL($4) ORDER BY id LIMIT $3`
+		args = append(args, pq.StringArray{RecordAbnormalList, RecordSeriousList})
+	case ReconcileListing:
+		q = `SELECT id FROM penalties WHERE id > $1 AND created_at < $2 AND lifecycle_started_at IS NULL
+			AND record_kind = ANY($4) ORDER BY id LIMIT $3`
+		args = append(args, pq.StringArray{RecordAbnormalList, RecordSeriousList})
 	default:
 		return nil, fmt.Errorf("cases awaiting workflow: unknown kind %q", kind)
 	}

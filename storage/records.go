@@ -118,8 +118,9 @@ type Listing struct {
 	CreatedBy      string
 }
 
-// InsertListing stores a list entry, published, with its lifecycle marked started (the handler starts its record
-// workflow); a number the department used already is ErrConflict.
+// InsertListing stores a list entry, published; the handler then starts its record workflow and marks its lifecycle
+// started (MarkLifecyclesStarted), and the reconciler starts the workflow of an entry left unmarked by a handler
+// that died in between. A number the department used already is ErrConflict.
 func (db *DB) InsertListing(ctx context.Context, l Listing) (int64, error) {
 	var id int64
 	class := "general"
@@ -134,7 +135,7 @@ func (db *DB) InsertListing(ctx context.Context, l Listing) (int64, error) {
 		err := tx.GetContext(ctx, &id, `INSERT INTO penalties (department_id, decision_no, uscc, enterprise_name, decided_on,
 				penalty_types, class, class_given, facts, legal_basis, rule_set, published, publish_due, repair_eligible_from,
 				publication_ends, status, created_by, delivery_due, lifecycle_started_at, record_kind, rests_on, listing_cause)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, '', $9, true, $10, $11, $12, 'published', $13, $5, now(), $14, $15, $16)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, '', $9, true, $10, $11, $12, 'published', $13, $5, NULL, $14, $15, $16)
 			RETURNING id`,
 			l.DepartmentID, l.Number, l.USCC, l.EnterpriseName, l.ListedOn, pq.StringArray{}, class, l.Facts, l.RuleSet,
 			l.PublishDue, l.EligibleFrom, l.Ends, l.CreatedBy, l.Kind, restsOn, l.Cause)

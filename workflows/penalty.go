@@ -251,7 +251,52 @@ func (w *penalty) setup(ctx workflow.Context) error {
 			w.requestWithdrawal(ctx, req)
 		}
 	})
+	restarts := workflow.GetSignalChannel(ctx, PenaltyRestartPeriodSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var req PeriodRestart
+			restarts.Receive(ctx, &req)
+			// Only ever later: the main flow's last sleep (sleepUntilEnd) then sleeps until the new end.
+			if req.Until.After(w.facts.PublicationEnds) {
+				w.facts.PublicationEnds = req.Until
+			}
+		}
+	})
 	return nil
+}
+
+// PenaltyRestartPeriodSignal restarts the record's publication period (PeriodRestart): sent by a repair case
+// refused for fraud under a rule set where the period restarts (samr-2025, Order 107 art. 23).
+const PenaltyRestartPeriodSignal = "restart_period"
+
+// PeriodRestart is the payload of PenaltyRestartPeriodSignal: the new last day of publication and why.
+type PeriodRestart struct {
+	Until  domain.Date
+	Reason string
+}
+
+// sleepUntilEnd sleeps until the end of the publication period, which a restart may move later meanwhile; it
+// reports false when a withdrawal was requested first.
+func (w *penalty) sleepUntilEnd(ctx workflow.Context) (bool, error) {
+	for {
+		end := w.facts.PublicationEnds
+		if w.withdrawalRequested() {
+			return false, nil
+		}
+		wait := endOfDay(end).Sub(workflow.Now(ctx))
+		if wait <= 0 {
+			return true, nil
+		}
+		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
+			return w.withdrawalRequested() || w.facts.PublicationEnds != end
+		})
+		if err != nil || !woke {
+			return err == nil, err
+		}
+		if w.withdrawalRequested() {
+			return false, nil
+		}
+	}
 }
 
 // requestWithdrawal takes the first valid request; the main flow carries it out at its next wait.
@@ -464,13 +509,14 @@ func (w *penalty) run(ctx workflow.Context) error {
 	}
 
 	// The end of the publication period withdraws the record by itself.
-	reached, err := w.sleepUntil(ctx, endOfDay(f.PublicationEnds))
+	reached, err := w.sleepUntilEnd(ctx)
 	if err != nil {
 		return err
 	}
 	if reached {
-		w.requestWithdrawal(ctx, WithdrawRequest{Cause: CauseExpiry, CauseRef: "expiry-" + f.PublicationEnds.String(),
-			CauseDecision: fmt.Sprintf("公示期已于%s届满，依规自动停止公示", f.PublicationEnds)})
+		end := w.facts.PublicationEnds
+		w.requestWithdrawal(ctx, WithdrawRequest{Cause: CauseExpiry, CauseRef: "expiry-" + end.String(),
+			CauseDecision: fmt.Sprintf("公示期已于%s届满，依规自动停止公示", end)})
 	}
 	if err := w.withdraw(ctx); err != nil {
 		return err

@@ -34,6 +34,10 @@ func RepublishWorkflowID(penaltyID, repairID int64) string {
 	return "republish-" + strconv.FormatInt(penaltyID, 10) + "-" + strconv.FormatInt(repairID, 10)
 }
 
+// republishUnderPublishIDChange: the republication's publish workflow runs under PublishWorkflowID, where the
+// channel-confirm API sends its updates (workflow.GetVersion).
+const republishUnderPublishIDChange = "republish-under-publish-id"
+
 // RepublishParams is a republication: the record, the revoked repair, the decision in words, and the dates.
 type RepublishParams struct {
 	PenaltyID  int64
@@ -71,9 +75,17 @@ func RepublishWorkflow(ctx workflow.Context, in RepublishParams) error {
 		return err
 	}
 	pctx, cancelPublish := workflow.WithCancel(ctx)
+	// The republication runs as publish-<penalty>, the workflow the channels' confirmations are sent to (the first
+	// publication's run of that ID ended with the repair's withdrawal). Runs recorded before used an ID of their own,
+	// which nobody signalled: their confirmations were lost.
+	publishID, reuse := PublishWorkflowID(in.PenaltyID), enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	if workflow.GetVersion(ctx, republishUnderPublishIDChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		publishID = fmt.Sprintf("%s-republish-%d", PublishWorkflowID(in.PenaltyID), in.RepairID)
+		reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	}
 	pctx = workflow.WithChildOptions(pctx, workflow.ChildWorkflowOptions{
-		WorkflowID: fmt.Sprintf("%s-republish-%d", PublishWorkflowID(in.PenaltyID), in.RepairID), TaskQueue: TaskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowID: publishID, TaskQueue: TaskQueue,
+		WorkflowIDReusePolicy: reuse,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
 	})
 	publishing := workflow.ExecuteChildWorkflow(pctx, PublishWorkflow, PublishInput{PenaltyID: in.PenaltyID, DueOn: in.PublishDue,

@@ -79,6 +79,9 @@ var reconcilable = []struct {
 				Capacity: t.Capacity, ClassHours: t.ClassHours, AgencyLogin: t.AgencyLogin, AgencyName: t.AgencyName,
 				PassScore: t.PassScore, Organizer: t.Organizer}
 		}},
+	// List entries run RecordWorkflow under their penalty-<id> (records.go), from the entry as stored.
+	{"listing", PenaltyWorkflowID, RecordWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		func(id int64, page activities.FindOrphansResult) any { return ListingRecordParams(page.Listings[id]) }},
 }
 
 // ReconcileWorkflow finds rows without a running workflow, page by page, and starts their workflows as abandoned
@@ -98,6 +101,9 @@ func ReconcileWorkflow(ctx workflow.Context, in ReconcileParams) (ReconcileResul
 	before := workflow.Now(ctx).Add(-minAge)
 	res := ReconcileResult{Started: []string{}}
 	for _, k := range reconcilable {
+		if k.kind == "listing" && workflow.GetVersion(ctx, reconcileListingsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			continue // runs recorded before list entries were reconciled
+		}
 		after := int64(0)
 		for {
 			var page activities.FindOrphansResult

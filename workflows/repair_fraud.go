@@ -69,11 +69,54 @@ func (w *repair) fraud(ctx workflow.Context, now domain.Date, reason string, by 
 	if err != nil && !errors.As(err, &already) {
 		return nil, err
 	}
+	restart, err := w.restartPeriod(ctx, now, reason)
+	if err != nil {
+		return nil, err
+	}
 	if err := w.notify(ctx, false, "fraud", "repair_fraud", "弄虚作假失信记录将予公示",
 		fmt.Sprintf("经查，你单位在信用修复申请中%s。%s已决定不予信用修复，该行为记入信用记录并在各公示渠道公示至%s，不得提前修复；%s前不予受理该信息的信用修复申请。",
 			reason, f.DepartmentName, until, until)); err != nil {
 		return nil, err
 	}
-	return map[string]any{"record_id": recordID, "number": number, "letter_id": ref.ID, "banned_until": until,
-		"publication_ends": until, "publish_due": due}, nil
+	out := map[string]any{"record_id": recordID, "number": number, "letter_id": ref.ID, "banned_until": until,
+		"publication_ends": until, "publish_due": due}
+	if restart != nil {
+		out["period_restarted"] = restart
+	}
+	return out, nil
+}
+
+// fraudRestartsPeriodChange: a refusal for fraud restarts the original record's publication period where the rule
+// set says so (workflow.GetVersion).
+const fraudRestartsPeriodChange = "fraud-refusal-restarts-period"
+
+// restartPeriod restarts the original record's publication period from the fraud finding under a rule set where
+// fraud restarts it (samr-2025: SAMR Order 107 art. 23, "公示期重新计算"): the record, still published after the
+// refusal, is published for the class's full period again from today. The new end is stored, then the record's
+// lifecycle (penalty-<id>, which sleeps until the end) is told. It answers what it did, nil when nothing.
+func (w *repair) restartPeriod(ctx workflow.Context, now domain.Date, reason string) (map[string]any, error) {
+	f := w.f
+	if !f.FraudRestartsPublication || f.MaxPublishMonths <= 0 || !f.Published ||
+		(f.RecordKind != "" && f.RecordKind != domain.RecordKindPenalty) { // a listing keeps its own period
+		return nil, nil
+	}
+	if workflow.GetVersion(ctx, fraudRestartsPeriodChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil, nil
+	}
+	until := now.AddMonths(f.MaxPublishMonths)
+	if !until.After(f.PublicationEnds) {
+		return nil, nil
+	}
+	why := fmt.Sprintf("不予信用修复决定（%s）认定弄虚作假：%s", w.p.DecisionNo, reason)
+	if err := workflow.ExecuteActivity(ctx, acts.RestartPublicationPeriod, activities.RestartPeriodInput{
+		PenaltyID: f.PenaltyID, RepairID: w.id, From: now, Until: until, Reason: why}).Get(ctx, nil); err != nil {
+		return nil, err
+	}
+	out := map[string]any{"from": now, "publication_ends": until, "publication_ends_before": f.PublicationEnds}
+	if err := workflow.SignalExternalWorkflow(ctx, PenaltyWorkflowID(f.PenaltyID), "", PenaltyRestartPeriodSignal,
+		PeriodRestart{Until: until, Reason: why}).Get(ctx, nil); err != nil {
+		// The lifecycle already ended (the record came down by another cause): nothing sleeps until the old end.
+		out["signal_error"] = err.Error()
+	}
+	return out, nil
 }

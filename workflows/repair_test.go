@@ -112,6 +112,7 @@ func newRepairEnvWith(t *testing.T, facts activities.RepairFacts, start time.Tim
 	env.SetStartTime(start)
 	env.RegisterWorkflowWithOptions(RepairWorkflow, workflow.RegisterOptions{Name: RepairWorkflowType})
 	env.RegisterWorkflowWithOptions(RepublishWorkflow, workflow.RegisterOptions{Name: RepublishWorkflowType})
+	env.RegisterWorkflowWithOptions(RecordWorkflow, workflow.RegisterOptions{Name: RecordWorkflowType})
 	env.RegisterActivity(&activities.Activities{})
 	r := &repairRecorder{env: env, stepAt: map[string]time.Time{}}
 
@@ -590,8 +591,9 @@ func TestRepublishWorkflowPublishesThenWithdrawsAtTheEnd(t *testing.T) {
 		return nil
 	})
 	var published PublishInput
-	env.OnWorkflow(PublishWorkflow, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in PublishInput) error {
-		published = in
+	var publishID string
+	env.OnWorkflow(PublishWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in PublishInput) error {
+		published, publishID = in, workflow.GetInfo(ctx).WorkflowExecution.ID
 		return nil
 	})
 	var withdrawn []WithdrawalInput
@@ -607,6 +609,8 @@ func TestRepublishWorkflowPublishesThenWithdrawsAtTheEnd(t *testing.T) {
 		RevokedOn: domain.MustParseDate("2026-11-20"), PublishDue: domain.MustParseDate("2026-12-01"), Until: domain.MustParseDate("2027-05-20")})
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, "撤销信用修复决定（x）：虚假材料", published.Republish)
+	// The republication runs where the channel-confirm API sends confirmations (publicationCases: publish-<id>).
+	require.Equal(t, PublishWorkflowID(42), publishID)
 	require.Len(t, withdrawn, 1)
 	require.Equal(t, domain.CauseExpiry, withdrawn[0].Cause)
 	require.False(t, withdrawnAt.Before(shanghaiAt("2027-05-21", 0)))

@@ -2,6 +2,8 @@ package contract
 
 import (
 	"time"
+
+	"xinyong/domain"
 )
 
 // FindOrphansInput asks for one page of a kind's rows (storage.ReconcileKinds) created before a time.
@@ -20,6 +22,30 @@ type FindOrphansResult struct {
 	More    bool
 	// Sessions are the orphaned training sessions as stored, since their workflow starts from them.
 	Sessions map[int64]TrainingSession `json:",omitempty"`
+	// Listings are the orphaned list entries as stored, since their record workflow starts from them.
+	Listings map[int64]ListingLifecycle `json:",omitempty"`
+}
+
+// ListingLifecycle is a stored list entry, what its record workflow (and the serious listing's notice) starts from.
+type ListingLifecycle struct {
+	RecordID          int64
+	Kind              string
+	Number            string
+	USCC              string
+	EnterpriseName    string
+	DepartmentID      string
+	DepartmentName    string
+	DepartmentContact string
+	ListedOn          domain.Date
+	Facts             string
+	PublishDue        domain.Date
+	EligibleFrom      domain.Date
+	// Ends is the last day of a serious listing (zero for an abnormal entry, which does not end by itself).
+	Ends              domain.Date
+	RestsOn           int64
+	RestsOnDecisionNo string
+	// RegisteredAt dates the serious listing's notice.
+	RegisteredAt time.Time
 }
 
 // TrainingSession is a stored training session, what its workflow starts from.

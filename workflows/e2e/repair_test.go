@@ -322,6 +322,8 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	var republished int
 	require.NoError(t, s.db.Get(&republished, `SELECT count(*) FROM publications WHERE penalty_id = $1 AND republished_at IS NOT NULL`, p.ID))
 	assert.Equal(t, len(pa.Publications), republished)
+	// The channels' operators confirm the republication: their confirmations reach the workflow that runs it.
+	s.publishRecordEverywhere(p.ID)
 	// A new application is refused for 3 years, with the date.
 	require.Equal(t, 422, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &e))
 	assert.Equal(t, "not_yet_eligible", e.Error.Code)
