@@ -205,9 +205,13 @@ func (c *Client) withdrawnEverywhere(ctx context.Context, id int64, hold, final 
 		if a.Withdrawal != nil {
 			wid = a.Withdrawal.ID
 		}
-		return wid != 0
+		// A record the rule set never published simply ends, without an order to any channel.
+		return wid != 0 || a.Status == final
 	}); err != nil {
 		return err
+	}
+	if wid == 0 {
+		return nil
 	}
 	if err := c.confirmWithdrawal(ctx, wid, hold); err != nil {
 		return err
