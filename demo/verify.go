@@ -105,6 +105,9 @@ func (c *Client) Count(ctx context.Context) (Census, error) {
 	// Withdrawals by cause, and orders with a channel still to confirm.
 	if err := c.listAll(ctx, "/api/v1/withdrawals", "office", func(it map[string]any) {
 		add(fmt.Sprintf("withdrawal:%v:%v", it["cause"], it["status"]))
+		if it["status"] != "completed" {
+			add(fmt.Sprintf("withdrawal:%v:open", it["cause"])) // a channel still has to confirm
+		}
 	}); err != nil {
 		return n, err
 	}
@@ -133,7 +136,7 @@ var Promised = map[string]int{
 	"penalties": 200, "rule_set:ndrc": 1, "rule_set:samr": 1,
 	"delivery:awaiting": 10, "office:overdue_delivery:sthjj": 1, "office:overdue_delivery:yjglj": 1,
 	"office:overdue_delivery:scjgj": 1, "penalty:published": 20, "penalty:eligible": 40, "penalty:withdrawn": 30,
-	"penalty:revoked": 10, "withdrawal:expiry:completed": 30, "withdrawal:expiry:in_progress": 1,
+	"penalty:revoked": 10, "withdrawal:expiry:completed": 30, "withdrawal:expiry:open": 1,
 	"repair:pending_acceptance": 2, "repair:supplement_requested": 2, "repair:verifying": 2, "repair:rectifying": 2,
 	"repair:closed": 1, "repair:refused": 1, "repair:not_accepted": 1,
 	"objection:verifying": 3, "objection:closed": 2,
