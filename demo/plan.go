@@ -102,7 +102,7 @@ func Plan(today domain.Date) []Penalty {
 				// Under samr a newer penalty of the same type would block a repair; the repair cases are ndrc's.
 				dept = departments[i%2]
 			}
-			p := Penalty{N: n, Dept: dept, Fate: fc.fate, Scenario: i}
+			p := Penalty{N: n + i, Dept: dept, Fate: fc.fate, Scenario: i}
 			switch fc.fate {
 			case FateRepair, FateObjection:
 				p.Ent = logins[i%len(logins)]

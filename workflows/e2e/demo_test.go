@@ -69,7 +69,10 @@ func TestDemoPlanIsPrintableAndValid(t *testing.T) {
 	require.Len(t, plan, 200)
 	depts := map[string]int{}
 	nos := map[string]bool{}
+	ns := map[int]bool{}
 	for _, p := range plan {
+		require.False(t, ns[p.N], "plan number %d twice (its steps' idempotency keys would clash)", p.N)
+		ns[p.N] = true
 		depts[p.Dept]++
 		require.False(t, nos[p.Dept+p.No], "duplicate decision number %s", p.No)
 		nos[p.Dept+p.No] = true
