@@ -140,7 +140,8 @@ func (s *Server) rateLimitAnonymous(c *fiber.Ctx) error {
 	}
 	path := c.Path()
 	switch {
-	case strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/verify/") || path == "/healthz" || path == "/readyz":
+	case strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/verify/") || path == "/healthz" || path == "/readyz" ||
+		(path == "/status" && c.Method() == fiber.MethodPost): // the lookup has its own limiter
 		return c.Next()
 	case path == "/login" && c.Method() == fiber.MethodPost:
 		return s.loginLimiter(c)

@@ -316,6 +316,8 @@ type objectionJSON struct {
 	Channels    *[]objectionChannelJSON `json:"channels,omitempty"`
 	Record      *objectionRecordJSON    `json:"record,omitempty"`
 	Withdrawal  **caseWithdrawalJSON    `json:"withdrawal,omitempty"`
+	// LookupCode is the case's 查询码 for the public status lookup (/status), on its receipt and detail.
+	LookupCode string `json:"lookup_code,omitempty"`
 }
 
 func nullableTime(t time.Time, ok bool) *time.Time {
@@ -406,6 +408,9 @@ func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage
 	j := toObjectionJSON(o)
 	var err error
 	if j.History, err = s.caseHistory(ctx, "objection", o.ID, objectionStepLabel); err != nil {
+		return j, err
+	}
+	if j.LookupCode, err = s.lookupCodeOf(ctx, "objection", o.ID); err != nil {
 		return j, err
 	}
 	ls, err := s.db.LettersOf(ctx, "objection", strconv.FormatInt(o.ID, 10))

@@ -301,6 +301,8 @@ type repairJSON struct {
 	Letters                  *[]letterJSON        `json:"letters,omitempty"`
 	Attachments              *[]attachmentJSON    `json:"attachments,omitempty"`
 	Withdrawal               **caseWithdrawalJSON `json:"withdrawal,omitempty"`
+	// LookupCode is the case's 查询码 for the public status lookup (/status), on its receipt and detail.
+	LookupCode string `json:"lookup_code,omitempty"`
 }
 
 func idPtr(id int64) *int64 {
@@ -374,6 +376,9 @@ func (s *Server) repairDetail(ctx context.Context, r storage.Repair) (repairJSON
 	j := toRepairJSON(r)
 	var err error
 	if j.History, err = s.caseHistory(ctx, "repair", r.ID, repairStepLabel); err != nil {
+		return j, err
+	}
+	if j.LookupCode, err = s.lookupCodeOf(ctx, "repair", r.ID); err != nil {
 		return j, err
 	}
 	ls, err := s.db.LettersOf(ctx, "repair", strconv.FormatInt(r.ID, 10))

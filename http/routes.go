@@ -137,6 +137,9 @@ var routeTable = []route{
 	{fiber.MethodGet, "/letters/:id/pdf", signedIn, (*Server).getLetterPDF, nil, false},
 	{fiber.MethodGet, "/verify", anyone, (*Server).verifyPage, verifyLimiter, false},
 	{fiber.MethodGet, "/verify/:code", anyone, (*Server).verifyPage, verifyLimiter, false},
+	// Public status lookup by 查询码 and USCC (status.go), rate-limited per address like /verify.
+	{fiber.MethodGet, "/status", anyone, (*Server).statusPage, nil, false},
+	{fiber.MethodPost, "/status", anyone, (*Server).statusLookup, statusLimiter, false},
 
 	// Publication channels and the channel simulator.
 	{fiber.MethodGet, "/api/v1/channels", signedIn, (*Server).listChannels, nil, false},

@@ -94,3 +94,52 @@ func (db *DB) SeedDemo(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Demo data (`xinyong dev` only): the living demo city is made once, through the API; these audit entries say a
+// run started and finished, so a restart finishes an interrupted run and never makes a second city.
+const (
+	DemoStartedAction   = "demo.started"
+	DemoCompletedAction = "demo.completed"
+)
+
+// DemoRun is what the database says of the demo data.
+type DemoRun struct {
+	Started, Completed bool
+	// HasCases: the database holds penalties (the demo is made only on a database without any of its own).
+	HasCases bool
+}
+
+// DemoRunState reads the demo's markers.
+func (db *DB) DemoRunState(ctx context.Context) (DemoRun, error) {
+	var r DemoRun
+	err := db.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM audit_log WHERE dedup_key = $1),
+		EXISTS (SELECT 1 FROM audit_log WHERE dedup_key = $2),
+		EXISTS (SELECT 1 FROM penalties)`, DemoStartedAction, DemoCompletedAction).Scan(&r.Started, &r.Completed, &r.HasCases)
+	if err != nil {
+		return r, fmt.Errorf("demo run state: %w", err)
+	}
+	return r, nil
+}
+
+// MarkDemo records a demo marker once (DemoStartedAction, DemoCompletedAction).
+func (db *DB) MarkDemo(ctx context.Context, action string, details any) error {
+	key := action
+	return db.Audit(ctx, AuditEntry{Actor: "system", Role: "system", Action: action, CaseKind: "demo", DedupKey: &key}, details)
+}
+
+// WipeDemo drops every table of the database (the whole public schema) for `xinyong demo reset`; the caller
+// migrates again. It refuses a database holding cases that the demo did not make.
+func (db *DB) WipeDemo(ctx context.Context) error {
+	st, err := db.DemoRunState(ctx)
+	if err != nil {
+		return err
+	}
+	if st.HasCases && !st.Started {
+		return fmt.Errorf("demo reset: the database holds penalties that are not demo data; refusing to wipe it")
+	}
+	if _, err := db.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
+		return fmt.Errorf("demo reset: wipe: %w", err)
+	}
+	return nil
+}

@@ -35,6 +35,16 @@ var Funcs = template.FuncMap{
 	"join":     strings.Join,
 	"bjtime":   BeijingTime,
 	"filesize": FileSize,
+	// lookupcode prints a case's 查询码 in groups of four (3F2A-91C0-BB7E).
+	"lookupcode": LookupCode,
+}
+
+// LookupCode prints a stored lookup code (12 characters) in groups of four, as receipts show it.
+func LookupCode(code string) string {
+	if len(code) != 12 {
+		return code
+	}
+	return code[:4] + "-" + code[4:8] + "-" + code[8:]
 }
 
 // BeijingTime prints an instant as every page shows times: in Beijing time, 2026-06-01 09:30; the zero

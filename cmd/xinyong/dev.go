@@ -75,6 +75,8 @@ func runDev(ctx context.Context, args []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runWorkerLoop(gctx, cfg, db, tc, log) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, db, tc, log) })
+	// The demo city is made in the background once /readyz answers: dev is usable at once (demo.go).
+	g.Go(func() error { runDemoData(gctx, cfg, db, log); return nil })
 	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -90,6 +90,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 	httpPort, temporalPort := mustFreePort(t), mustFreePort(t)
 	dev := &devChild{t: t, logPath: filepath.Join(t.TempDir(), "dev.log"), env: []string{
 		devKillHelperEnv + "=1",
+		"XINYONG_DEMO=off", // this test configures the channels as webhooks; the demo city confirms manual ones
 		"DATABASE_URL=" + dsn,
 		"XINYONG_DATA=" + t.TempDir(),
 		"HTTP_ADDR=" + fmt.Sprintf("127.0.0.1:%d", httpPort),
@@ -575,8 +576,10 @@ func (k *killChannels) summaryLocked() string {
 // devChild is `xinyong dev` in a child process (this test binary running TestDevKillHelperProcess), started as
 // often as needed on the same environment; its output goes to one log shown when the test fails.
 type devChild struct {
-	t       *testing.T
-	env     []string
+	t   *testing.T
+	env []string
+	// helper is the test that runs the child (TestDevKillHelperProcess when empty).
+	helper  string
 	logPath string
 	lives   int
 	cmd     *exec.Cmd
@@ -590,7 +593,11 @@ func (d *devChild) start() {
 	f, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	require.NoError(d.t, err)
 	fmt.Fprintf(f, "\n===== dev, life %d =====\n", d.lives)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDevKillHelperProcess$")
+	helper := d.helper
+	if helper == "" {
+		helper = "TestDevKillHelperProcess"
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
 	cmd.Env = append(os.Environ(), d.env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	require.NoError(d.t, cmd.Start())
