@@ -66,7 +66,7 @@ func (s *Server) assignCase(c *fiber.Ctx) error {
 			return newError(domain.KindForbidden, "lead_only", "只有部门负责人可以把案件指派给其他承办人")
 		}
 		u, err := s.db.UserByID(c.UserContext(), in.UserID)
-		if errors.Is(err, storage.ErrNotFound) || (err == nil && (u.Role != storage.RoleDepartment || u.DepartmentID.String != dept || u.Disabled)) {
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && (u.Role != domain.RoleDepartment || u.DepartmentID.String != dept || u.Disabled)) {
 			return invalidField("user_id", "invalid_assignee", "只能指派给本部门在用的承办人")
 		}
 		if err != nil {
@@ -164,7 +164,7 @@ func (s *Server) urgeCase(c *fiber.Ctx) error {
 
 // urgeHomeSection shows a department the credit office's urges.
 func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
-	if p.Role != storage.RoleDepartment {
+	if p.Role != domain.RoleDepartment {
 		return nil, nil
 	}
 	ns, err := s.db.NotificationsFor(c.UserContext(), "", p.DepartmentID.String, 20)
@@ -186,8 +186,8 @@ func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, err
 
 // taskHref is the page where the viewer acts on a task: a publication is the channel queue for its operator, and
 // the penalty's page for the credit office that follows up a late channel (it may not open the queue).
-func taskHref(t storage.Task, role storage.Role) string {
-	if t.CaseKind == "publication" && role != storage.RoleChannelOperator {
+func taskHref(t storage.Task, role domain.Role) string {
+	if t.CaseKind == "publication" && role != domain.RoleChannelOperator {
 		return caseHref("penalty", t.CaseID)
 	}
 	return caseHref(t.CaseKind, t.CaseID)

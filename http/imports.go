@@ -259,7 +259,7 @@ func (s *Server) importPenalties(c *fiber.Ctx) error {
 func (s *Server) visibleImport(c *fiber.Ctx) (storage.PenaltyImport, error) {
 	return loadVisible(c, s.db.GetImport, func(imp storage.PenaltyImport) (bool, error) {
 		p := principalOf(c)
-		return p.Role != storage.RoleDepartment || imp.DepartmentID == p.DepartmentID.String, nil
+		return p.Role != domain.RoleDepartment || imp.DepartmentID == p.DepartmentID.String, nil
 	})
 }
 
@@ -278,7 +278,7 @@ func (s *Server) getImport(c *fiber.Ctx) error {
 func (s *Server) listImports(c *fiber.Ctx) error {
 	p := principalOf(c)
 	dept := ""
-	if p.Role == storage.RoleDepartment {
+	if p.Role == domain.RoleDepartment {
 		dept = p.DepartmentID.String
 	}
 	imps, err := s.db.ListImports(c.UserContext(), dept, 100)

@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // This file is the map of the server: every route with its method, path, the roles that may call it and its
@@ -23,7 +22,7 @@ const apiPrefix = "/api/v1"
 type route struct {
 	method  string // fiber.Method*, or methodAll for every method
 	path    string
-	roles   []storage.Role // who may call it; anyone for public routes (never nil, so no row forgets it)
+	roles   []domain.Role // who may call it; anyone for public routes (never nil, so no row forgets it)
 	handler func(*Server, *fiber.Ctx) error
 	// before builds a middleware that runs ahead of the role check (a rate limiter), per server.
 	before func() fiber.Handler
@@ -35,22 +34,22 @@ const methodAll = "ALL"
 
 // The roles of the table. A capability's own sets (repairViewers, channelAdmins...) are next to its handlers.
 var (
-	anyone      = []storage.Role{} // no login needed
-	signedIn    = storage.Roles
-	admin       = []storage.Role{storage.RoleAdmin}
-	enterprises = []storage.Role{storage.RoleEnterprise}
-	dept        = []storage.Role{storage.RoleDepartment}
-	office      = []storage.Role{storage.RoleCreditOffice}
-	operators   = []storage.Role{storage.RoleChannelOperator}
+	anyone      = []domain.Role{} // no login needed
+	signedIn    = domain.Roles
+	admin       = []domain.Role{domain.RoleAdmin}
+	enterprises = []domain.Role{domain.RoleEnterprise}
+	dept        = []domain.Role{domain.RoleDepartment}
+	office      = []domain.Role{domain.RoleCreditOffice}
+	operators   = []domain.Role{domain.RoleChannelOperator}
 	// officeAdmin are the credit office and admins (oversight and statistics).
-	officeAdmin = []storage.Role{storage.RoleCreditOffice, storage.RoleAdmin}
+	officeAdmin = []domain.Role{domain.RoleCreditOffice, domain.RoleAdmin}
 	// overseers are those who see every department's figures, departments their own.
-	overseers        = []storage.Role{storage.RoleCreditOffice, storage.RoleDepartment, storage.RoleAdmin}
-	uploaders        = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAgency}
-	entOrDept        = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment}
-	recordReaders    = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAdmin}
-	stepTakers       = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice}
-	trainingRecorder = []storage.Role{storage.RoleAgency, storage.RoleCreditOffice}
+	overseers        = []domain.Role{domain.RoleCreditOffice, domain.RoleDepartment, domain.RoleAdmin}
+	uploaders        = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAgency}
+	entOrDept        = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment}
+	recordReaders    = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin}
+	stepTakers       = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice}
+	trainingRecorder = []domain.Role{domain.RoleAgency, domain.RoleCreditOffice}
 )
 
 // routeTable lists every route. Order matters where paths overlap: a literal segment (/penalties/import) comes
@@ -268,18 +267,18 @@ var routeTable = []route{
 }
 
 // menus lists, per role, the pages of the menu, in order.
-var menus = map[storage.Role][]menuItem{
-	storage.RoleEnterprise: {{"/objections", "异议申诉"}, {"/penalties", "我的信用记录"}, {"/repairs", "信用修复"},
+var menus = map[domain.Role][]menuItem{
+	domain.RoleEnterprise: {{"/objections", "异议申诉"}, {"/penalties", "我的信用记录"}, {"/repairs", "信用修复"},
 		{"/trainings", "信用修复培训"}},
-	storage.RoleDepartment: {{"/objections", "异议核实"}, {"/penalties", "处罚信息"}, {"/penalties/new", "登记处罚"},
+	domain.RoleDepartment: {{"/objections", "异议核实"}, {"/penalties", "处罚信息"}, {"/penalties/new", "登记处罚"},
 		{"/penalties/import", "批量导入"}, {"/repairs", "信用修复受理"}, {"/trainings", "信用修复培训"}},
-	storage.RoleCreditOffice: {{"/channels", "公示渠道"}, {"/objections", "异议处理"}, {"/penalties", "处罚信息"},
+	domain.RoleCreditOffice: {{"/channels", "公示渠道"}, {"/objections", "异议处理"}, {"/penalties", "处罚信息"},
 		{"/repairs", "信用修复"}, {"/trainings", "信用修复培训"}, {"/trainings/new", "组织培训"}, {"/trainings/stats", "培训统计"},
 		{"/withdrawals", "撤下公示"}, {"/enterprise-accounts/activation-codes", "企业激活码"}},
-	storage.RoleAgency: {{"/trainings", "承办的培训"}},
-	storage.RoleChannelOperator: {{"/objections", "异议标注"}, {"/channels/queue", "渠道待办"},
+	domain.RoleAgency: {{"/trainings", "承办的培训"}},
+	domain.RoleChannelOperator: {{"/objections", "异议标注"}, {"/channels/queue", "渠道待办"},
 		{"/channels/protocol", "对接规范"}},
-	storage.RoleAdmin: {{"/admin/users", "用户管理"}, {"/admin/departments", "部门管理"}, {"/admin/tokens", "访问令牌"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"},
+	domain.RoleAdmin: {{"/admin/users", "用户管理"}, {"/admin/departments", "部门管理"}, {"/admin/tokens", "访问令牌"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"},
 		{"/admin/calendar", "节假日数据"}, {"/withdrawals", "撤下公示"}},
 }
 
