@@ -55,7 +55,7 @@ func TestRepairNoticeCarriesAnActivationCode(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrActivationCode)
 	u, err := f.db.ActivateEnterprise(f.ctx, f.ent.USCC, m[1], "铁马冰河入梦来2026", "")
 	require.NoError(t, err)
-	assert.Equal(t, domain.RoleEnterprise, u.Role)
+	assert.EqualValues(t, domain.RoleEnterprise, u.Role)
 
 	// With an account, the next notice carries no code.
 	in.CaseID = "9"

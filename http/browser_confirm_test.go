@@ -49,5 +49,5 @@ func TestBrowserIrreversibleActionsAskFirst(t *testing.T) {
 	assert.Equal(t, base+path, loc, "declined: nothing was submitted")
 	p, err := e.db.GetPenalty(t.Context(), pid)
 	require.NoError(t, err)
-	assert.NotEqual(t, domain.PenaltyRevoked, p.Status)
+	assert.NotEqualValues(t, domain.PenaltyRevoked, p.Status)
 }

@@ -322,7 +322,7 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	require.Equal(t, domain.ObjectionClosed, closed.Progress.Status)
 	require.EqualValues(t, 202, closed.Progress.ResultLetterID)
 	require.Equal(t, "verify", r.opened[1].Step)
-	require.Equal(t, domain.RoleDepartment, r.opened[1].AssigneeRole)
+	require.EqualValues(t, domain.RoleDepartment, r.opened[1].AssigneeRole)
 	require.Equal(t, "2026-11-11", r.opened[1].DueOn.String())
 	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "verify", Status: "done"})
 	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "unmark:dept-site", Status: "done"})

@@ -189,7 +189,7 @@ func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing
 	// Delivered in time: no escalation; the delivery task was opened and closed.
 	require.Empty(t, r.escalations)
 	require.Equal(t, "delivery", r.opened[0].Step)
-	require.Equal(t, domain.RoleDepartment, r.opened[0].AssigneeRole)
+	require.EqualValues(t, domain.RoleDepartment, r.opened[0].AssigneeRole)
 	require.Equal(t, f.DeliveryDue, *r.opened[0].DueOn)
 	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "penalty", CaseID: "42", Step: "delivery", Status: "done"})
 

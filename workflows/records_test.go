@@ -64,7 +64,7 @@ func TestFraudRecordWithdrawnByItselfAfter36Months(t *testing.T) {
 	require.Len(t, r.withdrawals, 1)
 	w := r.withdrawals[0]
 	assert.Equal(t, int64(5), w.PenaltyID)
-	assert.Equal(t, domain.CauseExpiry, w.Cause)
+	assert.EqualValues(t, domain.CauseExpiry, w.Cause)
 	assert.Equal(t, "expiry-2029-06-01", w.CauseRef)
 	assert.Contains(t, w.CauseDecision, "弄虚作假失信记录已于2029-06-01公示期满")
 	assert.Equal(t, "2029-06-02", domain.DateOf(r.withdrawAt.In(domain.Shanghai)).String(), "not a day earlier, not a day later")
@@ -87,7 +87,7 @@ func TestRecordWithoutEndWaitsForItsRemoval(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	require.Len(t, r.withdrawals, 1)
-	assert.Equal(t, domain.CauseRepair, r.withdrawals[0].Cause)
+	assert.EqualValues(t, domain.CauseRepair, r.withdrawals[0].Cause)
 	assert.Equal(t, "repair-3", r.withdrawals[0].CauseRef)
 	env.AssertExpectations(t)
 }

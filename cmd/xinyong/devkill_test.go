@@ -165,7 +165,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 	require.Equal(t, 200, api.call("GET", penaltyPath, sthjj, nil, &p))
 	require.NotNil(t, p.Withdrawal, "the revocation ordered a withdrawal")
 	wid := p.Withdrawal.ID
-	require.Equal(t, domain.CauseRevocation, p.Withdrawal.Cause)
+	require.EqualValues(t, domain.CauseRevocation, p.Withdrawal.Cause)
 	withdrawalRun := describeRun(t, tc, workflows.WithdrawalWorkflowID(wid))
 	tc.Close()
 
@@ -326,7 +326,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 	// The penalty, its letters and its publications are all there, as they should be now.
 	p = devPenalty{}
 	require.Equal(t, 200, api.call("GET", penaltyPath, sthjj, nil, &p), "the penalty is still there")
-	assert.Equal(t, domain.PenaltyRevoked, p.Status)
+	assert.EqualValues(t, domain.PenaltyRevoked, p.Status)
 	require.NotNil(t, p.Revocation)
 	assert.Contains(t, p.Revocation.Reason, "镇政复决〔2026〕9号")
 	require.NotNil(t, p.Withdrawal)

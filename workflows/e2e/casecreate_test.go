@@ -51,7 +51,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 		Venue: "市民中心", Capacity: 30, ClassHours: 4, AgencyLogin: agency.Login, AgencyName: agency.DisplayName, PassScore: 60,
 		Organizer: "镇江市信用办", CreatedBy: "office"}, storage.AuditEntry{Actor: "office", Role: "credit_office", Action: "training.create"}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, domain.RepairSubmitted, s.repair(id, firm).Status)
+	assert.EqualValues(t, domain.RepairSubmitted, s.repair(id, firm).Status)
 	var e repairErr
 	require.Equal(t, 409, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &e))
 	assert.Equal(t, "repair_case_open", e.Error.Code, "the orphan blocks a new application")
@@ -96,7 +96,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", id), sthjj, nil, &r))
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", id), sthjj,
 		map[string]any{"approved": true, "reason": "已缴清罚款并完成整改"}, &r))
-	assert.Equal(t, domain.RepairApproved, r.Status)
+	assert.EqualValues(t, domain.RepairApproved, r.Status)
 	var order int64
 	s.eventually(60*time.Second, "the withdrawal order of the repair", func() bool {
 		var pa penaltyAnswer

@@ -203,7 +203,7 @@ func (s *stack) fileAndMark(pid int64, ent storage.Enterprise, grounds, statemen
 	var o objectionAnswer
 	require.Equal(s.t, 201, s.call("POST", "/api/v1/objections", firm, map[string]any{
 		"penalty_id": pid, "grounds": grounds, "statement": statement, "commitment_accepted": true}, &o))
-	assert.Equal(s.t, domain.ObjectionVerifying, o.Status, "taken in and forwarded at once")
+	assert.EqualValues(s.t, domain.ObjectionVerifying, o.Status, "taken in and forwarded at once")
 	today := domain.Today()
 	require.NotNil(s.t, o.ForwardedOn)
 	assert.Equal(s.t, today.String(), *o.ForwardedOn)
@@ -280,7 +280,7 @@ func TestObjectionWithdrawnMarksEveryChannelThenWithdrawsEverywhere(t *testing.T
 	var resolved objectionAnswer
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/objections/%d/resolve", o.ID), sthjj, map[string]any{
 		"outcome": "withdrawn", "reason": "经核查，该信息与镇环罚〔2026〕40号重复公示"}, &resolved))
-	assert.Equal(t, domain.ObjectionResolved, resolved.Status)
+	assert.EqualValues(t, domain.ObjectionResolved, resolved.Status)
 	require.NotNil(t, resolved.Resolution)
 	assert.NotZero(t, resolved.letter("objection_result"))
 	require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/objections/%d/resolve", o.ID), sthjj, map[string]any{
@@ -293,7 +293,7 @@ func TestObjectionWithdrawnMarksEveryChannelThenWithdrawsEverywhere(t *testing.T
 		return o.Status == domain.ObjectionClosed
 	})
 	require.NotNil(t, o.Withdrawal)
-	assert.Equal(t, domain.CauseObjection, o.Withdrawal.Cause)
+	assert.EqualValues(t, domain.CauseObjection, o.Withdrawal.Cause)
 	assert.Equal(t, "completed", o.Withdrawal.Status)
 	require.NotNil(t, o.Outcome)
 	assert.Equal(t, "withdrawn", *o.Outcome)

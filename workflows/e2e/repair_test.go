@@ -203,7 +203,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	var r repairAnswer
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true,
 		"statement": "罚款已于2026年6月1日缴清，废气处理设施已完成改造", "attachment_ids": []any{up["id"]}}, &r))
-	assert.Equal(t, domain.RepairPendingAcceptance, r.Status, "forwarded to the department at once")
+	assert.EqualValues(t, domain.RepairPendingAcceptance, r.Status, "forwarded to the department at once")
 	assert.Equal(t, "department", r.Holder)
 	assert.Equal(t, "ndrc-2026", r.RuleSet)
 	assert.NotEmpty(t, r.Deadlines.Acceptance)
@@ -236,11 +236,11 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	assert.True(t, found, "the acceptance task is in the department's inbox")
 
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", r.ID), sthjj, nil, &r))
-	assert.Equal(t, domain.RepairVerifying, r.Status)
+	assert.EqualValues(t, domain.RepairVerifying, r.Status)
 	assert.NotEmpty(t, r.Deadlines.Decision)
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", r.ID), sthjj,
 		map[string]any{"approved": true, "reason": "已缴清罚款并完成整改，作出信用承诺"}, &r))
-	assert.Equal(t, domain.RepairApproved, r.Status)
+	assert.EqualValues(t, domain.RepairApproved, r.Status)
 	require.NotNil(t, r.Decision)
 	require.True(t, r.Decision.Approved)
 	require.True(t, *r.Decision.InTime)
@@ -270,7 +270,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	assert.Equal(t, "completed", r.Withdrawal.Status)
 	var pa penaltyAnswer
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa))
-	assert.Equal(t, domain.PenaltyWithdrawn, pa.Status)
+	assert.EqualValues(t, domain.PenaltyWithdrawn, pa.Status)
 	for _, pub := range pa.Publications {
 		assert.Equal(t, "withdrawn", pub.Status, pub.ChannelID)
 	}
@@ -297,7 +297,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	assert.Equal(t, "reason_required", e.Error.Code)
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/revoke", r.ID), office,
 		map[string]any{"reason": "提供的罚款缴纳凭证系伪造"}, &r))
-	assert.Equal(t, domain.RepairRevoked, r.Status)
+	assert.EqualValues(t, domain.RepairRevoked, r.Status)
 	until := domain.Today().AddMonths(36)
 	require.NotNil(t, r.FraudBan)
 	assert.Equal(t, until.String(), r.FraudBan.BannedUntil)
@@ -362,7 +362,7 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	var r repairAnswer
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true,
 		"statement": "已缴清罚款"}, &r))
-	require.Equal(t, domain.RepairPendingAcceptance, r.Status)
+	require.EqualValues(t, domain.RepairPendingAcceptance, r.Status)
 	path := fmt.Sprintf("/api/v1/repairs/%d", r.ID)
 	historyLen := len(s.repair(r.ID, firm).History)
 
@@ -376,13 +376,13 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	require.Equal(t, 404, s.call("POST", path+"/withdraw", s.token(b.USCC), nil, &e))
 	require.Equal(t, 409, s.call("POST", path+"/supplement", firm, map[string]any{"statement": "提前补充"}, &e))
 	after := s.repair(r.ID, firm)
-	assert.Equal(t, domain.RepairPendingAcceptance, after.Status)
+	assert.EqualValues(t, domain.RepairPendingAcceptance, after.Status)
 	assert.Len(t, after.History, historyLen, "refused steps leave no trace")
 
 	// Acceptance 2: one request listing every missing item, in a letter.
 	items := []string{"罚款缴纳凭证（银行回单）", "废气处理设施改造验收报告", "法定代表人身份证明"}
 	require.Equal(t, 200, s.call("POST", path+"/request-supplement", sthjj, map[string]any{"items": items}, &r))
-	assert.Equal(t, domain.RepairSupplementRequested, r.Status)
+	assert.EqualValues(t, domain.RepairSupplementRequested, r.Status)
 	assert.Equal(t, "enterprise", r.Holder)
 	notice := s.letterText(letterOf(r, "supplement_notice"), firm)
 	for _, want := range append([]string{"补正通知书", a.Name, "镇环罚〔2026〕21号"}, items...) {
@@ -396,7 +396,7 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	require.Equal(t, 201, code)
 	require.Equal(t, 200, s.call("POST", path+"/supplement", firm, map[string]any{"attachment_ids": []any{up["id"]},
 		"statement": "已补齐全部材料"}, &r))
-	assert.Equal(t, domain.RepairPendingAcceptance, r.Status, "back in the department's inbox")
+	assert.EqualValues(t, domain.RepairPendingAcceptance, r.Status, "back in the department's inbox")
 	assert.Equal(t, domain.Today().String(), r.ReceivedOn, "the acceptance clock restarts with the supplement")
 	require.Len(t, r.Attachments, 1)
 	assert.Equal(t, "supplement", r.Attachments[0].Purpose)
@@ -407,7 +407,7 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	assert.Equal(t, 404, code)
 
 	require.Equal(t, 200, s.call("POST", path+"/accept", sthjj, nil, &r))
-	assert.Equal(t, domain.RepairVerifying, r.Status)
+	assert.EqualValues(t, domain.RepairVerifying, r.Status)
 	require.Equal(t, 409, s.call("POST", path+"/accept", sthjj, nil, &e), "accepting twice")
 	assert.Equal(t, workflows.RejectInvalidTransition, e.Error.Code)
 	require.Equal(t, 200, s.call("POST", path+"/extend", sthjj, map[string]any{"reason": "需现场核查"}, &r))
@@ -418,14 +418,14 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 
 	// The enterprise withdraws before the decision; afterwards nothing more happens on the case.
 	require.Equal(t, 200, s.call("POST", path+"/withdraw", firm, map[string]any{"reason": "自愿撤回"}, &r))
-	assert.Equal(t, domain.RepairCancelled, r.Status)
+	assert.EqualValues(t, domain.RepairCancelled, r.Status)
 	s.eventually(30*time.Second, "the cancelled case's workflow ends", func() bool {
 		return s.workflowStatus(workflows.RepairWorkflowID(r.ID)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
 	s.recordHistory(workflows.RepairWorkflowID(r.ID), "repair_supplement_cancelled.json")
 	require.Equal(t, 409, s.call("POST", path+"/decide", sthjj, map[string]any{"approved": true}, &e))
 	assert.Equal(t, workflows.RejectInvalidTransition, e.Error.Code)
-	assert.Equal(t, domain.RepairCancelled, s.repair(r.ID, firm).Status)
+	assert.EqualValues(t, domain.RepairCancelled, s.repair(r.ID, firm).Status)
 
 	// A withdrawn application leaves room for a new one.
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &r))
@@ -462,7 +462,7 @@ func TestRepairWaitsForTrainingUnderALocalRuleSet(t *testing.T) {
 
 	var r repairAnswer
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &r))
-	assert.Equal(t, domain.RepairWaitingConditions, r.Status)
+	assert.EqualValues(t, domain.RepairWaitingConditions, r.Status)
 	assert.Equal(t, []string{workflows.ConditionTrainingCertificate}, r.WaitingFor)
 	assert.Equal(t, "js-zj-2026", r.RuleSet)
 	var e repairErr
@@ -492,5 +492,5 @@ func TestRepairWaitsForTrainingUnderALocalRuleSet(t *testing.T) {
 	assert.Empty(t, r.WaitingFor)
 	assert.NotEmpty(t, r.Deadlines.Acceptance)
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", r.ID), dept, nil, &r))
-	assert.Equal(t, domain.RepairVerifying, r.Status)
+	assert.EqualValues(t, domain.RepairVerifying, r.Status)
 }

@@ -86,7 +86,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	rb := apply(firmB, "镇建罚〔2025〕12号", b)
 	for _, r := range []trainingRepairAnswer{ra, rb} {
 		got := s.trainingRepair(r.ID, office)
-		assert.Equal(t, domain.RepairWaitingConditions, got.Status, "case %d", r.ID)
+		assert.EqualValues(t, domain.RepairWaitingConditions, got.Status, "case %d", r.ID)
 		assert.NotEmpty(t, got.StatusLabel)
 		assert.Equal(t, "enterprise", got.Holder)
 		assert.Equal(t, "js-zj-2026", got.RuleSet)
@@ -131,7 +131,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	require.NotNil(t, enr.Passed)
 	assert.False(t, *enr.Passed)
 	// Nothing moves before the session closes.
-	assert.Equal(t, domain.RepairWaitingConditions, s.trainingRepair(ra.ID, firmA).Status)
+	assert.EqualValues(t, domain.RepairWaitingConditions, s.trainingRepair(ra.ID, firmA).Status)
 
 	// The agency closes the session: the workflow issues A's certificate, then records the session closed.
 	require.Equal(t, 202, s.call("POST", path+"/close", agency, nil, nil))
@@ -210,12 +210,12 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	assert.True(t, inbox, "the acceptance task is in the department's inbox")
 	var accepted trainingRepairAnswer
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", ra.ID), dept, nil, &accepted))
-	assert.Equal(t, domain.RepairVerifying, accepted.Status)
+	assert.EqualValues(t, domain.RepairVerifying, accepted.Status)
 
 	// B's failing score unblocked nothing: its case still waits, with its reason, and no certificate. Every signal
 	// of the session was sent before it read "closed", and A's case has already moved: B's would have too.
 	cb := s.trainingRepair(rb.ID, firmB)
-	assert.Equal(t, domain.RepairWaitingConditions, cb.Status)
+	assert.EqualValues(t, domain.RepairWaitingConditions, cb.Status)
 	assert.Equal(t, "enterprise", cb.Holder)
 	assert.Equal(t, []string{workflows.ConditionTrainingCertificate}, cb.WaitingFor)
 	assert.Nil(t, cb.TrainingLetterID)
