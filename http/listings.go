@@ -22,12 +22,6 @@ import (
 // 名单). A department registers an entry with its own number; the entry is a record of its own, published on every
 // channel by its record workflow (workflows/records.go); its removal is a repair application with listing_id.
 
-func init() {
-	menus[domain.RoleDepartment] = append(menus[domain.RoleDepartment], menuItem{"/listings", "名单管理"})
-	menus[domain.RoleCreditOffice] = append(menus[domain.RoleCreditOffice], menuItem{"/listings", "名单信息"})
-	menus[domain.RoleEnterprise] = append(menus[domain.RoleEnterprise], menuItem{"/listings", "名单信息"})
-}
-
 // recordCases are the workflows of records of other procedures (workflows.RecordWorkflow), under the penalty
 // workflow's ID.
 var recordCases = caseWorkflow{name: "record", id: workflows.PenaltyWorkflowID,
