@@ -69,7 +69,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
 
 	s.eventually(60*time.Second, "the reconciler starts the orphan's workflow, which forwards the case", func() bool {
-		return s.repair(id, firm).Status == domain.RepairPendingAcceptance
+		return s.repair(id, firm).Status == string(domain.RepairPendingAcceptance)
 	})
 	r := s.repair(id, firm)
 	require.NotNil(t, r.Commitment.LetterID, "the commitment was rendered by the late workflow")
@@ -108,7 +108,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	})
 	s.eventually(90*time.Second, "the repair case closes once every channel confirmed", func() bool {
 		s.confirmManualChannels(order)
-		return s.repair(id, firm).Status == domain.RepairClosed
+		return s.repair(id, firm).Status == string(domain.RepairClosed)
 	})
 	s.eventually(30*time.Second, "the repair workflow ends", func() bool {
 		return s.workflowStatus(workflows.RepairWorkflowID(id)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
@@ -148,7 +148,7 @@ func TestRepairRowIsWrittenByItsWorkflow(t *testing.T) {
 	s.eventually(60*time.Second, "the workflow writes its row and forwards the case", func() bool {
 		var st string
 		_ = s.db.Get(&st, `SELECT status FROM repairs WHERE id = $1`, id)
-		return st == domain.RepairPendingAcceptance
+		return st == string(domain.RepairPendingAcceptance)
 	})
 	r := s.repair(id, firm)
 	assert.Equal(t, "10.0.0.9", r.Commitment.RemoteAddr)

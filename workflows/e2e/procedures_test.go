@@ -58,7 +58,7 @@ func (s *stack) withdrawnEverywhere(recordID int64, cause string) {
 		s.confirmWithdrawal(recordID)
 		var p penaltyAnswer
 		s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", recordID), s.token("office"), nil, &p)
-		if p.Status != domain.PenaltyWithdrawn || p.Withdrawal == nil || p.Withdrawal.Cause != cause {
+		if p.Status != string(domain.PenaltyWithdrawn) || p.Withdrawal == nil || p.Withdrawal.Cause != cause {
 			return false
 		}
 		for _, pub := range p.Publications {
@@ -266,7 +266,7 @@ func TestAbnormalListRemovalWithinTwoWorkingDays(t *testing.T) {
 	assert.Contains(t, approval, "经营异常名录信息")
 	s.withdrawnEverywhere(l.ID, "repair")
 	s.eventually(60*time.Second, "the removal case closes", func() bool {
-		return s.repair(r.ID, office).Status == domain.RepairClosed
+		return s.repair(r.ID, office).Status == string(domain.RepairClosed)
 	})
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/listings/%d", l.ID), office, nil, &l))
 	assert.EqualValues(t, domain.PenaltyWithdrawn, l.Status)
@@ -329,7 +329,7 @@ func TestSeriousListRemovalAfterAYearEndsThePenaltyToo(t *testing.T) {
 	s.withdrawnEverywhere(l.ID, "repair")
 	s.withdrawnEverywhere(p.ID, "repair")
 	s.eventually(60*time.Second, "the removal case closes", func() bool {
-		return s.repair(r.ID, office).Status == domain.RepairClosed
+		return s.repair(r.ID, office).Status == string(domain.RepairClosed)
 	})
 }
 

@@ -262,7 +262,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	})
 	s.eventually(90*time.Second, "the repair case closes once every channel confirmed", func() bool {
 		s.confirmManualChannels(order)
-		return s.repair(r.ID, firm).Status == domain.RepairClosed
+		return s.repair(r.ID, firm).Status == string(domain.RepairClosed)
 	})
 	r = s.repair(r.ID, firm)
 	require.NotNil(t, r.Withdrawal)
@@ -309,7 +309,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	s.eventually(60*time.Second, "the record is republished", func() bool {
 		var pa penaltyAnswer
 		s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa)
-		if pa.Status != domain.PenaltyPublished || len(pa.Publications) == 0 {
+		if pa.Status != string(domain.PenaltyPublished) || len(pa.Publications) == 0 {
 			return false
 		}
 		for _, pub := range pa.Publications {
@@ -486,7 +486,7 @@ func TestRepairWaitsForTrainingUnderALocalRuleSet(t *testing.T) {
 			workflows.TrainingCertificateSignal{LetterID: cert.ID, TrainingID: 1, USCC: a.USCC}))
 	}
 	s.eventually(30*time.Second, "the case continues to the department", func() bool {
-		return s.repair(r.ID, firm).Status == domain.RepairPendingAcceptance
+		return s.repair(r.ID, firm).Status == string(domain.RepairPendingAcceptance)
 	})
 	r = s.repair(r.ID, firm)
 	assert.Empty(t, r.WaitingFor)

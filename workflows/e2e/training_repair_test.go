@@ -149,7 +149,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	var ca trainingRepairAnswer
 	s.eventually(30*time.Second, "A's case continues to the department", func() bool {
 		ca = s.trainingRepair(ra.ID, firmA)
-		return ca.Status == domain.RepairPendingAcceptance
+		return ca.Status == string(domain.RepairPendingAcceptance)
 	})
 	assert.Equal(t, "department", ca.Holder)
 	assert.Empty(t, ca.WaitingFor)

@@ -92,7 +92,7 @@ func TestWalkInRepairRunsLikeAnOnlineOne(t *testing.T) {
 	})
 	s.eventually(90*time.Second, "every channel withdrew", func() bool {
 		s.confirmManualChannels(order)
-		return s.repair(r.ID, firm).Status == domain.RepairClosed
+		return s.repair(r.ID, firm).Status == string(domain.RepairClosed)
 	})
 	var pa penaltyAnswer
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa))

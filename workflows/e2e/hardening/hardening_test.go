@@ -239,7 +239,7 @@ func TestRefusedObjectionFilingKeepsNoUpload(t *testing.T) {
 		page, code := pc.get("/objections/new")
 		require.Equal(t, 200, code)
 		return pc.postMultipart("/objections", map[string]string{
-			"_csrf": pc.csrf(page), "penalty_id": fmt.Sprint(p.ID), "grounds": domain.GroundsWrongContent,
+			"_csrf": pc.csrf(page), "penalty_id": fmt.Sprint(p.ID), "grounds": string(domain.GroundsWrongContent),
 			"statement": "处罚决定书所载罚款金额有误。", "commitment_accepted": "1",
 		}, "evidence", "证据.pdf", pdf)
 	}
