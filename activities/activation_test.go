@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -54,7 +55,7 @@ func TestRepairNoticeCarriesAnActivationCode(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrActivationCode)
 	u, err := f.db.ActivateEnterprise(f.ctx, f.ent.USCC, m[1], "铁马冰河入梦来2026", "")
 	require.NoError(t, err)
-	assert.Equal(t, storage.RoleEnterprise, u.Role)
+	assert.EqualValues(t, domain.RoleEnterprise, u.Role)
 
 	// With an account, the next notice carries no code.
 	in.CaseID = "9"

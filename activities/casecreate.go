@@ -57,7 +57,7 @@ func (a *Activities) CreateObjectionCase(ctx context.Context, in ObjectionFiling
 	_, err := a.DB.CreateObjection(ctx, storage.NewObjection{
 		ID: in.ObjectionID, PenaltyID: in.PenaltyID, USCC: in.USCC, DepartmentID: in.DepartmentID, RepairID: in.RepairID,
 		Grounds: in.Grounds, Statement: in.Statement, RuleSet: in.RuleSet, FiledOn: in.FiledOn, FiledBy: in.FiledBy,
-		FiledByRole: storage.Role(in.FiledByRole), CommitmentAcceptedAt: in.CommitmentAcceptedAt,
+		FiledByRole: domain.Role(in.FiledByRole), CommitmentAcceptedAt: in.CommitmentAcceptedAt,
 		CommitmentRemoteAddr: in.CommitmentRemoteAddr, AttachmentIDs: in.AttachmentIDs,
 	}, storage.AuditEntry{Actor: in.FiledBy, Role: in.FiledByRole, Action: "objection.submitted"}, func(int64) any {
 		return map[string]any{"penalty_id": in.PenaltyID, "grounds": in.Grounds, "repair_id": in.RepairID,

@@ -160,7 +160,7 @@ func TestObjectionCorrectionTwiceCorrectsOnce(t *testing.T) {
 	pid := f.penalty("镇环罚〔2026〕15号")
 	oid := f.objection(pid)
 	amount := "40000"
-	in := CorrectPenaltyInput{ObjectionID: oid, PenaltyID: pid, Correction: storage.PenaltyCorrection{FineAmountYuan: &amount},
+	in := CorrectPenaltyInput{ObjectionID: oid, PenaltyID: pid, Correction: domain.PenaltyCorrection{FineAmountYuan: &amount},
 		Reason: "罚款金额录入有误", By: "sthjj"}
 	var versions []int
 	f.twice(func() error {

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 func TestPublicationsTwiceCreateAndConfirmOnce(t *testing.T) {
@@ -92,7 +91,7 @@ func (f *fixture) webhook(channelID, url string) {
 	f.t.Helper()
 	ch, err := f.db.GetChannel(f.ctx, channelID)
 	require.NoError(f.t, err)
-	ch.Kind, ch.EndpointURL, ch.Secret = storage.ChannelWebhook, url, "s3cret-s3cret-s3cret"
+	ch.Kind, ch.EndpointURL, ch.Secret = domain.ChannelWebhook, url, "s3cret-s3cret-s3cret"
 	require.NoError(f.t, ch.Validate())
 	require.NoError(f.t, f.db.UpdateChannel(f.ctx, ch))
 }

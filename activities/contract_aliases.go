@@ -2,6 +2,9 @@ package activities
 
 import "xinyong/activities/contract"
 
+// Activities implements every activity the workflows name (contract.Activities runs them bound to it).
+var _ contract.Implementation = (*Activities)(nil)
+
 // The activities' inputs, results and error codes are declared in package contract, which workflow code imports
 // instead of this package (it must not depend on storage); these aliases let the implementation and its callers
 // name them here.

@@ -16,12 +16,12 @@ func TestStepComingRoundAgainReopensItsTask(t *testing.T) {
 	f := newFixture(t)
 	first, second := domain.MustParseDate("2026-06-10"), domain.MustParseDate("2026-06-24")
 	open := TaskInput{CaseKind: "repair", CaseID: "6", Step: "acceptance", Title: "受理信用修复申请",
-		AssigneeRole: storage.RoleDepartment, DepartmentID: "sthjj", DueOn: &first}
+		AssigneeRole: domain.RoleDepartment, DepartmentID: "sthjj", DueOn: &first}
 	require.NoError(t, f.acts.OpenTask(f.ctx, open))
 	require.NoError(t, f.acts.Escalate(f.ctx, EscalateInput{CaseKind: "repair", CaseID: "6", Step: "acceptance", Title: "逾期", DueOn: &first}))
 	require.NoError(t, f.acts.CloseTask(f.ctx, CloseTaskInput{CaseKind: "repair", CaseID: "6", Step: "acceptance"}))
 	inbox := func() []storage.Task {
-		ts, err := f.db.OpenTasks(f.ctx, storage.TaskFilter{Role: storage.RoleDepartment, DepartmentID: "sthjj"})
+		ts, err := f.db.OpenTasks(f.ctx, storage.TaskFilter{Role: domain.RoleDepartment, DepartmentID: "sthjj"})
 		require.NoError(t, err)
 		return ts
 	}

@@ -8,14 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 func TestOpenCloseAndEscalateTaskTwiceActOnce(t *testing.T) {
 	f := newFixture(t)
 	due := domain.MustParseDate("2026-06-10")
 	open := TaskInput{CaseKind: "repair", CaseID: "5", Step: "acceptance", Title: "受理信用修复申请",
-		AssigneeRole: storage.RoleDepartment, DepartmentID: "sthjj", DueOn: &due}
+		AssigneeRole: domain.RoleDepartment, DepartmentID: "sthjj", DueOn: &due}
 	f.twice(func() error { return f.acts.OpenTask(f.ctx, open) },
 		"open tasks", `SELECT count(*) FROM tasks WHERE case_kind = 'repair' AND case_id = '5' AND step = 'acceptance'`)
 
@@ -56,7 +55,7 @@ func TestNotifyAndAuditTwiceRecordOnce(t *testing.T) {
 func TestPenaltyStepsTwiceRecordOnce(t *testing.T) {
 	f := newFixture(t)
 	id := f.penalty("镇环罚〔2026〕15号")
-	step := PenaltyStepInput{PenaltyID: id, Status: storage.PenaltyNoticeIssued, Action: "penalty.notice_issued",
+	step := PenaltyStepInput{PenaltyID: id, Status: domain.PenaltyNoticeIssued, Action: "penalty.notice_issued",
 		Details: map[string]any{"letters": 2}}
 	f.twice(func() error { return f.acts.PenaltyStep(f.ctx, step) },
 		"audit entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty' AND case_id = $1::text AND action = 'penalty.notice_issued'`, id)

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/workflows"
 )
@@ -155,7 +156,7 @@ func sameStatus(kind, row, wf string) bool {
 	if row == wf {
 		return true
 	}
-	return kind == "training" && wf == "closing" && row != storage.TrainingClosed
+	return kind == "training" && wf == "closing" && row != string(domain.TrainingClosed)
 }
 
 func queryState(ctx context.Context, tc client.Client, kind, wid string) (caseState, error) {

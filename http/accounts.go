@@ -146,19 +146,19 @@ type userInput struct {
 }
 
 type userJSON struct {
-	ID                 int64        `json:"id"`
-	Login              string       `json:"login"`
-	DisplayName        string       `json:"display_name"`
-	Role               storage.Role `json:"role"`
-	RoleLabel          string       `json:"role_label"`
-	USCC               *string      `json:"uscc"`
-	DepartmentID       *string      `json:"department_id"`
-	ChannelID          *string      `json:"channel_id"`
-	IsLead             bool         `json:"is_lead"`
-	Disabled           bool         `json:"disabled"`
-	MustChangePassword bool         `json:"must_change_password"`
-	CreatedAt          time.Time    `json:"created_at"`
-	LastLoginAt        *time.Time   `json:"last_login_at"`
+	ID                 int64       `json:"id"`
+	Login              string      `json:"login"`
+	DisplayName        string      `json:"display_name"`
+	Role               domain.Role `json:"role"`
+	RoleLabel          string      `json:"role_label"`
+	USCC               *string     `json:"uscc"`
+	DepartmentID       *string     `json:"department_id"`
+	ChannelID          *string     `json:"channel_id"`
+	IsLead             bool        `json:"is_lead"`
+	Disabled           bool        `json:"disabled"`
+	MustChangePassword bool        `json:"must_change_password"`
+	CreatedAt          time.Time   `json:"created_at"`
+	LastLoginAt        *time.Time  `json:"last_login_at"`
 	// TemporaryPassword is shown once, in the answer that created or reset it.
 	TemporaryPassword string `json:"temporary_password,omitempty"`
 }
@@ -176,15 +176,15 @@ func toUserJSON(u storage.User) userJSON {
 // validate checks a new account; the binding must follow the role (an enterprise its USCC, a department user its
 // department, an operator its channel) so that authorization never guesses.
 func (in userInput) validate() (storage.NewUser, error) {
-	nu := storage.NewUser{Login: strings.TrimSpace(in.Login), Role: storage.Role(strings.TrimSpace(in.Role))}
+	nu := storage.NewUser{Login: strings.TrimSpace(in.Login), Role: domain.Role(strings.TrimSpace(in.Role))}
 	known := false
-	for _, r := range storage.Roles {
+	for _, r := range domain.Roles {
 		known = known || r == nu.Role
 	}
 	if !known {
 		return nu, invalidField("role", "invalid_role", "角色应为 enterprise、department、credit_office、agency、channel_operator 或 admin")
 	}
-	if nu.Role == storage.RoleEnterprise {
+	if nu.Role == domain.RoleEnterprise {
 		uscc, err := domain.NormalizeUSCC(in.USCC)
 		if err != nil {
 			return nu, invalidField("uscc", "invalid_uscc", err.Error())
@@ -203,17 +203,17 @@ func (in userInput) validate() (storage.NewUser, error) {
 	}
 	nu.DepartmentID, nu.ChannelID = strings.TrimSpace(in.DepartmentID), strings.TrimSpace(in.ChannelID)
 	switch {
-	case nu.Role == storage.RoleDepartment && nu.DepartmentID == "":
+	case nu.Role == domain.RoleDepartment && nu.DepartmentID == "":
 		return nu, invalidField("department_id", "missing_department_id", "认定部门的用户须指定所属部门")
-	case nu.Role != storage.RoleDepartment && nu.DepartmentID != "":
+	case nu.Role != domain.RoleDepartment && nu.DepartmentID != "":
 		return nu, invalidField("department_id", "unexpected_department_id", "只有认定部门的用户才能指定所属部门")
-	case nu.Role == storage.RoleChannelOperator && nu.ChannelID == "":
+	case nu.Role == domain.RoleChannelOperator && nu.ChannelID == "":
 		return nu, invalidField("channel_id", "missing_channel_id", "公示渠道操作员须指定所属渠道")
-	case nu.Role != storage.RoleChannelOperator && nu.ChannelID != "":
+	case nu.Role != domain.RoleChannelOperator && nu.ChannelID != "":
 		return nu, invalidField("channel_id", "unexpected_channel_id", "只有公示渠道操作员才能指定所属渠道")
-	case nu.Role != storage.RoleEnterprise && strings.TrimSpace(in.USCC) != "":
+	case nu.Role != domain.RoleEnterprise && strings.TrimSpace(in.USCC) != "":
 		return nu, invalidField("uscc", "unexpected_uscc", "只有企业账号才能指定统一社会信用代码")
-	case in.IsLead && nu.Role != storage.RoleDepartment:
+	case in.IsLead && nu.Role != domain.RoleDepartment:
 		return nu, invalidField("is_lead", "unexpected_is_lead", "只有认定部门的用户才能设为负责人")
 	}
 	nu.Password = in.Password
@@ -583,7 +583,7 @@ func (s *Server) renderAdminUsers(c *fiber.Ctx, problem, flash string, created *
 		st = fiber.StatusUnprocessableEntity
 	}
 	return s.page(c.Status(st), "admin_users", pageData{Title: "用户管理", Flash: flash, Data: map[string]any{
-		"Users": rows, "Departments": ds, "Channels": chs, "Roles": storage.Roles, "Problem": problem, "Created": created,
+		"Users": rows, "Departments": ds, "Channels": chs, "Roles": domain.Roles, "Problem": problem, "Created": created,
 		"FormatTime": func(t *time.Time) string {
 			if t == nil {
 				return "从未登录"
@@ -596,16 +596,16 @@ func (s *Server) adminUsersCreate(c *fiber.Ctx) error {
 	in := userInput{Login: c.FormValue("login"), DisplayName: c.FormValue("display_name"), Role: c.FormValue("role"),
 		USCC: c.FormValue("uscc"), IsLead: c.FormValue("is_lead") == "1"}
 	// The form offers every binding; only the one of the chosen role counts.
-	switch storage.Role(in.Role) {
-	case storage.RoleDepartment:
+	switch domain.Role(in.Role) {
+	case domain.RoleDepartment:
 		in.DepartmentID = c.FormValue("department_id")
-	case storage.RoleChannelOperator:
+	case domain.RoleChannelOperator:
 		in.ChannelID = c.FormValue("channel_id")
 	}
-	if storage.Role(in.Role) != storage.RoleEnterprise {
+	if domain.Role(in.Role) != domain.RoleEnterprise {
 		in.USCC = ""
 	}
-	if storage.Role(in.Role) != storage.RoleDepartment {
+	if domain.Role(in.Role) != domain.RoleDepartment {
 		in.IsLead = false
 	}
 	j, err := s.createUser(c, in)

@@ -115,7 +115,7 @@ func (s *Server) assign(c *fiber.Ctx, userID int64) (storage.Assignment, error) 
 			return storage.Assignment{}, newError(domain.KindForbidden, "lead_only", "只有部门负责人可以把案件指派给其他承办人")
 		}
 		u, err := s.db.UserByID(c.UserContext(), userID)
-		if errors.Is(err, storage.ErrNotFound) || (err == nil && (u.Role != storage.RoleDepartment || u.DepartmentID.String != dept || u.Disabled)) {
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && (u.Role != domain.RoleDepartment || u.DepartmentID.String != dept || u.Disabled)) {
 			return storage.Assignment{}, invalidField("user_id", "invalid_assignee", "只能指派给本部门在用的承办人")
 		}
 		if err != nil {
@@ -211,7 +211,7 @@ func (s *Server) urgeCase(c *fiber.Ctx) error {
 
 // urgeHomeSection shows a department the credit office's urges.
 func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
-	if p.Role != storage.RoleDepartment {
+	if p.Role != domain.RoleDepartment {
 		return nil, nil
 	}
 	ns, err := s.db.NotificationsFor(c.UserContext(), "", p.DepartmentID.String, 20)
@@ -233,8 +233,8 @@ func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, err
 
 // taskHref is the page where the viewer acts on a task: a publication is the channel queue for its operator, and
 // the penalty's page for the credit office that follows up a late channel (it may not open the queue).
-func taskHref(t storage.Task, role storage.Role) string {
-	if t.CaseKind == "publication" && role != storage.RoleChannelOperator {
+func taskHref(t storage.Task, role domain.Role) string {
+	if t.CaseKind == "publication" && role != domain.RoleChannelOperator {
 		return caseHref("penalty", t.CaseID)
 	}
 	return caseHref(t.CaseKind, t.CaseID)
@@ -256,14 +256,14 @@ type assignmentView struct {
 func (s *Server) assignmentView(c *fiber.Ctx, kind string, id int64, dept string) (*assignmentView, error) {
 	p := principalOf(c)
 	switch p.Role {
-	case storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAdmin:
+	case domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin:
 	default:
 		return nil, nil
 	}
-	if p.Role == storage.RoleDepartment && p.DepartmentID.String != dept {
+	if p.Role == domain.RoleDepartment && p.DepartmentID.String != dept {
 		return nil, nil
 	}
-	v := &assignmentView{Kind: kind, ID: strconv.FormatInt(id, 10), Actions: p.Role == storage.RoleDepartment, IsLead: p.IsLead,
+	v := &assignmentView{Kind: kind, ID: strconv.FormatInt(id, 10), Actions: p.Role == domain.RoleDepartment, IsLead: p.IsLead,
 		Notice: assignmentNotices[c.Query("assignment")]}
 	if p.viaSession {
 		v.CSRF = p.session.CSRFToken
@@ -281,7 +281,7 @@ func (s *Server) assignmentView(c *fiber.Ctx, kind string, id int64, dept string
 			return nil, err
 		}
 		for _, u := range us {
-			if u.Role == storage.RoleDepartment && u.DepartmentID.String == dept && !u.Disabled {
+			if u.Role == domain.RoleDepartment && u.DepartmentID.String == dept && !u.Disabled {
 				v.Colleagues = append(v.Colleagues, u)
 			}
 		}

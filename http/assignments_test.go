@@ -19,7 +19,7 @@ import (
 // officer adds a department user who has chosen its password (the demo password), lead or not.
 func (e *testEnv) officer(login, dept string, lead bool) storage.User {
 	e.t.Helper()
-	u, err := e.db.UpsertUser(context.Background(), storage.NewUser{Login: login, DisplayName: login, Role: storage.RoleDepartment,
+	u, err := e.db.UpsertUser(context.Background(), storage.NewUser{Login: login, DisplayName: login, Role: domain.RoleDepartment,
 		DepartmentID: dept, Password: storage.DemoPassword})
 	require.NoError(e.t, err)
 	_, err = e.db.Exec(`UPDATE users SET is_lead = $2 WHERE id = $1`, u.ID, lead)
@@ -41,7 +41,7 @@ func (e *testEnv) penaltyWithTask(dept, decisionNo string) string {
 	})
 	require.NoError(e.t, err)
 	require.NoError(e.t, e.db.OpenTask(ctx, storage.Task{CaseKind: "penalty", CaseID: itoa(id), Step: "delivery", Title: "送达 " + decisionNo,
-		AssigneeRole: storage.RoleDepartment, DepartmentID: sql.NullString{String: dept, Valid: true}}))
+		AssigneeRole: domain.RoleDepartment, DepartmentID: sql.NullString{String: dept, Valid: true}}))
 	return itoa(id)
 }
 
@@ -106,10 +106,10 @@ func TestLatePenaltyIsOneOfficeItem(t *testing.T) {
 	ctx := context.Background()
 	for _, ch := range []string{"creditchina", "gsxt", "thirdparty"} {
 		require.NoError(t, e.db.OpenTask(ctx, storage.Task{CaseKind: "publication", CaseID: "41", Step: "escalation:publish:" + ch,
-			Title: "公示渠道逾期未公示：" + ch, AssigneeRole: storage.RoleCreditOffice}))
+			Title: "公示渠道逾期未公示：" + ch, AssigneeRole: domain.RoleCreditOffice}))
 	}
 	require.NoError(t, e.db.OpenTask(ctx, storage.Task{CaseKind: "repair", CaseID: "7", Step: "escalation:acceptance",
-		Title: "认定部门逾期未受理", AssigneeRole: storage.RoleCreditOffice}))
+		Title: "认定部门逾期未受理", AssigneeRole: domain.RoleCreditOffice}))
 	b := e.browser()
 	b.login("office", storage.DemoPassword)
 	_, home := b.get("/")

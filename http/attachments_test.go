@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -112,7 +113,7 @@ func TestAttachmentUploadChecksContentSizeAndName(t *testing.T) {
 	resp = e.do("GET", "/api/v1/attachments/"+itoa(got.ID), tok, nil)
 	require.Equal(t, 200, resp.StatusCode)
 
-	ok, err := e.db.CanReadAttachment(context.Background(), got.ID, storage.AttachmentReader{Role: storage.RoleEnterprise, USCC: a.USCC})
+	ok, err := e.db.CanReadAttachment(context.Background(), got.ID, storage.AttachmentReader{Role: domain.RoleEnterprise, USCC: a.USCC})
 	require.NoError(t, err)
 	require.True(t, ok, "the enterprise's other users read it too")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -65,7 +66,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 }
 
 // allow admits only the given roles: 401 without credentials, 403 for another role.
-func (s *Server) allow(roles ...storage.Role) fiber.Handler {
+func (s *Server) allow(roles ...domain.Role) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p := principalOf(c)
 		if p == nil {

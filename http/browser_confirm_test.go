@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -48,5 +49,5 @@ func TestBrowserIrreversibleActionsAskFirst(t *testing.T) {
 	assert.Equal(t, base+path, loc, "declined: nothing was submitted")
 	p, err := e.db.GetPenalty(t.Context(), pid)
 	require.NoError(t, err)
-	assert.NotEqual(t, storage.PenaltyRevoked, p.Status)
+	assert.NotEqualValues(t, domain.PenaltyRevoked, p.Status)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -61,13 +62,13 @@ func TestBrowserLoginHomeLogoutForEveryRole(t *testing.T) {
 	e := newTestEnv(t)
 	base := e.serve()
 	ctx := newBrowser(t)
-	logins := map[storage.Role]string{}
+	logins := map[domain.Role]string{}
 	for _, u := range storage.DemoUsers() {
 		if _, ok := logins[u.Role]; !ok {
 			logins[u.Role] = u.Login
 		}
 	}
-	for _, role := range storage.Roles {
+	for _, role := range domain.Roles {
 		login := logins[role]
 		t.Run(string(role), func(t *testing.T) {
 			var heading, who, title string

@@ -278,7 +278,7 @@ func loadWithChannels[T, C any](c *fiber.Ctx, get func(context.Context, int64) (
 // canSeeChannelCase: a channel operator sees the cases that asked its channel to do something, everyone else
 // as canSeeCase says.
 func canSeeChannelCase[C any](p *principal, departmentID, uscc string, cs []C, channelOf func(C) string) bool {
-	if p.Role == storage.RoleChannelOperator {
+	if p.Role == domain.RoleChannelOperator {
 		return slices.ContainsFunc(cs, func(c C) bool { return channelOf(c) == p.ChannelID.String })
 	}
 	return canSeeCase(p, departmentID, uscc)
@@ -288,11 +288,11 @@ func canSeeChannelCase[C any](p *principal, departmentID, uscc string, cs []C, c
 // enterprise its own. Callers answer 404 otherwise, so nobody learns that a record exists.
 func canSeeCase(p *principal, departmentID, uscc string) bool {
 	switch p.Role {
-	case storage.RoleCreditOffice, storage.RoleAdmin:
+	case domain.RoleCreditOffice, domain.RoleAdmin:
 		return true
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		return departmentID == p.DepartmentID.String
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		return uscc == p.USCC.String
 	}
 	return false

@@ -100,11 +100,11 @@ type caseFilter struct {
 
 // readCaseFilter reads a case list's ?status= (one of statuses), ?department=, ?uscc=, ?penalty_id=, ?overdue=
 // and ?open=.
-func readCaseFilter(c *fiber.Ctx, statuses []string) (caseFilter, error) {
+func readCaseFilter[T ~string](c *fiber.Ctx, statuses []T) (caseFilter, error) {
 	f := caseFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
 		USCC: strings.ToUpper(strings.TrimSpace(c.Query("uscc")))}
-	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		return f, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(statuses, "、")+" 之一")
+	if f.Status != "" && !slices.Contains(statuses, T(f.Status)) {
+		return f, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(stringsOf(statuses), "、")+" 之一")
 	}
 	if v := c.Query("penalty_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -153,4 +153,13 @@ func (a *actorNames) name(login, role string) string {
 	}
 	a.known[login] = n
 	return n
+}
+
+// stringsOf is a list of domain values as plain strings (for messages and SQL arrays).
+func stringsOf[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }

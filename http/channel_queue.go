@@ -7,7 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"xinyong/storage"
+	"xinyong/domain"
 )
 
 // A channel's queue with the record content it needs to publish or withdraw (issue 15): the decision, the
@@ -49,7 +49,7 @@ type queueItemJSON struct {
 func (s *Server) channelQueueAPI(c *fiber.Ctx) error {
 	p := principalOf(c)
 	id := c.Params("id")
-	if p.Role == storage.RoleChannelOperator && id != p.ChannelID.String {
+	if p.Role == domain.RoleChannelOperator && id != p.ChannelID.String {
 		return errNotFound // another channel's queue: an operator sees only its own
 	}
 	if _, err := s.db.GetChannel(c.UserContext(), id); err != nil {
@@ -102,7 +102,7 @@ func (s *Server) queueItems(ctx context.Context, id string) ([]queueItemJSON, er
 			return nil, err
 		}
 		item := queueItemJSON{Action: "withdraw", Status: string(q.Status), DueOn: q.DueOn.String(), WithdrawalID: q.WithdrawalID,
-			Cause: storage.WithdrawalCauseLabel(q.Cause), Record: r}
+			Cause: domain.WithdrawalCause(q.Cause).Label(), Record: r}
 		ls, err := s.db.LettersOf(ctx, "withdrawal", strconv.FormatInt(q.WithdrawalID, 10))
 		if err != nil {
 			return nil, err
@@ -142,4 +142,4 @@ func (s *Server) channelRecordPage(c *fiber.Ctx) error {
 	return s.page(c, "channel_record", pageData{Title: "公示记录内容", Data: map[string]any{"Record": mine[0].Record, "Items": mine}})
 }
 
-var queueReaders = []storage.Role{storage.RoleChannelOperator, storage.RoleCreditOffice, storage.RoleAdmin}
+var queueReaders = []domain.Role{domain.RoleChannelOperator, domain.RoleCreditOffice, domain.RoleAdmin}

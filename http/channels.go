@@ -15,7 +15,7 @@ import (
 // The channel registry (公示渠道): every principal lists the channels; the credit office and admins add and
 // change them, on the API and on the /channels page. A webhook channel's secret is write-only.
 
-var channelAdmins = []storage.Role{storage.RoleCreditOffice, storage.RoleAdmin}
+var channelAdmins = []domain.Role{domain.RoleCreditOffice, domain.RoleAdmin}
 
 // channelJSON is a channel as the API shows it; delivery settings only to the credit office and admins, and the
 // secret never (has_secret says whether one is set).
@@ -46,7 +46,7 @@ func toChannelJSON(ch storage.Channel, full bool) channelJSON {
 }
 
 func isChannelAdmin(p *principal) bool {
-	return p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin
+	return p.Role == domain.RoleCreditOffice || p.Role == domain.RoleAdmin
 }
 
 func (s *Server) listChannels(c *fiber.Ctx) error {
@@ -95,7 +95,7 @@ func (in channelInput) merge(ch storage.Channel) storage.Channel {
 	if in.DepartmentID != nil {
 		ch.DepartmentID = *in.DepartmentID
 	}
-	if ch.Kind == storage.ChannelManual {
+	if ch.Kind == domain.ChannelManual {
 		// A manual channel has no system to call; a secret left behind from its webhook days is dropped.
 		ch.Secret = ""
 	}
@@ -204,7 +204,7 @@ func (s *Server) updateChannel(c *fiber.Ctx) error {
 // Pages.
 
 func (s *Server) channelsPage(c *fiber.Ctx) error {
-	return s.renderChannels(c, channelInput{Kind: storage.ChannelManual, DeadlineWorkdays: 3}, "", nil)
+	return s.renderChannels(c, channelInput{Kind: string(domain.ChannelManual), DeadlineWorkdays: 3}, "", nil)
 }
 
 func (s *Server) renderChannels(c *fiber.Ctx, form channelInput, flash string, problem *Error) error {
@@ -261,7 +261,7 @@ func (s *Server) channelsCreateSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return s.renderChannels(c, channelInput{Kind: storage.ChannelManual, DeadlineWorkdays: 3}, "已新增公示渠道："+ch.Name, nil)
+	return s.renderChannels(c, channelInput{Kind: string(domain.ChannelManual), DeadlineWorkdays: 3}, "已新增公示渠道："+ch.Name, nil)
 }
 
 func (s *Server) channelEditPage(c *fiber.Ctx) error {

@@ -213,7 +213,7 @@ func TestWithdrawalConfirmationIsTheChannelOperatorsOnly(t *testing.T) {
 	requireError(t, e.do("POST", path("gsxt"), e.token("op-gsxt"), body), 503, "workflow_unavailable")
 	wc, err := e.db.WithdrawalChannel(ctx, wid, "gsxt")
 	require.NoError(t, err)
-	assert.NotEqual(t, storage.ChannelConfirmed, wc.Status, "the handler never writes the order itself")
+	assert.NotEqualValues(t, domain.ChannelConfirmed, wc.Status, "the handler never writes the order itself")
 
 	// An already confirmed channel answers 200 with the first confirmation.
 	_, err = e.db.ConfirmWithdrawalChannel(ctx, wid, "gsxt", "FIRST", "op-gsxt")

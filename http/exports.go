@@ -309,7 +309,7 @@ func (s *Server) exportTasks(c *fiber.Ctx) error {
 		return err
 	}
 	p := principalOf(c)
-	dept, me := p.Role == storage.RoleDepartment, p.ID
+	dept, me := p.Role == domain.RoleDepartment, p.ID
 	return runExport(s, c, exportSpec[storage.Task]{file: "tasks", title: "待办事项",
 		header: []string{"事项", "案件类别", "案件编号", "办理期限", "是否逾期", "承办人", "产生时间"},
 		fetch:  fetch, key: taskKey,

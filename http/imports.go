@@ -166,14 +166,6 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 	return out, nil
 }
 
-func stringsOf[T ~string](in []T) []string {
-	out := make([]string, len(in))
-	for i, v := range in {
-		out[i] = string(v)
-	}
-	return out
-}
-
 // openCSV checks an uploaded CSV file's encoding, drops a UTF-8 byte order mark, and reads its header row, whose
 // names must be among columns (in any order, each once). It answers the reader at the first data row and each
 // column's index. lineKey is as for csvError.
@@ -275,7 +267,7 @@ func (s *Server) importPenalties(c *fiber.Ctx) error {
 func (s *Server) visibleImport(c *fiber.Ctx) (storage.PenaltyImport, error) {
 	return loadVisible(c, s.db.GetImport, func(imp storage.PenaltyImport) (bool, error) {
 		p := principalOf(c)
-		return p.Role != storage.RoleDepartment || imp.DepartmentID == p.DepartmentID.String, nil
+		return p.Role != domain.RoleDepartment || imp.DepartmentID == p.DepartmentID.String, nil
 	})
 }
 
@@ -294,7 +286,7 @@ func (s *Server) getImport(c *fiber.Ctx) error {
 func (s *Server) listImports(c *fiber.Ctx) error {
 	p := principalOf(c)
 	dept := ""
-	if p.Role == storage.RoleDepartment {
+	if p.Role == domain.RoleDepartment {
 		dept = p.DepartmentID.String
 	}
 	imps, err := s.db.ListImports(c.UserContext(), dept, 100)

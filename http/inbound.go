@@ -167,7 +167,7 @@ func (s *Server) pushedCase(ctx context.Context, kind string, id int64) (inbound
 		if err != nil {
 			return out, false, err
 		}
-		out.Case.Status, out.Case.StatusLabel, out.Case.ReceivedOn = string(r.Status), storage.RepairStatusLabel(r.Status), r.AppliedOn
+		out.Case.Status, out.Case.StatusLabel, out.Case.ReceivedOn = string(r.Status), domain.RepairStatus(r.Status).Label(), r.AppliedOn
 		out.Record.PenaltyID, out.Record.DecisionNo, out.Record.USCC = r.PenaltyID, r.DecisionNoOfPenalty, r.USCC
 		out.ResultEvent = activities.EventRepairResult
 	default:
@@ -344,17 +344,17 @@ func (s *Server) inboundApplication(c *fiber.Ctx, kind string, ch storage.Channe
 		return func(ctx context.Context, id int64) error {
 			return s.createRepair(ctx, activities.RepairApplication{
 				RepairID: id, PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID, RuleSet: e.RuleSet, AppliedOn: today,
-				Statement: statement, ApplicantLogin: via, ApplicantRole: string(storage.RoleEnterprise), CommitmentAcceptedAt: time.Now(),
+				Statement: statement, ApplicantLogin: via, ApplicantRole: string(domain.RoleEnterprise), CommitmentAcceptedAt: time.Now(),
 				CommitmentRemoteAddr: remote,
 			})
 		}, nil
 	}
 	grounds := strings.TrimSpace(in.Grounds)
-	if !slices.Contains(storage.ObjectionGrounds, grounds) || grounds == string(storage.GroundsAgainstRefusal) {
+	if !slices.Contains(domain.AllObjectionGrounds, domain.ObjectionGrounds(grounds)) || grounds == string(domain.GroundsAgainstRefusal) {
 		return nil, invalidField("grounds", "invalid_grounds", "异议理由 grounds 应为 not_mine、wrong_content、duplicate、should_not_publish、overdue_publication、inconsistent 之一")
 	}
 	switch pen.Status {
-	case storage.PenaltyWithdrawing, storage.PenaltyWithdrawn, storage.PenaltyRevoked:
+	case domain.PenaltyWithdrawing, domain.PenaltyWithdrawn, domain.PenaltyRevoked:
 		return nil, newError(domain.KindConflict, "record_withdrawn", "该信用信息已撤下或正在撤下公示（或决定已撤销），无需提出异议").With(
 			map[string]any{"status": pen.Status})
 	}
@@ -389,7 +389,7 @@ func (s *Server) inboundApplication(c *fiber.Ctx, kind string, ch storage.Channe
 		return s.createObjection(ctx, activities.ObjectionFiling{
 			ObjectionID: id, PenaltyID: pen.ID, USCC: pen.USCC, DepartmentID: pen.DepartmentID,
 			Grounds: domain.ObjectionGrounds(grounds), Statement: statement, RuleSet: rs.ID, FiledOn: today, FiledBy: via,
-			FiledByRole: string(storage.RoleEnterprise), CommitmentAcceptedAt: time.Now(), CommitmentRemoteAddr: remote,
+			FiledByRole: string(domain.RoleEnterprise), CommitmentAcceptedAt: time.Now(), CommitmentRemoteAddr: remote,
 		})
 	}, nil
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"xinyong/storage"
+	"xinyong/domain"
 )
 
 // maxJSONBytes bounds a JSON request body.
@@ -256,12 +256,12 @@ func parseOverdueKey(after string) (afterOverdue *bool, afterID int64, err error
 // when the caller asked for someone else's, which lists nothing (rather than an error that would reveal them).
 func scopeToPrincipal(p *principal, uscc, departmentID *string) bool {
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		if *uscc != "" && *uscc != p.USCC.String {
 			return false
 		}
 		*uscc = p.USCC.String
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		if *departmentID != "" && *departmentID != p.DepartmentID.String {
 			return false
 		}

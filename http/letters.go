@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/templates/letters"
 )
@@ -57,11 +58,11 @@ func (s *Server) lettersJSON(ls []storage.Letter) []letterJSON {
 // admins all. A channel operator sees only the withdrawal letters of orders sent to its channel (visibleLetter).
 func canSeeLetter(p *principal, l storage.Letter) bool {
 	switch p.Role {
-	case storage.RoleCreditOffice, storage.RoleAdmin:
+	case domain.RoleCreditOffice, domain.RoleAdmin:
 		return true
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		return l.USCC.Valid && l.USCC.String == p.USCC.String
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		return l.DepartmentID.Valid && l.DepartmentID.String == p.DepartmentID.String
 	}
 	return false
@@ -70,7 +71,7 @@ func canSeeLetter(p *principal, l storage.Letter) bool {
 func (s *Server) visibleLetter(c *fiber.Ctx) (storage.Letter, error) {
 	return loadVisible(c, s.db.GetLetter, func(l storage.Letter) (bool, error) {
 		p := principalOf(c)
-		if p.Role == storage.RoleChannelOperator {
+		if p.Role == domain.RoleChannelOperator {
 			return s.channelMayReadLetter(c, p, l)
 		}
 		if canSeeLetter(p, l) {
@@ -78,11 +79,11 @@ func (s *Server) visibleLetter(c *fiber.Ctx) (storage.Letter, error) {
 		}
 		// Letters issued by someone else may still belong to a case the caller handles (see LetterReadableVia).
 		agency := ""
-		if p.Role == storage.RoleAgency {
+		if p.Role == domain.RoleAgency {
 			agency = p.Login
 		}
 		dept := ""
-		if p.Role == storage.RoleDepartment {
+		if p.Role == domain.RoleDepartment {
 			dept = p.DepartmentID.String
 		}
 		return s.db.LetterReadableVia(c.UserContext(), l.ID, dept, agency)

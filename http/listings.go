@@ -22,12 +22,6 @@ import (
 // 名单). A department registers an entry with its own number; the entry is a record of its own, published on every
 // channel by its record workflow (workflows/records.go); its removal is a repair application with listing_id.
 
-func init() {
-	menus[storage.RoleDepartment] = append(menus[storage.RoleDepartment], menuItem{"/listings", "名单管理"})
-	menus[storage.RoleCreditOffice] = append(menus[storage.RoleCreditOffice], menuItem{"/listings", "名单信息"})
-	menus[storage.RoleEnterprise] = append(menus[storage.RoleEnterprise], menuItem{"/listings", "名单信息"})
-}
-
 // recordCases are the workflows of records of other procedures (workflows.RecordWorkflow), under the penalty
 // workflow's ID.
 var recordCases = caseWorkflow{name: "record", id: workflows.PenaltyWorkflowID,
@@ -100,9 +94,9 @@ func toListingJSON(p storage.Penalty) listingJSON {
 
 func listingStatusLabel(status domain.PenaltyStatus) string {
 	switch status {
-	case storage.PenaltyWithdrawing:
+	case domain.PenaltyWithdrawing:
 		return "正在移出"
-	case storage.PenaltyWithdrawn:
+	case domain.PenaltyWithdrawn:
 		return "已移出"
 	}
 	return "列入中"
@@ -341,7 +335,7 @@ func (s *Server) listingsPage(c *fiber.Ctx) error {
 		}
 	}
 	return s.page(c, "listings", pageData{Title: "名单信息", Data: map[string]any{"Rows": rows,
-		"Enterprise": principalOf(c).Role == storage.RoleEnterprise}})
+		"Enterprise": principalOf(c).Role == domain.RoleEnterprise}})
 }
 
 func (s *Server) listingPage(c *fiber.Ctx) error {
@@ -354,5 +348,5 @@ func (s *Server) listingPage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.page(c, "listing", pageData{Title: j.KindLabel + " " + j.Number, Data: map[string]any{"L": j,
-		"Enterprise": principalOf(c).Role == storage.RoleEnterprise}})
+		"Enterprise": principalOf(c).Role == domain.RoleEnterprise}})
 }

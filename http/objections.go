@@ -24,8 +24,8 @@ import (
 // which decides and answers; the answer is the case as stored.
 
 // objectionViewers are the roles that see objections at all; which ones each sees is canSeeObjection's business.
-var objectionViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice,
-	storage.RoleAdmin, storage.RoleChannelOperator}
+var objectionViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice,
+	domain.RoleAdmin, domain.RoleChannelOperator}
 
 const (
 	objectionMaxText = 2000
@@ -77,9 +77,9 @@ type objectionFiling struct {
 // the enterprise's behalf); anyone else's is 404.
 func (s *Server) filablePenalty(ctx context.Context, p *principal, id int64) (storage.Penalty, error) {
 	return s.penaltyFor(ctx, id, func(pen storage.Penalty) bool {
-		return (p.Role == storage.RoleEnterprise && pen.USCC == p.USCC.String) ||
-			(p.Role == storage.RoleDepartment && pen.DepartmentID == p.DepartmentID.String) ||
-			(p.Role == storage.RoleCreditOffice && p.USCC.Valid && pen.USCC == p.USCC.String)
+		return (p.Role == domain.RoleEnterprise && pen.USCC == p.USCC.String) ||
+			(p.Role == domain.RoleDepartment && pen.DepartmentID == p.DepartmentID.String) ||
+			(p.Role == domain.RoleCreditOffice && p.USCC.Valid && pen.USCC == p.USCC.String)
 	})
 }
 
@@ -106,11 +106,11 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 		return pen, nil, err
 	}
 	in.Grounds = strings.TrimSpace(in.Grounds)
-	if !slices.Contains(storage.ObjectionGrounds, in.Grounds) {
+	if !slices.Contains(domain.AllObjectionGrounds, domain.ObjectionGrounds(in.Grounds)) {
 		return pen, nil, invalidField("grounds", "invalid_grounds",
-			"异议理由 grounds 应为 "+strings.Join(storage.ObjectionGrounds, "、")+" 之一")
+			"异议理由 grounds 应为 "+strings.Join(stringsOf(domain.AllObjectionGrounds), "、")+" 之一")
 	}
-	if in.Grounds == storage.GroundsAgainstRefusal {
+	if domain.ObjectionGrounds(in.Grounds) == domain.GroundsAgainstRefusal {
 		if in.RepairID <= 0 {
 			return pen, nil, invalidField("repair_id", "repair_id_required", "对不予受理或者不予修复决定提出异议的，请指定信用修复案件（repair_id）")
 		}
@@ -121,9 +121,9 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 		if err != nil {
 			return pen, nil, err
 		}
-		if r.Status != storage.RepairRefused && r.Status != storage.RepairNotAccepted {
+		if r.Status != domain.RepairRefused && r.Status != domain.RepairNotAccepted {
 			return pen, nil, newError(domain.KindConflict, "repair_not_refused",
-				"只能对不予受理或者不予信用修复的决定提出异议；该信用修复案件当前状态："+storage.RepairStatusLabel(r.Status)).With(
+				"只能对不予受理或者不予信用修复的决定提出异议；该信用修复案件当前状态："+domain.RepairStatus(r.Status).Label()).With(
 				map[string]any{"repair_id": r.ID, "status": r.Status})
 		}
 	} else {
@@ -131,7 +131,7 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 			return pen, nil, invalidField("repair_id", "repair_id_not_allowed", "只有对不予修复决定提出异议（against_refusal）时才填写 repair_id")
 		}
 		switch pen.Status {
-		case storage.PenaltyWithdrawing, storage.PenaltyWithdrawn, storage.PenaltyRevoked:
+		case domain.PenaltyWithdrawing, domain.PenaltyWithdrawn, domain.PenaltyRevoked:
 			return pen, nil, newError(domain.KindConflict, "record_withdrawn", "该处罚信息已撤下或正在撤下公示（或处罚决定已撤销），无需提出异议").With(
 				map[string]any{"status": pen.Status})
 		}
@@ -331,9 +331,9 @@ func toObjectionJSON(o storage.Objection) objectionJSON {
 	j := objectionJSON{
 		ID: o.ID, PenaltyID: o.PenaltyID, RepairID: idPtr(o.RepairID), DecisionNo: o.DecisionNo, USCC: o.USCC,
 		EnterpriseName: o.EnterpriseName, DepartmentID: o.DepartmentID, DepartmentName: o.DepartmentName,
-		Grounds: string(o.Grounds), GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds), Statement: o.Statement, RuleSet: o.RuleSet,
+		Grounds: string(o.Grounds), GroundsLabel: domain.ObjectionGrounds(o.Grounds).Label(), Statement: o.Statement, RuleSet: o.RuleSet,
 		FiledOn: o.FiledOn, FiledBy: o.FiledBy, FiledByRole: o.FiledByRole, Status: string(o.Status),
-		StatusLabel: storage.ObjectionStatusLabel(o.Status), Holder: string(o.Holder),
+		StatusLabel: domain.ObjectionStatus(o.Status).Label(), Holder: string(o.Holder),
 		Deadlines: objectionDeadlinesJSON{Mark: o.MarkDue, Forward: o.ForwardDue, Verify: o.VerifyDue, OriginalVerify: o.OriginalVerifyDue},
 		MarkedOn:  o.MarkedOn, ForwardedOn: o.ForwardedOn, Overdue: o.Overdue, Extended: o.Extended, ExtendedOn: o.ExtendedOn,
 		ExtensionReason: o.ExtensionReason, RepairReopened: o.RepairReopened, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
@@ -344,7 +344,7 @@ func toObjectionJSON(o storage.Objection) objectionJSON {
 	if o.Outcome != "" {
 		outcome := string(o.Outcome)
 		j.Outcome = &outcome
-		r := &objectionResolutionJSON{Outcome: string(o.Outcome), Label: storage.ObjectionOutcomeLabel(o.Outcome), Reason: o.OutcomeReason,
+		r := &objectionResolutionJSON{Outcome: string(o.Outcome), Label: domain.ObjectionOutcome(o.Outcome).Label(), Reason: o.OutcomeReason,
 			Corrections: o.Corrections, ResolvedOn: o.ResolvedOn, ResolvedBy: o.ResolvedBy, InTime: o.ResolvedInTime,
 			Number: o.ResultNo}
 		if len(r.Corrections) == 0 {
@@ -383,15 +383,15 @@ func objectionStepLabel(action string) string { return labelOr(objectionStepLabe
 // channelJSONs shows a case's channel actions; references and errors only to the office and the channel's operator.
 func channelJSONs(p *principal, cs []storage.ObjectionChannel, today domain.Date) []objectionChannelJSON {
 	out := make([]objectionChannelJSON, 0, len(cs))
-	admin := p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin
+	admin := p.Role == domain.RoleCreditOffice || p.Role == domain.RoleAdmin
 	for _, oc := range cs {
 		cj := objectionChannelJSON{ChannelID: oc.ChannelID, Name: oc.Name, Kind: string(oc.Kind), Action: string(oc.Action),
-			ActionLabel: storage.ObjectionActionLabel(oc.Action), Status: string(oc.Status),
+			ActionLabel: domain.ObjectionAction(oc.Action).Label(), Status: string(oc.Status),
 			StatusLabel: domain.ChannelStatus(oc.Status).LabelForObjection(domain.ObjectionAction(oc.Action)), DueOn: oc.DueOn, Attempts: oc.Attempts,
 			ConfirmedAt: nullableTime(oc.ConfirmedAt.Time, oc.ConfirmedAt.Valid)}
-		cj.Overdue = oc.Status == storage.ChannelOverdue ||
-			(oc.Status != storage.ChannelConfirmed && oc.Status != "cancelled" && oc.DueOn.Before(today))
-		if admin || (p.Role == storage.RoleChannelOperator && p.ChannelID.String == oc.ChannelID) {
+		cj.Overdue = oc.Status == domain.ChannelOverdue ||
+			(oc.Status != domain.ChannelConfirmed && oc.Status != "cancelled" && oc.DueOn.Before(today))
+		if admin || (p.Role == domain.RoleChannelOperator && p.ChannelID.String == oc.ChannelID) {
 			cj.Reference, cj.LastError = oc.Reference, oc.LastError
 		}
 		out = append(out, cj)
@@ -425,7 +425,7 @@ func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage
 	}
 	j.Attachments = attachmentsJSON(as)
 	if p == nil {
-		p = &principal{User: storage.User{Role: storage.RoleEnterprise}}
+		p = &principal{User: storage.User{Role: domain.RoleEnterprise}}
 	}
 	chj := channelJSONs(p, cs, domain.Today())
 	j.Channels = &chj
@@ -460,7 +460,7 @@ func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage
 	}
 	j.Record = rec
 
-	j.Withdrawal, err = s.caseWithdrawal(ctx, o.WithdrawalID, o.Outcome == storage.OutcomeWithdrawn,
+	j.Withdrawal, err = s.caseWithdrawal(ctx, o.WithdrawalID, o.Outcome == domain.OutcomeWithdrawn,
 		func() (storage.CaseWithdrawal, error) { return s.db.WithdrawalAfterObjection(ctx, o.PenaltyID, o.ID) })
 	if err != nil {
 		return j, err
@@ -484,13 +484,13 @@ func (s *Server) getObjection(c *fiber.Ctx) error {
 // department its own, a channel operator those that asked its channel; asking for someone else's gives an empty
 // list.
 func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool, error) {
-	cf, err := readCaseFilter(c, storage.ObjectionStatuses)
+	cf, err := readCaseFilter(c, domain.ObjectionStatuses)
 	f := storage.ObjectionFilter{Status: cf.Status, DepartmentID: cf.DepartmentID, USCC: cf.USCC, PenaltyID: cf.PenaltyID,
 		OverdueOnly: cf.OverdueOnly, Open: cf.Open}
 	if err != nil {
 		return f, false, err
 	}
-	if p.Role == storage.RoleChannelOperator {
+	if p.Role == domain.RoleChannelOperator {
 		f.ChannelID = p.ChannelID.String
 	}
 	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
@@ -542,7 +542,7 @@ var correctableFields = []string{"decision_no", "enterprise_name", "penalty_type
 
 // parseCorrections checks a correction against the record: known fields only, values that registration would
 // accept, and no change of the record's class or periods. It answers only what changes.
-func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage.Penalty, raw json.RawMessage) (*storage.PenaltyCorrection, error) {
+func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage.Penalty, raw json.RawMessage) (*domain.PenaltyCorrection, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
@@ -614,7 +614,7 @@ func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage
 				domain.Class(next.Class).Label(), next.PublicationEnds)).With(map[string]any{"field": "corrections",
 			"class": next.Class, "publication_ends": next.PublicationEnds})
 	}
-	var out storage.PenaltyCorrection
+	var out domain.PenaltyCorrection
 	if _, ok := fields["decision_no"]; ok && next.DecisionNo != pen.DecisionNo {
 		other, err := s.db.PenaltyByDecisionNo(ctx, pen.DepartmentID, next.DecisionNo)
 		switch {
@@ -654,9 +654,9 @@ func (s *Server) actorOfObjection(c *fiber.Ctx) workflows.ObjectionActor {
 // resolve checks and sends the department's answer.
 func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.ObjectionChannel, b resolutionBody) error {
 	ctx := c.UserContext()
-	outcome := strings.TrimSpace(b.Outcome)
+	outcome := domain.ObjectionOutcome(strings.TrimSpace(b.Outcome))
 	switch outcome {
-	case storage.OutcomeCorrected, storage.OutcomeWithdrawn, storage.OutcomeUpheld:
+	case domain.OutcomeCorrected, domain.OutcomeWithdrawn, domain.OutcomeUpheld:
 	default:
 		return invalidField("outcome", "invalid_outcome", "处理结果 outcome 应为 corrected（更正）、withdrawn（删除并终止公示）或 upheld（维持）")
 	}
@@ -667,8 +667,8 @@ func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.Objectio
 	if reason == "" {
 		return invalidField("reason", "reason_required", "请填写核查意见和理由")
 	}
-	var corr *storage.PenaltyCorrection
-	if o.MarksRecord() && outcome == storage.OutcomeCorrected {
+	var corr *domain.PenaltyCorrection
+	if o.MarksRecord() && outcome == domain.OutcomeCorrected {
 		pen, err := s.db.GetPenalty(ctx, o.PenaltyID)
 		if err != nil {
 			return err
@@ -759,15 +759,15 @@ type objectionConfirmBody struct {
 func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.ObjectionChannel, b objectionConfirmBody) error {
 	p := principalOf(c)
 	chID := c.Params("channel_id")
-	if p.Role != storage.RoleChannelOperator {
+	if p.Role != domain.RoleChannelOperator {
 		return newError(domain.KindForbidden, "forbidden", "只有该渠道的操作员可以确认")
 	}
 	if p.ChannelID.String != chID {
 		return errNotFound
 	}
-	action := strings.TrimSpace(b.Action)
+	action := domain.ObjectionAction(strings.TrimSpace(b.Action))
 	switch action {
-	case "", storage.ObjectionMark, storage.ObjectionUnmark, storage.ObjectionCorrect:
+	case "", domain.ObjectionMark, domain.ObjectionUnmark, domain.ObjectionCorrect:
 	default:
 		return invalidField("action", "invalid_action", "确认事项 action 应为 mark（标注异议）、unmark（撤除标注）或 correct（更正信息）")
 	}
@@ -777,19 +777,19 @@ func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.
 	}
 	var mine []storage.ObjectionChannel
 	for _, oc := range cs {
-		if oc.ChannelID == chID && (action == "" || string(oc.Action) == action) {
+		if oc.ChannelID == chID && (action == "" || oc.Action == action) {
 			mine = append(mine, oc)
 		}
 	}
 	if len(mine) == 0 {
 		return errNotFound
 	}
-	if mine[0].Kind != storage.ChannelManual {
+	if mine[0].Kind != domain.ChannelManual {
 		return newError(domain.KindConflict, "not_manual_channel", "系统对接渠道由渠道系统自动确认，无需人工确认")
 	}
 	pending := false
 	for _, oc := range mine {
-		if oc.Status != storage.ChannelConfirmed && oc.Status != "cancelled" {
+		if oc.Status != domain.ChannelConfirmed && oc.Status != "cancelled" {
 			pending = true
 		}
 	}

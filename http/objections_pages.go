@@ -28,13 +28,13 @@ func toObjectionRows(os []storage.Objection) []objectionRow {
 	rows := make([]objectionRow, 0, len(os))
 	for _, o := range os {
 		r := objectionRow{ID: o.ID, DecisionNo: o.DecisionNo, EnterpriseName: o.EnterpriseName, USCC: o.USCC,
-			DepartmentName: o.DepartmentName, GroundsLabel: storage.ObjectionGroundsLabel(o.Grounds),
-			StatusLabel: storage.ObjectionStatusLabel(o.Status), FiledOn: o.FiledOn.String(), Overdue: o.Overdue}
-		if o.Status == storage.ObjectionVerifying || o.Status == storage.ObjectionSubmitted {
+			DepartmentName: o.DepartmentName, GroundsLabel: domain.ObjectionGrounds(o.Grounds).Label(),
+			StatusLabel: domain.ObjectionStatus(o.Status).Label(), FiledOn: o.FiledOn.String(), Overdue: o.Overdue}
+		if o.Status == domain.ObjectionVerifying || o.Status == domain.ObjectionSubmitted {
 			r.Due = o.VerifyDue.String()
 		}
 		if o.Outcome != "" {
-			r.Outcome = storage.ObjectionOutcomeLabel(o.Outcome)
+			r.Outcome = domain.ObjectionOutcome(o.Outcome).Label()
 		}
 		rows = append(rows, r)
 	}
@@ -55,11 +55,11 @@ func (s *Server) objectionsPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	data := map[string]any{"Rows": toObjectionRows(os), "IsEnterprise": p.Role == storage.RoleEnterprise,
-		"IsDept": p.Role == storage.RoleDepartment, "Filter": f, "OpenOnly": f.Open, "OverdueOnly": f.OverdueOnly}
+	data := map[string]any{"Rows": toObjectionRows(os), "IsEnterprise": p.Role == domain.RoleEnterprise,
+		"IsDept": p.Role == domain.RoleDepartment, "Filter": f, "OpenOnly": f.Open, "OverdueOnly": f.OverdueOnly}
 	title := "异议处理"
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		title = "异议申诉"
 		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 100})
 		if err != nil {
@@ -73,16 +73,16 @@ func (s *Server) objectionsPage(c *fiber.Ctx) error {
 		var recs []record
 		for _, pen := range ps {
 			recs = append(recs, record{ID: pen.ID, DecisionNo: pen.DecisionNo, DecidedOn: pen.DecidedOn.String(),
-				StatusLabel: storage.PenaltyStatusLabel(pen.Status), Marked: pen.FlaggedObjection})
+				StatusLabel: domain.PenaltyStatus(pen.Status).Label(), Marked: pen.FlaggedObjection})
 		}
 		data["Records"] = recs
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		title = "异议核实"
 	}
 	data["Title"] = title
 	var statuses []option
-	for _, st := range storage.ObjectionStatuses {
-		statuses = append(statuses, option{Value: st, Label: storage.ObjectionStatusLabel(st)})
+	for _, st := range domain.ObjectionStatuses {
+		statuses = append(statuses, option{Value: string(st), Label: st.Label()})
 	}
 	data["Statuses"] = statuses
 	return s.page(c, "objections", pageData{Title: title, Data: data})
@@ -95,7 +95,7 @@ func (s *Server) objectionNewPage(c *fiber.Ctx) error {
 	repairID, _ := strconv.ParseInt(c.Query("repair_id"), 10, 64)
 	in := objectionFiling{PenaltyID: id, RepairID: repairID}
 	if repairID > 0 {
-		in.Grounds = storage.GroundsAgainstRefusal
+		in.Grounds = string(domain.GroundsAgainstRefusal)
 	}
 	return s.renderObjectionForm(c, in, nil)
 }
@@ -104,7 +104,7 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	p := principalOf(c)
 	ctx := c.UserContext()
 	pf := storage.PenaltyFilter{Newest: true, Limit: 200}
-	if p.Role == storage.RoleEnterprise {
+	if p.Role == domain.RoleEnterprise {
 		pf.USCC = p.USCC.String
 	} else {
 		pf.DepartmentID = p.DepartmentID.String
@@ -114,8 +114,8 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 		return err
 	}
 	var grounds []groundsOption
-	for _, g := range storage.ObjectionGrounds {
-		grounds = append(grounds, groundsOption{Value: g, Label: storage.ObjectionGroundsLabel(g)})
+	for _, g := range domain.AllObjectionGrounds {
+		grounds = append(grounds, groundsOption{Value: string(g), Label: g.Label()})
 	}
 	msg := ""
 	if problem != nil {
@@ -123,7 +123,7 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 		msg = problem.Message
 	}
 	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
-		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == storage.RoleDepartment,
+		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == domain.RoleDepartment,
 		"MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindObjectionCommitment),
 	}})
 }
@@ -194,11 +194,11 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 	var chans []objectionChannelRow
 	for _, ch := range *j.Channels {
 		row := objectionChannelRow{objectionChannelJSON: ch}
-		row.CanConfirm = p.Role == storage.RoleChannelOperator && p.ChannelID.String == ch.ChannelID && ch.Kind == storage.ChannelManual &&
-			ch.Status != storage.ChannelConfirmed && ch.Status != "cancelled"
+		row.CanConfirm = p.Role == domain.RoleChannelOperator && p.ChannelID.String == ch.ChannelID && ch.Kind == string(domain.ChannelManual) &&
+			ch.Status != string(domain.ChannelConfirmed) && ch.Status != "cancelled"
 		chans = append(chans, row)
 	}
-	canAnswer := p.Role == storage.RoleDepartment && o.Status == storage.ObjectionVerifying
+	canAnswer := p.Role == domain.RoleDepartment && o.Status == domain.ObjectionVerifying
 	msg := ""
 	if problem != nil {
 		c.Status(statusOf(problem))
@@ -211,7 +211,7 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 	}
 	return s.page(c, "objection", pageData{Title: "异议申请 " + workflows.ObjectionApplicationNo(o.ID, o.FiledOn), Flash: flash, Data: map[string]any{
 		"Assignment": assignment,
-		"O": j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
+		"O":          j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
 		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late,
 		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
 	}})
@@ -307,7 +307,7 @@ func (s *Server) objectionNotices(c *fiber.Ctx, p *principal) (homeSection, erro
 func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{USCC: p.USCC.String, Limit: 20})
 		if err != nil {
 			return nil, err
@@ -322,9 +322,9 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSectio
 			return nil, err
 		}
 		return []homeSection{sec, note}, nil
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{DepartmentID: p.DepartmentID.String,
-			Status: storage.ObjectionVerifying, Limit: 50})
+			Status: string(domain.ObjectionVerifying), Limit: 50})
 		if err != nil {
 			return nil, err
 		}
@@ -334,7 +334,7 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSectio
 			return []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo, r.GroundsLabel, r.Due}
 		})
 		return []homeSection{sec}, nil
-	case storage.RoleCreditOffice:
+	case domain.RoleCreditOffice:
 		st, err := s.db.ObjectionStatistics(ctx, "", "")
 		if err != nil {
 			return nil, err

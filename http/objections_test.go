@@ -173,7 +173,7 @@ func TestObjectionFilingVisibilityAndDuplicates(t *testing.T) {
 	requireError(t, e.do("POST", "/api/v1/objections", tokA, `{"penalty_id": "x"}`), 422, "invalid_type")
 	uB, err := e.db.UserByLogin(ctx, b.USCC)
 	require.NoError(t, err)
-	att, err := e.db.PutAttachment(ctx, storage.NewAttachment{OwnerUserID: uB.ID, OwnerLogin: b.USCC, OwnerRole: storage.RoleEnterprise,
+	att, err := e.db.PutAttachment(ctx, storage.NewAttachment{OwnerUserID: uB.ID, OwnerLogin: b.USCC, OwnerRole: domain.RoleEnterprise,
 		USCC: b.USCC, Filename: "b.pdf", ContentType: "application/pdf", SHA256: strings.Repeat("a", 64), Content: []byte("%PDF-1.4")})
 	require.NoError(t, err)
 	bad := requireError(t, e.do("POST", "/api/v1/objections", tokA, with(filing(pid), "attachment_ids", []int64{att.ID})), 422, "invalid_attachment")
@@ -184,7 +184,7 @@ func TestObjectionFilingVisibilityAndDuplicates(t *testing.T) {
 	// The enterprise files on its own record.
 	uA, err := e.db.UserByLogin(ctx, a.USCC)
 	require.NoError(t, err)
-	own, err := e.db.PutAttachment(ctx, storage.NewAttachment{OwnerUserID: uA.ID, OwnerLogin: a.USCC, OwnerRole: storage.RoleEnterprise,
+	own, err := e.db.PutAttachment(ctx, storage.NewAttachment{OwnerUserID: uA.ID, OwnerLogin: a.USCC, OwnerRole: domain.RoleEnterprise,
 		USCC: a.USCC, Filename: "缴款凭证.pdf", ContentType: "application/pdf", SHA256: strings.Repeat("b", 64), Content: []byte("%PDF-1.4")})
 	require.NoError(t, err)
 	resp := e.do("POST", "/api/v1/objections", tokA, with(filing(pid), "attachment_ids", []int64{own.ID}))
@@ -288,7 +288,7 @@ func (e *testEnv) fileDirect(pid int64, ent storage.Enterprise) int64 {
 	e.t.Helper()
 	id, err := e.db.CreateObjection(context.Background(), storage.NewObjection{PenaltyID: pid, USCC: ent.USCC, DepartmentID: "sthjj",
 		Grounds: "wrong_content", Statement: "有误", RuleSet: "ndrc-2026", FiledOn: domain.MustParseDate("2026-11-02"),
-		FiledBy: ent.USCC, FiledByRole: storage.RoleEnterprise, CommitmentAcceptedAt: domain.MustParseDate("2026-11-02").Time(domain.Shanghai)},
+		FiledBy: ent.USCC, FiledByRole: domain.RoleEnterprise, CommitmentAcceptedAt: domain.MustParseDate("2026-11-02").Time(domain.Shanghai)},
 		storage.AuditEntry{Actor: ent.USCC, Role: "enterprise", Action: "objection.submitted"}, nil)
 	require.NoError(e.t, err)
 	_, err = e.db.Exec(`UPDATE objections SET status = 'verifying', seq = 1 WHERE id = $1`, id)
@@ -364,7 +364,7 @@ func TestObjectionChannelConfirmation(t *testing.T) {
 	_, err := e.db.Exec(`UPDATE channels SET kind = 'webhook', endpoint_url = 'https://example.test/x', secret = 'sixteen-chars-secret' WHERE id = 'creditchina'`)
 	require.NoError(t, err)
 	due := domain.MustParseDate("2026-11-03")
-	_, err = e.db.OpenObjectionChannels(ctx, id, storage.ObjectionMark, []storage.ObjectionChannelDue{
+	_, err = e.db.OpenObjectionChannels(ctx, id, domain.ObjectionMark, []storage.ObjectionChannelDue{
 		{ChannelID: "creditchina", DueOn: due}, {ChannelID: "dept-site", DueOn: due}})
 	require.NoError(t, err)
 	path := func(ch string) string { return fmt.Sprintf("/api/v1/objections/%d/channels/%s/confirm", id, ch) }
@@ -387,7 +387,7 @@ func TestObjectionChannelConfirmation(t *testing.T) {
 	// As the workflow's activity records it: the publication is marked, and a second click is answered as is.
 	_, err = e.db.Exec(`INSERT INTO publications (penalty_id, channel_id, status) VALUES ($1, 'dept-site', 'published')`, pid)
 	require.NoError(t, err)
-	_, err = e.db.ConfirmObjectionChannel(ctx, id, "dept-site", storage.ObjectionMark, "已标注-001", "op-dept")
+	_, err = e.db.ConfirmObjectionChannel(ctx, id, "dept-site", domain.ObjectionMark, "已标注-001", "op-dept")
 	require.NoError(t, err)
 	ms, err := e.db.PublicationMarksOf(ctx, pid)
 	require.NoError(t, err)
@@ -409,7 +409,7 @@ func TestPenaltyCorrectionKeepsTheOldVersion(t *testing.T) {
 	pid := e.storeFine("sthjj", "镇环罚〔2026〕15号", a)
 	id := e.fileDirect(pid, a)
 	amount, no := "30000.00", "镇环罚〔2026〕15-1号"
-	c := storage.PenaltyCorrection{FineAmountYuan: &amount, DecisionNo: &no}
+	c := domain.PenaltyCorrection{FineAmountYuan: &amount, DecisionNo: &no}
 	v, err := e.db.CorrectPenalty(ctx, id, pid, c, "金额有误", "sthjj")
 	require.NoError(t, err)
 	assert.Equal(t, 2, v)
@@ -439,22 +439,22 @@ func TestPenaltyCorrectionKeepsTheOldVersion(t *testing.T) {
 
 	// The record's flag follows its open objections.
 	require.NoError(t, e.db.RecordObjectionStep(ctx, storage.ObjectionStepRecord{ObjectionID: id, Seq: 2,
-		Progress: storage.ObjectionProgress{Status: storage.ObjectionVerifying, Holder: "department"},
+		Progress: storage.ObjectionProgress{Status: domain.ObjectionVerifying, Holder: "department"},
 		Audit:    storage.AuditEntry{Actor: "system", Role: "system", Action: "objection.forwarded", CaseKind: "objection", CaseID: itoa(id)}}))
 	pen, _ = e.db.GetPenalty(ctx, pid)
 	assert.True(t, pen.FlaggedObjection)
 	require.NoError(t, e.db.RecordObjectionStep(ctx, storage.ObjectionStepRecord{ObjectionID: id, Seq: 3,
-		Progress: storage.ObjectionProgress{Status: storage.ObjectionResolved, Outcome: "corrected"},
+		Progress: storage.ObjectionProgress{Status: domain.ObjectionResolved, Outcome: "corrected"},
 		Audit:    storage.AuditEntry{Actor: "sthjj", Role: "department", Action: "objection.resolved", CaseKind: "objection", CaseID: itoa(id)}}))
 	pen, _ = e.db.GetPenalty(ctx, pid)
 	assert.False(t, pen.FlaggedObjection, "the mark is removed with the answer")
 	// A late write of an older step changes nothing.
 	require.NoError(t, e.db.RecordObjectionStep(ctx, storage.ObjectionStepRecord{ObjectionID: id, Seq: 2,
-		Progress: storage.ObjectionProgress{Status: storage.ObjectionVerifying},
+		Progress: storage.ObjectionProgress{Status: domain.ObjectionVerifying},
 		Audit:    storage.AuditEntry{Actor: "system", Role: "system", Action: "objection.late", CaseKind: "objection", CaseID: itoa(id)}}))
 	o, err := e.db.GetObjection(ctx, id)
 	require.NoError(t, err)
-	assert.EqualValues(t, storage.ObjectionResolved, o.Status)
+	assert.EqualValues(t, domain.ObjectionResolved, o.Status)
 }
 
 // TestObjectionPages renders the list, form and case pages for each role.
@@ -496,15 +496,15 @@ func TestObjectionPages(t *testing.T) {
 	// After a correction: the history of versions, the result, and the operator's confirmation form.
 	ctx := context.Background()
 	amount := "30000.00"
-	_, err := e.db.CorrectPenalty(ctx, id, pid, storage.PenaltyCorrection{FineAmountYuan: &amount}, "金额有误", "sthjj")
+	_, err := e.db.CorrectPenalty(ctx, id, pid, domain.PenaltyCorrection{FineAmountYuan: &amount}, "金额有误", "sthjj")
 	require.NoError(t, err)
 	inTime := true
 	require.NoError(t, e.db.RecordObjectionStep(ctx, storage.ObjectionStepRecord{ObjectionID: id, Seq: 5,
-		Progress: storage.ObjectionProgress{Status: storage.ObjectionResolved, Holder: "channels", Outcome: "corrected",
+		Progress: storage.ObjectionProgress{Status: domain.ObjectionResolved, Holder: "channels", Outcome: "corrected",
 			OutcomeReason: "金额有误", ResolvedOn: domain.MustParseDate("2026-11-05"), ResolvedInTime: &inTime, ResultNo: "生态环境异议复〔2026〕1号",
 			PenaltyVersion: 2, Corrections: []byte(`{"fine_amount_yuan":"30000.00"}`)},
 		Audit: storage.AuditEntry{Actor: "sthjj", Role: "department", Action: "objection.resolved", CaseKind: "objection", CaseID: itoa(id)}}))
-	_, err = e.db.OpenObjectionChannels(ctx, id, storage.ObjectionCorrect, []storage.ObjectionChannelDue{
+	_, err = e.db.OpenObjectionChannels(ctx, id, domain.ObjectionCorrect, []storage.ObjectionChannelDue{
 		{ChannelID: "dept-site", DueOn: domain.MustParseDate("2026-11-10")}})
 	require.NoError(t, err)
 	op := e.browser()

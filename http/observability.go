@@ -19,21 +19,22 @@ import (
 var quietPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // observe installs, before anything else, what makes every request visible and survivable: its request id, its
-// access-log line and metrics, and the recovery of a panicking handler. It also mounts /metrics for scrapers that
-// hold the metrics token (Config.MetricsToken); without a token the route does not exist here and metrics are
-// served only on the separate METRICS_ADDR listener.
+// access-log line and metrics, and the recovery of a panicking handler.
 func (s *Server) observe(app *fiber.App) {
 	app.Use(s.requestID, s.accessLog, s.recoverPanic)
-	if s.cfg.Metrics != nil && s.cfg.MetricsToken != "" {
-		h := adaptor.HTTPHandler(s.cfg.Metrics.Handler())
-		app.Get("/metrics", func(c *fiber.Ctx) error {
-			got := strings.TrimPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) != 1 {
-				return errNoRoute
-			}
-			return h(c)
-		})
+}
+
+// metrics serves GET /metrics to scrapers that hold the metrics token (Config.MetricsToken); without a configured
+// token the route answers as if it did not exist, and metrics are served only on the separate METRICS_ADDR listener.
+func (s *Server) metrics(c *fiber.Ctx) error {
+	if s.cfg.Metrics == nil || s.cfg.MetricsToken == "" {
+		return errNoRoute
 	}
+	got := strings.TrimPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) != 1 {
+		return errNoRoute
+	}
+	return adaptor.HTTPHandler(s.cfg.Metrics.Handler())(c)
 }
 
 // requestID takes the caller's X-Request-Id when it is sane (a gateway's id keeps one trail across systems), else

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/templates"
 )
@@ -124,13 +125,13 @@ var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, 
 	(*Server).objectionHomeSections, (*Server).penaltyHomeSections, (*Server).repairHomeSections,
 	(*Server).trainingHomeSections, (*Server).withdrawalHomeSections, (*Server).urgeHomeSection}
 
-var homeHeadings = map[storage.Role][2]string{
-	storage.RoleEnterprise:      {"我的信用记录", "查看本企业的行政处罚公示记录、信用修复进度和通知。"},
-	storage.RoleDepartment:      {"部门待办", "本部门需要办理的送达、受理、核实和异议事项。"},
-	storage.RoleCreditOffice:    {"信用办工作台", "一窗受理的申请、逾期事项和撤下公示的跟踪。"},
-	storage.RoleAgency:          {"信用服务机构工作台", "承办的信用修复培训场次。"},
-	storage.RoleChannelOperator: {"公示渠道工作台", "需要本渠道确认撤下或更正的公示记录。"},
-	storage.RoleAdmin:           {"系统管理", "用户、访问令牌与规则数据的维护。"},
+var homeHeadings = map[domain.Role][2]string{
+	domain.RoleEnterprise:      {"我的信用记录", "查看本企业的行政处罚公示记录、信用修复进度和通知。"},
+	domain.RoleDepartment:      {"部门待办", "本部门需要办理的送达、受理、核实和异议事项。"},
+	domain.RoleCreditOffice:    {"信用办工作台", "一窗受理的申请、逾期事项和撤下公示的跟踪。"},
+	domain.RoleAgency:          {"信用服务机构工作台", "承办的信用修复培训场次。"},
+	domain.RoleChannelOperator: {"公示渠道工作台", "需要本渠道确认撤下或更正的公示记录。"},
+	domain.RoleAdmin:           {"系统管理", "用户、访问令牌与规则数据的维护。"},
 }
 
 func (s *Server) homePage(c *fiber.Ctx) error {
@@ -171,7 +172,7 @@ func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) 
 	})
 	ts, channels := oneItemPerCaseStep(ts)
 	sec := homeSection{Title: "待办事项", Headers: []string{"事项", "案件", "办理期限", "状态"}, Empty: "暂无待办事项。", Linked: true}
-	if p.Role == storage.RoleDepartment {
+	if p.Role == domain.RoleDepartment {
 		sec.Headers = append(sec.Headers, "承办人")
 	}
 	for _, t := range ts {
@@ -184,7 +185,7 @@ func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) 
 			title = fmt.Sprintf("%s（共%d个渠道）", title, n)
 		}
 		cells := []string{title, caseLabel(t.CaseKind) + " " + t.CaseID, t.DueOnString(), state}
-		if p.Role == storage.RoleDepartment {
+		if p.Role == domain.RoleDepartment {
 			cells = append(cells, assigneeLabel(t, p.ID))
 		}
 		sec.Rows = append(sec.Rows, homeRow{Cells: cells, Href: taskHref(t, p.Role), Alert: t.Overdue})

@@ -20,7 +20,7 @@ import (
 )
 
 // penaltyViewers are the roles that see penalties at all; which ones each sees is canSeePenalty's business.
-var penaltyViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAdmin}
+var penaltyViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin}
 
 // yuanField accepts an amount as a JSON number (5000.5) or string ("5000.50"), keeping its exact text.
 type yuanField string
@@ -437,8 +437,8 @@ func penaltyFilter(c *fiber.Ctx, p *principal) (storage.PenaltyFilter, bool, err
 		DepartmentID: strings.TrimSpace(c.Query("department")), Overdue: strings.TrimSpace(c.Query("overdue")),
 		Today: domain.Today(),
 	}
-	if f.Status != "" && storage.PenaltyStatusRank(f.Status) < 0 {
-		return f, false, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(storage.PenaltyStatuses, "、")+" 之一")
+	if f.Status != "" && domain.PenaltyStatus(f.Status).Rank() < 0 {
+		return f, false, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(stringsOf(domain.PenaltyStatuses), "、")+" 之一")
 	}
 	if f.Overdue != "" && f.Overdue != "delivery" && f.Overdue != "publication" {
 		return f, false, invalidField("overdue", "invalid_overdue", "overdue 应为 delivery（逾期未送达）或 publication（逾期未公示）")

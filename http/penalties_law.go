@@ -183,7 +183,7 @@ func (s *Server) addLawFacts(ctx context.Context, p *principal, pen storage.Pena
 		parts = append(parts, "认定部门决定公示轻微失信信息")
 	}
 	d["Law"] = strings.Join(parts, "；")
-	if p.Role == storage.RoleEnterprise {
+	if p.Role == domain.RoleEnterprise {
 		return nil
 	}
 	rs, err := s.db.GetResolvedRuleSet(ctx, pen.RuleSet)

@@ -12,7 +12,6 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
-	"xinyong/workflows"
 )
 
 // The penalty pages: the list, registration and import forms, a record with its delivery and revocation.
@@ -43,9 +42,9 @@ func typesLabel(ts []string) string {
 // countdown says, for an enterprise, how long until it may apply and until the record comes down.
 func countdown(p storage.Penalty, today domain.Date) string {
 	switch p.Status {
-	case storage.PenaltyWithdrawn, storage.PenaltyRevoked:
+	case domain.PenaltyWithdrawn, domain.PenaltyRevoked:
 		return "已撤下"
-	case storage.PenaltyWithdrawing:
+	case domain.PenaltyWithdrawing:
 		return "撤下中"
 	}
 	if !p.Published {
@@ -74,8 +73,8 @@ func (s *Server) penaltyRows(ctx context.Context, ps []storage.Penalty) ([]penal
 	rows := make([]penaltyRow, 0, len(ps))
 	for _, p := range ps {
 		rows = append(rows, penaltyRow{Penalty: p, DepartmentName: names[p.DepartmentID], ClassLabel: classLabel(p.Class),
-			StatusLabel: storage.PenaltyStatusLabel(p.Status), TypesLabel: typesLabel(p.PenaltyTypes),
-			DeliveryLate: p.DeliveredOn == nil && p.DeliveryDue.Before(today) && p.Status != storage.PenaltyWithdrawn && p.Status != storage.PenaltyRevoked,
+			StatusLabel: domain.PenaltyStatus(p.Status).Label(), TypesLabel: typesLabel(p.PenaltyTypes),
+			DeliveryLate: p.DeliveredOn == nil && p.DeliveryDue.Before(today) && p.Status != domain.PenaltyWithdrawn && p.Status != domain.PenaltyRevoked,
 			Countdown:    countdown(p, today)})
 	}
 	return rows, nil
@@ -110,22 +109,22 @@ func (s *Server) penaltiesPage(c *fiber.Ctx) error {
 		next = strconv.FormatInt(ps[len(ps)-1].ID, 10)
 	}
 	title := "处罚信息"
-	if p.Role == storage.RoleEnterprise {
+	if p.Role == domain.RoleEnterprise {
 		title = "我的信用记录"
 	}
 	return s.page(c, "penalties", pageData{Title: title, Data: map[string]any{
 		"Title": title, "Rows": rows, "Filter": f, "Statuses": statusOptions(), "Departments": depts, "Next": next,
-		"IsOffice": p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin, "IsDept": p.Role == storage.RoleDepartment,
-		"IsEnterprise": p.Role == storage.RoleEnterprise,
+		"IsOffice": p.Role == domain.RoleCreditOffice || p.Role == domain.RoleAdmin, "IsDept": p.Role == domain.RoleDepartment,
+		"IsEnterprise": p.Role == domain.RoleEnterprise,
 	}})
 }
 
 type option struct{ Value, Label string }
 
 func statusOptions() []option {
-	out := make([]option, 0, len(storage.PenaltyStatuses))
-	for _, st := range storage.PenaltyStatuses {
-		out = append(out, option{st, storage.PenaltyStatusLabel(st)})
+	out := make([]option, 0, len(domain.PenaltyStatuses))
+	for _, st := range domain.PenaltyStatuses {
+		out = append(out, option{string(st), st.Label()})
 	}
 	return out
 }
@@ -228,7 +227,7 @@ func timelineDetail(raw json.RawMessage) string {
 			case "method":
 				val = deliveryMethodLabel(val)
 			case "cause":
-				val = workflows.CauseLabel(val)
+				val = domain.WithdrawalCause(val).Label()
 			}
 			parts = append(parts, fieldLabel(k)+"："+val)
 		}
@@ -263,14 +262,14 @@ func fieldLabel(k string) string {
 }
 
 func deliveryMethodLabel(m string) string {
-	switch m {
-	case workflows.DeliveryInPerson:
+	switch domain.DeliveryMethod(m) {
+	case domain.DeliveryInPerson:
 		return "直接送达"
-	case workflows.DeliveryPost:
+	case domain.DeliveryPost:
 		return "邮寄送达"
-	case workflows.DeliveryElectronic:
+	case domain.DeliveryElectronic:
 		return "电子送达"
-	case workflows.DeliveryRefused:
+	case domain.DeliveryRefused:
 		return "留置送达（拒收）"
 	}
 	return m
@@ -339,23 +338,23 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		}
 		pubs = append(pubs, r)
 	}
-	open := pen.Status != storage.PenaltyWithdrawn && pen.Status != storage.PenaltyRevoked
+	open := pen.Status != domain.PenaltyWithdrawn && pen.Status != domain.PenaltyRevoked
 	d := map[string]any{
 		"P": rows[0], "Letters": *detail.Letters, "Timeline": timeline, "Publications": pubs,
-		"CanDeliver":  p.Role == storage.RoleDepartment && pen.DeliveredOn == nil && open && pen.RevokedOn == nil,
-		"CanRevoke":   p.Role == storage.RoleDepartment && open && pen.RevokedOn == nil,
+		"CanDeliver":  p.Role == domain.RoleDepartment && pen.DeliveredOn == nil && open && pen.RevokedOn == nil,
+		"CanRevoke":   p.Role == domain.RoleDepartment && open && pen.RevokedOn == nil,
 		"Today":       domain.Today().String(),
 		"MethodLabel": deliveryMethodLabel(pen.DeliveryMethod.String),
 		"Flagged":     pen.FlaggedObjection,
 		// The enterprise objects to its own record; a department may file on its behalf.
-		"CanObject": open && (p.Role == storage.RoleEnterprise || p.Role == storage.RoleDepartment),
+		"CanObject": open && (p.Role == domain.RoleEnterprise || p.Role == domain.RoleDepartment),
 	}
 	if err := s.addLawFacts(ctx, p, pen, d); err != nil {
 		return err
 	}
 	if wd := *detail.Withdrawal; wd != nil {
 		d["Withdrawal"] = wd
-		d["WithdrawalCause"] = workflows.CauseLabel(wd.Cause)
+		d["WithdrawalCause"] = domain.WithdrawalCause(wd.Cause).Label()
 	}
 	if problem != nil {
 		d["Problem"] = problem.Message
@@ -388,7 +387,7 @@ func penaltyStepPage(name string) func(*Server, *fiber.Ctx) error {
 func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 50})
 		if err != nil {
 			return nil, err
@@ -431,7 +430,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 				Href: caseHref(n.CaseKind, n.CaseID)})
 		}
 		return []homeSection{rec, note}, nil
-	case storage.RoleCreditOffice:
+	case domain.RoleCreditOffice:
 		var secs []homeSection
 		for _, o := range []struct{ kind, title, empty string }{
 			{"delivery", "逾期未送达的处罚决定", "没有逾期未送达的处罚决定。"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -28,12 +29,12 @@ func (s *Server) audit(c *fiber.Ctx, action, caseKind, caseID string, details an
 }
 
 type meResponse struct {
-	Login        string       `json:"login"`
-	DisplayName  string       `json:"display_name"`
-	Role         storage.Role `json:"role"`
-	USCC         *string      `json:"uscc,omitempty"`
-	DepartmentID *string      `json:"department_id,omitempty"`
-	ChannelID    *string      `json:"channel_id,omitempty"`
+	Login        string      `json:"login"`
+	DisplayName  string      `json:"display_name"`
+	Role         domain.Role `json:"role"`
+	USCC         *string     `json:"uscc,omitempty"`
+	DepartmentID *string     `json:"department_id,omitempty"`
+	ChannelID    *string     `json:"channel_id,omitempty"`
 }
 
 func strPtr(ns sql.NullString) *string {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -28,11 +29,11 @@ func TestMeForEveryRole(t *testing.T) {
 		assert.Equal(t, u.Login, me["login"])
 		assert.Equal(t, string(u.Role), me["role"])
 		switch u.Role {
-		case storage.RoleEnterprise:
+		case domain.RoleEnterprise:
 			assert.Equal(t, u.USCC, me["uscc"])
-		case storage.RoleDepartment:
+		case domain.RoleDepartment:
 			assert.Equal(t, u.DepartmentID, me["department_id"])
-		case storage.RoleChannelOperator:
+		case domain.RoleChannelOperator:
 			assert.Equal(t, u.ChannelID, me["channel_id"])
 		}
 	}
@@ -55,9 +56,9 @@ func TestTasksAreScopedToThePrincipal(t *testing.T) {
 	ctx := context.Background()
 	a, b := storage.DemoEnterprises[0].USCC, storage.DemoEnterprises[1].USCC
 	for _, ts := range []storage.Task{
-		{CaseKind: "penalty", CaseID: "1", Step: "read", Title: "A 的待办", AssigneeRole: storage.RoleEnterprise, USCC: nullStr(a)},
-		{CaseKind: "penalty", CaseID: "2", Step: "read", Title: "B 的待办", AssigneeRole: storage.RoleEnterprise, USCC: nullStr(b)},
-		{CaseKind: "penalty", CaseID: "3", Step: "delivery", Title: "市场监管局送达", AssigneeRole: storage.RoleDepartment, DepartmentID: nullStr("scjgj")},
+		{CaseKind: "penalty", CaseID: "1", Step: "read", Title: "A 的待办", AssigneeRole: domain.RoleEnterprise, USCC: nullStr(a)},
+		{CaseKind: "penalty", CaseID: "2", Step: "read", Title: "B 的待办", AssigneeRole: domain.RoleEnterprise, USCC: nullStr(b)},
+		{CaseKind: "penalty", CaseID: "3", Step: "delivery", Title: "市场监管局送达", AssigneeRole: domain.RoleDepartment, DepartmentID: nullStr("scjgj")},
 	} {
 		require.NoError(t, e.db.OpenTask(ctx, ts))
 	}

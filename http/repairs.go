@@ -22,7 +22,7 @@ import (
 // each step is an update of repair-<id>, which decides and answers; the answer is the case as stored.
 
 // repairViewers are the roles that see repair cases at all; which ones each sees is canSeeRepair's business.
-var repairViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAdmin}
+var repairViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin}
 
 const (
 	repairMaxText  = 2000
@@ -315,8 +315,8 @@ func idPtr(id int64) *int64 {
 func toRepairJSON(r storage.Repair) repairJSON {
 	j := repairJSON{
 		ID: r.ID, PenaltyID: r.PenaltyID, DecisionNo: r.DecisionNoOfPenalty, USCC: r.USCC, EnterpriseName: r.EnterpriseName,
-		DepartmentID: r.DepartmentID, DepartmentName: r.DepartmentName, Status: string(r.Status), StatusLabel: storage.RepairStatusLabel(r.Status),
-		Holder: string(r.Holder), HolderLabel: storage.RepairHolderLabel(r.Holder), Round: r.Round, RuleSet: r.RuleSet,
+		DepartmentID: r.DepartmentID, DepartmentName: r.DepartmentName, Status: string(r.Status), StatusLabel: domain.RepairStatus(r.Status).Label(),
+		Holder: string(r.Holder), HolderLabel: domain.Holder(r.Holder).Label(), Round: r.Round, RuleSet: r.RuleSet,
 		AppliedOn: r.AppliedOn, ReceivedOn: r.ReceivedOn, AcceptedOn: r.AcceptedOn, Statement: r.Statement,
 		WaitingFor: []string{}, Overdue: r.Overdue, Extended: r.Extended, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		Deadlines: repairDeadlinesJSON{Acceptance: r.AcceptanceDue, Decision: r.DecisionDue, Overall: r.OverallDue,
@@ -400,13 +400,13 @@ func (s *Server) repairDetail(ctx context.Context, r storage.Repair) (repairJSON
 		return j, err
 	}
 	j.Attachments = attachmentsJSON(as)
-	withdraws := r.Status == storage.RepairApproved || r.Status == storage.RepairClosed || r.Status == storage.RepairRevoked
+	withdraws := r.Status == domain.RepairApproved || r.Status == domain.RepairClosed || r.Status == domain.RepairRevoked
 	j.Withdrawal, err = s.caseWithdrawal(ctx, r.WithdrawalID, withdraws,
 		func() (storage.CaseWithdrawal, error) { return s.db.WithdrawalAfterRepair(ctx, r.PenaltyID, r.ID) })
 	if err != nil {
 		return j, err
 	}
-	if r.Status == storage.RepairRevoked || r.Status == storage.RepairRefused {
+	if r.Status == domain.RepairRevoked || r.Status == domain.RepairRefused {
 		ban, err := s.db.FraudBanOfRepair(ctx, r.ID)
 		if err != nil {
 			return j, err
@@ -429,7 +429,7 @@ func (s *Server) getRepair(c *fiber.Ctx) error {
 // repairFilter reads the list filters and scopes them to what the caller may see: an enterprise its own cases, a
 // department its own; asking for someone else's gives an empty list.
 func repairFilter(c *fiber.Ctx, p *principal) (storage.RepairFilter, bool, error) {
-	cf, err := readCaseFilter(c, storage.RepairStatuses)
+	cf, err := readCaseFilter(c, domain.RepairStatuses)
 	f := storage.RepairFilter{Status: cf.Status, DepartmentID: cf.DepartmentID, USCC: cf.USCC, PenaltyID: cf.PenaltyID,
 		OverdueOnly: cf.OverdueOnly, Open: cf.Open}
 	if err != nil {
@@ -472,7 +472,7 @@ func (s *Server) repairLister(c *fiber.Ctx) (func(limit int, after string) ([]st
 func (s *Server) repairStats(c *fiber.Ctx) error {
 	p := principalOf(c)
 	dept := strings.TrimSpace(c.Query("department"))
-	if p.Role == storage.RoleDepartment {
+	if p.Role == domain.RoleDepartment {
 		dept = p.DepartmentID.String
 	}
 	st, err := s.db.RepairStatistics(c.UserContext(), dept)

@@ -20,9 +20,9 @@ import (
 type repairOption struct{ Value, Label string }
 
 func repairStatusOptions() []repairOption {
-	out := make([]repairOption, 0, len(storage.RepairStatuses))
-	for _, st := range storage.RepairStatuses {
-		out = append(out, repairOption{st, storage.RepairStatusLabel(st)})
+	out := make([]repairOption, 0, len(domain.RepairStatuses))
+	for _, st := range domain.RepairStatuses {
+		out = append(out, repairOption{string(st), st.Label()})
 	}
 	return out
 }
@@ -38,15 +38,15 @@ type repairRow struct {
 
 func dueLabel(r storage.Repair) string {
 	switch r.Status {
-	case storage.RepairPendingAcceptance:
+	case domain.RepairPendingAcceptance:
 		return "受理期限 " + r.AcceptanceDue.String()
-	case storage.RepairVerifying, storage.RepairRectifying:
+	case domain.RepairVerifying, domain.RepairRectifying:
 		s := "决定期限 " + r.DecisionDue.String()
-		if r.Status == storage.RepairRectifying {
+		if r.Status == domain.RepairRectifying {
 			s += "（整改期限 " + r.RectificationDue.String() + "）"
 		}
 		return s
-	case storage.RepairSupplementRequested:
+	case domain.RepairSupplementRequested:
 		if !r.SupplementDue.IsZero() {
 			return "补正期限 " + r.SupplementDue.String()
 		}
@@ -69,8 +69,8 @@ func waitingLabel(r storage.Repair) string {
 func toRepairRows(rs []storage.Repair) []repairRow {
 	rows := make([]repairRow, 0, len(rs))
 	for _, r := range rs {
-		rows = append(rows, repairRow{Repair: r, StatusLabel: storage.RepairStatusLabel(r.Status),
-			HolderLabel: storage.RepairHolderLabel(r.Holder), DueLabel: dueLabel(r), Waiting: waitingLabel(r)})
+		rows = append(rows, repairRow{Repair: r, StatusLabel: domain.RepairStatus(r.Status).Label(),
+			HolderLabel: domain.Holder(r.Holder).Label(), DueLabel: dueLabel(r), Waiting: waitingLabel(r)})
 	}
 	return rows
 }
@@ -84,9 +84,9 @@ type statsView struct {
 
 func toStatsView(st storage.RepairStats) statsView {
 	v := statsView{RepairStats: st, InTimeText: "—"}
-	for _, s := range storage.RepairStatuses {
-		if n := st.ByStatus[s]; n > 0 {
-			v.Rows = append(v.Rows, repairOption{storage.RepairStatusLabel(s), strconv.Itoa(n)})
+	for _, s := range domain.RepairStatuses {
+		if n := st.ByStatus[string(s)]; n > 0 {
+			v.Rows = append(v.Rows, repairOption{s.Label(), strconv.Itoa(n)})
 		}
 	}
 	if st.Decided > 0 {
@@ -110,12 +110,12 @@ func (s *Server) repairsPage(c *fiber.Ctx) error {
 		}
 	}
 	data := map[string]any{"Rows": toRepairRows(rs), "Filter": f, "Statuses": repairStatusOptions(),
-		"IsEnterprise": p.Role == storage.RoleEnterprise, "IsDept": p.Role == storage.RoleDepartment,
-		"IsOffice":    p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin,
+		"IsEnterprise": p.Role == domain.RoleEnterprise, "IsDept": p.Role == domain.RoleDepartment,
+		"IsOffice":    p.Role == domain.RoleCreditOffice || p.Role == domain.RoleAdmin,
 		"OverdueOnly": f.OverdueOnly, "OpenOnly": f.Open}
 	title := "信用修复"
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		title = "我的信用修复"
 		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 200})
 		if err != nil {
@@ -125,10 +125,10 @@ func (s *Server) repairsPage(c *fiber.Ctx) error {
 		for _, pen := range ps {
 			records = append(records, map[string]any{"ID": pen.ID, "DecisionNo": pen.DecisionNo, "DecidedOn": pen.DecidedOn,
 				"ClassLabel": domain.Class(pen.Class).Label(), "EligibleFrom": pen.RepairEligibleFrom,
-				"StatusLabel": storage.PenaltyStatusLabel(pen.Status)})
+				"StatusLabel": domain.PenaltyStatus(pen.Status).Label()})
 		}
 		data["Records"] = records
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		title = "信用修复受理"
 		st, err := s.db.RepairStatistics(ctx, p.DepartmentID.String)
 		if err != nil {
@@ -260,34 +260,34 @@ type repairActionView struct {
 // actionsFor lists the steps the caller may take on the case now (the workflow still judges each).
 func actionsFor(p *principal, r storage.Repair) map[string]bool {
 	can := map[string]bool{}
-	open := func(statuses ...string) bool {
+	open := func(statuses ...domain.RepairStatus) bool {
 		for _, st := range statuses {
-			if string(r.Status) == st {
+			if r.Status == st {
 				return true
 			}
 		}
 		return false
 	}
 	switch p.Role {
-	case storage.RoleDepartment:
-		if open(storage.RepairPendingAcceptance) {
+	case domain.RoleDepartment:
+		if open(domain.RepairPendingAcceptance) {
 			can["accept"], can["reject"] = true, true
 			can["request-supplement"] = !r.SupplementRequested
 		}
-		if open(storage.RepairVerifying, storage.RepairRectifying) {
+		if open(domain.RepairVerifying, domain.RepairRectifying) {
 			can["decide"] = true
 			can["extend"] = !r.Extended
-			can["rectification-deadline"] = r.Status == storage.RepairVerifying && r.RectificationDue.IsZero()
+			can["rectification-deadline"] = r.Status == domain.RepairVerifying && r.RectificationDue.IsZero()
 			can["warning-interview"] = r.RectificationMissed && r.WarningInterviewOn.IsZero()
 		}
-	case storage.RoleEnterprise:
-		can["supplement"] = open(storage.RepairSupplementRequested, storage.RepairRectifying)
-		can["withdraw"] = open(storage.RepairWaitingConditions, storage.RepairPendingAcceptance, storage.RepairSupplementRequested,
-			storage.RepairVerifying, storage.RepairRectifying)
+	case domain.RoleEnterprise:
+		can["supplement"] = open(domain.RepairSupplementRequested, domain.RepairRectifying)
+		can["withdraw"] = open(domain.RepairWaitingConditions, domain.RepairPendingAcceptance, domain.RepairSupplementRequested,
+			domain.RepairVerifying, domain.RepairRectifying)
 		can["attach-condition"] = r.WaitingTraining || r.WaitingCreditReport
-	case storage.RoleCreditOffice:
-		can["revoke"] = r.Status == storage.RepairClosed
-		can["reopen"] = open(storage.RepairRefused, storage.RepairNotAccepted)
+	case domain.RoleCreditOffice:
+		can["revoke"] = r.Status == domain.RepairClosed
+		can["reopen"] = open(domain.RepairRefused, domain.RepairNotAccepted)
 	}
 	return can
 }
@@ -327,7 +327,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 		if r.DecisionReason != "" {
 			decision += "：" + r.DecisionReason
 		}
-	} else if r.Status == storage.RepairNotAccepted {
+	} else if r.Status == domain.RepairNotAccepted {
 		decision = "不予受理：" + r.DecisionReason
 	}
 	var materials []attachmentJSON
@@ -345,7 +345,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	}
 	return s.page(c, "repair", pageData{Title: "信用修复申请 " + workflows.RepairApplicationNo(r.ID, r.AppliedOn), Flash: flash, Data: map[string]any{
 		"Assignment": assignment,
-		"R": r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
+		"R":          r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
 		"Attachments": materials, "Withdrawal": wd, "DecisionText": decision, "Can": actionsFor(principalOf(c), r), "Problem": msg,
 		"Today": domain.Today().String(), "ApplicationNo": workflows.RepairApplicationNo(r.ID, r.AppliedOn),
 		"MaxMB": maxAttachmentBytes >> 20,
@@ -504,7 +504,7 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		rs, err := s.db.ListRepairs(ctx, storage.RepairFilter{USCC: p.USCC.String, Limit: 20})
 		if err != nil {
 			return nil, err
@@ -516,7 +516,7 @@ func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, 
 				r.StatusLabel, r.HolderLabel, r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
 		}
 		return []homeSection{sec}, nil
-	case storage.RoleCreditOffice:
+	case domain.RoleCreditOffice:
 		st, err := s.db.RepairStatistics(ctx, "")
 		if err != nil {
 			return nil, err

@@ -23,7 +23,7 @@ import (
 // argument (from JSON for the API, from a form for the pages).
 type repairAction struct {
 	path   string
-	role   storage.Role
+	role   domain.Role
 	update string
 	label  string
 	parse  func(s *Server, c *fiber.Ctx, r storage.Repair, b stepBody) (any, error)
@@ -130,9 +130,9 @@ func reasonStep(field, label string) func(*Server, *fiber.Ctx, storage.Repair, s
 
 // repairActions are the steps of API.md, with the updates they send.
 var repairActions = []repairAction{
-	{path: "accept", role: storage.RoleDepartment, update: workflows.RepairAcceptUpdate, label: "受理",
+	{path: "accept", role: domain.RoleDepartment, update: workflows.RepairAcceptUpdate, label: "受理",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, _ stepBody) (any, error) { return actorOf(c), nil }},
-	{path: "request-supplement", role: storage.RoleDepartment, update: workflows.RepairRequestSupplementUpdate, label: "一次性告知补正",
+	{path: "request-supplement", role: domain.RoleDepartment, update: workflows.RepairRequestSupplementUpdate, label: "一次性告知补正",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			items, err := textList("items", "补正事项", b.Items)
 			if err != nil {
@@ -144,11 +144,11 @@ var repairActions = []repairAction{
 			}
 			return workflows.RepairSupplementItems{Items: items, DueOn: due, RepairActor: actorOf(c)}, nil
 		}},
-	{path: "reject", role: storage.RoleDepartment, update: workflows.RepairRejectUpdate, label: "不予受理",
+	{path: "reject", role: domain.RoleDepartment, update: workflows.RepairRejectUpdate, label: "不予受理",
 		parse: reasonStep("reason", "不予受理理由")},
-	{path: "extend", role: storage.RoleDepartment, update: workflows.RepairExtendUpdate, label: "延长核实期限",
+	{path: "extend", role: domain.RoleDepartment, update: workflows.RepairExtendUpdate, label: "延长核实期限",
 		parse: reasonStep("reason", "延期理由")},
-	{path: "rectification-deadline", role: storage.RoleDepartment, update: workflows.RepairRectificationUpdate, label: "设定整改期限",
+	{path: "rectification-deadline", role: domain.RoleDepartment, update: workflows.RepairRectificationUpdate, label: "设定整改期限",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			due, err := optionalDate("due_on", "整改期限", b.DueOn)
 			if err != nil {
@@ -160,7 +160,7 @@ var repairActions = []repairAction{
 			}
 			return workflows.RepairRectification{DueOn: due, Requirements: reqs, RepairActor: actorOf(c)}, nil
 		}},
-	{path: "warning-interview", role: storage.RoleDepartment, update: workflows.RepairWarningInterviewUpdate, label: "登记警示约谈",
+	{path: "warning-interview", role: domain.RoleDepartment, update: workflows.RepairWarningInterviewUpdate, label: "登记警示约谈",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			held, err := optionalDate("held_on", "约谈日期", b.HeldOn)
 			if err != nil {
@@ -190,7 +190,7 @@ var repairActions = []repairAction{
 			}
 			return req, nil
 		}},
-	{path: "decide", role: storage.RoleDepartment, update: workflows.RepairDecideUpdate, label: "作出决定",
+	{path: "decide", role: domain.RoleDepartment, update: workflows.RepairDecideUpdate, label: "作出决定",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			if b.Approved == nil {
 				return nil, invalidField("approved", "approved_required", "请说明是否准予信用修复（approved 为 true 或 false）")
@@ -204,7 +204,7 @@ var repairActions = []repairAction{
 			}
 			return workflows.RepairDecision{Approved: *b.Approved, Reason: reason, Fraud: b.Fraud, RepairActor: actorOf(c)}, nil
 		}},
-	{path: "supplement", role: storage.RoleEnterprise, update: workflows.RepairSupplementUpdate, label: "提交补正或整改材料",
+	{path: "supplement", role: domain.RoleEnterprise, update: workflows.RepairSupplementUpdate, label: "提交补正或整改材料",
 		parse: func(s *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			ids, err := s.checkOwnAttachments(c.UserContext(), principalOf(c), "attachment_ids", b.AttachmentIDs)
 			if err != nil {
@@ -216,7 +216,7 @@ var repairActions = []repairAction{
 			}
 			return workflows.RepairSupplement{AttachmentIDs: ids, Statement: statement, RepairActor: actorOf(c)}, nil
 		}},
-	{path: "withdraw", role: storage.RoleEnterprise, update: workflows.RepairWithdrawUpdate, label: "撤回申请",
+	{path: "withdraw", role: domain.RoleEnterprise, update: workflows.RepairWithdrawUpdate, label: "撤回申请",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			reason := strings.TrimSpace(b.Reason)
 			if utf8.RuneCountInString(reason) > repairMaxText {
@@ -224,7 +224,7 @@ var repairActions = []repairAction{
 			}
 			return workflows.RepairReason{Reason: reason, RepairActor: actorOf(c)}, nil
 		}},
-	{path: "attach-condition", role: storage.RoleEnterprise, update: workflows.RepairAttachConditionUpdate, label: "补充修复条件",
+	{path: "attach-condition", role: domain.RoleEnterprise, update: workflows.RepairAttachConditionUpdate, label: "补充修复条件",
 		parse: func(s *Server, c *fiber.Ctx, r storage.Repair, b stepBody) (any, error) {
 			req := workflows.RepairCondition{Kind: strings.TrimSpace(b.Kind), RepairActor: actorOf(c)}
 			switch req.Kind {
@@ -244,9 +244,9 @@ var repairActions = []repairAction{
 			}
 			return req, nil
 		}},
-	{path: "revoke", role: storage.RoleCreditOffice, update: workflows.RepairRevokeUpdate, label: "因失信撤销信用修复",
+	{path: "revoke", role: domain.RoleCreditOffice, update: workflows.RepairRevokeUpdate, label: "因失信撤销信用修复",
 		parse: reasonStep("reason", "撤销理由")},
-	{path: "reopen", role: storage.RoleCreditOffice, update: workflows.RepairReopenUpdate, label: "重新办理",
+	{path: "reopen", role: domain.RoleCreditOffice, update: workflows.RepairReopenUpdate, label: "重新办理",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			reason, err := printableText("reason", "重新办理的依据", b.Reason, repairMaxText)
 			if err != nil {

@@ -219,7 +219,7 @@ func TestRepairListPutsOverdueCasesFirst(t *testing.T) {
 	}
 	// The second case's acceptance is overdue.
 	require.NoError(t, e.db.RecordRepairStep(ctx, storage.RepairStepRecord{RepairID: ids[1], Seq: 1,
-		Progress: storage.RepairProgress{Status: storage.RepairPendingAcceptance, Holder: "department", Overdue: true,
+		Progress: storage.RepairProgress{Status: domain.RepairPendingAcceptance, Holder: "department", Overdue: true,
 			AcceptanceDue: domain.MustParseDate("2026-11-01")},
 		Audit: storage.AuditEntry{Actor: "system", Role: "system", Action: "repair.overdue", CaseKind: "repair", CaseID: itoa(ids[1])}}))
 	var got []int64
@@ -259,7 +259,7 @@ func TestRepairFraudBanRefusesWithTheDate(t *testing.T) {
 	require.NoError(t, err)
 	approved := true
 	require.NoError(t, e.db.RecordRepairStep(ctx, storage.RepairStepRecord{RepairID: id, Seq: 9,
-		Progress: storage.RepairProgress{Status: storage.RepairRevoked, Approved: &approved, DecisionNo: "生态环境信修准〔2026〕1号"},
+		Progress: storage.RepairProgress{Status: domain.RepairRevoked, Approved: &approved, DecisionNo: "生态环境信修准〔2026〕1号"},
 		Audit:    storage.AuditEntry{Actor: "office", Role: "credit_office", Action: "repair.revoked", CaseKind: "repair", CaseID: itoa(id)}}))
 	until := domain.Today().AddMonths(36)
 	require.NoError(t, e.db.PutFraudBan(ctx, storage.FraudBan{RepairID: id, PenaltyID: pid, USCC: a.USCC, Reason: "提供虚假缴款凭证",

@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // This file is the map of the server: every route with its method, path, the roles that may call it and its
@@ -23,7 +22,7 @@ const apiPrefix = "/api/v1"
 type route struct {
 	method  string // fiber.Method*, or methodAll for every method
 	path    string
-	roles   []storage.Role // who may call it; anyone for public routes (never nil, so no row forgets it)
+	roles   []domain.Role // who may call it; anyone for public routes (never nil, so no row forgets it)
 	handler func(*Server, *fiber.Ctx) error
 	// before builds a middleware that runs ahead of the role check (a rate limiter), per server.
 	before func() fiber.Handler
@@ -35,23 +34,29 @@ const methodAll = "ALL"
 
 // The roles of the table. A capability's own sets (repairViewers, channelAdmins...) are next to its handlers.
 var (
-	anyone      = []storage.Role{} // no login needed
-	signedIn    = storage.Roles
-	admin       = []storage.Role{storage.RoleAdmin}
-	enterprises = []storage.Role{storage.RoleEnterprise}
-	dept        = []storage.Role{storage.RoleDepartment}
-	office      = []storage.Role{storage.RoleCreditOffice}
-	operators   = []storage.Role{storage.RoleChannelOperator}
+	anyone      = []domain.Role{} // no login needed
+	signedIn    = domain.Roles
+	admin       = []domain.Role{domain.RoleAdmin}
+	enterprises = []domain.Role{domain.RoleEnterprise}
+	dept        = []domain.Role{domain.RoleDepartment}
+	office      = []domain.Role{domain.RoleCreditOffice}
+	operators   = []domain.Role{domain.RoleChannelOperator}
 	// officeAdmin are the credit office and admins (oversight and statistics).
-	officeAdmin = []storage.Role{storage.RoleCreditOffice, storage.RoleAdmin}
+	officeAdmin = []domain.Role{domain.RoleCreditOffice, domain.RoleAdmin}
 	// overseers are those who see every department's figures, departments their own.
-	overseers        = []storage.Role{storage.RoleCreditOffice, storage.RoleDepartment, storage.RoleAdmin}
-	uploaders        = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAgency}
-	entOrDept        = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment}
-	recordReaders    = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAdmin}
-	stepTakers       = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice}
-	trainingRecorder = []storage.Role{storage.RoleAgency, storage.RoleCreditOffice}
+	overseers        = []domain.Role{domain.RoleCreditOffice, domain.RoleDepartment, domain.RoleAdmin}
+	uploaders        = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAgency}
+	entOrDept        = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment}
+	recordReaders    = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin}
+	stepTakers       = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice}
+	trainingRecorder = []domain.Role{domain.RoleAgency, domain.RoleCreditOffice}
+	// scrapers hold a credential the route checks itself (the metrics token). Such routes are mounted ahead of the
+	// session and API-token middleware, which would take that bearer token for an API token and refuse it.
+	scrapers = []domain.Role{roleScraper}
 )
+
+// roleScraper is no account's role: it marks the routes of scrapers.
+const roleScraper domain.Role = "scraper"
 
 // routeTable lists every route. Order matters where paths overlap: a literal segment (/penalties/import) comes
 // before the parameter it would otherwise match (/penalties/:id).
@@ -59,6 +64,7 @@ var routeTable = []route{
 	// Platform.
 	{fiber.MethodGet, "/healthz", anyone, (*Server).healthz, nil, false},
 	{fiber.MethodGet, "/readyz", anyone, (*Server).readyz, nil, false},
+	{fiber.MethodGet, "/metrics", scrapers, (*Server).metrics, nil, false},
 	{fiber.MethodGet, "/static/*", anyone, (*Server).static, nil, false},
 	{fiber.MethodGet, "/favicon.ico", anyone, (*Server).favicon, nil, false},
 	{fiber.MethodGet, "/login", anyone, (*Server).loginPage, nil, false},
@@ -293,18 +299,18 @@ var routeTable = []route{
 }
 
 // menus lists, per role, the pages of the menu, in order.
-var menus = map[storage.Role][]menuItem{
-	storage.RoleEnterprise: {{"/objections", "异议申诉"}, {"/penalties", "我的信用记录"}, {"/repairs", "信用修复"},
-		{"/trainings", "信用修复培训"}},
-	storage.RoleDepartment: {{"/objections", "异议核实"}, {"/penalties", "处罚信息"}, {"/penalties/new", "登记处罚"},
-		{"/penalties/import", "批量导入"}, {"/repairs", "信用修复受理"}, {"/trainings", "信用修复培训"}},
-	storage.RoleCreditOffice: {{"/window", "一窗受理"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"}, {"/penalties", "处罚信息"},
+var menus = map[domain.Role][]menuItem{
+	domain.RoleEnterprise: {{"/objections", "异议申诉"}, {"/penalties", "我的信用记录"}, {"/repairs", "信用修复"},
+		{"/trainings", "信用修复培训"}, {"/listings", "名单信息"}},
+	domain.RoleDepartment: {{"/objections", "异议核实"}, {"/penalties", "处罚信息"}, {"/penalties/new", "登记处罚"},
+		{"/penalties/import", "批量导入"}, {"/repairs", "信用修复受理"}, {"/trainings", "信用修复培训"}, {"/listings", "名单管理"}},
+	domain.RoleCreditOffice: {{"/window", "一窗受理"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"}, {"/penalties", "处罚信息"},
 		{"/repairs", "信用修复"}, {"/trainings", "信用修复培训"}, {"/trainings/new", "组织培训"}, {"/trainings/stats", "培训统计"},
-		{"/withdrawals", "撤下公示"}, {"/enterprise-accounts/activation-codes", "企业激活码"}},
-	storage.RoleAgency: {{"/trainings", "承办的培训"}},
-	storage.RoleChannelOperator: {{"/objections", "异议标注"}, {"/channels/queue", "渠道待办"},
+		{"/withdrawals", "撤下公示"}, {"/enterprise-accounts/activation-codes", "企业激活码"}, {"/listings", "名单信息"}},
+	domain.RoleAgency: {{"/trainings", "承办的培训"}},
+	domain.RoleChannelOperator: {{"/objections", "异议标注"}, {"/channels/queue", "渠道待办"},
 		{"/channels/protocol", "对接规范"}},
-	storage.RoleAdmin: {{"/admin/users", "用户管理"}, {"/admin/departments", "部门管理"}, {"/admin/tokens", "访问令牌"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"},
+	domain.RoleAdmin: {{"/admin/users", "用户管理"}, {"/admin/departments", "部门管理"}, {"/admin/tokens", "访问令牌"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"},
 		{"/admin/calendar", "节假日数据"}, {"/withdrawals", "撤下公示"}},
 }
 
@@ -312,45 +318,60 @@ var menus = map[storage.Role][]menuItem{
 func (s *Server) routes() {
 	app := s.app
 	s.observe(app)
-	app.Use(s.hardening, s.securityHeaders, s.authenticate, s.rateLimitAnonymous, s.csrf, s.passwordGate)
-	// Text is checked once here for every route, after compressed bodies were refused, so no handler can forget it
-	// (see textinput.go).
-	app.Use(s.textInput)
-	api := app.Group(apiPrefix, s.idempotency)
+	api := app.Group(apiPrefix)
 	dev := os.Getenv(SimulatorEnv) == "1"
 	if dev {
 		s.sim = &channelSimulator{channels: map[string]*simChannel{}}
 	}
 	s.table = routeTable
+	// Scrapers' routes first: Fiber runs handlers in the order they were added, so these answer before the
+	// middleware below looks at sessions and tokens.
 	for _, r := range routeTable {
-		if r.devOnly && !dev {
-			continue
+		if slices.Equal(r.roles, scrapers) {
+			s.mount(app, api, r, dev)
 		}
-		if r.roles == nil {
-			panic("route " + r.method + " " + r.path + " states no roles")
+	}
+	app.Use(s.hardening, s.securityHeaders, s.authenticate, s.rateLimitAnonymous, s.csrf, s.passwordGate)
+	// Text is checked once here for every route, after compressed bodies were refused, so no handler can forget it
+	// (see textinput.go).
+	app.Use(s.textInput)
+	api = app.Group(apiPrefix, s.idempotency)
+	for _, r := range routeTable {
+		if !slices.Equal(r.roles, scrapers) {
+			s.mount(app, api, r, dev)
 		}
-		var hs []fiber.Handler
-		if r.before != nil {
-			hs = append(hs, r.before())
-		}
-		if len(r.roles) > 0 {
-			hs = append(hs, s.allow(r.roles...))
-		}
-		h := r.handler
-		hs = append(hs, func(c *fiber.Ctx) error { return h(s, c) })
-		var router fiber.Router = app
-		path := r.path
-		if rest, ok := strings.CutPrefix(r.path, apiPrefix); ok {
-			router, path = api, rest
-		}
-		switch r.method {
-		case methodAll:
-			router.All(path, hs...)
-		case fiber.MethodGet:
-			router.Get(path, hs...) // and HEAD, as Fiber's Get does
-		default:
-			router.Add(r.method, path, hs...)
-		}
+	}
+}
+
+// mount adds one route of the table: its limiter, its role check and its handler.
+func (s *Server) mount(app *fiber.App, api fiber.Router, r route, dev bool) {
+	if r.devOnly && !dev {
+		return
+	}
+	if r.roles == nil {
+		panic("route " + r.method + " " + r.path + " states no roles")
+	}
+	var hs []fiber.Handler
+	if r.before != nil {
+		hs = append(hs, r.before())
+	}
+	if len(r.roles) > 0 && !slices.Equal(r.roles, scrapers) {
+		hs = append(hs, s.allow(r.roles...))
+	}
+	h := r.handler
+	hs = append(hs, func(c *fiber.Ctx) error { return h(s, c) })
+	var router fiber.Router = app
+	path := r.path
+	if rest, ok := strings.CutPrefix(r.path, apiPrefix); ok {
+		router, path = api, rest
+	}
+	switch r.method {
+	case methodAll:
+		router.All(path, hs...)
+	case fiber.MethodGet:
+		router.Get(path, hs...) // and HEAD, as Fiber's Get does
+	default:
+		router.Add(r.method, path, hs...)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/workflows"
 )
 
@@ -33,7 +32,7 @@ func TestRouteTableRepairStepsMatchTheirActions(t *testing.T) {
 		path := "/api/v1/repairs/:id/" + a.path
 		i := slices.IndexFunc(routeTable, func(r route) bool { return r.path == path })
 		require.GreaterOrEqual(t, i, 0, "no route for repair action %s", a.path)
-		assert.Equal(t, []storage.Role{a.role}, routeTable[i].roles, path)
+		assert.Equal(t, []domain.Role{a.role}, routeTable[i].roles, path)
 	}
 }
 

@@ -174,7 +174,7 @@ func (s *Server) shieldStep(c *fiber.Ctx, name string, arg func(b map[string]any
 		return err
 	}
 	p := principalOf(c)
-	if p.Role != storage.RoleDepartment || p.DepartmentID.String != sh.DepartmentID {
+	if p.Role != domain.RoleDepartment || p.DepartmentID.String != sh.DepartmentID {
 		return errForbidden
 	}
 	var b map[string]any

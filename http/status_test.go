@@ -52,7 +52,7 @@ func TestStatusLookup(t *testing.T) {
 	require.NoError(t, err)
 	due := domain.MustParseDate("2026-12-09")
 	require.NoError(t, e.db.RecordRepairStep(ctx, storage.RepairStepRecord{RepairID: id, Seq: 1,
-		Progress: storage.RepairProgress{Status: storage.RepairPendingAcceptance, Holder: "department", ReceivedOn: domain.Today(), AcceptanceDue: due},
+		Progress: storage.RepairProgress{Status: domain.RepairPendingAcceptance, Holder: "department", ReceivedOn: domain.Today(), AcceptanceDue: due},
 		Audit:    storage.AuditEntry{Actor: "system", Role: "system", Action: "repair.forwarded", CaseKind: "repair", CaseID: itoa(id)}}))
 
 	// The receipt (the case as its enterprise reads it) carries the code; it is stored without dashes.

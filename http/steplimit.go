@@ -9,7 +9,6 @@ import (
 
 	"xinyong/activities"
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // Human steps are workflow updates, and a workflow run takes a bounded number of them: one principal repeating a
@@ -70,7 +69,7 @@ func (s *Server) limitStep(ctx context.Context, workflowID string) (settle func(
 		}
 	}
 	for _, l := range stepLimits {
-		if l.enterpriseOnly && p.Role != storage.RoleEnterprise {
+		if l.enterpriseOnly && p.Role != domain.RoleEnterprise {
 			continue
 		}
 		start := windowStart(now, l.window)

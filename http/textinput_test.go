@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/workflows"
 )
@@ -202,7 +203,7 @@ func TestStepsOfOnePrincipalOnOneCaseAreRateLimited(t *testing.T) {
 	assert.Equal(t, sent, len(ft.updates), "the refused step was not sent")
 
 	// Another department user of the same department is counted on its own.
-	_, err := e.db.UpsertUser(context.Background(), storage.NewUser{Login: "sthjj2", DisplayName: "生态环境局二", Role: storage.RoleDepartment,
+	_, err := e.db.UpsertUser(context.Background(), storage.NewUser{Login: "sthjj2", DisplayName: "生态环境局二", Role: domain.RoleDepartment,
 		DepartmentID: "sthjj", Password: "demo"})
 	require.NoError(t, err)
 	requireError(t, e.do("POST", path, e.token("sthjj2"), body), 503, "workflow_timeout")

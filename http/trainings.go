@@ -27,7 +27,7 @@ import (
 // (another agency's are 404); an enterprise the sessions open for enrollment and those it enrolled in, and only its
 // own enrollment.
 
-var trainingViewers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice, storage.RoleAgency, storage.RoleAdmin}
+var trainingViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAgency, domain.RoleAdmin}
 
 // Creating a session.
 
@@ -116,7 +116,7 @@ func (s *Server) validateTraining(ctx context.Context, in trainingInput, p *prin
 			*in.ClassHours, int(need.Hours()), int(need.Minutes())%60))
 	}
 	agency, err := s.db.UserByLogin(ctx, strings.TrimSpace(in.Agency))
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (agency.Role != storage.RoleAgency || agency.Disabled)) {
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (agency.Role != domain.RoleAgency || agency.Disabled)) {
 		return zero, invalidField("agency", "unknown_agency", "承办机构 agency 应为信用服务机构的登录名")
 	}
 	if err != nil {
@@ -172,7 +172,7 @@ func (s *Server) createTraining(c *fiber.Ctx) error {
 // never started (its start failed) is started and asked again.
 func (s *Server) updateTraining(ctx context.Context, t storage.Training, name string, arg, out any) error {
 	err := s.cases.update(ctx, trainingCases, t.ID, name, arg, out)
-	if errors.Is(err, trainingCases.closed) && t.Status == storage.TrainingPlanned {
+	if errors.Is(err, trainingCases.closed) && t.Status == domain.TrainingPlanned {
 		// The session's workflow never started (a crash right after storing it): start it and try once more.
 		if err := s.cases.start(ctx, trainingCases, t.ID, trainingParams(t)); err != nil {
 			return err
@@ -187,11 +187,11 @@ func (s *Server) updateTraining(ctx context.Context, t storage.Training, name st
 // canSeeTraining decides whether the caller may know the session exists.
 func (s *Server) canSeeTraining(ctx context.Context, p *principal, t storage.Training) (bool, error) {
 	switch p.Role {
-	case storage.RoleCreditOffice, storage.RoleAdmin, storage.RoleDepartment:
+	case domain.RoleCreditOffice, domain.RoleAdmin, domain.RoleDepartment:
 		return true, nil
-	case storage.RoleAgency:
+	case domain.RoleAgency:
 		return t.AgencyLogin == p.Login, nil
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		if enrollmentOpen(t, time.Now()) {
 			return true, nil
 		}
@@ -205,7 +205,7 @@ func (s *Server) canSeeTraining(ctx context.Context, p *principal, t storage.Tra
 }
 
 func enrollmentOpen(t storage.Training, now time.Time) bool {
-	return (t.Status == storage.TrainingPlanned || t.Status == storage.TrainingOpen) && t.StartsAt.After(now)
+	return (t.Status == domain.TrainingPlanned || t.Status == domain.TrainingOpen) && t.StartsAt.After(now)
 }
 
 // visibleTraining loads the :id session, or 404 when it does not exist or the caller must not know it does.
@@ -247,7 +247,7 @@ func toEnrollmentJSON(e storage.TrainingEnrollment, passScore int) enrollmentJSO
 	}
 	// Passed needs both halves: attendance and a score at or above the pass score.
 	switch {
-	case e.Status != storage.EnrollmentEnrolled:
+	case e.Status != domain.EnrollmentEnrolled:
 	case ej.Attended != nil && !*ej.Attended:
 		f := false
 		ej.Passed = &f
@@ -352,9 +352,9 @@ func (s *Server) toTrainingJSON(ctx context.Context, t storage.Training) (traini
 // enterpriseScope returns, for a department, the set of enterprises it penalized; nil means "every enterprise".
 func (s *Server) enterpriseScope(ctx context.Context, p *principal) (map[string]bool, error) {
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		return map[string]bool{p.USCC.String: true}, nil
-	case storage.RoleDepartment:
+	case domain.RoleDepartment:
 		es, err := s.db.PenalizedEnterprises(ctx, p.DepartmentID.String)
 		if err != nil {
 			return nil, err
@@ -395,7 +395,7 @@ func (s *Server) trainingDetail(c *fiber.Ctx, t storage.Training) (trainingJSON,
 	cjs := keepMap(cs, func(c storage.TrainingCertificate) bool { return inScope(c.USCC) }, s.toCertificateJSON)
 	tj.Certificates = &cjs
 	deptFilter := ""
-	if p.Role == storage.RoleDepartment {
+	if p.Role == domain.RoleDepartment {
 		deptFilter = p.DepartmentID.String
 	}
 	rs, err := s.db.RectificationsOf(ctx, t.ID, deptFilter)
@@ -417,7 +417,7 @@ func (s *Server) trainingDetail(c *fiber.Ctx, t storage.Training) (trainingJSON,
 		rjs = append(rjs, rj)
 	}
 	tj.Rectifications = &rjs
-	if p.Role == storage.RoleCreditOffice || p.Role == storage.RoleAdmin || p.Role == storage.RoleAgency {
+	if p.Role == domain.RoleCreditOffice || p.Role == domain.RoleAdmin || p.Role == domain.RoleAgency {
 		r, err := s.db.RatingOf(ctx, t.ID)
 		if err != nil {
 			return tj, err
@@ -442,15 +442,15 @@ func (s *Server) getTraining(c *fiber.Ctx) error {
 func trainingFilter(c *fiber.Ctx, p *principal) (storage.TrainingFilter, *Error) {
 	f := storage.TrainingFilter{Status: c.Query("status")}
 	if f.Status != "" {
-		if _, ok := map[string]bool{storage.TrainingPlanned: true, storage.TrainingOpen: true, storage.TrainingStarted: true,
-			storage.TrainingClosed: true}[f.Status]; !ok {
+		if _, ok := map[domain.TrainingStatus]bool{domain.TrainingPlanned: true, domain.TrainingOpen: true, domain.TrainingStarted: true,
+			domain.TrainingClosed: true}[domain.TrainingStatus(f.Status)]; !ok {
 			return f, invalidField("status", "invalid_status", "status 应为 planned、open、started 或 closed")
 		}
 	}
 	switch p.Role {
-	case storage.RoleAgency:
+	case domain.RoleAgency:
 		f.AgencyLogin = p.Login
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		f.OpenOrUSCC = p.USCC.String
 	}
 	return f, nil

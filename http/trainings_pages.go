@@ -47,10 +47,10 @@ func (s *Server) trainingRows(ctx context.Context, ts []storage.Training) ([]tra
 }
 
 func trainingStatusLabel(t trainingJSON) string {
-	if t.Status == storage.TrainingOpen && !t.EnrollmentOpen {
+	if t.Status == string(domain.TrainingOpen) && !t.EnrollmentOpen {
 		return "报名已截止"
 	}
-	return storage.TrainingStatusLabel(t.Status)
+	return domain.TrainingStatus(t.Status).Label()
 }
 
 func (s *Server) trainingsPage(c *fiber.Ctx) error {
@@ -76,13 +76,13 @@ func (s *Server) trainingsPage(c *fiber.Ctx) error {
 	if len(ts) == f.Limit {
 		next = strconv.FormatInt(ts[len(ts)-1].ID, 10)
 	}
-	d := map[string]any{"Rows": rows, "Next": next, "IsOffice": p.Role == storage.RoleCreditOffice,
-		"IsEnterprise": p.Role == storage.RoleEnterprise, "IsAgency": p.Role == storage.RoleAgency}
+	d := map[string]any{"Rows": rows, "Next": next, "IsOffice": p.Role == domain.RoleCreditOffice,
+		"IsEnterprise": p.Role == domain.RoleEnterprise, "IsAgency": p.Role == domain.RoleAgency}
 	title := "信用修复培训"
 	switch p.Role {
-	case storage.RoleAgency:
+	case domain.RoleAgency:
 		title = "承办的培训场次"
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		cs, err := s.db.CertificatesOfUSCC(ctx, p.USCC.String)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (s *Server) trainingsPage(c *fiber.Ctx) error {
 		}
 		mine := map[int64]string{}
 		for _, e := range es {
-			label := storage.EnrollmentStatusLabel(e.Status)
+			label := domain.EnrollmentStatus(e.Status).Label()
 			if e.WaitlistPosition.Valid {
 				label += fmt.Sprintf("（第%d位）", e.WaitlistPosition.Int32)
 			}
@@ -117,7 +117,7 @@ func (s *Server) agencyOptions(ctx context.Context) ([]trainingOption, error) {
 	}
 	var out []trainingOption
 	for _, u := range us {
-		if u.Role == storage.RoleAgency && !u.Disabled {
+		if u.Role == domain.RoleAgency && !u.Disabled {
 			out = append(out, trainingOption{u.Login, u.DisplayName})
 		}
 	}
@@ -198,7 +198,7 @@ func (s *Server) renderTrainingPage(c *fiber.Ctx, flash string, problem *Error, 
 	var rows []enrollmentRow
 	enrolled := map[string]bool{}
 	for _, e := range *d.Enrollments {
-		r := enrollmentRow{enrollmentJSON: e, StatusLabel: storage.EnrollmentStatusLabel(e.Status), RoleLabel: storage.AttendeeRoleLabel(e.AttendeeRole)}
+		r := enrollmentRow{enrollmentJSON: e, StatusLabel: domain.EnrollmentStatus(e.Status).Label(), RoleLabel: domain.AttendeeRole(e.AttendeeRole).Label()}
 		if e.WaitlistPosition != nil {
 			r.StatusLabel += fmt.Sprintf("（第%d位）", *e.WaitlistPosition)
 		}
@@ -214,32 +214,32 @@ func (s *Server) renderTrainingPage(c *fiber.Ctx, flash string, problem *Error, 
 		case e.Passed != nil:
 			r.Result = "不合格"
 		}
-		if e.Status != storage.EnrollmentCancelled {
+		if e.Status != string(domain.EnrollmentCancelled) {
 			enrolled[e.USCC] = true
 		}
 		rows = append(rows, r)
 	}
 	now := time.Now()
 	started := !now.Before(t.StartsAt)
-	closed := t.Status == storage.TrainingClosed || (t.ClosedAt.Valid)
-	recorder := p.Role == storage.RoleAgency || p.Role == storage.RoleCreditOffice
+	closed := t.Status == domain.TrainingClosed || (t.ClosedAt.Valid)
+	recorder := p.Role == domain.RoleAgency || p.Role == domain.RoleCreditOffice
 	data := map[string]any{
 		"T": trainingRow{trainingJSON: d, StatusLabel: trainingStatusLabel(d), When: trainingWhen(d)}, "Rows": rows,
 		"Rects": *d.Rectifications, "Certs": *d.Certificates,
-		"IsOffice": p.Role == storage.RoleCreditOffice, "IsAgency": p.Role == storage.RoleAgency,
-		"IsDept": p.Role == storage.RoleDepartment, "IsEnterprise": p.Role == storage.RoleEnterprise,
-		"CanEnroll":  (p.Role == storage.RoleEnterprise || p.Role == storage.RoleDepartment) && d.EnrollmentOpen,
-		"CanCancel":  (p.Role != storage.RoleAgency && p.Role != storage.RoleAdmin) && d.EnrollmentOpen,
+		"IsOffice": p.Role == domain.RoleCreditOffice, "IsAgency": p.Role == domain.RoleAgency,
+		"IsDept": p.Role == domain.RoleDepartment, "IsEnterprise": p.Role == domain.RoleEnterprise,
+		"CanEnroll":  (p.Role == domain.RoleEnterprise || p.Role == domain.RoleDepartment) && d.EnrollmentOpen,
+		"CanCancel":  (p.Role != domain.RoleAgency && p.Role != domain.RoleAdmin) && d.EnrollmentOpen,
 		"CanRecord":  recorder && started && !closed,
 		"CanClose":   recorder && started && !closed,
-		"CanRate":    p.Role == storage.RoleCreditOffice && (t.Status == storage.TrainingStarted || t.Status == storage.TrainingClosed),
-		"CanRectify": p.Role == storage.RoleDepartment && started && !closed,
+		"CanRate":    p.Role == domain.RoleCreditOffice && (t.Status == domain.TrainingStarted || t.Status == domain.TrainingClosed),
+		"CanRectify": p.Role == domain.RoleDepartment && started && !closed,
 		"Enrolled":   enrolled[p.USCC.String],
 		"Imported":   imported,
 		"Columns":    trainingCSVColumns,
 		"Today":      domain.Today().AddDays(1).String(),
 	}
-	if p.Role == storage.RoleDepartment && d.EnrollmentOpen {
+	if p.Role == domain.RoleDepartment && d.EnrollmentOpen {
 		es, err := s.db.PenalizedEnterprises(ctx, p.DepartmentID.String)
 		if err != nil {
 			return err
@@ -294,7 +294,7 @@ func (s *Server) trainingEnrollSubmit(c *fiber.Ctx) error {
 	if err == nil {
 		var parts []string
 		for _, o := range res.Outcomes {
-			label := storage.EnrollmentStatusLabel(o.Status)
+			label := domain.EnrollmentStatus(o.Status).Label()
 			if o.WaitlistPosition > 0 {
 				label += fmt.Sprintf("第%d位", o.WaitlistPosition)
 			}
@@ -469,7 +469,7 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 	ctx := c.UserContext()
 	href := func(id int64) string { return "/trainings/" + strconv.FormatInt(id, 10) }
 	switch p.Role {
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		es, err := s.db.EnrollmentsOfUSCC(ctx, p.USCC.String)
 		if err != nil {
 			return nil, err
@@ -497,7 +497,7 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 				result = "未合格"
 			}
 			sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, t.StartsAt.In(shanghai).Format("2006-01-02 15:04"),
-				storage.EnrollmentStatusLabel(e.Status), result}, Href: href(t.ID)})
+				domain.EnrollmentStatus(e.Status).Label(), result}, Href: href(t.ID)})
 		}
 		ns, err := s.db.NotificationsFor(ctx, p.USCC.String, "", 50)
 		if err != nil {
@@ -511,14 +511,14 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			}
 		}
 		return []homeSection{sec, note}, nil
-	case storage.RoleAgency, storage.RoleDepartment, storage.RoleCreditOffice:
+	case domain.RoleAgency, domain.RoleDepartment, domain.RoleCreditOffice:
 		f := storage.TrainingFilter{Limit: 20}
 		title, empty := "近期培训场次", "暂无培训场次。"
 		switch p.Role {
-		case storage.RoleAgency:
+		case domain.RoleAgency:
 			f.AgencyLogin, title, empty = p.Login, "承办的培训场次", "暂无承办的培训场次。"
-		case storage.RoleDepartment:
-			f.Status, title, empty = storage.TrainingOpen, "正在报名的培训", "暂无正在报名的培训。"
+		case domain.RoleDepartment:
+			f.Status, title, empty = string(domain.TrainingOpen), "正在报名的培训", "暂无正在报名的培训。"
 		}
 		ts, err := s.db.ListTrainings(ctx, f)
 		if err != nil {
@@ -526,11 +526,11 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 		}
 		sec := homeSection{Title: title, Headers: []string{"培训", "时间", "承办机构", "报名", "状态"}, Empty: empty, Linked: true}
 		for _, t := range ts {
-			if p.Role == storage.RoleAgency && t.Status == storage.TrainingClosed {
+			if p.Role == domain.RoleAgency && t.Status == domain.TrainingClosed {
 				continue
 			}
 			sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, t.StartsAt.In(shanghai).Format("2006-01-02 15:04"), t.AgencyName,
-				fmt.Sprintf("%d/%d（候补%d）", t.Enrolled, t.Capacity, t.Waitlisted), storage.TrainingStatusLabel(t.Status)}, Href: href(t.ID)})
+				fmt.Sprintf("%d/%d（候补%d）", t.Enrolled, t.Capacity, t.Waitlisted), domain.TrainingStatus(t.Status).Label()}, Href: href(t.ID)})
 		}
 		return []homeSection{sec}, nil
 	}

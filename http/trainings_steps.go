@@ -39,7 +39,7 @@ func (s *Server) enrollRequest(ctx context.Context, p *principal, b enrollBody) 
 		raw = append(raw, b.USCC)
 	}
 	raw = append(raw, b.USCCs...)
-	if p.Role == storage.RoleEnterprise {
+	if p.Role == domain.RoleEnterprise {
 		for _, u := range raw {
 			if n, err := domain.NormalizeUSCC(u); err != nil || n != p.USCC.String {
 				return req, errForbidden.With(map[string]any{"reason": "企业只能为本单位报名"})
@@ -90,7 +90,7 @@ func (s *Server) enrollTraining(c *fiber.Ctx) error {
 		return err
 	}
 	var b enrollBody
-	if len(bytes.TrimSpace(c.Body())) > 0 || principalOf(c).Role == storage.RoleDepartment {
+	if len(bytes.TrimSpace(c.Body())) > 0 || principalOf(c).Role == domain.RoleDepartment {
 		if err := bindJSON(c, &b); err != nil {
 			return err
 		}
@@ -151,11 +151,11 @@ func (s *Server) cancelEnrollment(c *fiber.Ctx) error {
 
 // attendeeRole reads an attendee's role: the codes or their Chinese names.
 func attendeeRole(s string) (string, bool) {
-	switch strings.TrimSpace(s) {
-	case storage.AttendeeLegalRepresentative, "法定代表人", "法人代表", "法人":
-		return storage.AttendeeLegalRepresentative, true
-	case storage.AttendeeResponsibleManager, "主要负责人", "负责人", "相关负责人":
-		return storage.AttendeeResponsibleManager, true
+	switch domain.AttendeeRole(strings.TrimSpace(s)) {
+	case domain.AttendeeLegalRepresentative, "法定代表人", "法人代表", "法人":
+		return string(domain.AttendeeLegalRepresentative), true
+	case domain.AttendeeResponsibleManager, "主要负责人", "负责人", "相关负责人":
+		return string(domain.AttendeeResponsibleManager), true
 	}
 	return "", false
 }
@@ -448,7 +448,7 @@ func (s *Server) rate(c *fiber.Ctx, t storage.Training, b ratingBody) (*storage.
 		return nil, invalidField("score", "invalid_rating", "评分 score 应为1到5之间的整数")
 	case utf8.RuneCountInString(b.Comment) > 2000:
 		return nil, invalidField("comment", "comment_too_long", "评价意见过长（不超过2000字）")
-	case t.Status != storage.TrainingStarted && t.Status != storage.TrainingClosed:
+	case t.Status != domain.TrainingStarted && t.Status != domain.TrainingClosed:
 		return nil, newError(domain.KindConflict, "session_not_held", "培训尚未举办，暂不能评价")
 	}
 	p := principalOf(c)

@@ -92,7 +92,7 @@ func newTrainingEnv(t *testing.T) (*testEnv, *trainingTemporal) {
 	db := pgtest.New(t)
 	ctx := context.Background()
 	require.NoError(t, db.SeedDemo(ctx))
-	_, err := db.UpsertUser(ctx, storage.NewUser{Login: "agency2", DisplayName: "另一家信用服务机构", Role: storage.RoleAgency, Password: "demo"})
+	_, err := db.UpsertUser(ctx, storage.NewUser{Login: "agency2", DisplayName: "另一家信用服务机构", Role: domain.RoleAgency, Password: "demo"})
 	require.NoError(t, err)
 	ft := &trainingTemporal{}
 	srv := New(db, ft, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
@@ -107,16 +107,16 @@ func sessionBody(starts time.Time) map[string]any {
 }
 
 // insertSession stores a session directly (the handler tests do not run its workflow).
-func insertSession(t *testing.T, db *storage.DB, starts time.Time, status string) storage.Training {
+func insertSession(t *testing.T, db *storage.DB, starts time.Time, status domain.TrainingStatus) storage.Training {
 	t.Helper()
 	ctx := context.Background()
 	id, err := db.CreateTraining(ctx, storage.Training{Title: "第一期信用修复培训", StartsAt: starts, EndsAt: starts.Add(3 * time.Hour),
 		Venue: "https://training.example.cn/live/1", Capacity: 2, ClassHours: 3, AgencyLogin: "agency", AgencyName: "镇江诚信信用服务有限公司",
 		PassScore: 60, Organizer: "市信用办", CreatedBy: "office"}, storage.AuditEntry{Actor: "office", Role: "credit_office", Action: "training.create"}, nil)
 	require.NoError(t, err)
-	if status != storage.TrainingPlanned {
-		require.NoError(t, db.AdvanceTraining(ctx, id, domain.TrainingStatus(status), "agency", time.Now(), storage.AuditEntry{Actor: "system", Role: "system",
-			Action: "training." + status, CaseKind: "training", CaseID: fmt.Sprint(id)}, nil))
+	if status != domain.TrainingPlanned {
+		require.NoError(t, db.AdvanceTraining(ctx, id, status, "agency", time.Now(), storage.AuditEntry{Actor: "system", Role: "system",
+			Action: "training." + string(status), CaseKind: "training", CaseID: fmt.Sprint(id)}, nil))
 	}
 	tr, err := db.GetTraining(ctx, id)
 	require.NoError(t, err)
@@ -126,7 +126,7 @@ func insertSession(t *testing.T, db *storage.DB, starts time.Time, status string
 func enrollRow(trainingID int64, uscc, status string, rev int64) storage.TrainingEnrollment {
 	r := storage.TrainingEnrollment{TrainingID: trainingID, USCC: uscc, Status: domain.EnrollmentStatus(status), EnrolledBy: uscc, EnrolledByRole: "enterprise",
 		EnrolledAt: time.Now(), Rev: rev}
-	if status == storage.EnrollmentWaitlisted {
+	if domain.EnrollmentStatus(status) == domain.EnrollmentWaitlisted {
 		r.WaitlistPosition.Int32, r.WaitlistPosition.Valid = 1, true
 	}
 	return r
@@ -192,8 +192,8 @@ func TestTrainingVisibility(t *testing.T) {
 	e, _ := newTrainingEnv(t)
 	ctx := context.Background()
 	a, b := storage.DemoEnterprises[1].USCC, storage.DemoEnterprises[2].USCC
-	open := insertSession(t, e.db, time.Now().Add(48*time.Hour), storage.TrainingOpen)
-	held := insertSession(t, e.db, time.Now().Add(-48*time.Hour), storage.TrainingClosed)
+	open := insertSession(t, e.db, time.Now().Add(48*time.Hour), domain.TrainingOpen)
+	held := insertSession(t, e.db, time.Now().Add(-48*time.Hour), domain.TrainingClosed)
 	require.NoError(t, e.db.SaveTrainingEnrollments(ctx, []storage.TrainingEnrollment{enrollRow(open.ID, a, "enrolled", 1),
 		enrollRow(open.ID, b, "enrolled", 1), enrollRow(held.ID, a, "enrolled", 1)},
 		storage.AuditEntry{Actor: "system", Role: "system", Action: "training.enroll"}, nil))
@@ -239,7 +239,7 @@ func TestTrainingVisibility(t *testing.T) {
 func TestEnrollmentIsAuthorizedBeforeTheWorkflowDecides(t *testing.T) {
 	e, ft := newTrainingEnv(t)
 	ctx := context.Background()
-	tr := insertSession(t, e.db, time.Now().Add(48*time.Hour), storage.TrainingOpen)
+	tr := insertSession(t, e.db, time.Now().Add(48*time.Hour), domain.TrainingOpen)
 	a, b := storage.DemoEnterprises[1], storage.DemoEnterprises[2]
 	_, err := storage.InsertPenalty(ctx, e.db, storage.Penalty{DepartmentID: "sthjj", DecisionNo: "镇环罚〔2026〕1号", USCC: a.USCC,
 		EnterpriseName: a.Name, DecidedOn: domain.MustParseDate("2026-05-20"), PenaltyTypes: []string{"fine"}, FineAmountYuan: "1000.00",
@@ -297,7 +297,7 @@ func TestEnrollmentIsAuthorizedBeforeTheWorkflowDecides(t *testing.T) {
 
 func TestRecordingIsForTheSessionsAgencyAndTheCreditOffice(t *testing.T) {
 	e, ft := newTrainingEnv(t)
-	tr := insertSession(t, e.db, time.Now().Add(-time.Hour), storage.TrainingStarted)
+	tr := insertSession(t, e.db, time.Now().Add(-time.Hour), domain.TrainingStarted)
 	a := storage.DemoEnterprises[1].USCC
 	require.NoError(t, e.db.SaveTrainingEnrollments(context.Background(), []storage.TrainingEnrollment{enrollRow(tr.ID, a, "enrolled", 1)},
 		storage.AuditEntry{Actor: "system", Role: "system", Action: "training.enroll"}, nil))
@@ -328,7 +328,7 @@ func TestRecordingIsForTheSessionsAgencyAndTheCreditOffice(t *testing.T) {
 
 func TestTrainingCSVReportsBadRowsByNumber(t *testing.T) {
 	e, ft := newTrainingEnv(t)
-	tr := insertSession(t, e.db, time.Now().Add(-time.Hour), storage.TrainingStarted)
+	tr := insertSession(t, e.db, time.Now().Add(-time.Hour), domain.TrainingStarted)
 	a, b := storage.DemoEnterprises[1].USCC, storage.DemoEnterprises[2].USCC
 	path := fmt.Sprintf("/api/v1/trainings/%d/results/import", tr.ID)
 	csvReq := func(token, body string) *http.Response {
@@ -380,7 +380,7 @@ func TestTrainingCSVReportsBadRowsByNumber(t *testing.T) {
 	require.Len(t, ft.args, 1)
 	rows := ft.args[0].(workflows.RecordsRequest).Rows
 	require.Len(t, rows, 3, "only rows that parse reach the workflow")
-	assert.EqualValues(t, storage.AttendeeLegalRepresentative, rows[0].AttendeeRole)
+	assert.EqualValues(t, domain.AttendeeLegalRepresentative, rows[0].AttendeeRole)
 	assert.Equal(t, 88, *rows[0].Score)
 
 	requireError(t, csvReq(agency, "uscc,grade\n"+a+",1\n"), 422, "invalid_csv_header")
@@ -396,8 +396,8 @@ func TestTrainingStatsRatingsAndRepairsGuard(t *testing.T) {
 	e, _ := newTrainingEnv(t)
 	ctx := context.Background()
 	a, b := storage.DemoEnterprises[1].USCC, storage.DemoEnterprises[2].USCC
-	future := insertSession(t, e.db, time.Now().Add(48*time.Hour), storage.TrainingOpen)
-	tr := insertSession(t, e.db, time.Now().Add(-48*time.Hour), storage.TrainingClosed)
+	future := insertSession(t, e.db, time.Now().Add(48*time.Hour), domain.TrainingOpen)
+	tr := insertSession(t, e.db, time.Now().Add(-48*time.Hour), domain.TrainingClosed)
 	yes := func(r storage.TrainingEnrollment, score int) storage.TrainingEnrollment {
 		r.Attended.Bool, r.Attended.Valid = true, true
 		r.Score.Int32, r.Score.Valid = int32(score), true
@@ -511,7 +511,7 @@ func TestTrainingPages(t *testing.T) {
 	e, ft := newTrainingEnv(t)
 	ctx := context.Background()
 	a := storage.DemoEnterprises[1]
-	started := insertSession(t, e.db, time.Now().Add(-time.Hour), storage.TrainingStarted)
+	started := insertSession(t, e.db, time.Now().Add(-time.Hour), domain.TrainingStarted)
 	require.NoError(t, e.db.SaveTrainingEnrollments(ctx, []storage.TrainingEnrollment{enrollRow(started.ID, a.USCC, "enrolled", 1)},
 		storage.AuditEntry{Actor: "system", Role: "system", Action: "training.enroll"}, nil))
 

@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // The walk-in window (一窗受理, issue 15): the credit office registers an application on behalf of an enterprise,
@@ -15,13 +14,13 @@ import (
 // The application then runs exactly like an online one, and the enterprise sees it once it has an account.
 
 // applicants may file a repair application: the enterprise online, the credit office at the window.
-var applicants = []storage.Role{storage.RoleEnterprise, storage.RoleCreditOffice}
+var applicants = []domain.Role{domain.RoleEnterprise, domain.RoleCreditOffice}
 
 // applicant is the principal an application is judged for: the enterprise itself, or, for the credit office, the
 // enterprise it names (whose records and uploads the application may use). The office must bring the signed
 // paper commitment as an upload.
 func (s *Server) applicant(p *principal, uscc string, attachments []int64) (*principal, error) {
-	if p.Role != storage.RoleCreditOffice {
+	if p.Role != domain.RoleCreditOffice {
 		if strings.TrimSpace(uscc) != "" {
 			return nil, invalidField("uscc", "unexpected_uscc", "只有信用办窗口代为登记申请时才填写统一社会信用代码")
 		}
@@ -42,7 +41,7 @@ func (s *Server) applicant(p *principal, uscc string, attachments []int64) (*pri
 // uploadUSCC is the enterprise an upload belongs to: the caller's own, or the one the credit office names (the
 // query parameter uscc) for a walk-in application.
 func (s *Server) uploadUSCC(c *fiber.Ctx, p *principal) (string, error) {
-	if p.Role != storage.RoleCreditOffice {
+	if p.Role != domain.RoleCreditOffice {
 		return p.USCC.String, nil
 	}
 	raw := c.Query("uscc")
@@ -61,4 +60,4 @@ func (s *Server) uploadUSCC(c *fiber.Ctx, p *principal) (string, error) {
 
 // objectionFilers may file an objection: the enterprise, the department on its behalf, the credit office at the
 // window.
-var objectionFilers = []storage.Role{storage.RoleEnterprise, storage.RoleDepartment, storage.RoleCreditOffice}
+var objectionFilers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice}

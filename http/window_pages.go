@@ -68,7 +68,7 @@ func (s *Server) windowEnterprisePage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		row := windowRecord{Penalty: pen, ClassLabel: domain.Class(pen.Class).Label(), StatusLabel: storage.PenaltyStatusLabel(pen.Status),
+		row := windowRecord{Penalty: pen, ClassLabel: domain.Class(pen.Class).Label(), StatusLabel: domain.PenaltyStatus(pen.Status).Label(),
 			Eligible: e.Eligible, Verdict: "可以申请"}
 		if e.refusal != nil {
 			row.Verdict = e.refusal.Message
@@ -200,5 +200,5 @@ func (s *Server) windowReceiptPage(c *fiber.Ctx) error {
 	no := workflows.RepairApplicationNo(r.ID, r.AppliedOn)
 	return s.page(c, "window_receipt", pageData{Title: "信用修复申请受理回执 " + no, Data: map[string]any{
 		"R": r, "J": j, "ApplicationNo": no, "ReceivedAt": r.CommitmentAcceptedAt.In(shanghai).Format("2006-01-02 15:04"),
-		"HasAccount": has, "StatusLabel": storage.RepairStatusLabel(r.Status)}})
+		"HasAccount": has, "StatusLabel": domain.RepairStatus(r.Status).Label()}})
 }

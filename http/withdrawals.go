@@ -87,17 +87,17 @@ func optTime(v time.Time, ok bool) *time.Time {
 // channelOverdue: marked overdue by the workflow, or past its due date unconfirmed (the view does not wait for
 // the timer to be seen).
 func channelOverdue(wc storage.WithdrawalChannel, today domain.Date) bool {
-	if wc.Status == storage.ChannelConfirmed {
+	if wc.Status == domain.ChannelConfirmed {
 		return false
 	}
-	return wc.Status == storage.ChannelOverdue || wc.DueOn.Before(today)
+	return wc.Status == domain.ChannelOverdue || wc.DueOn.Before(today)
 }
 
 func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.Withdrawal, cs []storage.WithdrawalChannel) (withdrawalJSON, error) {
 	today := domain.Today()
 	out := withdrawalJSON{
-		ID: w.ID, PenaltyID: w.PenaltyID, Cause: string(w.Cause), CauseLabel: storage.WithdrawalCauseLabel(w.Cause), CauseRef: w.CauseRef,
-		CauseDecision: w.CauseDecision, Status: string(w.Status), StatusLabel: storage.WithdrawalStatusLabel(w.Status),
+		ID: w.ID, PenaltyID: w.PenaltyID, Cause: string(w.Cause), CauseLabel: domain.WithdrawalCause(w.Cause).Label(), CauseRef: w.CauseRef,
+		CauseDecision: w.CauseDecision, Status: string(w.Status), StatusLabel: domain.WithdrawalStatus(w.Status).Label(),
 		OrderedOn: w.OrderedOn.String(), CreatedAt: w.CreatedAt,
 		CompletedAt: optTime(w.CompletedAt.Time, w.CompletedAt.Valid),
 		Record: recordJSON{PenaltyID: w.PenaltyID, DecisionNo: w.DecisionNo, USCC: w.USCC, EnterpriseName: w.EnterpriseName,
@@ -119,7 +119,7 @@ func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.W
 			Overdue:     channelOverdue(wc, today), Attempts: wc.Attempts,
 			DueOn: wc.DueOn.String(), SentAt: optTime(wc.SentAt.Time, wc.SentAt.Valid),
 			ConfirmedAt: optTime(wc.ConfirmedAt.Time, wc.ConfirmedAt.Valid)}
-		if admin || (p.Role == storage.RoleChannelOperator && p.ChannelID.String == wc.ChannelID) {
+		if admin || (p.Role == domain.RoleChannelOperator && p.ChannelID.String == wc.ChannelID) {
 			cj.Reference, cj.LastError = wc.Reference, wc.LastError
 		}
 		out.Channels = append(out.Channels, cj)
@@ -173,12 +173,12 @@ type withdrawalSummaryJSON struct {
 // withdrawalScope narrows a list to what the principal may see.
 func withdrawalScope(p *principal, f *storage.WithdrawalFilter) bool {
 	switch p.Role {
-	case storage.RoleCreditOffice, storage.RoleAdmin:
-	case storage.RoleDepartment:
+	case domain.RoleCreditOffice, domain.RoleAdmin:
+	case domain.RoleDepartment:
 		f.DepartmentID = p.DepartmentID.String
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		f.USCC = p.USCC.String
-	case storage.RoleChannelOperator:
+	case domain.RoleChannelOperator:
 		f.ChannelID = p.ChannelID.String
 	default:
 		return false
@@ -202,8 +202,8 @@ func (s *Server) withdrawalLister(c *fiber.Ctx) (func(limit int, after string) (
 	if f.Status == "all" { // as the page names "every status"
 		f.Status = ""
 	}
-	switch f.Status {
-	case "", storage.WithdrawalPending, storage.WithdrawalInProgress, storage.WithdrawalCompleted:
+	switch domain.WithdrawalStatus(f.Status) {
+	case "", domain.WithdrawalPending, domain.WithdrawalInProgress, domain.WithdrawalCompleted:
 	default:
 		return nil, invalidField("status", "invalid_status", "状态须为 pending、in_progress 或 completed")
 	}
@@ -263,7 +263,7 @@ func (s *Server) confirmWithdrawal(c *fiber.Ctx, reference string, parsed bool) 
 	}
 	p := principalOf(c)
 	chID := c.Params("channel_id")
-	if p.Role != storage.RoleChannelOperator {
+	if p.Role != domain.RoleChannelOperator {
 		return w, cs, newError(domain.KindForbidden, "forbidden", "只有该渠道的操作员可以确认撤下")
 	}
 	if p.ChannelID.String != chID {
@@ -291,7 +291,7 @@ func (s *Server) confirmWithdrawal(c *fiber.Ctx, reference string, parsed bool) 
 	}
 	// Whether the channel confirms by hand is the order's business (a channel's kind may have changed since it
 	// was ordered): the workflow refuses a webhook channel's confirmation.
-	if wc.Status == storage.ChannelConfirmed {
+	if wc.Status == domain.ChannelConfirmed {
 		c.Set("X-Already-Confirmed", "true")
 		return w, cs, nil
 	}
@@ -338,7 +338,7 @@ func (s *Server) confirmPublicationStep(c *fiber.Ctx, reference string, parsed b
 	if err != nil {
 		return storage.PublicationTarget{}, err
 	}
-	if p.Role != storage.RoleChannelOperator {
+	if p.Role != domain.RoleChannelOperator {
 		if canSeePenalty(p, pen) {
 			return storage.PublicationTarget{}, newError(domain.KindForbidden, "forbidden", "只有该渠道的操作员可以确认公示")
 		}
@@ -418,7 +418,7 @@ func openOrdersFirst(ws []storage.Withdrawal) {
 }
 
 func (s *Server) withdrawalsPage(c *fiber.Ctx) error {
-	status := c.Query("status", storage.WithdrawalInProgress)
+	status := c.Query("status", string(domain.WithdrawalInProgress))
 	f := storage.WithdrawalFilter{Status: status, Limit: 200}
 	if status == "all" {
 		f.Status = ""
@@ -427,15 +427,15 @@ func (s *Server) withdrawalsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if status != storage.WithdrawalCompleted {
+	if status != string(domain.WithdrawalCompleted) {
 		openOrdersFirst(ws)
 	}
 	today := domain.Today()
 	var rows []withdrawalRow
 	for _, w := range ws {
-		rows = append(rows, withdrawalRow{Withdrawal: w, CauseLabel: storage.WithdrawalCauseLabel(w.Cause),
-			StatusLabel: storage.WithdrawalStatusLabel(w.Status),
-			Alert:       w.Status != storage.WithdrawalCompleted && (w.Overdue > 0 || (w.NextDue != nil && w.NextDue.Before(today)))})
+		rows = append(rows, withdrawalRow{Withdrawal: w, CauseLabel: domain.WithdrawalCause(w.Cause).Label(),
+			StatusLabel: domain.WithdrawalStatus(w.Status).Label(),
+			Alert:       w.Status != domain.WithdrawalCompleted && (w.Overdue > 0 || (w.NextDue != nil && w.NextDue.Before(today)))})
 	}
 	return s.page(c, "withdrawals", pageData{Title: "撤下公示", Data: map[string]any{"Rows": rows, "Status": status}})
 }
@@ -475,8 +475,8 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 	for _, wc := range cs {
 		r := withdrawalChannelRow{WithdrawalChannel: wc,
 			StatusLabel: domain.ChannelStatus(wc.Status).LabelForWithdrawal(domain.ChannelKind(wc.Kind), wc.Attempts),
-			KindLabel:   storage.ChannelKindLabel(wc.Kind), Overdue: channelOverdue(wc, today),
-			Mine: p.Role == storage.RoleChannelOperator && p.ChannelID.String == wc.ChannelID}
+			KindLabel:   domain.ChannelKind(wc.Kind).Label(), Overdue: channelOverdue(wc, today),
+			Mine: p.Role == domain.RoleChannelOperator && p.ChannelID.String == wc.ChannelID}
 		if wc.ConfirmedAt.Valid {
 			r.Confirmed = wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
 		}
@@ -488,12 +488,12 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 			mine = &rows[len(rows)-1]
 		}
 	}
-	canConfirm := mine != nil && mine.Kind == storage.ChannelManual && mine.Status != storage.ChannelConfirmed
+	canConfirm := mine != nil && mine.Kind == domain.ChannelManual && mine.Status != domain.ChannelConfirmed
 	if problem != nil {
 		c.Status(statusOf(problem))
 	}
 	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + w.DecisionNo, Flash: flash, Data: map[string]any{
-		"W": w, "CauseLabel": storage.WithdrawalCauseLabel(w.Cause), "StatusLabel": storage.WithdrawalStatusLabel(w.Status),
+		"W": w, "CauseLabel": domain.WithdrawalCause(w.Cause).Label(), "StatusLabel": domain.WithdrawalStatus(w.Status).Label(),
 		"Letter": letter, "Channels": rows, "CanConfirm": canConfirm, "Mine": mine, "Problem": problemText(problem),
 		"Completed": w.CompletedAt.Valid, "CompletedAt": w.CompletedAt.Time.In(shanghai).Format("2006-01-02 15:04"),
 	}})
@@ -532,7 +532,7 @@ type publicationQueueRow struct {
 func (s *Server) renderQueue(c *fiber.Ctx, flash string, problem *Error) error {
 	ctx := c.UserContext()
 	p := principalOf(c)
-	if p.Role != storage.RoleChannelOperator {
+	if p.Role != domain.RoleChannelOperator {
 		return errForbidden
 	}
 	ch, err := s.db.GetChannel(ctx, p.ChannelID.String)
@@ -559,8 +559,8 @@ func (s *Server) renderQueue(c *fiber.Ctx, flash string, problem *Error) error {
 	}
 	var wrows []wrow
 	for _, q := range ws {
-		wrows = append(wrows, wrow{ChannelQueueItem: q, CauseLabel: storage.WithdrawalCauseLabel(q.Cause),
-			StatusLabel: storage.WithdrawalChannelStatusLabel(q.Status), Overdue: channelOverdue(q.WithdrawalChannel, today)})
+		wrows = append(wrows, wrow{ChannelQueueItem: q, CauseLabel: domain.WithdrawalCause(q.Cause).Label(),
+			StatusLabel: domain.ChannelStatus(q.Status).Label(), Overdue: channelOverdue(q.WithdrawalChannel, today)})
 	}
 	if problem != nil {
 		c.Status(statusOf(problem))
@@ -576,7 +576,7 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 	ctx := c.UserContext()
 	today := domain.Today()
 	switch p.Role {
-	case storage.RoleChannelOperator:
+	case domain.RoleChannelOperator:
 		qs, err := s.db.ChannelQueue(ctx, p.ChannelID.String, 50)
 		if err != nil {
 			return nil, err
@@ -585,15 +585,15 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 			Empty: "暂无待确认撤下的记录。", Linked: true}
 		for _, q := range qs {
 			late := channelOverdue(q.WithdrawalChannel, today)
-			st := storage.WithdrawalChannelStatusLabel(q.Status)
+			st := domain.ChannelStatus(q.Status).Label()
 			if late {
 				st = "已逾期"
 			}
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{q.DecisionNo, q.EnterpriseName, storage.WithdrawalCauseLabel(q.Cause),
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{q.DecisionNo, q.EnterpriseName, domain.WithdrawalCause(q.Cause).Label(),
 				q.DueOn.String(), st}, Href: "/withdrawals/" + strconv.FormatInt(q.WithdrawalID, 10), Alert: late})
 		}
 		return []homeSection{sec}, nil
-	case storage.RoleEnterprise:
+	case domain.RoleEnterprise:
 		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{USCC: p.USCC.String, Limit: 50})
 		if err != nil {
 			return nil, err
@@ -612,20 +612,20 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 			w := ws[i]
 			for _, wc := range channels[w.ID] {
 				state, at := "仍在公示，正在撤下", ""
-				if wc.Status == storage.ChannelConfirmed {
+				if wc.Status == domain.ChannelConfirmed {
 					state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
 				}
-				sec.Rows = append(sec.Rows, homeRow{Cells: []string{w.DecisionNo, storage.WithdrawalCauseLabel(w.Cause), wc.Name, state, at},
+				sec.Rows = append(sec.Rows, homeRow{Cells: []string{w.DecisionNo, domain.WithdrawalCause(w.Cause).Label(), wc.Name, state, at},
 					Href: "/withdrawals/" + strconv.FormatInt(w.ID, 10)})
 			}
 		}
 		return []homeSection{sec}, nil
-	case storage.RoleCreditOffice:
-		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: storage.WithdrawalInProgress, Limit: 200})
+	case domain.RoleCreditOffice:
+		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: string(domain.WithdrawalInProgress), Limit: 200})
 		if err != nil {
 			return nil, err
 		}
-		pending, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: storage.WithdrawalPending, Limit: 200})
+		pending, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: string(domain.WithdrawalPending), Limit: 200})
 		if err != nil {
 			return nil, err
 		}
@@ -639,11 +639,11 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 			if w.NextDue != nil {
 				next = w.NextDue.String()
 			}
-			st := storage.WithdrawalStatusLabel(w.Status)
+			st := domain.WithdrawalStatus(w.Status).Label()
 			if late {
 				st = "有渠道逾期"
 			}
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{w.DecisionNo, w.EnterpriseName, storage.WithdrawalCauseLabel(w.Cause),
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{w.DecisionNo, w.EnterpriseName, domain.WithdrawalCause(w.Cause).Label(),
 				fmt.Sprintf("%d/%d", w.Confirmed, w.Channels), next, st}, Href: "/withdrawals/" + strconv.FormatInt(w.ID, 10), Alert: late})
 		}
 		return []homeSection{sec}, nil

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"xinyong/domain"
 )
 
 // Account administration: departments, users of every role, passwords, and the activation of enterprise accounts.
@@ -268,7 +270,7 @@ func issuerRole(issuedBy string) string {
 	if issuedBy == "system" {
 		return "system"
 	}
-	return string(RoleCreditOffice)
+	return string(domain.RoleCreditOffice)
 }
 
 // Why an activation was refused.
@@ -322,7 +324,7 @@ func (db *DB) ActivateEnterprise(ctx context.Context, uscc, code, password, remo
 			if err != nil {
 				return fmt.Errorf("activate %s: record failure: %w", uscc, err)
 			}
-			return AuditTx(ctx, tx, AuditEntry{Actor: uscc, Role: string(RoleEnterprise), Action: "enterprise.activation_failed", CaseKind: "enterprise", CaseID: uscc},
+			return AuditTx(ctx, tx, AuditEntry{Actor: uscc, Role: string(domain.RoleEnterprise), Action: "enterprise.activation_failed", CaseKind: "enterprise", CaseID: uscc},
 				map[string]string{"remote_addr": remoteAddr})
 		}
 		var exists bool
@@ -345,7 +347,7 @@ func (db *DB) ActivateEnterprise(ctx context.Context, uscc, code, password, remo
 		if err != nil {
 			return fmt.Errorf("activate %s: create user: %w", uscc, err)
 		}
-		return AuditTx(ctx, tx, AuditEntry{Actor: uscc, Role: string(RoleEnterprise), Action: "enterprise.activate", CaseKind: "enterprise", CaseID: uscc},
+		return AuditTx(ctx, tx, AuditEntry{Actor: uscc, Role: string(domain.RoleEnterprise), Action: "enterprise.activate", CaseKind: "enterprise", CaseID: uscc},
 			map[string]string{"remote_addr": remoteAddr})
 	})
 	if err != nil {

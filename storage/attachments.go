@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"xinyong/domain"
 )
 
 // Attachment is an uploaded file's metadata (its bytes are loaded separately).
@@ -34,7 +36,7 @@ const attachmentColumns = `a.id, a.owner_user_id, a.owner_login, a.owner_role, a
 type NewAttachment struct {
 	OwnerUserID  int64
 	OwnerLogin   string
-	OwnerRole    Role
+	OwnerRole    domain.Role
 	USCC         string
 	DepartmentID string
 	Filename     string
@@ -79,7 +81,7 @@ func (db *DB) AttachmentContent(ctx context.Context, id int64) ([]byte, error) {
 // AttachmentReader is who asks to read an upload.
 type AttachmentReader struct {
 	UserID       int64
-	Role         Role
+	Role         domain.Role
 	USCC         string
 	DepartmentID string
 }

@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+
+	"xinyong/domain"
 )
 
 // DemoPassword is the password of every demo login (dev only).
@@ -45,18 +47,18 @@ var DemoOperatorLogins = map[string]string{
 // DemoUsers returns every demo login.
 func DemoUsers() []NewUser {
 	us := []NewUser{
-		{Login: "office", DisplayName: "市信用办", Role: RoleCreditOffice},
-		{Login: "admin", DisplayName: "系统管理员", Role: RoleAdmin},
-		{Login: "agency", DisplayName: "镇江诚信信用服务有限公司", Role: RoleAgency},
+		{Login: "office", DisplayName: "市信用办", Role: domain.RoleCreditOffice},
+		{Login: "admin", DisplayName: "系统管理员", Role: domain.RoleAdmin},
+		{Login: "agency", DisplayName: "镇江诚信信用服务有限公司", Role: domain.RoleAgency},
 	}
 	for _, d := range DemoDepartments {
-		us = append(us, NewUser{Login: d.ID, DisplayName: d.Name, Role: RoleDepartment, DepartmentID: d.ID})
+		us = append(us, NewUser{Login: d.ID, DisplayName: d.Name, Role: domain.RoleDepartment, DepartmentID: d.ID})
 	}
 	for _, e := range DemoEnterprises {
-		us = append(us, NewUser{Login: e.USCC, DisplayName: e.Name, Role: RoleEnterprise, USCC: e.USCC})
+		us = append(us, NewUser{Login: e.USCC, DisplayName: e.Name, Role: domain.RoleEnterprise, USCC: e.USCC})
 	}
 	for _, ch := range DemoChannels {
-		us = append(us, NewUser{Login: DemoOperatorLogins[ch.ID], DisplayName: ch.Name + "运维", Role: RoleChannelOperator, ChannelID: ch.ID})
+		us = append(us, NewUser{Login: DemoOperatorLogins[ch.ID], DisplayName: ch.Name + "运维", Role: domain.RoleChannelOperator, ChannelID: ch.ID})
 	}
 	for i := range us {
 		us[i].Password = DemoPassword

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lib/pq"
-
 	"xinyong/domain"
 )
 
@@ -35,7 +33,7 @@ func (db *DB) RepairEligibilityFacts(ctx context.Context, pen Penalty, today dom
 	}
 
 	err = db.GetContext(ctx, &f.OpenRepairID, `SELECT id FROM repairs WHERE penalty_id = $1 AND status = ANY($2) AND id <> $3
-		ORDER BY id LIMIT 1`, pen.ID, pq.StringArray(RepairOpenStatuses), ownRepairID)
+		ORDER BY id LIMIT 1`, pen.ID, stringArray(domain.RepairOpenStatuses), ownRepairID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return f, fmt.Errorf("open repair of penalty %d: %w", pen.ID, err)
 	}

@@ -106,7 +106,7 @@ type NewObjection struct {
 	RuleSet              string
 	FiledOn              domain.Date
 	FiledBy              string
-	FiledByRole          Role
+	FiledByRole          domain.Role
 	CommitmentAcceptedAt time.Time
 	CommitmentRemoteAddr string
 	AttachmentIDs        []int64
@@ -500,7 +500,7 @@ func (db *DB) ConfirmObjectionChannel(ctx context.Context, objectionID int64, ch
 			return fmt.Errorf("apply objection %d %s on %s: %w", objectionID, action, channelID, err)
 		}
 		key := "objection-" + strconv.FormatInt(objectionID, 10) + "-" + string(action) + "-confirmed-" + channelID
-		role := string(RoleChannelOperator)
+		role := string(domain.RoleChannelOperator)
 		if by == "webhook" || by == "system" {
 			role = "system"
 		}
@@ -592,7 +592,7 @@ type PenaltyVersion struct {
 // record's current version in penalty_versions, the record takes the new values and the next version, and the
 // audit log says so. A second call for the same objection changes nothing and returns the same version. A decision
 // number the department already uses is ErrConflict.
-func (db *DB) CorrectPenalty(ctx context.Context, objectionID, penaltyID int64, c PenaltyCorrection, reason, by string) (int, error) {
+func (db *DB) CorrectPenalty(ctx context.Context, objectionID, penaltyID int64, c domain.PenaltyCorrection, reason, by string) (int, error) {
 	var version int
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var p Penalty
@@ -665,7 +665,7 @@ func (db *DB) CorrectPenalty(ctx context.Context, objectionID, penaltyID int64, 
 		}
 		version = current + 1
 		key := fmt.Sprintf("penalty-%d:corrected-by-objection-%d", penaltyID, objectionID)
-		return AuditTx(ctx, tx, AuditEntry{Actor: by, Role: string(RoleDepartment), Action: "penalty.corrected", CaseKind: "penalty",
+		return AuditTx(ctx, tx, AuditEntry{Actor: by, Role: string(domain.RoleDepartment), Action: "penalty.corrected", CaseKind: "penalty",
 			CaseID: strconv.FormatInt(penaltyID, 10), DedupKey: &key},
 			map[string]any{"objection_id": objectionID, "version": version, "changes": changes, "reason": reason})
 	})

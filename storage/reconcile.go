@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"xinyong/domain"
 )
 
 // Case kinds whose rows the reconciler checks against their workflows.
@@ -33,7 +35,7 @@ func (db *DB) CasesAwaitingWorkflow(ctx context.Context, kind string, afterID in
 	switch kind {
 	case ReconcileRepair:
 		q = `SELECT id FROM repairs WHERE id > $1 AND created_at < $2 AND status = ANY($4) ORDER BY id LIMIT $3`
-		args = append(args, pq.StringArray(RepairOpenStatuses))
+		args = append(args, stringArray(domain.RepairOpenStatuses))
 	case ReconcileObjection:
 		q = `SELECT id FROM objections WHERE id > $1 AND created_at < $2 AND status <> 'closed' ORDER BY id LIMIT $3`
 	case ReconcileImport:

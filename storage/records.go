@@ -145,7 +145,7 @@ func (db *DB) InsertListing(ctx context.Context, l Listing) (int64, error) {
 		if err != nil {
 			return fmt.Errorf("insert listing: %w", err)
 		}
-		return AuditTx(ctx, tx, AuditEntry{Actor: l.CreatedBy, Role: string(RoleDepartment), Action: "listing.registered",
+		return AuditTx(ctx, tx, AuditEntry{Actor: l.CreatedBy, Role: string(domain.RoleDepartment), Action: "listing.registered",
 			CaseKind: "penalty", CaseID: strconv.FormatInt(id, 10)}, map[string]any{"kind": l.Kind, "number": l.Number,
 			"cause": l.Cause, "rests_on": l.RestsOn, "listed_on": l.ListedOn})
 	})

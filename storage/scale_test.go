@@ -204,7 +204,7 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			return len(ns), err
 		}, 50},
 		{"open tasks", func() (int, error) {
-			ts, err := db.OpenTasks(ctx, storage.TaskFilter{Role: storage.RoleEnterprise, USCC: uscc})
+			ts, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleEnterprise, USCC: uscc})
 			return len(ts), err
 		}, 0},
 		{"trainings", func() (int, error) {

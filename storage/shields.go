@@ -59,7 +59,7 @@ func (db *DB) InsertShield(ctx context.Context, s Shield) (int64, error) {
 			s.RulingAttachmentID, s.Applicant, s.ApplicantRole, s.AdministratorName, s.RuleSet, s.AppliedOn); err != nil {
 			return fmt.Errorf("insert shield: %w", err)
 		}
-		return AuditTx(ctx, tx, AuditEntry{Actor: s.Applicant, Role: string(RoleEnterprise), Action: "shield.applied",
+		return AuditTx(ctx, tx, AuditEntry{Actor: s.Applicant, Role: string(domain.RoleEnterprise), Action: "shield.applied",
 			CaseKind: "shield", CaseID: strconv.FormatInt(id, 10)}, map[string]any{"ruling_no": s.RulingNo,
 			"procedure": s.Procedure, "department_id": s.DepartmentID, "applicant_role": s.ApplicantRole})
 	})
@@ -89,7 +89,7 @@ func (db *DB) ShieldStep(ctx context.Context, s Shield, action, actor, key strin
 		if actor == "" {
 			actor = "system"
 		} else {
-			role = string(RoleDepartment)
+			role = string(domain.RoleDepartment)
 		}
 		return AuditTx(ctx, tx, AuditEntry{Actor: actor, Role: role, Action: action, CaseKind: "shield",
 			CaseID: strconv.FormatInt(s.ID, 10), DedupKey: &key}, details)

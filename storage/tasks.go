@@ -1,12 +1,12 @@
 package storage
 
 import (
-	"xinyong/domain"
-
 	"context"
 	"database/sql"
 	"fmt"
 	"time"
+
+	"xinyong/domain"
 )
 
 // Task is open work for a principal, created and closed by workflow activities.
@@ -16,7 +16,7 @@ type Task struct {
 	CaseID       string         `db:"case_id" json:"case_id"`
 	Step         string         `db:"step" json:"step"`
 	Title        string         `db:"title" json:"title"`
-	AssigneeRole Role           `db:"assignee_role" json:"assignee_role"`
+	AssigneeRole domain.Role    `db:"assignee_role" json:"assignee_role"`
 	DepartmentID sql.NullString `db:"department_id" json:"-"`
 	ChannelID    sql.NullString `db:"channel_id" json:"-"`
 	USCC         sql.NullString `db:"uscc" json:"-"`
@@ -76,7 +76,7 @@ func (db *DB) MarkTaskOverdue(ctx context.Context, caseKind domain.CaseKind, cas
 
 // TaskFilter selects the open tasks a principal sees.
 type TaskFilter struct {
-	Role         Role
+	Role         domain.Role
 	DepartmentID string
 	ChannelID    string
 	USCC         string

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
+
+	"xinyong/domain"
 )
 
 // User is a principal: a person or system that logs in with a password or a bearer token.
@@ -19,7 +21,7 @@ type User struct {
 	ID           int64          `db:"id"`
 	Login        string         `db:"login"`
 	DisplayName  string         `db:"display_name"`
-	Role         Role           `db:"role"`
+	Role         domain.Role    `db:"role"`
 	USCC         sql.NullString `db:"uscc"`
 	DepartmentID sql.NullString `db:"department_id"`
 	ChannelID    sql.NullString `db:"channel_id"`
@@ -39,7 +41,7 @@ const userColumns = `u.id, u.login, u.display_name, u.role, u.uscc, u.department
 type NewUser struct {
 	Login        string
 	DisplayName  string
-	Role         Role
+	Role         domain.Role
 	USCC         string
 	DepartmentID string
 	ChannelID    string

@@ -322,7 +322,7 @@ func confirmerRole(by string) string {
 	if by == "webhook" || by == "system" {
 		return "system"
 	}
-	return string(RoleChannelOperator)
+	return string(domain.RoleChannelOperator)
 }
 
 // MarkWithdrawalChannelOverdue flags an unconfirmed channel whose due date passed.

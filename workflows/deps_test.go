@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"xinyong/domain"
 )
 
 // TestDependencies keeps the layers apart: workflow code decides from what it is given and must not reach the
@@ -32,19 +30,5 @@ func TestDependencies(t *testing.T) {
 	}
 	if got := deps("xinyong/domain"); !slices.Equal(got, []string{"xinyong/domain"}) {
 		t.Errorf("domain must import only the standard library; it depends on %v", got)
-	}
-}
-
-// TestVocabAliases: the untyped copies kept for http must say exactly what domain says.
-func TestVocabAliases(t *testing.T) {
-	for alias, v := range map[string]string{
-		CauseRepair: string(domain.CauseRepair), CauseExpiry: string(domain.CauseExpiry),
-		CauseObjection: string(domain.CauseObjection), CauseRevocation: string(domain.CauseRevocation),
-		DeliveryInPerson: string(domain.DeliveryInPerson), DeliveryPost: string(domain.DeliveryPost),
-		DeliveryElectronic: string(domain.DeliveryElectronic), DeliveryRefused: string(domain.DeliveryRefused),
-	} {
-		if alias != v {
-			t.Errorf("alias %q differs from domain value %q", alias, v)
-		}
 	}
 }

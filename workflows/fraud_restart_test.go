@@ -64,7 +64,7 @@ func TestFraudRefusalRestartsThePeriodUnderSAMR(t *testing.T) {
 func TestPenaltyPeriodRestartMovesTheExpiry(t *testing.T) {
 	f := generalFine()
 	env, r := newPenaltyEnv(t, f)
-	deliverAt(env, 2*time.Hour, DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃", Actor: "sthjj", Role: "department"})
+	deliverAt(env, 2*time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃", Actor: "sthjj", Role: "department"})
 	until := domain.MustParseDate("2027-11-03")
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(PenaltyRestartPeriodSignal, PeriodRestart{Until: until, Reason: "弄虚作假"})

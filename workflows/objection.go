@@ -1041,7 +1041,7 @@ func (w *objection) propagate(ctx workflow.Context) error {
 // until it is; a lifecycle that already ended is replaced by a withdrawal order of this case's own.
 func (w *objection) withdraw(ctx workflow.Context) error {
 	f := w.f
-	req := WithdrawRequest{Cause: CauseObjection, CauseRef: ObjectionWorkflowID(w.id),
+	req := WithdrawRequest{Cause: domain.CauseObjection, CauseRef: ObjectionWorkflowID(w.id),
 		CauseDecision: fmt.Sprintf("%s异议处理结果告知书（%s）：异议成立，删除该信息并终止公示", f.DepartmentName, w.p.ResultNo)}
 	details := map[string]any{"penalty_workflow": PenaltyWorkflowID(f.PenaltyID), "cause_ref": req.CauseRef,
 		"cause_decision": req.CauseDecision}
@@ -1055,7 +1055,7 @@ func (w *objection) withdraw(ctx workflow.Context) error {
 		}
 		if !st.Done {
 			// No lifecycle to ask: order the withdrawal ourselves (one order per record and cause).
-			res, err := objectionRunWithdrawal(ctx, WithdrawalInput{PenaltyID: f.PenaltyID, Cause: CauseObjection,
+			res, err := objectionRunWithdrawal(ctx, WithdrawalInput{PenaltyID: f.PenaltyID, Cause: domain.CauseObjection,
 				CauseRef: req.CauseRef, CauseDecision: req.CauseDecision})
 			if err != nil {
 				return err

@@ -18,7 +18,6 @@ import (
 
 	"xinyong/activities"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -323,7 +322,7 @@ func TestObjectionUpheldMarksForwardsAnswersAndUnmarks(t *testing.T) {
 	require.Equal(t, domain.ObjectionClosed, closed.Progress.Status)
 	require.EqualValues(t, 202, closed.Progress.ResultLetterID)
 	require.Equal(t, "verify", r.opened[1].Step)
-	require.Equal(t, storage.RoleDepartment, r.opened[1].AssigneeRole)
+	require.EqualValues(t, domain.RoleDepartment, r.opened[1].AssigneeRole)
 	require.Equal(t, "2026-11-11", r.opened[1].DueOn.String())
 	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "verify", Status: "done"})
 	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "objection", CaseID: "7", Step: "unmark:dept-site", Status: "done"})
@@ -459,9 +458,9 @@ func TestObjectionCorrectedUpdatesEveryChannel(t *testing.T) {
 	amount := "30000.00"
 	noFields := objectionUpdateAt(env, time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "corrected", Reason: "金额有误", ObjectionActor: deptActor})
 	fieldsUpheld := objectionUpdateAt(env, 2*time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "upheld", Reason: "无误",
-		Corrections: &storage.PenaltyCorrection{FineAmountYuan: &amount}, ObjectionActor: deptActor})
+		Corrections: &domain.PenaltyCorrection{FineAmountYuan: &amount}, ObjectionActor: deptActor})
 	corrected := objectionUpdateAt(env, 24*time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "corrected",
-		Reason: "罚款金额登记有误", Corrections: &storage.PenaltyCorrection{FineAmountYuan: &amount}, ObjectionActor: deptActor})
+		Reason: "罚款金额登记有误", Corrections: &domain.PenaltyCorrection{FineAmountYuan: &amount}, ObjectionActor: deptActor})
 	objectionUpdateAt(env, 48*time.Hour, ObjectionConfirmChannelUpdate, confirmBy("dept-site", ""))
 
 	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})

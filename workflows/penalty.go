@@ -302,7 +302,7 @@ func (w *penalty) sleepUntilEnd(ctx workflow.Context) (bool, error) {
 // requestWithdrawal takes the first valid request; the main flow carries it out at its next wait.
 func (w *penalty) requestWithdrawal(ctx workflow.Context, req WithdrawRequest) {
 	switch req.Cause {
-	case CauseRepair, CauseExpiry, CauseObjection, CauseRevocation:
+	case domain.CauseRepair, domain.CauseExpiry, domain.CauseObjection, domain.CauseRevocation:
 	default:
 		workflow.GetLogger(ctx).Warn("withdraw request with an unknown cause ignored", "cause", req.Cause)
 		return
@@ -332,7 +332,7 @@ func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) er
 		return reject("case_closed", "该处罚决定已撤销，无需再登记送达", true)
 	}
 	switch req.Method {
-	case DeliveryInPerson, DeliveryPost, DeliveryElectronic, DeliveryRefused:
+	case domain.DeliveryInPerson, domain.DeliveryPost, domain.DeliveryElectronic, domain.DeliveryRefused:
 	default:
 		return reject("invalid_delivery_method", "送达方式应为 in_person（直接送达）、post（邮寄送达）、electronic（电子送达）或 refused（留置送达）", false)
 	}
@@ -346,11 +346,11 @@ func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) er
 		return reject("delivered_on_in_future", fmt.Sprintf("送达日期%s晚于今天（%s）", req.DeliveredOn, now), false)
 	}
 	switch req.Method {
-	case DeliveryRefused:
+	case domain.DeliveryRefused:
 		if strings.TrimSpace(req.Witness) == "" {
 			return reject("witness_required", "受送达人拒绝签收的，应填写见证人", false)
 		}
-	case DeliveryElectronic:
+	case domain.DeliveryElectronic:
 		if !req.ElectronicConsent {
 			return reject("electronic_consent_required", "电子送达须经受送达人书面同意，请确认已取得其同意（electronic_consent）", false)
 		}
@@ -432,7 +432,7 @@ func (w *penalty) revoke(ctx workflow.Context, req RevocationRequest) (PenaltySt
 	if err != nil {
 		return w.snapshot(), err
 	}
-	w.requestWithdrawal(ctx, WithdrawRequest{Cause: CauseRevocation, CauseRef: "revocation-" + req.DecidedOn.String(),
+	w.requestWithdrawal(ctx, WithdrawRequest{Cause: domain.CauseRevocation, CauseRef: "revocation-" + req.DecidedOn.String(),
 		CauseDecision: "行政处罚决定已被撤销或变更：" + req.Reason})
 	return w.snapshot(), nil
 }
@@ -515,7 +515,7 @@ func (w *penalty) run(ctx workflow.Context) error {
 	}
 	if reached {
 		end := w.facts.PublicationEnds
-		w.requestWithdrawal(ctx, WithdrawRequest{Cause: CauseExpiry, CauseRef: "expiry-" + end.String(),
+		w.requestWithdrawal(ctx, WithdrawRequest{Cause: domain.CauseExpiry, CauseRef: "expiry-" + end.String(),
 			CauseDecision: fmt.Sprintf("公示期已于%s届满，依规自动停止公示", end)})
 	}
 	if err := w.withdraw(ctx); err != nil {
@@ -708,7 +708,7 @@ func (w *penalty) withdraw(ctx workflow.Context) error {
 	if w.cancelPublish != nil && w.state.Publication == "publishing" {
 		w.cancelPublish()
 	}
-	if wd.Cause == CauseRevocation && w.state.Revocation != nil {
+	if wd.Cause == domain.CauseRevocation && w.state.Revocation != nil {
 		// A revoked decision must be off every channel within its own deadline (RULES: 3 working days).
 		var due activities.DeadlineResult
 		if err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{

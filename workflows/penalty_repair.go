@@ -102,7 +102,7 @@ func RepublishWorkflow(ctx workflow.Context, in RepublishParams) error {
 	}
 	req := requested
 	if req == nil {
-		req = &WithdrawRequest{Cause: CauseExpiry, CauseRef: "expiry-" + in.Until.String(),
+		req = &WithdrawRequest{Cause: domain.CauseExpiry, CauseRef: "expiry-" + in.Until.String(),
 			CauseDecision: fmt.Sprintf("因失信撤销信用修复后恢复公示的信息已于%s公示期满，依规停止公示", in.Until)}
 	}
 	cancelPublish()

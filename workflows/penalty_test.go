@@ -15,7 +15,6 @@ import (
 
 	"xinyong/activities"
 	"xinyong/domain"
-	"xinyong/storage"
 	"xinyong/templates/letters"
 )
 
@@ -154,7 +153,7 @@ func deliverAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, req Deli
 func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing.T) {
 	f := generalFine()
 	env, r := newPenaltyEnv(t, f)
-	delivery := deliverAt(env, 2*time.Hour, DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃", Actor: "sthjj", Role: "department"})
+	delivery := deliverAt(env, 2*time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃", Actor: "sthjj", Role: "department"})
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.True(t, env.IsWorkflowCompleted())
@@ -190,7 +189,7 @@ func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing
 	// Delivered in time: no escalation; the delivery task was opened and closed.
 	require.Empty(t, r.escalations)
 	require.Equal(t, "delivery", r.opened[0].Step)
-	require.Equal(t, storage.RoleDepartment, r.opened[0].AssigneeRole)
+	require.EqualValues(t, domain.RoleDepartment, r.opened[0].AssigneeRole)
 	require.Equal(t, f.DeliveryDue, *r.opened[0].DueOn)
 	require.Contains(t, r.closed, activities.CloseTaskInput{CaseKind: "penalty", CaseID: "42", Step: "delivery", Status: "done"})
 
@@ -208,7 +207,7 @@ func TestPenaltyOverdueDeliveryEscalatesAndStillWaits(t *testing.T) {
 	f := generalFine()
 	env, r := newPenaltyEnv(t, f)
 	// Nobody records delivery in time; it comes a month later.
-	late := deliverAt(env, 30*24*time.Hour, DeliveryRequest{Method: DeliveryPost, DeliveredOn: domain.MustParseDate("2026-06-15"), SignedBy: "王堃"})
+	late := deliverAt(env, 30*24*time.Hour, DeliveryRequest{Method: domain.DeliveryPost, DeliveredOn: domain.MustParseDate("2026-06-15"), SignedBy: "王堃"})
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.NoError(t, env.GetWorkflowError())
@@ -231,7 +230,7 @@ func TestPenaltyOverdueDeliveryEscalatesAndStillWaits(t *testing.T) {
 func TestPenaltyRevocationWithdrawsEverywhereAndEnds(t *testing.T) {
 	f := generalFine()
 	env, r := newPenaltyEnv(t, f)
-	deliverAt(env, time.Hour, DeliveryRequest{Method: DeliveryRefused, DeliveredOn: f.DecidedOn, Witness: "李四"})
+	deliverAt(env, time.Hour, DeliveryRequest{Method: domain.DeliveryRefused, DeliveredOn: f.DecidedOn, Witness: "李四"})
 	revocation := &updateOutcome{}
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(PenaltyRevocationUpdate, "", revocation.callbacks(),
@@ -254,7 +253,7 @@ func TestPenaltyRevocationWithdrawsEverywhereAndEnds(t *testing.T) {
 func TestPenaltyRepairSignalWithdrawsWithCauseRepair(t *testing.T) {
 	f := generalFine()
 	env, r := newPenaltyEnv(t, f)
-	deliverAt(env, time.Hour, DeliveryRequest{Method: DeliveryElectronic, DeliveredOn: f.DecidedOn, ElectronicConsent: true})
+	deliverAt(env, time.Hour, DeliveryRequest{Method: domain.DeliveryElectronic, DeliveredOn: f.DecidedOn, ElectronicConsent: true})
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: domain.CauseRepair, CauseRef: "repair-7", CauseDecision: "准予信用修复"})
 	}, 100*24*time.Hour)
@@ -283,17 +282,17 @@ func TestPenaltyDeliveryIsValidatedInTheWorkflow(t *testing.T) {
 		conflict bool
 	}{
 		{DeliveryRequest{Method: "pigeon", DeliveredOn: f.DecidedOn, SignedBy: "x"}, "invalid_delivery_method", false},
-		{DeliveryRequest{Method: DeliveryRefused, DeliveredOn: f.DecidedOn}, "witness_required", false},
-		{DeliveryRequest{Method: DeliveryElectronic, DeliveredOn: f.DecidedOn}, "electronic_consent_required", false},
-		{DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn.AddDays(-1), SignedBy: "x"}, "delivered_before_decision", false},
-		{DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn.AddDays(3), SignedBy: "x"}, "delivered_on_in_future", false},
+		{DeliveryRequest{Method: domain.DeliveryRefused, DeliveredOn: f.DecidedOn}, "witness_required", false},
+		{DeliveryRequest{Method: domain.DeliveryElectronic, DeliveredOn: f.DecidedOn}, "electronic_consent_required", false},
+		{DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn.AddDays(-1), SignedBy: "x"}, "delivered_before_decision", false},
+		{DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn.AddDays(3), SignedBy: "x"}, "delivered_on_in_future", false},
 	}
 	outcomes := make([]*updateOutcome, len(cases))
 	for i, c := range cases {
 		outcomes[i] = deliverAt(env, time.Hour, c.req)
 	}
-	good := deliverAt(env, 2*time.Hour, DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
-	again := deliverAt(env, 3*time.Hour, DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
+	good := deliverAt(env, 2*time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
+	again := deliverAt(env, 3*time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.NoError(t, env.GetWorkflowError())
@@ -317,7 +316,7 @@ func TestPenaltyUnpublishedMinorIsNeverPublishedNorWithdrawn(t *testing.T) {
 	f.Class, f.Published, f.Channels = domain.ClassMinor, false, nil
 	f.RepairEligibleFrom, f.PublicationEnds, f.MinPublishMonths, f.MaxPublishMonths = f.DecidedOn, f.DecidedOn.AddMonths(3), 0, 3
 	env, r := newPenaltyEnv(t, f)
-	deliverAt(env, time.Hour, DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
+	deliverAt(env, time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.NoError(t, env.GetWorkflowError())
@@ -414,7 +413,7 @@ func TestImportWorkflowStartsEveryBatchThenFinishes(t *testing.T) {
 func TestPenaltyWithdrawnByExpiryStillWaitsForItsDelivery(t *testing.T) {
 	f := generalFine()
 	env, r := newPenaltyEnv(t, f)
-	late := deliverAt(env, 400*24*time.Hour, DeliveryRequest{Method: DeliveryPost, DeliveredOn: domain.MustParseDate("2027-06-01"), SignedBy: "王堃"})
+	late := deliverAt(env, 400*24*time.Hour, DeliveryRequest{Method: domain.DeliveryPost, DeliveredOn: domain.MustParseDate("2027-06-01"), SignedBy: "王堃"})
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.NoError(t, env.GetWorkflowError())

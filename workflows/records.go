@@ -128,7 +128,7 @@ func RecordWorkflow(ctx workflow.Context, in RecordParams) error {
 	}
 	req := requested
 	if req == nil {
-		req = &WithdrawRequest{Cause: CauseExpiry, CauseRef: "expiry-" + in.Until.String(), CauseDecision: in.ExpiryDecision}
+		req = &WithdrawRequest{Cause: domain.CauseExpiry, CauseRef: "expiry-" + in.Until.String(), CauseDecision: in.ExpiryDecision}
 	}
 	cancelPublish()
 	if err := workflow.ExecuteActivity(ctx, acts.PenaltyStep, activities.PenaltyStepInput{

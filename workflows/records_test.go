@@ -64,7 +64,7 @@ func TestFraudRecordWithdrawnByItselfAfter36Months(t *testing.T) {
 	require.Len(t, r.withdrawals, 1)
 	w := r.withdrawals[0]
 	assert.Equal(t, int64(5), w.PenaltyID)
-	assert.Equal(t, domain.WithdrawalCause(CauseExpiry), w.Cause)
+	assert.EqualValues(t, domain.CauseExpiry, w.Cause)
 	assert.Equal(t, "expiry-2029-06-01", w.CauseRef)
 	assert.Contains(t, w.CauseDecision, "弄虚作假失信记录已于2029-06-01公示期满")
 	assert.Equal(t, "2029-06-02", domain.DateOf(r.withdrawAt.In(domain.Shanghai)).String(), "not a day earlier, not a day later")
@@ -79,7 +79,7 @@ func TestRecordWithoutEndWaitsForItsRemoval(t *testing.T) {
 		r.mu.Lock()
 		assert.Empty(t, r.withdrawals, "still published four months after listing")
 		r.mu.Unlock()
-		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: CauseRepair, CauseRef: "repair-3", CauseDecision: "移出决定"})
+		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: domain.CauseRepair, CauseRef: "repair-3", CauseDecision: "移出决定"})
 	}, 4*31*24*time.Hour)
 	env.OnSignalExternalWorkflow(mock.Anything, PenaltyWorkflowID(4), "", PenaltyWithdrawSignal, mock.Anything).Return(nil).Once()
 	env.ExecuteWorkflow(RecordWorkflowType, RecordParams{RecordID: 6, Kind: domain.RecordKindAbnormalList,
@@ -87,7 +87,7 @@ func TestRecordWithoutEndWaitsForItsRemoval(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	require.Len(t, r.withdrawals, 1)
-	assert.Equal(t, domain.WithdrawalCause(CauseRepair), r.withdrawals[0].Cause)
+	assert.EqualValues(t, domain.CauseRepair, r.withdrawals[0].Cause)
 	assert.Equal(t, "repair-3", r.withdrawals[0].CauseRef)
 	env.AssertExpectations(t)
 }

@@ -897,7 +897,7 @@ func (w *repair) escalate(ctx workflow.Context, step string, due domain.Date) er
 // awaitWithdrawal asks the penalty's workflow to withdraw the record everywhere and waits until it is.
 func (w *repair) awaitWithdrawal(ctx workflow.Context) error {
 	f := w.f
-	req := WithdrawRequest{Cause: CauseRepair, CauseRef: RepairWorkflowID(w.id), CauseDecision: w.p.DecisionNo}
+	req := WithdrawRequest{Cause: domain.CauseRepair, CauseRef: RepairWorkflowID(w.id), CauseDecision: w.p.DecisionNo}
 	details := map[string]any{"penalty_workflow": PenaltyWorkflowID(f.PenaltyID), "cause_ref": req.CauseRef,
 		"cause_decision": req.CauseDecision}
 	if err := workflow.SignalExternalWorkflow(ctx, PenaltyWorkflowID(f.PenaltyID), "", PenaltyWithdrawSignal, req).Get(ctx, nil); err != nil {

@@ -172,7 +172,7 @@ func updateAt(env *testsuite.TestWorkflowEnvironment, d time.Duration, name stri
 }
 
 func enrollBy(uscc string) EnrollRequest {
-	return EnrollRequest{USCCs: []string{uscc}, Actor: uscc, Role: string(storage.RoleEnterprise)}
+	return EnrollRequest{USCCs: []string{uscc}, Actor: uscc, Role: string(domain.RoleEnterprise)}
 }
 
 func TestTrainingWaitingListMovesUpWhenSomeoneCancels(t *testing.T) {

@@ -19,17 +19,20 @@ const TaskQueue = "xinyong"
 // registrars add each process's workflows; every workflow file appends its own in init.
 var registrars []func(w worker.Registry)
 
-// Register adds every workflow and the activities to a worker; a is the *activities.Activities that implements
-// them (typed as any so that workflow code does not depend on the package that does I/O).
-func Register(w worker.Registry, a any) {
-	w.RegisterActivity(a)
+// Register adds every workflow and the activities to a worker; impl is the *activities.Activities that implements
+// them (named by its contract so that workflow code does not depend on the package that does I/O), registered as
+// contract.Activities bound to it. A nil impl registers the workflows only (replay).
+func Register(w worker.Registry, impl activities.Implementation) {
+	if impl != nil {
+		w.RegisterActivity(activities.Bind(impl))
+	}
 	for _, r := range registrars {
 		r(w)
 	}
 }
 
 // acts names activities for typed calls (workflow.ExecuteActivity(ctx, acts.OpenTask, ...)): only its method names
-// and signatures are used; the worker runs *activities.Activities.
+// and signatures are used here; the worker runs them bound to *activities.Activities (Register).
 var acts *activities.Activities
 
 // withActivityOptions gives activities the retry policy every one of them shares: retried with backoff until they

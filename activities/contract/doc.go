@@ -4,9 +4,8 @@
 // activities implements it and aliases its types.
 package contract
 
-// Activities names the activities for typed calls from workflow code
-// (workflow.ExecuteActivity(ctx, acts.OpenTask, ...)): Temporal takes the activity's name from the method and
-// checks the arguments against its signature. Its methods are never run; the worker registers
-// *activities.Activities, whose methods have the same names and signatures (TestContractMatchesActivities in
-// package activities fails when the two drift apart).
-type Activities struct{}
+// Activities are the activities as the worker registers them and as workflow code names them
+// (workflow.ExecuteActivity(ctx, acts.OpenTask, ...)): Temporal takes the activity's name from the method and checks
+// the arguments against its signature. Each method runs the bound Implementation's method of the same name (see
+// Bind); workflow code only names them, through a nil *Activities.
+type Activities struct{ impl Implementation }

@@ -16,6 +16,6 @@ type RestartPeriodInput struct {
 	Reason    string
 }
 
-func (*Activities) RestartPublicationPeriod(ctx context.Context, in RestartPeriodInput) error {
-	panic(notRun)
+func (a *Activities) RestartPublicationPeriod(ctx context.Context, in RestartPeriodInput) error {
+	return a.impl.RestartPublicationPeriod(ctx, in)
 }

@@ -62,8 +62,10 @@ func InboundIdempotencyKey(kind string, caseID int64) string {
 	return "inbound-result-" + kind + "-" + strconv.FormatInt(caseID, 10)
 }
 
-func (*Activities) AwaitInboundResult(ctx context.Context, in InboundCase) (InboundResult, error) {
-	panic(notRun)
+func (a *Activities) AwaitInboundResult(ctx context.Context, in InboundCase) (InboundResult, error) {
+	return a.impl.AwaitInboundResult(ctx, in)
 }
 
-func (*Activities) SendInboundResult(ctx context.Context, in InboundResult) error { panic(notRun) }
+func (a *Activities) SendInboundResult(ctx context.Context, in InboundResult) error {
+	return a.impl.SendInboundResult(ctx, in)
+}

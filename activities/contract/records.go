@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"context"
 	"fmt"
 
 	"xinyong/domain"
@@ -21,10 +20,6 @@ type FraudRecordInput struct {
 	Facts           string
 	RuleSet         string
 	Actor           string
-}
-
-func (*Activities) CreateFraudRecord(ctx context.Context, in FraudRecordInput) (int64, error) {
-	panic(notRun)
 }
 
 // ShieldCase is a bankruptcy shielding case as the workflow knows it (storage.Shield's fields).
@@ -80,7 +75,3 @@ type ShieldStepInput struct {
 func ShieldDecisionNo(departmentName, kind string, on domain.Date, id int64) string {
 	return fmt.Sprintf("%s%s〔%d〕%d号", departmentName, kind, on.Y, id)
 }
-
-func (*Activities) LoadShieldFacts(ctx context.Context, id int64) (ShieldFacts, error) { panic(notRun) }
-
-func (*Activities) RecordShieldStep(ctx context.Context, in ShieldStepInput) error { panic(notRun) }

@@ -166,7 +166,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 	require.Equal(t, 200, api.call("GET", penaltyPath, sthjj, nil, &p))
 	require.NotNil(t, p.Withdrawal, "the revocation ordered a withdrawal")
 	wid := p.Withdrawal.ID
-	require.Equal(t, workflows.CauseRevocation, p.Withdrawal.Cause)
+	require.EqualValues(t, domain.CauseRevocation, p.Withdrawal.Cause)
 	withdrawalRun := describeRun(t, tc, workflows.WithdrawalWorkflowID(wid))
 	tc.Close()
 
@@ -223,7 +223,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 	require.NoError(t, v.Get(&st))
 	require.NotNil(t, st.Revocation, "the workflow remembers the revocation")
 	require.NotNil(t, st.Withdrawal, "the workflow remembers the withdrawal")
-	assert.EqualValues(t, workflows.CauseRevocation, st.Withdrawal.Cause)
+	assert.EqualValues(t, domain.CauseRevocation, st.Withdrawal.Cause)
 	if after.status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		var e devAPIError
 		require.Equal(t, 409, api.call("POST", penaltyPath+"/revocation", sthjj, map[string]any{"reason": "再次撤销"}, &e))
@@ -284,7 +284,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 		require.NoError(t, json.Unmarshal(calls[0].body, &body))
 		assert.Equal(t, wid, body.WithdrawalID, ch.ID)
 		assert.Equal(t, pid, body.Record.PenaltyID, ch.ID)
-		assert.EqualValues(t, workflows.CauseRevocation, body.Cause, ch.ID)
+		assert.EqualValues(t, domain.CauseRevocation, body.Cause, ch.ID)
 		assert.Equal(t, wd.Letter.ID, body.LetterID, ch.ID)
 		switch chans.modes[ch.ID] {
 		case modeHold:
@@ -327,7 +327,7 @@ func TestDevSurvivesKillMidWithdrawal(t *testing.T) {
 	// The penalty, its letters and its publications are all there, as they should be now.
 	p = devPenalty{}
 	require.Equal(t, 200, api.call("GET", penaltyPath, sthjj, nil, &p), "the penalty is still there")
-	assert.Equal(t, storage.PenaltyRevoked, p.Status)
+	assert.EqualValues(t, domain.PenaltyRevoked, p.Status)
 	require.NotNil(t, p.Revocation)
 	assert.Contains(t, p.Revocation.Reason, "镇政复决〔2026〕9号")
 	require.NotNil(t, p.Withdrawal)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -23,7 +24,7 @@ func runUser(ctx context.Context, args []string) error {
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	login := fs.String("login", "", "login name")
-	role := fs.String("role", string(storage.RoleAdmin), "role: enterprise, department, credit_office, agency, channel_operator, admin")
+	role := fs.String("role", string(domain.RoleAdmin), "role: enterprise, department, credit_office, agency, channel_operator, admin")
 	name := fs.String("name", "", "display name")
 	dept := fs.String("department", "", "department id (role department)")
 	channel := fs.String("channel", "", "channel id (role channel_operator)")
@@ -32,12 +33,12 @@ func runUser(ctx context.Context, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	nu := storage.NewUser{Login: strings.TrimSpace(*login), DisplayName: strings.TrimSpace(*name), Role: storage.Role(*role),
+	nu := storage.NewUser{Login: strings.TrimSpace(*login), DisplayName: strings.TrimSpace(*name), Role: domain.Role(*role),
 		DepartmentID: *dept, ChannelID: *channel, USCC: *uscc}
 	if nu.Login == "" || nu.DisplayName == "" {
 		return errors.New("--login and --name are required")
 	}
-	if !slices.Contains(storage.Roles, nu.Role) {
+	if !slices.Contains(domain.Roles, nu.Role) {
 		return fmt.Errorf("unknown role %q", *role)
 	}
 	password, err := storage.TemporaryPassword()
@@ -56,7 +57,7 @@ func runUser(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	u, err := db.CreateUser(ctx, nu, *lead, storage.AuditEntry{Actor: "cli", Role: string(storage.RoleAdmin)})
+	u, err := db.CreateUser(ctx, nu, *lead, storage.AuditEntry{Actor: "cli", Role: string(domain.RoleAdmin)})
 	if err != nil {
 		return err
 	}

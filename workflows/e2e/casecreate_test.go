@@ -51,7 +51,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 		Venue: "市民中心", Capacity: 30, ClassHours: 4, AgencyLogin: agency.Login, AgencyName: agency.DisplayName, PassScore: 60,
 		Organizer: "镇江市信用办", CreatedBy: "office"}, storage.AuditEntry{Actor: "office", Role: "credit_office", Action: "training.create"}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, storage.RepairSubmitted, s.repair(id, firm).Status)
+	assert.EqualValues(t, domain.RepairSubmitted, s.repair(id, firm).Status)
 	var e repairErr
 	require.Equal(t, 409, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &e))
 	assert.Equal(t, "repair_case_open", e.Error.Code, "the orphan blocks a new application")
@@ -69,13 +69,13 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
 
 	s.eventually(60*time.Second, "the reconciler starts the orphan's workflow, which forwards the case", func() bool {
-		return s.repair(id, firm).Status == storage.RepairPendingAcceptance
+		return s.repair(id, firm).Status == string(domain.RepairPendingAcceptance)
 	})
 	r := s.repair(id, firm)
 	require.NotNil(t, r.Commitment.LetterID, "the commitment was rendered by the late workflow")
 	s.eventually(60*time.Second, "the reconciled training session issues its plan and opens", func() bool {
 		t, err := s.db.GetTraining(ctx, training)
-		return err == nil && t.Status == storage.TrainingOpen && t.PlanLetterID.Valid
+		return err == nil && t.Status == domain.TrainingOpen && t.PlanLetterID.Valid
 	})
 	var steps []string
 	for _, h := range r.History {
@@ -96,7 +96,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", id), sthjj, nil, &r))
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", id), sthjj,
 		map[string]any{"approved": true, "reason": "已缴清罚款并完成整改"}, &r))
-	assert.Equal(t, storage.RepairApproved, r.Status)
+	assert.EqualValues(t, domain.RepairApproved, r.Status)
 	var order int64
 	s.eventually(60*time.Second, "the withdrawal order of the repair", func() bool {
 		var pa penaltyAnswer
@@ -108,7 +108,7 @@ func TestCrashBetweenRowAndWorkflowIsReconciled(t *testing.T) {
 	})
 	s.eventually(90*time.Second, "the repair case closes once every channel confirmed", func() bool {
 		s.confirmManualChannels(order)
-		return s.repair(id, firm).Status == storage.RepairClosed
+		return s.repair(id, firm).Status == string(domain.RepairClosed)
 	})
 	s.eventually(30*time.Second, "the repair workflow ends", func() bool {
 		return s.workflowStatus(workflows.RepairWorkflowID(id)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
@@ -148,7 +148,7 @@ func TestRepairRowIsWrittenByItsWorkflow(t *testing.T) {
 	s.eventually(60*time.Second, "the workflow writes its row and forwards the case", func() bool {
 		var st string
 		_ = s.db.Get(&st, `SELECT status FROM repairs WHERE id = $1`, id)
-		return st == storage.RepairPendingAcceptance
+		return st == string(domain.RepairPendingAcceptance)
 	})
 	r := s.repair(id, firm)
 	assert.Equal(t, "10.0.0.9", r.Commitment.RemoteAddr)

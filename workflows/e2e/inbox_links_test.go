@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -67,7 +68,7 @@ func TestEveryInboxLinkOpensForItsViewer(t *testing.T) {
 		"attachment_ids": []any{up["id"]}}, &r))
 	// A channel late on the publication escalates to the credit office (as the publication workflow does).
 	require.NoError(t, s.db.OpenTask(context.Background(), storage.Task{CaseKind: "publication", CaseID: fmt.Sprint(p.ID),
-		Step: "escalation:publish:gsxt", Title: "公示渠道逾期未公示：国家企业信用信息公示系统", AssigneeRole: storage.RoleCreditOffice}))
+		Step: "escalation:publish:gsxt", Title: "公示渠道逾期未公示：国家企业信用信息公示系统", AssigneeRole: domain.RoleCreditOffice}))
 	s.eventually(60*time.Second, "publication tasks for the operators", func() bool {
 		var n int
 		require.NoError(t, s.db.Get(&n, `SELECT count(*) FROM tasks WHERE case_kind = 'publication' AND assignee_role = 'channel_operator' AND status = 'open'`))

@@ -203,7 +203,7 @@ func (s *stack) fileAndMark(pid int64, ent storage.Enterprise, grounds, statemen
 	var o objectionAnswer
 	require.Equal(s.t, 201, s.call("POST", "/api/v1/objections", firm, map[string]any{
 		"penalty_id": pid, "grounds": grounds, "statement": statement, "commitment_accepted": true}, &o))
-	assert.Equal(s.t, storage.ObjectionVerifying, o.Status, "taken in and forwarded at once")
+	assert.EqualValues(s.t, domain.ObjectionVerifying, o.Status, "taken in and forwarded at once")
 	today := domain.Today()
 	require.NotNil(s.t, o.ForwardedOn)
 	assert.Equal(s.t, today.String(), *o.ForwardedOn)
@@ -219,7 +219,7 @@ func (s *stack) fileAndMark(pid int64, ent storage.Enterprise, grounds, statemen
 		return o.MarkedOn != nil
 	})
 	assert.LessOrEqual(s.t, *o.MarkedOn, o.Deadlines.Mark, "marked within its deadline")
-	marks := o.channelStatus(storage.ObjectionMark)
+	marks := o.channelStatus(string(domain.ObjectionMark))
 	require.Len(s.t, marks, len(storage.DemoChannels), "every channel that shows the record")
 	for ch, st := range marks {
 		assert.Equal(s.t, "confirmed", st, ch)
@@ -280,7 +280,7 @@ func TestObjectionWithdrawnMarksEveryChannelThenWithdrawsEverywhere(t *testing.T
 	var resolved objectionAnswer
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/objections/%d/resolve", o.ID), sthjj, map[string]any{
 		"outcome": "withdrawn", "reason": "经核查，该信息与镇环罚〔2026〕40号重复公示"}, &resolved))
-	assert.Equal(t, storage.ObjectionResolved, resolved.Status)
+	assert.EqualValues(t, domain.ObjectionResolved, resolved.Status)
 	require.NotNil(t, resolved.Resolution)
 	assert.NotZero(t, resolved.letter("objection_result"))
 	require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/objections/%d/resolve", o.ID), sthjj, map[string]any{
@@ -290,10 +290,10 @@ func TestObjectionWithdrawnMarksEveryChannelThenWithdrawsEverywhere(t *testing.T
 	s.eventually(2*time.Minute, "the record is withdrawn everywhere and the objection closed", func() bool {
 		s.confirmWithdrawal(pid)
 		o = s.objectionCase(o.ID, firm)
-		return o.Status == storage.ObjectionClosed
+		return o.Status == string(domain.ObjectionClosed)
 	})
 	require.NotNil(t, o.Withdrawal)
-	assert.Equal(t, workflows.CauseObjection, o.Withdrawal.Cause)
+	assert.EqualValues(t, domain.CauseObjection, o.Withdrawal.Cause)
 	assert.Equal(t, "completed", o.Withdrawal.Status)
 	require.NotNil(t, o.Outcome)
 	assert.Equal(t, "withdrawn", *o.Outcome)
@@ -317,7 +317,7 @@ func TestObjectionWithdrawnMarksEveryChannelThenWithdrawsEverywhere(t *testing.T
 	var pen penaltyAnswer
 	s.eventually(30*time.Second, "the penalty is withdrawn", func() bool {
 		require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", pid), firm, nil, &pen))
-		return pen.Status == storage.PenaltyWithdrawn
+		return pen.Status == string(domain.PenaltyWithdrawn)
 	})
 	require.NotNil(t, pen.Withdrawal)
 	assert.Equal(t, o.Withdrawal.ID, pen.Withdrawal.ID)
@@ -374,11 +374,11 @@ func TestObjectionUpheldAndCorrected(t *testing.T) {
 		s.confirmObjectionChannels(cor.ID)
 		up = s.objectionCase(up.ID, s.token(a.USCC))
 		cor = s.objectionCase(cor.ID, s.token(b.USCC))
-		return up.Status == storage.ObjectionClosed && cor.Status == storage.ObjectionClosed
+		return up.Status == string(domain.ObjectionClosed) && cor.Status == string(domain.ObjectionClosed)
 	})
 
 	// Upheld: the marks are gone everywhere, the record is unchanged and still published, the letter says so.
-	unmarks := up.channelStatus(storage.ObjectionUnmark)
+	unmarks := up.channelStatus(string(domain.ObjectionUnmark))
 	require.Len(t, unmarks, len(storage.DemoChannels))
 	for ch, st := range unmarks {
 		assert.Equal(t, "confirmed", st, ch)
@@ -417,7 +417,7 @@ func TestObjectionUpheldAndCorrected(t *testing.T) {
 	assert.Equal(t, 1, cor.Record.Versions[0].Version)
 	assert.Equal(t, "50000.00", cor.Record.Versions[0].FineAmountYuan)
 	assert.Equal(t, "超标排放大气污染物", cor.Record.Versions[0].Facts)
-	corrects := cor.channelStatus(storage.ObjectionCorrect)
+	corrects := cor.channelStatus(string(domain.ObjectionCorrect))
 	require.Len(t, corrects, len(storage.DemoChannels), "republished on every channel")
 	for ch, st := range corrects {
 		assert.Equal(t, "confirmed", st, ch)

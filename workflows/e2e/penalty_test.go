@@ -230,9 +230,9 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	})
 	var after penaltyAnswer
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", m.ID), scjgj, nil, &after))
-	assert.Equal(t, storage.PenaltyRevoked, after.Status)
+	assert.EqualValues(t, domain.PenaltyRevoked, after.Status)
 	if after.Withdrawal != nil { // the channels issue records the order
-		assert.Equal(t, workflows.CauseRevocation, after.Withdrawal.Cause)
+		assert.EqualValues(t, domain.CauseRevocation, after.Withdrawal.Cause)
 		assert.Equal(t, "completed", after.Withdrawal.Status)
 		s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_revocation.json")
 	}
@@ -321,7 +321,7 @@ func TestMinorUnpublishedPenaltyRunsItsWholeLifecycle(t *testing.T) {
 		"an unpublished record is never published")
 	var after penaltyAnswer
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), tok, nil, &after))
-	assert.Equal(t, storage.PenaltyWithdrawn, after.Status)
+	assert.EqualValues(t, domain.PenaltyWithdrawn, after.Status)
 	s.recordHistory(workflows.PenaltyWorkflowID(p.ID), "penalty_minor_unpublished.json")
 }
 

@@ -58,7 +58,7 @@ func (s *stack) withdrawnEverywhere(recordID int64, cause string) {
 		s.confirmWithdrawal(recordID)
 		var p penaltyAnswer
 		s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", recordID), s.token("office"), nil, &p)
-		if p.Status != storage.PenaltyWithdrawn || p.Withdrawal == nil || p.Withdrawal.Cause != cause {
+		if p.Status != string(domain.PenaltyWithdrawn) || p.Withdrawal == nil || p.Withdrawal.Cause != cause {
 			return false
 		}
 		for _, pub := range p.Publications {
@@ -103,11 +103,11 @@ func TestFraudRefusalBansPublishesAndEndsByItself(t *testing.T) {
 	require.Equal(t, 422, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", r.ID), sthjj,
 		map[string]any{"approved": false, "fraud": true, "reason": " "}, &e))
 	assert.Equal(t, "reason_required", e.Error.Code)
-	assert.Equal(t, storage.RepairVerifying, s.repair(r.ID, firm).Status)
+	assert.EqualValues(t, domain.RepairVerifying, s.repair(r.ID, firm).Status)
 
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", r.ID), sthjj,
 		map[string]any{"approved": false, "fraud": true, "reason": "提交的罚款缴纳凭证系伪造"}, &r))
-	assert.Equal(t, storage.RepairRefused, r.Status)
+	assert.EqualValues(t, domain.RepairRefused, r.Status)
 	until := domain.Today().AddMonths(36)
 	require.NotNil(t, r.FraudBan)
 	assert.Equal(t, until.String(), r.FraudBan.BannedUntil)
@@ -157,7 +157,7 @@ func TestFraudRefusalBansPublishesAndEndsByItself(t *testing.T) {
 	// The office sees it too.
 	var pa penaltyAnswer
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", rec.ID), office, nil, &pa))
-	assert.Equal(t, storage.PenaltyPublished, pa.Status)
+	assert.EqualValues(t, domain.PenaltyPublished, pa.Status)
 
 	// The end of its period: the same workflow, given a period that is over, withdraws the record by itself from
 	// every channel with cause expiry. (Temporal's dev server has no time skipping; the 36-month timer itself is
@@ -173,7 +173,7 @@ func TestFraudRefusalBansPublishesAndEndsByItself(t *testing.T) {
 	s.withdrawnEverywhere(rec.ID, "expiry")
 	// The penalty it rests on stays as it was.
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa))
-	assert.NotEqual(t, storage.PenaltyWithdrawn, pa.Status)
+	assert.NotEqualValues(t, domain.PenaltyWithdrawn, pa.Status)
 }
 
 // listingAnswer is a list entry as the API answers it.
@@ -238,7 +238,7 @@ func TestAbnormalListRemovalWithinTwoWorkingDays(t *testing.T) {
 
 	// Four months after listing, nobody applied: still shown on every channel.
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/listings/%d", l.ID), s.token(ent.USCC), nil, &l))
-	assert.Equal(t, storage.PenaltyPublished, l.Status)
+	assert.EqualValues(t, domain.PenaltyPublished, l.Status)
 	require.Len(t, l.Publications, len(storage.DemoChannels))
 	for _, p := range l.Publications {
 		assert.Equal(t, "published", p.Status, p.ChannelID)
@@ -266,10 +266,10 @@ func TestAbnormalListRemovalWithinTwoWorkingDays(t *testing.T) {
 	assert.Contains(t, approval, "经营异常名录信息")
 	s.withdrawnEverywhere(l.ID, "repair")
 	s.eventually(60*time.Second, "the removal case closes", func() bool {
-		return s.repair(r.ID, office).Status == storage.RepairClosed
+		return s.repair(r.ID, office).Status == string(domain.RepairClosed)
 	})
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/listings/%d", l.ID), office, nil, &l))
-	assert.Equal(t, storage.PenaltyWithdrawn, l.Status)
+	assert.EqualValues(t, domain.PenaltyWithdrawn, l.Status)
 }
 
 // TestSeriousListRemovalAfterAYearEndsThePenaltyToo: issue 14, acceptance 2. A removal asked 11 months after
@@ -329,7 +329,7 @@ func TestSeriousListRemovalAfterAYearEndsThePenaltyToo(t *testing.T) {
 	s.withdrawnEverywhere(l.ID, "repair")
 	s.withdrawnEverywhere(p.ID, "repair")
 	s.eventually(60*time.Second, "the removal case closes", func() bool {
-		return s.repair(r.ID, office).Status == storage.RepairClosed
+		return s.repair(r.ID, office).Status == string(domain.RepairClosed)
 	})
 }
 

@@ -203,7 +203,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	var r repairAnswer
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true,
 		"statement": "罚款已于2026年6月1日缴清，废气处理设施已完成改造", "attachment_ids": []any{up["id"]}}, &r))
-	assert.Equal(t, storage.RepairPendingAcceptance, r.Status, "forwarded to the department at once")
+	assert.EqualValues(t, domain.RepairPendingAcceptance, r.Status, "forwarded to the department at once")
 	assert.Equal(t, "department", r.Holder)
 	assert.Equal(t, "ndrc-2026", r.RuleSet)
 	assert.NotEmpty(t, r.Deadlines.Acceptance)
@@ -236,11 +236,11 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	assert.True(t, found, "the acceptance task is in the department's inbox")
 
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", r.ID), sthjj, nil, &r))
-	assert.Equal(t, storage.RepairVerifying, r.Status)
+	assert.EqualValues(t, domain.RepairVerifying, r.Status)
 	assert.NotEmpty(t, r.Deadlines.Decision)
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", r.ID), sthjj,
 		map[string]any{"approved": true, "reason": "已缴清罚款并完成整改，作出信用承诺"}, &r))
-	assert.Equal(t, storage.RepairApproved, r.Status)
+	assert.EqualValues(t, domain.RepairApproved, r.Status)
 	require.NotNil(t, r.Decision)
 	require.True(t, r.Decision.Approved)
 	require.True(t, *r.Decision.InTime)
@@ -262,7 +262,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	})
 	s.eventually(90*time.Second, "the repair case closes once every channel confirmed", func() bool {
 		s.confirmManualChannels(order)
-		return s.repair(r.ID, firm).Status == storage.RepairClosed
+		return s.repair(r.ID, firm).Status == string(domain.RepairClosed)
 	})
 	r = s.repair(r.ID, firm)
 	require.NotNil(t, r.Withdrawal)
@@ -270,7 +270,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	assert.Equal(t, "completed", r.Withdrawal.Status)
 	var pa penaltyAnswer
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa))
-	assert.Equal(t, storage.PenaltyWithdrawn, pa.Status)
+	assert.EqualValues(t, domain.PenaltyWithdrawn, pa.Status)
 	for _, pub := range pa.Publications {
 		assert.Equal(t, "withdrawn", pub.Status, pub.ChannelID)
 	}
@@ -297,7 +297,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	assert.Equal(t, "reason_required", e.Error.Code)
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/revoke", r.ID), office,
 		map[string]any{"reason": "提供的罚款缴纳凭证系伪造"}, &r))
-	assert.Equal(t, storage.RepairRevoked, r.Status)
+	assert.EqualValues(t, domain.RepairRevoked, r.Status)
 	until := domain.Today().AddMonths(36)
 	require.NotNil(t, r.FraudBan)
 	assert.Equal(t, until.String(), r.FraudBan.BannedUntil)
@@ -309,7 +309,7 @@ func TestRepairApprovedWithdrawnEverywhereThenRevokedForFraud(t *testing.T) {
 	s.eventually(60*time.Second, "the record is republished", func() bool {
 		var pa penaltyAnswer
 		s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa)
-		if pa.Status != storage.PenaltyPublished || len(pa.Publications) == 0 {
+		if pa.Status != string(domain.PenaltyPublished) || len(pa.Publications) == 0 {
 			return false
 		}
 		for _, pub := range pa.Publications {
@@ -364,7 +364,7 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	var r repairAnswer
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true,
 		"statement": "已缴清罚款"}, &r))
-	require.Equal(t, storage.RepairPendingAcceptance, r.Status)
+	require.EqualValues(t, domain.RepairPendingAcceptance, r.Status)
 	path := fmt.Sprintf("/api/v1/repairs/%d", r.ID)
 	historyLen := len(s.repair(r.ID, firm).History)
 
@@ -378,13 +378,13 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	require.Equal(t, 404, s.call("POST", path+"/withdraw", s.token(b.USCC), nil, &e))
 	require.Equal(t, 409, s.call("POST", path+"/supplement", firm, map[string]any{"statement": "提前补充"}, &e))
 	after := s.repair(r.ID, firm)
-	assert.Equal(t, storage.RepairPendingAcceptance, after.Status)
+	assert.EqualValues(t, domain.RepairPendingAcceptance, after.Status)
 	assert.Len(t, after.History, historyLen, "refused steps leave no trace")
 
 	// Acceptance 2: one request listing every missing item, in a letter.
 	items := []string{"罚款缴纳凭证（银行回单）", "废气处理设施改造验收报告", "法定代表人身份证明"}
 	require.Equal(t, 200, s.call("POST", path+"/request-supplement", sthjj, map[string]any{"items": items}, &r))
-	assert.Equal(t, storage.RepairSupplementRequested, r.Status)
+	assert.EqualValues(t, domain.RepairSupplementRequested, r.Status)
 	assert.Equal(t, "enterprise", r.Holder)
 	notice := s.letterText(letterOf(r, "supplement_notice"), firm)
 	for _, want := range append([]string{"补正通知书", a.Name, "镇环罚〔2026〕21号"}, items...) {
@@ -398,7 +398,7 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	require.Equal(t, 201, code)
 	require.Equal(t, 200, s.call("POST", path+"/supplement", firm, map[string]any{"attachment_ids": []any{up["id"]},
 		"statement": "已补齐全部材料"}, &r))
-	assert.Equal(t, storage.RepairPendingAcceptance, r.Status, "back in the department's inbox")
+	assert.EqualValues(t, domain.RepairPendingAcceptance, r.Status, "back in the department's inbox")
 	assert.Equal(t, domain.Today().String(), r.ReceivedOn, "the acceptance clock restarts with the supplement")
 	require.Len(t, r.Attachments, 1)
 	assert.Equal(t, "supplement", r.Attachments[0].Purpose)
@@ -409,7 +409,7 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 	assert.Equal(t, 404, code)
 
 	require.Equal(t, 200, s.call("POST", path+"/accept", sthjj, nil, &r))
-	assert.Equal(t, storage.RepairVerifying, r.Status)
+	assert.EqualValues(t, domain.RepairVerifying, r.Status)
 	require.Equal(t, 409, s.call("POST", path+"/accept", sthjj, nil, &e), "accepting twice")
 	assert.Equal(t, workflows.RejectInvalidTransition, e.Error.Code)
 	require.Equal(t, 200, s.call("POST", path+"/extend", sthjj, map[string]any{"reason": "需现场核查"}, &r))
@@ -420,14 +420,14 @@ func TestRepairSupplementPathInvalidStepsAndUploads(t *testing.T) {
 
 	// The enterprise withdraws before the decision; afterwards nothing more happens on the case.
 	require.Equal(t, 200, s.call("POST", path+"/withdraw", firm, map[string]any{"reason": "自愿撤回"}, &r))
-	assert.Equal(t, storage.RepairCancelled, r.Status)
+	assert.EqualValues(t, domain.RepairCancelled, r.Status)
 	s.eventually(30*time.Second, "the cancelled case's workflow ends", func() bool {
 		return s.workflowStatus(workflows.RepairWorkflowID(r.ID)) == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
 	s.recordHistory(workflows.RepairWorkflowID(r.ID), "repair_supplement_cancelled.json")
 	require.Equal(t, 409, s.call("POST", path+"/decide", sthjj, map[string]any{"approved": true}, &e))
 	assert.Equal(t, workflows.RejectInvalidTransition, e.Error.Code)
-	assert.Equal(t, storage.RepairCancelled, s.repair(r.ID, firm).Status)
+	assert.EqualValues(t, domain.RepairCancelled, s.repair(r.ID, firm).Status)
 
 	// A withdrawn application leaves room for a new one.
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &r))
@@ -443,7 +443,7 @@ func TestRepairWaitsForTrainingUnderALocalRuleSet(t *testing.T) {
 		Jurisdiction: "321100", Sector: "general", Contact: "0511-80000009"}))
 	// The overlay ships inactive (Order 36 arts. 14-15); Zhenjiang has checked its basis and activated it.
 	require.NoError(t, s.db.SetRuleSetActive(ctx, "js-zj-2026", true))
-	_, err := s.db.UpsertUser(ctx, storage.NewUser{Login: "zjzjj", DisplayName: "镇江市住房和城乡建设局", Role: storage.RoleDepartment,
+	_, err := s.db.UpsertUser(ctx, storage.NewUser{Login: "zjzjj", DisplayName: "镇江市住房和城乡建设局", Role: domain.RoleDepartment,
 		DepartmentID: "zjzjj", Password: storage.DemoPassword})
 	require.NoError(t, err)
 	a := storage.DemoEnterprises[2]
@@ -464,7 +464,7 @@ func TestRepairWaitsForTrainingUnderALocalRuleSet(t *testing.T) {
 
 	var r repairAnswer
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", firm, map[string]any{"penalty_id": p.ID, "commitment_accepted": true}, &r))
-	assert.Equal(t, storage.RepairWaitingConditions, r.Status)
+	assert.EqualValues(t, domain.RepairWaitingConditions, r.Status)
 	assert.Equal(t, []string{workflows.ConditionTrainingCertificate}, r.WaitingFor)
 	assert.Equal(t, "js-zj-2026", r.RuleSet)
 	var e repairErr
@@ -488,11 +488,11 @@ func TestRepairWaitsForTrainingUnderALocalRuleSet(t *testing.T) {
 			workflows.TrainingCertificateSignal{LetterID: cert.ID, TrainingID: 1, USCC: a.USCC}))
 	}
 	s.eventually(30*time.Second, "the case continues to the department", func() bool {
-		return s.repair(r.ID, firm).Status == storage.RepairPendingAcceptance
+		return s.repair(r.ID, firm).Status == string(domain.RepairPendingAcceptance)
 	})
 	r = s.repair(r.ID, firm)
 	assert.Empty(t, r.WaitingFor)
 	assert.NotEmpty(t, r.Deadlines.Acceptance)
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", r.ID), dept, nil, &r))
-	assert.Equal(t, storage.RepairVerifying, r.Status)
+	assert.EqualValues(t, domain.RepairVerifying, r.Status)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 	"xinyong/workflows"
 )
@@ -56,7 +57,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 		Jurisdiction: "321100", Sector: "general", Contact: "0511-80000009"}))
 	// The overlay ships inactive (Order 36 arts. 14-15); Zhenjiang has checked its basis and activated it.
 	require.NoError(t, s.db.SetRuleSetActive(ctx, "js-zj-2026", true))
-	_, err := s.db.UpsertUser(ctx, storage.NewUser{Login: "zjzjj", DisplayName: "镇江市住房和城乡建设局", Role: storage.RoleDepartment,
+	_, err := s.db.UpsertUser(ctx, storage.NewUser{Login: "zjzjj", DisplayName: "镇江市住房和城乡建设局", Role: domain.RoleDepartment,
 		DepartmentID: "zjzjj", Password: storage.DemoPassword})
 	require.NoError(t, err)
 	a, b := storage.DemoEnterprises[2], storage.DemoEnterprises[3]
@@ -85,7 +86,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	rb := apply(firmB, "镇建罚〔2025〕12号", b)
 	for _, r := range []trainingRepairAnswer{ra, rb} {
 		got := s.trainingRepair(r.ID, office)
-		assert.Equal(t, storage.RepairWaitingConditions, got.Status, "case %d", r.ID)
+		assert.EqualValues(t, domain.RepairWaitingConditions, got.Status, "case %d", r.ID)
 		assert.NotEmpty(t, got.StatusLabel)
 		assert.Equal(t, "enterprise", got.Holder)
 		assert.Equal(t, "js-zj-2026", got.RuleSet)
@@ -130,7 +131,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	require.NotNil(t, enr.Passed)
 	assert.False(t, *enr.Passed)
 	// Nothing moves before the session closes.
-	assert.Equal(t, storage.RepairWaitingConditions, s.trainingRepair(ra.ID, firmA).Status)
+	assert.EqualValues(t, domain.RepairWaitingConditions, s.trainingRepair(ra.ID, firmA).Status)
 
 	// The agency closes the session: the workflow issues A's certificate, then records the session closed.
 	require.Equal(t, 202, s.call("POST", path+"/close", agency, nil, nil))
@@ -148,7 +149,7 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	var ca trainingRepairAnswer
 	s.eventually(30*time.Second, "A's case continues to the department", func() bool {
 		ca = s.trainingRepair(ra.ID, firmA)
-		return ca.Status == storage.RepairPendingAcceptance
+		return ca.Status == string(domain.RepairPendingAcceptance)
 	})
 	assert.Equal(t, "department", ca.Holder)
 	assert.Empty(t, ca.WaitingFor)
@@ -209,12 +210,12 @@ func TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate(t *testing.T) {
 	assert.True(t, inbox, "the acceptance task is in the department's inbox")
 	var accepted trainingRepairAnswer
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", ra.ID), dept, nil, &accepted))
-	assert.Equal(t, storage.RepairVerifying, accepted.Status)
+	assert.EqualValues(t, domain.RepairVerifying, accepted.Status)
 
 	// B's failing score unblocked nothing: its case still waits, with its reason, and no certificate. Every signal
 	// of the session was sent before it read "closed", and A's case has already moved: B's would have too.
 	cb := s.trainingRepair(rb.ID, firmB)
-	assert.Equal(t, storage.RepairWaitingConditions, cb.Status)
+	assert.EqualValues(t, domain.RepairWaitingConditions, cb.Status)
 	assert.Equal(t, "enterprise", cb.Holder)
 	assert.Equal(t, []string{workflows.ConditionTrainingCertificate}, cb.WaitingFor)
 	assert.Nil(t, cb.TrainingLetterID)

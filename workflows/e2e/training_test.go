@@ -183,7 +183,7 @@ func TestTrainingWaitingListMovesUpWhenOneCancels(t *testing.T) {
 func TestTrainingAttendanceResultsAndCertificates(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
-	_, err := s.db.UpsertUser(ctx, storage.NewUser{Login: "agency2", DisplayName: "另一家信用服务机构", Role: storage.RoleAgency, Password: "demo"})
+	_, err := s.db.UpsertUser(ctx, storage.NewUser{Login: "agency2", DisplayName: "另一家信用服务机构", Role: domain.RoleAgency, Password: "demo"})
 	require.NoError(t, err)
 	office, agency := s.token("office"), s.token("agency")
 	a, b, c, d := storage.DemoEnterprises[1], storage.DemoEnterprises[2], storage.DemoEnterprises[3], storage.DemoEnterprises[4]

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -71,7 +72,7 @@ func TestWalkInRepairRunsLikeAnOnlineOne(t *testing.T) {
 	var r repairAnswer
 	require.Equal(t, 201, s.call("POST", "/api/v1/repairs", office, map[string]any{"penalty_id": p.ID, "uscc": a.USCC,
 		"commitment_accepted": true, "statement": "窗口受理：罚款已缴清", "attachment_ids": []any{up["id"]}}, &r))
-	assert.Equal(t, storage.RepairPendingAcceptance, r.Status)
+	assert.EqualValues(t, domain.RepairPendingAcceptance, r.Status)
 
 	// The enterprise sees it online, with the window's materials.
 	seen := s.repair(r.ID, firm)
@@ -80,7 +81,7 @@ func TestWalkInRepairRunsLikeAnOnlineOne(t *testing.T) {
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", r.ID), sthjj, nil, &r))
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/decide", r.ID), sthjj,
 		map[string]any{"approved": true, "reason": "已缴清罚款"}, &r))
-	assert.Equal(t, storage.RepairApproved, r.Status)
+	assert.EqualValues(t, domain.RepairApproved, r.Status)
 	var order int64
 	s.eventually(60*time.Second, "the withdrawal order", func() bool {
 		var pa penaltyAnswer
@@ -92,11 +93,11 @@ func TestWalkInRepairRunsLikeAnOnlineOne(t *testing.T) {
 	})
 	s.eventually(90*time.Second, "every channel withdrew", func() bool {
 		s.confirmManualChannels(order)
-		return s.repair(r.ID, firm).Status == storage.RepairClosed
+		return s.repair(r.ID, firm).Status == string(domain.RepairClosed)
 	})
 	var pa penaltyAnswer
 	require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), office, nil, &pa))
-	assert.Equal(t, storage.PenaltyWithdrawn, pa.Status)
+	assert.EqualValues(t, domain.PenaltyWithdrawn, pa.Status)
 	for _, pub := range pa.Publications {
 		assert.Equal(t, "withdrawn", pub.Status, pub.ChannelID)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -82,7 +83,7 @@ func TestBrowserWalkInWindow(t *testing.T) {
 	assert.Len(t, full.Attachments, 2)
 	var r repairAnswer
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", id), sthjj, nil, &r))
-	assert.Equal(t, storage.RepairVerifying, r.Status)
+	assert.Equal(t, domain.RepairVerifying, r.Status)
 
 	// The record now has its open application: the window page links to it instead of offering a second one.
 	var again string

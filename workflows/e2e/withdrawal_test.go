@@ -460,7 +460,7 @@ func TestPublishThenWithdrawNeverReinserts(t *testing.T) {
 	confirmPath := func(ch string) string { return fmt.Sprintf("/api/v1/penalties/%d/publications/%s/confirm", pid, ch) }
 	manual := []string{"gsxt", "creditchina-local", "dept-site", "thirdparty"}
 	cs.eventually(60*time.Second, "the operators have the record to publish", func() bool {
-		ts, err := cs.db.OpenTasks(ctx, storage.TaskFilter{Role: storage.RoleChannelOperator})
+		ts, err := cs.db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleChannelOperator})
 		return err == nil && len(ts) == len(manual)
 	})
 	assert.Equal(t, 403, cs.call("POST", confirmPath("gsxt"), office, map[string]any{"reference": "x"}, nil))

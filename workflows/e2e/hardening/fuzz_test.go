@@ -225,12 +225,12 @@ func FuzzObjections(f *testing.F) {
 		ID int64 `json:"id"`
 	}
 	if code := fe.s.call("POST", "/api/v1/objections", fe.tokens[a.USCC], map[string]any{"penalty_id": id,
-		"grounds": storage.GroundsWrongContent, "statement": "金额有误", "commitment_accepted": true}, &o); code != 201 {
+		"grounds": domain.GroundsWrongContent, "statement": "金额有误", "commitment_accepted": true}, &o); code != 201 {
 		f.Fatalf("file objection: %d", code)
 	}
 	base := fmt.Sprintf("/api/v1/objections/%d", o.ID)
 	fe.endpoints = []fuzzEndpoint{
-		{"POST", "/api/v1/objections", a.USCC, map[string]any{"penalty_id": id, "grounds": storage.GroundsNotMine,
+		{"POST", "/api/v1/objections", a.USCC, map[string]any{"penalty_id": id, "grounds": domain.GroundsNotMine,
 			"statement": "说明", "commitment_accepted": true, "attachment_ids": []int64{}, "repair_id": 0}},
 		{"POST", base + "/resolve", "scjgj", map[string]any{"outcome": "corrected", "reason": "核查属实",
 			"corrections": map[string]any{"fine_amount_yuan": "500"}}},

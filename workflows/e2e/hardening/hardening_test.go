@@ -77,7 +77,7 @@ func TestTrainingEnrollCancelLoopNeverLocksTheSession(t *testing.T) {
 	assert.EqualValues(t, "enrolled", out.Enrollments[0].Status)
 	st := s.trainingState(tr.ID)
 	assert.GreaterOrEqual(t, st.Runs, 2, "the session continued as new")
-	assert.EqualValues(t, storage.TrainingOpen, st.Status)
+	assert.EqualValues(t, domain.TrainingOpen, st.Status)
 	assert.NotNil(t, st.PlanLetter, "the plan survives continue-as-new")
 	got := s.training(tr.ID, office)
 	assert.Equal(t, "enrolled", got.status(b.USCC))
@@ -112,7 +112,7 @@ func TestStepWriteRefusedByPostgresLeavesWorkflowAsDatabase(t *testing.T) {
 		"decision_no": "镇市监罚〔2026〕901号", "uscc": a.USCC, "enterprise_name": a.Name, "decided_on": decided.String(),
 		"penalty_types": []string{"fine"}, "fine_amount_yuan": "1000"}, &p))
 	err = s.update(workflows.PenaltyWorkflowID(p.ID), workflows.PenaltyDeliveryUpdate, workflows.DeliveryRequest{
-		Method: workflows.DeliveryPost, DeliveredOn: decided, SignedBy: "王\x00五", Actor: "scjgj", Role: "department"},
+		Method: domain.DeliveryPost, DeliveredOn: decided, SignedBy: "王\x00五", Actor: "scjgj", Role: "department"},
 		&workflows.PenaltyState{})
 	requireInvalidData(t, err)
 	var pst workflows.PenaltyState
@@ -239,7 +239,7 @@ func TestRefusedObjectionFilingKeepsNoUpload(t *testing.T) {
 		page, code := pc.get("/objections/new")
 		require.Equal(t, 200, code)
 		return pc.postMultipart("/objections", map[string]string{
-			"_csrf": pc.csrf(page), "penalty_id": fmt.Sprint(p.ID), "grounds": storage.GroundsWrongContent,
+			"_csrf": pc.csrf(page), "penalty_id": fmt.Sprint(p.ID), "grounds": string(domain.GroundsWrongContent),
 			"statement": "处罚决定书所载罚款金额有误。", "commitment_accepted": "1",
 		}, "evidence", "证据.pdf", pdf)
 	}
@@ -317,5 +317,5 @@ func TestConsistencyCheckFindsDisagreements(t *testing.T) {
 	require.Len(t, ds, 1)
 	assert.Equal(t, "status", ds[0].Problem)
 	assert.Equal(t, "closed", ds[0].Row)
-	assert.EqualValues(t, storage.TrainingOpen, ds[0].Workflow)
+	assert.EqualValues(t, domain.TrainingOpen, ds[0].Workflow)
 }
