@@ -60,7 +60,7 @@ func (a *Activities) LoadWithdrawal(ctx context.Context, id int64) (WithdrawalFa
 		Status: w.Status, OrderedOn: w.OrderedOn, LetterID: w.LetterID.Int64, DepartmentID: w.DepartmentID,
 		DepartmentName: w.DepartmentName, DecisionNo: w.DecisionNo, DecidedOn: w.DecidedOn, USCC: w.USCC, EnterpriseName: w.EnterpriseName}
 	for _, c := range cs {
-		cf := WithdrawalChannelFacts{ChannelID: c.ChannelID, Name: c.Name, Kind: c.Kind, DueOn: c.DueOn, Status: c.Status}
+		cf := WithdrawalChannelFacts{ChannelID: c.ChannelID, Name: c.Name, Kind: c.Kind, DueOn: c.DueOn, Status: c.Status, Reference: c.Reference}
 		if c.ConfirmedAt.Valid {
 			cf.ConfirmedAt = c.ConfirmedAt.Time
 		}

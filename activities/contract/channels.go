@@ -40,6 +40,7 @@ type WithdrawalChannelFacts struct {
 	DueOn       domain.Date
 	Status      domain.ChannelStatus
 	ConfirmedAt time.Time
+	Reference   string `json:",omitempty"`
 }
 
 // WithdrawalFacts is what the withdrawal workflow needs: the order, its record and its channels, read once.
