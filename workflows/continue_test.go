@@ -140,3 +140,59 @@ func TestPenaltyRunContinuesAsNewAfterItsStepsAndKeepsItsState(t *testing.T) {
 	assert.Equal(t, "王堃", end.Delivery.SignedBy)
 	assert.Equal(t, domain.PenaltyWithdrawn, end.Status)
 }
+
+// Issue 12, defect 3: an operator confirming a mark again and again while the department verifies makes the
+// objection's run continue as new after ObjectionMaxSteps steps, carrying its state; the new run takes the answer
+// and finishes the case without taking the application in again, its step numbers going on from the carried one.
+func TestObjectionRunContinuesAsNewAfterItsStepsAndKeepsItsState(t *testing.T) {
+	old := ObjectionMaxSteps
+	ObjectionMaxSteps = 3
+	t.Cleanup(func() { ObjectionMaxSteps = old })
+	f := objectionFacts("2026-11-02")
+	env, r := newObjectionEnv(t, f, shanghaiAt("2026-11-02", 9))
+	var confirms []*objectionOutcome
+	for i := 2; i <= 4; i++ {
+		confirms = append(confirms, objectionUpdateAt(env, time.Duration(i)*time.Hour, ObjectionConfirmChannelUpdate, confirmBy("dept-site", "")))
+	}
+	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
+	for _, c := range confirms {
+		requireAccepted(t, c)
+	}
+	var next ObjectionParams
+	continuedAs(t, env.GetWorkflowError(), ObjectionWorkflowType, &next)
+	require.NotNil(t, next.Carry)
+	assert.Nil(t, next.Filing)
+	c := next.Carry
+	assert.Equal(t, 1, c.Runs)
+	assert.Equal(t, domain.ObjectionVerifying, c.Progress.Status)
+	assert.Equal(t, "2026-11-11", c.Progress.VerifyDue.String())
+	assert.Equal(t, "2026-11-02", c.Progress.MarkedOn.String())
+	assert.NotZero(t, c.Progress.CommitmentLetterID)
+	require.Len(t, c.Channels, 2)
+	for _, ch := range c.Channels {
+		assert.Equal(t, domain.ChannelConfirmed, ch.Status, ch.ChannelID)
+	}
+	assert.Len(t, c.Letters, 1)
+	seq := c.Seq
+	assert.EqualValues(t, len(r.steps), seq)
+
+	// The new run.
+	ObjectionMaxSteps = 100
+	env, r = newObjectionEnv(t, f, shanghaiAt("2026-11-02", 13))
+	resolved := objectionUpdateAt(env, 22*time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "upheld",
+		Reason: "经核查，公示信息与处罚决定书一致", ObjectionActor: deptActor})
+	objectionUpdateAt(env, 46*time.Hour, ObjectionConfirmChannelUpdate, confirmBy("dept-site", "unmark"))
+	env.ExecuteWorkflow(ObjectionWorkflow, next)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	require.NoError(t, resolved.rejected)
+	assert.True(t, *resolved.state.ResolvedInTime)
+	assert.Equal(t, []string{"objection_result"}, r.letters, "the commitment is not issued again")
+	assert.Equal(t, []string{"objection.resolved", "objection.propagated", "objection.closed"}, r.actionsDone())
+	for i, s := range r.steps {
+		assert.EqualValues(t, seq+int64(i)+1, s.Seq, "step numbers go on from the carried one")
+	}
+	assert.Equal(t, domain.ObjectionClosed, r.last().Progress.Status)
+	assert.Equal(t, "2026-11-02", r.last().Progress.MarkedOn.String())
+	assert.Empty(t, r.escalations)
+}
