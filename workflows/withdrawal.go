@@ -458,7 +458,7 @@ func (w *withdrawal) completionText() string {
 func withdrawalNotice(f activities.WithdrawalFacts) letters.WithdrawalNoticeData {
 	d := letters.WithdrawalNoticeData{
 		Issue: letters.Issue{
-			Issuer: activities.CreditOfficeIssuer, Date: f.OrderedOn.Time(domain.Shanghai),
+			Issuer: activities.CreditOfficeIssuer, Date: f.OrderedOn.Time(domain.Shanghai), Regulation: f.Regulation,
 			Number: fmt.Sprintf("信用办撤〔%d〕%d号", f.OrderedOn.Time(domain.Shanghai).Year(), f.ID),
 		},
 		EnterpriseName: f.EnterpriseName, USCC: f.USCC, RecordTitle: "行政处罚信息", DecisionNo: f.DecisionNo,
