@@ -41,17 +41,26 @@ func TestWithdrawalOrderContinuesAsNewUnderRepeatedConfirmations(t *testing.T) {
 	require.NoError(t, err)
 	firstRun := first.WorkflowExecutionInfo.Execution.RunId
 
-	// gsxt confirms, then confirms again and again; a confirmation that meets the hand-over is asked to retry (409).
+	// gsxt confirms, then its confirmation is sent again and again straight to the order's workflow (the API answers
+	// a repeated one from the database); one that meets the hand-over is refused with order_busy and sent again.
+	require.Equal(t, 200, cs.confirm(id, "gsxt", "op-gsxt"))
 	confirmed := 0
 	for i := 0; i < 40 && confirmed < 8; i++ {
-		switch code := cs.confirm(id, "gsxt", "op-gsxt"); code {
-		case 200:
-			confirmed++
-		case 409:
-			time.Sleep(200 * time.Millisecond)
-		default:
-			t.Fatalf("confirmation answered %d", code)
+		uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		h, err := cs.temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{WorkflowID: wid,
+			UpdateName: workflows.WithdrawalConfirmUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{workflows.ConfirmChannelRequest{ChannelID: "gsxt", Reference: "确认-gsxt", By: "op-gsxt"}}})
+		if err == nil {
+			err = h.Get(uctx, nil)
 		}
+		cancel()
+		if err == nil {
+			confirmed++
+			continue
+		}
+		rej, ok := workflows.AsRejection(err)
+		require.True(t, ok && rej.Code == "order_busy", "confirmation answered %v", err)
+		time.Sleep(200 * time.Millisecond)
 	}
 	require.Equal(t, 8, confirmed)
 	cs.eventually(30*time.Second, "the order continued as new", func() bool {
