@@ -59,8 +59,17 @@ func (a *Activities) LoadWithdrawal(ctx context.Context, id int64) (WithdrawalFa
 	f := WithdrawalFacts{ID: w.ID, PenaltyID: w.PenaltyID, Cause: w.Cause, CauseRef: w.CauseRef, CauseDecision: w.CauseDecision,
 		Status: w.Status, OrderedOn: w.OrderedOn, LetterID: w.LetterID.Int64, DepartmentID: w.DepartmentID,
 		DepartmentName: w.DepartmentName, DecisionNo: w.DecisionNo, DecidedOn: w.DecidedOn, USCC: w.USCC, EnterpriseName: w.EnterpriseName}
+	p, err := a.DB.GetPenalty(ctx, w.PenaltyID)
+	if err != nil {
+		return WithdrawalFacts{}, fmt.Errorf("load withdrawal: penalty %d: %w", w.PenaltyID, err)
+	}
+	rs, err := a.DB.GetResolvedRuleSet(ctx, p.RuleSet)
+	if err != nil {
+		return WithdrawalFacts{}, fmt.Errorf("load withdrawal: rule set %s: %w", p.RuleSet, err)
+	}
+	f.Regulation = rs.WithdrawalRegulation()
 	for _, c := range cs {
-		cf := WithdrawalChannelFacts{ChannelID: c.ChannelID, Name: c.Name, Kind: c.Kind, DueOn: c.DueOn, Status: c.Status}
+		cf := WithdrawalChannelFacts{ChannelID: c.ChannelID, Name: c.Name, Kind: c.Kind, DueOn: c.DueOn, Status: c.Status, Reference: c.Reference}
 		if c.ConfirmedAt.Valid {
 			cf.ConfirmedAt = c.ConfirmedAt.Time
 		}

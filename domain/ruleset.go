@@ -682,3 +682,20 @@ func (rs RuleSet) clone() RuleSet {
 	}
 	return c
 }
+
+// The regulations a withdrawal's 告知函 cites: a record withdrawn today is withdrawn under the repair regulation in
+// force, whichever regime published it.
+const (
+	RegulationNDRCRepair = "《信用修复管理办法》"       // NDRC Order 36
+	RegulationSAMRRepair = "《市场监督管理信用修复管理办法》" // SAMR Order 107
+)
+
+// WithdrawalRegulation is the regulation the 告知函 of a record under rs cites: SAMR Order 107 for
+// market-supervision records (every samr set, including samr-2021 under Order 45, whose records are repaired and
+// withdrawn under Order 107 since 2025-12-25), NDRC Order 36 otherwise.
+func (rs RuleSet) WithdrawalRegulation() string {
+	if rs.Sector == "market_supervision" {
+		return RegulationSAMRRepair
+	}
+	return RegulationNDRCRepair
+}

@@ -39,6 +39,11 @@ import (
 // Human steps are updates validated here: a wrong step (answering twice, extending after the deadline) is refused
 // with Rejection code "invalid_transition" (HTTP 409) and leaves no trace. Every step is written to PostgreSQL by
 // RecordObjectionStep with the workflow's step number, so retries write once and late writes never win.
+//
+// History size: a repeated channel confirmation is accepted (it answers the first), so steps may come without
+// bound while the department verifies. From objectionContinueVersion on the run counts its steps and, after
+// ObjectionMaxSteps (or when Temporal suggests it), continues as new while it waits for the answer, carrying its
+// state (ObjectionCarry); the new run follows the channels still open as the first did.
 
 // ObjectionWorkflowType is the registered name of ObjectionWorkflow.
 const ObjectionWorkflowType = "ObjectionWorkflow"
@@ -64,7 +69,28 @@ type ObjectionParams struct {
 	// Filing is a new objection under the reserved ObjectionID: the workflow writes the case's row itself (see
 	// objection_create.go). Nil for a run started for an existing row.
 	Filing *activities.ObjectionFiling `json:",omitempty"`
+	// Carry is the state of the run this one continues (nil for the first run).
+	Carry *ObjectionCarry `json:",omitempty"`
 }
+
+// ObjectionCarry is what a case's run hands to the run it continues as: the application is taken in, forwarded
+// and not answered yet.
+type ObjectionCarry struct {
+	Progress  activities.ObjectionProgress
+	Seq       int64
+	Letters   []activities.LetterRef
+	Channels  []ObjectionChannelState
+	Escalated map[string]bool
+	// Runs counts the runs before this one.
+	Runs int
+}
+
+// ObjectionMaxSteps is how many steps a run takes before it continues as new: far below Temporal's 2,000 updates
+// per run. A variable only so that tests can watch a run continue; it is never changed while a worker runs.
+var ObjectionMaxSteps = 500
+
+// objectionContinueVersion marks the runs that count their steps and continue as new (workflow.GetVersion).
+const objectionContinueVersion = "objection-continue-as-new"
 
 // ObjectionStartOptions start objection-<id>, or join the run in progress: a repeated start is harmless, and a
 // closed case is never started again.
@@ -168,6 +194,16 @@ type objection struct {
 	// lock applies one step at a time from objectionStepsVersion on (nil before), so that putting a failed
 	// step's state back cannot undo another step.
 	lock workflow.Mutex
+
+	// version is the run's objectionContinueVersion; steps counts the run's steps; continuing is set once it
+	// decided to continue as new; busy counts the channel bookkeeping in flight (a task being closed, the marks
+	// being recorded), which a continuing run lets finish; runs counts the runs before this one.
+	version    workflow.Version
+	steps      int
+	continuing bool
+	busy       int
+	runs       int
+	carried    bool
 }
 
 // objectionStepsVersion marks the runs whose steps are applied one at a time (workflow.GetVersion).
@@ -179,6 +215,17 @@ func ObjectionWorkflow(ctx workflow.Context, in ObjectionParams) error {
 	w.p.Status, w.p.Holder = domain.ObjectionSubmitted, domain.HolderCreditOffice
 	if workflow.GetVersion(ctx, objectionStepsVersion, workflow.DefaultVersion, 1) >= 1 {
 		w.lock = workflow.NewMutex(ctx)
+	}
+	w.version = workflow.GetVersion(ctx, objectionContinueVersion, workflow.DefaultVersion, 1)
+	if c := in.Carry; c != nil {
+		w.p, w.seq, w.letters, w.runs, w.carried = c.Progress, c.Seq, c.Letters, c.Runs, true
+		for _, cs := range c.Channels {
+			cs := cs
+			w.channels = append(w.channels, &cs)
+		}
+		for k, v := range c.Escalated {
+			w.escalated[k] = v
+		}
 	}
 	if err := w.setup(ctx); err != nil {
 		return err
@@ -213,6 +260,9 @@ func setObjectionUpdate[T any](ctx workflow.Context, w *objection, name string, 
 			}
 			defer w.lock.Unlock()
 		}
+		if w.version >= 1 {
+			w.steps++
+		}
 		if err := validate(ctx, req); err != nil {
 			return w.snapshot(), err
 		}
@@ -224,11 +274,55 @@ func setObjectionUpdate[T any](ctx workflow.Context, w *objection, name string, 
 		}
 		return w.snapshot(), err
 	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req T) error {
+		if w.continuing {
+			return reject("case_busy", "该异议案件正在整理办理记录，请稍后重试", true)
+		}
 		if !w.ready {
 			return nil
 		}
 		return validate(ctx, req)
 	}})
+}
+
+// canContinue: the run took enough steps (or Temporal suggests continuing) and waits for the department's answer.
+func (w *objection) canContinue(ctx workflow.Context) bool {
+	return w.version >= 1 && !w.continuing && w.ready && w.resolution == nil && !w.resolved &&
+		(w.steps >= ObjectionMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
+}
+
+// continueAsNew lets the steps and the channel bookkeeping in progress finish, refusing new steps meanwhile, and
+// continues as a new run that carries the state. It answers nil when an answer arrived meanwhile; the run goes on.
+func (w *objection) continueAsNew(ctx workflow.Context) error {
+	w.continuing = true
+	if err := workflow.Await(ctx, func() bool { return w.busy == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if w.resolution != nil || w.resolved {
+		w.continuing = false
+		return nil
+	}
+	c := &ObjectionCarry{Progress: w.p, Seq: w.seq, Letters: append([]activities.LetterRef{}, w.letters...),
+		Escalated: w.escalated, Runs: w.runs + 1}
+	for _, ch := range w.channels {
+		cs := *ch
+		cs.cancel = nil
+		c.Channels = append(c.Channels, cs)
+	}
+	return workflow.NewContinueAsNewError(ctx, ObjectionWorkflowType, ObjectionParams{ObjectionID: w.id, Carry: c})
+}
+
+// followChannels follows the channels a continued run carried that are still open, as startChannels did.
+func (w *objection) followChannels(ctx workflow.Context) {
+	for _, c := range w.channels {
+		if c.settled() {
+			continue
+		}
+		c := c
+		cctx, cancel := workflow.WithCancel(ctx)
+		c.cancel = cancel
+		workflow.Go(cctx, func(ctx workflow.Context) { w.send(ctx, c) })
+		workflow.Go(ctx, func(ctx workflow.Context) { w.watchChannel(ctx, c) })
+	}
 }
 
 func (w *objection) setup(ctx workflow.Context) error {
@@ -367,7 +461,10 @@ func (w *objection) run(ctx workflow.Context) error {
 		return err
 	}
 	w.loaded = true
-	if err := w.receive(ctx); err != nil {
+	if w.carried {
+		w.followChannels(ctx)
+		w.ready = true
+	} else if err := w.receive(ctx); err != nil {
 		return err
 	}
 	if err := w.awaitAnswer(ctx); err != nil {
@@ -473,9 +570,15 @@ func markText(marks bool, channels int) string {
 func (w *objection) awaitAnswer(ctx workflow.Context) error {
 	for {
 		due := w.p.VerifyDue
-		inTime, err := awaitUntilEndOf(ctx, due, func() bool { return w.resolved || w.p.VerifyDue != due })
+		inTime, err := awaitUntilEndOf(ctx, due, func() bool { return w.resolved || w.p.VerifyDue != due || w.canContinue(ctx) })
 		if err != nil {
 			return err
+		}
+		if w.canContinue(ctx) {
+			if err := w.continueAsNew(ctx); err != nil {
+				return err
+			}
+			continue
 		}
 		switch {
 		case w.resolved:
@@ -494,7 +597,7 @@ func (w *objection) awaitAnswer(ctx workflow.Context) error {
 			}
 		}
 		if err := workflow.Await(ctx, func() bool {
-			return w.resolved || w.p.VerifyDue != due || (!w.p.Overdue && w.resolution == nil)
+			return w.resolved || w.p.VerifyDue != due || (!w.p.Overdue && w.resolution == nil) || w.canContinue(ctx)
 		}); err != nil {
 			return err
 		}
@@ -584,6 +687,8 @@ func (w *objection) send(ctx workflow.Context, c *ObjectionChannelState) {
 			log.Warn("objection channel call ended without confirmation", "objection", w.id, "channel", c.ChannelID, "action", c.Action, "error", err)
 			return
 		}
+		w.busy++
+		defer func() { w.busy-- }()
 		w.markConfirmed(c, conf)
 		if err := w.afterMarks(ctx); err != nil {
 			log.Warn("record objection marks", "objection", w.id, "error", err)
@@ -607,6 +712,8 @@ func (w *objection) send(ctx workflow.Context, c *ObjectionChannelState) {
 		}
 	}
 	_ = workflow.Await(ctx, c.settled)
+	w.busy++
+	defer func() { w.busy-- }()
 	status := domain.TaskDone
 	if !c.confirmed() {
 		status = domain.TaskCancelled
@@ -625,6 +732,13 @@ func (w *objection) watchChannel(ctx workflow.Context, c *ObjectionChannelState)
 	step := channelStep(c)
 	c.Overdue = true
 	c.Status = domain.ChannelOverdue
+	w.busy++ // until escalated
+	escalating := true
+	defer func() {
+		if escalating {
+			w.busy--
+		}
+	}()
 	if err := workflow.ExecuteActivity(ctx, acts.MarkObjectionChannelOverdue, w.channelInput(c)).Get(ctx, nil); err != nil {
 		return
 	}
@@ -638,9 +752,13 @@ func (w *objection) watchChannel(ctx workflow.Context, c *ObjectionChannelState)
 	if err := w.escalate(ctx, step, fmt.Sprintf("公示渠道%s：%s（%s，%s）", what, c.Name, w.f.EnterpriseName, w.f.DecisionNo), c.DueOn); err != nil {
 		return
 	}
+	escalating = false
+	w.busy--
 	if err := workflow.Await(ctx, c.settled); err != nil {
 		return
 	}
+	w.busy++
+	defer func() { w.busy-- }()
 	status := domain.TaskDone
 	if !c.confirmed() {
 		status = domain.TaskCancelled

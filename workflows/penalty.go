@@ -24,10 +24,12 @@ import (
 // enterprise when it may apply for repair, and withdraws the record everywhere (一件通用) at the end of its
 // publication period, or earlier when a repair is granted, an objection upheld or the decision revoked.
 //
-// History size: the workflow makes a bounded number of steps (60 to 130 events for a whole lifecycle); rejected
-// updates leave no events, and a delivery, a revocation and a withdrawal are each accepted once. Months-long
-// sleeps are single timers. So it never needs continue-as-new; if a future version adds repeating work, it must
-// continue as new at a wait point after its children have finished.
+// History size: a lifecycle makes 60 to 130 events; rejected updates leave no events, and a delivery, a revocation
+// and a withdrawal are each accepted once. But signals (withdraw requests, calendar changes) may come without
+// bound while the record waits out its publication period, so from penaltyContinueVersion on the run counts them
+// and, once it took PenaltyMaxSteps steps (or Temporal suggests it), continues as new at its long wait, carrying
+// its state (PenaltyCarry), when no child runs (publication finished, no withdrawal yet) and no step is in flight.
+// While a withdrawal runs, a repeated withdraw request costs only its signal (its audit entry is written once).
 
 // PenaltyWorkflowType is the registered name of PenaltyWorkflow (the import starts it by name).
 const PenaltyWorkflowType = "PenaltyWorkflow"
@@ -53,7 +55,28 @@ const (
 // PenaltyParams starts a penalty lifecycle.
 type PenaltyParams struct {
 	PenaltyID int64
+	// Carry is the state of the run this one continues (nil for the first run).
+	Carry *PenaltyCarry `json:",omitempty"`
 }
+
+// PenaltyCarry is what a lifecycle's run hands to the run it continues as: the letters are issued, publication has
+// finished (published, not published, or failed) and no withdrawal is requested yet.
+type PenaltyCarry struct {
+	State PenaltyState
+	// DeliveryDone: the delivery watch finished (delivered); otherwise the new run watches on.
+	DeliveryDone bool
+	// Runs counts the runs before this one.
+	Runs int
+	// PublicationEnds is the end of publication as the run knew it (a restart for fraud may have moved it later).
+	PublicationEnds domain.Date
+}
+
+// PenaltyMaxSteps is how many steps (updates and signals) a run takes before it continues as new. A variable only
+// so that tests can watch a run continue; it is never changed while a worker runs.
+var PenaltyMaxSteps = 500
+
+// penaltyContinueVersion marks the runs that count their steps and continue as new (workflow.GetVersion).
+const penaltyContinueVersion = "penalty-continue-as-new"
 
 // PenaltyStartOptions are the options every start of a penalty lifecycle uses: the business key as ID and
 // reject-duplicate, so a second start (a retried registration, an import batch run again) starts nothing.
@@ -185,6 +208,20 @@ type penalty struct {
 	// pending is the step (delivery or revocation) whose write is in flight: from penaltyStepsVersion on, a step
 	// enters the state only once written, and pending refuses a second one meanwhile.
 	pending string
+
+	// version is the run's penaltyContinueVersion; steps counts the run's steps, continuing is set once it
+	// decided to continue as new; runs counts the runs before this one; carried: this run continues another.
+	version    workflow.Version
+	steps      int
+	continuing bool
+	runs       int
+	carried    bool
+	signals    workflow.ReceiveChannel
+	restarts   workflow.ReceiveChannel
+	// publicationEnds is a carried restarted end of publication (zero: none).
+	publicationEnds domain.Date
+	// superseded are the later withdraw requests already put on record in this run.
+	superseded map[string]bool
 }
 
 // penaltyStepsVersion marks the runs in which a human step enters the workflow's state only after its write
@@ -201,7 +238,16 @@ func (w *penalty) stepsAfterWrite(ctx workflow.Context) bool {
 func PenaltyWorkflow(ctx workflow.Context, in PenaltyParams) error {
 	w := &penalty{id: in.PenaltyID, state: PenaltyState{
 		PenaltyID: in.PenaltyID, Status: domain.PenaltyRegistered, Letters: []activities.LetterRef{},
-	}}
+	}, superseded: map[string]bool{}}
+	w.version = workflow.GetVersion(ctx, penaltyContinueVersion, workflow.DefaultVersion, 1)
+	if c := in.Carry; c != nil {
+		w.state, w.deliveryDone, w.runs, w.carried = c.State, c.DeliveryDone, c.Runs, true
+		w.publicationEnds = c.PublicationEnds
+		w.lettersIssued = true
+		if w.state.Letters == nil {
+			w.state.Letters = []activities.LetterRef{}
+		}
+	}
 	if err := w.setup(ctx); err != nil {
 		return err
 	}
@@ -244,18 +290,22 @@ func (w *penalty) setup(ctx workflow.Context) error {
 		return err
 	}
 	signals := workflow.GetSignalChannel(ctx, PenaltyWithdrawSignal)
+	w.signals = signals
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var req WithdrawRequest
 			signals.Receive(ctx, &req)
+			w.countStep()
 			w.requestWithdrawal(ctx, req)
 		}
 	})
 	restarts := workflow.GetSignalChannel(ctx, PenaltyRestartPeriodSignal)
+	w.restarts = restarts
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var req PeriodRestart
 			restarts.Receive(ctx, &req)
+			w.countStep()
 			// Only ever later: the main flow's last sleep (sleepUntilEnd) then sleeps until the new end.
 			if req.Until.After(w.facts.PublicationEnds) {
 				w.facts.PublicationEnds = req.Until
@@ -288,7 +338,7 @@ func (w *penalty) sleepUntilEnd(ctx workflow.Context) (bool, error) {
 			return true, nil
 		}
 		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
-			return w.withdrawalRequested() || w.facts.PublicationEnds != end
+			return w.withdrawalRequested() || w.facts.PublicationEnds != end || w.canContinue(ctx)
 		})
 		if err != nil || !woke {
 			return err == nil, err
@@ -296,7 +346,53 @@ func (w *penalty) sleepUntilEnd(ctx workflow.Context) (bool, error) {
 		if w.withdrawalRequested() {
 			return false, nil
 		}
+		if w.canContinue(ctx) {
+			if err := w.continueAsNew(ctx); err != nil {
+				return false, err
+			}
+		}
 	}
+}
+
+// countStep counts a step of this run (from penaltyContinueVersion on).
+func (w *penalty) countStep() {
+	if w.version >= 1 {
+		w.steps++
+	}
+}
+
+// canContinue: the run took enough steps (or Temporal suggests continuing) and is at a point a new run resumes
+// from with nothing lost: letters issued, publication finished, no withdrawal requested, no step in flight.
+func (w *penalty) canContinue(ctx workflow.Context) bool {
+	return w.version >= 1 && !w.continuing && w.lettersIssued && w.pending == "" && w.state.Withdrawal == nil &&
+		w.state.Publication != "publishing" &&
+		(w.steps >= PenaltyMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
+}
+
+// continueAsNew lets the steps and signals in progress finish, refusing new steps meanwhile, and continues as a new
+// run that carries the state. It answers nil when what finished meanwhile asked for a withdrawal; the run goes on.
+func (w *penalty) continueAsNew(ctx workflow.Context) error {
+	w.continuing = true
+	if err := workflow.Await(ctx, func() bool {
+		return w.pending == "" && w.signals.Len() == 0 && w.restarts.Len() == 0 && workflow.AllHandlersFinished(ctx)
+	}); err != nil {
+		return err
+	}
+	if w.state.Withdrawal != nil {
+		w.continuing = false
+		return nil
+	}
+	return workflow.NewContinueAsNewError(ctx, PenaltyWorkflowType, PenaltyParams{PenaltyID: w.id,
+		Carry: &PenaltyCarry{State: w.snapshot(), DeliveryDone: w.deliveryDone, Runs: w.runs + 1,
+			PublicationEnds: w.facts.PublicationEnds}})
+}
+
+// rejectIfContinuing refuses a step while the run hands over to the next one (a moment).
+func (w *penalty) rejectIfContinuing() error {
+	if w.continuing {
+		return reject("case_busy", "该处罚信息正在整理办理记录，请稍后重试", true)
+	}
+	return nil
 }
 
 // requestWithdrawal takes the first valid request; the main flow carries it out at its next wait.
@@ -308,7 +404,14 @@ func (w *penalty) requestWithdrawal(ctx workflow.Context, req WithdrawRequest) {
 		return
 	}
 	if w.state.Withdrawal != nil {
-		// The record comes down once; a later cause is kept on record so nobody wonders where it went.
+		// The record comes down once; a later cause is kept on record so nobody wonders where it went (once: a
+		// repeated request costs only its signal).
+		if key := string(req.Cause) + ":" + req.CauseRef; w.version >= 1 {
+			if w.superseded[key] {
+				return
+			}
+			w.superseded[key] = true
+		}
 		_ = workflow.ExecuteActivity(withActivityOptions(ctx), acts.Audit, activities.AuditInput{
 			Key:    fmt.Sprintf("penalty-%d:withdraw-request:%s:%s", w.id, req.Cause, req.CauseRef),
 			Action: "penalty.withdraw_request_superseded", CaseKind: "penalty", CaseID: w.caseID(),
@@ -320,6 +423,9 @@ func (w *penalty) requestWithdrawal(ctx workflow.Context, req WithdrawRequest) {
 }
 
 func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) error {
+	if err := w.rejectIfContinuing(); err != nil {
+		return err
+	}
 	switch {
 	case !w.loaded:
 		return reject("case_not_ready", "处罚信息正在初始化，请稍后重试", true)
@@ -360,6 +466,7 @@ func (w *penalty) validateDelivery(ctx workflow.Context, req DeliveryRequest) er
 
 func (w *penalty) deliver(ctx workflow.Context, req DeliveryRequest) (PenaltyState, error) {
 	req.SignedBy, req.Witness = strings.TrimSpace(req.SignedBy), strings.TrimSpace(req.Witness)
+	w.countStep()
 	after := w.stepsAfterWrite(ctx)
 	if after {
 		w.pending = "delivery" // a concurrent second step is refused by the validators
@@ -385,6 +492,9 @@ func (w *penalty) deliver(ctx workflow.Context, req DeliveryRequest) (PenaltySta
 }
 
 func (w *penalty) validateRevocation(ctx workflow.Context, req RevocationRequest) error {
+	if err := w.rejectIfContinuing(); err != nil {
+		return err
+	}
 	switch {
 	case !w.loaded:
 		return reject("case_not_ready", "处罚信息正在初始化，请稍后重试", true)
@@ -410,6 +520,7 @@ func (w *penalty) validateRevocation(ctx workflow.Context, req RevocationRequest
 
 func (w *penalty) revoke(ctx workflow.Context, req RevocationRequest) (PenaltyState, error) {
 	req.Reason = strings.TrimSpace(req.Reason)
+	w.countStep()
 	if req.DecidedOn.IsZero() {
 		req.DecidedOn = today(ctx)
 	}
@@ -461,17 +572,28 @@ func (w *penalty) notify(ctx workflow.Context, key, kind, title, body string) er
 // withdrawalRequested is what every long wait also wakes up for.
 func (w *penalty) withdrawalRequested() bool { return w.state.Withdrawal != nil }
 
-// sleepUntil sleeps until t unless a withdrawal is requested first; it reports whether t was reached.
+// sleepUntil sleeps until t unless a withdrawal is requested first; it reports whether t was reached. A run that
+// took enough steps meanwhile continues as new from here (the error is the continue-as-new error).
 func (w *penalty) sleepUntil(ctx workflow.Context, t time.Time) (bool, error) {
-	if w.withdrawalRequested() {
-		return false, nil
+	for {
+		if w.withdrawalRequested() {
+			return false, nil
+		}
+		wait := t.Sub(workflow.Now(ctx))
+		if wait <= 0 {
+			return true, nil
+		}
+		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.withdrawalRequested() || w.canContinue(ctx) })
+		if err != nil || !woke {
+			return !woke, err
+		}
+		if w.withdrawalRequested() {
+			return false, nil
+		}
+		if err := w.continueAsNew(ctx); err != nil {
+			return false, err
+		}
 	}
-	wait := t.Sub(workflow.Now(ctx))
-	if wait <= 0 {
-		return true, nil
-	}
-	requested, err := workflow.AwaitWithTimeout(ctx, wait, w.withdrawalRequested)
-	return !requested, err
 }
 
 func (w *penalty) run(ctx workflow.Context) error {
@@ -480,23 +602,34 @@ func (w *penalty) run(ctx workflow.Context) error {
 	}
 	w.loaded = true
 	w.state.DeliveryDue = w.facts.DeliveryDue
-
-	// 两书同送: the repair notice and the delivery receipt, together, before anything else.
-	if err := w.issueLetters(ctx); err != nil {
-		return err
+	if w.publicationEnds.After(w.facts.PublicationEnds) { // a carried restart
+		w.facts.PublicationEnds = w.publicationEnds
 	}
-	workflow.Go(ctx, w.watchDelivery)
+
+	// A continued run resumes where its predecessor stopped: letters issued, publication finished.
+	if !w.carried {
+		// 两书同送: the repair notice and the delivery receipt, together, before anything else.
+		if err := w.issueLetters(ctx); err != nil {
+			return err
+		}
+	}
+	if !w.deliveryDone {
+		workflow.Go(ctx, w.watchDelivery)
+	}
 
 	// 双公示: publish by publish_due, unless the rule set does not publish this record.
-	if w.facts.Published && !w.withdrawalRequested() {
+	switch {
+	case w.carried:
+	case w.facts.Published && !w.withdrawalRequested():
 		w.startPublication(ctx)
-	} else if !w.facts.Published {
+	case !w.facts.Published:
 		w.state.Publication = "not_published"
 	}
 
 	// The enterprise is told when it may apply: only for published records that a repair can end early.
 	f := w.facts
-	if f.Published && !f.AutoEnds && f.RepairableEarly && f.RepairEligibleFrom.Before(f.PublicationEnds) {
+	if f.Published && !f.AutoEnds && f.RepairableEarly && f.RepairEligibleFrom.Before(f.PublicationEnds) &&
+		!w.state.EligibleNotified {
 		reached, err := w.sleepUntil(ctx, f.RepairEligibleFrom.Time(domain.Shanghai))
 		if err != nil {
 			return err
@@ -615,9 +748,20 @@ func (w *penalty) issueLetters(ctx workflow.Context) error {
 // decision; when that passes the task goes overdue and the credit office is told, and it still waits.
 func (w *penalty) watchDelivery(ctx workflow.Context) {
 	defer func() { w.deliveryDone = true }()
+	settled := func() bool { return w.state.Delivery != nil || w.state.Revocation != nil }
+	if !w.state.DeliveryOverdue { // a continued run finds the task open and escalated already
+		w.openAndWatchDelivery(ctx, settled)
+	}
+	if err := workflow.Await(ctx, settled); err != nil {
+		return
+	}
+	w.closeDelivery(ctx)
+}
+
+// openAndWatchDelivery opens the delivery task and escalates it when its due date passes.
+func (w *penalty) openAndWatchDelivery(ctx workflow.Context, settled func() bool) {
 	f := w.facts
 	due := f.DeliveryDue
-	settled := func() bool { return w.state.Delivery != nil || w.state.Revocation != nil }
 	_ = workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
 		CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery",
 		Title:        fmt.Sprintf("送达行政处罚决定书和信用修复告知书（%s，%s）", f.DecisionNo, f.EnterpriseName),
@@ -634,10 +778,11 @@ func (w *penalty) watchDelivery(ctx workflow.Context) {
 			Title: fmt.Sprintf("%s逾期未登记送达处罚决定书和信用修复告知书（%s）", f.DepartmentName, f.DecisionNo), DueOn: &due,
 		}).Get(ctx, nil)
 		_ = w.step(ctx, "", "penalty.delivery_overdue", map[string]any{"delivery_due": due})
-		if err := workflow.Await(ctx, settled); err != nil {
-			return
-		}
 	}
+}
+
+// closeDelivery closes the delivery task and its escalation.
+func (w *penalty) closeDelivery(ctx workflow.Context) {
 	status := domain.TaskDone
 	if w.state.Delivery == nil {
 		status = domain.TaskCancelled // revoked before delivery: nothing left to deliver

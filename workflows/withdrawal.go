@@ -137,11 +137,30 @@ type withdrawal struct {
 	status   domain.WithdrawalStatus
 	letterID int64
 	channels []*WithdrawalChannelState
+
+	// version is the run's withdrawalContinueVersion; from version 1 on the run counts its steps and continues as
+	// new (a new run resumes the order from its rows, as a run started after a failure does) once it took
+	// WithdrawalMaxSteps of them: repeated confirmations are each an update of the run.
+	version    workflow.Version
+	steps      int
+	continuing bool
 }
 
-// WithdrawalWorkflow runs one withdrawal order (ID WithdrawalWorkflowID(id)) until every channel confirmed.
+// WithdrawalMaxSteps is how many confirmations a run of an order takes before it continues as new: far below
+// Temporal's 2,000 updates per run. A variable only so that tests can watch a run continue; it is never changed
+// while a worker runs.
+var WithdrawalMaxSteps = 500
+
+// withdrawalContinueVersion marks the runs that count their steps and continue as new (workflow.GetVersion; runs
+// recorded before keep their shape).
+const withdrawalContinueVersion = "withdrawal-continue-as-new"
+
+// WithdrawalWorkflow runs one withdrawal order (ID WithdrawalWorkflowID(id)) until every channel confirmed. The
+// order's state lives in its rows, so a run that continues as new carries nothing but the order's id: the new run
+// loads the channels as they are (confirmed ones stay confirmed, the letter is not issued again).
 func WithdrawalWorkflow(ctx workflow.Context, withdrawalID int64) (WithdrawalResult, error) {
 	w := &withdrawal{id: withdrawalID, status: domain.WithdrawalPending}
+	w.version = workflow.GetVersion(ctx, withdrawalContinueVersion, workflow.DefaultVersion, 1)
 	if err := w.setup(ctx); err != nil {
 		return WithdrawalResult{}, err
 	}
@@ -209,7 +228,36 @@ func (w *withdrawal) checkConfirm(req ConfirmChannelRequest) error {
 }
 
 func (w *withdrawal) validateConfirm(ctx workflow.Context, req ConfirmChannelRequest) error {
+	if w.continuing {
+		return reject("order_busy", "该撤下公示指令正在整理办理记录，请稍后重试", true)
+	}
 	return w.checkConfirm(req)
+}
+
+// shouldContinue reports that the run took enough steps, or that Temporal suggests continuing as new.
+func (w *withdrawal) shouldContinue(ctx workflow.Context) bool {
+	return w.version >= 1 && !w.continuing &&
+		(w.steps >= WithdrawalMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
+}
+
+// awaitConfirmed waits until every channel confirmed; a run that took enough steps meanwhile lets the
+// confirmations in progress finish, refusing new ones, and continues as new.
+func (w *withdrawal) awaitConfirmed(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return w.allConfirmed() || w.shouldContinue(ctx) }); err != nil {
+		return err
+	}
+	if w.allConfirmed() {
+		return nil
+	}
+	w.continuing = true
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if w.allConfirmed() { // the last confirmations finished meanwhile
+		w.continuing = false
+		return nil
+	}
+	return workflow.NewContinueAsNewError(ctx, WithdrawalWorkflow, w.id)
 }
 
 func (w *withdrawal) confirmChannel(ctx workflow.Context, req ConfirmChannelRequest) (WithdrawalOrderState, error) {
@@ -218,6 +266,9 @@ func (w *withdrawal) confirmChannel(ctx workflow.Context, req ConfirmChannelRequ
 	}
 	if err := w.checkConfirm(req); err != nil {
 		return WithdrawalOrderState{}, err
+	}
+	if w.version >= 1 {
+		w.steps++
 	}
 	c := w.channel(req.ChannelID)
 	if c.confirmed() {
@@ -245,7 +296,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 	}
 	for _, cf := range w.facts.Channels {
 		w.channels = append(w.channels, &WithdrawalChannelState{ChannelID: cf.ChannelID, Name: cf.Name, Kind: cf.Kind,
-			DueOn: cf.DueOn, Status: cf.Status, Overdue: cf.Status == domain.ChannelOverdue, ConfirmedAt: cf.ConfirmedAt})
+			DueOn: cf.DueOn, Status: cf.Status, Overdue: cf.Status == domain.ChannelOverdue, ConfirmedAt: cf.ConfirmedAt, Reference: cf.Reference})
 	}
 	w.letterID = w.facts.LetterID
 	w.loaded = true
@@ -279,7 +330,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); w.notify(ctx, c) })
 		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); w.watchDeadline(ctx, c) })
 	}
-	if err := workflow.Await(ctx, w.allConfirmed); err != nil {
+	if err := w.awaitConfirmed(ctx); err != nil {
 		return WithdrawalResult{}, err
 	}
 	wg.Wait(ctx)
@@ -407,7 +458,7 @@ func (w *withdrawal) completionText() string {
 func withdrawalNotice(f activities.WithdrawalFacts) letters.WithdrawalNoticeData {
 	d := letters.WithdrawalNoticeData{
 		Issue: letters.Issue{
-			Issuer: activities.CreditOfficeIssuer, Date: f.OrderedOn.Time(domain.Shanghai),
+			Issuer: activities.CreditOfficeIssuer, Date: f.OrderedOn.Time(domain.Shanghai), Regulation: f.Regulation,
 			Number: fmt.Sprintf("信用办撤〔%d〕%d号", f.OrderedOn.Time(domain.Shanghai).Year(), f.ID),
 		},
 		EnterpriseName: f.EnterpriseName, USCC: f.USCC, RecordTitle: "行政处罚信息", DecisionNo: f.DecisionNo,

@@ -40,10 +40,14 @@ type WithdrawalChannelFacts struct {
 	DueOn       domain.Date
 	Status      domain.ChannelStatus
 	ConfirmedAt time.Time
+	Reference   string `json:",omitempty"`
 }
 
 // WithdrawalFacts is what the withdrawal workflow needs: the order, its record and its channels, read once.
 type WithdrawalFacts struct {
+	// Regulation is what the 告知函 cites for the record's rule set (domain.RuleSet.WithdrawalRegulation); empty
+	// in histories recorded before it existed, when the letter cites 《信用修复管理办法》.
+	Regulation     string `json:",omitempty"`
 	ID             int64
 	PenaltyID      int64
 	Cause          domain.WithdrawalCause
