@@ -97,7 +97,7 @@ func TestPenaltyRunContinuesAsNewAfterItsStepsAndKeepsItsState(t *testing.T) {
 	t.Cleanup(func() { PenaltyMaxSteps = old })
 	f := generalFine()
 	env, r := newPenaltyEnv(t, f)
-	delivery := deliverAt(env, time.Hour, DeliveryRequest{Method: DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃", Actor: "sthjj", Role: "department"})
+	delivery := deliverAt(env, time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃", Actor: "sthjj", Role: "department"})
 	for i := 1; i <= 3; i++ { // requests the lifecycle ignores, each a signal in its history
 		env.RegisterDelayedCallback(func() {
 			env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: "unknown", CauseRef: "x"})
