@@ -27,6 +27,12 @@ type pageData struct {
 	Data  any
 	// Query is the page's own filters (its query without the cursor), for links that export what the page shows.
 	Query template.URL
+
+	// The refused form (forms.go): its id, its message, the message of each field and the values typed.
+	Form    string
+	Problem string
+	Errors  map[string]string
+	Values  map[string][]string
 }
 
 type menuItem struct{ Href, Label string }
@@ -56,6 +62,10 @@ func (s *Server) page(c *fiber.Ctx, name string, d pageData) error {
 		d.Menu = menus[p.Role]
 	}
 	d.Query = exportQuery(c)
+	if d.Flash == "" {
+		d.Flash = s.takeFlash(c)
+	}
+	fillRefusal(c, &d)
 	var buf bytes.Buffer
 	if err := templates.Render(&buf, name, d); err != nil {
 		return err
