@@ -73,6 +73,9 @@ func errorFields(e *Error) []fieldMessage {
 // formFieldName is the name of the input an API field is typed into ("corrections.fine_amount_yuan" is the
 // correction form's fine_amount_yuan).
 func formFieldName(f string) string {
+	if rest, ok := strings.CutPrefix(f, "corrections."); ok {
+		return "correct_" + rest
+	}
 	if i := strings.LastIndexByte(f, '.'); i >= 0 {
 		return f[i+1:]
 	}
@@ -158,9 +161,10 @@ func (d pageData) FieldValues(form, field string) []string {
 	return d.Values[field]
 }
 
-// FormProblem is the message of the refused form, shown at its top ("" for every other form).
+// FormProblem is the message of the refused form when it names no field, shown at the form's top ("" for every
+// other form, and when the message stands next to its field).
 func (d pageData) FormProblem(form string) string {
-	if form == "" || form != d.Form {
+	if form == "" || form != d.Form || len(d.Errors) > 0 {
 		return ""
 	}
 	return d.Problem

@@ -320,7 +320,7 @@ func (s *Server) renderImportPage(c *fiber.Ctx, problem *Error) error {
 	d := map[string]any{"Imports": imps, "Columns": importColumns, "Types": penaltyTypeOptions(),
 		"National": domain.NationalPenaltyHeaders}
 	if problem != nil {
-		d["Problem"] = problem.Message
+		d["Problem"] = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	return s.page(c, "import", pageData{Title: "批量导入行政处罚", Data: d})
@@ -351,7 +351,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/penalties/imports/"+strconv.FormatInt(imp.ID, 10), fiber.StatusSeeOther)
+	return s.seeOther(c, "/penalties/imports/"+strconv.FormatInt(imp.ID, 10), "文件已上传，正在后台逐行登记")
 }
 
 func (s *Server) importResultPage(c *fiber.Ctx) error {

@@ -172,7 +172,9 @@ func (s *Server) renderPenaltyForm(c *fiber.Ctx, in penaltyInput, problem *Error
 // next to its field (the rules' own checks follow when these pass).
 func penaltyFormProblems(in penaltyInput) *Error {
 	var list []map[string]string
-	add := func(field, message string) { list = append(list, map[string]string{"field": field, "message": message}) }
+	add := func(field, message string) {
+		list = append(list, map[string]string{"field": field, "message": message})
+	}
 	if strings.TrimSpace(in.DecisionNo) == "" {
 		add("decision_no", "请填写行政处罚决定书文号")
 	}
@@ -436,7 +438,7 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		d["WithdrawalCause"] = workflows.CauseLabel(wd.Cause)
 	}
 	if problem != nil {
-		d["Problem"] = problem.Message
+		d["Problem"] = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	if d["Assignment"], err = s.assignmentView(c, "penalty", pen.ID, pen.DepartmentID); err != nil {
@@ -457,7 +459,7 @@ func penaltyStepPage(name string) func(*Server, *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.renderPenaltyPage(c, a.done, nil)
+		return s.seeOther(c, "/penalties/"+c.Params("id"), a.done)
 	}
 }
 

@@ -182,7 +182,7 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 	}
 	msg := ""
 	if problem != nil {
-		msg = problem.Message
+		msg = refused(c, problem).Message
 	}
 	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
 		"P": pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
@@ -245,7 +245,7 @@ func (s *Server) applyRepairPage(c *fiber.Ctx) error {
 		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
-	return c.Redirect("/repairs/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
+	return s.seeOther(c, "/repairs/"+strconv.FormatInt(r.ID, 10), "信用修复申请已提交")
 }
 
 // Case page.
@@ -314,7 +314,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	}
 	msg := ""
 	if problem != nil {
-		msg = problem.Message
+		msg = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	decision := ""
@@ -492,11 +492,7 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
-	r, err = s.db.GetRepair(c.UserContext(), r.ID)
-	if err != nil {
-		return err
-	}
-	return s.renderRepairPage(c, r, "已办理："+a.label, nil)
+	return s.seeOther(c, "/repairs/"+strconv.FormatInt(r.ID, 10), "已办理："+a.label)
 }
 
 // Home page.
