@@ -66,8 +66,21 @@ func errorFields(e *Error) []fieldMessage {
 	}
 	if f, ok := e.Details["field"].(string); ok && f != "" {
 		out = append([]fieldMessage{{formFieldName(f), e.Message}}, out...)
+	} else if f := codeFields[e.Code]; f != "" && len(out) == 0 {
+		out = append(out, fieldMessage{f, e.Message})
 	}
 	return out
+}
+
+// codeFields are the fields of the refusals a workflow answers a step with (they carry a code, not a field).
+var codeFields = map[string]string{
+	"reason_required": "reason", "requirements_required": "requirements", "witness_required": "witness",
+	"electronic_consent_required": "electronic_consent", "invalid_delivered_on": "delivered_on",
+	"delivered_on_in_future": "delivered_on", "delivered_before_decision": "delivered_on",
+	"invalid_delivery_method": "method", "invalid_due_on": "due_on", "invalid_reference": "reference",
+	"invalid_score": "score", "attendee_name_required": "attendee_name", "invalid_attendee_name": "attendee_name",
+	"invalid_attendee_role": "attendee_role", "usccs_required": "usccs", "invalid_decided_on": "decided_on",
+	"empty_row": "attended",
 }
 
 // formFieldName is the name of the input an API field is typed into ("corrections.fine_amount_yuan" is the
