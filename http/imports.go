@@ -135,7 +135,7 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 		if m := cell("duration_months"); m != "" {
 			n, err := strconv.Atoi(m)
 			if err != nil {
-				reject(invalidField("duration_months", "invalid_duration", "处罚期限 duration_months 应为整数月数"))
+				reject(invalidField("duration_months", "invalid_duration", "处罚期限应为整数月数"))
 				continue
 			}
 			in.DurationMonths = n
