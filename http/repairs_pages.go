@@ -184,7 +184,12 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 	if problem != nil {
 		msg = refused(c, problem).Message
 	}
+	ruleSetName := "现行信用修复规定"
+	if rs, err := s.db.GetRuleSet(c.UserContext(), e.RuleSet); err == nil && rs.Name != "" {
+		ruleSetName = rs.Name
+	}
 	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
+		"RuleSetName": ruleSetName,
 		"P": pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
 		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment),
 	}})
