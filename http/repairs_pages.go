@@ -190,7 +190,7 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 	}
 	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
 		"RuleSetName": ruleSetName,
-		"P": pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
+		"P":           pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
 		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment),
 	}})
 }
@@ -348,8 +348,12 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	if err != nil {
 		return err
 	}
+	ruleSetName := r.RuleSet
+	if rs, err := s.db.GetRuleSet(c.UserContext(), r.RuleSet); err == nil && rs.Name != "" {
+		ruleSetName = rs.Name
+	}
 	return s.page(c, "repair", pageData{Title: "信用修复申请 " + workflows.RepairApplicationNo(r.ID, r.AppliedOn), Flash: flash, Data: map[string]any{
-		"Assignment": assignment,
+		"Assignment": assignment, "RuleSetName": ruleSetName,
 		"R": r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
 		"Attachments": materials, "Withdrawal": wd, "DecisionText": decision, "Can": actionsFor(principalOf(c), r), "Problem": msg,
 		"Today": domain.Today().String(), "ApplicationNo": workflows.RepairApplicationNo(r.ID, r.AppliedOn),

@@ -75,6 +75,10 @@ func latinAllowed(w string) bool {
 	if strings.ToUpper(w) == w { // PDF, CSV, KB, USCCs and verification codes (upper case with digits)
 		return true
 	}
+	switch w { // file names' extensions (缴款凭证.pdf)
+	case "pdf", "jpg", "jpeg", "png", "csv", "json":
+		return true
+	}
 	if strings.ContainsAny(w, "0123456789") && strings.ToUpper(w) == w {
 		return true
 	}
@@ -146,7 +150,7 @@ func TestBrowserPagesOfEveryRole(t *testing.T) {
 	tr := s.planTraining(s.token("office"), time.Now().Add(10*24*time.Hour), 50)
 
 	visits := []pageVisit{
-		{"", "/login", nil}, {"", "/activate", nil}, {"", "/verify", nil},
+		{"", "/login", nil}, {"", "/activate", []string{"abc123456789", "password123", "qwertyuiop"}}, {"", "/verify", nil},
 		{a.USCC, "/", nil}, {a.USCC, "/penalties", nil}, {a.USCC, fmt.Sprintf("/repairs/new?penalty_id=%d", p2.ID), nil},
 		{a.USCC, fmt.Sprintf("/repairs/%d", r.ID), nil}, {a.USCC, "/objections/new", nil}, {a.USCC, fmt.Sprintf("/objections/%d", o.ID), nil},
 		{a.USCC, fmt.Sprintf("/trainings/%d", tr.ID), nil}, {a.USCC, "/me/password", nil},
