@@ -62,6 +62,25 @@ type EligibilityCheck struct {
 	Date    *Date  `json:"date,omitempty"`
 }
 
+// eligibilityRuleLabels name the eligibility rules for people.
+var eligibilityRuleLabels = map[string]string{
+	"record_public":          "信息正在公示",
+	"repairable":             "属于可修复的失信信息",
+	"no_open_case":           "没有正在办理的修复申请",
+	"min_publish_period":     "已满最短公示期",
+	"fraud_ban":              "不在因失信撤销修复后的禁止申请期内",
+	"no_new_heavier_penalty": "此后未受更重的行政处罚",
+	"no_new_same_penalty":    "此后未因同一类型违法行为再受处罚",
+}
+
+// RuleLabel is the rule's Chinese name (the pages never show its code).
+func (c EligibilityCheck) RuleLabel() string {
+	if l, ok := eligibilityRuleLabels[c.Rule]; ok {
+		return l
+	}
+	return "其他条件"
+}
+
 // RepairRequirement is a condition of the procedure's rule set that a case waits for rather than refuses.
 type RepairRequirement struct {
 	Required  bool

@@ -412,16 +412,16 @@ func (s *Server) renderPassword(c *fiber.Ctx, problem, flash string) error {
 func (s *Server) passwordSubmit(c *fiber.Ctx) error {
 	in := passwordInput{CurrentPassword: c.FormValue("current_password"), NewPassword: c.FormValue("new_password")}
 	if in.NewPassword != c.FormValue("confirm_password") {
-		return s.renderPassword(c, "两次输入的新密码不一致", "")
+		return s.renderPassword(c, refusedField(c, "confirm_password", "password_mismatch", "两次输入的新密码不一致").Message, "")
 	}
 	if err := s.changeOwnPassword(c, in); err != nil {
 		if e, ok := formProblem(err); ok {
-			return s.renderPassword(c, e.Message, "")
+			return s.renderPassword(c, refused(c, e).Message, "")
 		}
 		return err
 	}
 	principalOf(c).MustChangePassword = false
-	return s.renderPassword(c, "", "密码已修改，其他设备上的登录已退出")
+	return s.seeOther(c, "/me/password", "密码已修改，其他设备上的登录已退出")
 }
 
 // Enterprise activation.
@@ -492,16 +492,16 @@ func (s *Server) activateSubmit(c *fiber.Ctx) error {
 	}
 	in := activationInput{USCC: c.FormValue("uscc"), Code: c.FormValue("code"), Password: c.FormValue("password")}
 	if in.Password != c.FormValue("confirm_password") {
-		return s.renderActivate(c, in, "两次输入的密码不一致")
+		return s.renderActivate(c, in, refusedField(c, "confirm_password", "password_mismatch", "两次输入的密码不一致").Message)
 	}
 	u, err := s.activate(c, in)
 	if err != nil {
 		if e, ok := pageProblem(err); ok {
-			return s.renderActivate(c, in, e.Message)
+			return s.renderActivate(c, in, refused(c, e).Message)
 		}
 		return err
 	}
-	return s.page(c, "activate", pageData{Title: "企业账号激活", Data: map[string]any{"Done": true, "Login": u.Login}})
+	return s.page(c, "activate", pageData{Title: "企业账号激活", ReplaceURL: "/login", Data: map[string]any{"Done": true, "Login": u.Login}})
 }
 
 // activationLimiter slows one address guessing codes across many USCCs (the per-USCC lock is in storage).
@@ -582,7 +582,11 @@ func (s *Server) renderAdminUsers(c *fiber.Ctx, problem, flash string, created *
 	if problem != "" {
 		st = fiber.StatusUnprocessableEntity
 	}
-	return s.page(c.Status(st), "admin_users", pageData{Title: "用户管理", Flash: flash, Data: map[string]any{
+	replace := ""
+	if created != nil {
+		replace = "/admin/users" // the one-time password is shown once; a reload shows the list
+	}
+	return s.page(c.Status(st), "admin_users", pageData{Title: "用户管理", Flash: flash, ReplaceURL: replace, Data: map[string]any{
 		"Users": rows, "Departments": ds, "Channels": chs, "Roles": domain.Roles, "Problem": problem, "Created": created,
 		"FormatTime": func(t *time.Time) string {
 			if t == nil {
@@ -611,7 +615,7 @@ func (s *Server) adminUsersCreate(c *fiber.Ctx) error {
 	j, err := s.createUser(c, in)
 	if err != nil {
 		if e, ok := formProblem(err); ok {
-			return s.renderAdminUsers(c, e.Message, "", nil)
+			return s.renderAdminUsers(c, refused(c, e).Message, "", nil)
 		}
 		return err
 	}
@@ -626,11 +630,11 @@ func (s *Server) adminUsersDisable(c *fiber.Ctx) error {
 	u, err := s.disableUser(c, id)
 	if err != nil {
 		if e, ok := formProblem(err); ok {
-			return s.renderAdminUsers(c, e.Message, "", nil)
+			return s.renderAdminUsers(c, refused(c, e).Message, "", nil)
 		}
 		return err
 	}
-	return s.renderAdminUsers(c, "", "已停用用户 "+u.Login, nil)
+	return s.seeOther(c, "/admin/users", "已停用用户 "+u.Login)
 }
 
 func (s *Server) adminUsersReset(c *fiber.Ctx) error {
@@ -669,11 +673,11 @@ func (s *Server) adminDepartmentsCreate(c *fiber.Ctx) error {
 	d, err := s.createDepartment(c, in)
 	if err != nil {
 		if e, ok := formProblem(err); ok {
-			return s.renderAdminDepartments(c, in, e.Message, "")
+			return s.renderAdminDepartments(c, in, refused(c, e).Message, "")
 		}
 		return err
 	}
-	return s.renderAdminDepartments(c, departmentInput{}, "", "已新增部门 "+d.FullName)
+	return s.seeOther(c, "/admin/departments", "已新增部门 "+d.FullName)
 }
 
 // The window's page for a new activation code: the short letter the office prints and hands over.
@@ -686,10 +690,10 @@ func (s *Server) activationCodeSubmit(c *fiber.Ctx) error {
 	a, err := s.issueActivationCodeFor(c, uscc)
 	if err != nil {
 		if e, ok := pageProblem(err); ok {
-			return s.page(c.Status(statusOf(e)), "activation_code", pageData{Title: "企业账号激活码", Data: map[string]any{"Problem": e.Message, "USCC": uscc}})
+			return s.page(c.Status(statusOf(e)), "activation_code", pageData{Title: "企业账号激活码", Data: map[string]any{"Problem": refused(c, e).Message, "USCC": uscc}})
 		}
 		return err
 	}
-	return s.page(c, "activation_code", pageData{Title: "企业账号激活码", Data: map[string]any{"Issued": a,
+	return s.page(c, "activation_code", pageData{Title: "企业账号激活码", ReplaceURL: "/enterprise-accounts/activation-codes", Data: map[string]any{"Issued": a,
 		"Expires": a.ExpiresAt.In(shanghai).Format("2006年1月2日")}})
 }

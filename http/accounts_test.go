@@ -128,7 +128,7 @@ func TestNewAccountMustChangeItsPasswordFirst(t *testing.T) {
 	resp, _ = b.get("/penalties")
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 
-	resp, body = b.post("/me/password", form(u.TemporaryPassword, "铁马冰河入梦来2026", "铁马冰河入梦来2026"))
+	resp, body = b.postSeeOther("/me/password", form(u.TemporaryPassword, "铁马冰河入梦来2026", "铁马冰河入梦来2026"))
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, body, "密码已修改")
 	resp, _ = b.get("/penalties")
@@ -204,7 +204,7 @@ func TestAdminPages(t *testing.T) {
 	b := e.browser()
 	b.login("admin", "demo")
 	_, pg := b.get("/admin/departments")
-	resp, body := b.post("/admin/departments", url.Values{"_csrf": {csrfOf(t, pg)}, "id": {"zjj"}, "name": {"住房和城乡建设局"},
+	resp, body := b.postSeeOther("/admin/departments", url.Values{"_csrf": {csrfOf(t, pg)}, "id": {"zjj"}, "name": {"住房和城乡建设局"},
 		"full_name": {"镇江市住房和城乡建设局"}, "short_name": {"住建局"}, "doc_code": {"镇建"}, "sector": {"general"}, "jurisdiction": {"national"}})
 	require.Equal(t, 200, resp.StatusCode, body)
 	assert.Contains(t, body, "已新增部门 镇江市住房和城乡建设局")

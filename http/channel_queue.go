@@ -139,7 +139,7 @@ func (s *Server) channelRecordPage(c *fiber.Ctx) error {
 	if len(mine) == 0 {
 		return errNotFound
 	}
-	return s.page(c, "channel_record", pageData{Title: "公示记录内容", Data: map[string]any{"Record": mine[0].Record, "Items": mine}})
+	return s.page(c, "channel_record", pageData{Title: "公示记录内容", Data: map[string]any{"Record": mine[0].Record, "Items": mine, "TypesLabel": typesLabel}})
 }
 
 var queueReaders = []domain.Role{domain.RoleChannelOperator, domain.RoleCreditOffice, domain.RoleAdmin}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -229,16 +230,17 @@ func (s *Server) renderChannels(c *fiber.Ctx, form channelInput, flash string, p
 		formDept = *form.DepartmentID
 	}
 	return s.page(c, "channels", pageData{Title: "公示渠道", Flash: flash, Data: map[string]any{
-		"Channels": cs, "Departments": depts, "DeptNames": names, "Form": form, "Problem": problemText(problem),
+		"Channels": cs, "Departments": depts, "DeptNames": names, "Form": form, "Problem": problemText(c, problem),
 		"FormActive": form.Active == nil || *form.Active, "FormDept": formDept,
 	}})
 }
 
-func problemText(e *Error) string {
+// problemText is the message of a refused form, recorded for its fields (forms.go).
+func problemText(c *fiber.Ctx, e *Error) string {
 	if e == nil {
 		return ""
 	}
-	return e.Message
+	return refused(c, e).Message
 }
 
 // formChannel reads the channel form.
@@ -261,7 +263,7 @@ func (s *Server) channelsCreateSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return s.renderChannels(c, channelInput{Kind: string(domain.ChannelManual), DeadlineWorkdays: 3}, "已新增公示渠道："+ch.Name, nil)
+	return s.seeOther(c, "/channels", "已新增公示渠道："+ch.Name)
 }
 
 func (s *Server) channelEditPage(c *fiber.Ctx) error {
@@ -281,7 +283,7 @@ func (s *Server) renderChannelEdit(c *fiber.Ctx, ch storage.Channel, flash strin
 		c.Status(statusOf(problem))
 	}
 	return s.page(c, "channels_edit", pageData{Title: "修改公示渠道", Flash: flash, Data: map[string]any{
-		"C": ch, "HasSecret": ch.Secret != "", "Departments": depts, "Problem": problemText(problem),
+		"C": ch, "HasSecret": ch.Secret != "", "Departments": depts, "Problem": problemText(c, problem),
 	}})
 }
 
@@ -300,7 +302,7 @@ func (s *Server) channelEditSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return s.renderChannelEdit(c, ch, "已保存", nil)
+	return s.seeOther(c, "/channels/"+url.PathEscape(ch.ID), "已保存")
 }
 
 // channelsProtocolPage documents the webhook protocol for the implementers of channels' systems.

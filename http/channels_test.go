@@ -257,17 +257,18 @@ func TestChannelAndWithdrawalPagesRender(t *testing.T) {
 	resp, html := office.get("/channels")
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, html, "国家企业信用信息公示系统")
-	resp, html = office.post("/channels", url.Values{"_csrf": {csrfOf(t, html)}, "id": {"local-news"}, "name": {"本地新闻网"},
+	resp, html = office.post("/channels", url.Values{"_csrf": {csrfOf(t, html)}, "_form": {"channel-form"}, "id": {"local-news"}, "name": {"本地新闻网"},
 		"kind": {"webhook"}, "deadline_workdays": {"3"}, "endpoint_url": {"http://example.com/x"}, "secret": {"0123456789abcdef"}, "active": {"1"}})
 	require.Equal(t, 422, resp.StatusCode)
 	assert.Contains(t, html, "接口地址须为 https://")
-	resp, html = office.post("/channels", url.Values{"_csrf": {csrfOf(t, html)}, "id": {"local-news"}, "name": {"本地新闻网"},
+	assert.Contains(t, html, `aria-invalid="true"`, "the message stands next to the endpoint field")
+	resp, html = office.postSeeOther("/channels", url.Values{"_csrf": {csrfOf(t, html)}, "id": {"local-news"}, "name": {"本地新闻网"},
 		"kind": {"manual"}, "deadline_workdays": {"3"}, "active": {"1"}})
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, html, "已新增公示渠道：本地新闻网")
 	resp, html = office.get("/channels/local-news")
 	require.Equal(t, 200, resp.StatusCode)
-	resp, html = office.post("/channels/local-news", url.Values{"_csrf": {csrfOf(t, html)}, "name": {"本地新闻网"},
+	resp, html = office.postSeeOther("/channels/local-news", url.Values{"_csrf": {csrfOf(t, html)}, "name": {"本地新闻网"},
 		"kind": {"manual"}, "deadline_workdays": {"4"}})
 	require.Equal(t, 200, resp.StatusCode)
 	ch, err := e.db.GetChannel(context.Background(), "local-news")

@@ -135,7 +135,7 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 		if m := cell("duration_months"); m != "" {
 			n, err := strconv.Atoi(m)
 			if err != nil {
-				reject(invalidField("duration_months", "invalid_duration", "处罚期限 duration_months 应为整数月数"))
+				reject(invalidField("duration_months", "invalid_duration", "处罚期限应为整数月数"))
 				continue
 			}
 			in.DurationMonths = n
@@ -312,7 +312,7 @@ func (s *Server) renderImportPage(c *fiber.Ctx, problem *Error) error {
 	d := map[string]any{"Imports": imps, "Columns": importColumns, "Types": penaltyTypeOptions(),
 		"National": domain.NationalPenaltyHeaders}
 	if problem != nil {
-		d["Problem"] = problem.Message
+		d["Problem"] = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	return s.page(c, "import", pageData{Title: "批量导入行政处罚", Data: d})
@@ -343,7 +343,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/penalties/imports/"+strconv.FormatInt(imp.ID, 10), fiber.StatusSeeOther)
+	return s.seeOther(c, "/penalties/imports/"+strconv.FormatInt(imp.ID, 10), "文件已上传，正在后台逐行登记")
 }
 
 func (s *Server) importResultPage(c *fiber.Ctx) error {

@@ -95,7 +95,7 @@ func (s *Server) checkEvidence(ctx context.Context, p *principal, ids []int64) (
 func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty, []int64, error) {
 	ctx := c.UserContext()
 	if in.PenaltyID <= 0 {
-		return storage.Penalty{}, nil, invalidField("penalty_id", "penalty_id_required", "请指定提出异议的处罚信息（penalty_id）")
+		return storage.Penalty{}, nil, invalidField("penalty_id", "penalty_id_required", "请选择提出异议的处罚信息")
 	}
 	p, err := s.applicant(principalOf(c), in.USCC, in.AttachmentIDs)
 	if err != nil {
@@ -108,11 +108,11 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 	in.Grounds = strings.TrimSpace(in.Grounds)
 	if !slices.Contains(domain.AllObjectionGrounds, domain.ObjectionGrounds(in.Grounds)) {
 		return pen, nil, invalidField("grounds", "invalid_grounds",
-			"异议理由 grounds 应为 "+strings.Join(stringsOf(domain.AllObjectionGrounds), "、")+" 之一")
+			"请选择异议理由")
 	}
 	if domain.ObjectionGrounds(in.Grounds) == domain.GroundsAgainstRefusal {
 		if in.RepairID <= 0 {
-			return pen, nil, invalidField("repair_id", "repair_id_required", "对不予受理或者不予修复决定提出异议的，请指定信用修复案件（repair_id）")
+			return pen, nil, invalidField("repair_id", "repair_id_required", "对不予受理或者不予修复决定提出异议的，请填写信用修复案件编号")
 		}
 		r, err := s.db.GetRepair(ctx, in.RepairID)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && r.PenaltyID != pen.ID) {
@@ -137,7 +137,7 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 		}
 	}
 	if !in.CommitmentAccepted {
-		return pen, nil, invalidField("commitment_accepted", "commitment_required", "提出异议须阅读并签署异议申诉信用承诺书（commitment_accepted 为 true）")
+		return pen, nil, invalidField("commitment_accepted", "commitment_required", "提出异议须阅读并签署异议申诉信用承诺书")
 	}
 	statement, err := printableText("statement", "异议说明", in.Statement, objectionMaxText)
 	if err != nil {
@@ -578,15 +578,15 @@ func (s *Server) parseCorrections(ctx context.Context, p *principal, pen storage
 			err = text(k, &in.LegalBasis)
 		case "penalty_types":
 			if jerr := json.Unmarshal(fields[k], &in.PenaltyTypes); jerr != nil {
-				err = invalidField("corrections."+k, "invalid_type", "更正内容 penalty_types 应为字符串数组")
+				err = invalidField("corrections."+k, "invalid_type", "更正后的处罚种类格式不正确")
 			}
 		case "fine_amount_yuan":
 			if jerr := json.Unmarshal(fields[k], &in.FineAmountYuan); jerr != nil {
-				err = invalidField("corrections."+k, "invalid_type", "更正内容 fine_amount_yuan 应为金额")
+				err = invalidField("corrections."+k, "invalid_type", "更正后的罚款金额格式不正确")
 			}
 		case "decided_on", "uscc", "class", "duration_months":
 			err = newError(domain.KindInvalid, "correction_not_allowed",
-				"处罚决定日期、统一社会信用代码、失信类别和处罚期限决定信息的主体和公示期限，不能通过异议更正；应删除该信息（withdrawn）或登记撤销原决定后重新登记").With(
+				"处罚决定日期、统一社会信用代码、失信类别和处罚期限决定信息的主体和公示期限，不能通过异议更正；应删除该信息或登记撤销原决定后重新登记").With(
 				map[string]any{"field": "corrections." + k, "correctable": correctableFields})
 		default:
 			err = newError(domain.KindInvalid, "unknown_correction_field", "未知的更正字段“"+k+"”").With(
@@ -658,7 +658,7 @@ func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.Objectio
 	switch outcome {
 	case domain.OutcomeCorrected, domain.OutcomeWithdrawn, domain.OutcomeUpheld:
 	default:
-		return invalidField("outcome", "invalid_outcome", "处理结果 outcome 应为 corrected（更正）、withdrawn（删除并终止公示）或 upheld（维持）")
+		return invalidField("outcome", "invalid_outcome", "处理结果应为更正、删除并终止公示或维持")
 	}
 	reason, err := printableText("reason", "核查意见", b.Reason, objectionMaxText)
 	if err != nil {
@@ -677,10 +677,10 @@ func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.Objectio
 			return err
 		}
 		if corr == nil {
-			return invalidField("corrections", "corrections_required", "处理结果为更正的，请填写更正后的内容（corrections）")
+			return invalidField("corrections", "corrections_required", "处理结果为更正的，请填写更正后的内容")
 		}
 	} else if len(b.Corrections) > 0 && string(b.Corrections) != "null" && string(b.Corrections) != "{}" {
-		return invalidField("corrections", "corrections_not_allowed", "只有对公示信息的异议处理结果为更正（corrected）时才能填写更正内容")
+		return invalidField("corrections", "corrections_not_allowed", "只有对公示信息的异议处理结果为更正时才能填写更正内容")
 	}
 	return s.updateObjection(ctx, o.ID, workflows.ObjectionResolveUpdate, workflows.ObjectionResolution{
 		Outcome: domain.ObjectionOutcome(outcome), Reason: reason, Corrections: corr, ObjectionActor: s.actorOfObjection(c)})
@@ -740,7 +740,7 @@ func (s *Server) extend(c *fiber.Ctx, o storage.Objection, _ []storage.Objection
 	var due domain.Date
 	if d := strings.TrimSpace(b.DueOn); d != "" {
 		if due, err = domain.ParseDate(d); err != nil {
-			return invalidField("due_on", "invalid_date", "延长后的核实期限 due_on 应为YYYY-MM-DD格式的真实日期")
+			return invalidField("due_on", "invalid_date", "延长后的核实期限应为YYYY-MM-DD格式的真实日期")
 		}
 	}
 	return s.updateObjection(c.UserContext(), o.ID, workflows.ObjectionExtendUpdate, workflows.ObjectionExtension{
@@ -769,7 +769,7 @@ func (s *Server) confirmChannel(c *fiber.Ctx, o storage.Objection, cs []storage.
 	switch action {
 	case "", domain.ObjectionMark, domain.ObjectionUnmark, domain.ObjectionCorrect:
 	default:
-		return invalidField("action", "invalid_action", "确认事项 action 应为 mark（标注异议）、unmark（撤除标注）或 correct（更正信息）")
+		return invalidField("action", "invalid_action", "确认事项应为标注异议、撤除标注或更正信息")
 	}
 	ref := strings.TrimSpace(b.Reference)
 	if ref == "" || len([]rune(ref)) > 200 {

@@ -120,7 +120,7 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	msg := ""
 	if problem != nil {
 		c.Status(statusOf(problem))
-		msg = problem.Message
+		msg = refused(c, problem).Message
 	}
 	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
 		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == domain.RoleDepartment,
@@ -161,7 +161,7 @@ func (s *Server) objectionNewSubmit(c *fiber.Ctx) error {
 		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
-	return c.Redirect("/objections/"+strconv.FormatInt(o.ID, 10), fiber.StatusSeeOther)
+	return s.seeOther(c, "/objections/"+strconv.FormatInt(o.ID, 10), "异议申请已提交")
 }
 
 type objectionHistoryRow struct{ At, Actor, Step string }
@@ -202,7 +202,7 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 	msg := ""
 	if problem != nil {
 		c.Status(statusOf(problem))
-		msg = problem.Message
+		msg = refused(c, problem).Message
 	}
 	late := o.ResolvedInTime != nil && !*o.ResolvedInTime
 	assignment, err := s.assignmentView(c, "objection", o.ID, o.DepartmentID)
@@ -212,7 +212,7 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 	return s.page(c, "objection", pageData{Title: "异议申请 " + workflows.ObjectionApplicationNo(o.ID, o.FiledOn), Flash: flash, Data: map[string]any{
 		"Assignment": assignment,
 		"O":          j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
-		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late,
+		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late, "PenaltyTypes": penaltyTypeOptions(), "TypesLabel": typesLabel,
 		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
 	}})
 }
@@ -229,13 +229,7 @@ func (s *Server) pageStep(c *fiber.Ctx, step func(o storage.Objection, cs []stor
 		}
 		return err
 	}
-	if o, err = s.db.GetObjection(c.UserContext(), o.ID); err != nil {
-		return err
-	}
-	if cs, err = s.db.ObjectionChannels(c.UserContext(), o.ID); err != nil {
-		return err
-	}
-	return s.renderObjectionPage(c, o, cs, done, nil)
+	return s.seeOther(c, "/objections/"+strconv.FormatInt(o.ID, 10), done)
 }
 
 func (s *Server) objectionResolveSubmit(c *fiber.Ctx) error {
@@ -243,13 +237,24 @@ func (s *Server) objectionResolveSubmit(c *fiber.Ctx) error {
 		b := resolutionBody{Outcome: c.FormValue("outcome"), Reason: c.FormValue("reason")}
 		corr := map[string]any{}
 		for _, k := range correctableFields {
+			if k == "penalty_types" {
+				// Checkboxes: every ticked type (the decision's full list after the correction).
+				var types []string
+				c.Request().PostArgs().VisitAll(func(key, val []byte) {
+					if string(key) == "correct_penalty_types" && strings.TrimSpace(string(val)) != "" {
+						types = append(types, strings.TrimSpace(string(val)))
+					}
+				})
+				if len(types) > 0 {
+					corr[k] = types
+				}
+				continue
+			}
 			v := strings.TrimSpace(c.FormValue("correct_" + k))
 			if v == "" {
 				continue
 			}
-			if k == "penalty_types" {
-				corr[k] = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' })
-			} else {
+			{
 				corr[k] = v
 			}
 		}

@@ -28,6 +28,15 @@ type pageData struct {
 	Data  any
 	// Query is the page's own filters (its query without the cursor), for links that export what the page shows.
 	Query template.URL
+
+	// The refused form (forms.go): its id, its message, the message of each field and the values typed.
+	Form    string
+	Problem string
+	Errors  map[string]string
+	Values  map[string][]string
+	// ReplaceURL, on the answer to a POST that shows a one-time result (a new token, an activation code), makes
+	// the browser remember the page as this address, so a reload shows it again instead of submitting twice.
+	ReplaceURL string
 }
 
 type menuItem struct{ Href, Label string }
@@ -57,6 +66,13 @@ func (s *Server) page(c *fiber.Ctx, name string, d pageData) error {
 		d.Menu = menus[p.Role]
 	}
 	d.Query = exportQuery(c)
+	if d.Flash == "" {
+		d.Flash = s.takeFlash(c)
+	}
+	fillRefusal(c, &d)
+	if d.ReplaceURL != "" {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
 	var buf bytes.Buffer
 	if err := templates.Render(&buf, name, d); err != nil {
 		return err
@@ -239,9 +255,9 @@ type tokenRow struct {
 	Revoked   bool
 }
 
-func (s *Server) adminTokensPage(c *fiber.Ctx) error { return s.renderAdminTokens(c, "", "") }
+func (s *Server) adminTokensPage(c *fiber.Ctx) error { return s.renderAdminTokens(c, "", "", nil) }
 
-func (s *Server) renderAdminTokens(c *fiber.Ctx, newToken, flash string) error {
+func (s *Server) renderAdminTokens(c *fiber.Ctx, newToken, flash string, problem *Error) error {
 	ctx := c.UserContext()
 	users, err := s.db.ListUsers(ctx)
 	if err != nil {
@@ -257,14 +273,18 @@ func (s *Server) renderAdminTokens(c *fiber.Ctx, newToken, flash string) error {
 			rows = append(rows, tokenRow{ID: t.ID, Login: u.Login, Name: t.Name, CreatedAt: t.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), Revoked: t.RevokedAt.Valid})
 		}
 	}
-	return s.page(c, "admin_tokens", pageData{Title: "用户与令牌", Flash: flash, Data: map[string]any{"Users": users, "Tokens": rows, "NewToken": newToken}})
+	d := pageData{Title: "用户与令牌", Flash: flash, Data: map[string]any{"Users": users, "Tokens": rows, "NewToken": newToken}}
+	if newToken != "" {
+		d.ReplaceURL = "/admin/tokens" // the token is shown once; a reload shows the list
+	}
+	return s.page(c, "admin_tokens", d)
 }
 
 func (s *Server) adminTokensCreate(c *fiber.Ctx) error {
 	p := principalOf(c)
 	u, err := s.db.UserByLogin(c.UserContext(), strings.TrimSpace(c.FormValue("login")))
 	if errors.Is(err, storage.ErrNotFound) {
-		return invalidField("login", "unknown_login", "用户不存在")
+		return s.renderAdminTokens(c.Status(fiber.StatusUnprocessableEntity), "", "", refusedField(c, "login", "unknown_login", "用户不存在"))
 	}
 	if err != nil {
 		return err
@@ -276,7 +296,7 @@ func (s *Server) adminTokensCreate(c *fiber.Ctx) error {
 	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "token.create", CaseKind: "user", CaseID: u.Login}, map[string]any{"token_id": t.ID}); err != nil {
 		return err
 	}
-	return s.renderAdminTokens(c, tok, "已为 "+u.Login+" 签发令牌")
+	return s.renderAdminTokens(c, tok, "已为 "+u.Login+" 签发令牌", nil)
 }
 
 func (s *Server) adminTokensRevoke(c *fiber.Ctx) error {
@@ -291,7 +311,7 @@ func (s *Server) adminTokensRevoke(c *fiber.Ctx) error {
 	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "token.revoke", CaseKind: "token", CaseID: strconv.FormatInt(id, 10)}, nil); err != nil {
 		return err
 	}
-	return s.renderAdminTokens(c, "", fmt.Sprintf("令牌 %d 已吊销", id))
+	return s.seeOther(c, "/admin/tokens", fmt.Sprintf("令牌 %d 已吊销", id))
 }
 
 func (s *Server) adminRevokeSessions(c *fiber.Ctx) error {
@@ -313,7 +333,7 @@ func (s *Server) adminRevokeSessions(c *fiber.Ctx) error {
 	if err := s.db.Audit(c.UserContext(), storage.AuditEntry{Actor: p.Login, Role: string(p.Role), Action: "session.revoke_all", CaseKind: "user", CaseID: u.Login}, map[string]any{"sessions": n, "tokens": nt}); err != nil {
 		return err
 	}
-	return s.renderAdminTokens(c, "", fmt.Sprintf("已注销 %s 的 %d 个会话、%d 个令牌", u.Login, n, nt))
+	return s.seeOther(c, "/admin/tokens", fmt.Sprintf("已注销 %s 的 %d 个会话、%d 个令牌", u.Login, n, nt))
 }
 
 // exportQuery is the request's query as a page's export links repeat it: re-encoded (so nothing but plain

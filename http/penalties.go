@@ -123,7 +123,7 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 	}
 	decided, err := domain.ParseDate(strings.TrimSpace(in.DecidedOn))
 	if err != nil {
-		return zero, storage.Enterprise{}, invalidField("decided_on", "invalid_date", "处罚决定日期 decided_on 应为YYYY-MM-DD格式的真实日期")
+		return zero, storage.Enterprise{}, invalidField("decided_on", "invalid_date", "处罚决定日期应为YYYY-MM-DD格式的真实日期")
 	}
 	if decided.After(r.today) {
 		return zero, storage.Enterprise{}, invalidField("decided_on", "decided_on_in_future",
@@ -154,10 +154,10 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 	}
 	class := domain.Class(strings.TrimSpace(in.Class))
 	if class != "" && !class.Valid() {
-		return zero, storage.Enterprise{}, invalidField("class", "invalid_class", "失信等级 class 应为 minor、general 或 serious")
+		return zero, storage.Enterprise{}, invalidField("class", "invalid_class", "失信类别应为轻微、一般或严重")
 	}
 	if in.DurationMonths < 0 || in.DurationMonths > 1200 {
-		return zero, storage.Enterprise{}, invalidField("duration_months", "invalid_duration", "处罚期限 duration_months 应为0到1200之间的月数")
+		return zero, storage.Enterprise{}, invalidField("duration_months", "invalid_duration", "处罚期限应为0到1200之间的月数")
 	}
 	if utf8.RuneCountInString(in.Facts) > maxTextLen || utf8.RuneCountInString(in.LegalBasis) > maxTextLen {
 		return zero, storage.Enterprise{}, invalidField("facts", "text_too_long", "违法事实或处罚依据过长（不超过10000字）")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -138,7 +139,13 @@ func penaltyTypeOptions() []option {
 }
 
 func (s *Server) penaltyNewPage(c *fiber.Ctx) error {
-	return s.renderPenaltyForm(c, penaltyInput{DecidedOn: domain.Today().String()}, nil)
+	in := penaltyInput{DecidedOn: domain.Today().String()}
+	if u := strings.TrimSpace(c.Query("uscc")); u != "" {
+		if e, err := s.db.GetEnterprise(c.UserContext(), u); err == nil {
+			in.USCC, in.EnterpriseName = e.USCC, e.Name
+		}
+	}
+	return s.renderPenaltyForm(c, in, nil)
 }
 
 func (s *Server) renderPenaltyForm(c *fiber.Ctx, in penaltyInput, problem *Error) error {
@@ -147,11 +154,52 @@ func (s *Server) renderPenaltyForm(c *fiber.Ctx, in penaltyInput, problem *Error
 	for _, t := range in.PenaltyTypes {
 		d["Selected"].(map[string]bool)[t] = true
 	}
+	if uscc, err := domain.NormalizeUSCC(in.USCC); err == nil {
+		if e, err := s.db.GetEnterprise(c.UserContext(), uscc); err == nil {
+			d["Registered"] = e
+			d["NameDiffers"] = in.EnterpriseName != "" && strings.TrimSpace(in.EnterpriseName) != e.Name
+		}
+	}
 	if problem != nil {
-		d["Problem"] = problem.Message
+		d["Problem"] = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	return s.page(c, "penalty_new", pageData{Title: "登记行政处罚", Data: d})
+}
+
+// penaltyFormProblems are the mistakes of the registration form that need no rule set, all at once: each is shown
+// next to its field (the rules' own checks follow when these pass).
+func penaltyFormProblems(in penaltyInput) *Error {
+	var list []map[string]string
+	add := func(field, message string) {
+		list = append(list, map[string]string{"field": field, "message": message})
+	}
+	if strings.TrimSpace(in.DecisionNo) == "" {
+		add("decision_no", "请填写行政处罚决定书文号")
+	}
+	if _, err := domain.NormalizeUSCC(in.USCC); err != nil {
+		add("uscc", err.Error())
+	}
+	if strings.TrimSpace(in.EnterpriseName) == "" {
+		add("enterprise_name", "请填写企业名称")
+	}
+	if _, err := domain.ParseDate(strings.TrimSpace(in.DecidedOn)); err != nil {
+		add("decided_on", "请填写处罚决定日期")
+	}
+	if len(in.PenaltyTypes) == 0 {
+		add("penalty_types", "请至少选择一种处罚种类")
+	}
+	if _, err := parseAmount(string(in.FineAmountYuan)); err != nil {
+		add("fine_amount_yuan", err.Message)
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	msg := list[0]["message"]
+	if len(list) > 1 {
+		msg = fmt.Sprintf("表单有%d处需要修改，请按各栏下方的提示修改后重新提交", len(list))
+	}
+	return newError(domain.KindInvalid, "invalid_form", msg).With(map[string]any{"errors": list})
 }
 
 func (s *Server) penaltyNewSubmit(c *fiber.Ctx) error {
@@ -177,6 +225,17 @@ func (s *Server) penaltyNewSubmit(c *fiber.Ctx) error {
 		}
 		in.DurationMonths = n
 	}
+	if e := penaltyFormProblems(in); e != nil {
+		return s.renderPenaltyForm(c, in, e)
+	}
+	// The registry keeps its name; a decision that names the enterprise otherwise is registered only when the
+	// department confirms that the decision says so.
+	if uscc, err := domain.NormalizeUSCC(in.USCC); err == nil && c.FormValue("confirm_enterprise_name") != "1" {
+		if ent, err := s.db.GetEnterprise(c.UserContext(), uscc); err == nil && ent.Name != strings.TrimSpace(in.EnterpriseName) {
+			return s.renderPenaltyForm(c, in, invalidField("enterprise_name", "enterprise_name_differs",
+				fmt.Sprintf("企业名称与企业登记名称“%s”不一致：请核对；确与行政处罚决定书一致的，请勾选确认后重新提交", ent.Name)))
+		}
+	}
 	pen, err := s.register(c, in)
 	if e, ok := pageProblem(err); ok {
 		return s.renderPenaltyForm(c, in, e)
@@ -184,7 +243,28 @@ func (s *Server) penaltyNewSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/penalties/"+strconv.FormatInt(pen.ID, 10), fiber.StatusSeeOther)
+	return s.seeOther(c, "/penalties/"+strconv.FormatInt(pen.ID, 10), "已登记行政处罚信息，并已出具信用修复告知书和送达回证")
+}
+
+// enterpriseLookup answers the registration form's lookup: up to 8 enterprises of the registry whose code or name
+// contains q, with their registered name and legal representative.
+func (s *Server) enterpriseLookup(c *fiber.Ctx) error {
+	q := strings.TrimSpace(c.Query("q"))
+	if utf8.RuneCountInString(q) < 2 || utf8.RuneCountInString(q) > 200 {
+		return c.JSON(fiber.Map{"items": []storage.Enterprise{}})
+	}
+	if u, err := domain.NormalizeUSCC(q); err == nil {
+		q = u
+	}
+	es, err := s.db.SearchEnterprises(c.UserContext(), q, "", 8)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []storage.Enterprise{}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"items": es})
 }
 
 // timelineRow is one audit entry on the case page.
@@ -357,7 +437,7 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		d["WithdrawalCause"] = domain.WithdrawalCause(wd.Cause).Label()
 	}
 	if problem != nil {
-		d["Problem"] = problem.Message
+		d["Problem"] = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	if d["Assignment"], err = s.assignmentView(c, "penalty", pen.ID, pen.DepartmentID); err != nil {
@@ -378,7 +458,7 @@ func penaltyStepPage(name string) func(*Server, *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.renderPenaltyPage(c, a.done, nil)
+		return s.seeOther(c, "/penalties/"+c.Params("id"), a.done)
 	}
 }
 

@@ -252,10 +252,10 @@ func (s *Server) renderAdminCalendar(c *fiber.Ctx, flash, problem string) error 
 func (s *Server) adminCalendarUpload(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.renderAdminCalendar(c, "", "请选择国务院办公厅节假日通知的 JSON 数据文件")
+		return s.renderAdminCalendar(c, "", refusedField(c, "file", "missing_file", "请选择国务院办公厅节假日通知的 JSON 数据文件").Message)
 	}
 	if fh.Size > maxJSONBytes {
-		return s.renderAdminCalendar(c, "", "文件过大")
+		return s.renderAdminCalendar(c, "", refused(c, errTooLarge.With(map[string]any{"field": "file"})).Message)
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -272,11 +272,11 @@ func (s *Server) adminCalendarUpload(c *fiber.Ctx) error {
 		var ie *domain.InputError
 		switch {
 		case errors.As(err, &e):
-			return s.renderAdminCalendar(c, "", e.Message)
+			return s.renderAdminCalendar(c, "", refused(c, e).Message)
 		case errors.As(err, &ie):
-			return s.renderAdminCalendar(c, "", ie.Message)
+			return s.renderAdminCalendar(c, "", refused(c, invalidField("file", ie.Code, ie.Message)).Message)
 		}
 		return err
 	}
-	return s.renderAdminCalendar(c, "已导入 "+strconv.Itoa(hy.Year)+" 年节假日安排（"+strconv.Itoa(len(hy.Days))+" 天）；此后计算的期限按新数据执行。", "")
+	return s.seeOther(c, "/admin/calendar", "已导入 "+strconv.Itoa(hy.Year)+" 年节假日安排（"+strconv.Itoa(len(hy.Days))+" 天）；此后计算的期限按新数据执行。")
 }

@@ -188,7 +188,7 @@ func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, erro
 		return storage.Repair{}, errNotFound
 	}
 	if !in.CommitmentAccepted {
-		return storage.Repair{}, invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书（commitment_accepted 为 true）")
+		return storage.Repair{}, invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书")
 	}
 	statement := strings.TrimSpace(in.Statement)
 	if utf8.RuneCountInString(statement) > repairMaxText {

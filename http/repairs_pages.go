@@ -182,10 +182,15 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 	}
 	msg := ""
 	if problem != nil {
-		msg = problem.Message
+		msg = refused(c, problem).Message
+	}
+	ruleSetName := "现行信用修复规定"
+	if rs, err := s.db.GetRuleSet(c.UserContext(), e.RuleSet); err == nil && rs.Name != "" {
+		ruleSetName = rs.Name
 	}
 	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
-		"P": pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
+		"RuleSetName": ruleSetName,
+		"P":           pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
 		"Refusal": e.refusal, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment),
 	}})
 }
@@ -245,7 +250,7 @@ func (s *Server) applyRepairPage(c *fiber.Ctx) error {
 		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
-	return c.Redirect("/repairs/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
+	return s.seeOther(c, "/repairs/"+strconv.FormatInt(r.ID, 10), "信用修复申请已提交")
 }
 
 // Case page.
@@ -314,7 +319,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	}
 	msg := ""
 	if problem != nil {
-		msg = problem.Message
+		msg = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	decision := ""
@@ -343,9 +348,13 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	if err != nil {
 		return err
 	}
+	ruleSetName := r.RuleSet
+	if rs, err := s.db.GetRuleSet(c.UserContext(), r.RuleSet); err == nil && rs.Name != "" {
+		ruleSetName = rs.Name
+	}
 	return s.page(c, "repair", pageData{Title: "信用修复申请 " + workflows.RepairApplicationNo(r.ID, r.AppliedOn), Flash: flash, Data: map[string]any{
-		"Assignment": assignment,
-		"R":          r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
+		"Assignment": assignment, "RuleSetName": ruleSetName,
+		"R": r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,
 		"Attachments": materials, "Withdrawal": wd, "DecisionText": decision, "Can": actionsFor(principalOf(c), r), "Problem": msg,
 		"Today": domain.Today().String(), "ApplicationNo": workflows.RepairApplicationNo(r.ID, r.AppliedOn),
 		"MaxMB": maxAttachmentBytes >> 20,
@@ -492,11 +501,7 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 		s.discardIfRefused(c, stored, err)
 		return fail(err)
 	}
-	r, err = s.db.GetRepair(c.UserContext(), r.ID)
-	if err != nil {
-		return err
-	}
-	return s.renderRepairPage(c, r, "已办理："+a.label, nil)
+	return s.seeOther(c, "/repairs/"+strconv.FormatInt(r.ID, 10), "已办理："+a.label)
 }
 
 // Home page.

@@ -351,7 +351,7 @@ func TestRepairPages(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	require.Contains(t, html, "缴款凭证.pdf")
 	// The stored row is still "submitted" (no worker here), so no department form is offered yet; post anyway.
-	resp, html = dept.post(loc+"/accept", url.Values{"_csrf": {csrfOf(t, html)}})
+	resp, html = dept.postSeeOther(loc+"/accept", url.Values{"_csrf": {csrfOf(t, html)}})
 	require.Equal(t, 200, resp.StatusCode)
 	require.Contains(t, html, "已办理：受理")
 	require.Contains(t, ft.sent(), "repair-"+loc[len("/repairs/"):]+":"+workflows.RepairAcceptUpdate)

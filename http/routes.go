@@ -199,6 +199,7 @@ var routeTable = []route{
 	{fiber.MethodPost, "/api/v1/penalties/:id/revocation", dept, penaltyStepAPI("revocation"), nil, false},
 	{fiber.MethodGet, "/penalties", penaltyViewers, (*Server).penaltiesPage, nil, false},
 	{fiber.MethodGet, "/penalties/new", dept, (*Server).penaltyNewPage, nil, false},
+	{fiber.MethodGet, "/penalties/enterprises", dept, (*Server).enterpriseLookup, nil, false},
 	{fiber.MethodPost, "/penalties", dept, (*Server).penaltyNewSubmit, nil, false},
 	{fiber.MethodGet, "/penalties/import", dept, (*Server).importPage, nil, false},
 	{fiber.MethodPost, "/penalties/import", dept, (*Server).importUpload, nil, false},

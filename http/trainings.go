@@ -54,7 +54,7 @@ func parseInstant(field, label, s string) (time.Time, *Error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, invalidField(field, "invalid_time", label+"应为RFC 3339格式的时间（如2026-06-10T09:00:00+08:00）")
+	return time.Time{}, invalidField(field, "invalid_time", label+"应为日期和时间（如2026-06-10 09:00）")
 }
 
 func printable(field, label, value string) *Error {
@@ -84,11 +84,11 @@ func (s *Server) validateTraining(ctx context.Context, in trainingInput, p *prin
 	if e := printable("venue", "培训地点", venue); e != nil {
 		return zero, e
 	}
-	starts, e := parseInstant("starts_at", "开始时间 starts_at ", in.StartsAt)
+	starts, e := parseInstant("starts_at", "开始时间", in.StartsAt)
 	if e != nil {
 		return zero, e
 	}
-	ends, e := parseInstant("ends_at", "结束时间 ends_at ", in.EndsAt)
+	ends, e := parseInstant("ends_at", "结束时间", in.EndsAt)
 	if e != nil {
 		return zero, e
 	}
@@ -104,11 +104,11 @@ func (s *Server) validateTraining(ctx context.Context, in trainingInput, p *prin
 	}
 	switch {
 	case in.Capacity == nil || *in.Capacity < 1 || *in.Capacity > 500:
-		return zero, invalidField("capacity", "invalid_capacity", "培训名额 capacity 应为1到500之间的整数")
+		return zero, invalidField("capacity", "invalid_capacity", "培训名额应为1到500之间的整数")
 	case in.ClassHours == nil || *in.ClassHours < 3 || *in.ClassHours > 200:
-		return zero, invalidField("class_hours", "invalid_class_hours", "培训学时 class_hours 应不少于3学时（半天）")
+		return zero, invalidField("class_hours", "invalid_class_hours", "培训学时应不少于3学时（半天）")
 	case in.PassScore == nil || *in.PassScore < 0 || *in.PassScore > 100:
-		return zero, invalidField("pass_score", "invalid_pass_score", "考试合格线 pass_score 应为0到100之间的整数")
+		return zero, invalidField("pass_score", "invalid_pass_score", "考试合格线应为0到100之间的整数")
 	}
 	if !domain.ClassHoursFit(*in.ClassHours, starts, ends) {
 		need := time.Duration(*in.ClassHours) * domain.ClassHour
@@ -117,7 +117,7 @@ func (s *Server) validateTraining(ctx context.Context, in trainingInput, p *prin
 	}
 	agency, err := s.db.UserByLogin(ctx, strings.TrimSpace(in.Agency))
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (agency.Role != domain.RoleAgency || agency.Disabled)) {
-		return zero, invalidField("agency", "unknown_agency", "承办机构 agency 应为信用服务机构的登录名")
+		return zero, invalidField("agency", "unknown_agency", "承办机构应为已登记的信用服务机构")
 	}
 	if err != nil {
 		return zero, newError(domain.KindInternal, "internal", "服务器内部错误，请稍后重试")

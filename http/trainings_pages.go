@@ -143,7 +143,7 @@ func (s *Server) renderTrainingForm(c *fiber.Ctx, in trainingForm, problem *Erro
 	}
 	d := map[string]any{"In": in, "Agencies": agencies}
 	if problem != nil {
-		d["Problem"] = problem.Message
+		d["Problem"] = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
 	return s.page(c, "training_new", pageData{Title: "组织信用修复培训", Data: d})
@@ -169,7 +169,7 @@ func (s *Server) trainingNewSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/trainings/"+strconv.FormatInt(t.ID, 10), fiber.StatusSeeOther)
+	return s.seeOther(c, "/trainings/"+strconv.FormatInt(t.ID, 10), "培训场次已发布")
 }
 
 // enrollmentRow is an enrollment as the session page shows it.
@@ -256,10 +256,15 @@ func (s *Server) renderTrainingPage(c *fiber.Ctx, flash string, problem *Error, 
 		data["Rating"] = *d.Rating
 	}
 	if problem != nil {
-		data["Problem"] = problem.Message
+		data["Problem"] = refused(c, problem).Message
 		c.Status(statusOf(problem))
 	}
-	return s.page(c, "training", pageData{Title: t.Title, Flash: flash, Data: data})
+	pd := pageData{Title: t.Title, Flash: flash, Data: data}
+	if imported != nil {
+		// The import's per-row outcome is shown once; a reload shows the session page, never imports again.
+		pd.ReplaceURL = "/trainings/" + strconv.FormatInt(t.ID, 10)
+	}
+	return s.page(c, "training", pd)
 }
 
 // pageOutcome renders the session page after a form: a caller's mistake shows on the page, a server fault is an
@@ -271,7 +276,7 @@ func (s *Server) pageOutcome(c *fiber.Ctx, err error, flash string) error {
 	if err != nil {
 		return err
 	}
-	return s.renderTrainingPage(c, flash, nil, nil)
+	return s.seeOther(c, "/trainings/"+c.Params("id"), flash)
 }
 
 func (s *Server) trainingEnrollSubmit(c *fiber.Ctx) error {

@@ -51,7 +51,7 @@ func (s *Server) enrollRequest(ctx context.Context, p *principal, b enrollBody) 
 	req.DepartmentID = p.DepartmentID.String
 	switch {
 	case len(raw) == 0:
-		return req, invalidField("uscc", "usccs_required", "请指定报名企业的统一社会信用代码（uscc 或 usccs）")
+		return req, invalidField("uscc", "usccs_required", "请选择报名的企业")
 	case len(raw) > workflows.MaxEnrollBatch:
 		return req, invalidField("usccs", "too_many_enrollments", fmt.Sprintf("一次最多为%d家企业报名", workflows.MaxEnrollBatch))
 	}
@@ -173,14 +173,14 @@ func (b attendanceBody) request(p *principal) (workflows.AttendanceRequest, *Err
 		return workflows.AttendanceRequest{}, invalidField("uscc", "invalid_uscc", err.Error())
 	}
 	if b.Attended == nil {
-		return workflows.AttendanceRequest{}, invalidField("attended", "attended_required", "请填写是否参加培训（attended: true 或 false）")
+		return workflows.AttendanceRequest{}, invalidField("attended", "attended_required", "请填写是否参加培训")
 	}
 	req := workflows.AttendanceRequest{USCC: uscc, Attended: *b.Attended, AttendeeName: strings.TrimSpace(b.AttendeeName),
 		Actor: p.Login, Role: string(p.Role)}
 	if *b.Attended {
 		role, ok := attendeeRole(b.AttendeeRole)
 		if !ok {
-			return req, invalidField("attendee_role", "invalid_attendee_role", "参训人员身份 attendee_role 应为 legal_representative（法定代表人）或 responsible_manager（主要负责人）")
+			return req, invalidField("attendee_role", "invalid_attendee_role", "参训人员身份应为法定代表人或主要负责人")
 		}
 		req.AttendeeRole = domain.AttendeeRole(role)
 		if req.AttendeeName == "" {
@@ -233,7 +233,7 @@ func (s *Server) recordResult(c *fiber.Ctx) error {
 		return invalidField("uscc", "invalid_uscc", uerr.Error())
 	}
 	if b.Score == nil || *b.Score < 0 || *b.Score > 100 {
-		return invalidField("score", "invalid_score", "考试成绩 score 应为0到100之间的整数")
+		return invalidField("score", "invalid_score", "考试成绩应为0到100之间的整数")
 	}
 	p := principalOf(c)
 	var st workflows.TrainingState
@@ -331,7 +331,7 @@ func parseTrainingCSV(raw []byte) ([]workflows.RecordRow, []trainingRowJSON, err
 			if v {
 				role, ok := attendeeRole(cell(rec, "attendee_role"))
 				if !ok {
-					reject("attendee_role", "invalid_attendee_role", "参训人员身份 attendee_role 应为 legal_representative（法定代表人）或 responsible_manager（主要负责人）")
+					reject("attendee_role", "invalid_attendee_role", "参训人员身份应为法定代表人或主要负责人")
 					continue
 				}
 				r.AttendeeRole, r.AttendeeName = domain.AttendeeRole(role), cell(rec, "attendee_name")

@@ -552,7 +552,7 @@ func TestTrainingPages(t *testing.T) {
 	ft.answer = func(name string, arg any) (any, error) {
 		return workflows.RecordsResult{Outcomes: []workflows.RowOutcome{{Row: 1, USCC: a.USCC, Applied: true}}, Applied: 1}, nil
 	}
-	resp, html = ag.post(fmt.Sprintf("/trainings/%d/record", started.ID), url.Values{"_csrf": {csrfOf(t, html)}, "uscc": {a.USCC},
+	resp, html = ag.postSeeOther(fmt.Sprintf("/trainings/%d/record", started.ID), url.Values{"_csrf": {csrfOf(t, html)}, "uscc": {a.USCC},
 		"attended": {"true"}, "attendee_name": {"王堃"}, "attendee_role": {"legal_representative"}, "score": {"90"}})
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, html, "已登记")

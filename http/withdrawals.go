@@ -494,7 +494,7 @@ func (s *Server) renderWithdrawalPage(c *fiber.Ctx, flash string, problem *Error
 	}
 	return s.page(c, "withdrawal", pageData{Title: "撤下公示 " + w.DecisionNo, Flash: flash, Data: map[string]any{
 		"W": w, "CauseLabel": domain.WithdrawalCause(w.Cause).Label(), "StatusLabel": domain.WithdrawalStatus(w.Status).Label(),
-		"Letter": letter, "Channels": rows, "CanConfirm": canConfirm, "Mine": mine, "Problem": problemText(problem),
+		"Letter": letter, "Channels": rows, "CanConfirm": canConfirm, "Mine": mine, "Problem": problemText(c, problem),
 		"Completed": w.CompletedAt.Valid, "CompletedAt": w.CompletedAt.Time.In(shanghai).Format("2006-01-02 15:04"),
 	}})
 }
@@ -507,7 +507,7 @@ func (s *Server) withdrawalConfirmSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return s.renderWithdrawalPage(c, "已确认本渠道撤下该信息。", nil)
+	return s.seeOther(c, "/withdrawals/"+c.Params("id"), "已确认本渠道撤下该信息。")
 }
 
 func (s *Server) publicationConfirmSubmit(c *fiber.Ctx) error {
@@ -518,7 +518,7 @@ func (s *Server) publicationConfirmSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return s.renderQueue(c, "已确认公示。", nil)
+	return s.seeOther(c, "/channels/queue", "已确认公示。")
 }
 
 func (s *Server) channelsQueuePage(c *fiber.Ctx) error { return s.renderQueue(c, "", nil) }
@@ -566,7 +566,7 @@ func (s *Server) renderQueue(c *fiber.Ctx, flash string, problem *Error) error {
 		c.Status(statusOf(problem))
 	}
 	return s.page(c, "channels_queue", pageData{Title: "渠道待办", Flash: flash, Data: map[string]any{
-		"Channel": ch, "Withdrawals": wrows, "Publications": prows, "Problem": problemText(problem),
+		"Channel": ch, "Withdrawals": wrows, "Publications": prows, "Problem": problemText(c, problem),
 	}})
 }
 

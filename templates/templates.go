@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,8 +36,76 @@ var Funcs = template.FuncMap{
 	"join":     strings.Join,
 	"bjtime":   BeijingTime,
 	"filesize": FileSize,
+	// Forms (see FormState): {{invalid $ "form-id" "field"}} in the input's tag, {{fielderror $ "form-id" "field"}}
+	// after it, {{formval $ "form-id" "field"}} as the value of an input that has none of its own.
+	"invalid":     invalidAttrs,
+	"fielderror":  fieldError,
+	"formval":     formValue,
+	"formvals":    formValues,
+	"formproblem": formProblem,
+	"has":         func(list []string, v string) bool { return slices.Contains(list, v) },
 	// lookupcode prints a case's 查询码 in groups of four (3F2A-91C0-BB7E).
 	"lookupcode": LookupCode,
+}
+
+// FormState is what a page knows about a form the user submitted and the server refused.
+type FormState interface {
+	FieldError(form, field string) string
+	FieldValue(form, field string) string
+	FieldValues(form, field string) []string
+	FormProblem(form string) string
+}
+
+// errorID is the id of the message next to a field.
+func errorID(form, field string) string {
+	return form + "-" + strings.NewReplacer(".", "-", "_", "-").Replace(field) + "-error"
+}
+
+func invalidAttrs(v any, form, field string) template.HTMLAttr {
+	st, ok := v.(FormState)
+	if !ok || st.FieldError(form, field) == "" {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(errorID(form, field)) + `"`)
+}
+
+func fieldError(v any, form, field string) template.HTML {
+	st, ok := v.(FormState)
+	if !ok {
+		return ""
+	}
+	msg := st.FieldError(form, field)
+	if msg == "" {
+		return ""
+	}
+	return template.HTML(`<span class="field-error" id="` + template.HTMLEscapeString(errorID(form, field)) + `">` +
+		template.HTMLEscapeString(msg) + `</span>`)
+}
+
+func formValue(v any, form, field string) string {
+	if st, ok := v.(FormState); ok {
+		return st.FieldValue(form, field)
+	}
+	return ""
+}
+
+func formValues(v any, form, field string) []string {
+	if st, ok := v.(FormState); ok {
+		return st.FieldValues(form, field)
+	}
+	return nil
+}
+
+func formProblem(v any, form string) template.HTML {
+	st, ok := v.(FormState)
+	if !ok {
+		return ""
+	}
+	msg := st.FormProblem(form)
+	if msg == "" {
+		return ""
+	}
+	return template.HTML(`<p class="error form-problem" role="alert">` + template.HTMLEscapeString(msg) + `</p>`)
 }
 
 // LookupCode prints a stored lookup code (12 characters) in groups of four, as receipts show it.

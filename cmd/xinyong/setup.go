@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"xinyong/storage/pgsrv"
@@ -32,6 +33,31 @@ var setupNeeds = []setupNeed{
 	// deploy's topology test puts each process in a network namespace; its restore drill dumps and restores.
 	{"ip (iproute2)", "iproute2", func() bool { _, err := exec.LookPath("ip"); return err == nil }},
 	{"pg_dump and pg_restore", "postgresql-client", func() bool { _, err := exec.LookPath("pg_restore"); return err == nil }},
+	// The page suite's accessibility check (axe-core) comes from the npm registry.
+	{"npm", "npm", func() bool { _, err := exec.LookPath("npm"); return err == nil }},
+}
+
+// axeVersion is the axe-core release the page suite (workflows/e2e TestBrowserPagesOfEveryRole) runs; both look
+// for it in the same cache folder.
+const axeVersion = "4.11.0"
+
+// ensureAxe installs axe-core from the npm registry into the user's cache folder, unless it is there.
+func ensureAxe(ctx context.Context) error {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(cache, "xinyong", "axe-core-"+axeVersion)
+	if fileExists(filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")) {
+		return nil
+	}
+	fmt.Printf("setup: npm install axe-core@%s into %s\n", axeVersion, dir)
+	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--prefix", dir, "axe-core@"+axeVersion)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm install axe-core: %w", err)
+	}
+	return nil
 }
 
 // runSetup installs what is missing with apt-get and makes sure the tests' PostgreSQL runs; it is quick and changes
@@ -52,6 +78,9 @@ func runSetup(ctx context.Context, args []string) error {
 		if err := aptInstall(ctx, pkgs); err != nil {
 			return err
 		}
+	}
+	if err := ensureAxe(ctx); err != nil {
+		return err
 	}
 	// The folder pgtest uses, so that the test packages find the server already running.
 	_, err := pgsrv.Ensure(ctx, pgsrv.Options{

@@ -6,3 +6,12 @@ document.addEventListener("submit", function (e) {
     e.preventDefault();
   }
 }, true);
+
+// A page that answers a form with a one-time result asks to be remembered as a plain address: reloading it then
+// shows that page again and never submits the form a second time.
+(function () {
+  var url = document.body && document.body.getAttribute("data-replace-url");
+  if (url && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", url);
+  }
+})();
