@@ -398,10 +398,16 @@ var (
 			LEFT JOIN training_enrollments e ON e.training_id = c.training_id AND e.uscc = c.uscc
 			WHERE c.created_at >= $1 AND c.created_at < $2 AND ($3 = '' OR e.department_id = $3)) x ` + statsGroups
 	statsChannelsSQL = `SELECT GROUPING(month, dept) AS g, month, dept, channel, ` + stepAggregates("d") + `
-		FROM (SELECT to_char(wc.confirmed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month, p.department_id AS dept,
-				wc.channel_id AS channel, stats_workdays(w.ordered_on, (wc.confirmed_at AT TIME ZONE 'Asia/Shanghai')::date) AS d
-			FROM withdrawal_channels wc JOIN withdrawals w ON w.id = wc.withdrawal_id JOIN penalties p ON p.id = w.penalty_id
-			WHERE wc.confirmed_at >= $1 AND wc.confirmed_at < $2 AND ($3 = '' OR p.department_id = $3)) x
+		FROM (SELECT month, dept, channel, stats_workdays(ordered_on, confirmed_on) AS d
+			FROM (SELECT to_char(wc.confirmed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month, wc.channel_id AS channel,
+					(wc.confirmed_at AT TIME ZONE 'Asia/Shanghai')::date AS confirmed_on,
+					-- Scalar subqueries: one primary-key probe per confirmation of the period, never a join that
+					-- could read every withdrawal.
+					(SELECT w.ordered_on FROM withdrawals w WHERE w.id = wc.withdrawal_id) AS ordered_on,
+					(SELECT p.department_id FROM withdrawals w JOIN penalties p ON p.id = w.penalty_id
+						WHERE w.id = wc.withdrawal_id) AS dept
+				FROM withdrawal_channels wc WHERE wc.confirmed_at >= $1 AND wc.confirmed_at < $2) c
+			WHERE $3 = '' OR dept = $3) x
 		GROUP BY GROUPING SETS ((month, dept, channel), (channel)) ORDER BY channel, month, dept`
 )
 

@@ -260,7 +260,7 @@ func TestStatsWorkdaysMatchesTheCalendar(t *testing.T) {
 func TestStatisticsReadThePeriodByIndex(t *testing.T) {
 	f := newStatsFixture(t)
 	ctx := context.Background()
-	// 20,000 penalties over ten years, each with a decided repair, a resolved objection and a confirmed withdrawal;
+	// 20,000 penalties over eleven years, each with a decided repair, a resolved objection and a confirmed withdrawal;
 	// 2,000 trainings with an enrollment and a certificate.
 	f.exec(`INSERT INTO enterprises (uscc, name) SELECT 'BULK' || lpad(g::text, 14, '0'), '企业' || g FROM generate_series(0, 1999) g`)
 	f.exec(`INSERT INTO penalties (department_id, decision_no, uscc, enterprise_name, decided_on, penalty_types, class, rule_set,
