@@ -285,6 +285,11 @@ var routeTable = []route{
 	{fiber.MethodPost, "/api/v1/bankruptcy-shields/:id/restore", dept, (*Server).restoreShield, nil, false},
 	{fiber.MethodGet, "/bankruptcy-shields/:id", recordReaders, (*Server).shieldPage, nil, false},
 
+	// Statistics (issue 19): the credit office sees every department, a department its own (stats.go).
+	{fiber.MethodGet, "/api/v1/stats", overseers, (*Server).stats, nil, false},
+	{fiber.MethodGet, "/stats", overseers, (*Server).statsPage, nil, false},
+	{fiber.MethodGet, "/stats.xlsx", overseers, (*Server).statsXLSX, nil, false},
+
 	// Anything else under the API is a JSON 404, never a page.
 	{methodAll, "/api/v1/*", anyone, (*Server).noRoute, nil, false},
 }
@@ -294,10 +299,10 @@ var menus = map[storage.Role][]menuItem{
 	storage.RoleEnterprise: {{"/objections", "异议申诉"}, {"/penalties", "我的信用记录"}, {"/repairs", "信用修复"},
 		{"/trainings", "信用修复培训"}},
 	storage.RoleDepartment: {{"/objections", "异议核实"}, {"/penalties", "处罚信息"}, {"/penalties/new", "登记处罚"},
-		{"/penalties/import", "批量导入"}, {"/repairs", "信用修复受理"}, {"/trainings", "信用修复培训"}},
+		{"/penalties/import", "批量导入"}, {"/repairs", "信用修复受理"}, {"/trainings", "信用修复培训"}, {"/stats", "统计分析"}},
 	storage.RoleCreditOffice: {{"/window", "一窗受理"}, {"/channels", "公示渠道"}, {"/objections", "异议处理"}, {"/penalties", "处罚信息"},
 		{"/repairs", "信用修复"}, {"/trainings", "信用修复培训"}, {"/trainings/new", "组织培训"}, {"/trainings/stats", "培训统计"},
-		{"/withdrawals", "撤下公示"}, {"/enterprise-accounts/activation-codes", "企业激活码"}},
+		{"/withdrawals", "撤下公示"}, {"/enterprise-accounts/activation-codes", "企业激活码"}, {"/stats", "统计分析"}},
 	storage.RoleAgency: {{"/trainings", "承办的培训"}},
 	storage.RoleChannelOperator: {{"/objections", "异议标注"}, {"/channels/queue", "渠道待办"},
 		{"/channels/protocol", "对接规范"}},
