@@ -179,7 +179,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 		return
 	}
 	var buf []byte
-	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 90)))
+	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)))
 	require.NoError(t, os.WriteFile(dir+"/"+name+".png", buf, 0o644))
 }
 
