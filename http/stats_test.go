@@ -182,4 +182,3 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)))
 	require.NoError(t, os.WriteFile(dir+"/"+name+".png", buf, 0o644))
 }
-
