@@ -41,7 +41,7 @@ func TestOpenAPIDocumentValidatesAndCoversEveryRoute(t *testing.T) {
 	for _, ve := range errs {
 		t.Errorf("invalid document: %s: %s", ve.Message, ve.Reason)
 		for _, se := range ve.SchemaValidationErrors {
-			t.Errorf("  %s at %s", se.Reason, se.Location)
+			t.Errorf("  %s at %s", se.Reason, se.KeywordLocation)
 		}
 	}
 	require.True(t, ok)
@@ -104,7 +104,7 @@ func TestOpenAPIDocumentValidatesAndCoversEveryRoute(t *testing.T) {
 		for _, re := range rerrs {
 			t.Errorf("%s %s: %s: %s", method, path, re.Message, re.Reason)
 			for _, se := range re.SchemaValidationErrors {
-				t.Errorf("  %s at %s", se.Reason, se.Location)
+				t.Errorf("  %s at %s", se.Reason, se.KeywordLocation)
 			}
 		}
 		assert.True(t, ok, "%s %s answer matches the document", method, path)
