@@ -222,7 +222,7 @@ func TestUnknownAPIPathIsTheErrorModel(t *testing.T) {
 func TestOpenAPIDocumentListsTheRoutes(t *testing.T) {
 	e := newTestEnv(t)
 	doc := decode[map[string]any](t, e.do("GET", "/api/openapi.json", "", nil))
-	assert.Equal(t, "3.0.3", doc["openapi"])
+	assert.Equal(t, "3.1.0", doc["openapi"])
 	paths := doc["paths"].(map[string]any)
 	for _, p := range []string{"/api/v1/me", "/api/v1/calendar/deadline", "/api/v1/letters/{id}", "/api/v1/tasks"} {
 		assert.Contains(t, paths, p)
