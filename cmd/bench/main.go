@@ -384,8 +384,13 @@ func (b *bench) tokens(ctx context.Context) error {
 			return err
 		}
 		nu.Password = pw
-		if _, err := b.db.CreateUser(ctx, nu, false, storage.AuditEntry{Actor: "bench", Role: string(domain.RoleAdmin)}); err != nil {
+		u, err := b.db.CreateUser(ctx, nu, false, storage.AuditEntry{Actor: "bench", Role: string(domain.RoleAdmin)})
+		if err != nil {
 			return fmt.Errorf("create %s: %w", nu.Login, err)
+		}
+		// A new account must change its temporary password before it may call the API; the benchmark does so.
+		if err := b.db.ChangePassword(ctx, u.ID, pw, pw+"-bench", ""); err != nil {
+			return fmt.Errorf("password of %s: %w", nu.Login, err)
 		}
 	}
 	for login, dst := range map[string]*string{"office": &b.office, "sthjj": &b.department, "bench-sd1": &b.seededDept,
