@@ -48,6 +48,19 @@ func withActivityOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// withLocalActivityOptions is for short database steps run as local activities: retried like activities, but by
+// the worker within the workflow task, so a slow database shows as a longer task rather than a failed case.
+func withLocalActivityOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    10 * time.Minute,
+		},
+	})
+}
+
 // endOfDay is the instant a deadline date ends: midnight after it, Asia/Shanghai.
 func endOfDay(d domain.Date) time.Time {
 	return d.AddDays(1).Time(domain.Shanghai)
