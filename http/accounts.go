@@ -292,23 +292,24 @@ func (s *Server) disableUser(c *fiber.Ctx, id int64) (storage.User, error) {
 
 // enableUserAPI re-enables a disabled account; its password is unchanged and it signs in again.
 func (s *Server) enableUserAPI(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	u, err := s.db.SetUserDisabled(c.UserContext(), id, false, s.auditBy(c))
+	u, err := s.enableUser(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toUserJSON(u))
 }
 
-func (s *Server) adminUsersEnable(c *fiber.Ctx) error {
+// enableUser re-enables the account named in the path (the API and the admin page).
+func (s *Server) enableUser(c *fiber.Ctx) (storage.User, error) {
 	id, err := pathID(c)
 	if err != nil {
-		return err
+		return storage.User{}, err
 	}
-	u, err := s.db.SetUserDisabled(c.UserContext(), id, false, s.auditBy(c))
+	return s.db.SetUserDisabled(c.UserContext(), id, false, s.auditBy(c))
+}
+
+func (s *Server) adminUsersEnable(c *fiber.Ctx) error {
+	u, err := s.enableUser(c)
 	if err != nil {
 		return err
 	}

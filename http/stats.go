@@ -71,24 +71,25 @@ func statsFilter(c *fiber.Ctx) (storage.StatsFilter, error) {
 
 // stats answers GET /api/v1/stats.
 func (s *Server) stats(c *fiber.Ctx) error {
-	f, err := statsFilter(c)
-	if err != nil {
-		return err
-	}
-	st, err := s.db.Statistics(c.UserContext(), f)
+	st, err := s.statistics(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(st)
 }
 
-// statsXLSX answers GET /stats.xlsx: the figures of the page's filters as an Excel workbook.
-func (s *Server) statsXLSX(c *fiber.Ctx) error {
+// statistics reads the figures of the request's filters (the API, the page's workbook).
+func (s *Server) statistics(c *fiber.Ctx) (storage.Statistics, error) {
 	f, err := statsFilter(c)
 	if err != nil {
-		return err
+		return storage.Statistics{}, err
 	}
-	st, err := s.db.Statistics(c.UserContext(), f)
+	return s.db.Statistics(c.UserContext(), f)
+}
+
+// statsXLSX answers GET /stats.xlsx: the figures of the page's filters as an Excel workbook.
+func (s *Server) statsXLSX(c *fiber.Ctx) error {
+	st, err := s.statistics(c)
 	if err != nil {
 		return err
 	}
