@@ -92,7 +92,7 @@ func TestInboundPushedRepairResultSentBackOnce(t *testing.T) {
 	}
 	require.Equal(t, 201, cs.pushSigned("/api/v1/inbound/creditchina/repairs", "push-41", secret, good, &first))
 	require.Equal(t, "repair", first.Case.Kind)
-	assert.Equal(t, domain.RepairPendingAcceptance, first.Case.Status, "the same path as the single window: forwarded at once")
+	assert.EqualValues(t, domain.RepairPendingAcceptance, first.Case.Status, "the same path as the single window: forwarded at once")
 	var again struct {
 		Case struct {
 			ID int64 `json:"id"`

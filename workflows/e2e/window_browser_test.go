@@ -83,7 +83,7 @@ func TestBrowserWalkInWindow(t *testing.T) {
 	assert.Len(t, full.Attachments, 2)
 	var r repairAnswer
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/repairs/%d/accept", id), sthjj, nil, &r))
-	assert.Equal(t, domain.RepairVerifying, r.Status)
+	assert.EqualValues(t, domain.RepairVerifying, r.Status)
 
 	// The record now has its open application: the window page links to it instead of offering a second one.
 	var again string
