@@ -70,6 +70,10 @@ type (
 	CloseTaskInput               = contract.CloseTaskInput
 	EscalateInput                = contract.EscalateInput
 	RescheduleTaskInput          = contract.RescheduleTaskInput
+	CountDeadlinesInput          = contract.CountDeadlinesInput
+	RecountDeadlinesInput        = contract.RecountDeadlinesInput
+	RecountResult                = contract.RecountResult
+	PublicationPeriods           = contract.PublicationPeriods
 	NotifyInput                  = contract.NotifyInput
 	AuditInput                   = contract.AuditInput
 	TrainingEnrollment           = contract.TrainingEnrollment

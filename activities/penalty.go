@@ -48,6 +48,7 @@ func (a *Activities) LoadPenaltyFacts(ctx context.Context, penaltyID int64) (Pen
 		NoNewSamePenalty: pub.NoNewSamePenaltyRequired, Reasons: pub.Reasons,
 		AcceptWorkdays: rs.Deadlines.Acceptance, DecideWorkdays: rs.Deadlines.Decision,
 		RevocationWithdrawalWorkdays: rs.Deadlines.RevocationWithdrawal,
+		DeliveryWorkdays:             rs.Deadlines.Delivery, PublicationWorkdays: rs.Deadlines.Publication,
 		ApplyOnline:                  "信用修复协同平台（" + strings.TrimRight(a.BaseURL, "/") + "）", ApplyWindow: ApplyWindow,
 	}
 	if p.DeliveryDue.IsZero() {
@@ -109,4 +110,48 @@ func (a *Activities) RecordRevocation(ctx context.Context, in RecordRevocationIn
 	details := map[string]any{"decided_on": in.DecidedOn, "reason": in.Reason}
 	return a.DB.RecordRevocation(ctx, in.PenaltyID, in.DecidedOn, in.Reason,
 		penaltyAudit(in.PenaltyID, "penalty.revocation", in.Actor, in.Role), details)
+}
+
+// CountPeriodsFromPublication counts the periods of a record whose rule set runs them from the publication date
+// (SAMR Order 45 art. 13: 自公示之日起) once the record is published, when no publication date was registered:
+// the date is the day it was first shown on a channel. Other records are left as they are.
+func (a *Activities) CountPeriodsFromPublication(ctx context.Context, penaltyID int64) (PublicationPeriods, error) {
+	p, err := a.DB.GetPenalty(ctx, penaltyID)
+	if err != nil {
+		return PublicationPeriods{}, fmt.Errorf("periods from publication: %w", err)
+	}
+	out := PublicationPeriods{PublishedOn: p.PublishedOn, RepairEligibleFrom: p.RepairEligibleFrom, PublicationEnds: p.PublicationEnds}
+	rs, err := a.DB.GetResolvedRuleSet(ctx, p.RuleSet)
+	if err != nil {
+		return PublicationPeriods{}, fmt.Errorf("periods from publication: %w", err)
+	}
+	if rs.PeriodsFrom != domain.PeriodsFromPublication || !p.PublishedOn.IsZero() || !p.Published {
+		return out, nil
+	}
+	on, err := a.DB.FirstPublishedOn(ctx, penaltyID)
+	if err != nil || on.IsZero() {
+		return out, err
+	}
+	in, err := p.PublicationInput()
+	if err != nil {
+		return PublicationPeriods{}, err
+	}
+	in.PublishedOn = on
+	pub, err := domain.ComputePublication(rs, in)
+	if err != nil {
+		return PublicationPeriods{}, fmt.Errorf("periods from publication: %w", err)
+	}
+	ends := pub.PublicationEnds
+	if p.PublicationEnds.After(ends) {
+		ends = p.PublicationEnds // a restarted period is never shortened
+	}
+	changed, err := a.DB.SetPeriodsFromPublication(ctx, penaltyID, on, pub.RepairEligibleFrom, ends,
+		penaltyAudit(penaltyID, "penalty.periods_from_publication", "", ""), map[string]any{
+			"published_on": on, "repair_eligible_from": map[string]any{"from": p.RepairEligibleFrom, "to": pub.RepairEligibleFrom},
+			"publication_ends": map[string]any{"from": p.PublicationEnds, "to": ends}, "rule": "SAMR Order 45 art. 13",
+		})
+	if err != nil {
+		return PublicationPeriods{}, err
+	}
+	return PublicationPeriods{PublishedOn: on, RepairEligibleFrom: pub.RepairEligibleFrom, PublicationEnds: ends, Changed: changed}, nil
 }

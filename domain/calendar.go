@@ -318,3 +318,27 @@ func (n *DeadlineNames) Scan(src any) error {
 	*n = strings.Split(s, ",")
 	return nil
 }
+
+// CaseDeadline is one working-day deadline of a case. A deadline a person set as a date (an objection extension to
+// the department's date) has Workdays 0 and From the date: it is never provisional.
+type CaseDeadline struct {
+	Name        string `db:"name" json:"name"`
+	From        Date   `db:"from_on" json:"from"`
+	Workdays    int    `db:"workdays" json:"workdays"`
+	Extend      int    `db:"extend_workdays" json:"extend"`
+	Due         Date   `db:"due_on" json:"due"`
+	Provisional bool   `db:"provisional" json:"provisional"`
+}
+
+// Count counts the deadline with cal: Workdays after From, then Extend more (an extension runs from the deadline
+// it extends); it is provisional when any day counted over is not yet known.
+func (d CaseDeadline) Count(cal *Calendar) CaseDeadline {
+	due, prov := cal.AddWorkdays(d.From, d.Workdays)
+	if d.Extend > 0 {
+		var p2 bool
+		due, p2 = cal.AddWorkdays(due, d.Extend)
+		prov = prov || p2
+	}
+	d.Due, d.Provisional = due, prov
+	return d
+}

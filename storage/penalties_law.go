@@ -189,3 +189,36 @@ func (db *DB) OpenRepairsWithProvisionalDeadlines(ctx context.Context) ([]int64,
 	}
 	return ids, nil
 }
+
+// FirstPublishedOn is the day (Asia/Shanghai) the record was first shown on a channel (zero when on none yet).
+func (db *DB) FirstPublishedOn(ctx context.Context, penaltyID int64) (domain.Date, error) {
+	var on sql.NullString
+	if err := db.GetContext(ctx, &on, `SELECT to_char(min(published_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')
+		FROM publications WHERE penalty_id = $1 AND published_at IS NOT NULL`, penaltyID); err != nil {
+		return domain.Date{}, fmt.Errorf("publication date of penalty %d: %w", penaltyID, err)
+	}
+	if !on.Valid {
+		return domain.Date{}, nil
+	}
+	return domain.ParseDate(on.String)
+}
+
+// SetPeriodsFromPublication stores the publication date of a record whose periods run from it (SAMR Order 45
+// art. 13) with the periods counted from it, and the change in its history, once (a retry finds the date stored).
+func (db *DB) SetPeriodsFromPublication(ctx context.Context, id int64, publishedOn, eligibleFrom, ends domain.Date, e AuditEntry, details any) (bool, error) {
+	changed := false
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE penalties SET published_on = $2, repair_eligible_from = $3,
+			publication_ends = GREATEST(publication_ends, $4), updated_at = now() WHERE id = $1 AND published_on IS NULL`,
+			id, publishedOn, eligibleFrom, ends)
+		if err != nil {
+			return fmt.Errorf("periods of penalty %d from publication: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		changed = true
+		return AuditTx(ctx, tx, e, details)
+	})
+	return changed, err
+}

@@ -116,12 +116,19 @@ func (db *DB) OrderWithdrawal(ctx context.Context, in NewWithdrawal, cal *domain
 				AND (p.status IN ('published', 'sent', 'overdue', 'failed') OR p.attempts > 0) ORDER BY c.id`, in.PenaltyID); err != nil {
 			return fmt.Errorf("channels of penalty %d: %w", in.PenaltyID, err)
 		}
+		// Each channel's deadline is kept with its origin: a provisional one is counted again when its year's
+		// notice is loaded (deadlines.go).
+		dues := make([]domain.CaseDeadline, 0, len(chans))
 		for _, ch := range chans {
-			due, _ := cal.AddWorkdays(in.OrderedOn, ch.Workdays)
+			d := domain.CaseDeadline{Name: "confirm:" + ch.ID, From: in.OrderedOn, Workdays: ch.Workdays}.Count(cal)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO withdrawal_channels (withdrawal_id, channel_id, due_on)
-				VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, ch.ID, due); err != nil {
+				VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, ch.ID, d.Due); err != nil {
 				return fmt.Errorf("withdrawal %d channel %s: %w", id, ch.ID, err)
 			}
+			dues = append(dues, d)
+		}
+		if err := putCaseDeadlines(ctx, tx, "withdrawal", strconv.FormatInt(id, 10), dues); err != nil {
+			return err
 		}
 		key := "withdrawal-" + strconv.FormatInt(id, 10) + "-ordered"
 		return AuditTx(ctx, tx, AuditEntry{Actor: "system", Role: "system", Action: "withdrawal.ordered", CaseKind: "withdrawal",

@@ -201,6 +201,7 @@ type objection struct {
 	busy       int
 	runs       int
 	carried    bool
+	calendars  workflow.ReceiveChannel
 }
 
 // objectionStepsVersion marks the runs whose steps are applied one at a time (workflow.GetVersion).
@@ -291,7 +292,9 @@ func (w *objection) canContinue(ctx workflow.Context) bool {
 // continues as a new run that carries the state. It answers nil when an answer arrived meanwhile; the run goes on.
 func (w *objection) continueAsNew(ctx workflow.Context) error {
 	w.continuing = true
-	if err := workflow.Await(ctx, func() bool { return w.busy == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool {
+		return w.busy == 0 && w.calendars.Len() == 0 && workflow.AllHandlersFinished(ctx)
+	}); err != nil {
 		return err
 	}
 	if w.resolution != nil || w.resolved {
@@ -346,6 +349,7 @@ func (w *objection) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	w.calendars = onCalendarChanged(ctx, &w.busy, w.recountDeadlines)
 	return nil
 }
 
@@ -495,11 +499,22 @@ func (w *objection) receive(ctx workflow.Context) error {
 		return err
 	}
 	w.p.CommitmentLetterID = ref.ID
-	if w.p.MarkDue, err = w.deadline(ctx, f.FiledOn, f.Deadlines.ObjectionMark); err != nil {
-		return err
-	}
-	if w.p.ForwardDue, err = w.deadline(ctx, f.FiledOn, f.Deadlines.ObjectionForward); err != nil {
-		return err
+	counted := workflow.GetVersion(ctx, deadlinesCountChange, workflow.DefaultVersion, 1) >= 1
+	if counted {
+		ds, err := countDeadlines(ctx, "objection", w.caseID(),
+			domain.CaseDeadline{Name: dueMark, From: f.FiledOn, Workdays: f.Deadlines.ObjectionMark},
+			domain.CaseDeadline{Name: dueForward, From: f.FiledOn, Workdays: f.Deadlines.ObjectionForward})
+		if err != nil {
+			return err
+		}
+		w.p.MarkDue, w.p.ForwardDue = ds[0].Due, ds[1].Due
+	} else {
+		if w.p.MarkDue, err = w.deadline(ctx, f.FiledOn, f.Deadlines.ObjectionMark); err != nil {
+			return err
+		}
+		if w.p.ForwardDue, err = w.deadline(ctx, f.FiledOn, f.Deadlines.ObjectionForward); err != nil {
+			return err
+		}
 	}
 	channels := make([]string, 0, len(f.Channels))
 	for _, c := range f.Channels {
@@ -525,8 +540,15 @@ func (w *objection) receive(ctx workflow.Context) error {
 
 	// 2. The department's inbox.
 	now := today(ctx)
-	due, err := w.deadline(ctx, now, f.Deadlines.ObjectionVerify)
-	if err != nil {
+	var due domain.Date
+	if counted {
+		ds, err := countDeadlines(ctx, "objection", w.caseID(),
+			domain.CaseDeadline{Name: dueVerify, From: now, Workdays: f.Deadlines.ObjectionVerify})
+		if err != nil {
+			return err
+		}
+		due = ds[0].Due
+	} else if due, err = w.deadline(ctx, now, f.Deadlines.ObjectionVerify); err != nil {
 		return err
 	}
 	w.p.ForwardedOn, w.p.VerifyDue, w.p.OriginalVerifyDue = now, due, due
@@ -722,7 +744,7 @@ func (w *objection) send(ctx workflow.Context, c *ObjectionChannelState) {
 // watchChannel marks a channel action overdue when its due date ends unconfirmed and escalates it to the credit
 // office; the escalation closes when the channel confirms after all (or the action is cancelled).
 func (w *objection) watchChannel(ctx workflow.Context, c *ObjectionChannelState) {
-	inTime, err := awaitUntilEndOf(ctx, c.DueOn, c.settled)
+	inTime, _, err := awaitUntilEndOfMoving(ctx, func() domain.Date { return c.DueOn }, c.settled)
 	if err != nil || inTime || c.settled() {
 		return
 	}

@@ -237,6 +237,19 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 	if err := w.closeTasks(ctx, domain.TaskCancelled, oldStep); err != nil {
 		return err
 	}
+	if workflow.GetVersion(ctx, deadlinesCountChange, workflow.DefaultVersion, 1) >= 1 {
+		// Kept with its origin: an extension by the rule set's working days is counted again with the calendar;
+		// the department's own date is a date.
+		d := domain.CaseDeadline{Name: dueVerify, From: w.p.ForwardedOn, Workdays: f.Deadlines.ObjectionVerify, Extend: extra}
+		if extra == 0 {
+			d = domain.CaseDeadline{Name: dueVerify, From: newDue}
+		}
+		ds, err := countDeadlines(ctx, "objection", w.caseID(), d)
+		if err != nil {
+			return err
+		}
+		newDue = ds[0].Due
+	}
 	w.p.VerifyDue = newDue
 	if err := w.openTask(ctx, activities.TaskInput{Step: w.verifyStep(), AssigneeRole: domain.RoleDepartment,
 		DepartmentID: f.DepartmentID, DueOn: &newDue,

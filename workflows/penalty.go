@@ -218,6 +218,9 @@ type penalty struct {
 	carried    bool
 	signals    workflow.ReceiveChannel
 	restarts   workflow.ReceiveChannel
+	calendars workflow.ReceiveChannel
+	// recounting counts provisional deadlines being counted again (deadlines.go); a continue-as-new waits for them.
+	recounting int
 	// publicationEnds is a carried restarted end of publication (zero: none).
 	publicationEnds domain.Date
 	// superseded are the later withdraw requests already put on record in this run.
@@ -307,6 +310,7 @@ func (w *penalty) setup(ctx workflow.Context) error {
 			w.requestWithdrawal(ctx, req)
 		}
 	})
+	w.calendars = onCalendarChanged(ctx, &w.recounting, w.recountDeadlines)
 	restarts := workflow.GetSignalChannel(ctx, PenaltyRestartPeriodSignal)
 	w.restarts = restarts
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -372,7 +376,7 @@ func (w *penalty) countStep() {
 // canContinue: the run took enough steps (or Temporal suggests continuing) and is at a point a new run resumes
 // from with nothing lost: letters issued, publication finished, no withdrawal requested, no step in flight.
 func (w *penalty) canContinue(ctx workflow.Context) bool {
-	return w.version >= 1 && !w.continuing && w.lettersIssued && w.pending == "" && w.state.Withdrawal == nil &&
+	return w.version >= 1 && !w.continuing && w.lettersIssued && w.pending == "" && w.recounting == 0 && w.state.Withdrawal == nil &&
 		w.state.Publication != "publishing" &&
 		(w.steps >= PenaltyMaxSteps || workflow.GetInfo(ctx).GetContinueAsNewSuggested())
 }
@@ -382,7 +386,8 @@ func (w *penalty) canContinue(ctx workflow.Context) bool {
 func (w *penalty) continueAsNew(ctx workflow.Context) error {
 	w.continuing = true
 	if err := workflow.Await(ctx, func() bool {
-		return w.pending == "" && w.signals.Len() == 0 && w.restarts.Len() == 0 && workflow.AllHandlersFinished(ctx)
+		return w.pending == "" && w.signals.Len() == 0 && w.restarts.Len() == 0 && w.calendars.Len() == 0 &&
+			w.recounting == 0 && workflow.AllHandlersFinished(ctx)
 	}); err != nil {
 		return err
 	}
@@ -580,22 +585,23 @@ func (w *penalty) notify(ctx workflow.Context, key, kind, title, body string) er
 // withdrawalRequested is what every long wait also wakes up for.
 func (w *penalty) withdrawalRequested() bool { return w.state.Withdrawal != nil }
 
-// sleepUntil sleeps until t unless a withdrawal is requested first; it reports whether t was reached. A run that
+// sleepUntil sleeps until t unless a withdrawal is requested or the date moved first; it reports whether t was
+// reached. A run that
 // took enough steps meanwhile continues as new from here (the error is the continue-as-new error).
-func (w *penalty) sleepUntil(ctx workflow.Context, t time.Time) (bool, error) {
+func (w *penalty) sleepUntil(ctx workflow.Context, t time.Time, moved func() bool) (bool, error) {
 	for {
-		if w.withdrawalRequested() {
+		if w.withdrawalRequested() || moved() {
 			return false, nil
 		}
 		wait := t.Sub(workflow.Now(ctx))
 		if wait <= 0 {
 			return true, nil
 		}
-		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.withdrawalRequested() || w.canContinue(ctx) })
+		woke, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.withdrawalRequested() || moved() || w.canContinue(ctx) })
 		if err != nil || !woke {
 			return !woke, err
 		}
-		if w.withdrawalRequested() {
+		if w.withdrawalRequested() || moved() {
 			return false, nil
 		}
 		if err := w.continueAsNew(ctx); err != nil {
@@ -609,8 +615,13 @@ func (w *penalty) run(ctx workflow.Context) error {
 	if err := w.startActivity(ctx, "LoadPenaltyFacts", acts.LoadPenaltyFacts, w.id).Get(ctx, &w.facts); err != nil {
 		return err
 	}
-	w.loaded = true
 	w.state.DeliveryDue = w.facts.DeliveryDue
+	if !w.carried && workflow.GetVersion(ctx, deadlinesCountChange, workflow.DefaultVersion, 1) >= 1 {
+		if err := w.countDeadlines(ctx); err != nil {
+			return err
+		}
+	}
+	w.loaded = true
 	if w.publicationEnds.After(w.facts.PublicationEnds) { // a carried restart
 		w.facts.PublicationEnds = w.publicationEnds
 	}
@@ -636,18 +647,8 @@ func (w *penalty) run(ctx workflow.Context) error {
 	}
 
 	// The enterprise is told when it may apply: only for published records that a repair can end early.
-	f := w.facts
-	if f.Published && !f.AutoEnds && f.RepairableEarly && f.RepairEligibleFrom.Before(f.PublicationEnds) &&
-		!w.state.EligibleNotified {
-		reached, err := w.sleepUntil(ctx, f.RepairEligibleFrom.Time(domain.Shanghai))
-		if err != nil {
-			return err
-		}
-		if reached {
-			if err := w.announceEligibility(ctx); err != nil {
-				return err
-			}
-		}
+	if err := w.awaitEligibility(ctx); err != nil {
+		return err
 	}
 
 	// The end of the publication period withdraws the record by itself.
@@ -788,13 +789,14 @@ func (w *penalty) watchDelivery(ctx workflow.Context) {
 // openAndWatchDelivery opens the delivery task and escalates it when its due date passes.
 func (w *penalty) openAndWatchDelivery(ctx workflow.Context, settled func() bool) {
 	f := w.facts
-	due := f.DeliveryDue
+	due := w.state.DeliveryDue
 	_ = w.startActivity(ctx, "OpenTask", acts.OpenTask, activities.TaskInput{
 		CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery",
 		Title:        fmt.Sprintf("送达行政处罚决定书和信用修复告知书（%s，%s）", f.DecisionNo, f.EnterpriseName),
 		AssigneeRole: domain.RoleDepartment, DepartmentID: f.DepartmentID, DueOn: &due,
 	}).Get(ctx, nil)
-	inTime, err := awaitUntilEndOf(ctx, due, settled)
+	// A provisional delivery deadline counted again moves the wait (the task moved with it).
+	inTime, due, err := awaitUntilEndOfMoving(ctx, func() domain.Date { return w.state.DeliveryDue }, settled)
 	if err != nil {
 		return
 	}
@@ -841,6 +843,7 @@ func (w *penalty) startPublication(ctx workflow.Context) {
 			w.state.Publication = "published"
 			if w.state.Withdrawal == nil {
 				_ = w.step(ctx, domain.PenaltyPublished, "penalty.published", map[string]any{"publish_due": w.facts.PublishDue})
+				w.countPeriodsFromPublication(ctx)
 			}
 		case temporal.IsCanceledError(err):
 			w.state.Publication = "cancelled"

@@ -76,6 +76,17 @@ func PublishWorkflow(ctx workflow.Context, in PublishInput) error {
 		workflow.UpdateHandlerOptions{Validator: p.validateConfirm}); err != nil {
 		return err
 	}
+	// A provisional due date counted again (PublishDueSignal): the tasks moved with it, the overdue watch follows.
+	dues := workflow.GetSignalChannel(ctx, PublishDueSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var due domain.Date
+			dues.Receive(ctx, &due)
+			if !due.IsZero() {
+				p.in.DueOn = due
+			}
+		}
+	})
 	return p.run(withActivityOptions(ctx))
 }
 
@@ -269,11 +280,10 @@ func (p *publication) watchDeadline(ctx workflow.Context, c *PublicationChannelS
 	if p.in.DueOn.IsZero() {
 		return
 	}
-	inTime, err := awaitUntilEndOf(ctx, p.in.DueOn, c.done)
+	inTime, due, err := awaitUntilEndOfMoving(ctx, func() domain.Date { return p.in.DueOn }, c.done)
 	if err != nil || inTime {
 		return
 	}
-	due := p.in.DueOn
 	step := "publish:" + c.ChannelID
 	c.Overdue = true
 	if c.Status != "withdrawn" && c.Status != "published" {

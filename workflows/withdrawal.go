@@ -144,6 +144,9 @@ type withdrawal struct {
 	version    workflow.Version
 	steps      int
 	continuing bool
+	// calendars and recounting: provisional channel deadlines counted again (withdrawal_deadlines.go).
+	calendars  workflow.ReceiveChannel
+	recounting int
 }
 
 // WithdrawalMaxSteps is how many confirmations a run of an order takes before it continues as new: far below
@@ -201,6 +204,7 @@ func (w *withdrawal) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	w.calendars = onCalendarChanged(ctx, &w.recounting, w.recountDeadlines)
 	return workflow.SetUpdateHandlerWithOptions(ctx, WithdrawalConfirmUpdate, w.confirmChannel,
 		workflow.UpdateHandlerOptions{Validator: w.validateConfirm})
 }
@@ -250,7 +254,9 @@ func (w *withdrawal) awaitConfirmed(ctx workflow.Context) error {
 		return nil
 	}
 	w.continuing = true
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && w.recounting == 0 && w.calendars.Len() == 0
+	}); err != nil {
 		return err
 	}
 	if w.allConfirmed() { // the last confirmations finished meanwhile
@@ -405,11 +411,10 @@ func (w *withdrawal) notify(ctx workflow.Context, c *WithdrawalChannelState) {
 // watchDeadline marks a channel overdue when its due date ends unconfirmed and escalates it to the credit office;
 // the escalation task closes when the channel confirms after all.
 func (w *withdrawal) watchDeadline(ctx workflow.Context, c *WithdrawalChannelState) {
-	inTime, err := awaitUntilEndOf(ctx, c.DueOn, c.confirmed)
+	inTime, due, err := awaitUntilEndOfMoving(ctx, func() domain.Date { return c.DueOn }, c.confirmed)
 	if err != nil || inTime {
 		return
 	}
-	due := c.DueOn
 	step := "confirm:" + c.ChannelID
 	c.Overdue = true
 	c.Status = domain.ChannelOverdue

@@ -33,6 +33,9 @@ type Implementation interface {
 	CreatePublications(ctx context.Context, in CreatePublicationsInput) (PublishFacts, error)
 	CreateRepairCase(ctx context.Context, in RepairApplication) error
 	Deadline(ctx context.Context, in DeadlineInput) (DeadlineResult, error)
+	CountDeadlines(ctx context.Context, in CountDeadlinesInput) ([]domain.CaseDeadline, error)
+	CountPeriodsFromPublication(ctx context.Context, penaltyID int64) (PublicationPeriods, error)
+	RecountDeadlines(ctx context.Context, in RecountDeadlinesInput) (RecountResult, error)
 	EnterpriseNames(ctx context.Context, usccs []string) (map[string]string, error)
 	Escalate(ctx context.Context, in EscalateInput) error
 	FindOrphanCases(ctx context.Context, in FindOrphansInput) (FindOrphansResult, error)
@@ -339,4 +342,16 @@ func (a *Activities) StartLifecycles(ctx context.Context, in StartLifecyclesInpu
 
 func (a *Activities) TrainingStep(ctx context.Context, in TrainingStepInput) error {
 	return a.impl.TrainingStep(ctx, in)
+}
+
+func (a *Activities) CountDeadlines(ctx context.Context, in CountDeadlinesInput) ([]domain.CaseDeadline, error) {
+	return a.impl.CountDeadlines(ctx, in)
+}
+
+func (a *Activities) RecountDeadlines(ctx context.Context, in RecountDeadlinesInput) (RecountResult, error) {
+	return a.impl.RecountDeadlines(ctx, in)
+}
+
+func (a *Activities) CountPeriodsFromPublication(ctx context.Context, penaltyID int64) (PublicationPeriods, error) {
+	return a.impl.CountPeriodsFromPublication(ctx, penaltyID)
 }

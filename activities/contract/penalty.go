@@ -44,6 +44,10 @@ type PenaltyFacts struct {
 	AcceptWorkdays               int
 	DecideWorkdays               int
 	RevocationWithdrawalWorkdays int
+	// DeliveryWorkdays and PublicationWorkdays count DeliveryDue and PublishDue from the decision (zero in
+	// histories recorded before they existed).
+	DeliveryWorkdays    int
+	PublicationWorkdays int
 	// ApplyOnline and ApplyWindow say where the enterprise applies (一网通办, 一窗受理).
 	ApplyOnline string
 	ApplyWindow string
@@ -83,4 +87,13 @@ type RecordRevocationInput struct {
 	Reason    string
 	Actor     string
 	Role      string
+}
+
+// PublicationPeriods are a record's periods after its publication date became known (SAMR Order 45 art. 13:
+// periods run from the publication date); Changed is false when nothing moved.
+type PublicationPeriods struct {
+	PublishedOn        domain.Date
+	RepairEligibleFrom domain.Date
+	PublicationEnds    domain.Date
+	Changed            bool
 }
