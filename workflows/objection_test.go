@@ -110,6 +110,7 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 	}
 
 	env.OnActivity(acts.LoadObjectionFacts, mock.Anything, mock.Anything).Return(facts, nil)
+	mockDeadlineCounting(env, nil)
 	env.OnActivity(acts.Deadline, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeadlineInput) (activities.DeadlineResult, error) {
 		due, prov := cal.AddWorkdays(in.From, in.Workdays)
 		return activities.DeadlineResult{Due: due, Provisional: prov}, nil

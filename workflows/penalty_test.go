@@ -76,6 +76,7 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 	r := &penaltyRecorder{env: env, stepAt: map[string]time.Time{}, notices: map[string]time.Time{}}
 
 	env.OnActivity(acts.LoadPenaltyFacts, mock.Anything, mock.Anything).Return(facts, nil)
+	mockDeadlineCounting(env, map[string]domain.Date{dueDelivery: facts.DeliveryDue, duePublish: facts.PublishDue})
 	env.OnActivity(acts.IssueLetter, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.IssueLetterInput) (activities.LetterRef, error) {
 			r.mu.Lock()
