@@ -69,7 +69,7 @@ func (a *Activities) LoadWithdrawal(ctx context.Context, id int64) (WithdrawalFa
 	}
 	f.Regulation = rs.WithdrawalRegulation()
 	for _, c := range cs {
-		cf := WithdrawalChannelFacts{ChannelID: c.ChannelID, Name: c.Name, Kind: c.Kind, DueOn: c.DueOn, Status: c.Status, Reference: c.Reference}
+		cf := WithdrawalChannelFacts{ChannelID: c.ChannelID, Name: c.Name, Kind: c.Kind, DueOn: c.DueOn, Provisional: c.Provisional, Status: c.Status, Reference: c.Reference}
 		if c.ConfirmedAt.Valid {
 			cf.ConfirmedAt = c.ConfirmedAt.Time
 		}

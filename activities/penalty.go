@@ -49,7 +49,7 @@ func (a *Activities) LoadPenaltyFacts(ctx context.Context, penaltyID int64) (Pen
 		AcceptWorkdays: rs.Deadlines.Acceptance, DecideWorkdays: rs.Deadlines.Decision,
 		RevocationWithdrawalWorkdays: rs.Deadlines.RevocationWithdrawal,
 		DeliveryWorkdays:             rs.Deadlines.Delivery, PublicationWorkdays: rs.Deadlines.Publication,
-		ApplyOnline:                  "信用修复协同平台（" + strings.TrimRight(a.BaseURL, "/") + "）", ApplyWindow: ApplyWindow,
+		ApplyOnline: "信用修复协同平台（" + strings.TrimRight(a.BaseURL, "/") + "）", ApplyWindow: ApplyWindow,
 	}
 	if p.DeliveryDue.IsZero() {
 		// Registered before the delivery deadline was recorded: compute it the same way registration does.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,6 +224,8 @@ type objectionDeadlinesJSON struct {
 	Forward        domain.Date `json:"forward"`
 	Verify         domain.Date `json:"verify"`
 	OriginalVerify domain.Date `json:"original_verify"`
+	// Provisional marks the deadlines that are 暂定 (mark, forward, verify; detail only).
+	Provisional map[string]bool `json:"provisional,omitempty"`
 }
 
 type objectionChannelJSON struct {
@@ -367,6 +370,7 @@ var objectionStepLabels = map[string]string{
 	"objection.marked":                    "各公示渠道已标注“异议处理中”",
 	"objection.extended":                  "认定部门延长核实期限并告知申请人",
 	"objection.overdue":                   "认定部门逾期未答复，已报市信用办督办",
+	"objection.deadlines_recomputed":      "节假日安排公布，暂定期限已重新计算",
 	"objection.resolved":                  "认定部门作出异议处理结果",
 	"objection.withdrawal_requested":      "通知各公示渠道撤下公示（一件通用）",
 	"objection.withdrawn":                 "各公示渠道已撤下该信息",
@@ -406,7 +410,11 @@ func (s *Server) objectionDetail(ctx context.Context, o storage.Objection, cs []
 
 func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage.Objection, cs []storage.ObjectionChannel) (objectionJSON, error) {
 	j := toObjectionJSON(o)
-	var err error
+	prov, err := s.db.ProvisionalDeadlines(ctx, "objection", strconv.FormatInt(o.ID, 10))
+	if err != nil {
+		return j, err
+	}
+	j.Deadlines.Provisional = provisionalDeadlines(slices.Sorted(maps.Keys(prov)))
 	if j.History, err = s.caseHistory(ctx, "objection", o.ID, objectionStepLabel); err != nil {
 		return j, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -320,33 +321,35 @@ type publicationJSON struct {
 
 // penaltyJSON is a penalty as the API shows it; lists leave out letters, publications and the withdrawal.
 type penaltyJSON struct {
-	ID                 int64                     `json:"id"`
-	DepartmentID       string                    `json:"department_id"`
-	DecisionNo         string                    `json:"decision_no"`
-	USCC               string                    `json:"uscc"`
-	EnterpriseName     string                    `json:"enterprise_name"`
-	DecidedOn          domain.Date               `json:"decided_on"`
-	PenaltyTypes       []string                  `json:"penalty_types"`
-	FineAmountYuan     json.RawMessage           `json:"fine_amount_yuan"`
-	Class              string                    `json:"class"`
-	ClassGiven         bool                      `json:"class_given"`
-	DurationMonths     int                       `json:"duration_months"`
-	Facts              string                    `json:"facts"`
-	LegalBasis         string                    `json:"legal_basis"`
-	RuleSet            string                    `json:"rule_set"`
-	Published          bool                      `json:"published"`
-	PublishDue         domain.Date               `json:"publish_due"`
-	DeliveryDue        domain.Date               `json:"delivery_due"`
-	RepairEligibleFrom domain.Date               `json:"repair_eligible_from"`
-	PublicationEnds    domain.Date               `json:"publication_ends"`
-	Status             string                    `json:"status"`
-	Delivery           *deliveryJSON             `json:"delivery"`
-	Revocation         *revocationJSON           `json:"revocation"`
-	ImportID           *int64                    `json:"import_id,omitempty"`
-	CreatedAt          time.Time                 `json:"created_at"`
-	Letters            *[]letterJSON             `json:"letters,omitempty"`
-	Publications       *[]publicationJSON        `json:"publications,omitempty"`
-	Withdrawal         **storage.WithdrawalOrder `json:"withdrawal,omitempty"`
+	ID                 int64           `json:"id"`
+	DepartmentID       string          `json:"department_id"`
+	DecisionNo         string          `json:"decision_no"`
+	USCC               string          `json:"uscc"`
+	EnterpriseName     string          `json:"enterprise_name"`
+	DecidedOn          domain.Date     `json:"decided_on"`
+	PenaltyTypes       []string        `json:"penalty_types"`
+	FineAmountYuan     json.RawMessage `json:"fine_amount_yuan"`
+	Class              string          `json:"class"`
+	ClassGiven         bool            `json:"class_given"`
+	DurationMonths     int             `json:"duration_months"`
+	Facts              string          `json:"facts"`
+	LegalBasis         string          `json:"legal_basis"`
+	RuleSet            string          `json:"rule_set"`
+	Published          bool            `json:"published"`
+	PublishDue         domain.Date     `json:"publish_due"`
+	DeliveryDue        domain.Date     `json:"delivery_due"`
+	RepairEligibleFrom domain.Date     `json:"repair_eligible_from"`
+	PublicationEnds    domain.Date     `json:"publication_ends"`
+	// Provisional marks delivery_due and publish_due (as delivery, publish) when they are 暂定 (detail only).
+	Provisional  map[string]bool           `json:"provisional,omitempty"`
+	Status       string                    `json:"status"`
+	Delivery     *deliveryJSON             `json:"delivery"`
+	Revocation   *revocationJSON           `json:"revocation"`
+	ImportID     *int64                    `json:"import_id,omitempty"`
+	CreatedAt    time.Time                 `json:"created_at"`
+	Letters      *[]letterJSON             `json:"letters,omitempty"`
+	Publications *[]publicationJSON        `json:"publications,omitempty"`
+	Withdrawal   **storage.WithdrawalOrder `json:"withdrawal,omitempty"`
 	penaltyLawJSON
 	// RecordKind is penalty, or the kind of a record of another procedure (fraud_record, abnormal_list,
 	// serious_list); RestsOn the record it rests on.
@@ -416,6 +419,11 @@ func (s *Server) penaltyDetail(ctx context.Context, p storage.Penalty) (penaltyJ
 		return pj, err
 	}
 	pj.Withdrawal = &wd
+	prov, err := s.db.ProvisionalDeadlines(ctx, "penalty", strconv.FormatInt(p.ID, 10))
+	if err != nil {
+		return pj, err
+	}
+	pj.Provisional = provisionalDeadlines(slices.Sorted(maps.Keys(prov)))
 	return pj, nil
 }
 

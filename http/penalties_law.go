@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"go.temporal.io/sdk/client"
 
 	"xinyong/domain"
 	"xinyong/storage"
@@ -203,22 +205,55 @@ func provisionalDeadlines(names []string) map[string]bool {
 	return out
 }
 
-// signalCalendarChanged tells every open case with a provisional deadline that a year's notice was loaded, so that
-// it counts its deadlines again. A case that cannot be told now is logged; it keeps its provisional dates, shown as
-// 暂定, until the next load.
-func (s *Server) signalCalendarChanged(ctx context.Context, year int) {
-	if s.temporal == nil {
-		return
+// LoadHolidayYear loads a year's holiday notice and tells every open case whose deadlines were provisional in it
+// (SignalCalendarLoaded): the one path of the admin calendar page, POST /api/v1/calendar/years and
+// `xinyong calendar import`. With no Temporal client the notice is loaded and no case is told.
+func LoadHolidayYear(ctx context.Context, db *storage.DB, tc client.Client, hy domain.HolidayYear, log *slog.Logger) (told int, err error) {
+	if err := db.ImportHolidayYear(ctx, hy.Year, hy.Source, hy.Days); err != nil {
+		return 0, err
 	}
-	ids, err := s.db.OpenRepairsWithProvisionalDeadlines(ctx)
+	return SignalCalendarLoaded(ctx, db, tc, hy.Year, log), nil
+}
+
+// SignalCalendarLoaded tells every open case with a provisional deadline (repairs, penalties, objections,
+// withdrawals) that the notice for year was loaded, so that it counts its deadlines again; it answers how many
+// were told. A case that cannot be told now is logged; it keeps its provisional dates, shown as 暂定, until the
+// year is loaded again.
+func SignalCalendarLoaded(ctx context.Context, db *storage.DB, tc client.Client, year int, log *slog.Logger) int {
+	if tc == nil {
+		return 0
+	}
+	refs, err := db.OpenCasesWithProvisionalDeadlines(ctx, year)
 	if err != nil {
-		s.log.Warn("listing cases with provisional deadlines failed", "year", year, "err", err)
-		return
+		log.Warn("listing cases with provisional deadlines failed", "year", year, "err", err)
+		return 0
 	}
-	for _, id := range ids {
-		if err := s.temporal.SignalWorkflow(ctx, workflows.RepairWorkflowID(id), "", workflows.SignalCalendarChanged,
-			workflows.CalendarChanged{Year: year}); err != nil {
-			s.log.Warn("telling a case about a new holiday notice failed", "repair", id, "year", year, "err", err)
+	told := 0
+	for _, ref := range refs {
+		id, ok := calendarWorkflowID(ref)
+		if !ok {
+			continue
 		}
+		if err := tc.SignalWorkflow(ctx, id, "", workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: year}); err != nil {
+			log.Warn("telling a case about a new holiday notice failed", "workflow", id, "year", year, "err", err)
+			continue
+		}
+		told++
 	}
+	return told
+}
+
+// calendarWorkflowID is the workflow that keeps a case's deadlines.
+func calendarWorkflowID(ref storage.CaseRef) (string, bool) {
+	switch ref.Kind {
+	case "repair":
+		return workflows.RepairWorkflowID(ref.ID), true
+	case "penalty":
+		return workflows.PenaltyWorkflowID(ref.ID), true
+	case "objection":
+		return workflows.ObjectionWorkflowID(ref.ID), true
+	case "withdrawal":
+		return workflows.WithdrawalWorkflowID(ref.ID), true
+	}
+	return "", false
 }

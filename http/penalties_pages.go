@@ -281,6 +281,8 @@ var penaltyActionLabels = map[string]string{
 	"penalty.delivery":                    "登记送达",
 	"penalty.delivery_overdue":            "逾期未登记送达，已提请信用办督办",
 	"penalty.published":                   "已在各公示渠道公示",
+	"penalty.deadlines_recomputed":        "节假日安排公布，暂定期限已重新计算",
+	"penalty.periods_from_publication":    "公示期限自公示之日起重新计算",
 	"penalty.publication_failed":          "公示未完成",
 	"penalty.eligible":                    "已告知企业可以申请信用修复",
 	"penalty.withdrawing":                 "启动撤下公示（一件通用）",
@@ -426,6 +428,7 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 		"Today":       domain.Today().String(),
 		"MethodLabel": deliveryMethodLabel(pen.DeliveryMethod.String),
 		"Flagged":     pen.FlaggedObjection,
+		"Prov":        detail.Provisional,
 		// The enterprise objects to its own record; a department may file on its behalf.
 		"CanObject": open && (p.Role == domain.RoleEnterprise || p.Role == domain.RoleDepartment),
 	}

@@ -53,18 +53,12 @@ func (s *Server) importHolidayJSON(c *fiber.Ctx, raw []byte) (domain.HolidayYear
 		}
 		return hy, newError(domain.KindInvalid, "invalid_holiday_data", "节假日数据格式不正确："+err.Error())
 	}
-	if err := s.db.ImportHolidayYear(c.UserContext(), hy.Year, hy.Source, hy.Days); err != nil {
-		var ie *domain.InputError
-		if errors.As(err, &ie) {
-			return hy, err
-		}
+	told, err := LoadHolidayYear(c.UserContext(), s.db, s.temporal, hy, s.log)
+	if err != nil {
 		return hy, err
 	}
-	if err := s.audit(c, "calendar.import", "calendar", strconv.Itoa(hy.Year), map[string]any{"days": len(hy.Days), "source": hy.Source}); err != nil {
-		return hy, err
-	}
-	s.signalCalendarChanged(c.UserContext(), hy.Year)
-	return hy, nil
+	return hy, s.audit(c, "calendar.import", "calendar", strconv.Itoa(hy.Year),
+		map[string]any{"days": len(hy.Days), "source": hy.Source, "cases_told": told})
 }
 
 func (s *Server) calendarImport(c *fiber.Ctx) error {

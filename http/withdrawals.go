@@ -45,14 +45,16 @@ type withdrawalLetterJSON struct {
 }
 
 type withdrawalChannelJSON struct {
-	ChannelID   string     `json:"channel_id"`
-	Name        string     `json:"name"`
-	Kind        string     `json:"kind"`
-	Status      string     `json:"status"`
-	StatusLabel string     `json:"status_label"`
-	Overdue     bool       `json:"overdue"`
-	Attempts    int        `json:"attempts"`
-	DueOn       string     `json:"due_on"`
+	ChannelID   string `json:"channel_id"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	Status      string `json:"status"`
+	StatusLabel string `json:"status_label"`
+	Overdue     bool   `json:"overdue"`
+	Attempts    int    `json:"attempts"`
+	DueOn       string `json:"due_on"`
+	// Provisional: due_on is 暂定 (counted again when its year's holiday notice is loaded).
+	Provisional bool       `json:"provisional"`
 	SentAt      *time.Time `json:"sent_at"`
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	Reference   string     `json:"reference,omitempty"`
@@ -117,7 +119,7 @@ func (s *Server) toWithdrawalJSON(ctx context.Context, p *principal, w storage.W
 		cj := withdrawalChannelJSON{ChannelID: wc.ChannelID, Name: wc.Name, Kind: string(wc.Kind), Status: string(wc.Status),
 			StatusLabel: domain.ChannelStatus(wc.Status).LabelForWithdrawal(domain.ChannelKind(wc.Kind), wc.Attempts),
 			Overdue:     channelOverdue(wc, today), Attempts: wc.Attempts,
-			DueOn: wc.DueOn.String(), SentAt: optTime(wc.SentAt.Time, wc.SentAt.Valid),
+			DueOn: wc.DueOn.String(), Provisional: wc.Provisional, SentAt: optTime(wc.SentAt.Time, wc.SentAt.Valid),
 			ConfirmedAt: optTime(wc.ConfirmedAt.Time, wc.ConfirmedAt.Valid)}
 		if admin || (p.Role == domain.RoleChannelOperator && p.ChannelID.String == wc.ChannelID) {
 			cj.Reference, cj.LastError = wc.Reference, wc.LastError

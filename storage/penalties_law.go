@@ -179,17 +179,6 @@ func (db *DB) RescheduleTask(ctx context.Context, caseKind, caseID, step string,
 	return nil
 }
 
-// OpenRepairsWithProvisionalDeadlines lists the open repair cases with a provisional deadline, to tell them that a
-// holiday notice was loaded.
-func (db *DB) OpenRepairsWithProvisionalDeadlines(ctx context.Context) ([]int64, error) {
-	var ids []int64
-	err := db.SelectContext(ctx, &ids, `SELECT id FROM repairs WHERE provisional_deadlines <> '{}' AND closed_at IS NULL ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("repairs with provisional deadlines: %w", err)
-	}
-	return ids, nil
-}
-
 // FirstPublishedOn is the day (Asia/Shanghai) the record was first shown on a channel (zero when on none yet).
 func (db *DB) FirstPublishedOn(ctx context.Context, penaltyID int64) (domain.Date, error) {
 	var on sql.NullString

@@ -58,6 +58,8 @@ type WithdrawalChannel struct {
 	LastError    string               `db:"last_error"`
 	EndpointURL  string               `db:"endpoint_url"`
 	Secret       string               `db:"secret"`
+	// Provisional: the due date was counted over days whose holiday notice is not loaded yet (暂定).
+	Provisional bool `db:"provisional"`
 }
 
 const withdrawalColumns = `w.id, w.penalty_id, w.cause, w.cause_ref, w.cause_decision, w.status, w.letter_id, w.ordered_on,
@@ -67,7 +69,9 @@ const withdrawalColumns = `w.id, w.penalty_id, w.cause, w.cause_ref, w.cause_dec
 const withdrawalFrom = ` FROM withdrawals w JOIN penalties p ON p.id = w.penalty_id JOIN departments d ON d.id = p.department_id`
 
 const withdrawalChannelColumns = `wc.withdrawal_id, wc.channel_id, c.name, c.kind, wc.status, wc.attempts, wc.due_on,
-	wc.sent_at, wc.confirmed_at, wc.overdue_at, wc.reference, wc.confirmed_by, wc.last_error, c.endpoint_url, c.secret`
+	wc.sent_at, wc.confirmed_at, wc.overdue_at, wc.reference, wc.confirmed_by, wc.last_error, c.endpoint_url, c.secret,
+	COALESCE((SELECT d.provisional FROM case_deadlines d WHERE d.case_kind = 'withdrawal' AND d.case_id = wc.withdrawal_id::text
+		AND d.name = 'confirm:' || wc.channel_id), false) AS provisional`
 
 // NewWithdrawal orders a record's withdrawal for a cause on a date.
 type NewWithdrawal struct {

@@ -218,7 +218,7 @@ type penalty struct {
 	carried    bool
 	signals    workflow.ReceiveChannel
 	restarts   workflow.ReceiveChannel
-	calendars workflow.ReceiveChannel
+	calendars  workflow.ReceiveChannel
 	// recounting counts provisional deadlines being counted again (deadlines.go); a continue-as-new waits for them.
 	recounting int
 	// publicationEnds is a carried restarted end of publication (zero: none).

@@ -470,7 +470,8 @@ func withdrawalNotice(f activities.WithdrawalFacts) letters.WithdrawalNoticeData
 		Cause: domain.WithdrawalCause(f.Cause), CauseDecision: f.CauseDecision, Contact: activities.CreditOfficeContact,
 	}
 	for _, c := range f.Channels {
-		d.Channels = append(d.Channels, letters.ChannelLine{Name: c.Name, Kind: c.Kind.Label(), DueOn: c.DueOn.Time(domain.Shanghai)})
+		d.Channels = append(d.Channels, letters.ChannelLine{Name: c.Name, Kind: c.Kind.Label(), DueOn: c.DueOn.Time(domain.Shanghai),
+			Provisional: c.Provisional})
 	}
 	return d
 }

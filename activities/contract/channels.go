@@ -38,6 +38,7 @@ type WithdrawalChannelFacts struct {
 	Name        string
 	Kind        domain.ChannelKind
 	DueOn       domain.Date
+	Provisional bool `json:",omitempty"`
 	Status      domain.ChannelStatus
 	ConfirmedAt time.Time
 	Reference   string `json:",omitempty"`

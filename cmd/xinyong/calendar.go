@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"xinyong/domain"
+	httpapi "xinyong/http"
+	"xinyong/obs"
 )
 
 func init() {
@@ -36,9 +39,20 @@ func runCalendar(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.ImportHolidayYear(ctx, hy.Year, hy.Source, hy.Days); err != nil {
+	// The open cases whose deadlines were provisional in that year are told, as the admin page does: the same
+	// path (httpapi.LoadHolidayYear). Without a Temporal server the notice is loaded and nobody is told.
+	log := obs.NewLoggerAt(os.Stderr, slog.LevelWarn)
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "warning: %v; open cases are not told about the new notice (import again once Temporal runs)\n", err)
+		tc = nil
+	} else {
+		defer tc.Close()
+	}
+	told, err := httpapi.LoadHolidayYear(ctx, db, tc, hy, log)
+	if err != nil {
 		return err
 	}
-	fmt.Printf("loaded %d: %d days (%s)\n", hy.Year, len(hy.Days), hy.Source)
+	fmt.Printf("loaded %d: %d days (%s); %d open cases with provisional deadlines told\n", hy.Year, len(hy.Days), hy.Source, told)
 	return nil
 }

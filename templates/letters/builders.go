@@ -257,6 +257,18 @@ type ChannelLine struct {
 	Name  string
 	Kind  string // 国家平台, 地方站点, 部门网站, 第三方信用服务机构 …
 	DueOn time.Time
+	// Provisional: DueOn was counted over days whose holiday notice is not published yet (printed 暂定).
+	Provisional bool
+}
+
+// AnyProvisional reports whether a channel's deadline is provisional (the letter then explains 暂定).
+func (d WithdrawalNoticeData) AnyProvisional() bool {
+	for _, c := range d.Channels {
+		if c.Provisional {
+			return true
+		}
+	}
+	return false
 }
 
 // WithdrawalNoticeData is the content of the 告知函 of 一件通用.
