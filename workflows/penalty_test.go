@@ -33,6 +33,7 @@ type penaltyRecorder struct {
 	withdrawAt  time.Time
 	deliveries  []activities.RecordDeliveryInput
 	letters     int
+	recount     *activities.RecountResult
 }
 
 func (r *penaltyRecorder) statuses() []domain.PenaltyStatus {
@@ -76,7 +77,7 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 	r := &penaltyRecorder{env: env, stepAt: map[string]time.Time{}, notices: map[string]time.Time{}}
 
 	env.OnActivity(acts.LoadPenaltyFacts, mock.Anything, mock.Anything).Return(facts, nil)
-	mockDeadlineCounting(env, map[string]domain.Date{dueDelivery: facts.DeliveryDue, duePublish: facts.PublishDue})
+	r.recount = mockDeadlineCounting(env, map[string]domain.Date{dueDelivery: facts.DeliveryDue, duePublish: facts.PublishDue})
 	env.OnActivity(acts.IssueLetter, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.IssueLetterInput) (activities.LetterRef, error) {
 			r.mu.Lock()

@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"testing"
@@ -11,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"xinyong/domain"
+	httpapi "xinyong/http"
 	"xinyong/storage"
 )
 
@@ -69,4 +75,60 @@ func TestLoadingAYearRecomputesProvisionalDeadlines(t *testing.T) {
 	var stored []string
 	require.NoError(t, s.db.Select(&stored, `SELECT unnest(provisional_deadlines) FROM repairs WHERE id = $1`, created.ID))
 	assert.Empty(t, stored, "stored as final")
+}
+
+// TestCalendarImportTellsPenaltiesWithProvisionalDeadlines loads a year the way `xinyong calendar import` does
+// (httpapi.LoadHolidayYear, the path the admin page shares): a penalty registered while its year's notice is
+// missing has provisional delivery and 双公示 deadlines (API provisional, stored as provisional); after the load its
+// running workflow counts them again, they are final, the tasks carry the dates and the history records it.
+func TestCalendarImportTellsPenaltiesWithProvisionalDeadlines(t *testing.T) {
+	s := newStack(t)
+	cst := time.FixedZone("CST", 8*3600)
+	today := time.Now().In(cst)
+	notice, err := os.ReadFile(fmt.Sprintf("../../domain/holidays/%d.json", today.Year()))
+	if err != nil {
+		t.Skipf("no embedded notice for %d", today.Year())
+	}
+	_, err = s.db.Exec(`DELETE FROM calendar_years WHERE year = $1`, today.Year())
+	require.NoError(t, err)
+
+	p := s.registerGeneralFine("镇环罚〔2026〕62号", storage.DemoEnterprises[2], today.Format("2006-01-02"))
+	type detail struct {
+		DeliveryDue string          `json:"delivery_due"`
+		PublishDue  string          `json:"publish_due"`
+		Provisional map[string]bool `json:"provisional"`
+		History     []struct {
+			Step string `json:"step"`
+		} `json:"history"`
+	}
+	path := fmt.Sprintf("/api/v1/penalties/%d", p.ID)
+	var got detail
+	s.eventually(30*time.Second, "the penalty keeps its deadlines with their origins", func() bool {
+		got.Provisional = nil
+		require.Equal(t, 200, s.call("GET", path, s.token("sthjj"), nil, &got))
+		return got.Provisional["delivery"] && got.Provisional["publish"]
+	})
+
+	hy, err := domain.ParseHolidayYear(bytes.NewReader(notice))
+	require.NoError(t, err)
+	told, err := httpapi.LoadHolidayYear(context.Background(), s.db, s.temporal, hy, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, told, 1, "the penalty's workflow is told")
+	s.eventually(30*time.Second, "the penalty counts its deadlines again", func() bool {
+		got.Provisional = nil
+		require.Equal(t, 200, s.call("GET", path, s.token("sthjj"), nil, &got))
+		return len(got.Provisional) == 0
+	})
+	var audited int
+	require.NoError(t, s.db.Get(&audited, `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty' AND case_id = $1
+		AND action = 'penalty.deadlines_recomputed'`, fmt.Sprint(p.ID)))
+	assert.Equal(t, 1, audited, "the change is in the case's history")
+	var stored struct {
+		Delivery string `db:"delivery_due"`
+		Task     string `db:"task_due"`
+	}
+	require.NoError(t, s.db.Get(&stored, `SELECT p.delivery_due::text AS delivery_due, t.due_on::text AS task_due FROM penalties p
+		JOIN tasks t ON t.case_kind = 'penalty' AND t.case_id = p.id::text AND t.step = 'delivery' WHERE p.id = $1`, p.ID))
+	assert.Equal(t, got.DeliveryDue, stored.Delivery)
+	assert.Equal(t, stored.Delivery, stored.Task, "the delivery task carries the date")
 }
