@@ -132,3 +132,42 @@ func TestCalendarImportTellsPenaltiesWithProvisionalDeadlines(t *testing.T) {
 	assert.Equal(t, got.DeliveryDue, stored.Delivery)
 	assert.Equal(t, stored.Delivery, stored.Task, "the delivery task carries the date")
 }
+
+// TestSAMRPeriodsRunFromThePublicationDate (SAMR Order 45 art. 13: 自公示之日起): a market-supervision record
+// registered without a publication date has its periods counted from the decision for now; once its channels
+// confirm it, the penalty workflow stores the day it was first shown as published_on and counts the periods from
+// it (the repair eligibility and the end of publication move; the history says so).
+func TestSAMRPeriodsRunFromThePublicationDate(t *testing.T) {
+	s := newStack(t)
+	ent := storage.DemoEnterprises[3]
+	var p penaltyAnswer
+	require.Equal(t, 201, s.call("POST", "/api/v1/penalties", s.token("scjgj"), map[string]any{
+		"decision_no": "镇市监罚〔2026〕131号", "uscc": ent.USCC, "enterprise_name": ent.Name, "decided_on": "2026-11-02",
+		"penalty_types": []string{"confiscation"}, "facts": "销售不合格产品", "legal_basis": "《产品质量法》第四十九条",
+	}, &p))
+	require.Equal(t, "samr-2025", p.RuleSet)
+	require.Equal(t, "2027-02-03", p.RepairEligibleFrom, "counted from the decision until the publication date is known")
+	require.Equal(t, "2027-11-02", p.PublicationEnds)
+
+	s.publishRecordEverywhere(p.ID)
+	var got struct {
+		PublishedOn        string `json:"published_on"`
+		RepairEligibleFrom string `json:"repair_eligible_from"`
+		PublicationEnds    string `json:"publication_ends"`
+	}
+	s.eventually(30*time.Second, "the periods are counted from the publication date", func() bool {
+		require.Equal(t, 200, s.call("GET", fmt.Sprintf("/api/v1/penalties/%d", p.ID), s.token("scjgj"), nil, &got))
+		return got.PublishedOn != ""
+	})
+	var first string
+	require.NoError(t, s.db.Get(&first, `SELECT to_char(min(published_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')
+		FROM publications WHERE penalty_id = $1`, p.ID))
+	assert.Equal(t, first, got.PublishedOn, "the day it was first shown")
+	on := domain.MustParseDate(first)
+	assert.Equal(t, domain.EligibleAfter(on, 3).String(), got.RepairEligibleFrom, "3 months from publication")
+	assert.Equal(t, on.AddMonths(12).String(), got.PublicationEnds, "12 months from publication")
+	var audited int
+	require.NoError(t, s.db.Get(&audited, `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty' AND case_id = $1
+		AND action = 'penalty.periods_from_publication'`, fmt.Sprint(p.ID)))
+	assert.Equal(t, 1, audited)
+}
