@@ -509,9 +509,17 @@ type NoRuleSetError struct {
 func (e *NoRuleSetError) Error() string {
 	scope := "全国通用的"
 	if e.Sector != "" {
-		scope = "“" + e.Sector + "”领域或全国通用的"
+		scope = sectorWord(e.Sector) + "领域或全国通用的"
 	}
-	return fmt.Sprintf("截至%s，没有已生效的%s信用修复规则集（地区：%s）", e.On, scope, e.Jurisdiction)
+	return fmt.Sprintf("截至%s，没有已生效的%s信用修复规则集，无法计算公示期限和修复条件（本系统的规则自2019年7月1日起适用）", e.On, scope)
+}
+
+// sectorWord names a sector in Chinese (never its code).
+func sectorWord(sector string) string {
+	if sector == "market_supervision" {
+		return "市场监督管理"
+	}
+	return "本部门所属"
 }
 
 // ErrorCode returns the API error code.

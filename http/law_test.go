@@ -269,3 +269,47 @@ func TestCasePageShowsRuleSetNotesToStaff(t *testing.T) {
 	assert.NotContains(t, own, `id="rule-set-notes"`)
 	assert.Contains(t, own, "裁量等级：一般处罚")
 }
+
+// TestPublicationPeriodsRegimesByDecisionDate selects the rule set of the regime in force on the decision date
+// through POST /api/v1/publication-periods: SAMR Order 107 (samr-2025) from 2025-12-25, SAMR Order 45 (samr-2021,
+// 2021-09-01 to 2025-12-24), NDRC Order 58 (ndrc-2023) from 2023-05-01, and the practice under 发改办财金〔2019〕527号
+// (ndrc-2019) from 2019-07-01 to 2023-04-30 (market supervision too before Order 45); before 2019-07-01 there is
+// none: a 422 no_rule_set with a Chinese message.
+func TestPublicationPeriodsRegimesByDecisionDate(t *testing.T) {
+	e := newTestEnv(t)
+	tok := e.token("scjgj")
+	for _, tc := range []struct {
+		sector, decided, ruleSet string
+	}{
+		{"market_supervision", "2025-12-25", "samr-2025"},
+		{"market_supervision", "2025-12-24", "samr-2021"},
+		{"market_supervision", "2021-09-01", "samr-2021"},
+		{"market_supervision", "2021-08-31", "ndrc-2019"},
+		{"market_supervision", "2019-07-01", "ndrc-2019"},
+		{"", "2023-05-01", "ndrc-2023"},
+		{"", "2023-04-30", "ndrc-2019"},
+		{"", "2019-07-01", "ndrc-2019"},
+	} {
+		t.Run(tc.sector+" "+tc.decided, func(t *testing.T) {
+			resp := e.do("POST", "/api/v1/publication-periods", tok, map[string]any{"sector": tc.sector, "decided_on": tc.decided,
+				"penalty_types": []string{"confiscation"}})
+			require.Equal(t, 200, resp.StatusCode)
+			got := decode[map[string]any](t, resp)
+			assert.Equal(t, tc.ruleSet, got["rule_set"])
+		})
+	}
+	// 527号: serious cases need training and a credit report; 特定严重失信 (serious list) is not repairable early.
+	resp := e.do("POST", "/api/v1/publication-periods", tok, map[string]any{"decided_on": "2020-06-15", "penalty_types": []string{"serious_list"}})
+	require.Equal(t, 200, resp.StatusCode)
+	got := decode[map[string]any](t, resp)
+	assert.Equal(t, "ndrc-2019", got["rule_set"])
+	assert.Equal(t, false, got["repairable_early"], "527号: 特定严重失信行为 published the full 3 years")
+	assert.Equal(t, "2023-06-15", got["publication_ends"])
+
+	for _, sector := range []string{"", "market_supervision"} {
+		got := requireError(t, e.do("POST", "/api/v1/publication-periods", tok, map[string]any{"sector": sector, "decided_on": "2019-06-30",
+			"penalty_types": []string{"fine"}, "fine_amount_yuan": "1000"}), 422, "no_rule_set")
+		assert.Contains(t, got.Error.Message, "2019-06-30")
+		assert.NotContains(t, got.Error.Message, "market_supervision", "no internal codes")
+	}
+}
