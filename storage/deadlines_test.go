@@ -1,0 +1,59 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"xinyong/domain"
+	"xinyong/storage/pgtest"
+)
+
+// TestRecountCaseDeadlinesWhenTheYearIsLoaded (RULES.md "Working days"): an objection's verification deadline
+// counted from 2026-12-24 over 2027 days with no notice loaded is provisional (7 working days: 2027-01-05 with
+// weekends and 1 January off); loading a 2027 notice that makes 2027-01-04 a holiday moves it to 2027-01-06,
+// stores it as final and records the change in the case's history once. An extension by the department's own date
+// is a date, never provisional.
+func TestRecountCaseDeadlinesWhenTheYearIsLoaded(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	_, err := db.ExecContext(ctx, `DELETE FROM calendar_years WHERE year = 2027`)
+	require.NoError(t, err)
+	d := domain.MustParseDate
+	ds, err := db.CountCaseDeadlines(ctx, "objection", "901", []domain.CaseDeadline{
+		{Name: "verify_due", From: d("2026-12-24"), Workdays: 7},
+		{Name: "mark_due", From: d("2026-12-10"), Workdays: 1},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "2027-01-05", ds[0].Due.String())
+	assert.True(t, ds[0].Provisional)
+	assert.False(t, ds[1].Provisional, "counted over known days only")
+	prov, err := db.ProvisionalDeadlines(ctx, "objection", "901")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]bool{"verify_due": true}, prov)
+
+	fixed, err := db.CountCaseDeadlines(ctx, "objection", "902", []domain.CaseDeadline{{Name: "verify_due", From: d("2027-01-20")}})
+	require.NoError(t, err)
+	assert.False(t, fixed[0].Provisional, "a date the department set")
+
+	require.NoError(t, db.ImportHolidayYear(ctx, 2027, "test notice", []domain.CalendarDay{
+		{Date: d("2027-01-01"), OffDay: true, Name: "元旦"}, {Date: d("2027-01-04"), OffDay: true, Name: "元旦"}}))
+	r, err := db.RecountCaseDeadlines(ctx, "objection", "901", 2027)
+	require.NoError(t, err)
+	assert.Equal(t, [2]domain.Date{d("2027-01-05"), d("2027-01-06")}, r.Moved["verify_due"])
+	assert.Empty(t, r.Provisional)
+	assert.Equal(t, d("2027-01-06"), r.Dues["verify_due"])
+	prov, err = db.ProvisionalDeadlines(ctx, "objection", "901")
+	require.NoError(t, err)
+	assert.Empty(t, prov, "stored as final")
+
+	again, err := db.RecountCaseDeadlines(ctx, "objection", "901", 2027)
+	require.NoError(t, err)
+	assert.Empty(t, again.Moved, "a retry finds nothing left to change")
+	entries, err := db.AuditOf(ctx, "objection", "901")
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "objection.deadlines_recomputed", entries[0].Action)
+}
