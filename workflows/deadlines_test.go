@@ -72,3 +72,25 @@ func TestPenaltyDeliveryWatchFollowsARecountedDeadline(t *testing.T) {
 	end := shanghaiAt("2026-06-03", 0)
 	assert.False(t, r.escalatedAt.Before(end), "escalated at %s", r.escalatedAt)
 }
+
+// TestObjectionAnswerWatchFollowsARecountedDeadline: the verification deadline (2026-11-11) counted again when a
+// notice is loaded moves to 2026-11-13; the objection's overdue watch escalates once the new date is over.
+func TestObjectionAnswerWatchFollowsARecountedDeadline(t *testing.T) {
+	f := objectionFacts("2026-11-02")
+	f.Channels = nil
+	env, r := newObjectionEnv(t, f, shanghaiAt("2026-11-02", 10))
+	moved := domain.MustParseDate("2026-11-13")
+	*r.recount = activities.RecountResult{Moved: map[string][2]domain.Date{dueVerify: {domain.MustParseDate("2026-11-11"), moved}}}
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCalendarChanged, CalendarChanged{Year: 2026}) }, 24*time.Hour)
+	resolved := objectionUpdateAt(env, 14*24*time.Hour, ObjectionResolveUpdate, ObjectionResolution{Outcome: "upheld",
+		Reason: "公示信息无误", ObjectionActor: deptActor})
+
+	env.ExecuteWorkflow(ObjectionWorkflow, ObjectionParams{ObjectionID: f.ObjectionID})
+	require.NoError(t, env.GetWorkflowError())
+	require.NoError(t, resolved.rejected)
+	require.Len(t, r.escalations, 1)
+	assert.Equal(t, moved, *r.escalations[0].DueOn)
+	assert.True(t, shanghaiAt("2026-11-14", 0).Equal(r.escalatedAt["verify"]), "escalated when the new date is over: %s", r.escalatedAt["verify"])
+	res, _ := r.step("objection.resolved")
+	assert.Equal(t, moved, res.Progress.VerifyDue, "the stored progress carries the new date")
+}

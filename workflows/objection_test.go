@@ -43,6 +43,7 @@ type objectionRecorder struct {
 	signals     []WithdrawRequest
 	reopens     []RepairReopen
 	withdrawals []WithdrawalInput
+	recount     *activities.RecountResult
 	cleared     int
 	polls       int
 	signalErr   error // what signalling penalty-<id> answers (nil: delivered)
@@ -110,7 +111,7 @@ func newObjectionEnv(t *testing.T, facts activities.ObjectionFacts, start time.T
 	}
 
 	env.OnActivity(acts.LoadObjectionFacts, mock.Anything, mock.Anything).Return(facts, nil)
-	mockDeadlineCounting(env, nil)
+	r.recount = mockDeadlineCounting(env, nil)
 	env.OnActivity(acts.Deadline, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeadlineInput) (activities.DeadlineResult, error) {
 		due, prov := cal.AddWorkdays(in.From, in.Workdays)
 		return activities.DeadlineResult{Due: due, Provisional: prov}, nil
