@@ -1,7 +1,8 @@
 -- +goose Up
--- Working-day deadlines of penalties, objections and withdrawals with how each was counted (issue 13): a
--- provisional one (counted over days whose holiday notice is not loaded yet) is shown as 暂定 and counted again
--- from its origin when the notice is loaded. Repair cases keep theirs in repairs.provisional_deadlines (00019).
+-- Provisional working-day deadlines of penalties, objections and withdrawals (counted over days whose holiday
+-- notice is not loaded yet) with how each was counted (issue 13): shown as 暂定 and counted again from its origin
+-- when the notice is loaded; a row recounted as final is removed. Repair cases keep theirs in
+-- repairs.provisional_deadlines (00019).
 CREATE TABLE case_deadlines (
     case_kind       text    NOT NULL,
     case_id         text    NOT NULL,

@@ -22,8 +22,9 @@ type CaseRef struct {
 	ID   int64           `db:"case_id"`
 }
 
-// CountCaseDeadlines counts deadlines with the calendar as it is and stores them (each replacing the one of its
-// name); it answers them counted.
+// CountCaseDeadlines counts deadlines with the calendar as it is and answers them counted. Only provisional ones
+// need their origin later, so only they are stored (each replacing the one of its name); a deadline counted final
+// removes a provisional one of its name (an objection extended to the department's own date).
 func (db *DB) CountCaseDeadlines(ctx context.Context, kind domain.CaseKind, caseID string, ds []domain.CaseDeadline) ([]domain.CaseDeadline, error) {
 	cal, err := db.LoadCalendar(ctx)
 	if err != nil {
@@ -36,8 +37,17 @@ func (db *DB) CountCaseDeadlines(ctx context.Context, kind domain.CaseKind, case
 	return out, db.InTx(ctx, func(tx *sqlx.Tx) error { return putCaseDeadlines(ctx, tx, kind, caseID, out) })
 }
 
+// putCaseDeadlines stores the provisional deadlines of a case with their origins and drops stored ones of the
+// names now counted final.
 func putCaseDeadlines(ctx context.Context, tx *sqlx.Tx, kind domain.CaseKind, caseID string, ds []domain.CaseDeadline) error {
 	for _, d := range ds {
+		if !d.Provisional {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM case_deadlines WHERE case_kind = $1 AND case_id = $2 AND name = $3`,
+				kind, caseID, d.Name); err != nil {
+				return fmt.Errorf("deadline %s of %s %s: %w", d.Name, kind, caseID, err)
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_deadlines (case_kind, case_id, name, from_on, workdays,
 				extend_workdays, due_on, provisional) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (case_kind, case_id, name) DO UPDATE SET from_on = $4, workdays = $5, extend_workdays = $6,
