@@ -22,6 +22,9 @@ const (
 	calendarRecountChange = "calendar-recount"
 )
 
+// provisionalText follows a provisional date in a message (暂定: its year's holiday notice is not published yet).
+const provisionalText = "（暂定，节假日安排公布后重新计算）"
+
 // countDeadlines counts deadlines of a case with the calendar as it is and keeps them with their origins.
 func countDeadlines(ctx workflow.Context, kind domain.CaseKind, caseID string, ds ...domain.CaseDeadline) ([]domain.CaseDeadline, error) {
 	var out []domain.CaseDeadline

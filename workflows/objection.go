@@ -541,6 +541,7 @@ func (w *objection) receive(ctx workflow.Context) error {
 	// 2. The department's inbox.
 	now := today(ctx)
 	var due domain.Date
+	dueText := ""
 	if counted {
 		ds, err := countDeadlines(ctx, "objection", w.caseID(),
 			domain.CaseDeadline{Name: dueVerify, From: now, Workdays: f.Deadlines.ObjectionVerify})
@@ -548,6 +549,9 @@ func (w *objection) receive(ctx workflow.Context) error {
 			return err
 		}
 		due = ds[0].Due
+		if ds[0].Provisional {
+			dueText = provisionalText
+		}
 	} else if due, err = w.deadline(ctx, now, f.Deadlines.ObjectionVerify); err != nil {
 		return err
 	}
@@ -563,8 +567,8 @@ func (w *objection) receive(ctx workflow.Context) error {
 		return err
 	}
 	if err := w.notify(ctx, true, "forwarded", "objection_forwarded", "收到异议申请，请核实答复",
-		fmt.Sprintf("%s对行政处罚决定（%s）提出异议（%s），请于%s前核实并答复；需要延长的，应在期限届满前告知申请人。",
-			f.EnterpriseName, f.DecisionNo, f.Grounds.Label(), due)); err != nil {
+		fmt.Sprintf("%s对行政处罚决定（%s）提出异议（%s），请于%s%s前核实并答复；需要延长的，应在期限届满前告知申请人。",
+			f.EnterpriseName, f.DecisionNo, f.Grounds.Label(), due, dueText)); err != nil {
 		return err
 	}
 	if err := w.record(ctx, "objection.forwarded", ObjectionActor{}, map[string]any{
@@ -573,8 +577,8 @@ func (w *objection) receive(ctx workflow.Context) error {
 	}
 	w.ready = true
 	return w.notify(ctx, false, "received", "objection_received", "异议申请已受理",
-		fmt.Sprintf("你单位对行政处罚决定（%s）提出的异议已受理并转%s核实，答复期限为%s。%s", f.DecisionNo, f.DepartmentName, due,
-			markText(w.marksRecord(), len(f.Channels))))
+		fmt.Sprintf("你单位对行政处罚决定（%s）提出的异议已受理并转%s核实，答复期限为%s%s。%s", f.DecisionNo, f.DepartmentName, due,
+			dueText, markText(w.marksRecord(), len(f.Channels))))
 }
 
 func markText(marks bool, channels int) string {
