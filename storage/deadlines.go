@@ -156,6 +156,17 @@ func applyCaseDeadline(ctx context.Context, tx *sqlx.Tx, kind domain.CaseKind, c
 			`UPDATE objection_channels SET due_on = $2 WHERE objection_id = $1 AND action = 'mark'
 			AND status NOT IN ('confirmed', 'cancelled')`,
 			`UPDATE tasks SET due_on = $2 WHERE case_kind = 'objection' AND case_id = $1::text AND step LIKE 'mark:%' AND status = 'open'`}
+	case kind == "objection" && (strings.HasPrefix(name, "unmark:") || strings.HasPrefix(name, "correct:")):
+		action, ch, _ := strings.Cut(name, ":")
+		for _, s := range []string{
+			`UPDATE objection_channels SET due_on = $4 WHERE objection_id = $1 AND action = $2 AND channel_id = $3
+				AND status NOT IN ('confirmed', 'cancelled')`,
+			`UPDATE tasks SET due_on = $4 WHERE case_kind = 'objection' AND case_id = $1::text AND step = $2 || ':' || $3 AND status = 'open'`,
+		} {
+			if _, err := tx.ExecContext(ctx, s, id, action, ch, due); err != nil {
+				return fmt.Errorf("objection %d channel %s due: %w", id, name, err)
+			}
+		}
 	case kind == "objection" && name == "forward_due":
 		stmts = []string{`UPDATE objections SET forward_due = $2 WHERE id = $1`}
 	case kind == "objection" && name == "verify_due":

@@ -34,7 +34,9 @@ func mockDeadlineCounting(env *testsuite.TestWorkflowEnvironment, given map[stri
 			return out, nil
 		}).Maybe()
 	env.OnActivity(acts.RecountDeadlines, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ activities.RecountDeadlinesInput) (activities.RecountResult, error) { return *recount, nil }).Maybe()
+		func(_ context.Context, _ activities.RecountDeadlinesInput) (activities.RecountResult, error) {
+			return *recount, nil
+		}).Maybe()
 	env.OnActivity(acts.CountPeriodsFromPublication, mock.Anything, mock.Anything).Return(activities.PublicationPeriods{}, nil).Maybe()
 	return recount
 }

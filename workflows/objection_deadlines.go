@@ -34,6 +34,12 @@ func (w *objection) recountDeadlines(ctx workflow.Context, sig CalendarChanged) 
 			}
 		}
 	}
+	for _, c := range w.channels {
+		// The result's channel actions (unmark:<channel>, correct:<channel>), named as their tasks.
+		if m, ok := r.Moved[channelStep(c)]; ok && c.Action != domain.ObjectionMark && !c.settled() {
+			c.DueOn = m[1]
+		}
+	}
 	if m, ok := r.Moved[dueForward]; ok {
 		w.p.ForwardDue = m[1]
 	}

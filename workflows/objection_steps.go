@@ -295,8 +295,15 @@ func (w *objection) propagate(ctx workflow.Context) error {
 			action = domain.ObjectionCorrect
 		}
 		var dues []activities.ObjectionChannelDue
+		counted := workflow.GetVersion(ctx, deadlinesCountChange, workflow.DefaultVersion, 1) >= 1
+		var origins []domain.CaseDeadline
 		for _, c := range w.f.Channels {
 			if action == domain.ObjectionUnmark && !marked[c.ChannelID] {
+				continue
+			}
+			if counted {
+				// Kept with their origins (each channel's action, named as its task): counted in one go below.
+				origins = append(origins, domain.CaseDeadline{Name: string(action) + ":" + c.ChannelID, From: now, Workdays: c.DeadlineWorkdays})
 				continue
 			}
 			due, err := w.deadline(ctx, now, c.DeadlineWorkdays)
@@ -304,6 +311,15 @@ func (w *objection) propagate(ctx workflow.Context) error {
 				return err
 			}
 			dues = append(dues, activities.ObjectionChannelDue{ChannelID: c.ChannelID, DueOn: due})
+		}
+		if len(origins) > 0 {
+			ds, err := countDeadlines(ctx, "objection", w.caseID(), origins...)
+			if err != nil {
+				return err
+			}
+			for i, d := range ds {
+				dues = append(dues, activities.ObjectionChannelDue{ChannelID: strings.TrimPrefix(origins[i].Name, string(action)+":"), DueOn: d.Due})
+			}
 		}
 		if len(dues) > 0 {
 			if err := w.startChannels(ctx, action, dues); err != nil {
