@@ -210,8 +210,8 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 		return err
 	}
 	return s.page(c, "objection", pageData{Title: "异议申请 " + workflows.ObjectionApplicationNo(o.ID, o.FiledOn), Flash: flash, Data: map[string]any{
-		"Assignment": assignment,
-		"O":          j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
+		"Assignment": assignment, "RuleSetName": s.ruleSetName(c.UserContext(), o.RuleSet),
+		"O": j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
 		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late, "PenaltyTypes": penaltyTypeOptions(), "TypesLabel": typesLabel,
 		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
 	}})

@@ -38,7 +38,9 @@ type windowRecord struct {
 	ClassLabel, StatusLabel string
 	Eligible                bool
 	Verdict                 string
-	OpenRepairID            int64
+	// Objectable: the record is still published, so the enterprise may object to it at the window.
+	Objectable   bool
+	OpenRepairID int64
 }
 
 // windowEnterprisePage shows the enterprise, whether it has an account, and its records with what the window may
@@ -70,6 +72,11 @@ func (s *Server) windowEnterprisePage(c *fiber.Ctx) error {
 		}
 		row := windowRecord{Penalty: pen, ClassLabel: domain.Class(pen.Class).Label(), StatusLabel: domain.PenaltyStatus(pen.Status).Label(),
 			Eligible: e.Eligible, Verdict: "可以申请"}
+		switch pen.Status {
+		case domain.PenaltyWithdrawing, domain.PenaltyWithdrawn, domain.PenaltyRevoked:
+		default:
+			row.Objectable = true
+		}
 		if e.refusal != nil {
 			row.Verdict = e.refusal.Message
 		}
@@ -123,7 +130,7 @@ func (s *Server) renderWindowRepair(c *fiber.Ctx, rawUSCC string, penaltyID int6
 		verdict = e.refusal.Message
 	}
 	return s.page(c, "window_repair", pageData{Title: "窗口代为登记信用修复申请", Data: map[string]any{
-		"P": pen, "E": e, "Verdict": verdict, "Enterprise": ent, "Department": dept, "Problem": msg, "Field": field,
+		"P": pen, "E": e, "RuleSetName": s.ruleSetName(ctx, e.RuleSet), "Verdict": verdict, "Enterprise": ent, "Department": dept, "Problem": msg, "Field": field,
 		"Statement": statement, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment)}})
 }
 
@@ -198,7 +205,17 @@ func (s *Server) windowReceiptPage(c *fiber.Ctx) error {
 		return err
 	}
 	no := workflows.RepairApplicationNo(r.ID, r.AppliedOn)
+	var files []string
+	for _, a := range *j.Attachments {
+		files = append(files, a.Filename)
+	}
+	due := ""
+	if !r.AcceptanceDue.IsZero() {
+		due = r.DepartmentName + "于" + r.AcceptanceDue.String() + "前决定是否受理"
+	}
 	return s.page(c, "window_receipt", pageData{Title: "信用修复申请受理回执 " + no, Data: map[string]any{
-		"R": r, "J": j, "ApplicationNo": no, "ReceivedAt": r.CommitmentAcceptedAt.In(shanghai).Format("2006-01-02 15:04"),
-		"HasAccount": has, "StatusLabel": domain.RepairStatus(r.Status).Label()}})
+		"Heading": "信用修复申请受理回执", "What": "信用修复申请", "Subject": "修复的信息", "EnterpriseName": r.EnterpriseName,
+		"USCC": r.USCC, "DecisionNo": r.DecisionNoOfPenalty, "DepartmentName": r.DepartmentName, "ApplicationNo": no,
+		"Due": due, "Files": files, "ReceivedAt": r.CommitmentAcceptedAt.In(shanghai).Format("2006-01-02 15:04"),
+		"HasAccount": has, "StatusLabel": domain.RepairStatus(r.Status).Label(), "CaseURL": "/repairs/" + strconv.FormatInt(r.ID, 10)}})
 }
