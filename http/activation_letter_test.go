@@ -3,26 +3,15 @@ package httpapi
 import (
 	"io"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// pdfPlainText extracts a PDF's text with pdftotext, without white space (CJK lines wrap anywhere).
-func pdfPlainText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "letter.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-raw", "-enc", "UTF-8", path, "-").Output()
-	require.NoError(t, err, "pdftotext (poppler-utils) is needed: run `go run ./cmd/xinyong setup`")
-	return regexp.MustCompile(`\s+`).ReplaceAllString(string(out), "")
-}
+	"xinyong/templates/letters/pdftext"
+)
 
 // TestActivationCodeLetter: a new code from the window is printed on a stored 企业账号激活通知书 (read back with
 // pdftotext), reachable from the API and the window's page; each new code is a new version of the letter that
@@ -43,7 +32,7 @@ func TestActivationCodeLetter(t *testing.T) {
 		assert.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
 		raw, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
-		return pdfPlainText(t, raw)
+		return pdftext.Text(t, raw)
 	}
 	text := pdfOf(first.LetterURL, office)
 	for _, want := range []string{"企业账号激活通知书", "镇江新开张贸易有限公司", noAccountUSCC, first.Code, "/activate?uscc=" + noAccountUSCC, first.VerifyCode} {

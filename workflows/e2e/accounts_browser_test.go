@@ -51,6 +51,22 @@ func browserLogin(base, login, password string) chromedp.Tasks {
 	}
 }
 
+// newDepartmentZJJ fills the admin's department form (open in the browser) for 镇江市住房和城乡建设局, submits it and
+// reads the confirmation.
+func newDepartmentZJJ(flash *string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.SendKeys("#dept-id", "zjj", chromedp.ByID),
+		chromedp.SendKeys("#dept-name", "住房和城乡建设局", chromedp.ByID),
+		chromedp.SendKeys("#dept-full-name", "镇江市住房和城乡建设局", chromedp.ByID),
+		chromedp.SendKeys("#dept-short-name", "住建局", chromedp.ByID),
+		chromedp.SendKeys("#dept-doc-code", "镇建", chromedp.ByID),
+		chromedp.SendKeys("#dept-contact", "镇江市住房和城乡建设局法规科 0511-80000009", chromedp.ByID),
+		chromedp.Click("#create-department", chromedp.ByID),
+		chromedp.WaitVisible(".flash", chromedp.ByQuery),
+		chromedp.Text(".flash", flash, chromedp.ByQuery),
+	}
+}
+
 func browserLogout() chromedp.Tasks {
 	return chromedp.Tasks{chromedp.Click("#logout", chromedp.ByID), chromedp.WaitVisible("#login-form", chromedp.ByID)}
 }
@@ -70,15 +86,7 @@ func TestBrowserNewDepartmentOfficerAndEnterpriseAccount(t *testing.T) {
 		chromedp.WaitVisible("#home-title", chromedp.ByID),
 		chromedp.Navigate(s.base+"/admin/departments"),
 		chromedp.WaitVisible("#department-form", chromedp.ByID),
-		chromedp.SendKeys("#dept-id", "zjj", chromedp.ByID),
-		chromedp.SendKeys("#dept-name", "住房和城乡建设局", chromedp.ByID),
-		chromedp.SendKeys("#dept-full-name", "镇江市住房和城乡建设局", chromedp.ByID),
-		chromedp.SendKeys("#dept-short-name", "住建局", chromedp.ByID),
-		chromedp.SendKeys("#dept-doc-code", "镇建", chromedp.ByID),
-		chromedp.SendKeys("#dept-contact", "镇江市住房和城乡建设局法规科 0511-80000009", chromedp.ByID),
-		chromedp.Click("#create-department", chromedp.ByID),
-		chromedp.WaitVisible(".flash", chromedp.ByQuery),
-		chromedp.Text(".flash", &flash, chromedp.ByQuery),
+		newDepartmentZJJ(&flash),
 		chromedp.Navigate(s.base+"/admin/users"),
 		chromedp.WaitVisible("#user-form", chromedp.ByID),
 		chromedp.SetValue("#role", "department", chromedp.ByID),
