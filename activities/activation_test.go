@@ -1,11 +1,7 @@
 package activities
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,17 +9,11 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters/pdftext"
 )
 
-// pdfText extracts a PDF's text with pdftotext, without white space (CJK lines wrap anywhere).
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "letter.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-raw", "-enc", "UTF-8", path, "-").Output()
-	require.NoError(t, err, "pdftotext (poppler-utils) is needed: run `go run ./cmd/xinyong setup`")
-	return strings.Join(strings.Fields(string(out)), "")
-}
+// pdfText extracts a PDF's text without white space (pdftext.Text).
+func pdfText(t *testing.T, pdf []byte) string { return pdftext.Text(t, pdf) }
 
 var printedCode = regexp.MustCompile(`激活码([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})`)
 

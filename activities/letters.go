@@ -71,8 +71,9 @@ func (a *Activities) IssueLetter(ctx context.Context, in IssueLetterInput) (Lett
 				USCC: nullString(in.USCC), DepartmentID: nullString(in.DepartmentID),
 				IssuedOn: l.Date, SHA256: letters.SHA256Hex(pdf), VerifyCode: l.VerifyCode, Data: data,
 			},
-			PDF:            pdf,
-			ActivationCode: activation,
+			PDF:                pdf,
+			ActivationCode:     activation,
+			ActivationIssuedBy: in.IssuedBy,
 		}, nil
 	})
 	if renderErr != nil && errors.Is(renderErr, letters.ErrInvalid) {
@@ -92,22 +93,35 @@ func (a *Activities) activationFor(ctx context.Context, in IssueLetterInput) (st
 	if in.Content == nil || in.USCC == "" {
 		return "", nil
 	}
-	d, ok := in.Content.Data.(letters.RepairNoticeData)
-	if !ok {
+	switch in.Content.Data.(type) {
+	case letters.RepairNoticeData, letters.ActivationCodeData:
+	default:
 		return "", nil
 	}
 	if has, err := a.DB.HasAccount(ctx, in.USCC); err != nil || has {
 		return "", err
 	}
-	code, err := storage.NewActivationCode()
-	if err != nil {
-		return "", err
+	url := strings.TrimRight(a.BaseURL, "/") + "/activate?uscc=" + in.USCC
+	expires := time.Now().Add(storage.ActivationCodeTTL).In(domain.Shanghai)
+	switch d := in.Content.Data.(type) {
+	case letters.RepairNoticeData:
+		code, err := storage.NewActivationCode()
+		if err != nil {
+			return "", err
+		}
+		d.ActivationCode, d.ActivationURL, d.ActivationExpires = code, url, expires
+		in.Content.Data = d
+		return code, nil
+	case letters.ActivationCodeData:
+		// The window's letter comes with the code its caller made, so that the caller can also show it.
+		if d.ActivationCode == "" {
+			return "", fmt.Errorf("activation letter for %s without a code", in.USCC)
+		}
+		d.ActivationURL, d.ActivationExpires = url, expires
+		in.Content.Data = d
+		return d.ActivationCode, nil
 	}
-	d.ActivationCode = code
-	d.ActivationURL = strings.TrimRight(a.BaseURL, "/") + "/activate?uscc=" + in.USCC
-	d.ActivationExpires = time.Now().Add(storage.ActivationCodeTTL).In(domain.Shanghai)
-	in.Content.Data = d
-	return code, nil
+	return "", nil
 }
 
 // signLetter puts the issuer's full name (with the city) on a letter a department or the credit office

@@ -9,7 +9,7 @@ import (
 const MinPasswordLength = 10
 
 // PasswordPolicy is the rule shown next to every password field.
-const PasswordPolicy = "密码至少10位，不能与用户名相同或包含用户名，不能使用常见弱密码（如 password123、1234567890、qwertyuiop、abc123456789）。"
+const PasswordPolicy = "密码至少10位，不能与用户名相同或包含用户名，不能使用常见弱密码（如连续的数字或字母、键盘上相邻的一串按键、常见英文单词加数字）。"
 
 // commonPasswords are passwords that guessing tools try first; the list holds the common ones of length ≥ 10
 // (shorter ones fail the length rule anyway), compared case-insensitively.

@@ -83,13 +83,13 @@ func (in departmentInput) validate() (storage.Department, error) {
 		d.Jurisdiction = domain.National
 	}
 	if !jurisdictionRe.MatchString(d.Jurisdiction) {
-		return d, invalidField("jurisdiction", "invalid_jurisdiction", "管辖地区应为 national 或6位行政区划代码")
+		return d, invalidField("jurisdiction", "invalid_jurisdiction", "管辖地区应为6位行政区划代码，全国适用的请留空")
 	}
 	if d.Sector == "" {
 		d.Sector = "general"
 	}
 	if !sectorRe.MatchString(d.Sector) {
-		return d, invalidField("sector", "invalid_sector", "行业领域应由小写字母和下划线组成（如 general、market_supervision）")
+		return d, invalidField("sector", "invalid_sector", "请选择行业领域")
 	}
 	return d, nil
 }
@@ -515,40 +515,6 @@ func activationLimiter() fiber.Handler {
 	})
 }
 
-type activationCodeJSON struct {
-	USCC      string    `json:"uscc"`
-	Name      string    `json:"enterprise_name"`
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
-	URL       string    `json:"activation_url"`
-}
-
-// issueActivationCode gives an enterprise a new code at the window; the older ones stop working.
-func (s *Server) issueActivationCodeFor(c *fiber.Ctx, raw string) (activationCodeJSON, error) {
-	uscc, err := domain.NormalizeUSCC(raw)
-	if err != nil {
-		return activationCodeJSON{}, invalidField("uscc", "invalid_uscc", err.Error())
-	}
-	e, err := s.db.GetEnterprise(c.UserContext(), uscc)
-	if err != nil {
-		return activationCodeJSON{}, err
-	}
-	if _, err := s.db.UserByLogin(c.UserContext(), uscc); err == nil {
-		return activationCodeJSON{}, errAlreadyActivated
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return activationCodeJSON{}, err
-	}
-	code, err := storage.NewActivationCode()
-	if err != nil {
-		return activationCodeJSON{}, err
-	}
-	if err := s.db.IssueActivationCode(c.UserContext(), uscc, code, principalOf(c).Login, storage.ActivationCodeTTL); err != nil {
-		return activationCodeJSON{}, err
-	}
-	return activationCodeJSON{USCC: uscc, Name: e.Name, Code: code, ExpiresAt: time.Now().Add(storage.ActivationCodeTTL),
-		URL: s.cfg.BaseURL + "/activate?uscc=" + uscc}, nil
-}
-
 func (s *Server) issueActivationCodeAPI(c *fiber.Ctx) error {
 	a, err := s.issueActivationCodeFor(c, c.Params("uscc"))
 	if err != nil {
@@ -579,6 +545,25 @@ func (s *Server) renderAdminUsers(c *fiber.Ctx, problem, flash string, created *
 	for _, u := range us {
 		rows = append(rows, toUserJSON(u))
 	}
+	// The list names what a user belongs to (department, channel, enterprise), not an internal id.
+	names := map[string]string{}
+	for _, d := range ds {
+		names["d:"+d.ID] = d.Name
+	}
+	for _, ch := range chs {
+		names["c:"+ch.ID] = ch.Name
+	}
+	belongs := map[int64]string{}
+	for _, u := range us {
+		switch {
+		case u.DepartmentID.Valid:
+			belongs[u.ID] = names["d:"+u.DepartmentID.String]
+		case u.ChannelID.Valid:
+			belongs[u.ID] = names["c:"+u.ChannelID.String]
+		default:
+			belongs[u.ID] = u.USCC.String
+		}
+	}
 	st := fiber.StatusOK
 	if problem != "" {
 		st = fiber.StatusUnprocessableEntity
@@ -589,7 +574,7 @@ func (s *Server) renderAdminUsers(c *fiber.Ctx, problem, flash string, created *
 	}
 	return s.page(c.Status(st), "admin_users", pageData{Title: "用户管理", Flash: flash, ReplaceURL: replace, Data: map[string]any{
 		"Users": rows, "Departments": ds, "Channels": chs, "Roles": domain.Roles, "Problem": problem, "Created": created,
-		"FormatTime": func(t *time.Time) string {
+		"Belongs": belongs, "FormatTime": func(t *time.Time) string {
 			if t == nil {
 				return "从未登录"
 			}
@@ -663,8 +648,42 @@ func (s *Server) renderAdminDepartments(c *fiber.Ctx, form departmentInput, prob
 	if problem != "" {
 		st = fiber.StatusUnprocessableEntity
 	}
+	rows := make([]departmentRow, 0, len(ds))
+	for _, d := range ds {
+		rows = append(rows, departmentRow{Department: d, SectorLabel: labelOf(departmentSectors, d.Sector), JurisdictionLabel: jurisdictionLabel(d.Jurisdiction)})
+	}
+	if form.Jurisdiction == domain.National {
+		form.Jurisdiction = ""
+	}
 	return s.page(c.Status(st), "admin_departments", pageData{Title: "部门管理", Flash: flash, Data: map[string]any{
-		"Departments": ds, "Form": form, "Problem": problem}})
+		"Departments": rows, "Form": form, "Problem": problem, "Sectors": departmentSectors}})
+}
+
+// departmentSectors are the sectors a department may belong to; the sector chooses the rule sets of its cases.
+var departmentSectors = []option{{"general", "通用（适用国家发展改革委《信用修复管理办法》）"},
+	{"market_supervision", "市场监督管理（适用市场监管总局的信用修复规定）"}}
+
+// departmentRow is a department as the admin list shows it: sector and jurisdiction in words.
+type departmentRow struct {
+	storage.Department
+	SectorLabel, JurisdictionLabel string
+}
+
+func labelOf(opts []option, v string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			label, _, _ := strings.Cut(o.Label, "（")
+			return label
+		}
+	}
+	return v
+}
+
+func jurisdictionLabel(j string) string {
+	if j == domain.National || j == "" {
+		return "全国"
+	}
+	return "行政区划 " + j
 }
 
 func (s *Server) adminDepartmentsCreate(c *fiber.Ctx) error {

@@ -17,17 +17,6 @@ import (
 
 var errOnlyLeadReassigns = newError(domain.KindConflict, "assigned_to_other", "该案件已由其他承办人办理，只有部门负责人可以改派")
 
-// assignmentOrder ranks a task for a department officer: own cases, then unassigned, then colleagues'.
-func assignmentOrder(t storage.Task, userID int64) int {
-	switch {
-	case t.AssignedTo.Valid && t.AssignedTo.Int64 == userID:
-		return 0
-	case !t.AssignedTo.Valid:
-		return 1
-	}
-	return 2
-}
-
 func assigneeLabel(t storage.Task, userID int64) string {
 	switch {
 	case !t.AssignedTo.Valid:

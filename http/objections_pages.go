@@ -90,6 +90,15 @@ func (s *Server) objectionsPage(c *fiber.Ctx) error {
 
 type groundsOption struct{ Value, Label string }
 
+// groundsOptions are the grounds an objection may give, for the filing forms.
+func groundsOptions() []groundsOption {
+	var grounds []groundsOption
+	for _, g := range domain.AllObjectionGrounds {
+		grounds = append(grounds, groundsOption{Value: string(g), Label: g.Label()})
+	}
+	return grounds
+}
+
 func (s *Server) objectionNewPage(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Query("penalty_id"), 10, 64)
 	repairID, _ := strconv.ParseInt(c.Query("repair_id"), 10, 64)
@@ -113,17 +122,13 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	if err != nil {
 		return err
 	}
-	var grounds []groundsOption
-	for _, g := range domain.AllObjectionGrounds {
-		grounds = append(grounds, groundsOption{Value: string(g), Label: g.Label()})
-	}
 	msg := ""
 	if problem != nil {
 		c.Status(statusOf(problem))
 		msg = refused(c, problem).Message
 	}
 	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
-		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == domain.RoleDepartment,
+		"Records": ps, "In": in, "Grounds": groundsOptions(), "Problem": msg, "OnBehalf": p.Role == domain.RoleDepartment,
 		"MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindObjectionCommitment),
 	}})
 }
@@ -210,8 +215,8 @@ func (s *Server) renderObjectionPage(c *fiber.Ctx, o storage.Objection, cs []sto
 		return err
 	}
 	return s.page(c, "objection", pageData{Title: "异议申请 " + workflows.ObjectionApplicationNo(o.ID, o.FiledOn), Flash: flash, Data: map[string]any{
-		"Assignment": assignment,
-		"O":          j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
+		"Assignment": assignment, "RuleSetName": s.ruleSetName(c.UserContext(), o.RuleSet),
+		"O": j, "ApplicationNo": workflows.ObjectionApplicationNo(o.ID, o.FiledOn), "History": hist, "Channels": chans, "CanResolve": canAnswer, "CanExtend": canAnswer && !o.Extended,
 		"MarksRecord": o.MarksRecord(), "Problem": msg, "Correctable": correctableFields, "Late": late, "PenaltyTypes": penaltyTypeOptions(), "TypesLabel": typesLabel,
 		"Letters": *j.Letters, "Attachments": *j.Attachments, "Versions": j.Record.Versions, "Withdrawal": *j.Withdrawal,
 	}})

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -171,21 +170,12 @@ func taskFilter(p *principal) storage.TaskFilter {
 }
 
 func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
-	ts, err := s.db.OpenTasks(c.UserContext(), taskFilter(p))
+	f := taskFilter(p)
+	f.Inbox = true
+	ts, err := s.db.OpenTasks(c.UserContext(), f)
 	if err != nil {
 		return nil, err
 	}
-	// The caller's own cases first, then those nobody has claimed; within each, overdue work first, then the
-	// nearest deadline.
-	sort.SliceStable(ts, func(i, j int) bool {
-		if oi, oj := assignmentOrder(ts[i], p.ID), assignmentOrder(ts[j], p.ID); oi != oj {
-			return oi < oj
-		}
-		if ts[i].Overdue != ts[j].Overdue {
-			return ts[i].Overdue
-		}
-		return ts[i].DueOnString() < ts[j].DueOnString()
-	})
 	ts, channels := oneItemPerCaseStep(ts)
 	sec := homeSection{Title: "待办事项", Headers: []string{"事项", "案件", "办理期限", "状态"}, Empty: "暂无待办事项。", Linked: true}
 	if p.Role == domain.RoleDepartment {

@@ -185,6 +185,7 @@ func (s *Server) addLawFacts(ctx context.Context, p *principal, pen storage.Pena
 		parts = append(parts, "认定部门决定公示轻微失信信息")
 	}
 	d["Law"] = strings.Join(parts, "；")
+	d["RuleSetName"] = s.ruleSetName(ctx, pen.RuleSet)
 	if p.Role == domain.RoleEnterprise {
 		return nil
 	}

@@ -184,10 +184,7 @@ func (s *Server) renderSelfCheck(c *fiber.Ctx, penaltyID int64, problem *Error, 
 	if problem != nil {
 		msg = refused(c, problem).Message
 	}
-	ruleSetName := "现行信用修复规定"
-	if rs, err := s.db.GetRuleSet(c.UserContext(), e.RuleSet); err == nil && rs.Name != "" {
-		ruleSetName = rs.Name
-	}
+	ruleSetName := s.ruleSetName(c.UserContext(), e.RuleSet)
 	return s.page(c, "selfcheck", pageData{Title: "信用修复自查", Data: map[string]any{
 		"RuleSetName": ruleSetName,
 		"P":           pen, "E": e, "Enterprise": ent, "Department": dept, "Problem": msg, "Statement": statement,
@@ -348,10 +345,7 @@ func (s *Server) renderRepairPage(c *fiber.Ctx, r storage.Repair, flash string, 
 	if err != nil {
 		return err
 	}
-	ruleSetName := r.RuleSet
-	if rs, err := s.db.GetRuleSet(c.UserContext(), r.RuleSet); err == nil && rs.Name != "" {
-		ruleSetName = rs.Name
-	}
+	ruleSetName := s.ruleSetName(c.UserContext(), r.RuleSet)
 	return s.page(c, "repair", pageData{Title: "信用修复申请 " + workflows.RepairApplicationNo(r.ID, r.AppliedOn), Flash: flash, Data: map[string]any{
 		"Assignment": assignment, "RuleSetName": ruleSetName,
 		"R": r, "J": j, "Prov": j.Deadlines.Provisional, "Row": toRepairRows([]storage.Repair{r})[0], "History": hist, "Letters": *j.Letters,

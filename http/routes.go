@@ -237,6 +237,9 @@ var routeTable = []route{
 	{fiber.MethodGet, "/window/repairs/new", office, (*Server).windowRepairPage, nil, false},
 	{fiber.MethodPost, "/window/repairs", office, (*Server).windowRepairSubmit, nil, false},
 	{fiber.MethodGet, "/window/receipts/repairs/:id", office, (*Server).windowReceiptPage, nil, false},
+	{fiber.MethodGet, "/window/objections/new", office, (*Server).windowObjectionPage, nil, false},
+	{fiber.MethodPost, "/window/objections", office, (*Server).windowObjectionSubmit, nil, false},
+	{fiber.MethodGet, "/window/receipts/objections/:id", office, (*Server).windowObjectionReceiptPage, nil, false},
 	{fiber.MethodPost, "/repairs", enterprises, (*Server).applyRepairPage, nil, false},
 	{fiber.MethodGet, "/repairs/:id", repairViewers, (*Server).repairPage, nil, false},
 	// Any step of repairActions from the case page; the action's own role is checked with the step.

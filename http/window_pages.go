@@ -38,7 +38,9 @@ type windowRecord struct {
 	ClassLabel, StatusLabel string
 	Eligible                bool
 	Verdict                 string
-	OpenRepairID            int64
+	// Objectable: the record is still published, so the enterprise may object to it at the window.
+	Objectable   bool
+	OpenRepairID int64
 }
 
 // windowEnterprisePage shows the enterprise, whether it has an account, and its records with what the window may
@@ -70,6 +72,11 @@ func (s *Server) windowEnterprisePage(c *fiber.Ctx) error {
 		}
 		row := windowRecord{Penalty: pen, ClassLabel: domain.Class(pen.Class).Label(), StatusLabel: domain.PenaltyStatus(pen.Status).Label(),
 			Eligible: e.Eligible, Verdict: "可以申请"}
+		switch pen.Status {
+		case domain.PenaltyWithdrawing, domain.PenaltyWithdrawn, domain.PenaltyRevoked:
+		default:
+			row.Objectable = true
+		}
 		if e.refusal != nil {
 			row.Verdict = e.refusal.Message
 		}
@@ -90,40 +97,21 @@ func (s *Server) windowRepairPage(c *fiber.Ctx) error {
 
 func (s *Server) renderWindowRepair(c *fiber.Ctx, rawUSCC string, penaltyID int64, problem *Error, statement string) error {
 	ctx := c.UserContext()
-	uscc, err := domain.NormalizeUSCC(rawUSCC)
-	if err != nil {
-		return errNotFound
-	}
-	onBehalf := *principalOf(c)
-	onBehalf.USCC.String, onBehalf.USCC.Valid = uscc, true
-	pen, err := s.ownPenalty(ctx, &onBehalf, penaltyID)
+	w, err := s.windowPenalty(c, rawUSCC, penaltyID)
 	if err != nil {
 		return err
 	}
-	e, err := s.eligibility(ctx, pen, domain.Today())
+	e, err := s.eligibility(ctx, w.P, domain.Today())
 	if err != nil {
 		return err
 	}
-	ent, err := s.db.GetEnterprise(ctx, uscc)
-	if err != nil {
-		return err
-	}
-	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
-	if err != nil {
-		return err
-	}
-	msg, field := "", ""
-	if problem != nil {
-		c.Status(statusOf(problem))
-		msg = problem.Message
-		field, _ = problem.Details["field"].(string)
-	}
+	msg, field := windowProblem(c, problem)
 	verdict := ""
 	if e.refusal != nil {
 		verdict = e.refusal.Message
 	}
 	return s.page(c, "window_repair", pageData{Title: "窗口代为登记信用修复申请", Data: map[string]any{
-		"P": pen, "E": e, "Verdict": verdict, "Enterprise": ent, "Department": dept, "Problem": msg, "Field": field,
+		"P": w.P, "E": e, "RuleSetName": s.ruleSetName(ctx, e.RuleSet), "Verdict": verdict, "Enterprise": w.Enterprise, "Department": w.Department, "Problem": msg, "Field": field,
 		"Statement": statement, "MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindCommitment)}})
 }
 
@@ -144,43 +132,15 @@ func (s *Server) windowRepairSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	// The record must be the named enterprise's before anything is stored.
-	uscc, err := domain.NormalizeUSCC(rawUSCC)
+	w, err := s.windowPenalty(c, rawUSCC, penaltyID)
 	if err != nil {
-		return errNotFound
-	}
-	onBehalf := *principalOf(c)
-	onBehalf.USCC.String, onBehalf.USCC.Valid = uscc, true
-	if _, err := s.ownPenalty(c.UserContext(), &onBehalf, penaltyID); err != nil {
 		return err
 	}
-	var commitment, materials []formUpload
-	for _, f := range form.Files {
-		if f.Field == "commitment" {
-			commitment = append(commitment, f)
-		} else {
-			materials = append(materials, f)
-		}
-	}
-	if form.value("commitment_signed") != "1" {
-		return fail(invalidField("commitment_signed", "commitment_required", "请确认企业已在纸质信用承诺书上签字盖章"))
-	}
-	if len(commitment) == 0 {
-		return fail(invalidField("commitment", "window_commitment_required", "请上传企业签章的纸质信用承诺书扫描件"))
-	}
-	stored, err := s.storeUploads(c, append(commitment, materials...))
-	if err != nil {
-		return fail(err)
-	}
-	in := repairApplication{PenaltyID: penaltyID, USCC: uscc, CommitmentAccepted: true, Statement: statement}
-	for _, a := range stored {
-		in.AttachmentIDs = append(in.AttachmentIDs, a.ID)
-	}
-	r, err := s.apply(c, in)
-	if err != nil {
-		s.discardIfRefused(c, stored, err)
-		return fail(err)
-	}
-	return c.Redirect("/window/receipts/repairs/"+strconv.FormatInt(r.ID, 10), fiber.StatusSeeOther)
+	return s.takeAtWindow(c, form, "信用承诺书", "/window/receipts/repairs/", fail, func(ids []int64) (int64, error) {
+		r, err := s.apply(c, repairApplication{PenaltyID: penaltyID, USCC: w.Enterprise.USCC, CommitmentAccepted: true, Statement: statement,
+			AttachmentIDs: ids})
+		return r.ID, err
+	})
 }
 
 // windowReceiptPage is the printable receipt of an application taken at the window (受理回执).
@@ -193,12 +153,12 @@ func (s *Server) windowReceiptPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	has, err := s.db.HasAccount(c.UserContext(), r.USCC)
-	if err != nil {
-		return err
+	due := ""
+	if !r.AcceptanceDue.IsZero() {
+		due = r.DepartmentName + "于" + r.AcceptanceDue.String() + "前决定是否受理"
 	}
-	no := workflows.RepairApplicationNo(r.ID, r.AppliedOn)
-	return s.page(c, "window_receipt", pageData{Title: "信用修复申请受理回执 " + no, Data: map[string]any{
-		"R": r, "J": j, "ApplicationNo": no, "ReceivedAt": r.CommitmentAcceptedAt.In(shanghai).Format("2006-01-02 15:04"),
-		"HasAccount": has, "StatusLabel": domain.RepairStatus(r.Status).Label()}})
+	return s.renderWindowReceipt(c, windowReceipt{Heading: "信用修复申请受理回执", What: "信用修复申请", Subject: "修复的信息",
+		EnterpriseName: r.EnterpriseName, USCC: r.USCC, DecisionNo: r.DecisionNoOfPenalty, DepartmentName: r.DepartmentName,
+		ApplicationNo: workflows.RepairApplicationNo(r.ID, r.AppliedOn), Due: due, StatusLabel: domain.RepairStatus(r.Status).Label(),
+		CaseURL: "/repairs/" + strconv.FormatInt(r.ID, 10), ReceivedAt: r.CommitmentAcceptedAt}, *j.Attachments)
 }

@@ -42,6 +42,8 @@ type NewLetter struct {
 	// ActivationCode is an enterprise activation code printed on the letter: it is stored (hashed) with the
 	// letter, in one transaction, so a code works exactly when the letter that prints it is the one on record.
 	ActivationCode string
+	// ActivationIssuedBy is the login that gave the code (the window's staff); empty is the system.
+	ActivationIssuedBy string
 }
 
 // PutLetter stores a letter once per case, kind and version: storing the same again returns the first one,
@@ -49,6 +51,10 @@ type NewLetter struct {
 func (db *DB) PutLetter(ctx context.Context, l NewLetter) (Letter, error) {
 	return db.PutNumberedLetter(ctx, LetterSeries{}, func(int) (NewLetter, error) { return l, nil })
 }
+
+// NextLetterVersion as a letter's version stores it as its case's next version of its kind: a letter issued
+// again on request (a new activation code), whose earlier versions it supersedes.
+const NextLetterVersion = -1
 
 // LetterSeries is what a letter's number counts in: one issuer's letters of one series (kind) in one year.
 type LetterSeries struct {
@@ -83,6 +89,15 @@ func (db *DB) PutNumberedLetter(ctx context.Context, series LetterSeries, build 
 		if l.Version == 0 {
 			l.Version = 1
 		}
+		if l.Version == NextLetterVersion {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "letter:"+l.CaseKind+":"+l.CaseID+":"+l.Kind); err != nil {
+				return fmt.Errorf("lock letter versions: %w", err)
+			}
+			if err := tx.GetContext(ctx, &l.Version, `SELECT COALESCE(MAX(version), 0) + 1 FROM letters
+				WHERE case_kind = $1 AND case_id = $2 AND kind = $3`, l.CaseKind, l.CaseID, l.Kind); err != nil {
+				return fmt.Errorf("next letter version: %w", err)
+			}
+		}
 		if l.Data == nil {
 			l.Data = json.RawMessage("{}")
 		}
@@ -104,7 +119,11 @@ func (db *DB) PutNumberedLetter(ctx context.Context, series LetterSeries, build 
 			return errLetterExists
 		}
 		if l.ActivationCode != "" && l.USCC.Valid {
-			if err := grantActivationCode(ctx, tx, l.USCC.String, l.ActivationCode, "system", ActivationCodeTTL); err != nil {
+			by := l.ActivationIssuedBy
+			if by == "" {
+				by = "system"
+			}
+			if err := grantActivationCode(ctx, tx, l.USCC.String, l.ActivationCode, by, ActivationCodeTTL); err != nil {
 				return err
 			}
 		}

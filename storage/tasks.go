@@ -85,9 +85,21 @@ type TaskFilter struct {
 	// UserID and Assigned ("mine", "unassigned" or "" for all) select by the case's officer.
 	UserID   int64
 	Assigned string
+	// Inbox orders the tasks as the home page shows them instead of by id: the caller's own cases first, then
+	// those nobody has claimed, then the rest; within each, overdue work first, then the nearest deadline. The
+	// order is taken in SQL so that the first Limit rows are the right ones however many tasks are open.
+	Inbox bool
 }
 
-// OpenTasks lists the open tasks for a principal, overdue first, then by due date.
+func taskOrder(inbox bool) string {
+	if !inbox {
+		return "t.id"
+	}
+	return `CASE WHEN a.user_id = $8 THEN 0 WHEN a.user_id IS NULL THEN 1 ELSE 2 END, t.overdue DESC,
+		t.due_on NULLS LAST, t.id`
+}
+
+// OpenTasks lists the open tasks for a principal, by id (keyset pages) or in the inbox's order.
 func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
@@ -101,7 +113,7 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 		  AND ($2 = '' OR t.department_id = $2) AND ($3 = '' OR t.channel_id = $3) AND ($4::bpchar = '' OR t.uscc = $4::bpchar)
 		  AND t.id > $5
 		  AND ($7 = '' OR ($7 = 'mine' AND a.user_id = $8) OR ($7 = 'unassigned' AND a.user_id IS NULL))
-		ORDER BY t.id LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit, f.Assigned, f.UserID)
+		ORDER BY `+taskOrder(f.Inbox)+` LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit, f.Assigned, f.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("open tasks: %w", err)
 	}

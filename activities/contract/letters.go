@@ -19,6 +19,9 @@ type IssueLetterInput struct {
 	Letter letters.Letter
 	// Data is kept with the letter, so what it was rendered from stays on record.
 	Data any
+	// IssuedBy is the login of the staff who asked for a letter issued outside a workflow (the window's new
+	// activation code); empty for the system.
+	IssuedBy string `json:",omitempty"`
 }
 
 // LetterRef identifies a stored letter.

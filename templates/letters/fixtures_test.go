@@ -143,6 +143,11 @@ func fixtures() map[Kind]Letter {
 		KindListingRefused:    RecordNotice(KindListingRefused, recordFixture()),
 		KindShieldDecision:    RecordNotice(KindShieldDecision, recordFixture()),
 		KindShieldRestored:    RecordNotice(KindShieldRestored, recordFixture()),
+		KindActivationCode: ActivationCode(ActivationCodeData{
+			Issue: issue(creditOffice, ""), EnterpriseName: rareEnterprise, USCC: rareUSCC, ActivationCode: "ABCD-EFGH-JK23",
+			ActivationURL: "https://xinyong.example.cn/activate?uscc=" + rareUSCC, ActivationExpires: day(2026, 7, 1),
+			Contact: "信用办窗口 0591-80000000",
+		}),
 	}
 }
 

@@ -170,6 +170,7 @@ var builtinKinds = []struct {
 	{KindListingRefused, RecordNoticeData{}},
 	{KindShieldDecision, RecordNoticeData{}},
 	{KindShieldRestored, RecordNoticeData{}},
+	{KindActivationCode, ActivationCodeData{}},
 }
 
 func init() {

@@ -76,6 +76,7 @@ func TestEmbeddedTexts(t *testing.T) {
 		KindTrainingPlan: "信用修复培训方案",
 		KindFraudRecord:  "弄虚作假失信记录公示告知书", KindSeriousListNotice: "信用修复告知书", KindListingRemoved: "移出名单决定书",
 		KindListingRefused: "不予移出名单决定书", KindShieldDecision: "暂时屏蔽失信信息决定书", KindShieldRestored: "恢复公示失信信息决定书",
+		KindActivationCode: "企业账号激活通知书",
 	}
 	assert.Len(t, Kinds(), len(want))
 	for i, b := range builtinKinds {

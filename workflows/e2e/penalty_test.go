@@ -7,9 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +19,7 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
+	"xinyong/templates/letters/pdftext"
 	"xinyong/workflows"
 	"xinyong/workflows/wftest"
 )
@@ -78,15 +76,8 @@ func (s *stack) get(path, token string) ([]byte, int) {
 	return raw, resp.StatusCode
 }
 
-// pdfText extracts a PDF's text with pdftotext, without white space (CJK lines wrap anywhere).
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "letter.pdf")
-	require.NoError(t, os.WriteFile(path, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-raw", "-enc", "UTF-8", path, "-").Output()
-	require.NoError(t, err, "pdftotext (poppler-utils) is needed: run `go run ./cmd/xinyong setup`")
-	return regexp.MustCompile(`\s+`).ReplaceAllString(string(out), "")
-}
+// pdfText extracts a PDF's text without white space (pdftext.Text).
+func pdfText(t *testing.T, pdf []byte) string { return pdftext.Text(t, pdf) }
 
 // workflowStatus returns a workflow's status, or UNSPECIFIED when it does not exist.
 func (s *stack) workflowStatus(id string) enumspb.WorkflowExecutionStatus {

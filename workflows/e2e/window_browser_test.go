@@ -93,4 +93,31 @@ func TestBrowserWalkInWindow(t *testing.T) {
 		chromedp.Text("#window-records", &again, chromedp.ByID),
 	))
 	assert.Contains(t, again, "查看正在办理的申请")
+
+	// The same enterprise objects to the record's content at the window: the office enters it on its behalf with
+	// the signed paper commitment; it is filed like an online objection and the enterprise sees it.
+	var objReceipt string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Click("#window-object-"+strconv.FormatInt(p.ID, 10), chromedp.ByID),
+		chromedp.WaitVisible("#window-objection-form", chromedp.ByID),
+		chromedp.SetValue("#window-grounds", "wrong_content", chromedp.ByID),
+		chromedp.SendKeys("#window-objection-statement", "窗口受理：决定书所载罚款金额与登记的不一致", chromedp.ByID),
+		chromedp.Click("#objection-commitment-signed", chromedp.ByID),
+		chromedp.SetUploadFiles("#objection-commitment-file", []string{commitment}, chromedp.ByID),
+		chromedp.Click("#window-objection-submit", chromedp.ByID),
+		chromedp.WaitVisible("#window-receipt", chromedp.ByID),
+		chromedp.Text("#window-receipt", &objReceipt, chromedp.ByID),
+		chromedp.Location(&location),
+	))
+	assert.Contains(t, objReceipt, "异议申请受理回执")
+	assert.Contains(t, objReceipt, "镇环罚〔2026〕62号")
+	m = regexp.MustCompile(`/window/receipts/objections/(\d+)$`).FindStringSubmatch(location)
+	require.NotNil(t, m, "after the POST the browser is at the objection's receipt: %s", location)
+	var o struct {
+		FiledByRole string `json:"filed_by_role"`
+		Grounds     string `json:"grounds"`
+	}
+	require.Equal(t, 200, s.call("GET", "/api/v1/objections/"+m[1], firm, nil, &o), "the enterprise sees it")
+	assert.Equal(t, "credit_office", o.FiledByRole)
+	assert.Equal(t, "wrong_content", o.Grounds)
 }

@@ -1,0 +1,47 @@
+package storage_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"xinyong/domain"
+	"xinyong/storage"
+	"xinyong/storage/pgtest"
+)
+
+// TestInboxOrderIsTakenInSQL: the home page reads only the first page of open tasks, so the overdue task opened
+// last and the nearest deadline must be in that page even when more tasks are open than fit in it.
+func TestInboxOrderIsTakenInSQL(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	first := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	const n = 150
+	for i := range n {
+		// Later ids get earlier deadlines, so id order and deadline order disagree.
+		due := first.AddDate(0, 0, n-i)
+		require.NoError(t, db.OpenTask(ctx, storage.Task{CaseKind: "repair", CaseID: fmt.Sprint(1000 + i), Step: "verify",
+			Title: "核查", AssigneeRole: domain.RoleCreditOffice, DueOn: sql.NullTime{Time: due, Valid: true}}))
+	}
+	require.NoError(t, db.MarkTaskOverdue(ctx, "repair", "1000", "verify"))
+
+	byID, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleCreditOffice, Limit: 20})
+	require.NoError(t, err)
+	require.Len(t, byID, 20)
+	assert.Equal(t, "1000", byID[0].CaseID, "the API list stays in id order for its keyset pages")
+
+	inbox, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleCreditOffice, Limit: 20, Inbox: true})
+	require.NoError(t, err)
+	require.Len(t, inbox, 20)
+	assert.Equal(t, "1000", inbox[0].CaseID, "overdue work first")
+	assert.True(t, inbox[0].Overdue)
+	assert.Equal(t, fmt.Sprint(1000+n-1), inbox[1].CaseID, "then the nearest deadline, though its id is the last")
+	for i := 2; i < len(inbox); i++ {
+		assert.False(t, inbox[i].DueOn.Time.Before(inbox[i-1].DueOn.Time), "deadlines ascend")
+	}
+}
