@@ -91,17 +91,27 @@ func (s *Server) caseWithdrawal(ctx context.Context, withdrawalID int64, withdra
 	return &wd, nil
 }
 
-// caseFilter is what the lists of repair and objection cases filter by.
-type caseFilter struct {
-	Status, DepartmentID, USCC string
-	PenaltyID                  int64
-	OverdueOnly, Open          bool
+// readCaseFilter reads a case list's ?status= (one of statuses), ?department=, ?uscc=, ?penalty_id=, ?overdue=
+// and ?open=, and scopes them to what p may see: an enterprise its own cases, a department its own; asking for
+// someone else's is not visible (an empty list).
+func readCaseFilter[T ~string](c *fiber.Ctx, p *principal, statuses []T) (f storage.CaseFilter, visible bool, err error) {
+	f, err = caseFilterOf(c, statuses)
+	if err != nil {
+		return f, false, err
+	}
+	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
 }
 
-// readCaseFilter reads a case list's ?status= (one of statuses), ?department=, ?uscc=, ?penalty_id=, ?overdue=
-// and ?open=.
-func readCaseFilter[T ~string](c *fiber.Ctx, statuses []T) (caseFilter, error) {
-	f := caseFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
+// byCase pages a list of cases (overdue first, then by id); filter names its case filter.
+func byCase[F any](filter func(*F) *storage.CaseFilter) func(*F, int, string) error {
+	return byOverdue(func(f *F) (**bool, *int64, *int) {
+		cf := filter(f)
+		return &cf.AfterOverdue, &cf.AfterID, &cf.Limit
+	})
+}
+
+func caseFilterOf[T ~string](c *fiber.Ctx, statuses []T) (storage.CaseFilter, error) {
+	f := storage.CaseFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
 		USCC: strings.ToUpper(strings.TrimSpace(c.Query("uscc")))}
 	if f.Status != "" && !slices.Contains(statuses, T(f.Status)) {
 		return f, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(stringsOf(statuses), "、")+" 之一")

@@ -169,15 +169,8 @@ func (s *Server) saveChannel(c *fiber.Ctx, in channelInput, existing *storage.Ch
 }
 
 func (s *Server) createChannel(c *fiber.Ctx) error {
-	var in channelInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	ch, err := s.saveChannel(c, in, nil)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(toChannelJSON(ch, true))
+	return createJSON(c, func(c *fiber.Ctx, in channelInput) (storage.Channel, error) { return s.saveChannel(c, in, nil) },
+		plainView(func(ch storage.Channel) channelJSON { return toChannelJSON(ch, true) }), nil)
 }
 
 func (s *Server) updateChannel(c *fiber.Ctx) error {

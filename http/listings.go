@@ -248,15 +248,7 @@ func (s *Server) registerListing(c *fiber.Ctx) error {
 		s.cases.awaitReady(ctx, recordCases, id, &workflows.RecordState{})
 	}
 	pen, err := s.db.GetPenalty(ctx, id)
-	if err != nil {
-		return err
-	}
-	j, err := s.listingDetail(ctx, pen)
-	if err != nil {
-		return err
-	}
-	c.Location("/api/v1/listings/" + strconv.FormatInt(id, 10))
-	return c.Status(fiber.StatusCreated).JSON(j)
+	return answerCreated(c, "/api/v1/listings/"+strconv.FormatInt(id, 10), pen, err, s.listingDetail)
 }
 
 func (s *Server) listingFilter(c *fiber.Ctx) (storage.ListingFilter, bool, error) {
@@ -309,14 +301,7 @@ func (s *Server) visibleListing(c *fiber.Ctx) (storage.Penalty, error) {
 
 func (s *Server) getListing(c *fiber.Ctx) error {
 	pen, err := s.visibleListing(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.listingDetail(c.UserContext(), pen)
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
+	return answerJSON(c, pen, err, s.listingDetail)
 }
 
 func (s *Server) listingsPage(c *fiber.Ctx) error {
@@ -339,11 +324,7 @@ func (s *Server) listingsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) listingPage(c *fiber.Ctx) error {
-	pen, err := s.visibleListing(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.listingDetail(c.UserContext(), pen)
+	j, err := viewed(c, s.visibleListing, s.listingDetail)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -413,12 +412,9 @@ func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage
 	if j.LookupCode, err = s.lookupCodeOf(ctx, "objection", o.ID); err != nil {
 		return j, err
 	}
-	ls, err := s.db.LettersOf(ctx, "objection", strconv.FormatInt(o.ID, 10))
-	if err != nil {
+	if j.Letters, err = s.caseLetters(ctx, "objection", o.ID); err != nil {
 		return j, err
 	}
-	lj := s.lettersJSON(ls)
-	j.Letters = &lj
 	as, err := s.db.AttachmentsOfObjection(ctx, o.ID)
 	if err != nil {
 		return j, err
@@ -480,51 +476,28 @@ func (s *Server) getObjection(c *fiber.Ctx) error {
 	return c.JSON(oj)
 }
 
-// objectionFilter reads the list filters and scopes them to what the caller may see: an enterprise its own cases, a
-// department its own, a channel operator those that asked its channel; asking for someone else's gives an empty
-// list.
+// objectionFilter reads the list filters, scoped to what p may see; a channel operator sees the cases that asked
+// its channel.
 func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool, error) {
-	cf, err := readCaseFilter(c, domain.ObjectionStatuses)
-	f := storage.ObjectionFilter{Status: cf.Status, DepartmentID: cf.DepartmentID, USCC: cf.USCC, PenaltyID: cf.PenaltyID,
-		OverdueOnly: cf.OverdueOnly, Open: cf.Open}
-	if err != nil {
-		return f, false, err
-	}
+	cf, visible, err := readCaseFilter(c, p, domain.ObjectionStatuses)
+	f := storage.ObjectionFilter{CaseFilter: cf}
 	if p.Role == domain.RoleChannelOperator {
 		f.ChannelID = p.ChannelID.String
 	}
-	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
+	return f, visible, err
 }
 
 func (s *Server) listObjections(c *fiber.Ctx) error {
-	fetch, err := s.objectionLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, objectionKey, viewOf(toObjectionJSON))
+	return listPage(c, s.objectionLister, objectionKey, viewOf(toObjectionJSON))
 }
 
 func objectionKey(o storage.Objection) string { return overdueKey(o.Overdue, o.ID) }
 
 // objectionLister reads the filters of the objection list once and answers its pages (the list and its export).
-func (s *Server) objectionLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Objection, error), error) {
+func (s *Server) objectionLister(c *fiber.Ctx) (fetcher[storage.Objection], error) {
 	f, visible, err := objectionFilter(c, principalOf(c))
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Objection, error) {
-		if !visible {
-			return nil, nil
-		}
-		f := f
-		var err error
-		if f.AfterOverdue, f.AfterID, err = parseOverdueKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListObjections(ctx, f)
-	}, nil
+	return filtered(c, f, visible, err, byCase(func(f *storage.ObjectionFilter) *storage.CaseFilter { return &f.CaseFilter }),
+		s.db.ListObjections)
 }
 
 // The department's steps.

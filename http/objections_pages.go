@@ -283,13 +283,12 @@ func (s *Server) objectionConfirmSubmit(c *fiber.Ctx) error {
 
 // Home sections.
 
-// objectionHomeRows are cases as rows of a home section, each linked to its page and flagged when overdue.
-func objectionHomeRows(os []storage.Objection, cells func(objectionRow) []string) []homeRow {
-	var rows []homeRow
-	for _, r := range toObjectionRows(os) {
-		rows = append(rows, homeRow{Cells: cells(r), Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
+// objectionHomeRow is a case as a row of a home section, linked to its page and flagged when overdue.
+func objectionHomeRow(cells func(objectionRow) []string) func(storage.Objection) homeRow {
+	return func(o storage.Objection) homeRow {
+		r := toObjectionRows([]storage.Objection{o})[0]
+		return homeRow{Cells: cells(r), Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue}
 	}
-	return rows
 }
 
 // objectionNotices is the enterprise's inbox of its objections: accepted and forwarded to the department, the
@@ -313,41 +312,29 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSectio
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{USCC: p.USCC.String, Limit: 20})
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: p.USCC.String, Limit: 20}})
+		sec, err := withRows(homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
+			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}, os, err,
+			objectionHomeRow(func(r objectionRow) []string {
+				return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
+			}))
 		if err != nil {
 			return nil, err
 		}
-		sec := homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
-			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}
-		sec.Rows = objectionHomeRows(os, func(r objectionRow) []string {
-			return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
-		})
 		note, err := s.objectionNotices(c, p)
-		if err != nil {
-			return nil, err
-		}
-		return []homeSection{sec, note}, nil
+		return []homeSection{sec, note}, err
 	case domain.RoleDepartment:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{DepartmentID: p.DepartmentID.String,
-			Status: string(domain.ObjectionVerifying), Limit: 50})
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
-			Empty: "暂无待核实的异议。", Linked: true}
-		sec.Rows = objectionHomeRows(os, func(r objectionRow) []string {
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{
+			DepartmentID: p.DepartmentID.String, Status: string(domain.ObjectionVerifying), Limit: 50}})
+		sec, err := withRows(homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
+			Empty: "暂无待核实的异议。", Linked: true}, os, err, objectionHomeRow(func(r objectionRow) []string {
 			return []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo, r.GroundsLabel, r.Due}
-		})
-		return []homeSection{sec}, nil
+		}))
+		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
 		st, err := s.db.ObjectionStatistics(ctx, "", "")
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "异议处理情况", Headers: []string{"在办异议", "逾期异议", "已办结"},
-			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)},
-				Href: "/objections?open=1", Alert: st.Overdue > 0}}, Linked: true}
-		return []homeSection{sec}, nil
+		return countsSection("异议处理情况", []string{"在办异议", "逾期异议", "已办结"}, "/objections?open=1", st.Overdue > 0,
+			strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)), err
 	}
 	return nil, nil
 }

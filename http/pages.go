@@ -56,6 +56,22 @@ type homeRow struct {
 	Alert bool
 }
 
+// withRows fills a home page section with a row for each item (row writes it), unless err.
+func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow) (homeSection, error) {
+	if err != nil {
+		return sec, err
+	}
+	for _, it := range items {
+		sec.Rows = append(sec.Rows, row(it))
+	}
+	return sec, nil
+}
+
+// countsSection is a home page section of one row of counts linking to href, flagged when alert.
+func countsSection(title string, headers []string, href string, alert bool, counts ...string) []homeSection {
+	return []homeSection{{Title: title, Headers: headers, Rows: []homeRow{{Cells: counts, Href: href, Alert: alert}}, Linked: true}}
+}
+
 // page renders a page inside the layout, filling in the caller and the CSRF token.
 func (s *Server) page(c *fiber.Ctx, name string, d pageData) error {
 	if p := principalOf(c); p != nil {

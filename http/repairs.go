@@ -426,47 +426,23 @@ func (s *Server) getRepair(c *fiber.Ctx) error {
 	return answerJSON(c, r, err, s.repairDetail)
 }
 
-// repairFilter reads the list filters and scopes them to what the caller may see: an enterprise its own cases, a
-// department its own; asking for someone else's gives an empty list.
+// repairFilter reads the list filters, scoped to what p may see.
 func repairFilter(c *fiber.Ctx, p *principal) (storage.RepairFilter, bool, error) {
-	cf, err := readCaseFilter(c, domain.RepairStatuses)
-	f := storage.RepairFilter{Status: cf.Status, DepartmentID: cf.DepartmentID, USCC: cf.USCC, PenaltyID: cf.PenaltyID,
-		OverdueOnly: cf.OverdueOnly, Open: cf.Open}
-	if err != nil {
-		return f, false, err
-	}
-	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
+	cf, visible, err := readCaseFilter(c, p, domain.RepairStatuses)
+	return storage.RepairFilter{CaseFilter: cf}, visible, err
 }
 
 func (s *Server) listRepairs(c *fiber.Ctx) error {
-	fetch, err := s.repairLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, repairKey, viewOf(toRepairJSON))
+	return listPage(c, s.repairLister, repairKey, viewOf(toRepairJSON))
 }
 
 func repairKey(r storage.Repair) string { return overdueKey(r.Overdue, r.ID) }
 
 // repairLister reads the filters of the repair list once and answers its pages (the list and its export).
-func (s *Server) repairLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Repair, error), error) {
+func (s *Server) repairLister(c *fiber.Ctx) (fetcher[storage.Repair], error) {
 	f, visible, err := repairFilter(c, principalOf(c))
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Repair, error) {
-		if !visible {
-			return nil, nil
-		}
-		f := f
-		var err error
-		if f.AfterOverdue, f.AfterID, err = parseOverdueKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListRepairs(ctx, f)
-	}, nil
+	return filtered(c, f, visible, err, byCase(func(f *storage.RepairFilter) *storage.CaseFilter { return &f.CaseFilter }),
+		s.db.ListRepairs)
 }
 
 func (s *Server) repairStats(c *fiber.Ctx) error {

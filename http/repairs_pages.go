@@ -510,27 +510,17 @@ func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, 
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		rs, err := s.db.ListRepairs(ctx, storage.RepairFilter{USCC: p.USCC.String, Limit: 20})
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
-			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}
-		for _, r := range toRepairRows(rs) {
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty,
-				r.StatusLabel, r.HolderLabel, r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
-		}
-		return []homeSection{sec}, nil
+		rs, err := s.db.ListRepairs(ctx, storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: p.USCC.String, Limit: 20}})
+		sec, err := withRows(homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
+			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}, toRepairRows(rs), err, func(r repairRow) homeRow {
+			return homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty, r.StatusLabel, r.HolderLabel,
+				r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue}
+		})
+		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
 		st, err := s.db.RepairStatistics(ctx, "")
-		if err != nil {
-			return nil, err
-		}
-		v := toStatsView(st)
-		sec := homeSection{Title: "信用修复办理情况", Headers: []string{"在办案件", "逾期案件", "已决定", "按期决定率"},
-			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Decided), v.InTimeText},
-				Href: "/repairs?open=1", Alert: st.Overdue > 0}}, Linked: true}
-		return []homeSection{sec}, nil
+		return countsSection("信用修复办理情况", []string{"在办案件", "逾期案件", "已决定", "按期决定率"}, "/repairs?open=1",
+			st.Overdue > 0, strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Decided), toStatsView(st).InTimeText), err
 	}
 	return nil, nil
 }

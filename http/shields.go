@@ -137,15 +137,7 @@ func (s *Server) applyShield(c *fiber.Ctx) error {
 	}
 	s.cases.awaitReady(ctx, shieldCases, id, &workflows.ShieldState{})
 	got, err := s.db.GetShield(ctx, id)
-	if err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(ctx, got)
-	if err != nil {
-		return err
-	}
-	c.Location("/api/v1/bankruptcy-shields/" + strconv.FormatInt(id, 10))
-	return c.Status(fiber.StatusCreated).JSON(j)
+	return answerCreated(c, "/api/v1/bankruptcy-shields/"+strconv.FormatInt(id, 10), got, err, s.shieldDetail)
 }
 
 func (s *Server) visibleShield(c *fiber.Ctx) (storage.Shield, error) {
@@ -157,14 +149,7 @@ func (s *Server) visibleShield(c *fiber.Ctx) (storage.Shield, error) {
 
 func (s *Server) getShield(c *fiber.Ctx) error {
 	sh, err := s.visibleShield(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(c.UserContext(), sh)
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
+	return answerJSON(c, sh, err, s.shieldDetail)
 }
 
 // shieldStep sends a department's step to the case's workflow and answers the case.
@@ -188,14 +173,8 @@ func (s *Server) shieldStep(c *fiber.Ctx, name string, arg func(b map[string]any
 	if err := s.cases.update(c.UserContext(), shieldCases, sh.ID, name, a, &workflows.ShieldState{}); err != nil {
 		return err
 	}
-	if sh, err = s.db.GetShield(c.UserContext(), sh.ID); err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(c.UserContext(), sh)
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
+	sh, err = s.db.GetShield(c.UserContext(), sh.ID)
+	return answerJSON(c, sh, err, s.shieldDetail)
 }
 
 func stringField(b map[string]any, field, label string, max int) (string, error) {
@@ -232,11 +211,7 @@ func (s *Server) restoreShield(c *fiber.Ctx) error {
 }
 
 func (s *Server) shieldPage(c *fiber.Ctx) error {
-	sh, err := s.visibleShield(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(c.UserContext(), sh)
+	j, err := viewed(c, s.visibleShield, s.shieldDetail)
 	if err != nil {
 		return err
 	}

@@ -187,17 +187,13 @@ func withdrawalScope(p *principal, f *storage.WithdrawalFilter) bool {
 }
 
 func (s *Server) listWithdrawals(c *fiber.Ctx) error {
-	fetch, err := s.withdrawalLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, withdrawalKey, viewOf(toWithdrawalSummaryJSON))
+	return listPage(c, s.withdrawalLister, withdrawalKey, viewOf(toWithdrawalSummaryJSON))
 }
 
 func withdrawalKey(w storage.Withdrawal) string { return idKey(w.ID) }
 
 // withdrawalLister reads the filters of the withdrawal list once and answers its pages (the list and its export).
-func (s *Server) withdrawalLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Withdrawal, error), error) {
+func (s *Server) withdrawalLister(c *fiber.Ctx) (fetcher[storage.Withdrawal], error) {
 	f := storage.WithdrawalFilter{Status: c.Query("status")}
 	if f.Status == "all" { // as the page names "every status"
 		f.Status = ""
@@ -213,20 +209,8 @@ func (s *Server) withdrawalLister(c *fiber.Ctx) (func(limit int, after string) (
 			return nil, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 须为正整数")
 		}
 	}
-	visible := withdrawalScope(principalOf(c), &f)
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Withdrawal, error) {
-		if !visible {
-			return nil, nil
-		}
-		f := f
-		var err error
-		if f.AfterID, err = parseIDKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListWithdrawals(ctx, f)
-	}, nil
+	return filtered(c, f, withdrawalScope(principalOf(c), &f), nil,
+		byID(func(f *storage.WithdrawalFilter) (*int64, *int) { return &f.AfterID, &f.Limit }), s.db.ListWithdrawals)
 }
 
 func toWithdrawalSummaryJSON(w storage.Withdrawal) withdrawalSummaryJSON {
