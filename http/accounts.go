@@ -573,11 +573,7 @@ func (s *Server) adminUsersCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminUsersDisable(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	u, err := s.disableUser(c, id)
+	u, err := withPathID(c, s.disableUser)
 	if err != nil {
 		if e, ok := formProblem(err); ok {
 			return s.renderAdminUsers(c, refused(c, e).Message, "", nil)
@@ -588,11 +584,7 @@ func (s *Server) adminUsersDisable(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminUsersReset(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.resetPassword(c, id)
+	j, err := withPathID(c, s.resetPassword)
 	if err != nil {
 		return err
 	}

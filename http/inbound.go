@@ -365,11 +365,7 @@ func (s *Server) inboundApplication(c *fiber.Ctx, kind string, ch storage.Channe
 	if statement == "" {
 		return nil, invalidField("statement", "statement_required", "请说明异议的事实和理由")
 	}
-	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
-	if err != nil {
-		return nil, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, pen.DepartmentID)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,14 @@ func bindJSON(c *fiber.Ctx, v any) error {
 	return nil
 }
 
+// bindOptionalJSON decodes a JSON body when there is one (an empty body keeps v as it is).
+func bindOptionalJSON(c *fiber.Ctx, v any) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
+	return bindJSON(c, v)
+}
+
 // withBody loads the record a step is about with load (404 for what the caller must not see) and then decodes
 // the step's JSON body: the start of every API step on a record.
 func withBody[T, B any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error)) (T, B, error) {
@@ -53,6 +61,20 @@ func withBody[T, B any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error)) (T, B, e
 		return v, b, err
 	}
 	return v, b, bindJSON(c, &b)
+}
+
+// bodyStep is a whole API step on a record: load it (404 for what the caller must not see), decode the step's
+// JSON body, do the step and answer status with its result.
+func bodyStep[T, B, J any](c *fiber.Ctx, status int, load func(*fiber.Ctx) (T, error), do func(*fiber.Ctx, T, B) (J, error)) error {
+	v, b, err := withBody[T, B](c, load)
+	if err != nil {
+		return err
+	}
+	out, err := do(c, v, b)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(out)
 }
 
 // answerJSON answers a record loaded with err by its view: the ending of every handler that shows one record.

@@ -157,11 +157,7 @@ func (s *Server) validateListing(ctx context.Context, p *principal, in listingIn
 	if l.Facts, err = printableText("facts", "列入事实", in.Facts, maxTextLen); err != nil {
 		return l, err
 	}
-	dept, err := s.db.GetDepartment(ctx, p.DepartmentID.String)
-	if err != nil {
-		return l, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, p.DepartmentID.String)
 	if err != nil {
 		return l, err
 	}

@@ -164,11 +164,7 @@ func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, erro
 	if err := s.cases.available(); err != nil {
 		return storage.Objection{}, err
 	}
-	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
-	if err != nil {
-		return storage.Objection{}, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, pen.DepartmentID)
 	if err != nil {
 		return storage.Objection{}, err
 	}
@@ -685,14 +681,9 @@ func (s *Server) answerObjection(c *fiber.Ctx, id int64) error {
 		return err
 	}
 	cs, err := s.db.ObjectionChannels(ctx, id)
-	if err != nil {
-		return err
-	}
-	oj, err := s.objectionDetailFor(ctx, principalOf(c), o, cs)
-	if err != nil {
-		return err
-	}
-	return c.JSON(oj)
+	return answerJSON(c, o, err, func(ctx context.Context, o storage.Objection) (objectionJSON, error) {
+		return s.objectionDetailFor(ctx, principalOf(c), o, cs)
+	})
 }
 
 // extensionBody is the body of POST /api/v1/objections/{id}/extend.

@@ -67,11 +67,7 @@ type registrar struct {
 }
 
 func (s *Server) newRegistrar(ctx context.Context, p *principal) (*registrar, error) {
-	dept, err := s.db.GetDepartment(ctx, p.DepartmentID.String)
-	if err != nil {
-		return nil, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, p.DepartmentID.String)
 	if err != nil {
 		return nil, err
 	}

@@ -315,31 +315,21 @@ func timelineDetail(raw json.RawMessage) string {
 	return strings.Join(parts, "；")
 }
 
-func fieldLabel(k string) string {
-	switch k {
-	case "method":
-		return "送达方式"
-	case "delivered_on":
-		return "送达日期"
-	case "signed_by":
-		return "签收人"
-	case "witness":
-		return "见证人"
-	case "cause":
-		return "原因"
-	case "reason":
-		return "说明"
-	case "decided_on":
-		return "日期"
-	case "publish_due":
-		return "公示期限"
-	case "repair_eligible_from":
-		return "可申请修复日期"
-	case "delivery_due":
-		return "送达期限"
-	}
-	return k
+// penaltyFieldLabels name the details of a penalty's history entries.
+var penaltyFieldLabels = map[string]string{
+	"method": "送达方式",
+	"delivered_on": "送达日期",
+	"signed_by": "签收人",
+	"witness": "见证人",
+	"cause": "原因",
+	"reason": "说明",
+	"decided_on": "日期",
+	"publish_due": "公示期限",
+	"repair_eligible_from": "可申请修复日期",
+	"delivery_due": "送达期限",
 }
+
+func fieldLabel(k string) string { return labelOr(penaltyFieldLabels, k) }
 
 func deliveryMethodLabel(m string) string {
 	switch domain.DeliveryMethod(m) {
@@ -355,23 +345,17 @@ func deliveryMethodLabel(m string) string {
 	return m
 }
 
-func publicationStatusLabel(st string) string {
-	switch st {
-	case "pending":
-		return "待公示"
-	case "sent":
-		return "已推送"
-	case "published":
-		return "已公示"
-	case "overdue":
-		return "逾期未公示"
-	case "failed":
-		return "推送失败"
-	case "withdrawn":
-		return "已撤下"
-	}
-	return st
+// publicationStatusLabels name the states of a publication on a channel.
+var publicationStatusLabels = map[string]string{
+	"pending": "待公示",
+	"sent": "已推送",
+	"published": "已公示",
+	"overdue": "逾期未公示",
+	"failed": "推送失败",
+	"withdrawn": "已撤下",
 }
+
+func publicationStatusLabel(st string) string { return labelOr(publicationStatusLabels, st) }
 
 func (s *Server) penaltyPage(c *fiber.Ctx) error {
 	return s.renderPenaltyPage(c, "", nil)

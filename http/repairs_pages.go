@@ -404,37 +404,24 @@ func historyDetail(raw json.RawMessage) string {
 	return strings.Join(parts, "，")
 }
 
-func historyFieldLabel(k string) string {
-	switch k {
-	case "reason":
-		return "理由"
-	case "items":
-		return "补正事项"
-	case "requirements":
-		return "整改要求"
-	case "acceptance_due":
-		return "受理期限"
-	case "decision_due":
-		return "决定期限"
-	case "original_due":
-		return "原期限"
-	case "due_on":
-		return "期限"
-	case "held_on":
-		return "约谈日期"
-	case "decision_no":
-		return "文号"
-	case "banned_until":
-		return "不予修复至"
-	case "waiting_for":
-		return "等待"
-	case "ref":
-		return "依据"
-	case "statement":
-		return "说明"
-	}
-	return k
+// historyFieldLabels name the details of a repair case's history entries.
+var historyFieldLabels = map[string]string{
+	"reason": "理由",
+	"items": "补正事项",
+	"requirements": "整改要求",
+	"acceptance_due": "受理期限",
+	"decision_due": "决定期限",
+	"original_due": "原期限",
+	"due_on": "期限",
+	"held_on": "约谈日期",
+	"decision_no": "文号",
+	"banned_until": "不予修复至",
+	"waiting_for": "等待",
+	"ref": "依据",
+	"statement": "说明",
 }
+
+func historyFieldLabel(k string) string { return labelOr(historyFieldLabels, k) }
 
 // repairStepPage takes a step from the case page's forms.
 func (s *Server) repairStepPage(c *fiber.Ctx) error {

@@ -101,7 +101,7 @@ func (s *Server) applyShield(c *fiber.Ctx) error {
 		return err
 	}
 	sh.RulingAttachmentID = in.RulingAttachmentID
-	dept, err := s.db.GetDepartment(ctx, strings.TrimSpace(in.DepartmentID))
+	dept, sets, err := s.departmentRules(ctx, strings.TrimSpace(in.DepartmentID))
 	if errors.Is(err, storage.ErrNotFound) {
 		return invalidField("department_id", "invalid_department", "department_id 不是已登记的认定部门")
 	}
@@ -109,10 +109,6 @@ func (s *Server) applyShield(c *fiber.Ctx) error {
 		return err
 	}
 	sh.DepartmentID = dept.ID
-	sets, err := s.db.ListRuleSets(ctx)
-	if err != nil {
-		return err
-	}
 	rs, err := domain.ProcedureRuleSet(sets, dept.Jurisdiction, dept.Sector, sh.AppliedOn)
 	if err != nil {
 		return err

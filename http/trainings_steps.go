@@ -461,15 +461,13 @@ func (s *Server) rate(c *fiber.Ctx, t storage.Training, b ratingBody) (*storage.
 }
 
 func (s *Server) rateTraining(c *fiber.Ctx) error {
-	t, b, err := withBody[storage.Training, ratingBody](c, s.visibleTraining)
-	if err != nil {
-		return err
-	}
-	r, err := s.rate(c, t, b)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ratingJSON{Score: r.Score, Comment: r.Comment, RatedBy: r.RatedBy, RatedAt: r.RatedAt.In(shanghai)})
+	return bodyStep(c, fiber.StatusOK, s.visibleTraining, func(c *fiber.Ctx, t storage.Training, b ratingBody) (ratingJSON, error) {
+		r, err := s.rate(c, t, b)
+		if err != nil {
+			return ratingJSON{}, err
+		}
+		return ratingJSON{Score: r.Score, Comment: r.Comment, RatedBy: r.RatedBy, RatedAt: r.RatedAt.In(shanghai)}, nil
+	})
 }
 
 type rectificationBody struct {
@@ -522,15 +520,7 @@ func (s *Server) setRectification(c *fiber.Ctx, t storage.Training, b rectificat
 }
 
 func (s *Server) trainingRectification(c *fiber.Ctx) error {
-	t, b, err := withBody[storage.Training, rectificationBody](c, s.visibleTraining)
-	if err != nil {
-		return err
-	}
-	out, err := s.setRectification(c, t, b)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return bodyStep(c, fiber.StatusCreated, s.visibleTraining, s.setRectification)
 }
 
 // Statistics.

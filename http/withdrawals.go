@@ -148,11 +148,9 @@ func (s *Server) getWithdrawal(c *fiber.Ctx) error {
 }
 
 func (s *Server) answerWithdrawal(c *fiber.Ctx, w storage.Withdrawal, cs []storage.WithdrawalChannel) error {
-	out, err := s.toWithdrawalJSON(c.UserContext(), principalOf(c), w, cs)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return answerJSON(c, w, nil, func(ctx context.Context, w storage.Withdrawal) (withdrawalJSON, error) {
+		return s.toWithdrawalJSON(ctx, principalOf(c), w, cs)
+	})
 }
 
 type withdrawalSummaryJSON struct {
