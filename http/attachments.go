@@ -389,10 +389,7 @@ func (s *Server) discardIfRefused(c *fiber.Ctx, stored []storage.Attachment, ste
 		return
 	}
 	p := principalOf(c)
-	ids := make([]int64, len(stored))
-	for i, a := range stored {
-		ids[i] = a.ID
-	}
+	ids := mapOf(stored, func(a storage.Attachment) int64 { return a.ID })
 	gone, err := s.db.DiscardAttachments(c.UserContext(), p.ID, ids)
 	if err != nil {
 		s.log.Error("discard refused uploads", "ids", ids, "err", err)

@@ -33,8 +33,8 @@ type exportSpec[R any] struct {
 	// cells writes a row; page is called first with each page read (to look up what the rows refer to).
 	cells func(R) []string
 	page  func([]R) error
-	list lister[R]
-	key  func(R) string
+	list  lister[R]
+	key   func(R) string
 }
 
 // exportFormat reads ?format= (xlsx by default).
@@ -292,7 +292,7 @@ func (s *Server) exportTasks(c *fiber.Ctx) error {
 	dept, me := p.Role == domain.RoleDepartment, p.ID
 	return runExport(s, c, exportSpec[storage.Task]{file: "tasks", title: "待办事项",
 		header: []string{"事项", "案件类别", "案件编号", "办理期限", "是否逾期", "承办人", "产生时间"},
-		list: s.taskLister, key: taskKey,
+		list:   s.taskLister, key: taskKey,
 		cells: func(t storage.Task) []string {
 			who := ""
 			if dept {

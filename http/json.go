@@ -164,6 +164,15 @@ func answerAll[T any](c *fiber.Ctx, items []T, err error) error {
 	return c.JSON(page[T]{Items: items})
 }
 
+// mapOf is f of every item, in order.
+func mapOf[T, U any](items []T, f func(T) U) []U {
+	out := make([]U, len(items))
+	for i, it := range items {
+		out[i] = f(it)
+	}
+	return out
+}
+
 // keepMap is view of the items keep accepts, in order (never nil, so that JSON shows []).
 func keepMap[T, J any](items []T, keep func(T) bool, view func(T) J) []J {
 	out := []J{}

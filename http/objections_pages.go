@@ -294,18 +294,7 @@ func objectionHomeRow(cells func(objectionRow) []string) func(storage.Objection)
 // objectionNotices is the enterprise's inbox of its objections: accepted and forwarded to the department, the
 // period extended, answered (the notifications the objection workflow stores).
 func (s *Server) objectionNotices(c *fiber.Ctx, p *principal) (homeSection, error) {
-	ns, err := s.db.NotificationsFor(c.UserContext(), p.USCC.String, "", 50)
-	if err != nil {
-		return homeSection{}, err
-	}
-	note := homeSection{Title: "异议通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无异议通知。", Linked: true}
-	for _, n := range ns {
-		if n.CaseKind == "objection" && len(note.Rows) < 10 {
-			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
-				Href: caseHref(n.CaseKind, n.CaseID)})
-		}
-	}
-	return note, nil
+	return s.noticeSection(c.UserContext(), p.USCC.String, "objection", "异议通知", "暂无异议通知。", 50, 10)
 }
 
 func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -65,6 +66,20 @@ func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow)
 		sec.Rows = append(sec.Rows, row(it))
 	}
 	return sec, nil
+}
+
+// noticeSection is an enterprise's inbox of one kind of case on its home page: of its read latest notifications,
+// at most keep of that kind, each linked to its case.
+func (s *Server) noticeSection(ctx context.Context, uscc, kind, title, empty string, read, keep int) (homeSection, error) {
+	ns, err := s.db.NotificationsFor(ctx, uscc, "", read)
+	note := homeSection{Title: title, Headers: []string{"时间", "通知", "内容"}, Empty: empty, Linked: true}
+	for _, n := range ns {
+		if n.CaseKind == kind && len(note.Rows) < keep {
+			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
+				Href: caseHref(n.CaseKind, n.CaseID)})
+		}
+	}
+	return note, err
 }
 
 // countsSection is a home page section of one row of counts linking to href, flagged when alert.

@@ -317,16 +317,16 @@ func timelineDetail(raw json.RawMessage) string {
 
 // penaltyFieldLabels name the details of a penalty's history entries.
 var penaltyFieldLabels = map[string]string{
-	"method": "送达方式",
-	"delivered_on": "送达日期",
-	"signed_by": "签收人",
-	"witness": "见证人",
-	"cause": "原因",
-	"reason": "说明",
-	"decided_on": "日期",
-	"publish_due": "公示期限",
+	"method":               "送达方式",
+	"delivered_on":         "送达日期",
+	"signed_by":            "签收人",
+	"witness":              "见证人",
+	"cause":                "原因",
+	"reason":               "说明",
+	"decided_on":           "日期",
+	"publish_due":          "公示期限",
 	"repair_eligible_from": "可申请修复日期",
-	"delivery_due": "送达期限",
+	"delivery_due":         "送达期限",
 }
 
 func fieldLabel(k string) string { return labelOr(penaltyFieldLabels, k) }
@@ -347,11 +347,11 @@ func deliveryMethodLabel(m string) string {
 
 // publicationStatusLabels name the states of a publication on a channel.
 var publicationStatusLabels = map[string]string{
-	"pending": "待公示",
-	"sent": "已推送",
+	"pending":   "待公示",
+	"sent":      "已推送",
 	"published": "已公示",
-	"overdue": "逾期未公示",
-	"failed": "推送失败",
+	"overdue":   "逾期未公示",
+	"failed":    "推送失败",
 	"withdrawn": "已撤下",
 }
 
@@ -461,10 +461,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 			return nil, err
 		}
 		// One query for the channels of every row, not one per row.
-		ids := make([]int64, len(ps))
-		for i, p := range ps {
-			ids[i] = p.ID
-		}
+		ids := mapOf(ps, func(p storage.Penalty) int64 { return p.ID })
 		pubs, err := s.db.PublicationsOfPenalties(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -481,17 +478,9 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 				channels, eligible, r.PublicationEnds.String(), r.StatusLabel + "（" + r.Countdown + "）"},
 				Href: "/penalties/" + strconv.FormatInt(r.ID, 10)})
 		}
-		ns, err := s.db.NotificationsFor(ctx, p.USCC.String, "", 20)
+		note, err := s.noticeSection(ctx, p.USCC.String, "penalty", "信用记录通知", "暂无通知。", 20, 20)
 		if err != nil {
 			return nil, err
-		}
-		note := homeSection{Title: "信用记录通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无通知。", Linked: true}
-		for _, n := range ns {
-			if n.CaseKind != "penalty" {
-				continue
-			}
-			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
-				Href: caseHref(n.CaseKind, n.CaseID)})
 		}
 		return []homeSection{rec, note}, nil
 	case domain.RoleCreditOffice:

@@ -39,15 +39,11 @@ func (s *Server) createRepair(ctx context.Context, app activities.RepairApplicat
 
 // Visibility.
 
-// canSeeRepair: the credit office and admins see every case, a department the cases of its records, an
-// enterprise its own.
-func canSeeRepair(p *principal, r storage.Repair) bool {
-	return canSeeCase(p, r.DepartmentID, r.USCC)
-}
-
-// visibleRepair loads the :id case, or 404 when it does not exist or the caller must not know it does.
+// visibleRepair loads the :id case, or 404 when it does not exist or the caller must not know it does: the credit
+// office and admins see every case, a department the cases of its records, an enterprise its own.
 func (s *Server) visibleRepair(c *fiber.Ctx) (storage.Repair, error) {
-	return loadVisible(c, s.db.GetRepair, func(r storage.Repair) (bool, error) { return canSeeRepair(principalOf(c), r), nil })
+	p := principalOf(c)
+	return loadVisible(c, s.db.GetRepair, func(r storage.Repair) (bool, error) { return canSeeCase(p, r.DepartmentID, r.USCC), nil })
 }
 
 // Eligibility.

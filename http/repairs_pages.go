@@ -406,19 +406,19 @@ func historyDetail(raw json.RawMessage) string {
 
 // historyFieldLabels name the details of a repair case's history entries.
 var historyFieldLabels = map[string]string{
-	"reason": "理由",
-	"items": "补正事项",
-	"requirements": "整改要求",
+	"reason":         "理由",
+	"items":          "补正事项",
+	"requirements":   "整改要求",
 	"acceptance_due": "受理期限",
-	"decision_due": "决定期限",
-	"original_due": "原期限",
-	"due_on": "期限",
-	"held_on": "约谈日期",
-	"decision_no": "文号",
-	"banned_until": "不予修复至",
-	"waiting_for": "等待",
-	"ref": "依据",
-	"statement": "说明",
+	"decision_due":   "决定期限",
+	"original_due":   "原期限",
+	"due_on":         "期限",
+	"held_on":        "约谈日期",
+	"decision_no":    "文号",
+	"banned_until":   "不予修复至",
+	"waiting_for":    "等待",
+	"ref":            "依据",
+	"statement":      "说明",
 }
 
 func historyFieldLabel(k string) string { return labelOr(historyFieldLabels, k) }

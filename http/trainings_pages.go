@@ -480,10 +480,7 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			return nil, err
 		}
 		sec := homeSection{Title: "我的信用修复培训", Headers: []string{"培训", "时间", "报名状态", "结果"}, Empty: "尚未报名培训，可在“信用修复培训”中查看可报名的场次。", Linked: true}
-		ids := make([]int64, len(es))
-		for i, e := range es {
-			ids[i] = e.TrainingID
-		}
+		ids := mapOf(es, func(e storage.TrainingEnrollment) int64 { return e.TrainingID })
 		ts, err := s.db.TrainingsByID(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -504,16 +501,9 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, t.StartsAt.In(shanghai).Format("2006-01-02 15:04"),
 				domain.EnrollmentStatus(e.Status).Label(), result}, Href: href(t.ID)})
 		}
-		ns, err := s.db.NotificationsFor(ctx, p.USCC.String, "", 50)
+		note, err := s.noticeSection(ctx, p.USCC.String, "training", "培训通知", "暂无培训通知。", 50, 10)
 		if err != nil {
 			return nil, err
-		}
-		note := homeSection{Title: "培训通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无培训通知。", Linked: true}
-		for _, n := range ns {
-			if n.CaseKind == "training" && len(note.Rows) < 10 {
-				note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
-					Href: caseHref(n.CaseKind, n.CaseID)})
-			}
 		}
 		return []homeSection{sec, note}, nil
 	case domain.RoleAgency, domain.RoleDepartment, domain.RoleCreditOffice:

@@ -582,10 +582,7 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		}
 		sec := homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
 			Empty: "暂无撤下公示的记录。", Linked: true}
-		ids := make([]int64, len(ws))
-		for i, w := range ws {
-			ids[i] = w.ID
-		}
+		ids := mapOf(ws, func(w storage.Withdrawal) int64 { return w.ID })
 		channels, err := s.db.ChannelsOfWithdrawals(ctx, ids)
 		if err != nil {
 			return nil, err
