@@ -404,13 +404,10 @@ func (s *Server) trainingImportSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) trainingCloseSubmit(c *fiber.Ctx) error {
-	t, err := s.visibleTraining(c)
-	if err != nil {
-		return err
+	t, err := s.endTraining(c)
+	if t.ID == 0 && err != nil {
+		return err // not found (or not visible): no page to answer on
 	}
-	p := principalOf(c)
-	var st workflows.TrainingState
-	err = s.updateTraining(c.UserContext(), t, workflows.TrainingCloseUpdate, workflows.CloseRequest{Actor: p.Login, Role: string(p.Role)}, &st)
 	return s.pageOutcome(c, err, "培训已结束，正在为参训并考试合格的企业出具培训证明，请稍后刷新。")
 }
 

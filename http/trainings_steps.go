@@ -417,15 +417,21 @@ func (s *Server) importTrainingRecords(c *fiber.Ctx) error {
 
 // Closing, rating and rectification.
 
-func (s *Server) closeTraining(c *fiber.Ctx) error {
+// endTraining ends the :id session (the API and its page): the workflow issues the certificates.
+func (s *Server) endTraining(c *fiber.Ctx) (storage.Training, error) {
 	t, err := s.visibleTraining(c)
 	if err != nil {
-		return err
+		return t, err
 	}
 	p := principalOf(c)
 	var st workflows.TrainingState
-	if err := s.updateTraining(c.UserContext(), t, workflows.TrainingCloseUpdate,
-		workflows.CloseRequest{Actor: p.Login, Role: string(p.Role)}, &st); err != nil {
+	return t, s.updateTraining(c.UserContext(), t, workflows.TrainingCloseUpdate,
+		workflows.CloseRequest{Actor: p.Login, Role: string(p.Role)}, &st)
+}
+
+func (s *Server) closeTraining(c *fiber.Ctx) error {
+	t, err := s.endTraining(c)
+	if err != nil {
 		return err
 	}
 	d, err := s.trainingDetail(c, t)
