@@ -41,6 +41,26 @@ func labelOr(labels map[string]string, key string) string {
 	return key
 }
 
+// detailText writes a history entry's details as a person reads them: "label：value" for each of keys that raw
+// has (in that order), joined by sep; value writes a value or leaves it out (false).
+func detailText(raw json.RawMessage, sep string, labels map[string]string, keys []string, value func(k string, v any) (string, bool)) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range keys {
+		v, ok := m[k]
+		if !ok || v == nil || v == "" {
+			continue
+		}
+		if text, ok := value(k, v); ok {
+			parts = append(parts, labelOr(labels, k)+"："+text)
+		}
+	}
+	return strings.Join(parts, sep)
+}
+
 // caseHistory is the case's history, oldest first, each step labelled by label.
 func (s *Server) caseHistory(ctx context.Context, kind string, id int64, label func(string) string) (*[]historyJSON, error) {
 	entries, err := s.db.AuditOf(ctx, kind, strconv.FormatInt(id, 10))

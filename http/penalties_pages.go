@@ -295,24 +295,17 @@ var penaltyActionLabels = map[string]string{
 }
 
 func timelineDetail(raw json.RawMessage) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, k := range []string{"method", "delivered_on", "signed_by", "witness", "cause", "reason", "decided_on", "publish_due", "repair_eligible_from", "delivery_due"} {
-		if v, ok := m[k]; ok && v != nil && v != "" {
-			val := fmt.Sprint(v)
-			switch k {
-			case "method":
-				val = deliveryMethodLabel(val)
-			case "cause":
-				val = domain.WithdrawalCause(val).Label()
-			}
-			parts = append(parts, fieldLabel(k)+"："+val)
+	return detailText(raw, "；", penaltyFieldLabels, []string{"method", "delivered_on", "signed_by", "witness", "cause", "reason",
+		"decided_on", "publish_due", "repair_eligible_from", "delivery_due"}, func(k string, v any) (string, bool) {
+		val := fmt.Sprint(v)
+		switch k {
+		case "method":
+			val = deliveryMethodLabel(val)
+		case "cause":
+			val = domain.WithdrawalCause(val).Label()
 		}
-	}
-	return strings.Join(parts, "；")
+		return val, true
+	})
 }
 
 // penaltyFieldLabels name the details of a penalty's history entries.
@@ -328,8 +321,6 @@ var penaltyFieldLabels = map[string]string{
 	"repair_eligible_from": "可申请修复日期",
 	"delivery_due":         "送达期限",
 }
-
-func fieldLabel(k string) string { return labelOr(penaltyFieldLabels, k) }
 
 func deliveryMethodLabel(m string) string {
 	switch domain.DeliveryMethod(m) {

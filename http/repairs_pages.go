@@ -377,31 +377,15 @@ func purposeLabel(p string) string {
 
 // historyDetail prints a step's details briefly.
 func historyDetail(raw json.RawMessage) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	var parts []string
-	for _, k := range []string{"reason", "items", "requirements", "acceptance_due", "decision_due", "original_due", "due_on",
-		"held_on", "decision_no", "banned_until", "waiting_for", "ref", "statement"} {
-		v, ok := m[k]
-		if !ok || v == nil || v == "" {
-			continue
-		}
-		switch x := v.(type) {
-		case []any:
-			var ss []string
-			for _, it := range x {
-				ss = append(ss, fmt.Sprint(it))
+	return detailText(raw, "，", historyFieldLabels, []string{"reason", "items", "requirements", "acceptance_due", "decision_due",
+		"original_due", "due_on", "held_on", "decision_no", "banned_until", "waiting_for", "ref", "statement"},
+		func(_ string, v any) (string, bool) {
+			if list, ok := v.([]any); ok {
+				ss := mapOf(list, func(it any) string { return fmt.Sprint(it) })
+				return strings.Join(ss, "；"), len(ss) > 0
 			}
-			if len(ss) == 0 {
-				continue
-			}
-			v = strings.Join(ss, "；")
-		}
-		parts = append(parts, historyFieldLabel(k)+"："+fmt.Sprint(v))
-	}
-	return strings.Join(parts, "，")
+			return fmt.Sprint(v), true
+		})
 }
 
 // historyFieldLabels name the details of a repair case's history entries.
@@ -420,8 +404,6 @@ var historyFieldLabels = map[string]string{
 	"ref":            "依据",
 	"statement":      "说明",
 }
-
-func historyFieldLabel(k string) string { return labelOr(historyFieldLabels, k) }
 
 // repairStepPage takes a step from the case page's forms.
 func (s *Server) repairStepPage(c *fiber.Ctx) error {
