@@ -69,19 +69,14 @@ func formProblem(err error) (*Error, bool) {
 
 // The errors every handler shares; domain-specific ones are built where they arise.
 var (
-	// Who is asking.
-	errUnauthorized = newError(domain.KindUnauthorized, "unauthorized", "未登录或凭证无效，请重新登录")
-	errForbidden    = newError(domain.KindForbidden, "forbidden", "当前身份无权执行此操作")
-	errCSRF         = newError(domain.KindForbidden, "csrf_failed", "页面已过期或请求来源无效，请刷新页面后重试")
-
-	// What is asked.
+	errUnauthorized     = newError(domain.KindUnauthorized, "unauthorized", "未登录或凭证无效，请重新登录")
+	errForbidden        = newError(domain.KindForbidden, "forbidden", "当前身份无权执行此操作")
 	errNotFound         = newError(domain.KindNotFound, "not_found", "记录不存在或无权查看")
 	errNoRoute          = newError(domain.KindNotFound, "not_found", "请求的地址不存在")
 	errMalformedJSON    = newError(domain.KindMalformed, "malformed_json", "请求体不是有效的 JSON")
 	errUnsupportedMedia = newError(domain.KindUnsupportedMedia, "unsupported_media_type", "不支持的请求内容类型")
 	errTooLarge         = newError(domain.KindTooLarge, "body_too_large", "请求体过大")
-
-	// How often and how.
+	errCSRF             = newError(domain.KindForbidden, "csrf_failed", "页面已过期或请求来源无效，请刷新页面后重试")
 	errTooManyAttempts  = newError(domain.KindRateLimited, "too_many_attempts", "登录失败次数过多，请15分钟后再试")
 	errIdempotencyReuse = newError(domain.KindInvalid, "idempotency_key_reused", "同一幂等键已用于不同的请求")
 	errIdempotencyBusy  = newError(domain.KindConflict, "idempotency_key_in_progress", "同一幂等键的请求正在处理中")

@@ -80,15 +80,9 @@ func (s *Server) objectionsPage(c *fiber.Ctx) error {
 		title = "异议核实"
 	}
 	data["Title"] = title
-	var statuses []option
-	for _, st := range domain.ObjectionStatuses {
-		statuses = append(statuses, option{Value: string(st), Label: st.Label()})
-	}
-	data["Statuses"] = statuses
+	data["Statuses"] = labelledOptions(domain.ObjectionStatuses)
 	return s.page(c, "objections", pageData{Title: title, Data: data})
 }
-
-type groundsOption struct{ Value, Label string }
 
 func (s *Server) objectionNewPage(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Query("penalty_id"), 10, 64)
@@ -113,10 +107,7 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	if err != nil {
 		return err
 	}
-	var grounds []groundsOption
-	for _, g := range domain.AllObjectionGrounds {
-		grounds = append(grounds, groundsOption{Value: string(g), Label: g.Label()})
-	}
+	grounds := labelledOptions(domain.AllObjectionGrounds)
 	msg := ""
 	if problem != nil {
 		c.Status(statusOf(problem))

@@ -57,6 +57,21 @@ type homeRow struct {
 	Alert bool
 }
 
+// option is one choice of a select on a page.
+type option struct{ Value, Label string }
+
+// labelledOptions are the choices of a vocabulary, each with its Chinese label.
+func labelledOptions[T interface {
+	~string
+	Label() string
+}](values []T) []option {
+	out := make([]option, 0, len(values))
+	for _, v := range values {
+		out = append(out, option{string(v), v.Label()})
+	}
+	return out
+}
+
 // withRows fills a home page section with a row for each item (row writes it), unless err.
 func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow) (homeSection, error) {
 	if err != nil {

@@ -120,23 +120,9 @@ func (s *Server) penaltiesPage(c *fiber.Ctx) error {
 	}})
 }
 
-type option struct{ Value, Label string }
+func statusOptions() []option { return labelledOptions(domain.PenaltyStatuses) }
 
-func statusOptions() []option {
-	out := make([]option, 0, len(domain.PenaltyStatuses))
-	for _, st := range domain.PenaltyStatuses {
-		out = append(out, option{string(st), st.Label()})
-	}
-	return out
-}
-
-func penaltyTypeOptions() []option {
-	out := make([]option, 0, len(domain.PenaltyTypes))
-	for _, t := range domain.PenaltyTypes {
-		out = append(out, option{string(t), t.Label()})
-	}
-	return out
-}
+func penaltyTypeOptions() []option { return labelledOptions(domain.PenaltyTypes) }
 
 func (s *Server) penaltyNewPage(c *fiber.Ctx) error {
 	in := penaltyInput{DecidedOn: domain.Today().String()}

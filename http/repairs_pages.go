@@ -17,15 +17,7 @@ import (
 // The pages of repair cases: the enterprise's self-check, application and case tracking; the department's inbox
 // and case page with its actions; the credit office's queue (overdue first) with filters and numbers.
 
-type repairOption struct{ Value, Label string }
-
-func repairStatusOptions() []repairOption {
-	out := make([]repairOption, 0, len(domain.RepairStatuses))
-	for _, st := range domain.RepairStatuses {
-		out = append(out, repairOption{string(st), st.Label()})
-	}
-	return out
-}
+func repairStatusOptions() []option { return labelledOptions(domain.RepairStatuses) }
 
 // repairRow is a case as the pages list it.
 type repairRow struct {
@@ -78,7 +70,7 @@ func toRepairRows(rs []storage.Repair) []repairRow {
 // statsView is the credit office's numbers as a page shows them.
 type statsView struct {
 	storage.RepairStats
-	Rows       []repairOption
+	Rows       []option
 	InTimeText string
 }
 
@@ -86,7 +78,7 @@ func toStatsView(st storage.RepairStats) statsView {
 	v := statsView{RepairStats: st, InTimeText: "—"}
 	for _, s := range domain.RepairStatuses {
 		if n := st.ByStatus[string(s)]; n > 0 {
-			v.Rows = append(v.Rows, repairOption{s.Label(), strconv.Itoa(n)})
+			v.Rows = append(v.Rows, option{s.Label(), strconv.Itoa(n)})
 		}
 	}
 	if st.Decided > 0 {

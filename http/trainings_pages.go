@@ -110,15 +110,15 @@ func (s *Server) trainingsPage(c *fiber.Ctx) error {
 	return s.page(c, "trainings", pageData{Title: title, Data: d})
 }
 
-func (s *Server) agencyOptions(ctx context.Context) ([]trainingOption, error) {
+func (s *Server) agencyOptions(ctx context.Context) ([]option, error) {
 	us, err := s.db.ListUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []trainingOption
+	var out []option
 	for _, u := range us {
 		if u.Role == domain.RoleAgency && !u.Disabled {
-			out = append(out, trainingOption{u.Login, u.DisplayName})
+			out = append(out, option{u.Login, u.DisplayName})
 		}
 	}
 	return out, nil
@@ -528,6 +528,3 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 	}
 	return nil, nil
 }
-
-// trainingOption is one choice of a select on the training pages.
-type trainingOption struct{ Value, Label string }
