@@ -516,18 +516,11 @@ func (s *Server) renderAdminUsers(c *fiber.Ctx, problem, flash string, created *
 	if err != nil {
 		return err
 	}
-	ds, err := s.db.ListDepartments(ctx)
+	chs, ds, err := s.channelsAndDepartments(ctx)
 	if err != nil {
 		return err
 	}
-	chs, err := s.db.ListChannels(ctx)
-	if err != nil {
-		return err
-	}
-	rows := make([]userJSON, 0, len(us))
-	for _, u := range us {
-		rows = append(rows, toUserJSON(u))
-	}
+	rows := mapOf(us, toUserJSON)
 	st := fiber.StatusOK
 	if problem != "" {
 		st = fiber.StatusUnprocessableEntity
