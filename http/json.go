@@ -105,12 +105,18 @@ func answerCreated[T, J any](c *fiber.Ctx, location string, v T, err error, view
 // viewed loads the record a request names with load (404 for what the caller must not see) and its view: the
 // start of every page that shows one record.
 func viewed[T, J any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error), view func(context.Context, T) (J, error)) (J, error) {
+	_, j, err := withView(c, load, view)
+	return j, err
+}
+
+// withView is viewed that also answers the record.
+func withView[T, J any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error), view func(context.Context, T) (J, error)) (T, J, error) {
+	var j J
 	v, err := load(c)
-	if err != nil {
-		var j J
-		return j, err
+	if err == nil {
+		j, err = view(c.UserContext(), v)
 	}
-	return view(c.UserContext(), v)
+	return v, j, err
 }
 
 // createJSON decodes a JSON body, creates the record with create and answers 201 with its view and, when

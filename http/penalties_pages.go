@@ -341,11 +341,7 @@ func (s *Server) penaltyPage(c *fiber.Ctx) error {
 func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) error {
 	ctx := c.UserContext()
 	p := principalOf(c)
-	pen, err := s.visiblePenalty(c)
-	if err != nil {
-		return err
-	}
-	detail, err := s.penaltyDetail(ctx, pen)
+	pen, detail, err := withView(c, s.visiblePenalty, s.penaltyDetail)
 	if err != nil {
 		return err
 	}

@@ -368,6 +368,11 @@ func (s *Server) enterpriseScope(ctx context.Context, p *principal) (map[string]
 	return nil, nil
 }
 
+// trainingView is trainingDetail as the view of a request's session.
+func (s *Server) trainingView(c *fiber.Ctx) func(context.Context, storage.Training) (trainingJSON, error) {
+	return func(_ context.Context, t storage.Training) (trainingJSON, error) { return s.trainingDetail(c, t) }
+}
+
 // trainingDetail is a session with the enrollments, certificates and notes the caller may see.
 func (s *Server) trainingDetail(c *fiber.Ctx, t storage.Training) (trainingJSON, error) {
 	ctx := c.UserContext()

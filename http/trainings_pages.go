@@ -187,11 +187,7 @@ func (s *Server) trainingPage(c *fiber.Ctx) error { return s.renderTrainingPage(
 func (s *Server) renderTrainingPage(c *fiber.Ctx, flash string, problem *Error, imported *trainingImportJSON) error {
 	ctx := c.UserContext()
 	p := principalOf(c)
-	t, err := s.visibleTraining(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.trainingDetail(c, t)
+	t, d, err := withView(c, s.visibleTraining, s.trainingView(c))
 	if err != nil {
 		return err
 	}

@@ -430,11 +430,7 @@ func (s *Server) endTraining(c *fiber.Ctx) (storage.Training, error) {
 }
 
 func (s *Server) closeTraining(c *fiber.Ctx) error {
-	t, err := s.endTraining(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.trainingDetail(c, t)
+	_, d, err := withView(c, s.endTraining, s.trainingView(c))
 	if err != nil {
 		return err
 	}
