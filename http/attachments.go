@@ -316,10 +316,7 @@ func (s *Server) visibleAttachment(c *fiber.Ctx) (storage.Attachment, error) {
 
 func (s *Server) getAttachment(c *fiber.Ctx) error {
 	a, err := s.visibleAttachment(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(toAttachmentJSON(a))
+	return answerJSON(c, a, err, plainView(toAttachmentJSON))
 }
 
 func (s *Server) getAttachmentContent(c *fiber.Ctx) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -200,29 +199,30 @@ func (s *Server) validateListing(ctx context.Context, p *principal, in listingIn
 }
 
 func (s *Server) registerListing(c *fiber.Ctx) error {
+	return createJSON(c, s.createListing, s.listingDetail, func(p storage.Penalty) string { return "/api/v1/listings/" + idKey(p.ID) })
+}
+
+// createListing stores a list entry and starts its record workflow (which issues and publishes it); it answers the
+// entry once its notice is issued.
+func (s *Server) createListing(c *fiber.Ctx, in listingInput) (storage.Penalty, error) {
 	ctx := c.UserContext()
-	p := principalOf(c)
-	var in listingInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	l, err := s.validateListing(ctx, p, in)
+	l, err := s.validateListing(ctx, principalOf(c), in)
 	if err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	if err := s.cases.available(); err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	id, err := s.db.InsertListing(ctx, l)
 	if errors.Is(err, storage.ErrConflict) {
-		return newError(domain.KindConflict, "duplicate_number", "本部门已登记该文号的名单信息").With(map[string]any{"field": "number"})
+		return storage.Penalty{}, newError(domain.KindConflict, "duplicate_number", "本部门已登记该文号的名单信息").With(map[string]any{"field": "number"})
 	}
 	if err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	dept, err := s.db.GetDepartment(ctx, l.DepartmentID)
 	if err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	lc := activities.ListingLifecycle{RecordID: id, Kind: l.Kind, Number: l.Number, USCC: l.USCC, EnterpriseName: l.EnterpriseName,
 		DepartmentID: l.DepartmentID, DepartmentName: dept.Name, DepartmentContact: dept.Contact, ListedOn: l.ListedOn, Facts: l.Facts,
@@ -234,17 +234,16 @@ func (s *Server) registerListing(c *fiber.Ctx) error {
 	}
 	params := workflows.ListingRecordParams(lc)
 	if err := s.cases.start(ctx, recordCases, id, params); err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	// Started: the reconciler need not look at it again (one it finds unmarked and not running, it starts).
 	if _, err := s.db.MarkLifecyclesStarted(ctx, []int64{id}); err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	if params.Notice != nil {
 		s.cases.awaitReady(ctx, recordCases, id, &workflows.RecordState{})
 	}
-	pen, err := s.db.GetPenalty(ctx, id)
-	return answerCreated(c, "/api/v1/listings/"+strconv.FormatInt(id, 10), pen, err, s.listingDetail)
+	return s.db.GetPenalty(ctx, id)
 }
 
 func (s *Server) listingFilter(c *fiber.Ctx) (storage.ListingFilter, bool, error) {
