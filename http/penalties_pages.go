@@ -195,15 +195,7 @@ func (s *Server) penaltyNewSubmit(c *fiber.Ctx) error {
 		Class: c.FormValue("class"), Facts: c.FormValue("facts"), LegalBasis: c.FormValue("legal_basis"),
 		lawInput: lawInputFromForm(c),
 	}
-	if form, err := c.MultipartForm(); err == nil {
-		in.PenaltyTypes = form.Value["penalty_types"]
-	} else {
-		c.Request().PostArgs().VisitAll(func(k, v []byte) {
-			if string(k) == "penalty_types" {
-				in.PenaltyTypes = append(in.PenaltyTypes, string(v))
-			}
-		})
-	}
+	in.PenaltyTypes = formValues(c, "penalty_types")
 	if m := strings.TrimSpace(c.FormValue("duration_months")); m != "" {
 		n, err := strconv.Atoi(m)
 		if err != nil {

@@ -280,16 +280,7 @@ func (s *Server) trainingEnrollSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var b enrollBody
-	if form, ferr := c.MultipartForm(); ferr == nil {
-		b.USCCs = form.Value["usccs"]
-	} else {
-		c.Request().PostArgs().VisitAll(func(k, v []byte) {
-			if string(k) == "usccs" {
-				b.USCCs = append(b.USCCs, string(v))
-			}
-		})
-	}
+	b := enrollBody{USCCs: formValues(c, "usccs")}
 	res, err := s.enroll(c, t, b)
 	flash := ""
 	if err == nil {
