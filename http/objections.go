@@ -26,11 +26,8 @@ import (
 var objectionViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice,
 	domain.RoleAdmin, domain.RoleChannelOperator}
 
-const (
-	objectionMaxText = 2000
-	// objectionMaxAttachments bounds the evidence of one objection.
-	objectionMaxAttachments = 20
-)
+// objectionMaxAttachments bounds the evidence of one objection.
+const objectionMaxAttachments = 20
 
 // createObjection starts objection-<id> with a new filing and waits until the workflow has stored and taken it in
 // (update-with-start of the ready update); its refusals become 409.
@@ -138,7 +135,7 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 	if !in.CommitmentAccepted {
 		return pen, nil, invalidField("commitment_accepted", "commitment_required", "提出异议须阅读并签署异议申诉信用承诺书")
 	}
-	statement, err := printableText("statement", "异议说明", in.Statement, objectionMaxText)
+	statement, err := printableText("statement", "异议说明", in.Statement, caseMaxText)
 	if err != nil {
 		return pen, nil, err
 	}
@@ -629,7 +626,7 @@ func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.Objectio
 	default:
 		return invalidField("outcome", "invalid_outcome", "处理结果应为更正、删除并终止公示或维持")
 	}
-	reason, err := printableText("reason", "核查意见", b.Reason, objectionMaxText)
+	reason, err := printableText("reason", "核查意见", b.Reason, caseMaxText)
 	if err != nil {
 		return err
 	}
@@ -694,7 +691,7 @@ type extensionBody struct {
 }
 
 func (s *Server) extend(c *fiber.Ctx, o storage.Objection, _ []storage.ObjectionChannel, b extensionBody) error {
-	reason, err := printableText("reason", "延期理由", b.Reason, objectionMaxText)
+	reason, err := printableText("reason", "延期理由", b.Reason, caseMaxText)
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,13 @@ import (
 // step of the department, the enterprise and the credit office, and the case views. Handlers parse and authorize;
 // each step is an update of repair-<id>, which decides and answers; the answer is the case as stored.
 
-// repairViewers are the roles that see repair cases at all; which ones each sees is canSeeRepair's business.
+// repairViewers are the roles that see repair cases at all; which ones each sees is visibleRepair's business.
 var repairViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin}
 
+// caseMaxText bounds the free text of a repair or objection step (a statement, a reason); repairMaxItems the
+// items of a list in a repair step.
 const (
-	repairMaxText  = 2000
+	caseMaxText    = 2000
 	repairMaxItems = 50
 )
 
@@ -187,8 +189,8 @@ func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, erro
 		return storage.Repair{}, invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书")
 	}
 	statement := strings.TrimSpace(in.Statement)
-	if utf8.RuneCountInString(statement) > repairMaxText {
-		return storage.Repair{}, invalidField("statement", "text_too_long", fmt.Sprintf("申请说明不能超过%d字", repairMaxText))
+	if utf8.RuneCountInString(statement) > caseMaxText {
+		return storage.Repair{}, invalidField("statement", "text_too_long", fmt.Sprintf("申请说明不能超过%d字", caseMaxText))
 	}
 	ids, err := s.checkOwnAttachments(ctx, p, "attachment_ids", in.AttachmentIDs)
 	if err != nil {
