@@ -41,21 +41,24 @@ func labelOr(labels map[string]string, key string) string {
 	return key
 }
 
-// detailText writes a history entry's details as a person reads them: "label：value" for each of keys that raw
+// detailField is a detail a history entry may have and how a person reads its name.
+type detailField struct{ key, label string }
+
+// detailText writes a history entry's details as a person reads them: "label：value" for each of fields that raw
 // has (in that order), joined by sep; value writes a value or leaves it out (false).
-func detailText(raw json.RawMessage, sep string, labels map[string]string, keys []string, value func(k string, v any) (string, bool)) string {
+func detailText(raw json.RawMessage, sep string, fields []detailField, value func(k string, v any) (string, bool)) string {
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil {
 		return ""
 	}
 	var parts []string
-	for _, k := range keys {
-		v, ok := m[k]
+	for _, f := range fields {
+		v, ok := m[f.key]
 		if !ok || v == nil || v == "" {
 			continue
 		}
-		if text, ok := value(k, v); ok {
-			parts = append(parts, labelOr(labels, k)+"："+text)
+		if text, ok := value(f.key, v); ok {
+			parts = append(parts, f.label+"："+text)
 		}
 	}
 	return strings.Join(parts, sep)

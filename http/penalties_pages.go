@@ -273,8 +273,11 @@ var penaltyActionLabels = map[string]string{
 }
 
 func timelineDetail(raw json.RawMessage) string {
-	return detailText(raw, "；", penaltyFieldLabels, []string{"method", "delivered_on", "signed_by", "witness", "cause", "reason",
-		"decided_on", "publish_due", "repair_eligible_from", "delivery_due"}, func(k string, v any) (string, bool) {
+	return detailText(raw, "；", []detailField{
+		{"method", "送达方式"}, {"delivered_on", "送达日期"}, {"signed_by", "签收人"}, {"witness", "见证人"}, {"cause", "原因"},
+		{"reason", "说明"}, {"decided_on", "日期"}, {"publish_due", "公示期限"}, {"repair_eligible_from", "可申请修复日期"},
+		{"delivery_due", "送达期限"},
+	}, func(k string, v any) (string, bool) {
 		val := fmt.Sprint(v)
 		switch k {
 		case "method":
@@ -284,20 +287,6 @@ func timelineDetail(raw json.RawMessage) string {
 		}
 		return val, true
 	})
-}
-
-// penaltyFieldLabels name the details of a penalty's history entries.
-var penaltyFieldLabels = map[string]string{
-	"method":               "送达方式",
-	"delivered_on":         "送达日期",
-	"signed_by":            "签收人",
-	"witness":              "见证人",
-	"cause":                "原因",
-	"reason":               "说明",
-	"decided_on":           "日期",
-	"publish_due":          "公示期限",
-	"repair_eligible_from": "可申请修复日期",
-	"delivery_due":         "送达期限",
 }
 
 func deliveryMethodLabel(m string) string {

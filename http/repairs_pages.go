@@ -369,8 +369,12 @@ func purposeLabel(p string) string {
 
 // historyDetail prints a step's details briefly.
 func historyDetail(raw json.RawMessage) string {
-	return detailText(raw, "，", historyFieldLabels, []string{"reason", "items", "requirements", "acceptance_due", "decision_due",
-		"original_due", "due_on", "held_on", "decision_no", "banned_until", "waiting_for", "ref", "statement"},
+	return detailText(raw, "，", []detailField{
+		{"reason", "理由"}, {"items", "补正事项"}, {"requirements", "整改要求"}, {"acceptance_due", "受理期限"},
+		{"decision_due", "决定期限"}, {"original_due", "原期限"}, {"due_on", "期限"}, {"held_on", "约谈日期"},
+		{"decision_no", "文号"}, {"banned_until", "不予修复至"}, {"waiting_for", "等待"}, {"ref", "依据"},
+		{"statement", "说明"},
+	},
 		func(_ string, v any) (string, bool) {
 			if list, ok := v.([]any); ok {
 				ss := mapOf(list, func(it any) string { return fmt.Sprint(it) })
@@ -378,23 +382,6 @@ func historyDetail(raw json.RawMessage) string {
 			}
 			return fmt.Sprint(v), true
 		})
-}
-
-// historyFieldLabels name the details of a repair case's history entries.
-var historyFieldLabels = map[string]string{
-	"reason":         "理由",
-	"items":          "补正事项",
-	"requirements":   "整改要求",
-	"acceptance_due": "受理期限",
-	"decision_due":   "决定期限",
-	"original_due":   "原期限",
-	"due_on":         "期限",
-	"held_on":        "约谈日期",
-	"decision_no":    "文号",
-	"banned_until":   "不予修复至",
-	"waiting_for":    "等待",
-	"ref":            "依据",
-	"statement":      "说明",
 }
 
 // repairStepPage takes a step from the case page's forms.
