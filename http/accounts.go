@@ -96,25 +96,11 @@ func (in departmentInput) validate() (storage.Department, error) {
 
 func (s *Server) listDepartmentsAPI(c *fiber.Ctx) error {
 	ds, err := s.db.ListDepartments(c.UserContext())
-	if err != nil {
-		return err
-	}
-	if ds == nil {
-		ds = []storage.Department{}
-	}
-	return c.JSON(page[storage.Department]{Items: ds})
+	return answerAll(c, ds, err)
 }
 
 func (s *Server) createDepartmentAPI(c *fiber.Ctx) error {
-	var in departmentInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	d, err := s.createDepartment(c, in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(d)
+	return createJSON(c, s.createDepartment, asIs, nil)
 }
 
 func (s *Server) createDepartment(c *fiber.Ctx, in departmentInput) (storage.Department, error) {
@@ -238,17 +224,7 @@ func (s *Server) listUsersAPI(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) createUserAPI(c *fiber.Ctx) error {
-	var in userInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	u, err := s.createUser(c, in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(u)
-}
+func (s *Server) createUserAPI(c *fiber.Ctx) error { return createJSON(c, s.createUser, asIs, nil) }
 
 func (s *Server) createUser(c *fiber.Ctx, in userInput) (userJSON, error) {
 	nu, err := in.validate()
@@ -272,15 +248,8 @@ func (s *Server) createUser(c *fiber.Ctx, in userInput) (userJSON, error) {
 }
 
 func (s *Server) disableUserAPI(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	u, err := s.disableUser(c, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(toUserJSON(u))
+	u, err := withPathID(c, s.disableUser)
+	return answerJSON(c, u, err, plainView(toUserJSON))
 }
 
 func (s *Server) disableUser(c *fiber.Ctx, id int64) (storage.User, error) {
@@ -293,19 +262,14 @@ func (s *Server) disableUser(c *fiber.Ctx, id int64) (storage.User, error) {
 // enableUserAPI re-enables a disabled account; its password is unchanged and it signs in again.
 func (s *Server) enableUserAPI(c *fiber.Ctx) error {
 	u, err := s.enableUser(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(toUserJSON(u))
+	return answerJSON(c, u, err, plainView(toUserJSON))
 }
 
 // enableUser re-enables the account named in the path (the API and the admin page).
 func (s *Server) enableUser(c *fiber.Ctx) (storage.User, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return storage.User{}, err
-	}
-	return s.db.SetUserDisabled(c.UserContext(), id, false, s.auditBy(c))
+	return withPathID(c, func(c *fiber.Ctx, id int64) (storage.User, error) {
+		return s.db.SetUserDisabled(c.UserContext(), id, false, s.auditBy(c))
+	})
 }
 
 func (s *Server) adminUsersEnable(c *fiber.Ctx) error {
@@ -317,15 +281,8 @@ func (s *Server) adminUsersEnable(c *fiber.Ctx) error {
 }
 
 func (s *Server) resetPasswordAPI(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.resetPassword(c, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
+	j, err := withPathID(c, s.resetPassword)
+	return answerJSON(c, j, err, asIs)
 }
 
 func (s *Server) resetPassword(c *fiber.Ctx, id int64) (userJSON, error) {
@@ -457,15 +414,7 @@ func (s *Server) activate(c *fiber.Ctx, in activationInput) (storage.User, error
 }
 
 func (s *Server) activateAPI(c *fiber.Ctx) error {
-	var in activationInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	u, err := s.activate(c, in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(toUserJSON(u))
+	return createJSON(c, s.activate, plainView(toUserJSON), nil)
 }
 
 func (s *Server) activatePage(c *fiber.Ctx) error {
@@ -533,18 +482,11 @@ func (s *Server) renderAdminUsers(c *fiber.Ctx, problem, flash string, created *
 	if err != nil {
 		return err
 	}
-	ds, err := s.db.ListDepartments(ctx)
+	chs, ds, err := s.channelsAndDepartments(ctx)
 	if err != nil {
 		return err
 	}
-	chs, err := s.db.ListChannels(ctx)
-	if err != nil {
-		return err
-	}
-	rows := make([]userJSON, 0, len(us))
-	for _, u := range us {
-		rows = append(rows, toUserJSON(u))
-	}
+	rows := mapOf(us, toUserJSON)
 	// The list names what a user belongs to (department, channel, enterprise), not an internal id.
 	names := map[string]string{}
 	for _, d := range ds {
@@ -609,11 +551,7 @@ func (s *Server) adminUsersCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminUsersDisable(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	u, err := s.disableUser(c, id)
+	u, err := withPathID(c, s.disableUser)
 	if err != nil {
 		if e, ok := formProblem(err); ok {
 			return s.renderAdminUsers(c, refused(c, e).Message, "", nil)
@@ -624,11 +562,7 @@ func (s *Server) adminUsersDisable(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminUsersReset(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.resetPassword(c, id)
+	j, err := withPathID(c, s.resetPassword)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -40,12 +41,7 @@ func (s *Server) apiDocsPage(c *fiber.Ctx) error {
 	schemas, _ := doc["components"].(map[string]any)["schemas"].(map[string]any)
 	tags := map[string]*docTag{}
 	paths := doc["paths"].(map[string]any)
-	keys := make([]string, 0, len(paths))
-	for p := range paths {
-		keys = append(keys, p)
-	}
-	slices.Sort(keys)
-	for _, p := range keys {
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
 		for _, m := range []string{"get", "post", "put", "patch", "delete"} {
 			op, ok := paths[p].(map[string]any)[m].(map[string]any)
 			if !ok {
@@ -77,12 +73,7 @@ func (s *Server) apiDocsPage(c *fiber.Ctx) error {
 				d.Body = schemaFields(sc, schemas)
 			}
 			rs := op["responses"].(map[string]any)
-			codes := make([]string, 0, len(rs))
-			for code := range rs {
-				codes = append(codes, code)
-			}
-			slices.Sort(codes)
-			for _, code := range codes {
+			for _, code := range slices.Sorted(maps.Keys(rs)) {
 				r := rs[code].(map[string]any)
 				typ := ""
 				if ct, ok := r["content"].(map[string]any); ok {

@@ -75,10 +75,8 @@ func (s *Server) assignCase(c *fiber.Ctx) error {
 	var in struct {
 		UserID int64 `json:"user_id"`
 	}
-	if len(c.Body()) > 0 {
-		if err := bindJSON(c, &in); err != nil {
-			return err
-		}
+	if err := bindOptionalJSON(c, &in); err != nil {
+		return err
 	}
 	a, err := s.assign(c, in.UserID)
 	if err != nil {
@@ -170,10 +168,8 @@ func (s *Server) urgeCase(c *fiber.Ctx) error {
 	var in struct {
 		Message string `json:"message"`
 	}
-	if len(c.Body()) > 0 {
-		if err := bindJSON(c, &in); err != nil {
-			return err
-		}
+	if err := bindOptionalJSON(c, &in); err != nil {
+		return err
 	}
 	msg, err := plainText("message", "督办意见", in.Message, false, 500)
 	if err != nil {

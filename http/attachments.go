@@ -316,10 +316,7 @@ func (s *Server) visibleAttachment(c *fiber.Ctx) (storage.Attachment, error) {
 
 func (s *Server) getAttachment(c *fiber.Ctx) error {
 	a, err := s.visibleAttachment(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(toAttachmentJSON(a))
+	return answerJSON(c, a, err, plainView(toAttachmentJSON))
 }
 
 func (s *Server) getAttachmentContent(c *fiber.Ctx) error {
@@ -389,10 +386,7 @@ func (s *Server) discardIfRefused(c *fiber.Ctx, stored []storage.Attachment, ste
 		return
 	}
 	p := principalOf(c)
-	ids := make([]int64, len(stored))
-	for i, a := range stored {
-		ids[i] = a.ID
-	}
+	ids := mapOf(stored, func(a storage.Attachment) int64 { return a.ID })
 	gone, err := s.db.DiscardAttachments(c.UserContext(), p.ID, ids)
 	if err != nil {
 		s.log.Error("discard refused uploads", "ids", ids, "err", err)

@@ -119,7 +119,23 @@ func (cc caseClient) start(ctx context.Context, wf caseWorkflow, id int64, param
 }
 
 // update sends a validated human step to id's workflow and decodes its answer into out.
-func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name string, arg, out any) (err error) {
+func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name string, arg, out any) error {
+	return cc.counted(ctx, wf, id, func() error {
+		wctx, cancel := context.WithTimeout(ctx, updateTimeout)
+		defer cancel()
+		h, err := cc.tc.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
+			WorkflowID: wf.id(id), UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(wctx, out)
+		}
+		return stepError(err, wf, id, name)
+	})
+}
+
+// counted runs a step sent to id's workflow (503 when Temporal is not configured), counted against the case's
+// step limit with its outcome.
+func (cc caseClient) counted(ctx context.Context, wf caseWorkflow, id int64, step func() error) (err error) {
 	if err := cc.available(); err != nil {
 		return err
 	}
@@ -128,29 +144,15 @@ func (cc caseClient) update(ctx context.Context, wf caseWorkflow, id int64, name
 		return err
 	}
 	defer func() { settle(err) }()
-	wctx, cancel := context.WithTimeout(ctx, updateTimeout)
-	defer cancel()
-	h, err := cc.tc.UpdateWorkflow(wctx, client.UpdateWorkflowOptions{
-		WorkflowID: wf.id(id), UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(wctx, out)
-	}
-	return stepError(err, wf, id, name)
+	return step()
 }
 
 // updateWithStart sends a step with update-with-start: a running workflow gets the update, an ended one is
 // resumed by a new run (started with params) that handles it.
-func (cc caseClient) updateWithStart(ctx context.Context, wf caseWorkflow, id int64, params any, name string, arg, out any) (err error) {
-	if err := cc.available(); err != nil {
-		return err
-	}
-	settle, err := cc.count(ctx, wf.id(id))
-	if err != nil {
-		return err
-	}
-	defer func() { settle(err) }()
-	return cc.withStart(ctx, updateTimeout, wf, id, params, name, []any{arg}, out)
+func (cc caseClient) updateWithStart(ctx context.Context, wf caseWorkflow, id int64, params any, name string, arg, out any) error {
+	return cc.counted(ctx, wf, id, func() error {
+		return cc.withStart(ctx, updateTimeout, wf, id, params, name, []any{arg}, out)
+	})
 }
 
 // createTimeout bounds how long a creation waits for its workflow to store the case; past it the answer is 503

@@ -41,6 +41,29 @@ func labelOr(labels map[string]string, key string) string {
 	return key
 }
 
+// detailField is a detail a history entry may have and how a person reads its name.
+type detailField struct{ key, label string }
+
+// detailText writes a history entry's details as a person reads them: "label：value" for each of fields that raw
+// has (in that order), joined by sep; value writes a value or leaves it out (false).
+func detailText(raw json.RawMessage, sep string, fields []detailField, value func(k string, v any) (string, bool)) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var parts []string
+	for _, f := range fields {
+		v, ok := m[f.key]
+		if !ok || v == nil || v == "" {
+			continue
+		}
+		if text, ok := value(f.key, v); ok {
+			parts = append(parts, f.label+"："+text)
+		}
+	}
+	return strings.Join(parts, sep)
+}
+
 // caseHistory is the case's history, oldest first, each step labelled by label.
 func (s *Server) caseHistory(ctx context.Context, kind string, id int64, label func(string) string) (*[]historyJSON, error) {
 	entries, err := s.db.AuditOf(ctx, kind, strconv.FormatInt(id, 10))
@@ -91,17 +114,27 @@ func (s *Server) caseWithdrawal(ctx context.Context, withdrawalID int64, withdra
 	return &wd, nil
 }
 
-// caseFilter is what the lists of repair and objection cases filter by.
-type caseFilter struct {
-	Status, DepartmentID, USCC string
-	PenaltyID                  int64
-	OverdueOnly, Open          bool
+// readCaseFilter reads a case list's ?status= (one of statuses), ?department=, ?uscc=, ?penalty_id=, ?overdue=
+// and ?open=, and scopes them to what p may see: an enterprise its own cases, a department its own; asking for
+// someone else's is not visible (an empty list).
+func readCaseFilter[T ~string](c *fiber.Ctx, p *principal, statuses []T) (f storage.CaseFilter, visible bool, err error) {
+	f, err = caseFilterOf(c, statuses)
+	if err != nil {
+		return f, false, err
+	}
+	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
 }
 
-// readCaseFilter reads a case list's ?status= (one of statuses), ?department=, ?uscc=, ?penalty_id=, ?overdue=
-// and ?open=.
-func readCaseFilter[T ~string](c *fiber.Ctx, statuses []T) (caseFilter, error) {
-	f := caseFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
+// byCase pages a list of cases (overdue first, then by id); filter names its case filter.
+func byCase[F any](filter func(*F) *storage.CaseFilter) func(*F, int, string) error {
+	return byOverdue(func(f *F) (**bool, *int64, *int) {
+		cf := filter(f)
+		return &cf.AfterOverdue, &cf.AfterID, &cf.Limit
+	})
+}
+
+func caseFilterOf[T ~string](c *fiber.Ctx, statuses []T) (storage.CaseFilter, error) {
+	f := storage.CaseFilter{Status: strings.TrimSpace(c.Query("status")), DepartmentID: strings.TrimSpace(c.Query("department")),
 		USCC: strings.ToUpper(strings.TrimSpace(c.Query("uscc")))}
 	if f.Status != "" && !slices.Contains(statuses, T(f.Status)) {
 		return f, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(stringsOf(statuses), "、")+" 之一")

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strconv"
@@ -169,15 +170,8 @@ func (s *Server) saveChannel(c *fiber.Ctx, in channelInput, existing *storage.Ch
 }
 
 func (s *Server) createChannel(c *fiber.Ctx) error {
-	var in channelInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	ch, err := s.saveChannel(c, in, nil)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(toChannelJSON(ch, true))
+	return createJSON(c, func(c *fiber.Ctx, in channelInput) (storage.Channel, error) { return s.saveChannel(c, in, nil) },
+		plainView(func(ch storage.Channel) channelJSON { return toChannelJSON(ch, true) }), nil)
 }
 
 func (s *Server) updateChannel(c *fiber.Ctx) error {
@@ -210,11 +204,7 @@ func (s *Server) channelsPage(c *fiber.Ctx) error {
 
 func (s *Server) renderChannels(c *fiber.Ctx, form channelInput, flash string, problem *Error) error {
 	ctx := c.UserContext()
-	cs, err := s.db.ListChannels(ctx)
-	if err != nil {
-		return err
-	}
-	depts, err := s.db.ListDepartments(ctx)
+	cs, depts, err := s.channelsAndDepartments(ctx)
 	if err != nil {
 		return err
 	}
@@ -308,4 +298,14 @@ func (s *Server) channelEditSubmit(c *fiber.Ctx) error {
 // channelsProtocolPage documents the webhook protocol for the implementers of channels' systems.
 func (s *Server) channelsProtocolPage(c *fiber.Ctx) error {
 	return s.page(c, "channels_protocol", pageData{Title: "公示渠道对接规范", Data: map[string]any{"BaseURL": s.cfg.BaseURL}})
+}
+
+// channelsAndDepartments are every publication channel and every department, for the forms that bind to them.
+func (s *Server) channelsAndDepartments(ctx context.Context) ([]storage.Channel, []storage.Department, error) {
+	cs, err := s.db.ListChannels(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := s.db.ListDepartments(ctx)
+	return cs, ds, err
 }

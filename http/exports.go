@@ -33,7 +33,7 @@ type exportSpec[R any] struct {
 	// cells writes a row; page is called first with each page read (to look up what the rows refer to).
 	cells func(R) []string
 	page  func([]R) error
-	fetch func(limit int, after string) ([]R, error)
+	list  lister[R]
 	key   func(R) string
 }
 
@@ -57,11 +57,15 @@ func csvWriter(c *fiber.Ctx) *csv.Writer {
 // runExport answers an export. The first page is read before anything is sent, so a bad filter or a failing
 // database is an ordinary error answer.
 func runExport[R any](s *Server, c *fiber.Ctx, spec exportSpec[R]) error {
+	fetch, err := spec.list(c)
+	if err != nil {
+		return err
+	}
 	format, err := exportFormat(c)
 	if err != nil {
 		return err
 	}
-	first, err := spec.fetch(exportPageSize, "")
+	first, err := fetch(exportPageSize, "")
 	if err != nil {
 		return err
 	}
@@ -82,7 +86,7 @@ func runExport[R any](s *Server, c *fiber.Ctx, spec exportSpec[R]) error {
 			if len(page) < exportPageSize {
 				return nil
 			}
-			next, err := spec.fetch(exportPageSize, spec.key(page[len(page)-1]))
+			next, err := fetch(exportPageSize, spec.key(page[len(page)-1]))
 			if err != nil {
 				return err
 			}
@@ -210,28 +214,20 @@ func nationalRow(p storage.Penalty, authority string) []string {
 }
 
 func (s *Server) exportPenalties(c *fiber.Ctx) error {
-	fetch, err := s.penaltyLister(c)
-	if err != nil {
-		return err
-	}
 	names, err := s.departmentNames(c)
 	if err != nil {
 		return err
 	}
 	return runExport(s, c, exportSpec[storage.Penalty]{file: "penalties", title: "行政处罚信息",
-		header: domain.NationalPenaltyHeaders, fetch: fetch, key: penaltyKey,
+		header: domain.NationalPenaltyHeaders, list: s.penaltyLister, key: penaltyKey,
 		cells: func(p storage.Penalty) []string { return nationalRow(p, names[p.DepartmentID]) }})
 }
 
 func (s *Server) exportRepairs(c *fiber.Ctx) error {
-	fetch, err := s.repairLister(c)
-	if err != nil {
-		return err
-	}
 	return runExport(s, c, exportSpec[storage.Repair]{file: "repairs", title: "信用修复案件",
 		header: []string{"案件编号", "行政处罚决定书文号", "企业名称", "统一社会信用代码", "认定部门", "申请日期", "状态",
 			"办理方", "受理期限", "决定期限", "是否逾期", "决定日期", "是否按期决定", "决定书文号"},
-		fetch: fetch, key: repairKey,
+		list: s.repairLister, key: repairKey,
 		cells: func(r storage.Repair) []string {
 			inTime := ""
 			if r.DecidedInTime != nil {
@@ -244,14 +240,10 @@ func (s *Server) exportRepairs(c *fiber.Ctx) error {
 }
 
 func (s *Server) exportObjections(c *fiber.Ctx) error {
-	fetch, err := s.objectionLister(c)
-	if err != nil {
-		return err
-	}
 	return runExport(s, c, exportSpec[storage.Objection]{file: "objections", title: "异议申诉案件",
 		header: []string{"案件编号", "行政处罚决定书文号", "企业名称", "统一社会信用代码", "认定部门", "异议理由", "提出日期",
 			"状态", "办理方", "核实期限", "是否逾期", "处理结果", "答复日期", "是否按期答复"},
-		fetch: fetch, key: objectionKey,
+		list: s.objectionLister, key: objectionKey,
 		cells: func(o storage.Objection) []string {
 			outcome, inTime := "", ""
 			if o.Outcome != "" {
@@ -267,15 +259,11 @@ func (s *Server) exportObjections(c *fiber.Ctx) error {
 }
 
 func (s *Server) exportTrainings(c *fiber.Ctx) error {
-	fetch, err := s.trainingLister(c)
-	if err != nil {
-		return err
-	}
 	bj := func(t time.Time) string { return t.In(domain.Shanghai).Format("2006-01-02 15:04") }
 	return runExport(s, c, exportSpec[storage.Training]{file: "trainings", title: "信用修复培训",
 		header: []string{"培训编号", "培训名称", "开始时间", "结束时间", "地点", "学时", "承办机构", "容量", "已报名", "候补",
 			"合格分数", "状态"},
-		fetch: fetch, key: trainingKey,
+		list: s.trainingLister, key: trainingKey,
 		cells: func(t storage.Training) []string {
 			return []string{strconv.FormatInt(t.ID, 10), t.Title, bj(t.StartsAt), bj(t.EndsAt), t.Venue,
 				strconv.Itoa(t.ClassHours), t.AgencyName, strconv.Itoa(t.Capacity), strconv.Itoa(t.Enrolled),
@@ -284,14 +272,10 @@ func (s *Server) exportTrainings(c *fiber.Ctx) error {
 }
 
 func (s *Server) exportWithdrawals(c *fiber.Ctx) error {
-	fetch, err := s.withdrawalLister(c)
-	if err != nil {
-		return err
-	}
 	return runExport(s, c, exportSpec[storage.Withdrawal]{file: "withdrawals", title: "撤下公示",
 		header: []string{"编号", "行政处罚决定书文号", "企业名称", "统一社会信用代码", "认定部门", "撤下原因", "下达日期",
 			"渠道数", "已确认渠道", "逾期渠道", "最近期限", "状态", "完成时间"},
-		fetch: fetch, key: withdrawalKey,
+		list: s.withdrawalLister, key: withdrawalKey,
 		cells: func(w storage.Withdrawal) []string {
 			done := ""
 			if w.CompletedAt.Valid {
@@ -304,15 +288,11 @@ func (s *Server) exportWithdrawals(c *fiber.Ctx) error {
 }
 
 func (s *Server) exportTasks(c *fiber.Ctx) error {
-	fetch, err := s.taskLister(c)
-	if err != nil {
-		return err
-	}
 	p := principalOf(c)
 	dept, me := p.Role == domain.RoleDepartment, p.ID
 	return runExport(s, c, exportSpec[storage.Task]{file: "tasks", title: "待办事项",
 		header: []string{"事项", "案件类别", "案件编号", "办理期限", "是否逾期", "承办人", "产生时间"},
-		fetch:  fetch, key: taskKey,
+		list:   s.taskLister, key: taskKey,
 		cells: func(t storage.Task) []string {
 			who := ""
 			if dept {

@@ -182,3 +182,18 @@ func (d pageData) FormProblem(form string) string {
 	}
 	return d.Problem
 }
+
+// formValues are every value of a form field that may repeat (checkboxes, multiple selects), from a multipart or
+// a URL-encoded form.
+func formValues(c *fiber.Ctx, field string) []string {
+	if form, err := c.MultipartForm(); err == nil {
+		return form.Value[field]
+	}
+	var out []string
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if string(k) == field {
+			out = append(out, string(v))
+		}
+	})
+	return out
+}

@@ -329,7 +329,7 @@ func (s *Server) inboundApplication(c *fiber.Ctx, kind string, ch storage.Channe
 		if strings.TrimSpace(in.Grounds) != "" {
 			return nil, invalidField("grounds", "grounds_not_allowed", "信用修复申请不填写异议理由（grounds）")
 		}
-		statement, err := printableText("statement", "申请说明", in.Statement, repairMaxText)
+		statement, err := printableText("statement", "申请说明", in.Statement, caseMaxText)
 		if err != nil {
 			return nil, err
 		}
@@ -358,18 +358,14 @@ func (s *Server) inboundApplication(c *fiber.Ctx, kind string, ch storage.Channe
 		return nil, newError(domain.KindConflict, "record_withdrawn", "该信用信息已撤下或正在撤下公示（或决定已撤销），无需提出异议").With(
 			map[string]any{"status": pen.Status})
 	}
-	statement, err := printableText("statement", "异议说明", in.Statement, objectionMaxText)
+	statement, err := printableText("statement", "异议说明", in.Statement, caseMaxText)
 	if err != nil {
 		return nil, err
 	}
 	if statement == "" {
 		return nil, invalidField("statement", "statement_required", "请说明异议的事实和理由")
 	}
-	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
-	if err != nil {
-		return nil, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, pen.DepartmentID)
 	if err != nil {
 		return nil, err
 	}

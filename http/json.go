@@ -44,6 +44,14 @@ func bindJSON(c *fiber.Ctx, v any) error {
 	return nil
 }
 
+// bindOptionalJSON decodes a JSON body when there is one (an empty body keeps v as it is).
+func bindOptionalJSON(c *fiber.Ctx, v any) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
+	return bindJSON(c, v)
+}
+
 // withBody loads the record a step is about with load (404 for what the caller must not see) and then decodes
 // the step's JSON body: the start of every API step on a record.
 func withBody[T, B any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error)) (T, B, error) {
@@ -53,6 +61,20 @@ func withBody[T, B any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error)) (T, B, e
 		return v, b, err
 	}
 	return v, b, bindJSON(c, &b)
+}
+
+// bodyStep is a whole API step on a record: load it (404 for what the caller must not see), decode the step's
+// JSON body, do the step and answer status with its result.
+func bodyStep[T, B, J any](c *fiber.Ctx, status int, load func(*fiber.Ctx) (T, error), do func(*fiber.Ctx, T, B) (J, error)) error {
+	v, b, err := withBody[T, B](c, load)
+	if err != nil {
+		return err
+	}
+	out, err := do(c, v, b)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(out)
 }
 
 // answerJSON answers a record loaded with err by its view: the ending of every handler that shows one record.
@@ -65,6 +87,36 @@ func answerJSON[T, J any](c *fiber.Ctx, v T, err error, view func(context.Contex
 		return err
 	}
 	return c.JSON(j)
+}
+
+// answerCreated answers 201 with the view of a record just created (loaded with err) and its address.
+func answerCreated[T, J any](c *fiber.Ctx, location string, v T, err error, view func(context.Context, T) (J, error)) error {
+	if err != nil {
+		return err
+	}
+	j, err := view(c.UserContext(), v)
+	if err != nil {
+		return err
+	}
+	c.Location(location)
+	return c.Status(fiber.StatusCreated).JSON(j)
+}
+
+// viewed loads the record a request names with load (404 for what the caller must not see) and its view: the
+// start of every page that shows one record.
+func viewed[T, J any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error), view func(context.Context, T) (J, error)) (J, error) {
+	_, j, err := withView(c, load, view)
+	return j, err
+}
+
+// withView is viewed that also answers the record.
+func withView[T, J any](c *fiber.Ctx, load func(*fiber.Ctx) (T, error), view func(context.Context, T) (J, error)) (T, J, error) {
+	var j J
+	v, err := load(c)
+	if err == nil {
+		j, err = view(c.UserContext(), v)
+	}
+	return v, j, err
 }
 
 // createJSON decodes a JSON body, creates the record with create and answers 201 with its view and, when
@@ -87,6 +139,44 @@ func createJSON[B, T, J any](c *fiber.Ctx, create func(*fiber.Ctx, B) (T, error)
 		c.Location(location(v))
 	}
 	return c.Status(fiber.StatusCreated).JSON(j)
+}
+
+// asIs is the view of a record the API shows as it is stored.
+func asIs[T any](_ context.Context, v T) (T, error) { return v, nil }
+
+// plainView adapts a view that needs no context and cannot fail to createJSON and answerJSON.
+func plainView[T, J any](f func(T) J) func(context.Context, T) (J, error) {
+	return func(_ context.Context, v T) (J, error) { return f(v), nil }
+}
+
+// withPathID runs do on the :id of the path (400 when it is not an id).
+func withPathID[T any](c *fiber.Ctx, do func(*fiber.Ctx, int64) (T, error)) (T, error) {
+	id, err := pathID(c)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return do(c, id)
+}
+
+// answerAll answers a whole list (loaded with err) as one page.
+func answerAll[T any](c *fiber.Ctx, items []T, err error) error {
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return c.JSON(page[T]{Items: items})
+}
+
+// mapOf is f of every item, in order.
+func mapOf[T, U any](items []T, f func(T) U) []U {
+	out := make([]U, len(items))
+	for i, it := range items {
+		out[i] = f(it)
+	}
+	return out
 }
 
 // keepMap is view of the items keep accepts, in order (never nil, so that JSON shows []).
@@ -177,10 +267,21 @@ func (s *Server) idempotency(c *fiber.Ctx) error {
 // store for limit+1 rows, so it knows whether more follow without counting. Each list owns the text of its key
 // (an id, "overdue:id", a USCC); cursors are that text in base64url.
 
-// listPage answers one page of a list: fetch gets the row limit and the key after which to start ("" for the
-// first page) and returns the rows in order; key writes a row's key; view turns a row into its JSON.
-func listPage[R, J any](c *fiber.Ctx, fetch func(limit int, after string) ([]R, error), key func(R) string,
-	view func(R) (J, error)) error {
+// fetcher answers the pages of a list: at most limit rows, in the list's order, after the key after ("" for the
+// first page).
+type fetcher[R any] func(limit int, after string) ([]R, error)
+
+// lister reads a list's filters from the request once (scoped to the caller) and answers its pages; the list and
+// its export share it.
+type lister[R any] func(c *fiber.Ctx) (fetcher[R], error)
+
+// listPage answers one page of a list: list reads its filters, key writes a row's key, view turns a row into its
+// JSON.
+func listPage[R, J any](c *fiber.Ctx, list lister[R], key func(R) string, view func(R) (J, error)) error {
+	fetch, err := list(c)
+	if err != nil {
+		return err
+	}
 	limit, cursor, err := listParams(c)
 	if err != nil {
 		return err
@@ -208,6 +309,47 @@ func listPage[R, J any](c *fiber.Ctx, fetch func(limit int, after string) ([]R, 
 		out.Items = append(out.Items, j)
 	}
 	return c.JSON(out)
+}
+
+// filtered is the fetcher of a list read through its storage filter f: each page sets its cursor and row limit
+// on a copy of f (page) and asks list. It answers ferr, the error of reading the filter, when there is one, and
+// nothing when the caller asked for what it may not see (visible false).
+func filtered[F, R any](c *fiber.Ctx, f F, visible bool, ferr error, page func(f *F, limit int, after string) error,
+	list func(context.Context, F) ([]R, error)) (fetcher[R], error) {
+	if ferr != nil {
+		return nil, ferr
+	}
+	ctx := c.UserContext()
+	return func(limit int, after string) ([]R, error) {
+		if !visible {
+			return nil, nil
+		}
+		f := f
+		if err := page(&f, limit, after); err != nil {
+			return nil, err
+		}
+		return list(ctx, f)
+	}, nil
+}
+
+// byID pages a filter in id order; fields names its cursor (the last id seen) and its limit.
+func byID[F any](fields func(f *F) (id *int64, limit *int)) func(*F, int, string) error {
+	return func(f *F, limit int, after string) (err error) {
+		id, n := fields(f)
+		*n = limit
+		*id, err = parseIDKey(after)
+		return err
+	}
+}
+
+// byOverdue pages a filter sorted overdue first, then by id; fields names its cursor and its limit.
+func byOverdue[F any](fields func(f *F) (overdue **bool, id *int64, limit *int)) func(*F, int, string) error {
+	return func(f *F, limit int, after string) (err error) {
+		overdue, id, n := fields(f)
+		*n = limit
+		*overdue, *id, err = parseOverdueKey(after)
+		return err
+	}
 }
 
 // viewOf adapts a conversion that cannot fail to listPage.

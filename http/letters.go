@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -46,6 +47,16 @@ func (s *Server) toLetterJSON(l storage.Letter) letterJSON {
 }
 
 // lettersJSON converts a case's letters.
+// caseLetters are the letters of a case as its detail shows them.
+func (s *Server) caseLetters(ctx context.Context, kind string, id int64) (*[]letterJSON, error) {
+	ls, err := s.db.LettersOf(ctx, kind, strconv.FormatInt(id, 10))
+	if err != nil {
+		return nil, err
+	}
+	lj := s.lettersJSON(ls)
+	return &lj, nil
+}
+
 func (s *Server) lettersJSON(ls []storage.Letter) []letterJSON {
 	out := make([]letterJSON, 0, len(ls))
 	for _, l := range ls {

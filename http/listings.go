@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -157,11 +156,7 @@ func (s *Server) validateListing(ctx context.Context, p *principal, in listingIn
 	if l.Facts, err = printableText("facts", "列入事实", in.Facts, maxTextLen); err != nil {
 		return l, err
 	}
-	dept, err := s.db.GetDepartment(ctx, p.DepartmentID.String)
-	if err != nil {
-		return l, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, p.DepartmentID.String)
 	if err != nil {
 		return l, err
 	}
@@ -204,29 +199,30 @@ func (s *Server) validateListing(ctx context.Context, p *principal, in listingIn
 }
 
 func (s *Server) registerListing(c *fiber.Ctx) error {
+	return createJSON(c, s.createListing, s.listingDetail, func(p storage.Penalty) string { return "/api/v1/listings/" + idKey(p.ID) })
+}
+
+// createListing stores a list entry and starts its record workflow (which issues and publishes it); it answers the
+// entry once its notice is issued.
+func (s *Server) createListing(c *fiber.Ctx, in listingInput) (storage.Penalty, error) {
 	ctx := c.UserContext()
-	p := principalOf(c)
-	var in listingInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	l, err := s.validateListing(ctx, p, in)
+	l, err := s.validateListing(ctx, principalOf(c), in)
 	if err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	if err := s.cases.available(); err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	id, err := s.db.InsertListing(ctx, l)
 	if errors.Is(err, storage.ErrConflict) {
-		return newError(domain.KindConflict, "duplicate_number", "本部门已登记该文号的名单信息").With(map[string]any{"field": "number"})
+		return storage.Penalty{}, newError(domain.KindConflict, "duplicate_number", "本部门已登记该文号的名单信息").With(map[string]any{"field": "number"})
 	}
 	if err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	dept, err := s.db.GetDepartment(ctx, l.DepartmentID)
 	if err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	lc := activities.ListingLifecycle{RecordID: id, Kind: l.Kind, Number: l.Number, USCC: l.USCC, EnterpriseName: l.EnterpriseName,
 		DepartmentID: l.DepartmentID, DepartmentName: dept.Name, DepartmentContact: dept.Contact, ListedOn: l.ListedOn, Facts: l.Facts,
@@ -238,25 +234,16 @@ func (s *Server) registerListing(c *fiber.Ctx) error {
 	}
 	params := workflows.ListingRecordParams(lc)
 	if err := s.cases.start(ctx, recordCases, id, params); err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	// Started: the reconciler need not look at it again (one it finds unmarked and not running, it starts).
 	if _, err := s.db.MarkLifecyclesStarted(ctx, []int64{id}); err != nil {
-		return err
+		return storage.Penalty{}, err
 	}
 	if params.Notice != nil {
 		s.cases.awaitReady(ctx, recordCases, id, &workflows.RecordState{})
 	}
-	pen, err := s.db.GetPenalty(ctx, id)
-	if err != nil {
-		return err
-	}
-	j, err := s.listingDetail(ctx, pen)
-	if err != nil {
-		return err
-	}
-	c.Location("/api/v1/listings/" + strconv.FormatInt(id, 10))
-	return c.Status(fiber.StatusCreated).JSON(j)
+	return s.db.GetPenalty(ctx, id)
 }
 
 func (s *Server) listingFilter(c *fiber.Ctx) (storage.ListingFilter, bool, error) {
@@ -309,14 +296,7 @@ func (s *Server) visibleListing(c *fiber.Ctx) (storage.Penalty, error) {
 
 func (s *Server) getListing(c *fiber.Ctx) error {
 	pen, err := s.visibleListing(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.listingDetail(c.UserContext(), pen)
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
+	return answerJSON(c, pen, err, s.listingDetail)
 }
 
 func (s *Server) listingsPage(c *fiber.Ctx) error {
@@ -339,11 +319,7 @@ func (s *Server) listingsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) listingPage(c *fiber.Ctx) error {
-	pen, err := s.visibleListing(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.listingDetail(c.UserContext(), pen)
+	j, err := viewed(c, s.visibleListing, s.listingDetail)
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,8 @@ import (
 var objectionViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice,
 	domain.RoleAdmin, domain.RoleChannelOperator}
 
-const (
-	objectionMaxText = 2000
-	// objectionMaxAttachments bounds the evidence of one objection.
-	objectionMaxAttachments = 20
-)
+// objectionMaxAttachments bounds the evidence of one objection.
+const objectionMaxAttachments = 20
 
 // createObjection starts objection-<id> with a new filing and waits until the workflow has stored and taken it in
 // (update-with-start of the ready update); its refusals become 409.
@@ -140,7 +137,7 @@ func (s *Server) checkFiling(c *fiber.Ctx, in *objectionFiling) (storage.Penalty
 	if !in.CommitmentAccepted {
 		return pen, nil, invalidField("commitment_accepted", "commitment_required", "提出异议须阅读并签署异议申诉信用承诺书")
 	}
-	statement, err := printableText("statement", "异议说明", in.Statement, objectionMaxText)
+	statement, err := printableText("statement", "异议说明", in.Statement, caseMaxText)
 	if err != nil {
 		return pen, nil, err
 	}
@@ -166,11 +163,7 @@ func (s *Server) file(c *fiber.Ctx, in objectionFiling) (storage.Objection, erro
 	if err := s.cases.available(); err != nil {
 		return storage.Objection{}, err
 	}
-	dept, err := s.db.GetDepartment(ctx, pen.DepartmentID)
-	if err != nil {
-		return storage.Objection{}, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, pen.DepartmentID)
 	if err != nil {
 		return storage.Objection{}, err
 	}
@@ -421,12 +414,9 @@ func (s *Server) objectionDetailFor(ctx context.Context, p *principal, o storage
 	if j.LookupCode, err = s.lookupCodeOf(ctx, "objection", o.ID); err != nil {
 		return j, err
 	}
-	ls, err := s.db.LettersOf(ctx, "objection", strconv.FormatInt(o.ID, 10))
-	if err != nil {
+	if j.Letters, err = s.caseLetters(ctx, "objection", o.ID); err != nil {
 		return j, err
 	}
-	lj := s.lettersJSON(ls)
-	j.Letters = &lj
 	as, err := s.db.AttachmentsOfObjection(ctx, o.ID)
 	if err != nil {
 		return j, err
@@ -488,51 +478,28 @@ func (s *Server) getObjection(c *fiber.Ctx) error {
 	return c.JSON(oj)
 }
 
-// objectionFilter reads the list filters and scopes them to what the caller may see: an enterprise its own cases, a
-// department its own, a channel operator those that asked its channel; asking for someone else's gives an empty
-// list.
+// objectionFilter reads the list filters, scoped to what p may see; a channel operator sees the cases that asked
+// its channel.
 func objectionFilter(c *fiber.Ctx, p *principal) (storage.ObjectionFilter, bool, error) {
-	cf, err := readCaseFilter(c, domain.ObjectionStatuses)
-	f := storage.ObjectionFilter{Status: cf.Status, DepartmentID: cf.DepartmentID, USCC: cf.USCC, PenaltyID: cf.PenaltyID,
-		OverdueOnly: cf.OverdueOnly, Open: cf.Open}
-	if err != nil {
-		return f, false, err
-	}
+	cf, visible, err := readCaseFilter(c, p, domain.ObjectionStatuses)
+	f := storage.ObjectionFilter{CaseFilter: cf}
 	if p.Role == domain.RoleChannelOperator {
 		f.ChannelID = p.ChannelID.String
 	}
-	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
+	return f, visible, err
 }
 
 func (s *Server) listObjections(c *fiber.Ctx) error {
-	fetch, err := s.objectionLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, objectionKey, viewOf(toObjectionJSON))
+	return listPage(c, s.objectionLister, objectionKey, viewOf(toObjectionJSON))
 }
 
 func objectionKey(o storage.Objection) string { return overdueKey(o.Overdue, o.ID) }
 
 // objectionLister reads the filters of the objection list once and answers its pages (the list and its export).
-func (s *Server) objectionLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Objection, error), error) {
+func (s *Server) objectionLister(c *fiber.Ctx) (fetcher[storage.Objection], error) {
 	f, visible, err := objectionFilter(c, principalOf(c))
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Objection, error) {
-		if !visible {
-			return nil, nil
-		}
-		f := f
-		var err error
-		if f.AfterOverdue, f.AfterID, err = parseOverdueKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListObjections(ctx, f)
-	}, nil
+	return filtered(c, f, visible, err, byCase(func(f *storage.ObjectionFilter) *storage.CaseFilter { return &f.CaseFilter }),
+		s.db.ListObjections)
 }
 
 // The department's steps.
@@ -668,7 +635,7 @@ func (s *Server) resolve(c *fiber.Ctx, o storage.Objection, _ []storage.Objectio
 	default:
 		return invalidField("outcome", "invalid_outcome", "处理结果应为更正、删除并终止公示或维持")
 	}
-	reason, err := printableText("reason", "核查意见", b.Reason, objectionMaxText)
+	reason, err := printableText("reason", "核查意见", b.Reason, caseMaxText)
 	if err != nil {
 		return err
 	}
@@ -720,14 +687,9 @@ func (s *Server) answerObjection(c *fiber.Ctx, id int64) error {
 		return err
 	}
 	cs, err := s.db.ObjectionChannels(ctx, id)
-	if err != nil {
-		return err
-	}
-	oj, err := s.objectionDetailFor(ctx, principalOf(c), o, cs)
-	if err != nil {
-		return err
-	}
-	return c.JSON(oj)
+	return answerJSON(c, o, err, func(ctx context.Context, o storage.Objection) (objectionJSON, error) {
+		return s.objectionDetailFor(ctx, principalOf(c), o, cs)
+	})
 }
 
 // extensionBody is the body of POST /api/v1/objections/{id}/extend.
@@ -738,7 +700,7 @@ type extensionBody struct {
 }
 
 func (s *Server) extend(c *fiber.Ctx, o storage.Objection, _ []storage.ObjectionChannel, b extensionBody) error {
-	reason, err := printableText("reason", "延期理由", b.Reason, objectionMaxText)
+	reason, err := printableText("reason", "延期理由", b.Reason, caseMaxText)
 	if err != nil {
 		return err
 	}

@@ -80,23 +80,8 @@ func (s *Server) objectionsPage(c *fiber.Ctx) error {
 		title = "异议核实"
 	}
 	data["Title"] = title
-	var statuses []option
-	for _, st := range domain.ObjectionStatuses {
-		statuses = append(statuses, option{Value: string(st), Label: st.Label()})
-	}
-	data["Statuses"] = statuses
+	data["Statuses"] = labelledOptions(domain.ObjectionStatuses)
 	return s.page(c, "objections", pageData{Title: title, Data: data})
-}
-
-type groundsOption struct{ Value, Label string }
-
-// groundsOptions are the grounds an objection may give, for the filing forms.
-func groundsOptions() []groundsOption {
-	var grounds []groundsOption
-	for _, g := range domain.AllObjectionGrounds {
-		grounds = append(grounds, groundsOption{Value: string(g), Label: g.Label()})
-	}
-	return grounds
 }
 
 func (s *Server) objectionNewPage(c *fiber.Ctx) error {
@@ -122,13 +107,14 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	if err != nil {
 		return err
 	}
+	grounds := labelledOptions(domain.AllObjectionGrounds)
 	msg := ""
 	if problem != nil {
 		c.Status(statusOf(problem))
 		msg = refused(c, problem).Message
 	}
 	return s.page(c, "objection_new", pageData{Title: "提出异议", Data: map[string]any{
-		"Records": ps, "In": in, "Grounds": groundsOptions(), "Problem": msg, "OnBehalf": p.Role == domain.RoleDepartment,
+		"Records": ps, "In": in, "Grounds": grounds, "Problem": msg, "OnBehalf": p.Role == domain.RoleDepartment,
 		"MaxMB": maxAttachmentBytes >> 20, "Pledges": letters.Pledges(letters.KindObjectionCommitment),
 	}})
 }
@@ -288,71 +274,47 @@ func (s *Server) objectionConfirmSubmit(c *fiber.Ctx) error {
 
 // Home sections.
 
-// objectionHomeRows are cases as rows of a home section, each linked to its page and flagged when overdue.
-func objectionHomeRows(os []storage.Objection, cells func(objectionRow) []string) []homeRow {
-	var rows []homeRow
-	for _, r := range toObjectionRows(os) {
-		rows = append(rows, homeRow{Cells: cells(r), Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
+// objectionHomeRow is a case as a row of a home section, linked to its page and flagged when overdue.
+func objectionHomeRow(cells func(objectionRow) []string) func(storage.Objection) homeRow {
+	return func(o storage.Objection) homeRow {
+		r := toObjectionRows([]storage.Objection{o})[0]
+		return homeRow{Cells: cells(r), Href: "/objections/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue}
 	}
-	return rows
 }
 
 // objectionNotices is the enterprise's inbox of its objections: accepted and forwarded to the department, the
 // period extended, answered (the notifications the objection workflow stores).
 func (s *Server) objectionNotices(c *fiber.Ctx, p *principal) (homeSection, error) {
-	ns, err := s.db.NotificationsFor(c.UserContext(), p.USCC.String, "", 50)
-	if err != nil {
-		return homeSection{}, err
-	}
-	note := homeSection{Title: "异议通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无异议通知。", Linked: true}
-	for _, n := range ns {
-		if n.CaseKind == "objection" && len(note.Rows) < 10 {
-			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
-				Href: caseHref(n.CaseKind, n.CaseID)})
-		}
-	}
-	return note, nil
+	return s.noticeSection(c.UserContext(), p.USCC.String, "objection", "异议通知", "暂无异议通知。", 50, 10)
 }
 
 func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{USCC: p.USCC.String, Limit: 20})
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: p.USCC.String, Limit: 20}})
+		sec, err := withRows(homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
+			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}, os, err,
+			objectionHomeRow(func(r objectionRow) []string {
+				return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
+			}))
 		if err != nil {
 			return nil, err
 		}
-		sec := homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
-			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}
-		sec.Rows = objectionHomeRows(os, func(r objectionRow) []string {
-			return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
-		})
 		note, err := s.objectionNotices(c, p)
-		if err != nil {
-			return nil, err
-		}
-		return []homeSection{sec, note}, nil
+		return []homeSection{sec, note}, err
 	case domain.RoleDepartment:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{DepartmentID: p.DepartmentID.String,
-			Status: string(domain.ObjectionVerifying), Limit: 50})
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
-			Empty: "暂无待核实的异议。", Linked: true}
-		sec.Rows = objectionHomeRows(os, func(r objectionRow) []string {
+		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{
+			DepartmentID: p.DepartmentID.String, Status: string(domain.ObjectionVerifying), Limit: 50}})
+		sec, err := withRows(homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
+			Empty: "暂无待核实的异议。", Linked: true}, os, err, objectionHomeRow(func(r objectionRow) []string {
 			return []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo, r.GroundsLabel, r.Due}
-		})
-		return []homeSection{sec}, nil
+		}))
+		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
 		st, err := s.db.ObjectionStatistics(ctx, "", "")
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "异议处理情况", Headers: []string{"在办异议", "逾期异议", "已办结"},
-			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)},
-				Href: "/objections?open=1", Alert: st.Overdue > 0}}, Linked: true}
-		return []homeSection{sec}, nil
+		return countsSection("异议处理情况", []string{"在办异议", "逾期异议", "已办结"}, "/objections?open=1", st.Overdue > 0,
+			strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)), err
 	}
 	return nil, nil
 }

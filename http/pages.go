@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -53,6 +54,51 @@ type homeRow struct {
 	Cells []string
 	Href  string
 	Alert bool
+}
+
+// option is one choice of a select on a page.
+type option struct{ Value, Label string }
+
+// labelledOptions are the choices of a vocabulary, each with its Chinese label.
+func labelledOptions[T interface {
+	~string
+	Label() string
+}](values []T) []option {
+	out := make([]option, 0, len(values))
+	for _, v := range values {
+		out = append(out, option{string(v), v.Label()})
+	}
+	return out
+}
+
+// withRows fills a home page section with a row for each item (row writes it), unless err.
+func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow) (homeSection, error) {
+	if err != nil {
+		return sec, err
+	}
+	for _, it := range items {
+		sec.Rows = append(sec.Rows, row(it))
+	}
+	return sec, nil
+}
+
+// noticeSection is an enterprise's inbox of one kind of case on its home page: of its read latest notifications,
+// at most keep of that kind, each linked to its case.
+func (s *Server) noticeSection(ctx context.Context, uscc, kind, title, empty string, read, keep int) (homeSection, error) {
+	ns, err := s.db.NotificationsFor(ctx, uscc, "", read)
+	note := homeSection{Title: title, Headers: []string{"时间", "通知", "内容"}, Empty: empty, Linked: true}
+	for _, n := range ns {
+		if n.CaseKind == kind && len(note.Rows) < keep {
+			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
+				Href: caseHref(n.CaseKind, n.CaseID)})
+		}
+	}
+	return note, err
+}
+
+// countsSection is a home page section of one row of counts linking to href, flagged when alert.
+func countsSection(title string, headers []string, href string, alert bool, counts ...string) []homeSection {
+	return []homeSection{{Title: title, Headers: headers, Rows: []homeRow{{Cells: counts, Href: href, Alert: alert}}, Linked: true}}
 }
 
 // page renders a page inside the layout, filling in the caller and the CSRF token.

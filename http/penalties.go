@@ -69,11 +69,7 @@ type registrar struct {
 }
 
 func (s *Server) newRegistrar(ctx context.Context, p *principal) (*registrar, error) {
-	dept, err := s.db.GetDepartment(ctx, p.DepartmentID.String)
-	if err != nil {
-		return nil, err
-	}
-	sets, err := s.db.ListRuleSets(ctx)
+	dept, sets, err := s.departmentRules(ctx, p.DepartmentID.String)
 	if err != nil {
 		return nil, err
 	}
@@ -392,12 +388,10 @@ func toPenaltyJSON(p storage.Penalty) penaltyJSON {
 // penaltyDetail is a penalty with its letters, publications and current withdrawal order.
 func (s *Server) penaltyDetail(ctx context.Context, p storage.Penalty) (penaltyJSON, error) {
 	pj := toPenaltyJSON(p)
-	ls, err := s.db.LettersOf(ctx, "penalty", strconv.FormatInt(p.ID, 10))
-	if err != nil {
+	var err error
+	if pj.Letters, err = s.caseLetters(ctx, "penalty", p.ID); err != nil {
 		return pj, err
 	}
-	lj := s.lettersJSON(ls)
-	pj.Letters = &lj
 	pubs, err := s.db.PublicationsOf(ctx, p.ID)
 	if err != nil {
 		return pj, err
@@ -455,34 +449,16 @@ func penaltyFilter(c *fiber.Ctx, p *principal) (storage.PenaltyFilter, bool, err
 }
 
 func (s *Server) listPenalties(c *fiber.Ctx) error {
-	fetch, err := s.penaltyLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, penaltyKey, viewOf(toPenaltyJSON))
+	return listPage(c, s.penaltyLister, penaltyKey, viewOf(toPenaltyJSON))
 }
 
 func penaltyKey(p storage.Penalty) string { return idKey(p.ID) }
 
 // penaltyLister reads the filters of the penalty list once and answers its pages (the list and its export).
-func (s *Server) penaltyLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Penalty, error), error) {
+func (s *Server) penaltyLister(c *fiber.Ctx) (fetcher[storage.Penalty], error) {
 	f, visible, err := penaltyFilter(c, principalOf(c))
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Penalty, error) {
-		if !visible {
-			return nil, nil
-		}
-		f := f
-		var err error
-		if f.AfterID, err = parseIDKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListPenalties(ctx, f)
-	}, nil
+	return filtered(c, f, visible, err, byID(func(f *storage.PenaltyFilter) (*int64, *int) { return &f.AfterID, &f.Limit }),
+		s.db.ListPenalties)
 }
 
 type deliveryBody struct {

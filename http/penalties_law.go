@@ -126,19 +126,11 @@ func lawInputFromForm(c *fiber.Ctx) lawInput {
 }
 
 func regulatedFieldOptions() []option {
-	out := []option{{"", "不属于下列领域"}}
-	for _, f := range domain.RegulatedFields {
-		out = append(out, option{string(f), f.Label()})
-	}
-	return out
+	return append([]option{{"", "不属于下列领域"}}, labelledOptions(domain.RegulatedFields)...)
 }
 
 func discretionOptions() []option {
-	out := []option{{"", "未注明"}}
-	for _, d := range domain.Discretions {
-		out = append(out, option{string(d), d.Label()})
-	}
-	return out
+	return append([]option{{"", "未注明"}}, labelledOptions(domain.Discretions)...)
 }
 
 // lawInputOf gives back the input a stored penalty was registered with.

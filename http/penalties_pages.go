@@ -120,23 +120,9 @@ func (s *Server) penaltiesPage(c *fiber.Ctx) error {
 	}})
 }
 
-type option struct{ Value, Label string }
+func statusOptions() []option { return labelledOptions(domain.PenaltyStatuses) }
 
-func statusOptions() []option {
-	out := make([]option, 0, len(domain.PenaltyStatuses))
-	for _, st := range domain.PenaltyStatuses {
-		out = append(out, option{string(st), st.Label()})
-	}
-	return out
-}
-
-func penaltyTypeOptions() []option {
-	out := make([]option, 0, len(domain.PenaltyTypes))
-	for _, t := range domain.PenaltyTypes {
-		out = append(out, option{string(t), t.Label()})
-	}
-	return out
-}
+func penaltyTypeOptions() []option { return labelledOptions(domain.PenaltyTypes) }
 
 func (s *Server) penaltyNewPage(c *fiber.Ctx) error {
 	in := penaltyInput{DecidedOn: domain.Today().String()}
@@ -209,15 +195,7 @@ func (s *Server) penaltyNewSubmit(c *fiber.Ctx) error {
 		Class: c.FormValue("class"), Facts: c.FormValue("facts"), LegalBasis: c.FormValue("legal_basis"),
 		lawInput: lawInputFromForm(c),
 	}
-	if form, err := c.MultipartForm(); err == nil {
-		in.PenaltyTypes = form.Value["penalty_types"]
-	} else {
-		c.Request().PostArgs().VisitAll(func(k, v []byte) {
-			if string(k) == "penalty_types" {
-				in.PenaltyTypes = append(in.PenaltyTypes, string(v))
-			}
-		})
-	}
+	in.PenaltyTypes = formValues(c, "penalty_types")
 	if m := strings.TrimSpace(c.FormValue("duration_months")); m != "" {
 		n, err := strconv.Atoi(m)
 		if err != nil {
@@ -297,50 +275,20 @@ var penaltyActionLabels = map[string]string{
 }
 
 func timelineDetail(raw json.RawMessage) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, k := range []string{"method", "delivered_on", "signed_by", "witness", "cause", "reason", "decided_on", "publish_due", "repair_eligible_from", "delivery_due"} {
-		if v, ok := m[k]; ok && v != nil && v != "" {
-			val := fmt.Sprint(v)
-			switch k {
-			case "method":
-				val = deliveryMethodLabel(val)
-			case "cause":
-				val = domain.WithdrawalCause(val).Label()
-			}
-			parts = append(parts, fieldLabel(k)+"："+val)
+	return detailText(raw, "；", []detailField{
+		{"method", "送达方式"}, {"delivered_on", "送达日期"}, {"signed_by", "签收人"}, {"witness", "见证人"}, {"cause", "原因"},
+		{"reason", "说明"}, {"decided_on", "日期"}, {"publish_due", "公示期限"}, {"repair_eligible_from", "可申请修复日期"},
+		{"delivery_due", "送达期限"},
+	}, func(k string, v any) (string, bool) {
+		val := fmt.Sprint(v)
+		switch k {
+		case "method":
+			val = deliveryMethodLabel(val)
+		case "cause":
+			val = domain.WithdrawalCause(val).Label()
 		}
-	}
-	return strings.Join(parts, "；")
-}
-
-func fieldLabel(k string) string {
-	switch k {
-	case "method":
-		return "送达方式"
-	case "delivered_on":
-		return "送达日期"
-	case "signed_by":
-		return "签收人"
-	case "witness":
-		return "见证人"
-	case "cause":
-		return "原因"
-	case "reason":
-		return "说明"
-	case "decided_on":
-		return "日期"
-	case "publish_due":
-		return "公示期限"
-	case "repair_eligible_from":
-		return "可申请修复日期"
-	case "delivery_due":
-		return "送达期限"
-	}
-	return k
+		return val, true
+	})
 }
 
 func deliveryMethodLabel(m string) string {
@@ -357,23 +305,17 @@ func deliveryMethodLabel(m string) string {
 	return m
 }
 
-func publicationStatusLabel(st string) string {
-	switch st {
-	case "pending":
-		return "待公示"
-	case "sent":
-		return "已推送"
-	case "published":
-		return "已公示"
-	case "overdue":
-		return "逾期未公示"
-	case "failed":
-		return "推送失败"
-	case "withdrawn":
-		return "已撤下"
-	}
-	return st
+// publicationStatusLabels name the states of a publication on a channel.
+var publicationStatusLabels = map[string]string{
+	"pending":   "待公示",
+	"sent":      "已推送",
+	"published": "已公示",
+	"overdue":   "逾期未公示",
+	"failed":    "推送失败",
+	"withdrawn": "已撤下",
 }
+
+func publicationStatusLabel(st string) string { return labelOr(publicationStatusLabels, st) }
 
 func (s *Server) penaltyPage(c *fiber.Ctx) error {
 	return s.renderPenaltyPage(c, "", nil)
@@ -382,11 +324,7 @@ func (s *Server) penaltyPage(c *fiber.Ctx) error {
 func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) error {
 	ctx := c.UserContext()
 	p := principalOf(c)
-	pen, err := s.visiblePenalty(c)
-	if err != nil {
-		return err
-	}
-	detail, err := s.penaltyDetail(ctx, pen)
+	pen, detail, err := withView(c, s.visiblePenalty, s.penaltyDetail)
 	if err != nil {
 		return err
 	}
@@ -480,10 +418,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 			return nil, err
 		}
 		// One query for the channels of every row, not one per row.
-		ids := make([]int64, len(ps))
-		for i, p := range ps {
-			ids[i] = p.ID
-		}
+		ids := mapOf(ps, func(p storage.Penalty) int64 { return p.ID })
 		pubs, err := s.db.PublicationsOfPenalties(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -500,17 +435,9 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 				channels, eligible, r.PublicationEnds.String(), r.StatusLabel + "（" + r.Countdown + "）"},
 				Href: "/penalties/" + strconv.FormatInt(r.ID, 10)})
 		}
-		ns, err := s.db.NotificationsFor(ctx, p.USCC.String, "", 20)
+		note, err := s.noticeSection(ctx, p.USCC.String, "penalty", "信用记录通知", "暂无通知。", 20, 20)
 		if err != nil {
 			return nil, err
-		}
-		note := homeSection{Title: "信用记录通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无通知。", Linked: true}
-		for _, n := range ns {
-			if n.CaseKind != "penalty" {
-				continue
-			}
-			note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
-				Href: caseHref(n.CaseKind, n.CaseID)})
 		}
 		return []homeSection{rec, note}, nil
 	case domain.RoleCreditOffice:

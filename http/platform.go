@@ -64,31 +64,19 @@ type taskJSON struct {
 func taskKey(t storage.Task) string { return idKey(t.ID) }
 
 // taskLister reads the filters of the open-task list once and answers its pages (the list and its export).
-func (s *Server) taskLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Task, error), error) {
+func (s *Server) taskLister(c *fiber.Ctx) (fetcher[storage.Task], error) {
 	f := taskFilter(principalOf(c))
 	switch f.Assigned = c.Query("assigned"); f.Assigned {
 	case "", "mine", "unassigned":
 	default:
 		return nil, invalidField("assigned", "invalid_assigned", "assigned 只能为 mine 或 unassigned")
 	}
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Task, error) {
-		f := f
-		var err error
-		if f.AfterID, err = parseIDKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.OpenTasks(ctx, f)
-	}, nil
+	return filtered(c, f, true, nil, byID(func(f *storage.TaskFilter) (*int64, *int) { return &f.AfterID, &f.Limit }),
+		s.db.OpenTasks)
 }
 
 func (s *Server) listTasks(c *fiber.Ctx) error {
-	fetch, err := s.taskLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, taskKey, viewOf(func(t storage.Task) taskJSON {
+	return listPage(c, s.taskLister, taskKey, viewOf(func(t storage.Task) taskJSON {
 		tj := taskJSON{Task: t, Case: t.CaseKind + "-" + t.CaseID, AssignedTo: strPtr(t.AssignedLogin),
 			Mine: t.AssignedTo.Valid && t.AssignedTo.Int64 == principalOf(c).ID}
 		if d := t.DueOnString(); d != "" {
@@ -100,8 +88,11 @@ func (s *Server) listTasks(c *fiber.Ctx) error {
 
 // searchEnterprises lists enterprises by USCC, the key of its pages.
 func (s *Server) searchEnterprises(c *fiber.Ctx) error {
-	return listPage(c, func(limit int, after string) ([]storage.Enterprise, error) {
-		return s.db.SearchEnterprises(c.UserContext(), strings.TrimSpace(c.Query("q")), after, limit)
+	q := strings.TrimSpace(c.Query("q"))
+	return listPage(c, func(c *fiber.Ctx) (fetcher[storage.Enterprise], error) {
+		return func(limit int, after string) ([]storage.Enterprise, error) {
+			return s.db.SearchEnterprises(c.UserContext(), q, after, limit)
+		}, nil
 	}, func(e storage.Enterprise) string { return e.USCC }, viewOf(func(e storage.Enterprise) storage.Enterprise { return e }))
 }
 

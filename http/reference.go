@@ -34,13 +34,7 @@ func (s *Server) calendarDeadline(c *fiber.Ctx) error {
 
 func (s *Server) calendarYears(c *fiber.Ctx) error {
 	ys, err := s.db.ListCalendarYears(c.UserContext())
-	if err != nil {
-		return err
-	}
-	if ys == nil {
-		ys = []storage.CalendarYear{}
-	}
-	return c.JSON(page[storage.CalendarYear]{Items: ys})
+	return answerAll(c, ys, err)
 }
 
 // importHolidayJSON parses a notice in the holiday-cn format and loads it.

@@ -21,11 +21,13 @@ import (
 // step of the department, the enterprise and the credit office, and the case views. Handlers parse and authorize;
 // each step is an update of repair-<id>, which decides and answers; the answer is the case as stored.
 
-// repairViewers are the roles that see repair cases at all; which ones each sees is canSeeRepair's business.
+// repairViewers are the roles that see repair cases at all; which ones each sees is visibleRepair's business.
 var repairViewers = []domain.Role{domain.RoleEnterprise, domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin}
 
+// caseMaxText bounds the free text of a repair or objection step (a statement, a reason); repairMaxItems the
+// items of a list in a repair step.
 const (
-	repairMaxText  = 2000
+	caseMaxText    = 2000
 	repairMaxItems = 50
 )
 
@@ -39,15 +41,11 @@ func (s *Server) createRepair(ctx context.Context, app activities.RepairApplicat
 
 // Visibility.
 
-// canSeeRepair: the credit office and admins see every case, a department the cases of its records, an
-// enterprise its own.
-func canSeeRepair(p *principal, r storage.Repair) bool {
-	return canSeeCase(p, r.DepartmentID, r.USCC)
-}
-
-// visibleRepair loads the :id case, or 404 when it does not exist or the caller must not know it does.
+// visibleRepair loads the :id case, or 404 when it does not exist or the caller must not know it does: the credit
+// office and admins see every case, a department the cases of its records, an enterprise its own.
 func (s *Server) visibleRepair(c *fiber.Ctx) (storage.Repair, error) {
-	return loadVisible(c, s.db.GetRepair, func(r storage.Repair) (bool, error) { return canSeeRepair(principalOf(c), r), nil })
+	p := principalOf(c)
+	return loadVisible(c, s.db.GetRepair, func(r storage.Repair) (bool, error) { return canSeeCase(p, r.DepartmentID, r.USCC), nil })
 }
 
 // Eligibility.
@@ -191,8 +189,8 @@ func (s *Server) apply(c *fiber.Ctx, in repairApplication) (storage.Repair, erro
 		return storage.Repair{}, invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书")
 	}
 	statement := strings.TrimSpace(in.Statement)
-	if utf8.RuneCountInString(statement) > repairMaxText {
-		return storage.Repair{}, invalidField("statement", "text_too_long", fmt.Sprintf("申请说明不能超过%d字", repairMaxText))
+	if utf8.RuneCountInString(statement) > caseMaxText {
+		return storage.Repair{}, invalidField("statement", "text_too_long", fmt.Sprintf("申请说明不能超过%d字", caseMaxText))
 	}
 	ids, err := s.checkOwnAttachments(ctx, p, "attachment_ids", in.AttachmentIDs)
 	if err != nil {
@@ -426,47 +424,23 @@ func (s *Server) getRepair(c *fiber.Ctx) error {
 	return answerJSON(c, r, err, s.repairDetail)
 }
 
-// repairFilter reads the list filters and scopes them to what the caller may see: an enterprise its own cases, a
-// department its own; asking for someone else's gives an empty list.
+// repairFilter reads the list filters, scoped to what p may see.
 func repairFilter(c *fiber.Ctx, p *principal) (storage.RepairFilter, bool, error) {
-	cf, err := readCaseFilter(c, domain.RepairStatuses)
-	f := storage.RepairFilter{Status: cf.Status, DepartmentID: cf.DepartmentID, USCC: cf.USCC, PenaltyID: cf.PenaltyID,
-		OverdueOnly: cf.OverdueOnly, Open: cf.Open}
-	if err != nil {
-		return f, false, err
-	}
-	return f, scopeToPrincipal(p, &f.USCC, &f.DepartmentID), nil
+	cf, visible, err := readCaseFilter(c, p, domain.RepairStatuses)
+	return storage.RepairFilter{CaseFilter: cf}, visible, err
 }
 
 func (s *Server) listRepairs(c *fiber.Ctx) error {
-	fetch, err := s.repairLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, repairKey, viewOf(toRepairJSON))
+	return listPage(c, s.repairLister, repairKey, viewOf(toRepairJSON))
 }
 
 func repairKey(r storage.Repair) string { return overdueKey(r.Overdue, r.ID) }
 
 // repairLister reads the filters of the repair list once and answers its pages (the list and its export).
-func (s *Server) repairLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Repair, error), error) {
+func (s *Server) repairLister(c *fiber.Ctx) (fetcher[storage.Repair], error) {
 	f, visible, err := repairFilter(c, principalOf(c))
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Repair, error) {
-		if !visible {
-			return nil, nil
-		}
-		f := f
-		var err error
-		if f.AfterOverdue, f.AfterID, err = parseOverdueKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListRepairs(ctx, f)
-	}, nil
+	return filtered(c, f, visible, err, byCase(func(f *storage.RepairFilter) *storage.CaseFilter { return &f.CaseFilter }),
+		s.db.ListRepairs)
 }
 
 func (s *Server) repairStats(c *fiber.Ctx) error {

@@ -17,15 +17,7 @@ import (
 // The pages of repair cases: the enterprise's self-check, application and case tracking; the department's inbox
 // and case page with its actions; the credit office's queue (overdue first) with filters and numbers.
 
-type repairOption struct{ Value, Label string }
-
-func repairStatusOptions() []repairOption {
-	out := make([]repairOption, 0, len(domain.RepairStatuses))
-	for _, st := range domain.RepairStatuses {
-		out = append(out, repairOption{string(st), st.Label()})
-	}
-	return out
-}
+func repairStatusOptions() []option { return labelledOptions(domain.RepairStatuses) }
 
 // repairRow is a case as the pages list it.
 type repairRow struct {
@@ -78,7 +70,7 @@ func toRepairRows(rs []storage.Repair) []repairRow {
 // statsView is the credit office's numbers as a page shows them.
 type statsView struct {
 	storage.RepairStats
-	Rows       []repairOption
+	Rows       []option
 	InTimeText string
 }
 
@@ -86,7 +78,7 @@ func toStatsView(st storage.RepairStats) statsView {
 	v := statsView{RepairStats: st, InTimeText: "—"}
 	for _, s := range domain.RepairStatuses {
 		if n := st.ByStatus[string(s)]; n > 0 {
-			v.Rows = append(v.Rows, repairOption{s.Label(), strconv.Itoa(n)})
+			v.Rows = append(v.Rows, option{s.Label(), strconv.Itoa(n)})
 		}
 	}
 	if st.Decided > 0 {
@@ -371,63 +363,19 @@ func purposeLabel(p string) string {
 
 // historyDetail prints a step's details briefly.
 func historyDetail(raw json.RawMessage) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	var parts []string
-	for _, k := range []string{"reason", "items", "requirements", "acceptance_due", "decision_due", "original_due", "due_on",
-		"held_on", "decision_no", "banned_until", "waiting_for", "ref", "statement"} {
-		v, ok := m[k]
-		if !ok || v == nil || v == "" {
-			continue
-		}
-		switch x := v.(type) {
-		case []any:
-			var ss []string
-			for _, it := range x {
-				ss = append(ss, fmt.Sprint(it))
+	return detailText(raw, "，", []detailField{
+		{"reason", "理由"}, {"items", "补正事项"}, {"requirements", "整改要求"}, {"acceptance_due", "受理期限"},
+		{"decision_due", "决定期限"}, {"original_due", "原期限"}, {"due_on", "期限"}, {"held_on", "约谈日期"},
+		{"decision_no", "文号"}, {"banned_until", "不予修复至"}, {"waiting_for", "等待"}, {"ref", "依据"},
+		{"statement", "说明"},
+	},
+		func(_ string, v any) (string, bool) {
+			if list, ok := v.([]any); ok {
+				ss := mapOf(list, func(it any) string { return fmt.Sprint(it) })
+				return strings.Join(ss, "；"), len(ss) > 0
 			}
-			if len(ss) == 0 {
-				continue
-			}
-			v = strings.Join(ss, "；")
-		}
-		parts = append(parts, historyFieldLabel(k)+"："+fmt.Sprint(v))
-	}
-	return strings.Join(parts, "，")
-}
-
-func historyFieldLabel(k string) string {
-	switch k {
-	case "reason":
-		return "理由"
-	case "items":
-		return "补正事项"
-	case "requirements":
-		return "整改要求"
-	case "acceptance_due":
-		return "受理期限"
-	case "decision_due":
-		return "决定期限"
-	case "original_due":
-		return "原期限"
-	case "due_on":
-		return "期限"
-	case "held_on":
-		return "约谈日期"
-	case "decision_no":
-		return "文号"
-	case "banned_until":
-		return "不予修复至"
-	case "waiting_for":
-		return "等待"
-	case "ref":
-		return "依据"
-	case "statement":
-		return "说明"
-	}
-	return k
+			return fmt.Sprint(v), true
+		})
 }
 
 // repairStepPage takes a step from the case page's forms.
@@ -504,27 +452,17 @@ func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, 
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		rs, err := s.db.ListRepairs(ctx, storage.RepairFilter{USCC: p.USCC.String, Limit: 20})
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
-			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}
-		for _, r := range toRepairRows(rs) {
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty,
-				r.StatusLabel, r.HolderLabel, r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue})
-		}
-		return []homeSection{sec}, nil
+		rs, err := s.db.ListRepairs(ctx, storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: p.USCC.String, Limit: 20}})
+		sec, err := withRows(homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
+			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}, toRepairRows(rs), err, func(r repairRow) homeRow {
+			return homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty, r.StatusLabel, r.HolderLabel,
+				r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue}
+		})
+		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
 		st, err := s.db.RepairStatistics(ctx, "")
-		if err != nil {
-			return nil, err
-		}
-		v := toStatsView(st)
-		sec := homeSection{Title: "信用修复办理情况", Headers: []string{"在办案件", "逾期案件", "已决定", "按期决定率"},
-			Rows: []homeRow{{Cells: []string{strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Decided), v.InTimeText},
-				Href: "/repairs?open=1", Alert: st.Overdue > 0}}, Linked: true}
-		return []homeSection{sec}, nil
+		return countsSection("信用修复办理情况", []string{"在办案件", "逾期案件", "已决定", "按期决定率"}, "/repairs?open=1",
+			st.Overdue > 0, strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Decided), toStatsView(st).InTimeText), err
 	}
 	return nil, nil
 }

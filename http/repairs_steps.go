@@ -120,7 +120,7 @@ func optionalDate(field, label, v string) (domain.Date, error) {
 
 func reasonStep(field, label string) func(*Server, *fiber.Ctx, storage.Repair, stepBody) (any, error) {
 	return func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
-		reason, err := printableText(field, label, b.Reason, repairMaxText)
+		reason, err := printableText(field, label, b.Reason, caseMaxText)
 		if err != nil {
 			return nil, err
 		}
@@ -173,11 +173,11 @@ var repairActions = []repairAction{
 				out          *string
 				max          int
 			}{
-				{"notes", "约谈内容", b.Notes, &req.Notes, repairMaxText},
+				{"notes", "约谈内容", b.Notes, &req.Notes, caseMaxText},
 				{"place", "约谈地点", b.Place, &req.Place, 200},
 				{"interviewee", "被约谈人", b.Interviewee, &req.Interviewee, 200},
 				{"interviewee_role", "被约谈人职务", b.IntervieweeRole, &req.IntervieweeRole, 200},
-				{"undertakings", "整改承诺", b.Undertakings, &req.Undertakings, repairMaxText},
+				{"undertakings", "整改承诺", b.Undertakings, &req.Undertakings, caseMaxText},
 			} {
 				v, err := printableText(f.field, f.label, f.in, f.max)
 				if err != nil {
@@ -195,7 +195,7 @@ var repairActions = []repairAction{
 			if b.Approved == nil {
 				return nil, invalidField("approved", "approved_required", "请说明是否准予信用修复（approved 为 true 或 false）")
 			}
-			reason, err := printableText("reason", "决定理由", b.Reason, repairMaxText)
+			reason, err := printableText("reason", "决定理由", b.Reason, caseMaxText)
 			if err != nil {
 				return nil, err
 			}
@@ -211,15 +211,15 @@ var repairActions = []repairAction{
 				return nil, err
 			}
 			statement := strings.TrimSpace(b.Statement)
-			if utf8.RuneCountInString(statement) > repairMaxText {
-				return nil, invalidField("statement", "text_too_long", fmt.Sprintf("说明不能超过%d字", repairMaxText))
+			if utf8.RuneCountInString(statement) > caseMaxText {
+				return nil, invalidField("statement", "text_too_long", fmt.Sprintf("说明不能超过%d字", caseMaxText))
 			}
 			return workflows.RepairSupplement{AttachmentIDs: ids, Statement: statement, RepairActor: actorOf(c)}, nil
 		}},
 	{path: "withdraw", role: domain.RoleEnterprise, update: workflows.RepairWithdrawUpdate, label: "撤回申请",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
 			reason := strings.TrimSpace(b.Reason)
-			if utf8.RuneCountInString(reason) > repairMaxText {
+			if utf8.RuneCountInString(reason) > caseMaxText {
 				return nil, invalidField("reason", "text_too_long", "撤回理由过长")
 			}
 			return workflows.RepairReason{Reason: reason, RepairActor: actorOf(c)}, nil
@@ -248,7 +248,7 @@ var repairActions = []repairAction{
 		parse: reasonStep("reason", "撤销理由")},
 	{path: "reopen", role: domain.RoleCreditOffice, update: workflows.RepairReopenUpdate, label: "重新办理",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
-			reason, err := printableText("reason", "重新办理的依据", b.Reason, repairMaxText)
+			reason, err := printableText("reason", "重新办理的依据", b.Reason, caseMaxText)
 			if err != nil {
 				return nil, err
 			}

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -31,4 +33,14 @@ func (s *Server) setRuleSetActive(c *fiber.Ctx, active bool) error {
 		return err
 	}
 	return s.getRuleSet(c)
+}
+
+// departmentRules loads a department and every rule set, from which the rule set of its procedures is chosen.
+func (s *Server) departmentRules(ctx context.Context, departmentID string) (storage.Department, []domain.RuleSet, error) {
+	dept, err := s.db.GetDepartment(ctx, departmentID)
+	if err != nil {
+		return dept, nil, err
+	}
+	sets, err := s.db.ListRuleSets(ctx)
+	return dept, sets, err
 }

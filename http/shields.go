@@ -101,7 +101,7 @@ func (s *Server) applyShield(c *fiber.Ctx) error {
 		return err
 	}
 	sh.RulingAttachmentID = in.RulingAttachmentID
-	dept, err := s.db.GetDepartment(ctx, strings.TrimSpace(in.DepartmentID))
+	dept, sets, err := s.departmentRules(ctx, strings.TrimSpace(in.DepartmentID))
 	if errors.Is(err, storage.ErrNotFound) {
 		return invalidField("department_id", "invalid_department", "department_id 不是已登记的认定部门")
 	}
@@ -109,10 +109,6 @@ func (s *Server) applyShield(c *fiber.Ctx) error {
 		return err
 	}
 	sh.DepartmentID = dept.ID
-	sets, err := s.db.ListRuleSets(ctx)
-	if err != nil {
-		return err
-	}
 	rs, err := domain.ProcedureRuleSet(sets, dept.Jurisdiction, dept.Sector, sh.AppliedOn)
 	if err != nil {
 		return err
@@ -137,15 +133,7 @@ func (s *Server) applyShield(c *fiber.Ctx) error {
 	}
 	s.cases.awaitReady(ctx, shieldCases, id, &workflows.ShieldState{})
 	got, err := s.db.GetShield(ctx, id)
-	if err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(ctx, got)
-	if err != nil {
-		return err
-	}
-	c.Location("/api/v1/bankruptcy-shields/" + strconv.FormatInt(id, 10))
-	return c.Status(fiber.StatusCreated).JSON(j)
+	return answerCreated(c, "/api/v1/bankruptcy-shields/"+strconv.FormatInt(id, 10), got, err, s.shieldDetail)
 }
 
 func (s *Server) visibleShield(c *fiber.Ctx) (storage.Shield, error) {
@@ -157,14 +145,7 @@ func (s *Server) visibleShield(c *fiber.Ctx) (storage.Shield, error) {
 
 func (s *Server) getShield(c *fiber.Ctx) error {
 	sh, err := s.visibleShield(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(c.UserContext(), sh)
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
+	return answerJSON(c, sh, err, s.shieldDetail)
 }
 
 // shieldStep sends a department's step to the case's workflow and answers the case.
@@ -188,14 +169,8 @@ func (s *Server) shieldStep(c *fiber.Ctx, name string, arg func(b map[string]any
 	if err := s.cases.update(c.UserContext(), shieldCases, sh.ID, name, a, &workflows.ShieldState{}); err != nil {
 		return err
 	}
-	if sh, err = s.db.GetShield(c.UserContext(), sh.ID); err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(c.UserContext(), sh)
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
+	sh, err = s.db.GetShield(c.UserContext(), sh.ID)
+	return answerJSON(c, sh, err, s.shieldDetail)
 }
 
 func stringField(b map[string]any, field, label string, max int) (string, error) {
@@ -232,11 +207,7 @@ func (s *Server) restoreShield(c *fiber.Ctx) error {
 }
 
 func (s *Server) shieldPage(c *fiber.Ctx) error {
-	sh, err := s.visibleShield(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.shieldDetail(c.UserContext(), sh)
+	j, err := viewed(c, s.visibleShield, s.shieldDetail)
 	if err != nil {
 		return err
 	}

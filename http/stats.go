@@ -207,36 +207,38 @@ func statsWorkbook(st storage.Statistics) ([]byte, error) {
 		return r
 	}
 	span := st.From + "至" + st.To
-	var rows [][]any
+	var summary, months, channels [][]any
 	for _, c := range st.Departments {
-		rows = append(rows, row(span, departmentLabel(c), c))
+		summary = append(summary, row(span, departmentLabel(c), c))
 	}
-	rows = append(rows, row(span, "合计", st.Total))
-	if err := x.SetSheetName("Sheet1", "部门汇总"); err != nil {
-		return nil, err
-	}
-	if err := write("部门汇总", header, rows); err != nil {
-		return nil, err
-	}
-	if _, err := x.NewSheet("按月"); err != nil {
-		return nil, err
-	}
-	rows = nil
+	summary = append(summary, row(span, "合计", st.Total))
 	for _, c := range st.Months {
-		rows = append(rows, row(c.Month, departmentLabel(c), c))
+		months = append(months, row(c.Month, departmentLabel(c), c))
 	}
-	if err := write("按月", header, rows); err != nil {
-		return nil, err
-	}
-	if _, err := x.NewSheet("撤下公示渠道"); err != nil {
-		return nil, err
-	}
-	rows = nil
 	for _, ch := range st.Channels {
-		rows = append(rows, []any{span, ch.ChannelName, ch.Confirmed, workdays(ch.Lag.AverageWorkdays), workdays(ch.Lag.P90Workdays)})
+		channels = append(channels, []any{span, ch.ChannelName, ch.Confirmed, workdays(ch.Lag.AverageWorkdays), workdays(ch.Lag.P90Workdays)})
 	}
-	if err := write("撤下公示渠道", []string{"统计期间", "渠道", "确认撤下（条）", "用时平均（工作日）", "用时P90（工作日）"}, rows); err != nil {
-		return nil, err
+	for i, sh := range []struct {
+		name   string
+		header []string
+		rows   [][]any
+	}{
+		{"部门汇总", header, summary},
+		{"按月", header, months},
+		{"撤下公示渠道", []string{"统计期间", "渠道", "确认撤下（条）", "用时平均（工作日）", "用时P90（工作日）"}, channels},
+	} {
+		var err error
+		if i == 0 {
+			err = x.SetSheetName("Sheet1", sh.name)
+		} else {
+			_, err = x.NewSheet(sh.name)
+		}
+		if err == nil {
+			err = write(sh.name, sh.header, sh.rows)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	var buf bytes.Buffer
 	if err := x.Write(&buf); err != nil {

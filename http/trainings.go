@@ -368,6 +368,11 @@ func (s *Server) enterpriseScope(ctx context.Context, p *principal) (map[string]
 	return nil, nil
 }
 
+// trainingView is trainingDetail as the view of a request's session.
+func (s *Server) trainingView(c *fiber.Ctx) func(context.Context, storage.Training) (trainingJSON, error) {
+	return func(_ context.Context, t storage.Training) (trainingJSON, error) { return s.trainingDetail(c, t) }
+}
+
 // trainingDetail is a session with the enrollments, certificates and notes the caller may see.
 func (s *Server) trainingDetail(c *fiber.Ctx, t storage.Training) (trainingJSON, error) {
 	ctx := c.UserContext()
@@ -460,30 +465,19 @@ func trainingKey(t storage.Training) string { return idKey(t.ID) }
 
 // trainingLister reads the filters of the training list once and answers its pages, newest first (the list and
 // its export).
-func (s *Server) trainingLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Training, error), error) {
+func (s *Server) trainingLister(c *fiber.Ctx) (fetcher[storage.Training], error) {
 	f, ferr := trainingFilter(c, principalOf(c))
+	var err error
 	if ferr != nil {
-		return nil, ferr
+		err = ferr
 	}
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Training, error) {
-		f := f
-		var err error
-		if f.BeforeID, err = parseIDKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListTrainings(ctx, f)
-	}, nil
+	return filtered(c, f, true, err, byID(func(f *storage.TrainingFilter) (*int64, *int) { return &f.BeforeID, &f.Limit }),
+		s.db.ListTrainings)
 }
 
 // listTrainings lists sessions newest first.
 func (s *Server) listTrainings(c *fiber.Ctx) error {
-	fetch, err := s.trainingLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, trainingKey, func(t storage.Training) (trainingJSON, error) {
+	return listPage(c, s.trainingLister, trainingKey, func(t storage.Training) (trainingJSON, error) {
 		return s.toTrainingJSON(c.UserContext(), t)
 	})
 }

@@ -110,15 +110,15 @@ func (s *Server) trainingsPage(c *fiber.Ctx) error {
 	return s.page(c, "trainings", pageData{Title: title, Data: d})
 }
 
-func (s *Server) agencyOptions(ctx context.Context) ([]trainingOption, error) {
+func (s *Server) agencyOptions(ctx context.Context) ([]option, error) {
 	us, err := s.db.ListUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []trainingOption
+	var out []option
 	for _, u := range us {
 		if u.Role == domain.RoleAgency && !u.Disabled {
-			out = append(out, trainingOption{u.Login, u.DisplayName})
+			out = append(out, option{u.Login, u.DisplayName})
 		}
 	}
 	return out, nil
@@ -187,11 +187,7 @@ func (s *Server) trainingPage(c *fiber.Ctx) error { return s.renderTrainingPage(
 func (s *Server) renderTrainingPage(c *fiber.Ctx, flash string, problem *Error, imported *trainingImportJSON) error {
 	ctx := c.UserContext()
 	p := principalOf(c)
-	t, err := s.visibleTraining(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.trainingDetail(c, t)
+	t, d, err := withView(c, s.visibleTraining, s.trainingView(c))
 	if err != nil {
 		return err
 	}
@@ -284,16 +280,7 @@ func (s *Server) trainingEnrollSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var b enrollBody
-	if form, ferr := c.MultipartForm(); ferr == nil {
-		b.USCCs = form.Value["usccs"]
-	} else {
-		c.Request().PostArgs().VisitAll(func(k, v []byte) {
-			if string(k) == "usccs" {
-				b.USCCs = append(b.USCCs, string(v))
-			}
-		})
-	}
+	b := enrollBody{USCCs: formValues(c, "usccs")}
 	res, err := s.enroll(c, t, b)
 	flash := ""
 	if err == nil {
@@ -404,13 +391,10 @@ func (s *Server) trainingImportSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) trainingCloseSubmit(c *fiber.Ctx) error {
-	t, err := s.visibleTraining(c)
-	if err != nil {
-		return err
+	t, err := s.endTraining(c)
+	if t.ID == 0 && err != nil {
+		return err // not found (or not visible): no page to answer on
 	}
-	p := principalOf(c)
-	var st workflows.TrainingState
-	err = s.updateTraining(c.UserContext(), t, workflows.TrainingCloseUpdate, workflows.CloseRequest{Actor: p.Login, Role: string(p.Role)}, &st)
 	return s.pageOutcome(c, err, "培训已结束，正在为参训并考试合格的企业出具培训证明，请稍后刷新。")
 }
 
@@ -480,10 +464,7 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			return nil, err
 		}
 		sec := homeSection{Title: "我的信用修复培训", Headers: []string{"培训", "时间", "报名状态", "结果"}, Empty: "尚未报名培训，可在“信用修复培训”中查看可报名的场次。", Linked: true}
-		ids := make([]int64, len(es))
-		for i, e := range es {
-			ids[i] = e.TrainingID
-		}
+		ids := mapOf(es, func(e storage.TrainingEnrollment) int64 { return e.TrainingID })
 		ts, err := s.db.TrainingsByID(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -504,16 +485,9 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, t.StartsAt.In(shanghai).Format("2006-01-02 15:04"),
 				domain.EnrollmentStatus(e.Status).Label(), result}, Href: href(t.ID)})
 		}
-		ns, err := s.db.NotificationsFor(ctx, p.USCC.String, "", 50)
+		note, err := s.noticeSection(ctx, p.USCC.String, "training", "培训通知", "暂无培训通知。", 50, 10)
 		if err != nil {
 			return nil, err
-		}
-		note := homeSection{Title: "培训通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无培训通知。", Linked: true}
-		for _, n := range ns {
-			if n.CaseKind == "training" && len(note.Rows) < 10 {
-				note.Rows = append(note.Rows, homeRow{Cells: []string{n.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), n.Title, n.Body},
-					Href: caseHref(n.CaseKind, n.CaseID)})
-			}
 		}
 		return []homeSection{sec, note}, nil
 	case domain.RoleAgency, domain.RoleDepartment, domain.RoleCreditOffice:
@@ -541,6 +515,3 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 	}
 	return nil, nil
 }
-
-// trainingOption is one choice of a select on the training pages.
-type trainingOption struct{ Value, Label string }

@@ -417,18 +417,20 @@ func (s *Server) importTrainingRecords(c *fiber.Ctx) error {
 
 // Closing, rating and rectification.
 
-func (s *Server) closeTraining(c *fiber.Ctx) error {
+// endTraining ends the :id session (the API and its page): the workflow issues the certificates.
+func (s *Server) endTraining(c *fiber.Ctx) (storage.Training, error) {
 	t, err := s.visibleTraining(c)
 	if err != nil {
-		return err
+		return t, err
 	}
 	p := principalOf(c)
 	var st workflows.TrainingState
-	if err := s.updateTraining(c.UserContext(), t, workflows.TrainingCloseUpdate,
-		workflows.CloseRequest{Actor: p.Login, Role: string(p.Role)}, &st); err != nil {
-		return err
-	}
-	d, err := s.trainingDetail(c, t)
+	return t, s.updateTraining(c.UserContext(), t, workflows.TrainingCloseUpdate,
+		workflows.CloseRequest{Actor: p.Login, Role: string(p.Role)}, &st)
+}
+
+func (s *Server) closeTraining(c *fiber.Ctx) error {
+	_, d, err := withView(c, s.endTraining, s.trainingView(c))
 	if err != nil {
 		return err
 	}
@@ -461,15 +463,13 @@ func (s *Server) rate(c *fiber.Ctx, t storage.Training, b ratingBody) (*storage.
 }
 
 func (s *Server) rateTraining(c *fiber.Ctx) error {
-	t, b, err := withBody[storage.Training, ratingBody](c, s.visibleTraining)
-	if err != nil {
-		return err
-	}
-	r, err := s.rate(c, t, b)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ratingJSON{Score: r.Score, Comment: r.Comment, RatedBy: r.RatedBy, RatedAt: r.RatedAt.In(shanghai)})
+	return bodyStep(c, fiber.StatusOK, s.visibleTraining, func(c *fiber.Ctx, t storage.Training, b ratingBody) (ratingJSON, error) {
+		r, err := s.rate(c, t, b)
+		if err != nil {
+			return ratingJSON{}, err
+		}
+		return ratingJSON{Score: r.Score, Comment: r.Comment, RatedBy: r.RatedBy, RatedAt: r.RatedAt.In(shanghai)}, nil
+	})
 }
 
 type rectificationBody struct {
@@ -522,15 +522,7 @@ func (s *Server) setRectification(c *fiber.Ctx, t storage.Training, b rectificat
 }
 
 func (s *Server) trainingRectification(c *fiber.Ctx) error {
-	t, b, err := withBody[storage.Training, rectificationBody](c, s.visibleTraining)
-	if err != nil {
-		return err
-	}
-	out, err := s.setRectification(c, t, b)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return bodyStep(c, fiber.StatusCreated, s.visibleTraining, s.setRectification)
 }
 
 // Statistics.

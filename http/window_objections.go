@@ -33,7 +33,7 @@ func (s *Server) renderWindowObjection(c *fiber.Ctx, in objectionFiling, problem
 	}
 	msg, field := windowProblem(c, problem)
 	return s.page(c, "window_objection", pageData{Title: "窗口代为登记异议申请", Data: map[string]any{
-		"P": w.P, "Enterprise": w.Enterprise, "Department": w.Department, "In": in, "Grounds": groundsOptions(), "Problem": msg, "Field": field,
+		"P": w.P, "Enterprise": w.Enterprise, "Department": w.Department, "In": in, "Grounds": labelledOptions(domain.AllObjectionGrounds), "Problem": msg, "Field": field,
 		"StatusLabel": domain.PenaltyStatus(w.P.Status).Label(), "MaxMB": maxAttachmentBytes >> 20,
 		"Pledges": letters.Pledges(letters.KindObjectionCommitment)}})
 }

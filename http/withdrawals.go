@@ -150,11 +150,9 @@ func (s *Server) getWithdrawal(c *fiber.Ctx) error {
 }
 
 func (s *Server) answerWithdrawal(c *fiber.Ctx, w storage.Withdrawal, cs []storage.WithdrawalChannel) error {
-	out, err := s.toWithdrawalJSON(c.UserContext(), principalOf(c), w, cs)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return answerJSON(c, w, nil, func(ctx context.Context, w storage.Withdrawal) (withdrawalJSON, error) {
+		return s.toWithdrawalJSON(ctx, principalOf(c), w, cs)
+	})
 }
 
 type withdrawalSummaryJSON struct {
@@ -189,17 +187,13 @@ func withdrawalScope(p *principal, f *storage.WithdrawalFilter) bool {
 }
 
 func (s *Server) listWithdrawals(c *fiber.Ctx) error {
-	fetch, err := s.withdrawalLister(c)
-	if err != nil {
-		return err
-	}
-	return listPage(c, fetch, withdrawalKey, viewOf(toWithdrawalSummaryJSON))
+	return listPage(c, s.withdrawalLister, withdrawalKey, viewOf(toWithdrawalSummaryJSON))
 }
 
 func withdrawalKey(w storage.Withdrawal) string { return idKey(w.ID) }
 
 // withdrawalLister reads the filters of the withdrawal list once and answers its pages (the list and its export).
-func (s *Server) withdrawalLister(c *fiber.Ctx) (func(limit int, after string) ([]storage.Withdrawal, error), error) {
+func (s *Server) withdrawalLister(c *fiber.Ctx) (fetcher[storage.Withdrawal], error) {
 	f := storage.WithdrawalFilter{Status: c.Query("status")}
 	if f.Status == "all" { // as the page names "every status"
 		f.Status = ""
@@ -215,20 +209,8 @@ func (s *Server) withdrawalLister(c *fiber.Ctx) (func(limit int, after string) (
 			return nil, invalidField("penalty_id", "invalid_penalty_id", "penalty_id 须为正整数")
 		}
 	}
-	visible := withdrawalScope(principalOf(c), &f)
-	ctx := c.UserContext()
-	return func(limit int, after string) ([]storage.Withdrawal, error) {
-		if !visible {
-			return nil, nil
-		}
-		f := f
-		var err error
-		if f.AfterID, err = parseIDKey(after); err != nil {
-			return nil, err
-		}
-		f.Limit = limit
-		return s.db.ListWithdrawals(ctx, f)
-	}, nil
+	return filtered(c, f, withdrawalScope(principalOf(c), &f), nil,
+		byID(func(f *storage.WithdrawalFilter) (*int64, *int) { return &f.AfterID, &f.Limit }), s.db.ListWithdrawals)
 }
 
 func toWithdrawalSummaryJSON(w storage.Withdrawal) withdrawalSummaryJSON {
@@ -602,10 +584,7 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		}
 		sec := homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
 			Empty: "暂无撤下公示的记录。", Linked: true}
-		ids := make([]int64, len(ws))
-		for i, w := range ws {
-			ids[i] = w.ID
-		}
+		ids := mapOf(ws, func(w storage.Withdrawal) int64 { return w.ID })
 		channels, err := s.db.ChannelsOfWithdrawals(ctx, ids)
 		if err != nil {
 			return nil, err

@@ -213,21 +213,11 @@ func (db *DB) GetObjection(ctx context.Context, id int64) (Objection, error) {
 	return o, nil
 }
 
-// ObjectionFilter selects cases for a list; the HTTP layer scopes it to what the caller may see.
+// ObjectionFilter selects objection cases for a list.
 type ObjectionFilter struct {
-	USCC         string
-	DepartmentID string
-	PenaltyID    int64
-	Status       string
-	// Open selects the cases still in progress only; OverdueOnly those past a deadline.
-	Open        bool
-	OverdueOnly bool
+	CaseFilter
 	// ChannelID keeps the cases that asked that channel to do something.
 	ChannelID string
-	// AfterOverdue and AfterID are the cursor: the last row's sort key (overdue first, then the newest).
-	AfterOverdue *bool
-	AfterID      int64
-	Limit        int
 }
 
 // ListObjections lists cases, overdue ones first, then the newest first.

@@ -202,20 +202,25 @@ func (db *DB) GetRepair(ctx context.Context, id int64) (Repair, error) {
 	return r, nil
 }
 
-// RepairFilter selects cases for a list; the HTTP layer scopes it to what the caller may see.
-type RepairFilter struct {
+// CaseFilter is what the lists of repair and objection cases filter by; the HTTP layer scopes it to what the caller
+// may see.
+type CaseFilter struct {
 	USCC         string
 	DepartmentID string
 	PenaltyID    int64
 	Status       string
-	// Open selects the cases still in progress only.
-	Open bool
-	// OverdueOnly selects the cases with a passed deadline.
+	// Open selects the cases still in progress only; OverdueOnly those past a deadline.
+	Open        bool
 	OverdueOnly bool
-	// AfterKey is the cursor: the last row's sort key (overdue first, then the newest).
+	// AfterOverdue and AfterID are the cursor: the last row's sort key (overdue first, then the newest).
 	AfterOverdue *bool
 	AfterID      int64
 	Limit        int
+}
+
+// RepairFilter selects repair cases for a list.
+type RepairFilter struct {
+	CaseFilter
 }
 
 // ListRepairs lists cases, overdue ones first, then the newest first.

@@ -109,15 +109,15 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			return len(m), err
 		}, 10},
 		{"repairs", func() (int, error) {
-			rs, err := db.ListRepairs(ctx, storage.RepairFilter{USCC: uscc, Limit: 20})
+			rs, err := db.ListRepairs(ctx, storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: 20}})
 			return len(rs), err
 		}, 1},
 		{"repairs next page", func() (int, error) {
-			rs, err := db.ListRepairs(ctx, storage.RepairFilter{USCC: uscc, AfterOverdue: &overdueTrue, AfterID: int64(n), Limit: 20})
+			rs, err := db.ListRepairs(ctx, storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, AfterOverdue: &overdueTrue, AfterID: int64(n), Limit: 20}})
 			return len(rs), err
 		}, 1},
 		{"objections", func() (int, error) {
-			os, err := db.ListObjections(ctx, storage.ObjectionFilter{USCC: uscc, Limit: 20})
+			os, err := db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: 20}})
 			return len(os), err
 		}, 0},
 		{"objection statistics", func() (int, error) {

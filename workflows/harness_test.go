@@ -48,11 +48,13 @@ var recordedHistories = map[string]struct {
 	"reconcile_started_orphans.json":   {"TestCrashBetweenRowAndWorkflowIsReconciled", false},
 	"repair_reconciled.json":           {"TestCrashBetweenRowAndWorkflowIsReconciled", false},
 	"repair_refused_at_start.json":     {"TestRepairRowIsWrittenByItsWorkflow", false},
+	"reconcile_row_first.json":         {"TestRowFirstOrphansAreReconciled", true},
 	// In-flight cases: what a worker finds when it restarts while they wait.
-	"penalty_publishing.json":                {"TestPenaltyRegistrationDeliveryPublicationAndRevocation: delivered, sleeping in its publication period", true},
-	"repair_waiting_training.json":           {"TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate: waiting for the training certificate", true},
-	"repair_created_pending_acceptance.json": {"TestRepairRowIsWrittenByItsWorkflow: created by its workflow, waiting for acceptance", false},
-	"import_midway.json":                     {"TestPenaltyImportStartsEveryLifecycleInTheBackground: starting its first batch of lifecycles", true},
+	"penalty_publishing.json":                   {"TestPenaltyRegistrationDeliveryPublicationAndRevocation: delivered, sleeping in its publication period", true},
+	"repair_waiting_training.json":              {"TestRepairContinuesWhenTheTrainingFlowIssuesTheCertificate: waiting for the training certificate", true},
+	"repair_created_pending_acceptance.json":    {"TestRepairRowIsWrittenByItsWorkflow: created by its workflow, waiting for acceptance", false},
+	"import_midway.json":                        {"TestPenaltyImportStartsEveryLifecycleInTheBackground: starting its first batch of lifecycles", true},
+	"penalty_reconciled_awaiting_delivery.json": {"TestRowFirstOrphansAreReconciled: started by the reconciler, its notice issued, waiting for delivery", true},
 }
 
 // TestReplayRecordedHistories replays every recorded history against the current code, so a change that would
