@@ -174,7 +174,9 @@ func (s *Server) validateListing(ctx context.Context, p *principal, in listingIn
 	if err != nil {
 		return l, err
 	}
-	l.PublishDue, _ = cal.AddWorkdays(today, rs.Deadlines.Publication)
+	// Kept with its origin: a provisional due date is counted again when its year's notice is loaded.
+	l.PublishDueCounted = domain.CaseDeadline{Name: "publish_due", From: today, Workdays: rs.Deadlines.Publication}.Count(cal)
+	l.PublishDue = l.PublishDueCounted.Due
 	switch l.Kind {
 	case storage.RecordAbnormalList:
 		l.Cause = strings.TrimSpace(in.Cause)

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/workflow"
 
@@ -113,4 +114,27 @@ func TestRevocationWithdrawalDeadlineUnmovedIsEscalated(t *testing.T) {
 	require.Len(t, r.escalations, 1)
 	require.Equal(t, "revocation_withdrawal", r.escalations[0].Step)
 	require.True(t, shanghaiAt("2027-01-01", 0).Equal(r.escalatedAt), "escalated at %s", r.escalatedAt)
+}
+
+// TestListingPublishDueIsRecountedWhenTheYearIsLoaded: a list entry registered on 2026-12-28 has a provisional
+// publication due date (counted into the days a 2027 notice can move); when the notice is loaded the record's
+// workflow has it counted again and tells the publication still running its new date.
+func TestListingPublishDueIsRecountedWhenTheYearIsLoaded(t *testing.T) {
+	env, r := newRecordEnv(t, "2026-12-28")
+	r.publishFor = 5 * 24 * time.Hour
+	old, moved := domain.MustParseDate("2027-01-06"), domain.MustParseDate("2027-01-07")
+	*r.recount = activities.RecountResult{Dues: map[string]domain.Date{duePublish: moved},
+		Moved: map[string][2]domain.Date{duePublish: {old, moved}}}
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCalendarChanged, CalendarChanged{Year: 2027}) }, 24*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(PenaltyWithdrawSignal, WithdrawRequest{Cause: domain.CauseRepair, CauseRef: "repair-3", CauseDecision: "移出决定"})
+	}, 10*24*time.Hour)
+	env.ExecuteWorkflow(RecordWorkflowType, RecordParams{RecordID: 8, Kind: domain.RecordKindAbnormalList, PublishDue: old})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	env.AssertActivityCalled(t, "RecountDeadlines", mock.Anything, activities.RecountDeadlinesInput{CaseKind: "penalty", CaseID: "8", Year: 2027})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	require.Equal(t, []domain.Date{moved}, r.publishDues, "the running publication is told the new date")
+	require.Len(t, r.withdrawals, 1)
 }
