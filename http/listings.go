@@ -71,6 +71,8 @@ type listingJSON struct {
 	Letters      *[]letterJSON      `json:"letters,omitempty"`
 	Publications *[]publicationJSON `json:"publications,omitempty"`
 	Withdrawal   any                `json:"withdrawal,omitempty"`
+	// Provisional marks publish_due (as publish) when it is 暂定: counted over days whose notice is not loaded yet.
+	Provisional map[string]bool `json:"provisional,omitempty"`
 }
 
 func toListingJSON(p storage.Penalty) listingJSON {
@@ -108,7 +110,7 @@ func (s *Server) listingDetail(ctx context.Context, p storage.Penalty) (listingJ
 	if err != nil {
 		return j, err
 	}
-	j.Letters, j.Publications = pj.Letters, pj.Publications
+	j.Letters, j.Publications, j.Provisional = pj.Letters, pj.Publications, pj.Provisional
 	if pj.Withdrawal != nil && *pj.Withdrawal != nil {
 		j.Withdrawal = *pj.Withdrawal
 	}
