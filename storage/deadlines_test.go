@@ -20,9 +20,7 @@ import (
 // is a date, never provisional.
 func TestRecountCaseDeadlinesWhenTheYearIsLoaded(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
-	_, err := db.ExecContext(ctx, `DELETE FROM calendar_years WHERE year = 2027`)
-	require.NoError(t, err)
+	db := without2027(t)
 	d := domain.MustParseDate
 	ds, err := db.CountCaseDeadlines(ctx, "objection", "901", []domain.CaseDeadline{
 		{Name: "verify_due", From: d("2026-12-24"), Workdays: 7},
@@ -40,8 +38,7 @@ func TestRecountCaseDeadlinesWhenTheYearIsLoaded(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, fixed[0].Provisional, "a date the department set")
 
-	require.NoError(t, db.ImportHolidayYear(ctx, 2027, "test notice", []domain.CalendarDay{
-		{Date: d("2027-01-01"), OffDay: true, Name: "元旦"}, {Date: d("2027-01-04"), OffDay: true, Name: "元旦"}}))
+	load2027(t, db)
 	r, err := db.RecountCaseDeadlines(ctx, "objection", "901", 2027)
 	require.NoError(t, err)
 	assert.Equal(t, [2]domain.Date{d("2027-01-05"), d("2027-01-06")}, r.Moved["verify_due"])
@@ -65,9 +62,7 @@ func TestRecountCaseDeadlinesWhenTheYearIsLoaded(t *testing.T) {
 // publications' due dates.
 func TestListingPublishDueIsKeptAndRecounted(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
-	_, err := db.ExecContext(ctx, `DELETE FROM calendar_years WHERE year = 2027`)
-	require.NoError(t, err)
+	db := without2027(t)
 	d := domain.MustParseDate
 	cal, err := db.LoadCalendar(ctx)
 	require.NoError(t, err)
@@ -92,12 +87,26 @@ func TestListingPublishDueIsKeptAndRecounted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, refs, storage.CaseRef{Kind: "penalty", ID: id}, "the entry's workflow is told when 2027 is loaded")
 
-	require.NoError(t, db.ImportHolidayYear(ctx, 2027, "test notice", []domain.CalendarDay{
-		{Date: d("2027-01-01"), OffDay: true, Name: "元旦"}, {Date: d("2027-01-04"), OffDay: true, Name: "元旦"}}))
+	load2027(t, db)
 	r, err := db.RecountCaseDeadlines(ctx, "penalty", caseID, 2027)
 	require.NoError(t, err)
 	assert.Equal(t, [2]domain.Date{d("2027-01-05"), d("2027-01-06")}, r.Moved["publish_due"])
 	var stored domain.Date
 	require.NoError(t, db.GetContext(ctx, &stored, `SELECT publish_due FROM penalties WHERE id = $1`, id))
 	assert.Equal(t, d("2027-01-06"), stored)
+}
+
+// without2027 is a test database with no 2027 holiday notice loaded.
+func without2027(t *testing.T) *storage.DB {
+	db := pgtest.New(t)
+	_, err := db.ExecContext(context.Background(), `DELETE FROM calendar_years WHERE year = 2027`)
+	require.NoError(t, err)
+	return db
+}
+
+// load2027 loads a 2027 notice that makes 2027-01-04 a holiday besides 1 January.
+func load2027(t *testing.T, db *storage.DB) {
+	d := domain.MustParseDate
+	require.NoError(t, db.ImportHolidayYear(context.Background(), 2027, "test notice", []domain.CalendarDay{
+		{Date: d("2027-01-01"), OffDay: true, Name: "元旦"}, {Date: d("2027-01-04"), OffDay: true, Name: "元旦"}}))
 }
