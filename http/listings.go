@@ -70,6 +70,8 @@ type listingJSON struct {
 	Letters      *[]letterJSON      `json:"letters,omitempty"`
 	Publications *[]publicationJSON `json:"publications,omitempty"`
 	Withdrawal   any                `json:"withdrawal,omitempty"`
+	// Provisional marks publish_due (as publish) when it is 暂定: counted over days whose notice is not loaded yet.
+	Provisional map[string]bool `json:"provisional,omitempty"`
 }
 
 func toListingJSON(p storage.Penalty) listingJSON {
@@ -107,7 +109,7 @@ func (s *Server) listingDetail(ctx context.Context, p storage.Penalty) (listingJ
 	if err != nil {
 		return j, err
 	}
-	j.Letters, j.Publications = pj.Letters, pj.Publications
+	j.Letters, j.Publications, j.Provisional = pj.Letters, pj.Publications, pj.Provisional
 	if pj.Withdrawal != nil && *pj.Withdrawal != nil {
 		j.Withdrawal = *pj.Withdrawal
 	}
@@ -169,7 +171,9 @@ func (s *Server) validateListing(ctx context.Context, p *principal, in listingIn
 	if err != nil {
 		return l, err
 	}
-	l.PublishDue, _ = cal.AddWorkdays(today, rs.Deadlines.Publication)
+	// Kept with its origin: a provisional due date is counted again when its year's notice is loaded.
+	l.PublishDueCounted = domain.CaseDeadline{Name: "publish_due", From: today, Workdays: rs.Deadlines.Publication}.Count(cal)
+	l.PublishDue = l.PublishDueCounted.Due
 	switch l.Kind {
 	case storage.RecordAbnormalList:
 		l.Cause = strings.TrimSpace(in.Cause)

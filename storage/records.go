@@ -113,9 +113,12 @@ type Listing struct {
 	RestsOn        int64 // serious: the penalty; 0 none
 	RuleSet        string
 	PublishDue     domain.Date
-	EligibleFrom   domain.Date
-	Ends           domain.Date
-	CreatedBy      string
+	// PublishDueCounted is how PublishDue was counted; a provisional one is kept (case_deadlines, name publish_due)
+	// and counted again when its year's notice is loaded. Zero: not counted here.
+	PublishDueCounted domain.CaseDeadline
+	EligibleFrom      domain.Date
+	Ends              domain.Date
+	CreatedBy         string
 }
 
 // InsertListing stores a list entry, published; the handler then starts its record workflow and marks its lifecycle
@@ -144,6 +147,11 @@ func (db *DB) InsertListing(ctx context.Context, l Listing) (int64, error) {
 		}
 		if err != nil {
 			return fmt.Errorf("insert listing: %w", err)
+		}
+		if l.PublishDueCounted.Name != "" {
+			if err := putCaseDeadlines(ctx, tx, "penalty", strconv.FormatInt(id, 10), []domain.CaseDeadline{l.PublishDueCounted}); err != nil {
+				return err
+			}
 		}
 		return AuditTx(ctx, tx, AuditEntry{Actor: l.CreatedBy, Role: string(domain.RoleDepartment), Action: "listing.registered",
 			CaseKind: "penalty", CaseID: strconv.FormatInt(id, 10)}, map[string]any{"kind": l.Kind, "number": l.Number,

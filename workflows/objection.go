@@ -356,9 +356,15 @@ func (w *objection) setup(ctx workflow.Context) error {
 // Helpers.
 
 func (w *objection) deadline(ctx workflow.Context, from domain.Date, workdays int) (domain.Date, error) {
+	due, err := w.counted(ctx, from, workdays)
+	return due.Due, err
+}
+
+// counted is deadline with whether the date is provisional (counted over a year whose notice is not loaded).
+func (w *objection) counted(ctx workflow.Context, from domain.Date, workdays int) (activities.DeadlineResult, error) {
 	var due activities.DeadlineResult
 	err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{From: from, Workdays: workdays}).Get(ctx, &due)
-	return due.Due, err
+	return due, err
 }
 
 // record writes the case's progress and the step's audit entry.

@@ -204,7 +204,8 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 	original := w.p.VerifyDue
 	oldStep := w.verifyStep()
 	w.p.Extended, w.p.ExtendedOn, w.p.ExtensionReason = true, now, reason // taken at once: a second one is refused
-	newDue, err := w.deadline(ctx, original, f.Deadlines.ObjectionExtension)
+	counted, err := w.counted(ctx, original, f.Deadlines.ObjectionExtension)
+	newDue, provisional := counted.Due, counted.Provisional
 	if err != nil {
 		w.p.Extended, w.p.ExtendedOn, w.p.ExtensionReason = false, domain.Date{}, ""
 		return err
@@ -217,13 +218,18 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 				f.Deadlines.ObjectionExtension, newDue, req.DueOn))
 		}
 		// The department's own date is what the applicant is told; the letter names the date, not a count of days.
-		newDue, extra = req.DueOn, 0
+		newDue, extra, provisional = req.DueOn, 0, false
+	}
+	newDueText := newDue.String()
+	if provisional {
+		newDueText += provisionalText
 	}
 	// The applicant is told before the deadline changes.
 	l := letters.ExtensionNoticeData{
 		Issue:          letters.Issue{Issuer: f.DepartmentName, Number: w.letterNumber("异议延", now), Date: now.Time(domain.Shanghai)},
 		ApplicationRef: w.applicationRef(), Procedure: "异议申请", Reason: reason,
 		ExtraWorkingDays: extra, OriginalDue: original.Time(domain.Shanghai), NewDue: newDue.Time(domain.Shanghai),
+		NewDueProvisional: provisional,
 	}
 	ref, err := w.issue(ctx, letters.KindExtensionNotice, l, map[string]any{"reason": reason, "original_due": original, "new_due": newDue})
 	if err != nil {
@@ -231,7 +237,7 @@ func (w *objection) extend(ctx workflow.Context, req ObjectionExtension) error {
 	}
 	w.p.ExtensionLetterID = ref.ID
 	if err := w.notify(ctx, false, "extended", "objection_extended", "异议核实期限延长",
-		fmt.Sprintf("%s因%s，将你单位异议的核实期限由%s延长至%s。", f.DepartmentName, strings.TrimSuffix(reason, "。"), original, newDue)); err != nil {
+		fmt.Sprintf("%s因%s，将你单位异议的核实期限由%s延长至%s。", f.DepartmentName, strings.TrimSuffix(reason, "。"), original, newDueText)); err != nil {
 		return err
 	}
 	if err := w.closeTasks(ctx, domain.TaskCancelled, oldStep); err != nil {

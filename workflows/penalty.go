@@ -125,6 +125,8 @@ type WithdrawalState struct {
 	CauseDecision string                 `json:"cause_decision"`
 	Status        string                 `json:"status"`
 	DueOn         domain.Date            `json:"due_on"`
+	// Provisional: DueOn was counted over days whose holiday notice is not loaded yet (暂定); counted again when it is.
+	Provisional bool `json:"provisional,omitempty"`
 }
 
 // PenaltyState is what the workflow knows of its record (query "state", and the answer to every update).
@@ -221,6 +223,8 @@ type penalty struct {
 	calendars  workflow.ReceiveChannel
 	// recounting counts provisional deadlines being counted again (deadlines.go); a continue-as-new waits for them.
 	recounting int
+	// revocationDueCounted: the withdrawal deadline after a revocation was counted with its origin (movable).
+	revocationDueCounted bool
 	// publicationEnds is a carried restarted end of publication (zero: none).
 	publicationEnds domain.Date
 	// superseded are the later withdraw requests already put on record in this run.
@@ -885,12 +889,9 @@ func (w *penalty) withdraw(ctx workflow.Context) error {
 	}
 	if wd.Cause == domain.CauseRevocation && w.state.Revocation != nil {
 		// A revoked decision must be off every channel within its own deadline (RULES: 3 working days).
-		var due activities.DeadlineResult
-		if err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{
-			From: w.state.Revocation.DecidedOn, Workdays: f.RevocationWithdrawalWorkdays}).Get(ctx, &due); err != nil {
+		if err := w.countRevocationWithdrawalDue(ctx); err != nil {
 			return err
 		}
-		wd.DueOn = due.Due
 	}
 	wd.Status = "ordered"
 	if err := w.step(ctx, domain.PenaltyWithdrawing, "penalty.withdrawing", map[string]any{
@@ -908,7 +909,7 @@ func (w *penalty) withdraw(ctx workflow.Context) error {
 		done = true
 	})
 	if !wd.DueOn.IsZero() {
-		inTime, err := awaitUntilEndOf(ctx, wd.DueOn, func() bool { return done })
+		inTime, err := w.awaitRevocationWithdrawal(ctx, func() bool { return done })
 		if err != nil {
 			return err
 		}

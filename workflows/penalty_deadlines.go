@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"slices"
+
 	"go.temporal.io/sdk/workflow"
 
 	activities "xinyong/activities/contract"
@@ -15,7 +17,47 @@ import (
 const (
 	dueDelivery = "delivery_due"
 	duePublish  = "publish_due"
+	// dueRevocationWithdrawal: a revoked decision is off every channel within 3 working days of the revocation.
+	dueRevocationWithdrawal = "revocation_withdrawal_due"
 )
+
+// revocationWithdrawalChange: the withdrawal deadline after a revocation is counted through CountDeadlines (kept
+// with its origin, recounted when its year is loaded) and its overdue watch follows a recounted date.
+const revocationWithdrawalChange = "revocation-withdrawal-counted"
+
+// countRevocationWithdrawalDue counts the deadline by which a revoked decision must be off every channel.
+func (w *penalty) countRevocationWithdrawalDue(ctx workflow.Context) error {
+	wd, f := w.state.Withdrawal, w.facts
+	if workflow.GetVersion(ctx, revocationWithdrawalChange, workflow.DefaultVersion, 1) < 1 {
+		var due activities.DeadlineResult
+		if err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{
+			From: w.state.Revocation.DecidedOn, Workdays: f.RevocationWithdrawalWorkdays}).Get(ctx, &due); err != nil {
+			return err
+		}
+		wd.DueOn = due.Due
+		return nil
+	}
+	ds, err := countDeadlines(ctx, "penalty", w.caseID(), domain.CaseDeadline{Name: dueRevocationWithdrawal,
+		From: w.state.Revocation.DecidedOn, Workdays: f.RevocationWithdrawalWorkdays})
+	if err != nil {
+		return err
+	}
+	wd.DueOn, wd.Provisional = ds[0].Due, ds[0].Provisional
+	w.revocationDueCounted = true
+	return nil
+}
+
+// awaitRevocationWithdrawal waits until done holds or the withdrawal deadline is over; a deadline counted with its
+// origin is followed when it moves.
+func (w *penalty) awaitRevocationWithdrawal(ctx workflow.Context, done func() bool) (bool, error) {
+	wd := w.state.Withdrawal
+	if !w.revocationDueCounted {
+		return awaitUntilEndOf(ctx, wd.DueOn, done)
+	}
+	inTime, due, err := awaitUntilEndOfMoving(ctx, func() domain.Date { return wd.DueOn }, done)
+	wd.DueOn = due
+	return inTime, err
+}
 
 // PublishDueSignal tells a publication that its due date moved (payload domain.Date): a provisional deadline was
 // counted again.
@@ -45,6 +87,10 @@ func (w *penalty) setDue(name string, due domain.Date) {
 		w.facts.DeliveryDue, w.state.DeliveryDue = due, due
 	case duePublish:
 		w.facts.PublishDue = due
+	case dueRevocationWithdrawal:
+		if w.state.Withdrawal != nil {
+			w.state.Withdrawal.DueOn = due
+		}
 	}
 }
 
@@ -60,6 +106,9 @@ func (w *penalty) recountDeadlines(ctx workflow.Context, sig CalendarChanged) er
 	}
 	for name, m := range r.Moved {
 		w.setDue(name, m[1])
+	}
+	if w.state.Withdrawal != nil && w.revocationDueCounted {
+		w.state.Withdrawal.Provisional = slices.Contains(r.Provisional, dueRevocationWithdrawal)
 	}
 	if m, ok := r.Moved[duePublish]; ok && w.state.Publication == "publishing" {
 		if err := workflow.SignalExternalWorkflow(ctx, PublishWorkflowID(w.id), "", PublishDueSignal, m[1]).Get(ctx, nil); err != nil {

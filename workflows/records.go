@@ -116,6 +116,12 @@ func RecordWorkflow(ctx workflow.Context, in RecordParams) error {
 		WorkflowID: PublishWorkflowID(in.RecordID), TaskQueue: TaskQueue,
 	})
 	publishing := workflow.ExecuteChildWorkflow(pctx, PublishWorkflow, PublishInput{PenaltyID: in.RecordID, DueOn: in.PublishDue})
+	// A provisional publication due date (a list entry's, counted at registration) is counted again when its year's
+	// notice is loaded; a publication still running is told the new date.
+	var recounting int
+	onCalendarChanged(ctx, &recounting, func(ctx workflow.Context, sig CalendarChanged) error {
+		return recountRecordDeadlines(ctx, in.RecordID, sig.Year, publishing.IsReady)
+	})
 	if err := publishing.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		return err
 	}
@@ -158,7 +164,22 @@ func RecordWorkflow(ctx workflow.Context, in RecordParams) error {
 	}).Get(ctx, nil); err != nil {
 		return err
 	}
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return workflow.Await(ctx, func() bool { return recounting == 0 && workflow.AllHandlersFinished(ctx) })
+}
+
+// recountRecordDeadlines counts a record's provisional deadlines again (its publication due date) and tells a
+// publication not finished yet its new date.
+func recountRecordDeadlines(ctx workflow.Context, recordID int64, year int, published func() bool) error {
+	r, err := recountDeadlines(ctx, "penalty", strconv.FormatInt(recordID, 10), year)
+	if err != nil {
+		return err
+	}
+	if m, ok := r.Moved[duePublish]; ok && !published() {
+		if err := workflow.SignalExternalWorkflow(ctx, PublishWorkflowID(recordID), "", PublishDueSignal, m[1]).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("telling the publication its new due date failed", "record", recordID, "error", err)
+		}
+	}
+	return nil
 }
 
 // recordExpiryDecision is the 告知函 wording of a record whose period ended.

@@ -21,6 +21,9 @@ type recordRecorder struct {
 	withdrawals []WithdrawalInput
 	withdrawAt  time.Time
 	steps       []string
+	publishFor  time.Duration             // how long the publication takes (0: at once)
+	recount     *activities.RecountResult // what counting the deadlines again answers
+	publishDues []domain.Date             // the due dates the publication was told (PublishDueSignal)
 }
 
 func newRecordEnv(t *testing.T, start string) (*testsuite.TestWorkflowEnvironment, *recordRecorder) {
@@ -39,7 +42,23 @@ func newRecordEnv(t *testing.T, start string) (*testsuite.TestWorkflowEnvironmen
 		r.steps = append(r.steps, string(in.Status))
 		return nil
 	})
-	env.OnWorkflow(PublishWorkflow, mock.Anything, mock.Anything).Return(nil)
+	env.OnWorkflow(PublishWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, _ PublishInput) error {
+		if r.publishFor > 0 {
+			dues := workflow.GetSignalChannel(ctx, PublishDueSignal)
+			workflow.Go(ctx, func(ctx workflow.Context) {
+				for {
+					var d domain.Date
+					dues.Receive(ctx, &d)
+					r.mu.Lock()
+					r.publishDues = append(r.publishDues, d)
+					r.mu.Unlock()
+				}
+			})
+			return workflow.Sleep(ctx, r.publishFor)
+		}
+		return nil
+	})
+	r.recount = mockDeadlineCounting(env, nil)
 	prev := runWithdrawal
 	runWithdrawal = func(ctx workflow.Context, in WithdrawalInput) (WithdrawalResult, error) {
 		r.mu.Lock()

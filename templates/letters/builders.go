@@ -333,6 +333,9 @@ type ExtensionNoticeData struct {
 	ExtraWorkingDays int
 	OriginalDue      time.Time
 	NewDue           time.Time
+	// NewDueProvisional: NewDue was counted over days whose holiday notice is not published yet (printed 暂定).
+	// A date the department chose is never provisional.
+	NewDueProvisional bool
 }
 
 // ExtensionNotice builds the 延期告知书, sent before the original deadline passes.
