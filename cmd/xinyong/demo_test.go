@@ -43,9 +43,6 @@ func TestDemoResetHelperProcess(t *testing.T) {
 // dev answers /readyz and makes the demo city in the background; the API then shows cases in every promised
 // state. A second start adds nothing; `demo reset` (with dev stopped) wipes everything and makes the city again.
 func TestDevDemoCity(t *testing.T) {
-	if os.Getenv("XINYONG_DEMO_TESTS") != "1" {
-		t.Skip("makes the whole demo city through the workflows (many minutes): set XINYONG_DEMO_TESTS=1")
-	}
 	if testing.Short() {
 		t.Skip("starts `xinyong dev` three times")
 	}
