@@ -192,7 +192,7 @@ func (c *Client) publishEverywhere(ctx context.Context, id int64) error {
 				continue
 			}
 			err := c.call(ctx, "POST", fmt.Sprintf("/api/v1/penalties/%d/publications/%s/confirm", id, pb.ChannelID), op,
-				fmt.Sprintf("pub-%d-%s", id, pb.ChannelID), map[string]any{"reference": referenceOf(pb.ChannelID, id)}, nil)
+				confirmKey("pub", id, pb.ChannelID, pb.Status), map[string]any{"reference": referenceOf(pb.ChannelID, id)}, nil)
 			if err != nil && !is4xx(err) {
 				return false, err
 			}
@@ -259,7 +259,7 @@ func (c *Client) confirmWithdrawal(ctx context.Context, wid int64, hold string) 
 				continue
 			}
 			err := c.call(ctx, "POST", fmt.Sprintf("/api/v1/withdrawals/%d/channels/%s/confirm", wid, ch.ChannelID), op,
-				fmt.Sprintf("wd-%d-%s", wid, ch.ChannelID), map[string]any{"reference": referenceOf(ch.ChannelID, wid)}, nil)
+				confirmKey("wd", wid, ch.ChannelID, ch.Status), map[string]any{"reference": referenceOf(ch.ChannelID, wid)}, nil)
 			if err != nil && !is4xx(err) {
 				return false, err
 			}
@@ -388,7 +388,7 @@ func (c *Client) confirmObjectionChannels(ctx context.Context, id int64, action 
 				continue
 			}
 			err := c.call(ctx, "POST", fmt.Sprintf("/api/v1/objections/%d/channels/%s/confirm", id, ch.ChannelID), op,
-				fmt.Sprintf("obj-%d-%s-%s", id, ch.ChannelID, ch.Action), map[string]any{"action": ch.Action,
+				confirmKey("obj", id, ch.ChannelID, ch.Action+"-"+ch.Status), map[string]any{"action": ch.Action,
 					"reference": referenceOf(ch.ChannelID, id)}, nil)
 			if err != nil && !is4xx(err) {
 				return false, err
@@ -466,6 +466,13 @@ func (c *Client) poll(ctx context.Context, what string, check func() (bool, erro
 		case <-time.After(pollEvery):
 		}
 	}
+}
+
+// confirmKey is the Idempotency-Key of an operator's confirmation. It names the channel's status the operator saw:
+// a confirmation refused while the channel was not yet ready (its 4xx is what the key replays) is tried again,
+// under a new key, once the status moved on.
+func confirmKey(kind string, id int64, channel, status string) string {
+	return fmt.Sprintf("%s-%d-%s-%s", kind, id, channel, status)
 }
 
 func is4xx(err error) bool {
