@@ -40,7 +40,7 @@ const waitTimeout = 5 * time.Minute
 
 // workers is how many penalties' stories run at once: a story mostly waits for its workflows, so many run at once
 // without loading the machine.
-const workers = 20
+const workers = 16
 
 // pollEvery is how often a wait for a workflow's progress looks again.
 const pollEvery = 150 * time.Millisecond
@@ -308,7 +308,8 @@ func (c *Client) repairStory(ctx context.Context, p Penalty, penaltyID int64, to
 	case 5: // verification, extended for an inspection
 		return step("extend", map[string]any{"reason": "需现场核查整改落实情况"})
 	case 6, 7: // rectification
-		return step("rectification-deadline", map[string]any{"due_on": workday(today.AddDays(20)).String(),
+		// Within the decision's own deadline (seven working days from acceptance), which a rectification may not pass.
+		return step("rectification-deadline", map[string]any{"due_on": workday(today.AddDays(5)).String(),
 			"requirements": []string{"完成废气收集处理设施改造", "提交第三方检测机构出具的检测报告"}})
 	case 9: // refused
 		return step("decide", map[string]any{"approved": false, "reason": "经核实，整改尚未完成，不符合信用修复条件"})
