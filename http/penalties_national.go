@@ -12,15 +12,9 @@ import (
 // penaltyNationalInput are the national 双公示 items a registration or an import may carry beyond the platform's
 // own fields (storage.PenaltyNational); all optional.
 type penaltyNationalInput struct {
-	LegalRepresentative string    `json:"legal_representative,omitempty"`
-	Content             string    `json:"content,omitempty"`
-	ConfiscationYuan    yuanField `json:"confiscation_amount_yuan,omitempty"`
-	License             string    `json:"license,omitempty"`
-	ValidUntil          string    `json:"valid_until,omitempty"`
-	AuthorityUSCC       string    `json:"authority_uscc,omitempty"`
-	SourceUnit          string    `json:"source_unit,omitempty"`
-	SourceUnitUSCC      string    `json:"source_unit_uscc,omitempty"`
-	Remarks             string    `json:"remarks,omitempty"`
+	storage.PenaltyNational
+	// ConfiscationYuan is read like fine_amount_yuan (a number or a string), so it replaces the stored text field.
+	ConfiscationYuan yuanField `json:"confiscation_amount_yuan,omitempty"`
 }
 
 // nationalItemMax bounds each national text item (备注 and 处罚内容 may be longer).
@@ -78,10 +72,10 @@ func (in penaltyNationalInput) parse() (storage.PenaltyNational, *Error) {
 // nationalOf reads the national items of an import row: cell answers the row's cell of a column, confiscationYuan
 // is the 没收金额 already converted from 万元 ("" when the file has it in yuan or not at all).
 func nationalOf(cell func(string) string, numeric bool, confiscationYuan string) penaltyNationalInput {
-	in := penaltyNationalInput{LegalRepresentative: cell("legal_representative"), Content: cell("content"),
-		ConfiscationYuan: yuanField(confiscationYuan), License: cell("license"), ValidUntil: cell("valid_until"),
+	in := penaltyNationalInput{PenaltyNational: storage.PenaltyNational{LegalRepresentative: cell("legal_representative"),
+		Content: cell("content"), License: cell("license"), ValidUntil: cell("valid_until"),
 		AuthorityUSCC: cell("authority_uscc"), SourceUnit: cell("source_unit"), SourceUnitUSCC: cell("source_unit_uscc"),
-		Remarks: cell("remarks")}
+		Remarks: cell("remarks")}, ConfiscationYuan: yuanField(confiscationYuan)}
 	if in.ConfiscationYuan == "" {
 		in.ConfiscationYuan = yuanField(cell("confiscation_amount_yuan"))
 	}

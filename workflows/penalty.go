@@ -235,13 +235,9 @@ type penalty struct {
 // penaltyLocalStepsVersion marks the runs whose lifecycle steps are local activities (see penalty.localSteps).
 const penaltyLocalStepsVersion = "penalty-local-steps"
 
-// act runs a short database step: a local activity from penaltyLocalStepsVersion on (by its registered name), a
-// regular one in the runs recorded before.
+// act runs a short database step, local from penaltyLocalStepsVersion on.
 func (w *penalty) act(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
-	if !w.localSteps {
-		return workflow.ExecuteActivity(ctx, fn, arg)
-	}
-	return workflow.ExecuteLocalActivity(withLocalActivityOptions(ctx), name, arg)
+	return shortStep(ctx, w.localSteps, name, fn, arg)
 }
 
 // penaltyStepsVersion marks the runs in which a human step enters the workflow's state only after its write
@@ -781,10 +777,7 @@ func (w *penalty) issueLetters(ctx workflow.Context) error {
 // (by its registered name, since the contract's functions only name activities), a regular one in the runs
 // recorded before.
 func (w *penalty) startActivity(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
-	if !w.localStart {
-		return workflow.ExecuteActivity(ctx, fn, arg)
-	}
-	return workflow.ExecuteLocalActivity(withLocalActivityOptions(ctx), name, arg)
+	return shortStep(ctx, w.localStart, name, fn, arg)
 }
 
 // watchDelivery keeps the department's delivery task: it is due Deadlines.Delivery working days after the

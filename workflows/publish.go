@@ -71,13 +71,9 @@ type publication struct {
 // publishLocalStepsVersion marks the runs whose database steps are local activities (see publication.local).
 const publishLocalStepsVersion = "publish-local-steps"
 
-// act runs one of the publication's database steps: a local activity from publishLocalStepsVersion on (by its
-// registered name), a regular one in the runs recorded before.
+// act runs one of the publication's database steps, local from publishLocalStepsVersion on.
 func (p *publication) act(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
-	if !p.local {
-		return workflow.ExecuteActivity(ctx, fn, arg)
-	}
-	return workflow.ExecuteLocalActivity(withLocalActivityOptions(ctx), name, arg)
+	return shortStep(ctx, p.local, name, fn, arg)
 }
 
 // PublishWorkflow publishes a record on its channels (ID PublishWorkflowID(penaltyID)) and ends when every channel

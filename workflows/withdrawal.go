@@ -153,13 +153,9 @@ type withdrawal struct {
 // withdrawalLocalStepsVersion marks the runs whose database steps are local activities (see withdrawal.local).
 const withdrawalLocalStepsVersion = "withdrawal-local-steps"
 
-// act runs one of the order's database steps: a local activity from withdrawalLocalStepsVersion on (by its
-// registered name), a regular one in the runs recorded before.
+// act runs one of the order's database steps, local from withdrawalLocalStepsVersion on.
 func (w *withdrawal) act(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
-	if !w.local {
-		return workflow.ExecuteActivity(ctx, fn, arg)
-	}
-	return workflow.ExecuteLocalActivity(withLocalActivityOptions(ctx), name, arg)
+	return shortStep(ctx, w.local, name, fn, arg)
 }
 
 // WithdrawalMaxSteps is how many confirmations a run of an order takes before it continues as new: far below
