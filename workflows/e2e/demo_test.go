@@ -81,7 +81,7 @@ func TestDemoPlanIsPrintableAndValid(t *testing.T) {
 	assert.Len(t, depts, 3)
 }
 
-// TestDemoCityAndTour is issue 20's acceptances 1 and 2 on one demo city (made in about a minute):
+// TestDemoCityAndTour is issue 20's acceptances 1 and 2 on one demo city (made in a few minutes):
 //   - census: the demo city is made through the real API and workflows, and the API then shows cases in every
 //     promised state (by state, as the credit office and the departments query them);
 //   - status: a demo repair case's receipt carries its lookup code, and /status shows its step with its letters'
@@ -91,7 +91,7 @@ func TestDemoPlanIsPrintableAndValid(t *testing.T) {
 //     the README shows); XINYONG_TOUR_OUT may also name another folder.
 func TestDemoCityAndTour(t *testing.T) {
 	if testing.Short() {
-		t.Skip("makes the demo city through the workflows (about a minute)")
+		t.Skip("makes the demo city through the workflows (a few minutes)")
 	}
 	s := newStack(t)
 	c := s.makeDemoCity()
