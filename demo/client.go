@@ -101,7 +101,8 @@ func transient(status int, code string) bool {
 }
 
 // call sends a JSON request as login and decodes a 2xx answer into out. key, when not empty, is the write's
-// Idempotency-Key. Transient answers are retried for up to two minutes.
+// Idempotency-Key. Transient answers are retried for up to waitTimeout (a loaded machine takes a while to start
+// many workflows at once).
 func (c *Client) call(ctx context.Context, method, path, login, key string, body, out any) error {
 	var raw []byte
 	if body != nil {
@@ -118,7 +119,7 @@ func (c *Client) send(ctx context.Context, method, path, login, key, contentType
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(waitTimeout)
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, method, c.Base+path, bytes.NewReader(raw))
 		if err != nil {

@@ -42,7 +42,8 @@ type Penalty struct {
 	Fate    Fate
 	// Scenario is the repair or objection case's scenario (which step it waits at).
 	Scenario int
-	// HoldChannel is the channel whose withdrawal is left to confirm (one expired record has one).
+	// HoldChannel is the channel whose withdrawal is left to confirm (one revoked record has one: it was shown on
+	// every channel first, so its withdrawal order has channels to confirm).
 	HoldChannel string
 	body        map[string]any
 }
@@ -134,7 +135,7 @@ func Plan(today domain.Date) []Penalty {
 				ago = 20 + 8*i
 			}
 			p.Decided = workday(today.AddDays(-ago))
-			if fc.fate == FateExpired && i == 0 {
+			if fc.fate == FateRevoked && i == 0 {
 				p.HoldChannel = "thirdparty"
 			}
 			seq[dept]++

@@ -38,8 +38,12 @@ type penaltyAnswer struct {
 // waitTimeout bounds every wait for a workflow to reach a state.
 const waitTimeout = 5 * time.Minute
 
-// workers is how many penalties' stories run at once.
-const workers = 6
+// workers is how many penalties' stories run at once: a story mostly waits for its workflows, so many run at once
+// without loading the machine.
+const workers = 16
+
+// pollEvery is how often a wait for a workflow's progress looks again.
+const pollEvery = 150 * time.Millisecond
 
 // Run creates the demo city through the API as of today and returns what it made. Failures of single stories are
 // collected, not fatal: the rest of the city is still made.
@@ -118,7 +122,7 @@ func (c *Client) story(ctx context.Context, p Penalty, today domain.Date) (strin
 	}
 	switch p.Fate {
 	case FateExpired:
-		return "", c.withdrawnEverywhere(ctx, pa.ID, p.HoldChannel, "withdrawn")
+		return "", c.withdrawnEverywhere(ctx, pa.ID, "", "withdrawn")
 	case FatePublished, FateEligible, FateRevoked, FateRepair, FateObjection:
 		if err := c.publishEverywhere(ctx, pa.ID); err != nil {
 			return "", err
@@ -131,7 +135,7 @@ func (c *Client) story(ctx context.Context, p Penalty, today domain.Date) (strin
 			"reason": "经行政复议，原行政处罚决定认定事实不清，予以撤销", "decided_on": today.AddDays(-1).String()}, nil); err != nil {
 			return "", fmt.Errorf("revocation: %w", err)
 		}
-		return "", c.withdrawnEverywhere(ctx, pa.ID, "", "revoked")
+		return "", c.withdrawnEverywhere(ctx, pa.ID, p.HoldChannel, "revoked")
 	case FateEligible:
 		return "", c.waitPenalty(ctx, pa.ID, "eligible", func(a penaltyAnswer) bool { return a.Status == "eligible" })
 	case FateRepair:
@@ -188,7 +192,7 @@ func (c *Client) publishEverywhere(ctx context.Context, id int64) error {
 				continue
 			}
 			err := c.call(ctx, "POST", fmt.Sprintf("/api/v1/penalties/%d/publications/%s/confirm", id, pb.ChannelID), op,
-				fmt.Sprintf("pub-%d-%s", id, pb.ChannelID), map[string]any{"reference": referenceOf(pb.ChannelID, id)}, nil)
+				confirmKey("pub", id, pb.ChannelID, pb.Status), map[string]any{"reference": referenceOf(pb.ChannelID, id)}, nil)
 			if err != nil && !is4xx(err) {
 				return false, err
 			}
@@ -236,6 +240,11 @@ func (c *Client) confirmWithdrawal(ctx context.Context, wid int64, hold string) 
 		if err := c.call(ctx, "GET", fmt.Sprintf("/api/v1/withdrawals/%d", wid), "office", "", nil, &wd); err != nil {
 			return false, err
 		}
+		// A record never shown on a channel (its period ran out before any operator confirmed it) is withdrawn
+		// with nothing to confirm: the order is completed at once.
+		if wd.Status == "completed" {
+			return true, nil
+		}
 		if len(wd.Channels) == 0 {
 			return false, nil
 		}
@@ -250,7 +259,7 @@ func (c *Client) confirmWithdrawal(ctx context.Context, wid int64, hold string) 
 				continue
 			}
 			err := c.call(ctx, "POST", fmt.Sprintf("/api/v1/withdrawals/%d/channels/%s/confirm", wid, ch.ChannelID), op,
-				fmt.Sprintf("wd-%d-%s", wid, ch.ChannelID), map[string]any{"reference": referenceOf(ch.ChannelID, wid)}, nil)
+				confirmKey("wd", wid, ch.ChannelID, ch.Status), map[string]any{"reference": referenceOf(ch.ChannelID, wid)}, nil)
 			if err != nil && !is4xx(err) {
 				return false, err
 			}
@@ -299,7 +308,8 @@ func (c *Client) repairStory(ctx context.Context, p Penalty, penaltyID int64, to
 	case 5: // verification, extended for an inspection
 		return step("extend", map[string]any{"reason": "需现场核查整改落实情况"})
 	case 6, 7: // rectification
-		return step("rectification-deadline", map[string]any{"due_on": workday(today.AddDays(20)).String(),
+		// Within the decision's own deadline (seven working days from acceptance), which a rectification may not pass.
+		return step("rectification-deadline", map[string]any{"due_on": workday(today.AddDays(5)).String(),
 			"requirements": []string{"完成废气收集处理设施改造", "提交第三方检测机构出具的检测报告"}})
 	case 9: // refused
 		return step("decide", map[string]any{"approved": false, "reason": "经核实，整改尚未完成，不符合信用修复条件"})
@@ -379,7 +389,7 @@ func (c *Client) confirmObjectionChannels(ctx context.Context, id int64, action 
 				continue
 			}
 			err := c.call(ctx, "POST", fmt.Sprintf("/api/v1/objections/%d/channels/%s/confirm", id, ch.ChannelID), op,
-				fmt.Sprintf("obj-%d-%s-%s", id, ch.ChannelID, ch.Action), map[string]any{"action": ch.Action,
+				confirmKey("obj", id, ch.ChannelID, ch.Action+"-"+ch.Status), map[string]any{"action": ch.Action,
 					"reference": referenceOf(ch.ChannelID, id)}, nil)
 			if err != nil && !is4xx(err) {
 				return false, err
@@ -454,9 +464,16 @@ func (c *Client) poll(ctx context.Context, what string, check func() (bool, erro
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(400 * time.Millisecond):
+		case <-time.After(pollEvery):
 		}
 	}
+}
+
+// confirmKey is the Idempotency-Key of an operator's confirmation. It names the channel's status the operator saw:
+// a confirmation refused while the channel was not yet ready (its 4xx is what the key replays) is tried again,
+// under a new key, once the status moved on.
+func confirmKey(kind string, id int64, channel, status string) string {
+	return fmt.Sprintf("%s-%d-%s-%s", kind, id, channel, status)
 }
 
 func is4xx(err error) bool {

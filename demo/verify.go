@@ -136,7 +136,7 @@ var Promised = map[string]int{
 	"penalties": 200, "rule_set:ndrc": 1, "rule_set:samr": 1,
 	"delivery:awaiting": 10, "office:overdue_delivery:sthjj": 1, "office:overdue_delivery:yjglj": 1,
 	"office:overdue_delivery:scjgj": 1, "penalty:published": 20, "penalty:eligible": 40, "penalty:withdrawn": 30,
-	"penalty:revoked": 10, "withdrawal:expiry:completed": 30, "withdrawal:expiry:open": 1,
+	"penalty:revoked": 10, "withdrawal:expiry:completed": 30, "withdrawal:revocation:open": 1,
 	"repair:pending_acceptance": 2, "repair:supplement_requested": 2, "repair:verifying": 2, "repair:rectifying": 2,
 	"repair:closed": 1, "repair:refused": 1, "repair:not_accepted": 1,
 	"objection:verifying": 3, "objection:closed": 2,

@@ -158,8 +158,8 @@ func (c *Calendar) WorkdaysBetween(a, b Date) int {
 	return n
 }
 
-// holidayFile is the holiday-cn JSON format (https://github.com/NateScarlet/holiday-cn).
-type holidayFile struct {
+// HolidayFile is the holiday-cn JSON format (https://github.com/NateScarlet/holiday-cn).
+type HolidayFile struct {
 	Year   *int     `json:"year"`
 	Papers []string `json:"papers"`
 	Days   []struct {
@@ -187,7 +187,7 @@ func ParseHolidayYear(r io.Reader) (HolidayYear, error) {
 }
 
 func loadHolidayJSON(r io.Reader) (int, []CalendarDay, []string, error) {
-	var f holidayFile
+	var f HolidayFile
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&f); err != nil {
 		return 0, nil, nil, &InputError{Field: "holidays", Code: "invalid_holiday_file",

@@ -312,7 +312,7 @@ func (s *Server) changeOwnPasswordAPI(c *fiber.Ctx) error {
 	if err := s.changeOwnPassword(c, in); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"changed": true})
+	return c.JSON(passwordChangedJSON{Changed: true})
 }
 
 func (s *Server) changeOwnPassword(c *fiber.Ctx, in passwordInput) error {
@@ -650,4 +650,9 @@ func (s *Server) activationCodeSubmit(c *fiber.Ctx) error {
 	}
 	return s.page(c, "activation_code", pageData{Title: "企业账号激活码", ReplaceURL: "/enterprise-accounts/activation-codes", Data: map[string]any{"Issued": a,
 		"Expires": a.ExpiresAt.In(shanghai).Format("2006年1月2日")}})
+}
+
+// passwordChangedJSON answers a changed password.
+type passwordChangedJSON struct {
+	Changed bool `json:"changed"`
 }

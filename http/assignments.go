@@ -51,7 +51,7 @@ func (s *Server) unassignCase(c *fiber.Ctx) error {
 	if err := s.unassign(c); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"case_kind": c.Params("kind"), "case_id": c.Params("id"), "assigned": false})
+	return c.JSON(unassignedJSON{CaseKind: c.Params("kind"), CaseID: c.Params("id"), Assigned: false})
 }
 
 func (s *Server) unassign(c *fiber.Ctx) error {
@@ -72,9 +72,7 @@ func (s *Server) unassign(c *fiber.Ctx) error {
 
 // assignCase claims a case ({"user_id"} absent or the caller's own) or assigns it to a colleague (lead only).
 func (s *Server) assignCase(c *fiber.Ctx) error {
-	var in struct {
-		UserID int64 `json:"user_id"`
-	}
+	var in assignInput
 	if err := bindOptionalJSON(c, &in); err != nil {
 		return err
 	}
@@ -165,9 +163,7 @@ func channelEscalationFamily(step string) (string, bool) {
 
 // urgeCase lets the credit office urge (督办) the department on a case's overdue step.
 func (s *Server) urgeCase(c *fiber.Ctx) error {
-	var in struct {
-		Message string `json:"message"`
-	}
+	var in urgeInput
 	if err := bindOptionalJSON(c, &in); err != nil {
 		return err
 	}
@@ -191,7 +187,7 @@ func (s *Server) urgeCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"case_kind": kind, "case_id": id, "department_id": dept, "steps": steps})
+	return c.Status(fiber.StatusCreated).JSON(urgedJSON{CaseKind: kind, CaseID: id, DepartmentID: dept, Steps: steps})
 }
 
 // urgeHomeSection shows a department the credit office's urges.
@@ -313,4 +309,29 @@ func (s *Server) assignmentForm(c *fiber.Ctx, step func() error) error {
 		return err
 	}
 	return c.Redirect(back+c.Params("id"), fiber.StatusSeeOther)
+}
+
+// assignInput is POST /api/v1/cases/{kind}/{id}/assign: the officer to assign (none: the caller).
+type assignInput struct {
+	UserID int64 `json:"user_id"`
+}
+
+// unassignedJSON answers an unassignment.
+type unassignedJSON struct {
+	CaseKind string `json:"case_kind"`
+	CaseID   string `json:"case_id"`
+	Assigned bool   `json:"assigned"`
+}
+
+// urgeInput is POST /api/v1/cases/{kind}/{id}/urge: the credit office's 督办意见.
+type urgeInput struct {
+	Message string `json:"message"`
+}
+
+// urgedJSON answers an urge: the overdue steps it concerned.
+type urgedJSON struct {
+	CaseKind     string   `json:"case_kind"`
+	CaseID       int64    `json:"case_id"`
+	DepartmentID string   `json:"department_id"`
+	Steps        []string `json:"steps"`
 }

@@ -59,10 +59,7 @@ func (s *Server) channelQueueAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(struct {
-		ChannelID string          `json:"channel_id"`
-		Items     []queueItemJSON `json:"items"`
-	}{ChannelID: id, Items: items})
+	return c.JSON(channelQueueJSON{ChannelID: id, Items: items})
 }
 
 // queueItems are a channel's publications to confirm and withdrawals to carry out, with their records.
@@ -143,3 +140,9 @@ func (s *Server) channelRecordPage(c *fiber.Ctx) error {
 }
 
 var queueReaders = []domain.Role{domain.RoleChannelOperator, domain.RoleCreditOffice, domain.RoleAdmin}
+
+// channelQueueJSON is a channel's queue of records to show, withdraw or mark.
+type channelQueueJSON struct {
+	ChannelID string          `json:"channel_id"`
+	Items     []queueItemJSON `json:"items"`
+}

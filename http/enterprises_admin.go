@@ -11,17 +11,20 @@ import (
 	"xinyong/templates/letters"
 )
 
+// enterpriseUpdateInput is PATCH /api/v1/enterprises/{uscc}: the fields to change (at least one).
+type enterpriseUpdateInput struct {
+	Name                *string `json:"name"`
+	LegalRepresentative *string `json:"legal_representative"`
+	Address             *string `json:"address"`
+}
+
 // updateEnterprise is the one way to change the registry's record of an enterprise (PATCH
 // /api/v1/enterprises/:uscc, credit office and admins): registrations and imports never rename a known
 // enterprise, so the name on certificates is the one the credit office keeps.
 //
 // updateEnterprise changes an enterprise's name, legal representative or address; omitted fields are kept.
 func (s *Server) updateEnterprise(c *fiber.Ctx) error {
-	var in struct {
-		Name                *string `json:"name"`
-		LegalRepresentative *string `json:"legal_representative"`
-		Address             *string `json:"address"`
-	}
+	var in enterpriseUpdateInput
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}

@@ -206,10 +206,19 @@ func nationalRow(p storage.Penalty, authority string) []string {
 	if p.PublicationEnds != storage.NoEnd {
 		ends = dateText(p.PublicationEnds)
 	}
+	n := p.National
+	confiscation := ""
+	if n.ConfiscationYuan != "" {
+		confiscation = domain.YuanToWan(n.ConfiscationYuan)
+	}
+	source := authority
+	if n.SourceUnit != "" {
+		source = n.SourceUnit
+	}
 	return []string{
-		p.EnterpriseName, category, p.USCC, "", p.DecisionNo, p.PenaltyLaw.ViolationType, p.Facts, p.LegalBasis,
-		domain.PenaltyTypeWords(p.PenaltyTypes), "", fine, "", "", dateText(p.DecidedOn), "", ends,
-		authority, "", authority, "", "",
+		p.EnterpriseName, category, p.USCC, n.LegalRepresentative, p.DecisionNo, p.PenaltyLaw.ViolationType, p.Facts,
+		p.LegalBasis, domain.PenaltyTypeWords(p.PenaltyTypes), n.Content, fine, confiscation, n.License,
+		dateText(p.DecidedOn), n.ValidUntil, ends, authority, n.AuthorityUSCC, source, n.SourceUnitUSCC, n.Remarks,
 	}
 }
 

@@ -33,7 +33,9 @@ const maxImportRows = 50000
 
 var importColumns = []string{"decision_no", "uscc", "enterprise_name", "decided_on", "penalty_types",
 	"fine_amount_yuan", "class", "duration_months", "facts", "legal_basis",
-	"regulated_field", "discretion", "violation_type", "published_on", "summary", "publish_minor"}
+	"regulated_field", "discretion", "violation_type", "published_on", "summary", "publish_minor",
+	"legal_representative", "content", "confiscation_amount_yuan", "license", "valid_until", "authority_uscc",
+	"source_unit", "source_unit_uscc", "remarks"}
 
 var requiredImportColumns = []string{"decision_no", "uscc", "enterprise_name", "decided_on", "penalty_types"}
 
@@ -128,10 +130,15 @@ func parseImport(r *registrar, raw []byte) (storage.NewImport, error) {
 			}
 			in.FineAmountYuan = yuanField(y)
 		}
-		if _, e := importAmount(amount(colConfiscationWan), colConfiscationWan, "没收违法所得、没收非法财物的金额（万元）"); e != nil {
-			reject(e)
+		confiscation, cerr := importAmount(amount(colConfiscationWan), colConfiscationWan, "没收违法所得、没收非法财物的金额（万元）")
+		if cerr != nil {
+			reject(cerr)
 			continue
 		}
+		if _, ok := t.col[colConfiscationWan]; !ok {
+			confiscation = amount("confiscation_amount_yuan")
+		}
+		in.National = nationalOf(cell, t.numeric, confiscation)
 		if m := cell("duration_months"); m != "" {
 			n, err := strconv.Atoi(m)
 			if err != nil {

@@ -97,6 +97,7 @@ func (s *Server) importTemplate(c *fiber.Ctx) error {
 		{domain.NatDecidedOn, "必填，如 2026-05-20 或 2026/5/20"},
 		{domain.NatPublicationEnds, "可不填：公示截止期由平台按公示期限规定计算"},
 		{domain.NatAuthority, "可不填：处罚机关即上传文件的部门"},
+		{domain.NatRemarks, "法定代表人、处罚内容、暂扣或吊销证照名称及编号、处罚有效期、处罚机关统一社会信用代码、数据来源单位及其统一社会信用代码、备注：可不填；填写的原样保存，导出时一并带出"},
 	}
 	if _, err := f.NewSheet("填写说明"); err != nil {
 		return err

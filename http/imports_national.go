@@ -29,8 +29,8 @@ const (
 	colSubjectCategory = "subject_category"
 	colFineWan         = "fine_amount_wan"
 	colConfiscationWan = "confiscation_amount_wan"
-	// colInformational prefixes the national columns the platform reads but does not keep (it computes the
-	// publication end itself; the authority is the uploading department).
+	// colInformational prefixes the national columns the platform reads but does not keep: it computes 公示截止期
+	// itself (from the rule set), and 处罚机关 is the uploading department (docs/api-additions-19.md).
 	colInformational = "info:"
 )
 
@@ -41,6 +41,10 @@ var nationalColumns = func() map[string]string {
 		domain.NatSubjectUSCC: "uscc", domain.NatDecisionNo: "decision_no", domain.NatViolationType: "violation_type",
 		domain.NatFacts: "facts", domain.NatLegalBasis: "legal_basis", domain.NatPenaltyCategory: "penalty_types",
 		domain.NatFineWan: colFineWan, domain.NatConfiscationWan: colConfiscationWan, domain.NatDecidedOn: "decided_on",
+		// Kept as given (storage.PenaltyNational) and exported again.
+		domain.NatLegalRep: "legal_representative", domain.NatContent: "content", domain.NatLicense: "license",
+		domain.NatValidUntil: "valid_until", domain.NatAuthorityUSCC: "authority_uscc", domain.NatSourceUnit: "source_unit",
+		domain.NatSourceUnitUSCC: "source_unit_uscc", domain.NatRemarks: "remarks",
 	}
 	out := map[string]string{}
 	for _, h := range domain.NationalPenaltyHeaders {

@@ -56,6 +56,8 @@ type penaltyInput struct {
 	Facts          string    `json:"facts"`
 	LegalBasis     string    `json:"legal_basis"`
 	lawInput
+	// National are the national 双公示 items the platform keeps and exports but does not decide by.
+	National penaltyNationalInput `json:"national"`
 }
 
 // registrar validates penalties of one department against the rule sets and the calendar in force; it is built
@@ -171,6 +173,10 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 	if lerr != nil {
 		return zero, storage.Enterprise{}, lerr
 	}
+	nat, nerr := in.National.parse()
+	if nerr != nil {
+		return zero, storage.Enterprise{}, nerr
+	}
 	pin := domain.PenaltyInput{
 		Types: types, FineFen: fen, Class: class, DurationMonths: in.DurationMonths, DecidedOn: decided, Sector: r.dept.Sector,
 	}
@@ -196,7 +202,7 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 		Facts: strings.TrimSpace(in.Facts), LegalBasis: strings.TrimSpace(in.LegalBasis), RuleSet: pub.RuleSetID,
 		Published: pub.Published, PublishDue: publishDue, DeliveryDue: deliveryDue,
 		RepairEligibleFrom: pub.RepairEligibleFrom, PublicationEnds: pub.PublicationEnds, CreatedBy: r.actor,
-		PenaltyLaw: law.stored(),
+		PenaltyLaw: law.stored(), National: nat,
 	}
 	return p, storage.Enterprise{USCC: uscc, Name: name}, nil
 }
@@ -351,6 +357,8 @@ type penaltyJSON struct {
 	// serious_list); RestsOn the record it rests on.
 	RecordKind string `json:"record_kind"`
 	RestsOn    *int64 `json:"rests_on,omitempty"`
+	// National are the national 双公示 items given at registration or import (absent when none was).
+	National *storage.PenaltyNational `json:"national,omitempty"`
 }
 
 func toPenaltyJSON(p storage.Penalty) penaltyJSON {
@@ -362,6 +370,10 @@ func toPenaltyJSON(p storage.Penalty) penaltyJSON {
 		RepairEligibleFrom: p.RepairEligibleFrom, PublicationEnds: p.PublicationEnds, Status: string(p.Status), CreatedAt: p.CreatedAt,
 		penaltyLawJSON: toPenaltyLawJSON(p.PenaltyLaw),
 		RecordKind:     p.RecordKind,
+	}
+	if !p.National.IsZero() {
+		n := p.National
+		pj.National = &n
 	}
 	if p.RestsOn.Valid {
 		pj.RestsOn = &p.RestsOn.Int64

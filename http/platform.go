@@ -129,10 +129,7 @@ func (s *Server) listOwnTokens(c *fiber.Ctx) error {
 }
 
 func (s *Server) createOwnToken(c *fiber.Ctx) error {
-	var req struct {
-		Name          string `json:"name"`
-		ExpiresInDays *int   `json:"expires_in_days"`
-	}
+	var req tokenInput
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
@@ -154,10 +151,7 @@ func (s *Server) createOwnToken(c *fiber.Ctx) error {
 	if err := s.audit(c, "token.create", "user", p.Login, map[string]any{"token_id": t.ID}); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(struct {
-		tokenJSON
-		Token string `json:"token"`
-	}{toTokenJSON(t), tok})
+	return c.Status(fiber.StatusCreated).JSON(createdTokenJSON{toTokenJSON(t), tok})
 }
 
 func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
@@ -178,9 +172,7 @@ func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
 func (s *Server) revokeOwnSessions(c *fiber.Ctx) error {
 	p := principalOf(c)
 	// {"include_tokens": true} also revokes every bearer token of the user (after a compromise).
-	var req struct {
-		IncludeTokens bool `json:"include_tokens"`
-	}
+	var req sessionRevokeInput
 	if len(c.Body()) > 0 {
 		if err := bindJSON(c, &req); err != nil {
 			return err
@@ -199,7 +191,7 @@ func (s *Server) revokeOwnSessions(c *fiber.Ctx) error {
 	if err := s.audit(c, "session.revoke_all", "user", p.Login, map[string]any{"sessions": n, "tokens": nt}); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"revoked_sessions": n, "revoked_tokens": nt})
+	return c.JSON(sessionRevokeJSON{RevokedSessions: n, RevokedTokens: nt})
 }
 
 func (s *Server) auditOfCase(c *fiber.Ctx) error {
@@ -215,4 +207,27 @@ func (s *Server) auditOfCase(c *fiber.Ctx) error {
 		es = []storage.AuditEntry{}
 	}
 	return c.JSON(page[storage.AuditEntry]{Items: es})
+}
+
+// tokenInput is POST /api/v1/tokens: the token's use and, optionally, its lifetime.
+type tokenInput struct {
+	Name          string `json:"name"`
+	ExpiresInDays *int   `json:"expires_in_days"`
+}
+
+// createdTokenJSON is a new token, with its secret shown this once.
+type createdTokenJSON struct {
+	tokenJSON
+	Token string `json:"token"`
+}
+
+// sessionRevokeInput is POST /api/v1/sessions/revoke; include_tokens also revokes every API token of the user.
+type sessionRevokeInput struct {
+	IncludeTokens bool `json:"include_tokens"`
+}
+
+// sessionRevokeJSON tells how many sessions and tokens were revoked.
+type sessionRevokeJSON struct {
+	RevokedSessions int64 `json:"revoked_sessions"`
+	RevokedTokens   int64 `json:"revoked_tokens"`
 }

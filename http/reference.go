@@ -29,7 +29,7 @@ func (s *Server) calendarDeadline(c *fiber.Ctx) error {
 		return err
 	}
 	due, prov := cal.AddWorkdays(from, n)
-	return c.JSON(fiber.Map{"from": from, "workdays": n, "deadline": due, "provisional": prov})
+	return c.JSON(deadlineJSON{From: from, Workdays: n, Deadline: due, Provisional: prov})
 }
 
 func (s *Server) calendarYears(c *fiber.Ctx) error {
@@ -66,7 +66,7 @@ func (s *Server) calendarImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"year": hy.Year, "days": len(hy.Days), "source": hy.Source})
+	return c.Status(fiber.StatusCreated).JSON(calendarImportJSON{Year: hy.Year, Days: len(hy.Days), Source: hy.Source})
 }
 
 // ruleSetJSON is a rule set as stored plus, for an overlay, the parameters it resolves to.
@@ -267,4 +267,19 @@ func (s *Server) adminCalendarUpload(c *fiber.Ctx) error {
 		return err
 	}
 	return s.seeOther(c, "/admin/calendar", "已导入 "+strconv.Itoa(hy.Year)+" 年节假日安排（"+strconv.Itoa(len(hy.Days))+" 天）；此后计算的期限按新数据执行。")
+}
+
+// deadlineJSON is a deadline in working days; provisional when it runs into a year without a holiday notice yet.
+type deadlineJSON struct {
+	From        domain.Date `json:"from"`
+	Workdays    int         `json:"workdays"`
+	Deadline    domain.Date `json:"deadline"`
+	Provisional bool        `json:"provisional"`
+}
+
+// calendarImportJSON answers a loaded year of the holiday calendar.
+type calendarImportJSON struct {
+	Year   int    `json:"year"`
+	Days   int    `json:"days"`
+	Source string `json:"source"`
 }

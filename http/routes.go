@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"xinyong/domain"
-	"xinyong/storage"
 )
 
 // This file is the map of the server: every route with its method, path, the roles that may call it and its
@@ -407,83 +406,4 @@ func verifyLimiter() fiber.Handler {
 			return newError(domain.KindRateLimited, "too_many_requests", "核验请求过于频繁，请稍后再试")
 		},
 	})
-}
-
-// apiShapes declares, per API route of the table ("METHOD path"), the Go types its handler reads and answers; the
-// OpenAPI document (openapi.go) generates its schemas from them. A route left out is documented with an
-// undescribed JSON object (TestOpenAPIDocumentValidatesAndCoversEveryRoute lists which).
-var apiShapes = map[string]apiShape{
-	"GET /api/v1/me":                                              {Resp: meResponse{}, Summary: "当前身份"},
-	"GET /api/v1/tasks/export":                                    {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导出待办（format=xlsx 或 csv，筛选条件同列表）"},
-	"GET /api/v1/penalties/export":                                {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导出处罚信息（format=xlsx 或 csv，筛选条件同列表）"},
-	"GET /api/v1/repairs/export":                                  {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导出信用修复案件（format=xlsx 或 csv，筛选条件同列表）"},
-	"GET /api/v1/objections/export":                               {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导出异议案件（format=xlsx 或 csv，筛选条件同列表）"},
-	"GET /api/v1/trainings/export":                                {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导出培训（format=xlsx 或 csv，筛选条件同列表）"},
-	"GET /api/v1/withdrawals/export":                              {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导出撤下公示（format=xlsx 或 csv，筛选条件同列表）"},
-	"GET /api/v1/penalties/import/template":                       {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导入模板（format=xlsx 或 csv）"},
-	"GET /api/v1/penalties/imports/:id/result":                    {Binary: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Summary: "导入结果文件"},
-	"GET /api/v1/withdrawals":                                     {Resp: withdrawalSummaryJSON{}, List: true, Summary: "撤下公示"},
-	"GET /api/v1/tasks":                                           {Resp: taskJSON{}, List: true, Summary: "待办"},
-	"GET /api/v1/tokens":                                          {Resp: tokenJSON{}, List: true, Summary: "本人的访问令牌"},
-	"GET /api/v1/departments":                                     {Resp: storage.Department{}, List: true},
-	"POST /api/v1/departments":                                    {Req: departmentInput{}, Resp: storage.Department{}, Status: 201},
-	"GET /api/v1/users":                                           {Resp: userJSON{}, List: true},
-	"POST /api/v1/users":                                          {Req: userInput{}, Resp: userJSON{}, Status: 201},
-	"POST /api/v1/me/password":                                    {Req: passwordInput{}},
-	"POST /api/v1/enterprise-accounts/activate":                   {Req: activationInput{}},
-	"GET /api/v1/rulesets":                                        {Resp: ruleSetJSON{}, List: true},
-	"GET /api/v1/rulesets/:id":                                    {Resp: ruleSetJSON{}},
-	"POST /api/v1/publication-periods":                            {Req: publicationRequest{}},
-	"GET /api/v1/attachments/:id":                                 {Resp: attachmentJSON{}},
-	"GET /api/v1/attachments/:id/content":                         {Binary: "application/octet-stream"},
-	"GET /api/v1/letters/:id":                                     {Resp: letterJSON{}},
-	"GET /api/v1/letters/:id/pdf":                                 {Binary: "application/pdf"},
-	"GET /api/v1/channels":                                        {Resp: channelJSON{}, List: true},
-	"POST /api/v1/channels":                                       {Req: channelInput{}, Resp: channelJSON{}, Status: 201},
-	"GET /api/v1/channels/:id":                                    {Resp: channelJSON{}},
-	"PUT /api/v1/channels/:id":                                    {Req: channelInput{}, Resp: channelJSON{}},
-	"POST /api/v1/objections":                                     {Req: objectionFiling{}, Resp: objectionJSON{}, Status: 201, Summary: "提出异议"},
-	"GET /api/v1/objections":                                      {Resp: objectionJSON{}, List: true},
-	"GET /api/v1/objections/:id":                                  {Resp: objectionJSON{}},
-	"POST /api/v1/objections/:id/resolve":                         {Req: resolutionBody{}, Resp: objectionJSON{}},
-	"POST /api/v1/objections/:id/extend":                          {Req: extensionBody{}, Resp: objectionJSON{}},
-	"POST /api/v1/objections/:id/channels/:channel_id/confirm":    {Req: objectionConfirmBody{}, Resp: objectionJSON{}},
-	"GET /api/v1/penalties/:id/versions":                          {Resp: penaltyVersionsJSON{}},
-	"GET /api/v1/penalties/imports/:id":                           {Resp: importJSON{}},
-	"POST /api/v1/penalties":                                      {Req: penaltyInput{}, Resp: penaltyJSON{}, Status: 201, Summary: "登记行政处罚信息"},
-	"GET /api/v1/penalties":                                       {Resp: penaltyJSON{}, List: true, Summary: "行政处罚信息列表"},
-	"GET /api/v1/penalties/:id":                                   {Resp: penaltyJSON{}, Summary: "行政处罚信息"},
-	"POST /api/v1/penalties/:id/delivery":                         {Req: deliveryBody{}, Resp: penaltyJSON{}},
-	"POST /api/v1/penalties/:id/revocation":                       {Req: revocationBody{}, Resp: penaltyJSON{}},
-	"GET /api/v1/penalties/:id/eligibility":                       {Resp: eligibilityJSON{}},
-	"POST /api/v1/repairs":                                        {Req: repairApplication{}, Resp: repairJSON{}, Status: 201, Summary: "申请信用修复"},
-	"GET /api/v1/repairs":                                         {Resp: repairJSON{}, List: true},
-	"GET /api/v1/repairs/stats":                                   {Resp: storage.RepairStats{}},
-	"GET /api/v1/repairs/:id":                                     {Resp: repairJSON{}},
-	"POST /api/v1/trainings":                                      {Req: trainingInput{}, Resp: trainingJSON{}, Status: 201},
-	"GET /api/v1/trainings":                                       {Resp: trainingJSON{}, List: true},
-	"GET /api/v1/trainings/stats":                                 {Resp: trainingStatsJSON{}},
-	"GET /api/v1/trainings/:id":                                   {Resp: trainingJSON{}},
-	"GET /api/v1/trainings/:id/plan":                              {Binary: "application/pdf"},
-	"POST /api/v1/trainings/:id/enrollments":                      {Req: enrollBody{}},
-	"POST /api/v1/trainings/:id/attendance":                       {Req: attendanceBody{}},
-	"POST /api/v1/trainings/:id/results":                          {Req: resultBody{}},
-	"POST /api/v1/trainings/:id/rating":                           {Req: ratingBody{}},
-	"POST /api/v1/trainings/:id/rectifications":                   {Req: rectificationBody{}},
-	"GET /api/v1/withdrawals/:id":                                 {Resp: withdrawalJSON{}},
-	"POST /api/v1/withdrawals/:id/channels/:channel_id/confirm":   {Req: confirmInput{}, Resp: confirmedPublicationJSON{}},
-	"POST /api/v1/penalties/:id/publications/:channel_id/confirm": {Req: confirmInput{}, Resp: confirmedPublicationJSON{}},
-	"POST /api/v1/listings":                                       {Req: listingInput{}, Resp: listingJSON{}, Status: 201},
-	"GET /api/v1/listings":                                        {Resp: listingJSON{}, List: true},
-	"GET /api/v1/listings/:id":                                    {Resp: listingJSON{}},
-	"POST /api/v1/bankruptcy-shields":                             {Req: shieldInput{}, Resp: shieldJSON{}, Status: 201},
-	"GET /api/v1/bankruptcy-shields/:id":                          {Resp: shieldJSON{}},
-	"GET /api/v1/stats":                                           {Resp: storage.Statistics{}, Summary: "统计（按期间与部门）"},
-}
-
-func init() {
-	// Every repair step reads a stepBody and answers the case.
-	for _, a := range repairActions {
-		apiShapes["POST /api/v1/repairs/:id/"+a.path] = apiShape{Req: stepBody{}, Resp: repairJSON{}}
-	}
 }

@@ -148,8 +148,20 @@ func (s *Server) getShield(c *fiber.Ctx) error {
 	return answerJSON(c, sh, err, s.shieldDetail)
 }
 
-// shieldStep sends a department's step to the case's workflow and answers the case.
-func (s *Server) shieldStep(c *fiber.Ctx, name string, arg func(b map[string]any) (any, error)) error {
+// shieldDecisionInput is POST /api/v1/bankruptcy-shields/{id}/decide.
+type shieldDecisionInput struct {
+	Approved *bool  `json:"approved"`
+	Reason   string `json:"reason"`
+}
+
+// shieldRestoreInput is POST /api/v1/bankruptcy-shields/{id}/restore: the court's ruling that ended the procedure.
+type shieldRestoreInput struct {
+	RulingNo string `json:"ruling_no"`
+	Reason   string `json:"reason"`
+}
+
+// shieldStep sends a department's step, read from a body of type B, to the case's workflow and answers the case.
+func shieldStep[B any](s *Server, c *fiber.Ctx, name string, arg func(b B) (any, error)) error {
 	sh, err := s.visibleShield(c)
 	if err != nil {
 		return err
@@ -158,7 +170,7 @@ func (s *Server) shieldStep(c *fiber.Ctx, name string, arg func(b map[string]any
 	if p.Role != domain.RoleDepartment || p.DepartmentID.String != sh.DepartmentID {
 		return errForbidden
 	}
-	var b map[string]any
+	var b B
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
@@ -173,32 +185,26 @@ func (s *Server) shieldStep(c *fiber.Ctx, name string, arg func(b map[string]any
 	return answerJSON(c, sh, err, s.shieldDetail)
 }
 
-func stringField(b map[string]any, field, label string, max int) (string, error) {
-	v, _ := b[field].(string)
-	return printableText(field, label, v, max)
-}
-
 func (s *Server) decideShield(c *fiber.Ctx) error {
-	return s.shieldStep(c, workflows.ShieldDecideUpdate, func(b map[string]any) (any, error) {
-		approved, ok := b["approved"].(bool)
-		if !ok {
+	return shieldStep(s, c, workflows.ShieldDecideUpdate, func(b shieldDecisionInput) (any, error) {
+		if b.Approved == nil {
 			return nil, invalidField("approved", "approved_required", "请说明是否屏蔽（approved 为 true 或 false）")
 		}
-		reason, err := stringField(b, "reason", "决定理由", 2000)
+		reason, err := printableText("reason", "决定理由", b.Reason, 2000)
 		if err != nil {
 			return nil, err
 		}
-		return workflows.ShieldDecision{Approved: approved, Reason: reason, Actor: principalOf(c).Login}, nil
+		return workflows.ShieldDecision{Approved: *b.Approved, Reason: reason, Actor: principalOf(c).Login}, nil
 	})
 }
 
 func (s *Server) restoreShield(c *fiber.Ctx) error {
-	return s.shieldStep(c, workflows.ShieldRestoreUpdate, func(b map[string]any) (any, error) {
-		ruling, err := stringField(b, "ruling_no", "终止执行裁定书文号", 200)
+	return shieldStep(s, c, workflows.ShieldRestoreUpdate, func(b shieldRestoreInput) (any, error) {
+		ruling, err := printableText("ruling_no", "终止执行裁定书文号", b.RulingNo, 200)
 		if err != nil {
 			return nil, err
 		}
-		reason, err := stringField(b, "reason", "说明", 2000)
+		reason, err := printableText("reason", "说明", b.Reason, 2000)
 		if err != nil {
 			return nil, err
 		}

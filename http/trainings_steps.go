@@ -99,7 +99,7 @@ func (s *Server) enrollTraining(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"training_id": t.ID, "enrollments": res.Outcomes})
+	return c.Status(fiber.StatusCreated).JSON(enrolledJSON{TrainingID: t.ID, Enrollments: res.Outcomes})
 }
 
 // cancellable checks the caller may cancel the enterprise's enrollment: its own, one of the enterprises a department
@@ -573,4 +573,10 @@ func (s *Server) trainingStats(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(st)
+}
+
+// enrolledJSON answers an enrollment: each enterprise's outcome (enrolled, or its place on the waiting list).
+type enrolledJSON struct {
+	TrainingID  int64                     `json:"training_id"`
+	Enrollments []workflows.EnrollOutcome `json:"enrollments"`
 }

@@ -56,13 +56,15 @@ type Penalty struct {
 	RecordKind   string        `db:"record_kind"`
 	RestsOn      sql.NullInt64 `db:"rests_on"`
 	ListingCause string        `db:"listing_cause"`
+	// National are the national 双公示 items no other column holds.
+	National PenaltyNational `db:"national"`
 }
 
 const penaltyColumns = `id, department_id, decision_no, uscc, enterprise_name, decided_on, penalty_types, fine_amount_yuan,
 	class, class_given, duration_months, facts, legal_basis, rule_set, published, publish_due, repair_eligible_from,
 	publication_ends, status, delivery_method, delivered_on, delivery_signed_by, delivery_witness, flagged_objection,
 	import_id, import_row, created_by, created_at, updated_at, delivery_due, delivery_consent, delivery_recorded_by,
-	revoked_on, revocation_reason, lifecycle_started_at, record_kind, rests_on, listing_cause, ` + penaltyLawColumns
+	revoked_on, revocation_reason, lifecycle_started_at, record_kind, rests_on, listing_cause, national, ` + penaltyLawColumns
 
 // InsertPenalty stores a new penalty (status 'registered') and returns its id; a duplicate decision number of the
 // same department is ErrConflict.
@@ -83,6 +85,9 @@ func InsertPenalty(ctx context.Context, tx sqlx.ExtContext, p Penalty) (int64, e
 		return 0, fmt.Errorf("insert penalty: %w", err)
 	}
 	if err := putPenaltyLaw(ctx, tx, []int64{id}, []PenaltyLaw{p.PenaltyLaw}); err != nil {
+		return 0, err
+	}
+	if err := putPenaltyNational(ctx, tx, []int64{id}, []PenaltyNational{p.National}); err != nil {
 		return 0, err
 	}
 	return id, nil

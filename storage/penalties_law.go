@@ -92,16 +92,20 @@ func putPenaltyLaw(ctx context.Context, tx sqlx.ExtContext, ids []int64, laws []
 	return nil
 }
 
-// putImportedPenaltyLaw stores the law facts of the rows an import inserted (byNo: decision number to new id).
+// putImportedPenaltyLaw stores the law facts and national items of the rows an import inserted (byNo: decision number to new id).
 func putImportedPenaltyLaw(ctx context.Context, tx sqlx.ExtContext, byNo map[string]int64, ps []Penalty) error {
 	var ids []int64
 	var laws []PenaltyLaw
+	var nats []PenaltyNational
 	for _, p := range ps {
 		if id, ok := byNo[p.DecisionNo]; ok {
-			ids, laws = append(ids, id), append(laws, p.PenaltyLaw)
+			ids, laws, nats = append(ids, id), append(laws, p.PenaltyLaw), append(nats, p.National)
 		}
 	}
-	return putPenaltyLaw(ctx, tx, ids, laws)
+	if err := putPenaltyLaw(ctx, tx, ids, laws); err != nil {
+		return err
+	}
+	return putPenaltyNational(ctx, tx, ids, nats)
 }
 
 // NewerSamePenalty returns a later, unrevoked penalty of the same enterprise that bars repairing p under SAMR Order

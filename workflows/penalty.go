@@ -234,6 +234,17 @@ type penalty struct {
 	// step, the notification and the delivery task) as local activities, so the 201 waits for one workflow task
 	// instead of four activity round trips through the server (penaltyLocalStartVersion).
 	localStart bool
+	// localSteps: this run also takes its lifecycle steps and the delivery task's escalation and closing as local
+	// activities (penaltyLocalStepsVersion).
+	localSteps bool
+}
+
+// penaltyLocalStepsVersion marks the runs whose lifecycle steps are local activities (see penalty.localSteps).
+const penaltyLocalStepsVersion = "penalty-local-steps"
+
+// act runs a short database step, local from penaltyLocalStepsVersion on.
+func (w *penalty) act(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
+	return shortStep(ctx, w.localSteps, name, fn, arg)
 }
 
 // penaltyStepsVersion marks the runs in which a human step enters the workflow's state only after its write
@@ -567,7 +578,7 @@ func (w *penalty) revoke(ctx workflow.Context, req RevocationRequest) (PenaltySt
 
 // step records a lifecycle step in PostgreSQL and in the workflow's state.
 func (w *penalty) step(ctx workflow.Context, status domain.PenaltyStatus, action string, details map[string]any) error {
-	err := workflow.ExecuteActivity(ctx, acts.PenaltyStep, activities.PenaltyStepInput{
+	err := w.act(ctx, "PenaltyStep", acts.PenaltyStep, activities.PenaltyStepInput{
 		PenaltyID: w.id, Status: status, Action: action, Details: details,
 	}).Get(ctx, nil)
 	if err != nil {
@@ -616,6 +627,7 @@ func (w *penalty) sleepUntil(ctx workflow.Context, t time.Time, moved func() boo
 
 func (w *penalty) run(ctx workflow.Context) error {
 	w.localStart = workflow.GetVersion(ctx, penaltyLocalStartVersion, workflow.DefaultVersion, 1) >= 1
+	w.localSteps = workflow.GetVersion(ctx, penaltyLocalStepsVersion, workflow.DefaultVersion, 1) >= 1
 	if err := w.startActivity(ctx, "LoadPenaltyFacts", acts.LoadPenaltyFacts, w.id).Get(ctx, &w.facts); err != nil {
 		return err
 	}
@@ -770,10 +782,7 @@ func (w *penalty) issueLetters(ctx workflow.Context) error {
 // (by its registered name, since the contract's functions only name activities), a regular one in the runs
 // recorded before.
 func (w *penalty) startActivity(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
-	if !w.localStart {
-		return workflow.ExecuteActivity(ctx, fn, arg)
-	}
-	return workflow.ExecuteLocalActivity(withLocalActivityOptions(ctx), name, arg)
+	return shortStep(ctx, w.localStart, name, fn, arg)
 }
 
 // watchDelivery keeps the department's delivery task: it is due Deadlines.Delivery working days after the
@@ -806,7 +815,7 @@ func (w *penalty) openAndWatchDelivery(ctx workflow.Context, settled func() bool
 	}
 	if !inTime {
 		w.state.DeliveryOverdue = true
-		_ = workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+		_ = w.act(ctx, "Escalate", acts.Escalate, activities.EscalateInput{
 			CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery",
 			Title: fmt.Sprintf("%s逾期未登记送达处罚决定书和信用修复告知书（%s）", f.DepartmentName, f.DecisionNo), DueOn: &due,
 		}).Get(ctx, nil)
@@ -820,10 +829,10 @@ func (w *penalty) closeDelivery(ctx workflow.Context) {
 	if w.state.Delivery == nil {
 		status = domain.TaskCancelled // revoked before delivery: nothing left to deliver
 	}
-	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+	_ = w.act(ctx, "CloseTask", acts.CloseTask, activities.CloseTaskInput{
 		CaseKind: "penalty", CaseID: w.caseID(), Step: "delivery", Status: status}).Get(ctx, nil)
 	if w.state.DeliveryOverdue {
-		_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+		_ = w.act(ctx, "CloseTask", acts.CloseTask, activities.CloseTaskInput{
 			CaseKind: "penalty", CaseID: w.caseID(), Step: "escalation:delivery", Status: status}).Get(ctx, nil)
 	}
 }

@@ -62,6 +62,18 @@ type publication struct {
 	facts    activities.PublishFacts
 	loaded   bool
 	channels []*PublicationChannelState
+	// local: this run takes its short database steps (the publications, the operators' tasks, overdue marks,
+	// escalations, confirmations) as local activities, without a round trip through the server for each
+	// (publishLocalStepsVersion). A record decided weeks ago starts with every channel overdue: some thirty steps.
+	local bool
+}
+
+// publishLocalStepsVersion marks the runs whose database steps are local activities (see publication.local).
+const publishLocalStepsVersion = "publish-local-steps"
+
+// act runs one of the publication's database steps, local from publishLocalStepsVersion on.
+func (p *publication) act(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
+	return shortStep(ctx, p.local, name, fn, arg)
 }
 
 // PublishWorkflow publishes a record on its channels (ID PublishWorkflowID(penaltyID)) and ends when every channel
@@ -156,7 +168,7 @@ func (p *publication) confirm(ctx workflow.Context, req ConfirmChannelRequest) (
 		return p.snapshot(), nil
 	}
 	var res activities.PublicationResult
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.ConfirmPublication, activities.ConfirmPublicationInput{
+	if err := p.act(withActivityOptions(ctx), "ConfirmPublication", acts.ConfirmPublication, activities.ConfirmPublicationInput{
 		PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID, Reference: strings.TrimSpace(req.Reference), By: req.By,
 	}).Get(ctx, &res); err != nil {
 		return PublicationState{}, err
@@ -178,6 +190,7 @@ func (p *publication) apply(c *PublicationChannelState, res activities.Publicati
 }
 
 func (p *publication) run(ctx workflow.Context) error {
+	p.local = workflow.GetVersion(ctx, publishLocalStepsVersion, workflow.DefaultVersion, 1) >= 1
 	if p.in.Republish != "" {
 		info := workflow.GetInfo(ctx)
 		if err := workflow.ExecuteActivity(ctx, acts.Republish, activities.RepublishInput{
@@ -187,7 +200,7 @@ func (p *publication) run(ctx workflow.Context) error {
 			return err
 		}
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.CreatePublications, activities.CreatePublicationsInput{
+	if err := p.act(ctx, "CreatePublications", acts.CreatePublications, activities.CreatePublicationsInput{
 		PenaltyID: p.in.PenaltyID, DueOn: p.in.DueOn}).Get(ctx, &p.facts); err != nil {
 		return err
 	}
@@ -223,7 +236,7 @@ func (p *publication) run(ctx workflow.Context) error {
 		dctx = withActivityOptions(dctx)
 		for _, c := range p.channels {
 			if c.Kind == domain.ChannelManual && !c.done() {
-				_ = workflow.ExecuteActivity(dctx, acts.CloseTask, activities.CloseTaskInput{
+				_ = p.act(dctx, "CloseTask", acts.CloseTask, activities.CloseTaskInput{
 					CaseKind: "publication", CaseID: p.caseID(), Step: "publish:" + c.ChannelID, Status: domain.TaskCancelled}).Get(dctx, nil)
 			}
 		}
@@ -257,7 +270,7 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 	if !due.IsZero() {
 		duePtr = &due
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
+	if err := p.act(ctx, "OpenTask", acts.OpenTask, activities.TaskInput{
 		CaseKind: "publication", CaseID: p.caseID(), Step: step, AssigneeRole: domain.RoleChannelOperator, ChannelID: c.ChannelID,
 		Title: fmt.Sprintf("公示处罚信息：%s（%s）", p.facts.EnterpriseName, p.facts.DecisionNo), DueOn: duePtr,
 	}).Get(ctx, nil); err != nil {
@@ -270,7 +283,7 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 	if c.Status == "withdrawn" {
 		status = domain.TaskCancelled
 	}
-	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{CaseKind: "publication", CaseID: p.caseID(),
+	_ = p.act(ctx, "CloseTask", acts.CloseTask, activities.CloseTaskInput{CaseKind: "publication", CaseID: p.caseID(),
 		Step: step, Status: status}).Get(ctx, nil)
 }
 
@@ -289,11 +302,11 @@ func (p *publication) watchDeadline(ctx workflow.Context, c *PublicationChannelS
 	if c.Status != "withdrawn" && c.Status != "published" {
 		c.Status = "overdue"
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.MarkPublicationOverdue, activities.PublicationChannelInput{
+	if err := p.act(ctx, "MarkPublicationOverdue", acts.MarkPublicationOverdue, activities.PublicationChannelInput{
 		PenaltyID: p.in.PenaltyID, ChannelID: c.ChannelID}).Get(ctx, nil); err != nil {
 		return
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+	if err := p.act(ctx, "Escalate", acts.Escalate, activities.EscalateInput{
 		CaseKind: "publication", CaseID: p.caseID(), Step: step, DueOn: &due,
 		Title: fmt.Sprintf("公示渠道逾期未公示：%s（%s，%s）", c.Name, p.facts.EnterpriseName, p.facts.DecisionNo),
 	}).Get(ctx, nil); err != nil {
@@ -302,6 +315,6 @@ func (p *publication) watchDeadline(ctx workflow.Context, c *PublicationChannelS
 	if err := workflow.Await(ctx, c.done); err != nil {
 		return
 	}
-	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+	_ = p.act(ctx, "CloseTask", acts.CloseTask, activities.CloseTaskInput{
 		CaseKind: "publication", CaseID: p.caseID(), Step: "escalation:" + step}).Get(ctx, nil)
 }

@@ -147,6 +147,18 @@ type withdrawal struct {
 	// calendars and recounting: provisional channel deadlines counted again (withdrawal_deadlines.go).
 	calendars  workflow.ReceiveChannel
 	recounting int
+	// local: this run takes its short database steps (loading the order, the letter's record, the operators'
+	// tasks, channel marks, escalations, confirmations, completion) as local activities, without a round trip
+	// through the server for each (withdrawalLocalStepsVersion).
+	local bool
+}
+
+// withdrawalLocalStepsVersion marks the runs whose database steps are local activities (see withdrawal.local).
+const withdrawalLocalStepsVersion = "withdrawal-local-steps"
+
+// act runs one of the order's database steps, local from withdrawalLocalStepsVersion on.
+func (w *withdrawal) act(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
+	return shortStep(ctx, w.local, name, fn, arg)
 }
 
 // WithdrawalMaxSteps is how many confirmations a run of an order takes before it continues as new: far below
@@ -164,6 +176,7 @@ const withdrawalContinueVersion = "withdrawal-continue-as-new"
 func WithdrawalWorkflow(ctx workflow.Context, withdrawalID int64) (WithdrawalResult, error) {
 	w := &withdrawal{id: withdrawalID, status: domain.WithdrawalPending}
 	w.version = workflow.GetVersion(ctx, withdrawalContinueVersion, workflow.DefaultVersion, 1)
+	w.local = workflow.GetVersion(ctx, withdrawalLocalStepsVersion, workflow.DefaultVersion, 1) >= 1
 	if err := w.setup(ctx); err != nil {
 		return WithdrawalResult{}, err
 	}
@@ -281,7 +294,7 @@ func (w *withdrawal) confirmChannel(ctx workflow.Context, req ConfirmChannelRequ
 		return w.snapshot(), nil
 	}
 	var conf activities.ChannelConfirmation
-	if err := workflow.ExecuteActivity(withActivityOptions(ctx), acts.ConfirmWithdrawalChannel, activities.ConfirmChannelInput{
+	if err := w.act(withActivityOptions(ctx), "ConfirmWithdrawalChannel", acts.ConfirmWithdrawalChannel, activities.ConfirmChannelInput{
 		WithdrawalID: w.id, ChannelID: c.ChannelID, Reference: strings.TrimSpace(req.Reference), By: req.By,
 	}).Get(ctx, &conf); err != nil {
 		return WithdrawalOrderState{}, err
@@ -297,7 +310,7 @@ func (w *withdrawal) markConfirmed(c *WithdrawalChannelState, conf activities.Ch
 }
 
 func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
-	if err := workflow.ExecuteActivity(ctx, acts.LoadWithdrawal, w.id).Get(ctx, &w.facts); err != nil {
+	if err := w.act(ctx, "LoadWithdrawal", acts.LoadWithdrawal, w.id).Get(ctx, &w.facts); err != nil {
 		return WithdrawalResult{}, err
 	}
 	for _, cf := range w.facts.Channels {
@@ -318,7 +331,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 		}
 		w.letterID = ref.ID
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.RecordWithdrawalLetter, activities.WithdrawalLetterInput{
+	if err := w.act(ctx, "RecordWithdrawalLetter", acts.RecordWithdrawalLetter, activities.WithdrawalLetterInput{
 		WithdrawalID: w.id, LetterID: w.letterID}).Get(ctx, nil); err != nil {
 		return WithdrawalResult{}, err
 	}
@@ -342,7 +355,7 @@ func (w *withdrawal) run(ctx workflow.Context) (WithdrawalResult, error) {
 	wg.Wait(ctx)
 
 	var out activities.WithdrawalOutcome
-	if err := workflow.ExecuteActivity(ctx, acts.CompleteWithdrawal, w.id).Get(ctx, &out); err != nil {
+	if err := w.act(ctx, "CompleteWithdrawal", acts.CompleteWithdrawal, w.id).Get(ctx, &out); err != nil {
 		return WithdrawalResult{}, err
 	}
 	w.status = domain.WithdrawalCompleted
@@ -388,14 +401,14 @@ func (w *withdrawal) notify(ctx workflow.Context, c *WithdrawalChannelState) {
 	}
 	due := c.DueOn
 	step := "confirm:" + c.ChannelID
-	if err := workflow.ExecuteActivity(ctx, acts.OpenTask, activities.TaskInput{
+	if err := w.act(ctx, "OpenTask", acts.OpenTask, activities.TaskInput{
 		CaseKind: "withdrawal", CaseID: w.caseID(), Step: step, AssigneeRole: domain.RoleChannelOperator, ChannelID: c.ChannelID,
 		Title: fmt.Sprintf("确认撤下：%s（%s）", w.facts.EnterpriseName, w.facts.DecisionNo), DueOn: &due,
 	}).Get(ctx, nil); err != nil {
 		log.Error("open channel task", "withdrawal", w.id, "channel", c.ChannelID, "error", err)
 	}
 	if c.Status == domain.ChannelPending {
-		if err := workflow.ExecuteActivity(ctx, acts.MarkWithdrawalChannelSent, in).Get(ctx, nil); err != nil {
+		if err := w.act(ctx, "MarkWithdrawalChannelSent", acts.MarkWithdrawalChannelSent, in).Get(ctx, nil); err != nil {
 			log.Error("mark channel sent", "withdrawal", w.id, "channel", c.ChannelID, "error", err)
 		}
 		if !c.confirmed() && !c.Overdue {
@@ -405,7 +418,7 @@ func (w *withdrawal) notify(ctx workflow.Context, c *WithdrawalChannelState) {
 	if err := workflow.Await(ctx, c.confirmed); err != nil {
 		return
 	}
-	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{CaseKind: "withdrawal", CaseID: w.caseID(), Step: step}).Get(ctx, nil)
+	_ = w.act(ctx, "CloseTask", acts.CloseTask, activities.CloseTaskInput{CaseKind: "withdrawal", CaseID: w.caseID(), Step: step}).Get(ctx, nil)
 }
 
 // watchDeadline marks a channel overdue when its due date ends unconfirmed and escalates it to the credit office;
@@ -419,10 +432,10 @@ func (w *withdrawal) watchDeadline(ctx workflow.Context, c *WithdrawalChannelSta
 	c.Overdue = true
 	c.Status = domain.ChannelOverdue
 	in := activities.WithdrawalChannelInput{WithdrawalID: w.id, ChannelID: c.ChannelID}
-	if err := workflow.ExecuteActivity(ctx, acts.MarkWithdrawalChannelOverdue, in).Get(ctx, nil); err != nil {
+	if err := w.act(ctx, "MarkWithdrawalChannelOverdue", acts.MarkWithdrawalChannelOverdue, in).Get(ctx, nil); err != nil {
 		return
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.Escalate, activities.EscalateInput{
+	if err := w.act(ctx, "Escalate", acts.Escalate, activities.EscalateInput{
 		CaseKind: "withdrawal", CaseID: w.caseID(), Step: step, DueOn: &due,
 		Title: fmt.Sprintf("公示渠道逾期未确认撤下：%s（%s，%s）", c.Name, w.facts.EnterpriseName, w.facts.DecisionNo),
 	}).Get(ctx, nil); err != nil {
@@ -431,7 +444,7 @@ func (w *withdrawal) watchDeadline(ctx workflow.Context, c *WithdrawalChannelSta
 	if err := workflow.Await(ctx, c.confirmed); err != nil {
 		return
 	}
-	_ = workflow.ExecuteActivity(ctx, acts.CloseTask, activities.CloseTaskInput{
+	_ = w.act(ctx, "CloseTask", acts.CloseTask, activities.CloseTaskInput{
 		CaseKind: "withdrawal", CaseID: w.caseID(), Step: "escalation:" + step}).Get(ctx, nil)
 }
 

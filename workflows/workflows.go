@@ -48,6 +48,16 @@ func withActivityOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// shortStep runs a short database step of a workflow: as a local activity (by its registered name, since the
+// contract's functions only name activities) when the run's version says so, else as a regular activity, the shape
+// of the runs recorded before.
+func shortStep(ctx workflow.Context, local bool, name string, fn any, arg any) workflow.Future {
+	if !local {
+		return workflow.ExecuteActivity(ctx, fn, arg)
+	}
+	return workflow.ExecuteLocalActivity(withLocalActivityOptions(ctx), name, arg)
+}
+
 // withLocalActivityOptions is for short database steps run as local activities: retried like activities, but by
 // the worker within the workflow task, so a slow database shows as a longer task rather than a failed case.
 func withLocalActivityOptions(ctx workflow.Context) workflow.Context {
