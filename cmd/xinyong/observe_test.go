@@ -172,8 +172,11 @@ func TestMetricsAfterWorkflowRan(t *testing.T) {
 	require.Eventually(t, func() bool {
 		var status int
 		status, metrics = get("http://"+cfg.MetricsAddr+"/metrics", "")
+		// Registration runs its steps as local activities (penalty-local-steps), which the SDK reports as
+		// temporal_local_activity_*; later steps (delivery watch, publication) are regular activities.
 		return status == 200 && strings.Contains(metrics, "temporal_workflow_task_execution_latency") &&
-			strings.Contains(metrics, "temporal_activity_execution_latency")
+			(strings.Contains(metrics, "temporal_activity_execution_latency") ||
+				strings.Contains(metrics, "temporal_local_activity_execution_latency"))
 	}, 30*time.Second, 500*time.Millisecond, "the SDK's series appear once a workflow and its activities ran")
 	for _, want := range []string{
 		"temporal_request_total",
