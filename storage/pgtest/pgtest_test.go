@@ -61,9 +61,11 @@ func TestMissingTemplateIsRebuilt(t *testing.T) {
 	require.NoError(t, err)
 
 	// As if another test binary with other migrations had dropped it.
-	_, err = s.admin.ExecContext(ctx, `ALTER DATABASE `+pq.QuoteIdentifier(tpl)+` WITH IS_TEMPLATE false`)
+	// Tolerant of a template already gone: another test process (another checkout on this machine) may have
+	// dropped it first.
+	_, err = s.admin.ExecContext(ctx, `UPDATE pg_database SET datistemplate = false WHERE datname = $1`, tpl)
 	require.NoError(t, err)
-	_, err = s.admin.ExecContext(ctx, `DROP DATABASE `+pq.QuoteIdentifier(tpl))
+	_, err = s.admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+pq.QuoteIdentifier(tpl))
 	require.NoError(t, err)
 
 	db := New(t)
