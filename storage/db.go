@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,7 +23,7 @@ type DB struct {
 
 // Open connects to PostgreSQL at dsn and checks that it answers.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	db, err := sqlx.Open("postgres", withSessionSettings(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("storage: open: %w", err)
 	}
@@ -35,6 +37,38 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("storage: ping: %w", err)
 	}
 	return &DB{DB: db}, nil
+}
+
+// sessionSettings are set on every connection (lib/pq passes unknown DSN keys to the server as run-time
+// parameters). A worker cut off from the network in the middle of a transaction leaves its backend idle in that
+// transaction, holding its locks (a letter series' counter row, say) until the kernel notices the dead peer, which
+// takes hours; every other worker's letters of that series would wait on it. The server ends such a session after a
+// minute instead, rolling back its transaction, and the cut-off worker's activity is retried. No transaction of
+// ours waits a minute between two statements.
+var sessionSettings = [][2]string{{"idle_in_transaction_session_timeout", "60000"}}
+
+// withSessionSettings adds sessionSettings to a key=value or URL DSN unless it sets them itself.
+func withSessionSettings(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsn // sqlx.Open reports it
+		}
+		q := u.Query()
+		for _, kv := range sessionSettings {
+			if !q.Has(kv[0]) {
+				q.Set(kv[0], kv[1])
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	for _, kv := range sessionSettings {
+		if !strings.Contains(dsn, kv[0]+"=") {
+			dsn = strings.TrimSpace(dsn + " " + kv[0] + "=" + kv[1])
+		}
+	}
+	return dsn
 }
 
 // Migrate applies the embedded migrations.

@@ -43,7 +43,9 @@ func withActivityOptions(ctx workflow.Context) workflow.Context {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
-			MaximumInterval:    10 * time.Minute,
+			// Short: these steps wait on the database only, and a step that failed while the database or the
+			// network was away should run again soon after it is back, not after a long backoff.
+			MaximumInterval: time.Minute,
 		},
 	})
 }
@@ -66,7 +68,9 @@ func withLocalActivityOptions(ctx workflow.Context) workflow.Context {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
-			MaximumInterval:    10 * time.Minute,
+			// Short: these steps wait on the database only, and a step that failed while the database or the
+			// network was away should run again soon after it is back, not after a long backoff.
+			MaximumInterval: time.Minute,
 		},
 	})
 }
