@@ -3,12 +3,12 @@ module xinyong
 go 1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327
 	github.com/chromedp/chromedp v0.14.2
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/invopop/jsonschema v0.14.0
 	github.com/jmoiron/sqlx v1.4.0
-	github.com/jung-kurt/gofpdf v1.16.2
 	github.com/lib/pq v1.12.3
 	github.com/nexus-rpc/sdk-go v0.7.0
 	github.com/pb33f/libopenapi v0.41.8
@@ -265,3 +265,5 @@ tool (
 	go.temporal.io/server/cmd/server
 	go.temporal.io/server/cmd/tools/sql
 )
+
+replace codeberg.org/go-pdf/fpdf => ./third_party/fpdf

@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jung-kurt/gofpdf"
+	gofpdf "codeberg.org/go-pdf/fpdf"
 )
 
 // Page geometry in millimetres (A4, margins after GB/T 9704 with room for the verification footer).
