@@ -27,11 +27,11 @@ func (pool *xmempool) compress(data []byte) *membuffer {
 	buf := &mem.buf
 	buf.Grow(len(data))
 
-	zw, err := zlib.NewWriterLevel(buf, zlib.BestSpeed)
-	if err != nil {
-		panic(fmt.Errorf("could not create zlib writer: %w", err))
-	}
-	_, err = zw.Write(data)
+	// xinyong patch: a zlib writer holds about 1 MB of compressor state; reuse it (Reset) instead
+	// of allocating one per stream.
+	zw := zlibWriters.Get().(*zlib.Writer)
+	zw.Reset(buf)
+	_, err := zw.Write(data)
 	if err != nil {
 		panic(fmt.Errorf("could not zlib-compress slice: %w", err))
 	}
@@ -40,7 +40,20 @@ func (pool *xmempool) compress(data []byte) *membuffer {
 	if err != nil {
 		panic(fmt.Errorf("could not close zlib writer: %w", err))
 	}
+	zw.Reset(nil)
+	zlibWriters.Put(zw)
 	return mem
+}
+
+// zlibWriters holds zlib writers at the level upstream uses (BestSpeed), reset for every stream.
+var zlibWriters = sync.Pool{
+	New: func() any {
+		zw, err := zlib.NewWriterLevel(nil, zlib.BestSpeed)
+		if err != nil {
+			panic(fmt.Errorf("could not create zlib writer: %w", err))
+		}
+		return zw
+	},
 }
 
 func (pool *xmempool) uncompress(data []byte) (*membuffer, error) {
