@@ -304,7 +304,7 @@ func (r *renderer) setup() error {
 	// One face only: every font gofpdf embeds costs it a JSON encoding of a 65,536-entry width table
 	// (to make a font ID), a re-parse, a second subsetting and two zlib streams, which together were
 	// a third of the render time for a bold face. Bold is synthesized instead (see text).
-	pdf.AddUTF8FontFromBytes(family, "", subset)
+	pdf.AddUTF8FontSubsetFromBytes(family, "", subset)
 	pdf.AliasNbPages(nbAlias)
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("letters: load font subset: %w", err)

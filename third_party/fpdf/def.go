@@ -839,7 +839,7 @@ type fontDefType struct {
 	Desc         FontDescType  // Font descriptor
 	Up           int           // Underline position
 	Ut           int           // Underline thickness
-	Cw           []int         // Character width by ordinal
+	Cw           charWidths    // Character width by ordinal (xinyong patch: paged, see widths.go)
 	Enc          string        // "cp1252", ...
 	Diff         string        // Differences from reference encoding
 	File         string        // "Redressed.z"
@@ -850,6 +850,7 @@ type fontDefType struct {
 	i            string        // 1-based position in font list, set by font loader, not this program
 	utf8File     *utf8FontFile // UTF-8 font
 	usedRunes    map[int]int   // Array of used runes
+	givenSubset  bool          // xinyong patch: embed utf8File as given (AddUTF8FontSubsetFromBytes)
 }
 
 // generateFontID generates a font Id from the font definition

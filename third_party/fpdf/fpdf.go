@@ -1066,9 +1066,9 @@ func (f *Fpdf) GetStringSymbolWidth(s string) int {
 	if f.isCurrentUTF8 {
 		for _, char := range s {
 			intChar := int(char)
-			if len(f.currentFont.Cw) >= intChar && f.currentFont.Cw[intChar] > 0 {
-				if f.currentFont.Cw[intChar] != 65535 {
-					w += f.currentFont.Cw[intChar]
+			if cw := f.currentFont.Cw.at(intChar); cw > 0 {
+				if cw != 65535 {
+					w += cw
 				}
 			} else if f.currentFont.Desc.MissingWidth != 0 {
 				w += f.currentFont.Desc.MissingWidth
@@ -1081,7 +1081,7 @@ func (f *Fpdf) GetStringSymbolWidth(s string) int {
 			if ch == 0 {
 				break
 			}
-			w += f.currentFont.Cw[ch]
+			w += f.currentFont.Cw.at(int(ch))
 		}
 	}
 	return w
@@ -2066,7 +2066,7 @@ func (f *Fpdf) addFont(familyStr, styleStr, fileStr string, isUTF8 bool) {
 			File:      fileStr,
 			utf8File:  utf8File,
 		}
-		def.i, _ = generateFontID(def)
+		def.i = utf8FontID(def, utf8Bytes) // xinyong patch: was generateFontID(def)
 		f.fonts[fontKey] = def
 		f.fontFiles[fontKey] = fontFileType{
 			length1:  originalSize,
@@ -2202,7 +2202,7 @@ func (f *Fpdf) addFontFromBytes(familyStr, styleStr string, jsonFileBytes, zFile
 			utf8File:  utf8File,
 			usedRunes: sbarr,
 		}
-		def.i, _ = generateFontID(def)
+		def.i = utf8FontID(def, utf8Bytes) // xinyong patch: was generateFontID(def)
 		f.fonts[fontkey] = def
 	} else {
 		// load font definitions
@@ -2901,7 +2901,7 @@ func (f *Fpdf) SplitLines(txt []byte, w float64) [][]byte {
 	l := 0
 	for i < nb {
 		c := s[i]
-		l += cw[c]
+		l += cw.at(int(c))
 		if c == ' ' || c == '\t' || c == '\n' {
 			sep = i
 		}
@@ -3065,14 +3065,14 @@ func (f *Fpdf) MultiCell(w, h float64, txtStr, borderStr, alignStr string, fill 
 			ls = l
 			ns++
 		}
-		if int(c) >= len(cw) {
+		if int(c) >= cw.len() {
 			f.err = fmt.Errorf("character outside the supported range: %s", string(c))
 			return
 		}
-		if cw[int(c)] == 0 { //Marker width 0 used for missing symbols
+		if cw.at(int(c)) == 0 { //Marker width 0 used for missing symbols
 			l += f.currentFont.Desc.MissingWidth
-		} else if cw[int(c)] != 65535 { //Marker width 65535 used for zero width symbols
-			l += cw[int(c)]
+		} else if cw.at(int(c)) != 65535 { //Marker width 65535 used for zero width symbols
+			l += cw.at(int(c))
 		}
 		if l > wmax {
 			// Automatic line break
@@ -3194,7 +3194,7 @@ func (f *Fpdf) write(h float64, txtStr string, link int, linkStr string) {
 		if c == ' ' {
 			sep = i
 		}
-		l += float64(cw[int(c)])
+		l += float64(cw.at(int(c)))
 		if l > wmax {
 			// Automatic line break
 			if sep == -1 {
@@ -4475,7 +4475,7 @@ func (f *Fpdf) putfonts() {
 				var s fmtBuffer
 				s.WriteString("[")
 				for j := 32; j < 256; j++ {
-					s.printf("%d ", font.Cw[j])
+					s.printf("%d ", font.Cw.at(j))
 				}
 				s.WriteString("]")
 				f.out(s.String())
@@ -4504,9 +4504,15 @@ func (f *Fpdf) putfonts() {
 				fontName := "utf8" + font.Name
 				usedRunes := font.usedRunes
 				delete(usedRunes, 0)
-				utf8FontStream := font.utf8File.GenerateCutFont(usedRunes)
+				var utf8FontStream []byte
+				var CodeSignDictionary map[int]int
+				if font.givenSubset {
+					utf8FontStream, CodeSignDictionary = font.utf8File.givenSubset(usedRunes)
+				} else {
+					utf8FontStream = font.utf8File.GenerateCutFont(usedRunes)
+					CodeSignDictionary = font.utf8File.CodeSymbolDictionary
+				}
 				utf8FontSize := len(utf8FontStream)
-				CodeSignDictionary := font.utf8File.CodeSymbolDictionary
 				delete(CodeSignDictionary, 0)
 
 				f.newobj()
@@ -4553,7 +4559,8 @@ func (f *Fpdf) putfonts() {
 				f.out("endobj")
 
 				// Embed CIDToGIDMap
-				cidToGidMap := make([]byte, 256*256*2)
+				cidToGidBuf := cidToGidMaps.Get().(*[256 * 256 * 2]byte) // xinyong patch: was make
+				cidToGidMap := cidToGidBuf[:]
 
 				for cc, glyph := range CodeSignDictionary {
 					cidToGidMap[cc*2] = byte(glyph >> 8)
@@ -4561,6 +4568,8 @@ func (f *Fpdf) putfonts() {
 				}
 
 				mem := xmem.compress(cidToGidMap)
+				clear(cidToGidBuf[:])
+				cidToGidMaps.Put(cidToGidBuf)
 				cidToGidMap = mem.bytes()
 				f.newobj()
 				f.out("<</Length " + strconv.Itoa(len(cidToGidMap)) + "/Filter /FlateDecode>>")
@@ -4599,10 +4608,10 @@ func (f *Fpdf) generateCIDFontMap(font *fontDefType, LastRune int) {
 
 	// for each character
 	for cid := startCid; cid < cwLen; cid++ {
-		if font.Cw[cid] == 0x00 {
+		if font.Cw.at(cid) == 0x00 {
 			continue
 		}
-		width := font.Cw[cid]
+		width := font.Cw.at(cid)
 		if width == 65535 {
 			width = 0
 		}
