@@ -620,6 +620,7 @@ type Fpdf struct {
 	pages            []*bytes.Buffer            // slice[page] of page content; 1-based
 	state            int                        // current document state
 	compress         bool                       // compression flag
+	storeFonts       bool                       // xinyong patch: embed UTF-8 font files without compression
 	k                float64                    // scale factor (number of points in user unit)
 	defOrientation   string                     // default orientation
 	curOrientation   string                     // current orientation

@@ -39,6 +39,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -4091,7 +4092,14 @@ func (f *Fpdf) putstream(b []byte) {
 		f.protect.rc4(uint32(f.n), &b)
 	}
 	f.out("stream")
-	f.out(string(b))
+	// xinyong patch: upstream wrote f.out(string(b)), a copy of every stream.
+	if f.state == 2 {
+		must(f.pages[f.page].Write(b))
+		must(f.pages[f.page].WriteString("\n"))
+	} else {
+		must(f.buffer.Write(b))
+		must(f.buffer.WriteString("\n"))
+	}
 	f.out("endstream")
 }
 
@@ -4559,26 +4567,25 @@ func (f *Fpdf) putfonts() {
 				f.out("endobj")
 
 				// Embed CIDToGIDMap
-				cidToGidBuf := cidToGidMaps.Get().(*[256 * 256 * 2]byte) // xinyong patch: was make
-				cidToGidMap := cidToGidBuf[:]
-
-				for cc, glyph := range CodeSignDictionary {
-					cidToGidMap[cc*2] = byte(glyph >> 8)
-					cidToGidMap[cc*2+1] = byte(glyph & 0xFF)
-				}
-
-				mem := xmem.compress(cidToGidMap)
-				clear(cidToGidBuf[:])
-				cidToGidMaps.Put(cidToGidBuf)
-				cidToGidMap = mem.bytes()
+				// xinyong patch: upstream filled a 128 KB array and deflated it; the map is encoded
+				// from its few entries directly (cidmap.go).
+				cidToGidMap := cidToGIDMapStream(CodeSignDictionary)
 				f.newobj()
 				f.out("<</Length " + strconv.Itoa(len(cidToGidMap)) + "/Filter /FlateDecode>>")
 				f.putstream(cidToGidMap)
 				f.out("endobj")
-				mem.release()
 
 				//Font file
-				mem = xmem.compress(utf8FontStream)
+				if f.storeFonts { // xinyong patch: SetFontCompression(false)
+					f.newobj()
+					f.out("<</Length " + strconv.Itoa(utf8FontSize))
+					f.out("/Length1 " + strconv.Itoa(utf8FontSize))
+					f.out(">>")
+					f.putstream(utf8FontStream)
+					f.out("endobj")
+					continue
+				}
+				mem := xmem.compress(utf8FontStream)
 				compressedFontStream := mem.bytes()
 				f.newobj()
 				f.out("<</Length " + strconv.Itoa(len(compressedFontStream)))
@@ -4606,8 +4613,21 @@ func (f *Fpdf) generateCIDFontMap(font *fontDefType, LastRune int) {
 	startCid := 1
 	cwLen := LastRune + 1
 
+	// xinyong patch: upstream walked every ordinal up to LastRune (65,000 for CJK punctuation) and
+	// skipped those above 255 that are not used; walking the candidates alone gives the same widths.
+	cids := make([]int, 0, 256+len(font.usedRunes))
+	for cid := startCid; cid < min(256, cwLen); cid++ {
+		cids = append(cids, cid)
+	}
+	for cid, numb := range font.usedRunes {
+		if cid > 255 && cid < cwLen && numb != 0 {
+			cids = append(cids, cid)
+		}
+	}
+	slices.Sort(cids)
+
 	// for each character
-	for cid := startCid; cid < cwLen; cid++ {
+	for _, cid := range cids {
 		if font.Cw.at(cid) == 0x00 {
 			continue
 		}

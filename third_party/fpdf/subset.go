@@ -7,11 +7,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"sync"
 )
 
 // Patches for xinyong (see third_party/README.md): a font that is already a subset embedded as
-// given, a font id that does not JSON-encode the width table, and a reused CIDToGIDMap buffer.
+// given, a font id that does not JSON-encode the width table, and the document's bytes without a
+// copy.
 
 // AddUTF8FontSubsetFromBytes is AddUTF8FontFromBytes for a TrueType font the caller has already cut
 // down to the characters the document prints. It is embedded as given, with every character its
@@ -56,5 +56,17 @@ func utf8FontID(def fontDefType, ttf []byte) string {
 	return fmt.Sprintf("%x", sha1.Sum(b))
 }
 
-// cidToGidMaps holds zeroed 128 KB CIDToGIDMap buffers, one of which every UTF-8 font needs at Output.
-var cidToGidMaps = sync.Pool{New: func() any { return new([256 * 256 * 2]byte) }}
+// OutputBytes closes the document and returns it without copying it into a writer. The slice is
+// the document's own buffer: f must not be used afterwards.
+func (f *Fpdf) OutputBytes() ([]byte, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.state < 3 {
+		f.Close()
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	return f.buffer.Bytes(), nil
+}
