@@ -120,7 +120,7 @@ func glue(units []unit, maxW float64) []unit {
 		}
 		return false
 	}
-	out := units[:0:0]
+	out := units[:0] // in place: out never gets ahead of the unit being read
 	for _, u := range units {
 		if n := len(out); n > 0 && bound(out[n-1], u) && out[n-1].w+u.w <= maxW {
 			prev := out[n-1]
@@ -174,7 +174,7 @@ func wrapLine(s string, m metrics, width, indent float64) []line {
 	units := tokenize(s, m, width-indent)
 	var (
 		lines []line
-		cur   []unit
+		cur   = make([]unit, 0, len(units))
 		curW  float64
 		avail = width - indent
 	)
@@ -184,6 +184,11 @@ func wrapLine(s string, m metrics, width, indent float64) []line {
 			cur = cur[:len(cur)-1]
 		}
 		var b strings.Builder
+		n := 0
+		for _, u := range cur {
+			n += len(u.text)
+		}
+		b.Grow(n)
 		ln := line{}
 		for _, u := range cur {
 			b.WriteString(u.text)
