@@ -44,7 +44,9 @@ func (utf *utf8FontFile) givenSubset(usedRunes map[int]int) ([]byte, map[int]int
 }
 
 // utf8FontID names a UTF-8 font by its key and its file's length and CRC-32, where upstream took
-// the SHA-1 of the JSON encoding of the whole definition, a 65,536-entry width table included.
+// the SHA-1 of the JSON encoding of the whole definition, a 65,536-entry width table included. The
+// id is the first 8 bytes of a SHA-1 in hex: it names the font in every Tf operator, and it only
+// has to tell apart the fonts of one document.
 func utf8FontID(def fontDefType, ttf []byte) string {
 	var b []byte
 	b = append(b, def.Tp...)
@@ -53,7 +55,8 @@ func utf8FontID(def fontDefType, ttf []byte) string {
 	b = append(b, 0)
 	b = binary.BigEndian.AppendUint64(b, uint64(len(ttf)))
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(ttf, crc32.MakeTable(crc32.Castagnoli)))
-	return fmt.Sprintf("%x", sha1.Sum(b))
+	sum := sha1.Sum(b)
+	return fmt.Sprintf("%x", sum[:8])
 }
 
 // OutputBytes closes the document and returns it without copying it into a writer. The slice is

@@ -486,9 +486,7 @@ func (utf *utf8FontFile) parseTables() {
 	utf.skip(4)
 	numSymbols := utf.readUint16()
 
-	symbolCharDictionary := make(map[int][]int)
-	charSymbolDictionary := make(map[int]int)
-	utf.generateSCCSDictionaries(runeCMAPPosition, symbolCharDictionary, charSymbolDictionary)
+	symbolCharDictionary, charSymbolDictionary := utf.generateSCCSDictionaries(runeCMAPPosition)
 	utf.charSymbolDictionary = charSymbolDictionary // xinyong patch: kept for fonts embedded as given
 
 	scale := 1000.0 / float64(utf.fontElementSize)
@@ -520,9 +518,7 @@ func (utf *utf8FontFile) generateCMAP() map[int][]int {
 		return nil
 	}
 
-	symbolCharDictionary := make(map[int][]int)
-	charSymbolDictionary := make(map[int]int)
-	utf.generateSCCSDictionaries(runeCmapPosition, symbolCharDictionary, charSymbolDictionary)
+	symbolCharDictionary, charSymbolDictionary := utf.generateSCCSDictionaries(runeCmapPosition)
 
 	utf.charSymbolDictionary = charSymbolDictionary
 
@@ -919,7 +915,9 @@ func (utf *utf8FontFile) parseLOCATable(format, numSymbols int) {
 	}
 }
 
-func (utf *utf8FontFile) generateSCCSDictionaries(runeCmapPosition int, symbolCharDictionary map[int][]int, charSymbolDictionary map[int]int) {
+// xinyong patch: returns the maps, made at their final size, where upstream filled maps passed in;
+// a symbol's first character shares one backing array.
+func (utf *utf8FontFile) generateSCCSDictionaries(runeCmapPosition int) (symbolCharDictionary map[int][]int, charSymbolDictionary map[int]int) {
 	maxRune := 0
 	utf.seek(runeCmapPosition + 2)
 	size := utf.readUint16()
@@ -946,6 +944,14 @@ func (utf *utf8FontFile) generateSCCSDictionaries(runeCmapPosition int, symbolCh
 	for range segmentSize {
 		positions = append(positions, utf.readUint16())
 	}
+	total := 0
+	for n := range segmentSize {
+		total += max(completers[n]+1-beginners[n], 0)
+	}
+	total = min(total, 0x30000)
+	symbolCharDictionary = make(map[int][]int, total)
+	charSymbolDictionary = make(map[int]int, total)
+	backing := make([]int, 0, total)
 	var symbol int
 	for n := range segmentSize {
 		completePosition := completers[n] + 1
@@ -968,9 +974,15 @@ func (utf *utf8FontFile) generateSCCSDictionaries(runeCmapPosition int, symbolCh
 			if char < 196608 {
 				maxRune = max(char, maxRune)
 			}
-			symbolCharDictionary[symbol] = append(symbolCharDictionary[symbol], char)
+			if chars, ok := symbolCharDictionary[symbol]; ok || len(backing) == cap(backing) {
+				symbolCharDictionary[symbol] = append(chars, char)
+			} else {
+				backing = append(backing, char)
+				symbolCharDictionary[symbol] = backing[len(backing)-1 : len(backing) : len(backing)]
+			}
 		}
 	}
+	return symbolCharDictionary, charSymbolDictionary
 }
 
 func (utf *utf8FontFile) assembleTables() []byte {
