@@ -3,6 +3,7 @@ package letters
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -348,8 +349,13 @@ func (r *renderer) text(x, y, w, h float64, s, align string, bold bool) {
 		return
 	}
 	size, _ := r.pdf.GetFontSize()
-	r.pdf.RawWriteStr(fmt.Sprintf("q 2 Tr %.3f w %.3f %.3f %.3f RG\n", size*boldStroke,
-		float64(r.color[0])/255, float64(r.color[1])/255, float64(r.color[2])/255))
+	b := make([]byte, 0, 48)
+	b = append(b, "q 2 Tr "...)
+	b = append(appendFixed(b, size*boldStroke, 3), " w "...)
+	for _, c := range r.color {
+		b = append(appendFixed(b, float64(c)/255, 3), ' ')
+	}
+	r.pdf.RawWriteStr(string(append(b, "RG\n"...)))
 	r.pdf.CellFormat(w, h, s, "", 0, align, false, 0, "")
 	r.pdf.RawWriteStr("Q\n")
 }
@@ -365,7 +371,7 @@ func (r *renderer) justified(x, y, w, h float64, l line, sizePt float64) {
 		r.text(x, y, w, h, l.text, "L", false)
 		return
 	}
-	r.pdf.RawWriteStr(fmt.Sprintf("%.3f Tc\n", slack/float64(gaps)*72/25.4))
+	r.pdf.RawWriteStr(string(append(appendFixed(make([]byte, 0, 16), slack/float64(gaps)*72/25.4, 3), " Tc\n"...)))
 	r.text(x, y, w, h, l.text, "L", false)
 	r.pdf.RawWriteStr("0 Tc\n")
 }
@@ -842,7 +848,7 @@ func qrPath(qr [][]bool, x, y, size float64) string {
 	var b []byte
 	b = append(b, "q 0 g\n"...)
 	num := func(v float64) {
-		b = strconv.AppendFloat(b, v, 'f', 2, 64)
+		b = appendFixed(b, v, 2)
 		b = append(b, ' ')
 	}
 	for i, row := range qr {
@@ -866,4 +872,25 @@ func qrPath(qr [][]bool, x, y, size float64) string {
 		}
 	}
 	return string(append(b, "f Q\n"...))
+}
+
+// appendFixed appends v with the given number of decimals (at most 3), as strconv's 'f' format
+// does but without its general conversion, which was most of the cost of the QR path.
+func appendFixed(b []byte, v float64, decimals int) []byte {
+	scale := [4]float64{1, 10, 100, 1000}[decimals]
+	n := int64(math.Round(v * scale))
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	p := int64(scale)
+	b = strconv.AppendInt(b, n/p, 10)
+	if decimals == 0 {
+		return b
+	}
+	b = append(b, '.')
+	for p /= 10; p > 0; p /= 10 {
+		b = append(b, byte('0'+n/p%10))
+	}
+	return b
 }

@@ -43,24 +43,34 @@ func (w *bitWriter) bits(v uint64, n uint) {
 	}
 }
 
-// symbol appends the fixed Huffman code of a literal/length symbol, most significant bit first.
+// fixedCodes holds the fixed Huffman code of each literal/length symbol, bit-reversed for the
+// least-significant-first stream, with its length in the top byte.
+var fixedCodes = func() (t [288]uint32) {
+	for s := range t {
+		var code, n uint32
+		switch {
+		case s < 144:
+			code, n = 0x30+uint32(s), 8
+		case s < 256:
+			code, n = 0x190+uint32(s-144), 9
+		case s < 280:
+			code, n = uint32(s-256), 7
+		default:
+			code, n = 0xC0+uint32(s-280), 8
+		}
+		var rev uint32
+		for i := range n {
+			rev |= (code >> i & 1) << (n - 1 - i)
+		}
+		t[s] = n<<24 | rev
+	}
+	return t
+}()
+
+// symbol appends the fixed Huffman code of a literal/length symbol.
 func (w *bitWriter) symbol(s int) {
-	var code, n uint
-	switch {
-	case s < 144:
-		code, n = 0x30+uint(s), 8
-	case s < 256:
-		code, n = 0x190+uint(s-144), 9
-	case s < 280:
-		code, n = uint(s-256), 7
-	default:
-		code, n = 0xC0+uint(s-280), 8
-	}
-	var rev uint
-	for i := uint(0); i < n; i++ {
-		rev |= (code >> i & 1) << (n - 1 - i)
-	}
-	w.bits(uint64(rev), n)
+	c := fixedCodes[s]
+	w.bits(uint64(c&0xFFFFFF), uint(c>>24))
 }
 
 // zeros appends n zero bytes; prevZero tells whether the byte before them is a zero.
