@@ -450,7 +450,12 @@ func assemble(tables map[string][]byte, fillTag string, fillLen int, fill func([
 			out = append(out, 0)
 		}
 	}
-	binary.BigEndian.PutUint32(out[headAt+8:], 0xB1B0AFBA-checksum(out))
+	// The whole file's checksum: the header and directory's, plus every (zero-padded) table's.
+	sum := checksum(out[:12+16*n])
+	for i := range n {
+		sum += binary.BigEndian.Uint32(out[12+16*i+4:]) // the tables' checksums
+	}
+	binary.BigEndian.PutUint32(out[headAt+8:], 0xB1B0AFBA-sum)
 	return out
 }
 

@@ -15,6 +15,13 @@ const noStart = "，。、；：？！）」』》〉】〕〗］｝”’…—
 // noEnd are characters that must not end a line (避尾).
 const noEnd = "（「『《〈【〔〖［｛“‘([{"
 
+// noStartSet and noEndSet look the two lists up without searching them.
+var noStartSet, noEndSet = func() (s, e runeSet) {
+	s.addString(noStart)
+	e.addString(noEnd)
+	return
+}()
+
 // metrics measures text in one face at one size.
 type metrics struct {
 	cw    []uint16 // BMP rune -> advance in 1/1000 em
@@ -78,7 +85,7 @@ func tokenize(s string, m metrics, maxW float64) []unit {
 				for _, c := range word {
 					units = append(units, unit{
 						text: string(c), w: m.rune(c),
-						head: strings.ContainsRune(noStart, c), tail: strings.ContainsRune(noEnd, c),
+						head: noStartSet.has(c), tail: noEndSet.has(c),
 					})
 				}
 			}
@@ -86,7 +93,7 @@ func tokenize(s string, m metrics, maxW float64) []unit {
 		default:
 			units = append(units, unit{
 				text: s[i : i+n], w: m.rune(r),
-				head: strings.ContainsRune(noStart, r), tail: strings.ContainsRune(noEnd, r),
+				head: noStartSet.has(r), tail: noEndSet.has(r),
 			})
 			i += n
 		}

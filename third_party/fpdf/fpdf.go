@@ -5179,6 +5179,20 @@ func (f *Fpdf) enddoc() {
 		return
 	}
 	f.layerEndDoc()
+	// xinyong patch: size the document buffer once for its pages and embedded UTF-8 fonts rather
+	// than doubling it several times over while the font files are written.
+	size := 16 << 10
+	for _, p := range f.pages {
+		if p != nil {
+			size += p.Len()
+		}
+	}
+	for _, font := range f.fonts {
+		if font.utf8File != nil && font.utf8File.fileReader != nil {
+			size += len(font.utf8File.fileReader.array)
+		}
+	}
+	f.buffer.Grow(size)
 	f.putheader()
 	// Embedded files
 	f.putAttachments()
