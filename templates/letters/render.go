@@ -111,8 +111,26 @@ func Render(l Letter) ([]byte, error) {
 	}
 	l = l.mapTexts(fs.sanitize)
 
+	// One font subset serves every layout tried: they print the same characters.
+	date := FormatDate(l.Date)
+	var used runeSet
+	l.texts(func(s string, _ bool) { used.addString(s) })
+	for _, s := range []string{date, sealHint, verifyLabel, urlLabel, verifyHint, pageWords, staticDigits, "："} {
+		used.addString(s)
+	}
+	subset, err := fs.regular.subset(used.runes())
+	if err != nil {
+		return nil, err
+	}
+	var qr [][]bool
+	if l.VerifyURL != "" {
+		if qr, err = qrBitmap(l.VerifyURL); err != nil {
+			return nil, err
+		}
+	}
+
 	layout := func(compact bool, carryFrom int) (*renderer, error) {
-		r := &renderer{l: &l, fs: fs, date: FormatDate(l.Date), bl: bodyLead, tl: tableLead, forceAt: carryFrom}
+		r := &renderer{l: &l, fs: fs, subset: subset, qr: qr, date: date, bl: bodyLead, tl: tableLead, forceAt: carryFrom}
 		if compact {
 			r.bl, r.tl, r.compact = compactBodyLead, compactTableLead, true
 		}
@@ -272,6 +290,7 @@ type renderer struct {
 	lastRow, closing                   bool
 	l                                  *Letter
 	fs                                 *fontSet
+	subset                             []byte // the font subset the PDF embeds
 	pdf                                *gofpdf.Fpdf
 	date                               string
 	y                                  float64
@@ -282,16 +301,6 @@ type renderer struct {
 }
 
 func (r *renderer) setup() error {
-	var used runeSet
-	r.l.texts(func(s string, _ bool) { used.addString(s) })
-	for _, s := range []string{r.date, sealHint, verifyLabel, urlLabel, verifyHint, pageWords, staticDigits, "："} {
-		used.addString(s)
-	}
-	subset, err := r.fs.regular.subset(used.runes())
-	if err != nil {
-		return err
-	}
-
 	pdf := gofpdf.New("P", "mm", "A4", "")
 	pdf.SetCatalogSort(true)
 	// The font subset is stored, not deflated: deflating it took a millisecond to save 30 KB. Page
@@ -312,17 +321,12 @@ func (r *renderer) setup() error {
 	// One face only: every font gofpdf embeds costs it a JSON encoding of a 65,536-entry width table
 	// (to make a font ID), a re-parse, a second subsetting and two zlib streams, which together were
 	// a third of the render time for a bold face. Bold is synthesized instead (see text).
-	pdf.AddUTF8FontSubsetFromBytes(family, "", subset)
+	pdf.AddUTF8FontSubsetFromBytes(family, "", r.subset)
 	pdf.AliasNbPages(nbAlias)
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("letters: load font subset: %w", err)
 	}
 	r.pdf = pdf
-	if r.l.VerifyURL != "" {
-		if r.qr, err = qrBitmap(r.l.VerifyURL); err != nil {
-			return err
-		}
-	}
 	pdf.SetFooterFunc(r.footer)
 	return nil
 }
