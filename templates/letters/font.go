@@ -71,9 +71,9 @@ func openFont(path string) (*ttFont, error) {
 }
 
 // ttFont is a TrueType font indexed for the two things a letter needs: advance widths (for line
-// breaking) and cutting a small subset per document. gofpdf parses a whole font on every document;
-// for a 15 MB CJK font that dominates the render time, so we hand it a subset of a few hundred
-// glyphs instead.
+// breaking) and cutting a small subset per document. fpdf parses a whole font on every document;
+// for a 15 MB CJK font that would dominate the render time, so we hand it a subset of a few hundred
+// glyphs instead, embedded as it is.
 type ttFont struct {
 	tables      map[string][]byte
 	unitsPerEm  int

@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	gofpdf "codeberg.org/go-pdf/fpdf"
+	"codeberg.org/go-pdf/fpdf"
 )
 
 // Page geometry in millimetres (A4, margins after GB/T 9704 with room for the verification footer).
@@ -291,7 +291,7 @@ type renderer struct {
 	l                                  *Letter
 	fs                                 *fontSet
 	subset                             []byte // the font subset the PDF embeds
-	pdf                                *gofpdf.Fpdf
+	pdf                                *fpdf.Fpdf
 	date                               string
 	y                                  float64
 	qr                                 [][]bool
@@ -301,7 +301,7 @@ type renderer struct {
 }
 
 func (r *renderer) setup() error {
-	pdf := gofpdf.New("P", "mm", "A4", "")
+	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCatalogSort(true)
 	// The font subset is stored, not deflated: deflating it took a millisecond to save 30 KB. Page
 	// contents are deflated only in letters longer than storedPages (see Render); the CIDToGIDMap
@@ -318,9 +318,9 @@ func (r *renderer) setup() error {
 	pdf.SetMargins(marginL, marginT, marginR)
 	pdf.SetAutoPageBreak(false, 0) // we break pages ourselves
 	pdf.SetCellMargin(0)
-	// One face only: every font gofpdf embeds costs it a JSON encoding of a 65,536-entry width table
-	// (to make a font ID), a re-parse, a second subsetting and two zlib streams, which together were
-	// a third of the render time for a bold face. Bold is synthesized instead (see text).
+	// One face only: every embedded font costs a parse, a width table and its streams. Bold is
+	// synthesized instead (see text). The subset is embedded as it is: the patched fpdf
+	// (third_party/README.md) neither parses it again nor cuts a second subset at output.
 	pdf.AddUTF8FontSubsetFromBytes(family, "", r.subset)
 	pdf.AliasNbPages(nbAlias)
 	if err := pdf.Error(); err != nil {
@@ -345,7 +345,7 @@ func (r *renderer) font(_ bool, size float64, color [3]int) {
 // text draws one line that has already been wrapped to fit w. Bold text is the regular face filled
 // and outlined in its own colour (text rendering mode 2), as word processors embolden CJK faces that
 // have no bold: the text layer is unchanged, and the PDF carries one font instead of two. The q/Q
-// pair keeps the rendering mode, line width and stroke colour from leaking into gofpdf's own state.
+// pair keeps the rendering mode, line width and stroke colour from leaking into fpdf's own state.
 func (r *renderer) text(x, y, w, h float64, s, align string, bold bool) {
 	r.pdf.SetXY(x, y)
 	if !bold {
@@ -837,7 +837,7 @@ func (r *renderer) footer() {
 
 // drawQR paints the QR code as one PDF path, one rectangle per horizontal run of dark modules. The
 // path is built once per letter and repeated on every page: drawing it module by module through
-// gofpdf's Rect cost more than the rest of the footer.
+// fpdf's Rect cost more than the rest of the footer.
 func (r *renderer) drawQR(x, y, size float64) {
 	if r.qrPath == "" {
 		r.qrPath = qrPath(r.qr, x, y, size)
