@@ -123,14 +123,16 @@ func Render(l Letter) ([]byte, error) {
 		return nil, err
 	}
 	var qr [][]bool
+	footerQR := "" // the footer's QR code as a PDF path, the same on every page of every layout
 	if l.VerifyURL != "" {
 		if qr, err = qrBitmap(l.VerifyURL); err != nil {
 			return nil, err
 		}
+		footerQR = qrPath(qr, marginL+textW-qrSize, footerTop+2, qrSize)
 	}
 
 	layout := func(compact bool, carryFrom int) (*renderer, error) {
-		r := &renderer{l: &l, fs: fs, subset: subset, qr: qr, date: date, bl: bodyLead, tl: tableLead, forceAt: carryFrom}
+		r := &renderer{l: &l, fs: fs, subset: subset, qr: qr, qrPath: footerQR, date: date, bl: bodyLead, tl: tableLead, forceAt: carryFrom}
 		if compact {
 			r.bl, r.tl, r.compact = compactBodyLead, compactTableLead, true
 		}
@@ -849,11 +851,21 @@ func (r *renderer) drawQR(x, y, size float64) {
 func qrPath(qr [][]bool, x, y, size float64) string {
 	k := 72 / 25.4
 	cell := size / float64(len(qr))
-	var b []byte
-	b = append(b, "q 0 g\n"...)
+	runs := 0
+	for _, row := range qr {
+		for j, dark := range row {
+			if dark && (j == 0 || !row[j-1]) {
+				runs++
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(16 + 36*runs) // four numbers of at most seven characters and "re" per run
+	b.WriteString("q 0 g\n")
+	var scratch [24]byte
 	num := func(v float64) {
-		b = appendFixed(b, v, 2)
-		b = append(b, ' ')
+		b.Write(appendFixed(scratch[:0], v, 2))
+		b.WriteByte(' ')
 	}
 	for i, row := range qr {
 		for j := 0; j < len(row); {
@@ -871,11 +883,12 @@ func qrPath(qr [][]bool, x, y, size float64) string {
 			num((pageH - y - float64(i+1)*cell - 0.02) * k)
 			num(float64(n-j) * cell * k)
 			num((cell + 0.02) * k)
-			b = append(b, "re\n"...)
+			b.WriteString("re\n")
 			j = n
 		}
 	}
-	return string(append(b, "f Q\n"...))
+	b.WriteString("f Q\n")
+	return b.String()
 }
 
 // appendFixed appends v with the given number of decimals (at most 3), as strconv's 'f' format
