@@ -6,11 +6,13 @@ import "encoding/json"
 
 // charWidths holds a font's character widths by ordinal (xinyong patch). Upstream keeps them in a
 // []int of 65,536 entries for every UTF-8 font, parsed twice per document (512 KB each time); a CJK
-// subset of a few hundred characters touches a few dozen 256-entry pages instead. Widths are at
-// most 65,535 (the "zero width" marker), so a page holds uint16.
+// subset of a few hundred characters spread over the BMP needs a few kilobytes: ordinals below 256
+// (the single-byte fonts' whole range) in an array, the others in a map. Widths are at most 65,535
+// (the "zero width" marker), so they are kept as uint16.
 type charWidths struct {
-	pages []*[256]uint16
-	n     int // one past the highest ordinal set, the length of the upstream slice
+	low  *[256]uint16
+	high map[int32]uint16
+	n    int // one past the highest ordinal set, the length of the upstream slice
 }
 
 func newCharWidths(ws []int) charWidths {
@@ -26,29 +28,30 @@ func newCharWidths(ws []int) charWidths {
 
 // at returns the width of ordinal i, 0 when unknown.
 func (cw charWidths) at(i int) int {
-	if i < 0 || i>>8 >= len(cw.pages) {
-		return 0
+	if i < 256 {
+		if i < 0 || cw.low == nil {
+			return 0
+		}
+		return int(cw.low[i])
 	}
-	p := cw.pages[i>>8]
-	if p == nil {
-		return 0
-	}
-	return int(p[i&0xFF])
+	return int(cw.high[int32(i)])
 }
 
 func (cw *charWidths) set(i, w int) {
-	if i < 0 {
+	switch {
+	case i < 0:
 		return
+	case i < 256:
+		if cw.low == nil {
+			cw.low = new([256]uint16)
+		}
+		cw.low[i] = uint16(w)
+	default:
+		if cw.high == nil {
+			cw.high = make(map[int32]uint16)
+		}
+		cw.high[int32(i)] = uint16(w)
 	}
-	for i>>8 >= len(cw.pages) {
-		cw.pages = append(cw.pages, nil)
-	}
-	p := cw.pages[i>>8]
-	if p == nil {
-		p = new([256]uint16)
-		cw.pages[i>>8] = p
-	}
-	p[i&0xFF] = uint16(w)
 	cw.n = max(cw.n, i+1)
 }
 
