@@ -3880,7 +3880,13 @@ func (f *Fpdf) beginpage(orientationStr string, size SizeType) {
 	// add the default page boxes, if any exist, to the page
 	f.pageBoxes[f.page] = make(map[string]PageBox)
 	maps.Copy(f.pageBoxes[f.page], f.defPageBoxes)
-	f.pages = append(f.pages, bytes.NewBufferString(""))
+	// xinyong patch: a page starts with room for as much as the page before it held, rather than
+	// growing from nothing.
+	page := new(bytes.Buffer)
+	if f.page > 1 {
+		page.Grow(f.pages[f.page-1].Len())
+	}
+	f.pages = append(f.pages, page)
 	f.pageLinks = append(f.pageLinks, make([]linkType, 0))
 	f.pageAttachments = append(f.pageAttachments, []annotationAttach{})
 	f.state = 2
@@ -4264,12 +4270,12 @@ func (f *Fpdf) replaceAliases() {
 				alias = utf8toutf16(alias, false)
 				replacement = utf8toutf16(replacement, false)
 			}
+			// xinyong patch: upstream copied every page to a string, replaced in it and copied it
+			// back; the bytes are searched in place and a page holding the alias is rewritten once.
 			for n := 1; n <= f.page; n++ {
-				s := f.pages[n].String()
-				if strings.Contains(s, alias) {
-					s = strings.Replace(s, alias, replacement, -1)
-					f.pages[n].Truncate(0)
-					f.pages[n].WriteString(s)
+				b := f.pages[n].Bytes()
+				if bytes.Contains(b, []byte(alias)) {
+					f.pages[n] = bytes.NewBuffer(bytes.ReplaceAll(b, []byte(alias), []byte(replacement)))
 				}
 			}
 		}
@@ -5181,12 +5187,16 @@ func (f *Fpdf) enddoc() {
 	f.layerEndDoc()
 	// xinyong patch: size the document buffer once for its pages and embedded UTF-8 fonts rather
 	// than doubling it several times over while the font files are written.
-	size := 16 << 10
+	size, pages := 16<<10, 0
 	for _, p := range f.pages {
 		if p != nil {
-			size += p.Len()
+			pages += p.Len()
 		}
 	}
+	if f.compress {
+		pages /= 3 // page contents deflate to about a quarter
+	}
+	size += pages
 	for _, font := range f.fonts {
 		if font.utf8File != nil && font.utf8File.fileReader != nil {
 			size += len(font.utf8File.fileReader.array)
