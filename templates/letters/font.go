@@ -71,9 +71,9 @@ func openFont(path string) (*ttFont, error) {
 }
 
 // ttFont is a TrueType font indexed for the two things a letter needs: advance widths (for line
-// breaking) and cutting a small subset per document. gofpdf parses a whole font on every document;
-// for a 15 MB CJK font that dominates the render time, so we hand it a subset of a few hundred
-// glyphs instead.
+// breaking) and cutting a small subset per document. fpdf parses a whole font on every document;
+// for a 15 MB CJK font that would dominate the render time, so we hand it a subset of a few hundred
+// glyphs instead, embedded as it is.
 type ttFont struct {
 	tables      map[string][]byte
 	unitsPerEm  int
@@ -291,31 +291,32 @@ func (f *ttFont) subset(runes []rune) ([]byte, error) {
 		return nil, fmt.Errorf("letters: too many glyphs for one font subset")
 	}
 
+	// loca and hmtx come from the glyphs' sizes; the glyph data itself is copied once, straight into
+	// the font file (fillGlyf, called by assemble).
 	size := 0
-	for _, g := range order {
-		size += int(f.loca[g+1]-f.loca[g]+3) &^ 3
-	}
-	newGlyf := make([]byte, 0, size)
 	newLoca := make([]byte, 0, 4*(len(order)+1))
 	hmtx := make([]byte, 0, 4*len(order))
 	for _, g := range order {
-		newLoca = binary.BigEndian.AppendUint32(newLoca, uint32(len(newGlyf)))
-		start := len(newGlyf)
-		newGlyf = append(newGlyf, glyf[f.loca[g]:f.loca[g+1]]...)
-		if data := newGlyf[start:]; len(data) >= 10 && int16(binary.BigEndian.Uint16(data)) < 0 {
-			// walkComponents already succeeded on the same bytes above.
-			_ = walkComponents(data, func(at int) {
-				binary.BigEndian.PutUint16(data[at:], newID[binary.BigEndian.Uint16(data[at:])])
-			})
-		}
-		for len(newGlyf)%4 != 0 {
-			newGlyf = append(newGlyf, 0)
-		}
+		newLoca = binary.BigEndian.AppendUint32(newLoca, uint32(size))
+		size += int(f.loca[g+1]-f.loca[g]+3) &^ 3
 		adv, lsb := f.hmetric(g)
 		hmtx = binary.BigEndian.AppendUint16(hmtx, adv)
 		hmtx = binary.BigEndian.AppendUint16(hmtx, lsb)
 	}
-	newLoca = binary.BigEndian.AppendUint32(newLoca, uint32(len(newGlyf)))
+	newLoca = binary.BigEndian.AppendUint32(newLoca, uint32(size))
+	fillGlyf := func(dst []byte) {
+		at := 0
+		for _, g := range order {
+			n := copy(dst[at:], glyf[f.loca[g]:f.loca[g+1]])
+			if data := dst[at : at+n]; len(data) >= 10 && int16(binary.BigEndian.Uint16(data)) < 0 {
+				// walkComponents already succeeded on the same bytes above.
+				_ = walkComponents(data, func(at int) {
+					binary.BigEndian.PutUint16(data[at:], newID[binary.BigEndian.Uint16(data[at:])])
+				})
+			}
+			at += (n + 3) &^ 3 // dst is zeroed: the padding is there already
+		}
+	}
 
 	// cmap: one segment per run of consecutive runes with consecutive glyph ids.
 	slices.SortFunc(mapping, func(a, b pair) int { return int(a.r) - int(b.r) })
@@ -359,9 +360,9 @@ func (f *ttFont) subset(runes []rune) ([]byte, error) {
 	copy(post[4:16], f.tables["post"][4:16])
 
 	return assemble(map[string][]byte{
-		"OS/2": f.tables["OS/2"], "cmap": cmap, "glyf": newGlyf, "head": head, "hhea": hhea,
+		"OS/2": f.tables["OS/2"], "cmap": cmap, "head": head, "hhea": hhea,
 		"hmtx": hmtx, "loca": newLoca, "maxp": maxp, "name": f.tables["name"], "post": post,
-	}), nil
+	}, "glyf", size, fillGlyf), nil
 }
 
 // walkComponents calls fn with the offset of each component's glyph index in a composite glyph.
@@ -401,14 +402,16 @@ func be16(b []byte, vs ...uint16) []byte {
 }
 
 // assemble writes an sfnt file with its table directory sorted by tag, as the format requires, and
-// fixes head.checkSumAdjustment.
-func assemble(tables map[string][]byte) []byte {
-	tags := make([]string, 0, len(tables))
-	size := 12 + 16*len(tables)
+// fixes head.checkSumAdjustment. The table named fillTag, of fillLen bytes (a multiple of 4), is
+// written by fill into the file's zeroed bytes, which saves copying the largest table.
+func assemble(tables map[string][]byte, fillTag string, fillLen int, fill func([]byte)) []byte {
+	tags := make([]string, 0, len(tables)+1)
+	size := 12 + 16*(len(tables)+1) + fillLen
 	for t, d := range tables {
 		tags = append(tags, t)
 		size += (len(d) + 3) &^ 3
 	}
+	tags = append(tags, fillTag)
 	slices.Sort(tags)
 	n := len(tags)
 	sr, es := 1, 0
@@ -419,25 +422,40 @@ func assemble(tables map[string][]byte) []byte {
 	out = binary.BigEndian.AppendUint32(out, 0x00010000)
 	out = be16(out, uint16(n), uint16(16*sr), uint16(es), uint16(16*n-16*sr))
 	off := 12 + 16*n
-	headAt := 0
+	headAt, fillRec := 0, 0
 	for _, t := range tags {
-		d := tables[t]
+		d, ln := tables[t], len(tables[t])
+		if t == fillTag {
+			fillRec, ln = len(out), fillLen
+		}
 		if t == "head" {
 			headAt = off
 		}
 		out = append(out, t...)
 		out = binary.BigEndian.AppendUint32(out, checksum(d))
 		out = binary.BigEndian.AppendUint32(out, uint32(off))
-		out = binary.BigEndian.AppendUint32(out, uint32(len(d)))
-		off += (len(d) + 3) &^ 3
+		out = binary.BigEndian.AppendUint32(out, uint32(ln))
+		off += (ln + 3) &^ 3
 	}
 	for _, t := range tags {
+		if t == fillTag {
+			start := len(out)
+			out = out[:start+fillLen]
+			fill(out[start:])
+			binary.BigEndian.PutUint32(out[fillRec+4:], checksum(out[start:]))
+			continue
+		}
 		out = append(out, tables[t]...)
 		for len(out)%4 != 0 {
 			out = append(out, 0)
 		}
 	}
-	binary.BigEndian.PutUint32(out[headAt+8:], 0xB1B0AFBA-checksum(out))
+	// The whole file's checksum: the header and directory's, plus every (zero-padded) table's.
+	sum := checksum(out[:12+16*n])
+	for i := range n {
+		sum += binary.BigEndian.Uint32(out[12+16*i+4:]) // the tables' checksums
+	}
+	binary.BigEndian.PutUint32(out[headAt+8:], 0xB1B0AFBA-sum)
 	return out
 }
 

@@ -97,9 +97,9 @@ func testFont(t *testing.T, glyf, loca []byte, numGlyphs int, cmap map[rune]uint
 	c = be16(be16(be16(be16(c, ends...), 0), starts...), deltas...)
 	c = append(c, make([]byte, 2*seg)...)
 	f, err := parseTTF(assemble(map[string][]byte{
-		"head": head, "hhea": hhea, "maxp": maxp, "hmtx": hmtx, "loca": loca, "glyf": glyf,
+		"head": head, "hhea": hhea, "maxp": maxp, "hmtx": hmtx, "loca": loca,
 		"cmap": c, "OS/2": make([]byte, 96), "name": make([]byte, 6), "post": make([]byte, 32),
-	}))
+	}, "glyf", (len(glyf)+3)&^3, func(d []byte) { copy(d, glyf) }))
 	require.NoError(t, err)
 	return f
 }

@@ -12,9 +12,10 @@
 // cannot print is refused then rather than printed as a placeholder on an official letter.
 //
 // Text is set in LXGW WenKai Regular (Debian package fonts-lxgw-wenkai); bold is synthesized from it,
-// so that a PDF embeds one font (each embedded font costs gofpdf about a quarter of a render). gofpdf
-// can only address the Unicode BMP, so characters outside it, and characters the font lacks, are
-// printed as the placeholder 〓 (U+3013, the customary mark for a character that cannot be typeset);
+// so that a PDF embeds one font (each embedded font costs fpdf a parse and its streams). fpdf, like
+// gofpdf before it, can only address the Unicode BMP, so characters outside it, and characters the
+// font lacks, are printed as the placeholder 〓 (U+3013, the customary mark for a character that
+// cannot be typeset);
 // MissingRunes lists them so a caller can warn before issuing such a letter.
 package letters
 

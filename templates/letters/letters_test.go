@@ -242,6 +242,14 @@ func TestCompressed(t *testing.T) {
 	assert.Contains(t, string(pdf), "/Filter /FlateDecode")
 	// The font is a subset of a few hundred glyphs, not the 15 MB face.
 	assert.Less(t, len(pdf), 200<<10)
+
+	// A long letter deflates its pages, so that its size hardly grows with its length.
+	l := multiPage()
+	pdf, err = Render(l)
+	require.NoError(t, err)
+	require.Greater(t, pageCount(t, pdf), storedPages)
+	assert.Equal(t, pageCount(t, pdf), strings.Count(string(pdf), "<</Filter /FlateDecode /Length "), "deflated pages")
+	assert.Less(t, len(pdf), 200<<10)
 }
 
 func TestUnprintableCharactersBecomePlaceholders(t *testing.T) {

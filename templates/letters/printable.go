@@ -9,7 +9,7 @@ import (
 )
 
 // UnprintableError reports characters of an input field that no letter can print: characters
-// outside the Unicode Basic Multilingual Plane (gofpdf cannot address them) and characters the
+// outside the Unicode Basic Multilingual Plane (fpdf cannot address them) and characters the
 // letter font has no glyph for. It carries the API error code, so that an HTTP handler answers 422.
 type UnprintableError struct {
 	Field string // the field's name as the user sees it (企业名称)
@@ -45,7 +45,7 @@ func CheckPrintable(field, value string) error {
 			_, n := utf8.DecodeRuneInString(value[i:])
 			ok = n > 1 && fs.printable(c)
 		case c > 0xFFFF:
-			ok = false // outside the BMP: gofpdf cannot address it whatever the font holds
+			ok = false // outside the BMP: fpdf cannot address it whatever the font holds
 		case c == '\t' || c == '\n' || c == '\r':
 		case unicode.IsControl(c), unicode.Is(unicode.Cf, c):
 			// Controls print nothing; format characters (zero-width space, joiners, bidi marks) print

@@ -1,9 +1,9 @@
 package letters
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jung-kurt/gofpdf"
+	"codeberg.org/go-pdf/fpdf"
 )
 
 // Page geometry in millimetres (A4, margins after GB/T 9704 with room for the verification footer).
@@ -78,6 +78,9 @@ const (
 	staticDigits = "0123456789"
 )
 
+// storedPages is the longest letter whose page contents are stored rather than deflated.
+const storedPages = 2
+
 // ErrInvalid is wrapped by Render for a letter that cannot be printed as given.
 var ErrInvalid = errors.New("letters: invalid letter")
 
@@ -108,8 +111,28 @@ func Render(l Letter) ([]byte, error) {
 	}
 	l = l.mapTexts(fs.sanitize)
 
+	// One font subset serves every layout tried: they print the same characters.
+	date := FormatDate(l.Date)
+	var used runeSet
+	l.texts(func(s string, _ bool) { used.addString(s) })
+	for _, s := range []string{date, sealHint, verifyLabel, urlLabel, verifyHint, pageWords, staticDigits, "："} {
+		used.addString(s)
+	}
+	subset, err := fs.regular.subset(used.runes())
+	if err != nil {
+		return nil, err
+	}
+	var qr [][]bool
+	footerQR := "" // the footer's QR code as a PDF path, the same on every page of every layout
+	if l.VerifyURL != "" {
+		if qr, err = qrBitmap(l.VerifyURL); err != nil {
+			return nil, err
+		}
+		footerQR = qrPath(qr, marginL+textW-qrSize, footerTop+2, qrSize)
+	}
+
 	layout := func(compact bool, carryFrom int) (*renderer, error) {
-		r := &renderer{l: &l, fs: fs, date: FormatDate(l.Date), bl: bodyLead, tl: tableLead, forceAt: carryFrom}
+		r := &renderer{l: &l, fs: fs, subset: subset, qr: qr, qrPath: footerQR, date: date, bl: bodyLead, tl: tableLead, forceAt: carryFrom}
 		if compact {
 			r.bl, r.tl, r.compact = compactBodyLead, compactTableLead, true
 		}
@@ -140,12 +163,14 @@ func Render(l Letter) ([]byte, error) {
 			r = c
 		}
 	}
-	var buf bytes.Buffer
-	buf.Grow(64 << 10)
-	if err := r.pdf.Output(&buf); err != nil {
+	// Deflating a page's content takes 60 µs or more and saves about 9 KB: short letters store their
+	// pages, longer ones deflate them so that a letter of many pages stays small.
+	r.pdf.SetCompression(r.pdf.PageNo() > storedPages)
+	pdf, err := r.pdf.OutputBytes()
+	if err != nil {
 		return nil, fmt.Errorf("letters: write %s: %w", l.Title, err)
 	}
-	return buf.Bytes(), nil
+	return pdf, nil
 }
 
 // MissingRunes lists the characters of l that cannot be printed (outside the BMP or absent from the
@@ -267,7 +292,8 @@ type renderer struct {
 	lastRow, closing                   bool
 	l                                  *Letter
 	fs                                 *fontSet
-	pdf                                *gofpdf.Fpdf
+	subset                             []byte // the font subset the PDF embeds
+	pdf                                *fpdf.Fpdf
 	date                               string
 	y                                  float64
 	qr                                 [][]bool
@@ -277,19 +303,12 @@ type renderer struct {
 }
 
 func (r *renderer) setup() error {
-	var used runeSet
-	r.l.texts(func(s string, _ bool) { used.addString(s) })
-	for _, s := range []string{r.date, sealHint, verifyLabel, urlLabel, verifyHint, pageWords, staticDigits, "："} {
-		used.addString(s)
-	}
-	subset, err := r.fs.regular.subset(used.runes())
-	if err != nil {
-		return err
-	}
-
-	pdf := gofpdf.New("P", "mm", "A4", "")
+	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCatalogSort(true)
-	pdf.SetCompression(true)
+	// The font subset is stored, not deflated: deflating it took a millisecond to save 30 KB. Page
+	// contents are deflated only in letters longer than storedPages (see Render); the CIDToGIDMap
+	// is always deflated, by a direct encoding that costs nothing (docs/performance.md).
+	pdf.SetFontCompression(false)
 	day := time.Date(r.l.Date.Year(), r.l.Date.Month(), r.l.Date.Day(), 0, 0, 0, 0, time.UTC)
 	pdf.SetCreationDate(day)
 	pdf.SetModificationDate(day)
@@ -301,20 +320,15 @@ func (r *renderer) setup() error {
 	pdf.SetMargins(marginL, marginT, marginR)
 	pdf.SetAutoPageBreak(false, 0) // we break pages ourselves
 	pdf.SetCellMargin(0)
-	// One face only: every font gofpdf embeds costs it a JSON encoding of a 65,536-entry width table
-	// (to make a font ID), a re-parse, a second subsetting and two zlib streams, which together were
-	// a third of the render time for a bold face. Bold is synthesized instead (see text).
-	pdf.AddUTF8FontFromBytes(family, "", subset)
+	// One face only: every embedded font costs a parse, a width table and its streams. Bold is
+	// synthesized instead (see text). The subset is embedded as it is: the patched fpdf
+	// (third_party/README.md) neither parses it again nor cuts a second subset at output.
+	pdf.AddUTF8FontSubsetFromBytes(family, "", r.subset)
 	pdf.AliasNbPages(nbAlias)
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("letters: load font subset: %w", err)
 	}
 	r.pdf = pdf
-	if r.l.VerifyURL != "" {
-		if r.qr, err = qrBitmap(r.l.VerifyURL); err != nil {
-			return err
-		}
-	}
 	pdf.SetFooterFunc(r.footer)
 	return nil
 }
@@ -333,7 +347,7 @@ func (r *renderer) font(_ bool, size float64, color [3]int) {
 // text draws one line that has already been wrapped to fit w. Bold text is the regular face filled
 // and outlined in its own colour (text rendering mode 2), as word processors embolden CJK faces that
 // have no bold: the text layer is unchanged, and the PDF carries one font instead of two. The q/Q
-// pair keeps the rendering mode, line width and stroke colour from leaking into gofpdf's own state.
+// pair keeps the rendering mode, line width and stroke colour from leaking into fpdf's own state.
 func (r *renderer) text(x, y, w, h float64, s, align string, bold bool) {
 	r.pdf.SetXY(x, y)
 	if !bold {
@@ -341,8 +355,13 @@ func (r *renderer) text(x, y, w, h float64, s, align string, bold bool) {
 		return
 	}
 	size, _ := r.pdf.GetFontSize()
-	r.pdf.RawWriteStr(fmt.Sprintf("q 2 Tr %.3f w %.3f %.3f %.3f RG\n", size*boldStroke,
-		float64(r.color[0])/255, float64(r.color[1])/255, float64(r.color[2])/255))
+	b := make([]byte, 0, 48)
+	b = append(b, "q 2 Tr "...)
+	b = append(appendFixed(b, size*boldStroke, 3), " w "...)
+	for _, c := range r.color {
+		b = append(appendFixed(b, float64(c)/255, 3), ' ')
+	}
+	r.pdf.RawWriteStr(string(append(b, "RG\n"...)))
 	r.pdf.CellFormat(w, h, s, "", 0, align, false, 0, "")
 	r.pdf.RawWriteStr("Q\n")
 }
@@ -358,7 +377,7 @@ func (r *renderer) justified(x, y, w, h float64, l line, sizePt float64) {
 		r.text(x, y, w, h, l.text, "L", false)
 		return
 	}
-	r.pdf.RawWriteStr(fmt.Sprintf("%.3f Tc\n", slack/float64(gaps)*72/25.4))
+	r.pdf.RawWriteStr(string(append(appendFixed(make([]byte, 0, 16), slack/float64(gaps)*72/25.4, 3), " Tc\n"...)))
 	r.text(x, y, w, h, l.text, "L", false)
 	r.pdf.RawWriteStr("0 Tc\n")
 }
@@ -820,7 +839,7 @@ func (r *renderer) footer() {
 
 // drawQR paints the QR code as one PDF path, one rectangle per horizontal run of dark modules. The
 // path is built once per letter and repeated on every page: drawing it module by module through
-// gofpdf's Rect cost more than the rest of the footer.
+// fpdf's Rect cost more than the rest of the footer.
 func (r *renderer) drawQR(x, y, size float64) {
 	if r.qrPath == "" {
 		r.qrPath = qrPath(r.qr, x, y, size)
@@ -832,11 +851,21 @@ func (r *renderer) drawQR(x, y, size float64) {
 func qrPath(qr [][]bool, x, y, size float64) string {
 	k := 72 / 25.4
 	cell := size / float64(len(qr))
-	var b []byte
-	b = append(b, "q 0 g\n"...)
+	runs := 0
+	for _, row := range qr {
+		for j, dark := range row {
+			if dark && (j == 0 || !row[j-1]) {
+				runs++
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(16 + 36*runs) // four numbers of at most seven characters and "re" per run
+	b.WriteString("q 0 g\n")
+	var scratch [24]byte
 	num := func(v float64) {
-		b = strconv.AppendFloat(b, v, 'f', 2, 64)
-		b = append(b, ' ')
+		b.Write(appendFixed(scratch[:0], v, 2))
+		b.WriteByte(' ')
 	}
 	for i, row := range qr {
 		for j := 0; j < len(row); {
@@ -854,9 +883,31 @@ func qrPath(qr [][]bool, x, y, size float64) string {
 			num((pageH - y - float64(i+1)*cell - 0.02) * k)
 			num(float64(n-j) * cell * k)
 			num((cell + 0.02) * k)
-			b = append(b, "re\n"...)
+			b.WriteString("re\n")
 			j = n
 		}
 	}
-	return string(append(b, "f Q\n"...))
+	b.WriteString("f Q\n")
+	return b.String()
+}
+
+// appendFixed appends v with the given number of decimals (at most 3), as strconv's 'f' format
+// does but without its general conversion, which was most of the cost of the QR path.
+func appendFixed(b []byte, v float64, decimals int) []byte {
+	scale := [4]float64{1, 10, 100, 1000}[decimals]
+	n := int64(math.Round(v * scale))
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	p := int64(scale)
+	b = strconv.AppendInt(b, n/p, 10)
+	if decimals == 0 {
+		return b
+	}
+	b = append(b, '.')
+	for p /= 10; p > 0; p /= 10 {
+		b = append(b, byte('0'+n/p%10))
+	}
+	return b
 }

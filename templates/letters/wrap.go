@@ -15,6 +15,13 @@ const noStart = "，。、；：？！）」』》〉】〕〗］｝”’…—
 // noEnd are characters that must not end a line (避尾).
 const noEnd = "（「『《〈【〔〖［｛“‘([{"
 
+// noStartSet and noEndSet look the two lists up without searching them.
+var noStartSet, noEndSet = func() (s, e runeSet) {
+	s.addString(noStart)
+	e.addString(noEnd)
+	return
+}()
+
 // metrics measures text in one face at one size.
 type metrics struct {
 	cw    []uint16 // BMP rune -> advance in 1/1000 em
@@ -78,7 +85,7 @@ func tokenize(s string, m metrics, maxW float64) []unit {
 				for _, c := range word {
 					units = append(units, unit{
 						text: string(c), w: m.rune(c),
-						head: strings.ContainsRune(noStart, c), tail: strings.ContainsRune(noEnd, c),
+						head: noStartSet.has(c), tail: noEndSet.has(c),
 					})
 				}
 			}
@@ -86,7 +93,7 @@ func tokenize(s string, m metrics, maxW float64) []unit {
 		default:
 			units = append(units, unit{
 				text: s[i : i+n], w: m.rune(r),
-				head: strings.ContainsRune(noStart, r), tail: strings.ContainsRune(noEnd, r),
+				head: noStartSet.has(r), tail: noEndSet.has(r),
 			})
 			i += n
 		}
@@ -120,7 +127,7 @@ func glue(units []unit, maxW float64) []unit {
 		}
 		return false
 	}
-	out := units[:0:0]
+	out := units[:0] // in place: out never gets ahead of the unit being read
 	for _, u := range units {
 		if n := len(out); n > 0 && bound(out[n-1], u) && out[n-1].w+u.w <= maxW {
 			prev := out[n-1]
@@ -174,7 +181,7 @@ func wrapLine(s string, m metrics, width, indent float64) []line {
 	units := tokenize(s, m, width-indent)
 	var (
 		lines []line
-		cur   []unit
+		cur   = make([]unit, 0, len(units))
 		curW  float64
 		avail = width - indent
 	)
@@ -184,6 +191,11 @@ func wrapLine(s string, m metrics, width, indent float64) []line {
 			cur = cur[:len(cur)-1]
 		}
 		var b strings.Builder
+		n := 0
+		for _, u := range cur {
+			n += len(u.text)
+		}
+		b.Grow(n)
 		ln := line{}
 		for _, u := range cur {
 			b.WriteString(u.text)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jung-kurt/gofpdf"
+	"codeberg.org/go-pdf/fpdf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -127,7 +127,8 @@ func firstRune(s string) (rune, bool) {
 	return 0, false
 }
 
-// TestMetricsMatchGofpdf makes sure our line breaking measures text exactly as gofpdf draws it.
+// TestMetricsMatchGofpdf makes sure our line breaking measures text exactly as fpdf (gofpdf's
+// successor) draws it.
 func TestMetricsMatchGofpdf(t *testing.T) {
 	fs, err := loadFonts()
 	require.NoError(t, err)
@@ -136,7 +137,7 @@ func TestMetricsMatchGofpdf(t *testing.T) {
 	set.addString(s)
 	sub, err := fs.regular.subset(set.runes())
 	require.NoError(t, err)
-	pdf := gofpdf.New("P", "mm", "A4", "")
+	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.AddUTF8FontFromBytes("x", "", sub)
 	pdf.SetFont("x", "", bodyPt)
 	require.NoError(t, pdf.Error())
