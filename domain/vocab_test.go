@@ -42,6 +42,9 @@ func TestEveryValueHasItsOwnChineseLabel(t *testing.T) {
 	add("attendee role", AttendeeLegalRepresentative, AttendeeResponsibleManager)
 	add("case kind", CasePenalty, CasePublication, CaseRepair, CaseObjection, CaseWithdrawal, CaseTraining, CasePenaltyImport)
 	add("task status", TaskOpen, TaskDone, TaskCancelled)
+	for _, v := range ImportStatuses {
+		add("import status", v)
+	}
 	for name, vs := range groups {
 		seen := map[string]bool{}
 		for _, v := range vs {
