@@ -37,6 +37,8 @@ func TestEveryValueHasItsOwnChineseLabel(t *testing.T) {
 	add("withdrawal status", WithdrawalPending, WithdrawalInProgress, WithdrawalCompleted)
 	add("channel status", ChannelPending, ChannelSent, ChannelConfirmed, ChannelOverdue, ChannelFailed, ChannelCancelled)
 	add("channel kind", ChannelWebhook, ChannelManual)
+	add("publication status", PublicationPending, PublicationSent, PublicationPublished, PublicationOverdue,
+		PublicationFailed, PublicationWithdrawn)
 	add("training status", TrainingPlanned, TrainingOpen, TrainingStarted, TrainingClosed)
 	add("enrollment status", EnrollmentEnrolled, EnrollmentWaitlisted, EnrollmentCancelled)
 	add("attendee role", AttendeeLegalRepresentative, AttendeeResponsibleManager)

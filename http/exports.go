@@ -169,6 +169,14 @@ func datePtrText(d *domain.Date) string {
 	return dateText(*d)
 }
 
+// yesNoPtr is yesNo, or "" when not known (nil).
+func yesNoPtr(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return yesNo(*b)
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "是"
@@ -238,13 +246,9 @@ func (s *Server) exportRepairs(c *fiber.Ctx) error {
 			"办理方", "受理期限", "决定期限", "是否逾期", "决定日期", "是否按期决定", "决定书文号"},
 		list: s.repairLister, key: repairKey,
 		cells: func(r storage.Repair) []string {
-			inTime := ""
-			if r.DecidedInTime != nil {
-				inTime = yesNo(*r.DecidedInTime)
-			}
 			return []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty, r.EnterpriseName, r.USCC, r.DepartmentName,
 				dateText(r.AppliedOn), r.Status.Label(), r.Holder.Label(), dateText(r.AcceptanceDue), dateText(r.DecisionDue),
-				yesNo(r.Overdue), dateText(r.DecidedOn), inTime, r.DecisionNo}
+				yesNo(r.Overdue), dateText(r.DecidedOn), yesNoPtr(r.DecidedInTime), r.DecisionNo}
 		}})
 }
 
@@ -254,16 +258,13 @@ func (s *Server) exportObjections(c *fiber.Ctx) error {
 			"状态", "办理方", "核实期限", "是否逾期", "处理结果", "答复日期", "是否按期答复"},
 		list: s.objectionLister, key: objectionKey,
 		cells: func(o storage.Objection) []string {
-			outcome, inTime := "", ""
+			outcome := ""
 			if o.Outcome != "" {
 				outcome = o.Outcome.Label()
 			}
-			if o.ResolvedInTime != nil {
-				inTime = yesNo(*o.ResolvedInTime)
-			}
 			return []string{strconv.FormatInt(o.ID, 10), o.DecisionNo, o.EnterpriseName, o.USCC, o.DepartmentName,
 				o.Grounds.Label(), dateText(o.FiledOn), o.Status.Label(), o.Holder.Label(), dateText(o.VerifyDue),
-				yesNo(o.Overdue), outcome, dateText(o.ResolvedOn), inTime}
+				yesNo(o.Overdue), outcome, dateText(o.ResolvedOn), yesNoPtr(o.ResolvedInTime)}
 		}})
 }
 

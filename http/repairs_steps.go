@@ -107,6 +107,16 @@ func splitItems(s string) []string {
 }
 
 func optionalDate(field, label, v string) (domain.Date, error) {
+	d, e := dateField(field, label, v)
+	if e != nil {
+		return d, e
+	}
+	return d, nil
+}
+
+// dateField reads an optional date (YYYY-MM-DD; blank is the zero date); an invalid one is a 422 on field whose
+// message begins with label.
+func dateField(field, label, v string) (domain.Date, *Error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return domain.Date{}, nil
