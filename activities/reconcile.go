@@ -179,8 +179,10 @@ func (a *Activities) reportEnded(ctx context.Context, kind string, id int64, wid
 	}
 	if kind == storage.ReconcileImport {
 		failure := fmt.Sprintf("后台启动任务 %s 于 %s %s，本批次未全部启动；尚未启动的记录由系统对账逐条补启动，运维人员重新启动该任务后本批次办结", wid, at, how)
-		imp, changed, err := a.DB.FailImport(ctx, id, failure, entry, details)
-		if err != nil || !changed {
+		// Not changed: failed by an earlier attempt of this activity (open its task, which may be missing) or
+		// completed meanwhile (nothing to report).
+		imp, _, err := a.DB.FailImport(ctx, id, failure, entry, details)
+		if err != nil || imp.Status != domain.ImportFailed {
 			return err
 		}
 		return a.DB.OpenTask(ctx, storage.Task{CaseKind: string(caseKind), CaseID: caseID, Step: "workflow.ended",
