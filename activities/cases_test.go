@@ -300,6 +300,6 @@ func TestFinishImportTwiceCompletesOnce(t *testing.T) {
 		return err
 	}, "completion entries", `SELECT count(*) FROM audit_log WHERE case_kind = 'penalty_import' AND case_id = $1::text
 		AND action = 'penalty_import.completed'`, imp.ID)
-	assert.Equal(t, "completed", done[1].Status)
+	assert.Equal(t, domain.ImportCompleted, done[1].Status)
 	assert.Equal(t, done[0].CompletedAt, done[1].CompletedAt, "completed once, at the first time")
 }

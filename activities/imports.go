@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -111,5 +112,9 @@ func (a *Activities) FinishImport(ctx context.Context, importID int64) error {
 	err = a.DB.Audit(ctx, storage.AuditEntry{Actor: "system", Role: "system", Action: "penalty_import.completed",
 		CaseKind: "penalty_import", CaseID: fmt.Sprint(importID), DedupKey: &key},
 		map[string]any{"started": imp.Started, "to_start": imp.ToStart})
-	return err
+	if err != nil {
+		return err
+	}
+	// A job started again by an operator after the reconciler marked the import failed closes its task.
+	return a.DB.CloseTask(ctx, domain.CasePenaltyImport, fmt.Sprint(importID), "workflow.ended", domain.TaskDone)
 }

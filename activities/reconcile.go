@@ -8,8 +8,10 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/activity"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -43,13 +45,27 @@ func (a *Activities) FindOrphanCases(ctx context.Context, in FindOrphansInput) (
 		if err != nil {
 			return FindOrphansResult{}, fmt.Errorf("describe %s: %w", wid, err)
 		}
-		status := d.GetWorkflowExecutionInfo().GetStatus()
+		info := d.GetWorkflowExecutionInfo()
+		status := info.GetStatus()
 		switch {
 		case in.Kind == storage.ReconcilePenalty || in.Kind == storage.ReconcileListing:
 			started = append(started, id)
+			if endedUnfinished(status) {
+				// Reject-duplicate: it cannot run again, and once marked started the reconciler no longer looks
+				// at it, so it is reported now.
+				if err := a.reportEnded(ctx, in.Kind, id, wid, info); err != nil {
+					return FindOrphansResult{}, err
+				}
+				res.Ended = append(res.Ended, wid)
+			}
 		case status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		case in.Kind == storage.ReconcileRepair:
 			res.Orphans = append(res.Orphans, id)
+		case endedUnfinished(status):
+			if err := a.reportEnded(ctx, in.Kind, id, wid, info); err != nil {
+				return FindOrphansResult{}, err
+			}
+			res.Ended = append(res.Ended, wid)
 		default:
 			if a.Log != nil {
 				a.Log.Warn("case in progress whose workflow ended; it needs an operator", "workflow", wid, "status", status.String())
@@ -106,4 +122,77 @@ func (a *Activities) listingLifecycle(ctx context.Context, id int64) (ListingLif
 		}
 	}
 	return l, nil
+}
+
+// endedUnfinished: the workflow is closed and did not complete (failed, terminated, timed out or cancelled).
+func endedUnfinished(s enums.WorkflowExecutionStatus) bool {
+	switch s {
+	case enums.WORKFLOW_EXECUTION_STATUS_FAILED, enums.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+		enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, enums.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return true
+	}
+	return false
+}
+
+// endedWord says in Chinese how a workflow ended.
+func endedWord(s enums.WorkflowExecutionStatus) string {
+	switch s {
+	case enums.WORKFLOW_EXECUTION_STATUS_FAILED:
+		return "执行失败"
+	case enums.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+		return "被终止"
+	case enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		return "超时"
+	case enums.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return "被取消"
+	}
+	return s.String()
+}
+
+// reconcileCaseKinds maps the reconciler's kinds to the case kinds of audit entries and tasks.
+var reconcileCaseKinds = map[string]domain.CaseKind{
+	storage.ReconcileImport: domain.CasePenaltyImport, storage.ReconcilePenalty: domain.CasePenalty,
+	storage.ReconcileListing: domain.CasePenalty, storage.ReconcileObjection: domain.CaseObjection,
+	storage.ReconcileTraining: domain.CaseTraining, storage.ReconcileRepair: domain.CaseRepair,
+}
+
+// reportEnded makes a case row whose workflow ended without completing visible, once per run of the workflow: an
+// import is marked failed (its page shows why; an operator who starts import-<id> again brings it back); any other
+// case gets an audit entry "<kind>.workflow_ended" and a task in the credit office's inbox, since its row stays in
+// progress and its workflow cannot be started again under the same ID.
+func (a *Activities) reportEnded(ctx context.Context, kind string, id int64, wid string, info *workflowpb.WorkflowExecutionInfo) error {
+	caseKind := reconcileCaseKinds[kind]
+	caseID := strconv.FormatInt(id, 10)
+	runID := info.GetExecution().GetRunId()
+	how := endedWord(info.GetStatus())
+	at := ""
+	if ct := info.GetCloseTime(); ct != nil {
+		at = ct.AsTime().In(domain.Shanghai).Format("2006-01-02 15:04")
+	}
+	details := map[string]any{"workflow_id": wid, "run_id": runID, "status": info.GetStatus().String()}
+	key := wid + ":ended:" + runID
+	entry := storage.AuditEntry{Actor: "system", Role: "system", Action: string(caseKind) + ".workflow_ended",
+		CaseKind: string(caseKind), CaseID: caseID, DedupKey: &key}
+	if a.Log != nil {
+		a.Log.Warn("case in progress whose workflow ended without completing; it needs an operator", "workflow", wid,
+			"status", info.GetStatus().String())
+	}
+	if kind == storage.ReconcileImport {
+		failure := fmt.Sprintf("后台启动任务 %s 于 %s %s，本批次未全部启动；尚未启动的记录由系统对账逐条补启动，运维人员重新启动该任务后本批次办结", wid, at, how)
+		// Not changed: failed by an earlier attempt of this activity (open its task, which may be missing) or
+		// completed meanwhile (nothing to report).
+		imp, _, err := a.DB.FailImport(ctx, id, failure, entry, details)
+		if err != nil || imp.Status != domain.ImportFailed {
+			return err
+		}
+		return a.DB.OpenTask(ctx, storage.Task{CaseKind: string(caseKind), CaseID: caseID, Step: "workflow.ended",
+			Title:        fmt.Sprintf("批量导入第%d号的后台启动%s（已启动 %d / %d），请联系运维人员重新启动", id, how, imp.Started, imp.ToStart),
+			AssigneeRole: domain.RoleCreditOffice})
+	}
+	if err := a.DB.Audit(ctx, entry, details); err != nil {
+		return err
+	}
+	return a.DB.OpenTask(ctx, storage.Task{CaseKind: string(caseKind), CaseID: caseID, Step: "workflow.ended",
+		Title:        fmt.Sprintf("%s %s 的办理流程于 %s %s，案件停在办理中，请联系运维人员处理", caseKind.Label(), caseID, at, how),
+		AssigneeRole: domain.RoleCreditOffice})
 }

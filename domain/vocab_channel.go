@@ -89,6 +89,38 @@ func (s ChannelStatus) Label() string {
 	return string(s)
 }
 
+// PublicationStatus is where a record's publication (双公示) stands on one channel (publications.status).
+type PublicationStatus string
+
+// Publication statuses: a publication is sent to the channel, confirmed published, and withdrawn at the end.
+const (
+	PublicationPending   PublicationStatus = "pending"
+	PublicationSent      PublicationStatus = "sent"
+	PublicationPublished PublicationStatus = "published"
+	PublicationOverdue   PublicationStatus = "overdue"
+	PublicationFailed    PublicationStatus = "failed"
+	PublicationWithdrawn PublicationStatus = "withdrawn"
+)
+
+// Label is the Chinese name of the publication's status.
+func (s PublicationStatus) Label() string {
+	switch s {
+	case PublicationPending:
+		return "待公示"
+	case PublicationSent:
+		return "已推送"
+	case PublicationPublished:
+		return "已公示"
+	case PublicationOverdue:
+		return "逾期未公示"
+	case PublicationFailed:
+		return "推送失败"
+	case PublicationWithdrawn:
+		return "已撤下"
+	}
+	return string(s)
+}
+
 // ChannelKind is how a publishing channel is reached: a webhook channel's system is called over HTTPS; a manual
 // channel's operator confirms on the platform.
 type ChannelKind string

@@ -37,11 +37,16 @@ func TestEveryValueHasItsOwnChineseLabel(t *testing.T) {
 	add("withdrawal status", WithdrawalPending, WithdrawalInProgress, WithdrawalCompleted)
 	add("channel status", ChannelPending, ChannelSent, ChannelConfirmed, ChannelOverdue, ChannelFailed, ChannelCancelled)
 	add("channel kind", ChannelWebhook, ChannelManual)
+	add("publication status", PublicationPending, PublicationSent, PublicationPublished, PublicationOverdue,
+		PublicationFailed, PublicationWithdrawn)
 	add("training status", TrainingPlanned, TrainingOpen, TrainingStarted, TrainingClosed)
 	add("enrollment status", EnrollmentEnrolled, EnrollmentWaitlisted, EnrollmentCancelled)
 	add("attendee role", AttendeeLegalRepresentative, AttendeeResponsibleManager)
 	add("case kind", CasePenalty, CasePublication, CaseRepair, CaseObjection, CaseWithdrawal, CaseTraining, CasePenaltyImport)
 	add("task status", TaskOpen, TaskDone, TaskCancelled)
+	for _, v := range ImportStatuses {
+		add("import status", v)
+	}
 	for name, vs := range groups {
 		seen := map[string]bool{}
 		for _, v := range vs {

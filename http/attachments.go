@@ -70,6 +70,18 @@ type multipartForm struct {
 	Values map[string][]string
 }
 
+// files splits the uploads into those of the named field and the others, each in the order sent.
+func (f *multipartForm) files(field string) (named, others []formUpload) {
+	for _, u := range f.Files {
+		if u.Field == field {
+			named = append(named, u)
+		} else {
+			others = append(others, u)
+		}
+	}
+	return named, others
+}
+
 func (f *multipartForm) value(name string) string {
 	if vs := f.Values[name]; len(vs) > 0 {
 		return vs[0]
@@ -274,12 +286,7 @@ func (s *Server) uploadAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var files []formUpload
-	for _, f := range form.Files {
-		if f.Field == "file" {
-			files = append(files, f)
-		}
-	}
+	files, _ := form.files("file")
 	switch len(files) {
 	case 0:
 		return invalidField("file", "file_required", "请在字段 file 中上传一个文件")

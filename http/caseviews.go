@@ -26,6 +26,14 @@ type historyJSON struct {
 	Details json.RawMessage `json:"details"`
 }
 
+// commitmentJSON is the 信用承诺书 the applicant signed with the case: who, when, from where, and its letter.
+type commitmentJSON struct {
+	AcceptedBy string    `json:"accepted_by"`
+	AcceptedAt time.Time `json:"accepted_at"`
+	RemoteAddr string    `json:"remote_addr"`
+	LetterID   *int64    `json:"letter_id"`
+}
+
 // caseWithdrawalJSON is the withdrawal order a case led to.
 type caseWithdrawalJSON struct {
 	ID     int64  `json:"id"`

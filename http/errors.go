@@ -67,6 +67,15 @@ func formProblem(err error) (*Error, bool) {
 	return e, true
 }
 
+// showOnForm answers a refusal that a form page shows again with its message (pageProblem; not a record the
+// caller must not see, which the error page answers as 404) through render, and any other error as it is.
+func showOnForm(err error, render func(*Error) error) error {
+	if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
+		return render(e)
+	}
+	return err
+}
+
 // The errors every handler shares; domain-specific ones are built where they arise.
 var (
 	errUnauthorized     = newError(domain.KindUnauthorized, "unauthorized", "未登录或凭证无效，请重新登录")

@@ -169,6 +169,14 @@ func datePtrText(d *domain.Date) string {
 	return dateText(*d)
 }
 
+// yesNoPtr is yesNo, or "" when not known (nil).
+func yesNoPtr(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return yesNo(*b)
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "是"
@@ -232,38 +240,35 @@ func (s *Server) exportPenalties(c *fiber.Ctx) error {
 		cells: func(p storage.Penalty) []string { return nationalRow(p, names[p.DepartmentID]) }})
 }
 
+// caseColumns head the export of repair and objection cases: the case, the record it is about, the department.
+func caseColumns(more ...string) []string {
+	return append([]string{"案件编号", "行政处罚决定书文号", "企业名称", "统一社会信用代码", "认定部门"}, more...)
+}
+
+// caseCells are the caseColumns of a case.
+func caseCells(id int64, decisionNo, enterprise, uscc, department string, more ...string) []string {
+	return append([]string{strconv.FormatInt(id, 10), decisionNo, enterprise, uscc, department}, more...)
+}
+
 func (s *Server) exportRepairs(c *fiber.Ctx) error {
 	return runExport(s, c, exportSpec[storage.Repair]{file: "repairs", title: "信用修复案件",
-		header: []string{"案件编号", "行政处罚决定书文号", "企业名称", "统一社会信用代码", "认定部门", "申请日期", "状态",
-			"办理方", "受理期限", "决定期限", "是否逾期", "决定日期", "是否按期决定", "决定书文号"},
-		list: s.repairLister, key: repairKey,
+		header: caseColumns("申请日期", "状态", "办理方", "受理期限", "决定期限", "是否逾期", "决定日期", "是否按期决定", "决定书文号"),
+		list:   s.repairLister, key: repairKey,
 		cells: func(r storage.Repair) []string {
-			inTime := ""
-			if r.DecidedInTime != nil {
-				inTime = yesNo(*r.DecidedInTime)
-			}
-			return []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty, r.EnterpriseName, r.USCC, r.DepartmentName,
+			return caseCells(r.ID, r.DecisionNoOfPenalty, r.EnterpriseName, r.USCC, r.DepartmentName,
 				dateText(r.AppliedOn), r.Status.Label(), r.Holder.Label(), dateText(r.AcceptanceDue), dateText(r.DecisionDue),
-				yesNo(r.Overdue), dateText(r.DecidedOn), inTime, r.DecisionNo}
+				yesNo(r.Overdue), dateText(r.DecidedOn), yesNoPtr(r.DecidedInTime), r.DecisionNo)
 		}})
 }
 
 func (s *Server) exportObjections(c *fiber.Ctx) error {
 	return runExport(s, c, exportSpec[storage.Objection]{file: "objections", title: "异议申诉案件",
-		header: []string{"案件编号", "行政处罚决定书文号", "企业名称", "统一社会信用代码", "认定部门", "异议理由", "提出日期",
-			"状态", "办理方", "核实期限", "是否逾期", "处理结果", "答复日期", "是否按期答复"},
-		list: s.objectionLister, key: objectionKey,
+		header: caseColumns("异议理由", "提出日期", "状态", "办理方", "核实期限", "是否逾期", "处理结果", "答复日期", "是否按期答复"),
+		list:   s.objectionLister, key: objectionKey,
 		cells: func(o storage.Objection) []string {
-			outcome, inTime := "", ""
-			if o.Outcome != "" {
-				outcome = o.Outcome.Label()
-			}
-			if o.ResolvedInTime != nil {
-				inTime = yesNo(*o.ResolvedInTime)
-			}
-			return []string{strconv.FormatInt(o.ID, 10), o.DecisionNo, o.EnterpriseName, o.USCC, o.DepartmentName,
+			return caseCells(o.ID, o.DecisionNo, o.EnterpriseName, o.USCC, o.DepartmentName,
 				o.Grounds.Label(), dateText(o.FiledOn), o.Status.Label(), o.Holder.Label(), dateText(o.VerifyDue),
-				yesNo(o.Overdue), outcome, dateText(o.ResolvedOn), inTime}
+				yesNo(o.Overdue), o.Outcome.Label(), dateText(o.ResolvedOn), yesNoPtr(o.ResolvedInTime))
 		}})
 }
 

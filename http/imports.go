@@ -382,7 +382,7 @@ func (s *Server) importResultPage(c *fiber.Ctx) error {
 		percent = imp.Started * 100 / imp.ToStart
 	}
 	return s.page(c, "import_result", pageData{Title: "导入结果", Data: map[string]any{
-		"Import": imp, "Rows": views, "Percent": percent, "Running": imp.Status != "completed",
+		"Import": imp, "Rows": views, "Percent": percent, "Running": !imp.Status.Final(),
 		"CreatedAt": imp.CreatedAt.In(shanghai).Format("2006-01-02 15:04:05"),
 	}})
 }

@@ -297,21 +297,16 @@ type objectionJSON struct {
 	ExtensionReason string                   `json:"extension_reason,omitempty"`
 	Resolution      *objectionResolutionJSON `json:"resolution"`
 	RepairReopened  bool                     `json:"repair_reopened"`
-	Commitment      struct {
-		AcceptedBy string    `json:"accepted_by"`
-		AcceptedAt time.Time `json:"accepted_at"`
-		RemoteAddr string    `json:"remote_addr"`
-		LetterID   *int64    `json:"letter_id"`
-	} `json:"commitment"`
-	CreatedAt   time.Time               `json:"created_at"`
-	UpdatedAt   time.Time               `json:"updated_at"`
-	ClosedAt    *time.Time              `json:"closed_at"`
-	History     *[]historyJSON          `json:"history,omitempty"`
-	Letters     *[]letterJSON           `json:"letters,omitempty"`
-	Attachments *[]attachmentJSON       `json:"attachments,omitempty"`
-	Channels    *[]objectionChannelJSON `json:"channels,omitempty"`
-	Record      *objectionRecordJSON    `json:"record,omitempty"`
-	Withdrawal  **caseWithdrawalJSON    `json:"withdrawal,omitempty"`
+	Commitment      commitmentJSON           `json:"commitment"`
+	CreatedAt       time.Time                `json:"created_at"`
+	UpdatedAt       time.Time                `json:"updated_at"`
+	ClosedAt        *time.Time               `json:"closed_at"`
+	History         *[]historyJSON           `json:"history,omitempty"`
+	Letters         *[]letterJSON            `json:"letters,omitempty"`
+	Attachments     *[]attachmentJSON        `json:"attachments,omitempty"`
+	Channels        *[]objectionChannelJSON  `json:"channels,omitempty"`
+	Record          *objectionRecordJSON     `json:"record,omitempty"`
+	Withdrawal      **caseWithdrawalJSON     `json:"withdrawal,omitempty"`
 	// LookupCode is the case's 查询码 for the public status lookup (/status), on its receipt and detail.
 	LookupCode string `json:"lookup_code,omitempty"`
 }
@@ -335,8 +330,8 @@ func toObjectionJSON(o storage.Objection) objectionJSON {
 		ExtensionReason: o.ExtensionReason, RepairReopened: o.RepairReopened, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		ClosedAt: nullableTime(o.ClosedAt.Time, o.ClosedAt.Valid),
 	}
-	j.Commitment.AcceptedBy, j.Commitment.AcceptedAt = o.FiledBy, o.CommitmentAcceptedAt
-	j.Commitment.RemoteAddr, j.Commitment.LetterID = o.CommitmentRemoteAddr, idPtr(o.CommitmentLetterID)
+	j.Commitment = commitmentJSON{AcceptedBy: o.FiledBy, AcceptedAt: o.CommitmentAcceptedAt,
+		RemoteAddr: o.CommitmentRemoteAddr, LetterID: idPtr(o.CommitmentLetterID)}
 	if o.Outcome != "" {
 		outcome := string(o.Outcome)
 		j.Outcome = &outcome

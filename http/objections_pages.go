@@ -119,6 +119,16 @@ func (s *Server) renderObjectionForm(c *fiber.Ctx, in objectionFiling, problem *
 	}})
 }
 
+// objectionFilingForm reads an objection filing from its form (the enterprise's or the window's); commitment names
+// the box that signs the commitment.
+func objectionFilingForm(form *multipartForm, commitment string) objectionFiling {
+	in := objectionFiling{Grounds: form.value("grounds"), Statement: form.value("statement"),
+		CommitmentAccepted: form.value(commitment) == "1"}
+	in.PenaltyID, _ = strconv.ParseInt(form.value("penalty_id"), 10, 64)
+	in.RepairID, _ = strconv.ParseInt(strings.TrimSpace(form.value("repair_id")), 10, 64)
+	return in
+}
+
 // objectionNewSubmit takes the filing form: the record, the grounds, a statement, the commitment and evidence
 // uploaded with it (stored only once everything else is found in order).
 func (s *Server) objectionNewSubmit(c *fiber.Ctx) error {
@@ -126,15 +136,9 @@ func (s *Server) objectionNewSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := objectionFiling{Grounds: form.value("grounds"), Statement: form.value("statement"),
-		CommitmentAccepted: form.value("commitment_accepted") == "1"}
-	in.PenaltyID, _ = strconv.ParseInt(form.value("penalty_id"), 10, 64)
-	in.RepairID, _ = strconv.ParseInt(strings.TrimSpace(form.value("repair_id")), 10, 64)
+	in := objectionFilingForm(form, "commitment_accepted")
 	fail := func(err error) error {
-		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
-			return s.renderObjectionForm(c, in, e)
-		}
-		return err
+		return showOnForm(err, func(e *Error) error { return s.renderObjectionForm(c, in, e) })
 	}
 	check := in
 	if _, _, err := s.checkFiling(c, &check); err != nil {

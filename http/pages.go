@@ -277,6 +277,8 @@ func caseHref(kind, id string) string {
 		return "/channels/queue"
 	case "training":
 		return "/trainings/" + id
+	case "penalty_import":
+		return "/penalties/imports/" + id
 	}
 	return ""
 }

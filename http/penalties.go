@@ -561,14 +561,9 @@ func (b revocationBody) request(p *principal) (workflows.RevocationRequest, erro
 	if utf8.RuneCountInString(req.Reason) > maxTextLen {
 		return req, invalidField("reason", "text_too_long", "撤销原因过长")
 	}
-	if d := strings.TrimSpace(b.DecidedOn); d != "" {
-		on, err := domain.ParseDate(d)
-		if err != nil {
-			return req, invalidField("decided_on", "invalid_date", "撤销日期 decided_on 应为YYYY-MM-DD格式的真实日期")
-		}
-		req.DecidedOn = on
-	}
-	return req, nil
+	on, err := optionalDate("decided_on", "撤销日期 decided_on ", b.DecidedOn)
+	req.DecidedOn = on
+	return req, err
 }
 
 func (s *Server) answerPenalty(c *fiber.Ctx, id int64) error {

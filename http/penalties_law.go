@@ -69,14 +69,9 @@ func (in lawInput) parse() (lawFacts, *Error) {
 		}
 		return f, newError(domain.KindInternal, "internal", "服务器内部错误，请稍后重试")
 	}
-	if s := strings.TrimSpace(in.PublishedOn); s != "" {
-		d, err := domain.ParseDate(s)
-		if err != nil {
-			return f, invalidField("published_on", "invalid_date", "公示日期 published_on 应为YYYY-MM-DD格式的真实日期")
-		}
-		f.publishedOn = d
-	}
-	return f, nil
+	d, e := dateField("published_on", "公示日期 published_on ", in.PublishedOn)
+	f.publishedOn = d
+	return f, e
 }
 
 // apply copies the facts into the input of the class rules.

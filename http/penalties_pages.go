@@ -305,17 +305,7 @@ func deliveryMethodLabel(m string) string {
 	return m
 }
 
-// publicationStatusLabels name the states of a publication on a channel.
-var publicationStatusLabels = map[string]string{
-	"pending":   "待公示",
-	"sent":      "已推送",
-	"published": "已公示",
-	"overdue":   "逾期未公示",
-	"failed":    "推送失败",
-	"withdrawn": "已撤下",
-}
-
-func publicationStatusLabel(st string) string { return labelOr(publicationStatusLabels, st) }
+func publicationStatusLabel(st string) string { return domain.PublicationStatus(st).Label() }
 
 func (s *Server) penaltyPage(c *fiber.Ctx) error {
 	return s.renderPenaltyPage(c, "", nil)
@@ -392,12 +382,8 @@ func (s *Server) renderPenaltyPage(c *fiber.Ctx, flash string, problem *Error) e
 func penaltyStepPage(name string) func(*Server, *fiber.Ctx) error {
 	a := penaltyActions[name]
 	return func(s *Server, c *fiber.Ctx) error {
-		_, err := s.penaltyStep(c, a, true)
-		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
-			return s.renderPenaltyPage(c, "", e)
-		}
-		if err != nil {
-			return err
+		if _, err := s.penaltyStep(c, a, true); err != nil {
+			return showOnForm(err, func(e *Error) error { return s.renderPenaltyPage(c, "", e) })
 		}
 		return s.seeOther(c, "/penalties/"+c.Params("id"), a.done)
 	}

@@ -262,33 +262,28 @@ type fraudBanJSON struct {
 
 // repairJSON is a case as the API shows it; lists leave out the history, letters, materials and withdrawal.
 type repairJSON struct {
-	ID             int64               `json:"id"`
-	PenaltyID      int64               `json:"penalty_id"`
-	DecisionNo     string              `json:"decision_no"`
-	USCC           string              `json:"uscc"`
-	EnterpriseName string              `json:"enterprise_name"`
-	DepartmentID   string              `json:"department_id"`
-	DepartmentName string              `json:"department_name"`
-	Status         string              `json:"status"`
-	StatusLabel    string              `json:"status_label"`
-	Holder         string              `json:"holder"`
-	HolderLabel    string              `json:"holder_label"`
-	Round          int                 `json:"round"`
-	RuleSet        string              `json:"rule_set"`
-	AppliedOn      domain.Date         `json:"applied_on"`
-	ReceivedOn     domain.Date         `json:"received_on"`
-	AcceptedOn     domain.Date         `json:"accepted_on"`
-	Statement      string              `json:"statement"`
-	WaitingFor     []string            `json:"waiting_for"`
-	Deadlines      repairDeadlinesJSON `json:"deadlines"`
-	Overdue        bool                `json:"overdue"`
-	Extended       bool                `json:"extended"`
-	Commitment     struct {
-		AcceptedBy string    `json:"accepted_by"`
-		AcceptedAt time.Time `json:"accepted_at"`
-		RemoteAddr string    `json:"remote_addr"`
-		LetterID   *int64    `json:"letter_id"`
-	} `json:"commitment"`
+	ID                       int64                `json:"id"`
+	PenaltyID                int64                `json:"penalty_id"`
+	DecisionNo               string               `json:"decision_no"`
+	USCC                     string               `json:"uscc"`
+	EnterpriseName           string               `json:"enterprise_name"`
+	DepartmentID             string               `json:"department_id"`
+	DepartmentName           string               `json:"department_name"`
+	Status                   string               `json:"status"`
+	StatusLabel              string               `json:"status_label"`
+	Holder                   string               `json:"holder"`
+	HolderLabel              string               `json:"holder_label"`
+	Round                    int                  `json:"round"`
+	RuleSet                  string               `json:"rule_set"`
+	AppliedOn                domain.Date          `json:"applied_on"`
+	ReceivedOn               domain.Date          `json:"received_on"`
+	AcceptedOn               domain.Date          `json:"accepted_on"`
+	Statement                string               `json:"statement"`
+	WaitingFor               []string             `json:"waiting_for"`
+	Deadlines                repairDeadlinesJSON  `json:"deadlines"`
+	Overdue                  bool                 `json:"overdue"`
+	Extended                 bool                 `json:"extended"`
+	Commitment               commitmentJSON       `json:"commitment"`
 	TrainingLetterID         *int64               `json:"training_letter_id"`
 	CreditReportAttachmentID *int64               `json:"credit_report_attachment_id"`
 	Decision                 *repairDecisionJSON  `json:"decision"`
@@ -327,8 +322,8 @@ func toRepairJSON(r storage.Repair) repairJSON {
 	if r.WaitingCreditReport {
 		j.WaitingFor = append(j.WaitingFor, workflows.ConditionCreditReport)
 	}
-	j.Commitment.AcceptedBy, j.Commitment.AcceptedAt = r.ApplicantLogin, r.CommitmentAcceptedAt
-	j.Commitment.RemoteAddr, j.Commitment.LetterID = r.CommitmentRemoteAddr, idPtr(r.CommitmentLetterID)
+	j.Commitment = commitmentJSON{AcceptedBy: r.ApplicantLogin, AcceptedAt: r.CommitmentAcceptedAt,
+		RemoteAddr: r.CommitmentRemoteAddr, LetterID: idPtr(r.CommitmentLetterID)}
 	if r.Approved != nil {
 		j.Decision = &repairDecisionJSON{Approved: *r.Approved, DecidedOn: r.DecidedOn, Number: r.DecisionNo,
 			Reason: r.DecisionReason, InTime: r.DecidedInTime}

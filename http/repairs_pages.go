@@ -194,10 +194,7 @@ func (s *Server) applyRepairPage(c *fiber.Ctx) error {
 	penaltyID, _ := strconv.ParseInt(form.value("penalty_id"), 10, 64)
 	statement := form.value("statement")
 	fail := func(err error) error {
-		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
-			return s.renderSelfCheck(c, penaltyID, e, statement)
-		}
-		return err
+		return showOnForm(err, func(e *Error) error { return s.renderSelfCheck(c, penaltyID, e, statement) })
 	}
 	pen, err := s.ownPenalty(c.UserContext(), principalOf(c), penaltyID)
 	if err != nil {
@@ -214,14 +211,7 @@ func (s *Server) applyRepairPage(c *fiber.Ctx) error {
 	if form.value("commitment_accepted") != "1" {
 		return fail(invalidField("commitment_accepted", "commitment_required", "申请信用修复须阅读并签署信用承诺书"))
 	}
-	var materials, reports []formUpload
-	for _, f := range form.Files {
-		if f.Field == "credit_report" {
-			reports = append(reports, f)
-		} else {
-			materials = append(materials, f)
-		}
-	}
+	reports, materials := form.files("credit_report")
 	stored, err := s.storeUploads(c, append(materials, reports...))
 	if err != nil {
 		return fail(err)
@@ -417,10 +407,7 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 		b.Approved = &f
 	}
 	fail := func(err error) error {
-		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
-			return s.renderRepairPage(c, r, "", e)
-		}
-		return err
+		return showOnForm(err, func(e *Error) error { return s.renderRepairPage(c, r, "", e) })
 	}
 	if principalOf(c).Role != a.role {
 		return errForbidden

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,6 +108,16 @@ func splitItems(s string) []string {
 }
 
 func optionalDate(field, label, v string) (domain.Date, error) {
+	d, e := dateField(field, label, v)
+	if e != nil {
+		return d, e
+	}
+	return d, nil
+}
+
+// dateField reads an optional date (YYYY-MM-DD; blank is the zero date); an invalid one is a 422 on field whose
+// message begins with label.
+func dateField(field, label, v string) (domain.Date, *Error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return domain.Date{}, nil
@@ -134,12 +145,9 @@ var repairActions = []repairAction{
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, _ stepBody) (any, error) { return actorOf(c), nil }},
 	{path: "request-supplement", role: domain.RoleDepartment, update: workflows.RepairRequestSupplementUpdate, label: "一次性告知补正",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
-			items, err := textList("items", "补正事项", b.Items)
-			if err != nil {
-				return nil, err
-			}
-			due, err := optionalDate("due_on", "补正期限", b.DueOn)
-			if err != nil {
+			items, ierr := textList("items", "补正事项", b.Items)
+			due, derr := optionalDate("due_on", "补正期限", b.DueOn)
+			if err := cmp.Or(ierr, derr); err != nil { // the items' mistake first
 				return nil, err
 			}
 			return workflows.RepairSupplementItems{Items: items, DueOn: due, RepairActor: actorOf(c)}, nil
@@ -150,12 +158,9 @@ var repairActions = []repairAction{
 		parse: reasonStep("reason", "延期理由")},
 	{path: "rectification-deadline", role: domain.RoleDepartment, update: workflows.RepairRectificationUpdate, label: "设定整改期限",
 		parse: func(_ *Server, c *fiber.Ctx, _ storage.Repair, b stepBody) (any, error) {
-			due, err := optionalDate("due_on", "整改期限", b.DueOn)
-			if err != nil {
-				return nil, err
-			}
-			reqs, err := textList("requirements", "整改要求", b.Requirements)
-			if err != nil {
+			due, derr := optionalDate("due_on", "整改期限", b.DueOn)
+			reqs, rerr := textList("requirements", "整改要求", b.Requirements)
+			if err := cmp.Or(derr, rerr); err != nil { // the deadline's mistake first
 				return nil, err
 			}
 			return workflows.RepairRectification{DueOn: due, Requirements: reqs, RepairActor: actorOf(c)}, nil

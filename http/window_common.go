@@ -56,14 +56,7 @@ func windowProblem(c *fiber.Ctx, problem *Error) (msg, field string) {
 // refusal goes to fail, and the scans of a refused filing are discarded.
 func (s *Server) takeAtWindow(c *fiber.Ctx, form *multipartForm, doc, receipt string, fail func(error) error,
 	file func(attachmentIDs []int64) (int64, error)) error {
-	var commitment, others []formUpload
-	for _, f := range form.Files {
-		if f.Field == "commitment" {
-			commitment = append(commitment, f)
-		} else {
-			others = append(others, f)
-		}
-	}
+	commitment, others := form.files("commitment")
 	if form.value("commitment_signed") != "1" {
 		return fail(invalidField("commitment_signed", "commitment_required", "请确认企业已在纸质"+doc+"上签字盖章"))
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -45,15 +44,10 @@ func (s *Server) windowObjectionSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := objectionFiling{USCC: c.Query("uscc"), Grounds: form.value("grounds"), Statement: form.value("statement"),
-		CommitmentAccepted: form.value("commitment_signed") == "1"}
-	in.PenaltyID, _ = strconv.ParseInt(form.value("penalty_id"), 10, 64)
-	in.RepairID, _ = strconv.ParseInt(strings.TrimSpace(form.value("repair_id")), 10, 64)
+	in := objectionFilingForm(form, "commitment_signed")
+	in.USCC = c.Query("uscc")
 	fail := func(err error) error {
-		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
-			return s.renderWindowObjection(c, in, e)
-		}
-		return err
+		return showOnForm(err, func(e *Error) error { return s.renderWindowObjection(c, in, e) })
 	}
 	// The record must be the named enterprise's before anything is stored.
 	if _, err := s.windowPenalty(c, in.USCC, in.PenaltyID); err != nil {

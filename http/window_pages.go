@@ -126,10 +126,7 @@ func (s *Server) windowRepairSubmit(c *fiber.Ctx) error {
 	penaltyID, _ := strconv.ParseInt(form.value("penalty_id"), 10, 64)
 	statement := form.value("statement")
 	fail := func(err error) error {
-		if e, ok := pageProblem(err); ok && e.Kind != domain.KindNotFound {
-			return s.renderWindowRepair(c, rawUSCC, penaltyID, e, statement)
-		}
-		return err
+		return showOnForm(err, func(e *Error) error { return s.renderWindowRepair(c, rawUSCC, penaltyID, e, statement) })
 	}
 	// The record must be the named enterprise's before anything is stored.
 	w, err := s.windowPenalty(c, rawUSCC, penaltyID)

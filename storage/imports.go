@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,28 +12,36 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"xinyong/domain"
 )
 
 // PenaltyImport is one CSV import of penalties and how far the start of its lifecycles has got.
 type PenaltyImport struct {
-	ID                int64        `db:"id" json:"id"`
-	DepartmentID      string       `db:"department_id" json:"department_id"`
-	CreatedBy         string       `db:"created_by" json:"created_by"`
-	Filename          string       `db:"filename" json:"filename"`
-	SHA256            string       `db:"sha256" json:"sha256"`
-	TotalRows         int          `db:"total_rows" json:"total_rows"`
-	Registered        int          `db:"registered" json:"registered"`
-	AlreadyRegistered int          `db:"already_registered" json:"already_registered"`
-	Rejected          int          `db:"rejected" json:"rejected"`
-	ToStart           int          `db:"to_start" json:"to_start"`
-	Started           int          `db:"started" json:"started"`
-	Status            string       `db:"status" json:"status"`
-	CreatedAt         time.Time    `db:"created_at" json:"created_at"`
-	CompletedAt       sql.NullTime `db:"completed_at" json:"-"`
+	ID                int64               `db:"id" json:"id"`
+	DepartmentID      string              `db:"department_id" json:"department_id"`
+	CreatedBy         string              `db:"created_by" json:"created_by"`
+	Filename          string              `db:"filename" json:"filename"`
+	SHA256            string              `db:"sha256" json:"sha256"`
+	TotalRows         int                 `db:"total_rows" json:"total_rows"`
+	Registered        int                 `db:"registered" json:"registered"`
+	AlreadyRegistered int                 `db:"already_registered" json:"already_registered"`
+	Rejected          int                 `db:"rejected" json:"rejected"`
+	ToStart           int                 `db:"to_start" json:"to_start"`
+	Started           int                 `db:"started" json:"started"`
+	Status            domain.ImportStatus `db:"status" json:"status"`
+	// Failure says, in Chinese, why an import is failed: how its job ended (empty unless failed).
+	Failure     string       `db:"failure" json:"failure,omitempty"`
+	CreatedAt   time.Time    `db:"created_at" json:"created_at"`
+	CompletedAt sql.NullTime `db:"completed_at" json:"-"`
+	FailedAt    sql.NullTime `db:"failed_at" json:"-"`
 }
 
+// StatusLabel is the Chinese name of the import's status.
+func (imp PenaltyImport) StatusLabel() string { return imp.Status.Label() }
+
 const importColumns = `id, department_id, created_by, filename, sha256, total_rows, registered, already_registered,
-	rejected, to_start, started, status, created_at, completed_at`
+	rejected, to_start, started, status, failure, created_at, completed_at, failed_at`
 
 // The outcomes of an import row.
 const (
@@ -318,19 +327,48 @@ func (db *DB) ImportBatch(ctx context.Context, importID int64, afterRow, limit i
 	return out, nil
 }
 
-// RecountImport refreshes how many of an import's lifecycles are started; complete marks the import done.
+// RecountImport refreshes how many of an import's lifecycles are started; complete marks the import done. Only
+// a running job recounts, so a failed import it recounts was started again by an operator: it is starting again.
 func (db *DB) RecountImport(ctx context.Context, importID int64, complete bool) (PenaltyImport, error) {
 	var imp PenaltyImport
 	err := db.GetContext(ctx, &imp, `UPDATE penalty_imports SET
 			started = (SELECT count(*) FROM penalty_import_rows r JOIN penalties p ON p.id = r.penalty_id
 				WHERE r.import_id = $1 AND r.needs_start AND p.lifecycle_started_at IS NOT NULL),
-			status = CASE WHEN $2 THEN 'completed' ELSE status END,
-			completed_at = CASE WHEN $2 THEN COALESCE(completed_at, now()) ELSE completed_at END
+			status = CASE WHEN $2 THEN 'completed' WHEN status = 'failed' THEN 'starting' ELSE status END,
+			completed_at = CASE WHEN $2 THEN COALESCE(completed_at, now()) ELSE completed_at END,
+			failure = '', failed_at = NULL
 		WHERE id = $1 RETURNING `+importColumns, importID, complete)
 	if err != nil {
 		return PenaltyImport{}, fmt.Errorf("recount import %d: %w", importID, notFound(err))
 	}
 	return imp, nil
+}
+
+// FailImport marks an import still starting failed, with the reason and the audit entry (its DedupKey makes a
+// repeated call a no-op), in one transaction. It reports false, changing nothing, when the import is not starting
+// (completed meanwhile, or already failed).
+func (db *DB) FailImport(ctx context.Context, importID int64, failure string, e AuditEntry, details any) (PenaltyImport, bool, error) {
+	var imp PenaltyImport
+	changed := false
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &imp, `UPDATE penalty_imports SET status = 'failed', failure = $2, failed_at = now()
+			WHERE id = $1 AND status = 'starting' RETURNING `+importColumns, importID, failure)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changed = true
+		return AuditTx(ctx, tx, e, details)
+	})
+	if err != nil {
+		return PenaltyImport{}, false, fmt.Errorf("fail import %d: %w", importID, err)
+	}
+	if !changed {
+		imp, err = db.GetImport(ctx, importID)
+	}
+	return imp, changed, err
 }
 
 // ImportFile returns the file an import was made from, or ErrNotFound for imports made before files were kept.

@@ -20,7 +20,8 @@ import (
 // ReconcileWorkflow every few minutes. It looks for case rows that should have a workflow and have none running —
 // rows written by a handler that died before it started the workflow (the old order of creation), penalties whose
 // lifecycle never started, repair cases whose workflow failed or was terminated — and starts their workflow, which
-// resumes the case from its row. New repair and objection cases cannot fall apart (their workflow writes the row),
+// resumes the case from its row. Other rows whose workflow ended without completing cannot be run again under their
+// ID; they are reported (an import is marked failed). New repair and objection cases cannot fall apart (their workflow writes the row),
 // so the reconciler is the safety net for everything else. See docs/reconciler.md.
 
 const (
@@ -43,9 +44,11 @@ type ReconcileParams struct {
 	MinAge time.Duration
 }
 
-// ReconcileResult lists the workflows a run started.
+// ReconcileResult lists the workflows a run started, and those it found ended without completing while their row
+// is still in progress (an import is marked failed, other cases get an audit entry and a credit-office task).
 type ReconcileResult struct {
 	Started []string `json:"started"`
+	Ended   []string `json:"ended,omitempty"`
 }
 
 func init() {
@@ -111,6 +114,7 @@ func ReconcileWorkflow(ctx workflow.Context, in ReconcileParams) (ReconcileResul
 				Kind: k.kind, AfterID: after, CreatedBefore: before, Limit: reconcilePage}).Get(ctx, &page); err != nil {
 				return res, err
 			}
+			res.Ended = append(res.Ended, page.Ended...)
 			var starts []workflow.ChildWorkflowFuture
 			for _, id := range page.Orphans {
 				cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -137,6 +141,9 @@ func ReconcileWorkflow(ctx workflow.Context, in ReconcileParams) (ReconcileResul
 	}
 	if len(res.Started) > 0 {
 		workflow.GetLogger(ctx).Warn("reconciler started workflows of orphaned case rows", "workflows", res.Started)
+	}
+	if len(res.Ended) > 0 {
+		workflow.GetLogger(ctx).Warn("reconciler found workflows that ended without completing; their cases need an operator", "workflows", res.Ended)
 	}
 	return res, nil
 }

@@ -20,6 +20,9 @@ type FindOrphansResult struct {
 	Orphans []int64
 	LastID  int64
 	More    bool
+	// Ended names the workflows (by ID) of the page's rows that ended without completing while their row is still
+	// in progress: an import is marked failed, other cases get an audit entry and a task for the credit office.
+	Ended []string `json:",omitempty"`
 	// Sessions are the orphaned training sessions as stored, since their workflow starts from them.
 	Sessions map[int64]TrainingSession `json:",omitempty"`
 	// Listings are the orphaned list entries as stored, since their record workflow starts from them.
