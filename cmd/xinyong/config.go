@@ -44,6 +44,9 @@ type config struct {
 	ChannelAllowHosts string   // XINYONG_CHANNEL_ALLOW_HOSTS: internal webhook hosts/CIDRs
 	UploadQuotaMB     int      // XINYONG_UPLOAD_QUOTA_MB: per user and 24 hours
 	TokenTTLDays      int      // XINYONG_TOKEN_TTL_DAYS: default bearer-token lifetime
+	// Worker is the worker's cache and concurrency (memory.go): the SDK's defaults for `xinyong worker`, smaller
+	// ones under `xinyong dev`.
+	Worker workerTuning
 }
 
 func env(name, def string) string {
@@ -88,6 +91,7 @@ func loadConfig() config {
 	c.ChannelAllowHosts = os.Getenv(egress.EnvAllowHosts)
 	c.UploadQuotaMB, _ = strconv.Atoi(os.Getenv("XINYONG_UPLOAD_QUOTA_MB"))
 	c.TokenTTLDays, _ = strconv.Atoi(os.Getenv("XINYONG_TOKEN_TTL_DAYS"))
+	c.Worker = loadWorkerTuning(workerTuning{})
 	return c
 }
 

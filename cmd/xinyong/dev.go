@@ -41,7 +41,12 @@ func runDev(ctx context.Context, args []string) error {
 		_ = os.Setenv("XINYONG_CHANNEL_SIMULATOR", "1")
 	}
 	cfg := loadConfig()
+	cfg.Worker = loadWorkerTuning(devWorkerTuning)
 	log := newLogger()
+	// One process holds the Temporal server, the worker and the HTTP server: a soft heap limit, and an opt-in
+	// profile listener to see where the memory goes (memory.go).
+	applyDevMemoryLimit(log)
+	startPprof(log)
 	// The channel simulator is served by this very process: dev lets webhooks reach its own host.
 	cfg.ChannelAllowHosts = strings.Trim(cfg.ChannelAllowHosts+","+devOwnHosts(cfg.HTTPAddr), ",")
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {

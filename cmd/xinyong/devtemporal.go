@@ -156,8 +156,9 @@ func startDevTemporalWith(ctx context.Context, o devTemporalOptions) (hostPort, 
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*tconfig.Config) authorization.ClaimMapper { return claimMapper }),
 		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
-			// The Temporal CLI's dev server settings: a bigger cache, and list pages that refresh freely.
-			dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
+			// The history service's cache of workflows' mutable states (the Temporal CLI's dev server keeps 8096;
+			// XINYONG_DEV_HISTORY_CACHE, docs/performance.md "Memory"), and list pages that refresh freely.
+			dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 devHistoryCacheSize(o.logf),
 			dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		}),
 	)
@@ -233,6 +234,24 @@ func devSQLConfig(dbFile string) (*tconfig.SQL, error) {
 		return nil, fmt.Errorf("dev temporal: register namespace %s: %w", devNamespace, err)
 	}
 	return conf, nil
+}
+
+// devHistoryCacheDefault is the number of workflows the embedded history service keeps in memory: enough for the
+// workflows a dev machine has in flight at once (an evicted one is reloaded from SQLite on its next task), and
+// a few hundred MiB less than the CLI's 8096 once thousands of workflows have run.
+const devHistoryCacheDefault = 1000
+
+func devHistoryCacheSize(logf func(string, ...any)) int {
+	v := strings.TrimSpace(os.Getenv("XINYONG_DEV_HISTORY_CACHE"))
+	if v == "" {
+		return devHistoryCacheDefault
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		logf("XINYONG_DEV_HISTORY_CACHE=%q is not a positive number; using %d", v, devHistoryCacheDefault)
+		return devHistoryCacheDefault
+	}
+	return n
 }
 
 // devClusterName names the single local cluster.

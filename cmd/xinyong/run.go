@@ -82,11 +82,13 @@ func runWorkerLoop(ctx context.Context, cfg config, db *storage.DB, tc client.Cl
 	if err != nil {
 		return err
 	}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{
+	wo := worker.Options{
 		// Errors that can never succeed on retry are classified inside the observing interceptor, so its logs
 		// and metrics see them as they are answered.
 		Interceptors: []interceptor.WorkerInterceptor{&obs.WorkerInterceptor{Log: log}, activities.Interceptor()},
-	})
+	}
+	cfg.Worker.apply(&wo)
+	w := worker.New(tc, workflows.TaskQueue, wo)
 	workflows.Register(w, &activities.Activities{DB: db, Log: log, BaseURL: cfg.BaseURL, Egress: pol})
 	for _, extra := range workerExtras {
 		extra(w)

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+)
+
+// workerTuning is the worker's memory/concurrency settings (docs/performance.md, "Memory"). Zero keeps the
+// SDK's default, which is what `xinyong worker` uses unless told otherwise; `xinyong dev` sets smaller defaults
+// (devWorkerTuning) because it shares one process with the Temporal server and the HTTP server.
+type workerTuning struct {
+	// WorkflowCache is the SDK's sticky workflow cache (XINYONG_WORKFLOW_CACHE, SDK default 10,000): workflows kept
+	// in memory between tasks. A workflow evicted from it replays its history on its next task.
+	WorkflowCache int
+	// Activities and LocalActivities bound the activities (and local activities) run at once
+	// (XINYONG_WORKER_ACTIVITIES, XINYONG_WORKER_LOCAL_ACTIVITIES; SDK default 1,000 each).
+	Activities      int
+	LocalActivities int
+}
+
+// devWorkerTuning: the penalty workflows of an import wait months for their deadlines after their letters, so a
+// small cache costs one replay per later task; 32 local activities at once keep both cores busy rendering letters
+// (about 0.65 MB each) without a thousand of them in memory.
+var devWorkerTuning = workerTuning{WorkflowCache: 1000, Activities: 64, LocalActivities: 32}
+
+// loadWorkerTuning reads the environment over the given defaults; a value that is not a positive number is
+// reported and ignored.
+func loadWorkerTuning(def workerTuning) workerTuning {
+	t := def
+	for _, s := range []struct {
+		env string
+		v   *int
+	}{
+		{"XINYONG_WORKFLOW_CACHE", &t.WorkflowCache},
+		{"XINYONG_WORKER_ACTIVITIES", &t.Activities},
+		{"XINYONG_WORKER_LOCAL_ACTIVITIES", &t.LocalActivities},
+	} {
+		v := strings.TrimSpace(os.Getenv(s.env))
+		if v == "" {
+			continue
+		}
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			*s.v = n
+		} else {
+			fmt.Fprintf(os.Stderr, "%s=%q is not a positive number; ignored\n", s.env, v)
+		}
+	}
+	return t
+}
+
+// apply sets the process-wide sticky cache size (before the first worker.New) and the options' limits.
+func (t workerTuning) apply(o *worker.Options) {
+	if t.WorkflowCache > 0 {
+		worker.SetStickyWorkflowCacheSize(t.WorkflowCache)
+	}
+	if t.Activities > 0 {
+		o.MaxConcurrentActivityExecutionSize = t.Activities
+	}
+	if t.LocalActivities > 0 {
+		o.MaxConcurrentLocalActivityExecutionSize = t.LocalActivities
+	}
+}
+
+// devMemoryLimitMB is the Go runtime's soft memory limit under `xinyong dev` unless GOMEMLIMIT is set
+// (XINYONG_DEV_MEMORY_LIMIT_MB; 0 or "off" leaves the runtime's default, no limit). A soft limit makes the
+// collector work harder near it instead of letting the heap double; it never fails an allocation.
+const devMemoryLimitMB = 768
+
+func applyDevMemoryLimit(log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return // the runtime has read it already
+	}
+	mb := devMemoryLimitMB
+	switch v := strings.TrimSpace(os.Getenv("XINYONG_DEV_MEMORY_LIMIT_MB")); v {
+	case "":
+	case "off", "0":
+		return
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			log.Warn("XINYONG_DEV_MEMORY_LIMIT_MB is not a number of MiB; using the default", "value", v, "default", mb)
+		} else {
+			mb = n
+		}
+	}
+	debug.SetMemoryLimit(int64(mb) << 20)
+}
+
+// startPprof serves net/http/pprof on XINYONG_PPROF_ADDR when it is set (opt-in, unauthenticated: bind it to
+// loopback). For heap profiles of a running process: go tool pprof http://ADDR/debug/pprof/heap.
+func startPprof(log *slog.Logger) {
+	addr := os.Getenv("XINYONG_PPROF_ADDR")
+	if addr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		log.Info("pprof listening", "addr", addr)
+		if err := srv.ListenAndServe(); err != nil {
+			log.Error("pprof listener", "err", err)
+		}
+	}()
+}
