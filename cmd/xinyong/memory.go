@@ -25,12 +25,16 @@ type workerTuning struct {
 	// (XINYONG_WORKER_ACTIVITIES, XINYONG_WORKER_LOCAL_ACTIVITIES; SDK default 1,000 each).
 	Activities      int
 	LocalActivities int
+	// WorkflowTasks bounds the workflow tasks processed at once (XINYONG_WORKER_WORKFLOW_TASKS, SDK default
+	// 1,000). A task whose local activities (the letters) wait for a slot holds its workflow in memory beyond
+	// the cache, so this bounds those too.
+	WorkflowTasks int
 }
 
 // devWorkerTuning: the penalty workflows of an import wait months for their deadlines after their letters, so a
 // small cache costs one replay per later task; 32 local activities at once keep both cores busy rendering letters
 // (about 0.65 MB each) without a thousand of them in memory.
-var devWorkerTuning = workerTuning{WorkflowCache: 1000, Activities: 64, LocalActivities: 32}
+var devWorkerTuning = workerTuning{WorkflowCache: 1000, Activities: 64, LocalActivities: 32, WorkflowTasks: 64}
 
 // loadWorkerTuning reads the environment over the given defaults; a value that is not a positive number is
 // reported and ignored.
@@ -43,6 +47,7 @@ func loadWorkerTuning(def workerTuning) workerTuning {
 		{"XINYONG_WORKFLOW_CACHE", &t.WorkflowCache},
 		{"XINYONG_WORKER_ACTIVITIES", &t.Activities},
 		{"XINYONG_WORKER_LOCAL_ACTIVITIES", &t.LocalActivities},
+		{"XINYONG_WORKER_WORKFLOW_TASKS", &t.WorkflowTasks},
 	} {
 		v := strings.TrimSpace(os.Getenv(s.env))
 		if v == "" {
@@ -67,6 +72,9 @@ func (t workerTuning) apply(o *worker.Options) {
 	}
 	if t.LocalActivities > 0 {
 		o.MaxConcurrentLocalActivityExecutionSize = t.LocalActivities
+	}
+	if t.WorkflowTasks > 0 {
+		o.MaxConcurrentWorkflowTaskExecutionSize = t.WorkflowTasks
 	}
 }
 
