@@ -179,9 +179,11 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			return len(ns), err
 		}, 10},
 		{"home: department inbox", func() (int, error) {
+			// The seed's open tasks of sd1 (50,000 at 1,000,000 records) are all the enterprises' own: the department's
+			// inbox is empty and must not read them to find that out.
 			ts, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleDepartment, DepartmentID: "sd1", Inbox: true, UserID: 1})
 			return len(ts), err
-		}, 1},
+		}, 0},
 		{"home: department objections to verify", func() (int, error) {
 			os, err := db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{DepartmentID: "sd1",
 				Status: string(domain.ObjectionVerifying), Limit: 50}})
@@ -228,6 +230,9 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			return len(ws), err
 		}, 0},
 	}
+	// The one table a query may read in full: the credit office's city-wide counts, which its home page takes at most
+	// once a minute and labels with the time it counted (http/home_cache.go).
+	whole := map[string]string{"home: office objection counts": "objections", "home: office repair counts": "repairs"}
 	big := map[string]bool{"penalties": true, "publications": true, "letters": true, "audit_log": true,
 		"notifications": true, "repairs": true, "objections": true, "withdrawals": true, "tasks": true}
 	for _, c := range cases {
@@ -245,7 +250,7 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			require.NoError(t, json.Unmarshal(p, &root), c.name)
 			require.Len(t, root, 1)
 			root[0].Plan.walk(func(node planNode) {
-				if !big[node.Relation] {
+				if !big[node.Relation] || node.Relation == whole[c.name] {
 					return
 				}
 				require.NotEqual(t, "Seq Scan", node.Type, "%s: sequential scan of %s\n%s", c.name, node.Relation, p)
