@@ -289,7 +289,7 @@ func objectionHomeRow(cells func(objectionRow) []string) func(storage.Objection)
 // objectionNotices is the enterprise's inbox of its objections: accepted and forwarded to the department, the
 // period extended, answered (the notifications the objection workflow stores).
 func (s *Server) objectionNotices(c *fiber.Ctx, p *principal) (homeSection, error) {
-	return s.noticeSection(c.UserContext(), p.USCC.String, "objection", "异议通知", "暂无异议通知。", 50, 10)
+	return s.noticeSection(c, p.USCC.String, "objection", "异议通知", "暂无异议通知。", 50, 10)
 }
 
 func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
@@ -316,9 +316,11 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSectio
 		}))
 		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
-		st, err := s.db.ObjectionStatistics(ctx, "", "")
-		return countsSection("异议处理情况", []string{"在办异议", "逾期异议", "已办结"}, "/objections?open=1", st.Overdue > 0,
-			strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed)), err
+		st, _, at, err := s.homeCounts.get(ctx, s.db)
+		secs := countsSection("异议处理情况", []string{"在办异议", "逾期异议", "已办结"}, "/objections?open=1", st.Overdue > 0,
+			strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Closed))
+		secs[0].Note = homeCountsNote(at)
+		return secs, err
 	}
 	return nil, nil
 }

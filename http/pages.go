@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -48,6 +47,7 @@ type homeSection struct {
 	Rows    []homeRow
 	Empty   string
 	Linked  bool
+	Note    string // shown under the table, e.g. when its figures were counted
 }
 
 type homeRow struct {
@@ -84,8 +84,8 @@ func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow)
 
 // noticeSection is an enterprise's inbox of one kind of case on its home page: of its read latest notifications,
 // at most keep of that kind, each linked to its case.
-func (s *Server) noticeSection(ctx context.Context, uscc, kind, title, empty string, read, keep int) (homeSection, error) {
-	ns, err := s.db.NotificationsFor(ctx, uscc, "", read)
+func (s *Server) noticeSection(c *fiber.Ctx, uscc, kind, title, empty string, read, keep int) (homeSection, error) {
+	ns, err := s.homeNotifications(c, uscc, read)
 	note := homeSection{Title: title, Headers: []string{"时间", "通知", "内容"}, Empty: empty, Linked: true}
 	for _, n := range ns {
 		if n.CaseKind == kind && len(note.Rows) < keep {

@@ -421,7 +421,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 				channels, eligible, r.PublicationEnds.String(), r.StatusLabel + "（" + r.Countdown + "）"},
 				Href: "/penalties/" + strconv.FormatInt(r.ID, 10)})
 		}
-		note, err := s.noticeSection(ctx, p.USCC.String, "penalty", "信用记录通知", "暂无通知。", 20, 20)
+		note, err := s.noticeSection(c, p.USCC.String, "penalty", "信用记录通知", "暂无通知。", 20, 20)
 		if err != nil {
 			return nil, err
 		}

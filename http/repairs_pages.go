@@ -447,9 +447,11 @@ func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, 
 		})
 		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
-		st, err := s.db.RepairStatistics(ctx, "")
-		return countsSection("信用修复办理情况", []string{"在办案件", "逾期案件", "已决定", "按期决定率"}, "/repairs?open=1",
-			st.Overdue > 0, strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Decided), toStatsView(st).InTimeText), err
+		_, st, at, err := s.homeCounts.get(ctx, s.db)
+		secs := countsSection("信用修复办理情况", []string{"在办案件", "逾期案件", "已决定", "按期决定率"}, "/repairs?open=1",
+			st.Overdue > 0, strconv.Itoa(st.Open), strconv.Itoa(st.Overdue), strconv.Itoa(st.Decided), toStatsView(st).InTimeText)
+		secs[0].Note = homeCountsNote(at)
+		return secs, err
 	}
 	return nil, nil
 }

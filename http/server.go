@@ -53,6 +53,7 @@ type Server struct {
 	sim      *channelSimulator // the channel simulator's state, when it is mounted
 	openapiState
 	hardeningState
+	homeCounts homeCounts // the office home page's city-wide counts (home_cache.go)
 }
 
 // maxBodyBytes bounds every request; JSON endpoints have a lower bound of their own (maxJSONBytes).

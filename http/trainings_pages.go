@@ -485,7 +485,7 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, t.StartsAt.In(shanghai).Format("2006-01-02 15:04"),
 				domain.EnrollmentStatus(e.Status).Label(), result}, Href: href(t.ID)})
 		}
-		note, err := s.noticeSection(ctx, p.USCC.String, "training", "培训通知", "暂无培训通知。", 50, 10)
+		note, err := s.noticeSection(c, p.USCC.String, "training", "培训通知", "暂无培训通知。", 50, 10)
 		if err != nil {
 			return nil, err
 		}

@@ -179,6 +179,9 @@ func (db *DB) PublicationsOf(ctx context.Context, penaltyID int64) ([]Publicatio
 // PublicationsOfPenalties lists the channels of several records at once (for pages that show many records), keyed
 // by penalty id.
 func (db *DB) PublicationsOfPenalties(ctx context.Context, penaltyIDs []int64) (map[int64][]Publication, error) {
+	if len(penaltyIDs) == 0 { // nothing to look up: no round trip (a home page calls this for every enterprise)
+		return map[int64][]Publication{}, nil
+	}
 	var ps []Publication
 	err := db.SelectContext(ctx, &ps, `SELECT p.penalty_id, p.channel_id, c.name AS channel_name, p.status, p.due_on,
 			p.attempts, p.published_at, p.withdrawn_at, p.reference, p.last_error

@@ -168,7 +168,71 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			ids, err := db.AttachmentsOfEnterprise(ctx, uscc, []int64{1, 2, 3})
 			return len(ids), err
 		}, 0},
+		// The home pages (issue 17): what GET / reads for the enterprise, a department with 50,000 records and the
+		// credit office, besides the lists above.
+		{"home: enterprise inbox", func() (int, error) {
+			ts, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleEnterprise, USCC: uscc, Inbox: true, UserID: 1})
+			return len(ts), err
+		}, 0},
+		{"home: enterprise notifications", func() (int, error) {
+			ns, err := db.NotificationsFor(ctx, uscc, "", 50)
+			return len(ns), err
+		}, 10},
+		{"home: department inbox", func() (int, error) {
+			// The seed's open tasks of sd1 (50,000 at 1,000,000 records) are all the enterprises' own: the department's
+			// inbox is empty and must not read them to find that out.
+			ts, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleDepartment, DepartmentID: "sd1", Inbox: true, UserID: 1})
+			return len(ts), err
+		}, 0},
+		{"home: department objections to verify", func() (int, error) {
+			os, err := db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{DepartmentID: "sd1",
+				Status: string(domain.ObjectionVerifying), Limit: 50}})
+			return len(os), err
+		}, 1},
+		{"home: department open trainings", func() (int, error) {
+			ts, err := db.ListTrainings(ctx, storage.TrainingFilter{Status: string(domain.TrainingOpen), Limit: 20})
+			return len(ts), err
+		}, 0},
+		{"home: department urges", func() (int, error) {
+			ns, err := db.NotificationsFor(ctx, "", "sd1", 20)
+			return len(ns), err
+		}, 20},
+		{"home: office inbox", func() (int, error) {
+			ts, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleCreditOffice, Inbox: true, UserID: 1})
+			return len(ts), err
+		}, 0},
+		{"home: office objection counts", func() (int, error) {
+			_, err := db.ObjectionStatistics(ctx, "", "")
+			return 0, err
+		}, 0},
+		{"home: office repair counts", func() (int, error) {
+			_, err := db.RepairStatistics(ctx, "")
+			return 0, err
+		}, 0},
+		{"home: office late deliveries", func() (int, error) {
+			ps, err := db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: "delivery", Today: domain.Today(), Limit: 20})
+			return len(ps), err
+		}, 1},
+		{"home: office late publications", func() (int, error) {
+			ps, err := db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: "publication", Today: domain.Today(), Limit: 20})
+			return len(ps), err
+		}, 1},
+		{"home: office trainings", func() (int, error) {
+			ts, err := db.ListTrainings(ctx, storage.TrainingFilter{Limit: 20})
+			return len(ts), err
+		}, 0},
+		{"home: office withdrawals in progress", func() (int, error) {
+			ws, err := db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: string(domain.WithdrawalInProgress), Limit: 200})
+			return len(ws), err
+		}, 0},
+		{"home: office withdrawals pending", func() (int, error) {
+			ws, err := db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: string(domain.WithdrawalPending), Limit: 200})
+			return len(ws), err
+		}, 0},
 	}
+	// The one table a query may read in full: the credit office's city-wide counts, which its home page takes at most
+	// once a minute and labels with the time it counted (http/home_cache.go).
+	whole := map[string]string{"home: office objection counts": "objections", "home: office repair counts": "repairs"}
 	big := map[string]bool{"penalties": true, "publications": true, "letters": true, "audit_log": true,
 		"notifications": true, "repairs": true, "objections": true, "withdrawals": true, "tasks": true}
 	for _, c := range cases {
@@ -186,7 +250,7 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			require.NoError(t, json.Unmarshal(p, &root), c.name)
 			require.Len(t, root, 1)
 			root[0].Plan.walk(func(node planNode) {
-				if !big[node.Relation] {
+				if !big[node.Relation] || node.Relation == whole[c.name] {
 					return
 				}
 				require.NotEqual(t, "Seq Scan", node.Type, "%s: sequential scan of %s\n%s", c.name, node.Relation, p)

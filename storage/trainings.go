@@ -71,6 +71,9 @@ func (db *DB) GetTraining(ctx context.Context, id int64) (Training, error) {
 
 // TrainingsByID returns several sessions in one query, keyed by id; ids that do not exist are absent.
 func (db *DB) TrainingsByID(ctx context.Context, ids []int64) (map[int64]Training, error) {
+	if len(ids) == 0 { // nothing to look up: no round trip (a home page calls this for every enterprise)
+		return map[int64]Training{}, nil
+	}
 	var ts []Training
 	err := db.SelectContext(ctx, &ts, `SELECT `+trainingColumns+` FROM trainings t WHERE t.id = ANY($1)`, pq.Int64Array(ids))
 	if err != nil {
@@ -222,7 +225,7 @@ func (db *DB) EnrollmentsOf(ctx context.Context, trainingID int64) ([]TrainingEn
 func (db *DB) EnrollmentsOfUSCC(ctx context.Context, uscc string) ([]TrainingEnrollment, error) {
 	var es []TrainingEnrollment
 	err := db.SelectContext(ctx, &es, `SELECT `+enrollmentColumns+` FROM training_enrollments e
-		LEFT JOIN enterprises n ON n.uscc = e.uscc WHERE e.uscc = $1 ORDER BY e.training_id DESC`, uscc)
+		LEFT JOIN enterprises n ON n.uscc = e.uscc WHERE e.uscc = $1::bpchar ORDER BY e.training_id DESC`, uscc)
 	if err != nil {
 		return nil, fmt.Errorf("enrollments of %s: %w", uscc, err)
 	}

@@ -165,6 +165,9 @@ func (db *DB) WithdrawalChannels(ctx context.Context, id int64) ([]WithdrawalCha
 // ChannelsOfWithdrawals lists the channels of several orders in one query (for pages that show many orders), keyed
 // by order id.
 func (db *DB) ChannelsOfWithdrawals(ctx context.Context, ids []int64) (map[int64][]WithdrawalChannel, error) {
+	if len(ids) == 0 { // nothing to look up: no round trip (a home page calls this for every enterprise)
+		return map[int64][]WithdrawalChannel{}, nil
+	}
 	var cs []WithdrawalChannel
 	err := db.SelectContext(ctx, &cs, `SELECT `+withdrawalChannelColumns+` FROM withdrawal_channels wc
 		JOIN channels c ON c.id = wc.channel_id WHERE wc.withdrawal_id = ANY($1) ORDER BY wc.withdrawal_id, wc.channel_id`,
