@@ -31,10 +31,11 @@ type workerTuning struct {
 	WorkflowTasks int
 }
 
-// devWorkerTuning: the penalty workflows of an import wait months for their deadlines after their letters, so a
-// small cache costs one replay per later task; 32 local activities at once keep both cores busy rendering letters
-// (about 0.65 MB each) without a thousand of them in memory.
-var devWorkerTuning = workerTuning{WorkflowCache: 1000, Activities: 64, LocalActivities: 32, WorkflowTasks: 64}
+// devWorkerTuning: the SDK's defaults, as for `xinyong worker`. Smaller limits (a cache of 1,000, 64/32/64 at once)
+// lowered the dev process's peak RSS in a quick benchmark but slowed an import by a third and left the demo city
+// short of a story when the machine was loaded (TestDevDemoCity under the full test run); the variables below
+// set them where memory matters more than speed.
+var devWorkerTuning = workerTuning{}
 
 // loadWorkerTuning reads the environment over the given defaults; a value that is not a positive number is
 // reported and ignored.
