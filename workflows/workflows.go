@@ -64,7 +64,11 @@ func shortStep(ctx workflow.Context, local bool, name string, fn any, arg any) w
 // the worker within the workflow task, so a slow database shows as a longer task rather than a failed case.
 func withLocalActivityOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		// ScheduleToClose bounds all attempts together; left unset, the SDK takes StartToClose for it, so a step
+		// whose first attempt timed out (waiting for a lock held by a worker cut off from the network, say) was
+		// never tried again and its case stopped. A day of retries, as a regular activity would have.
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		StartToCloseTimeout:    30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
