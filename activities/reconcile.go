@@ -124,29 +124,19 @@ func (a *Activities) listingLifecycle(ctx context.Context, id int64) (ListingLif
 	return l, nil
 }
 
-// endedUnfinished: the workflow is closed and did not complete (failed, terminated, timed out or cancelled).
-func endedUnfinished(s enums.WorkflowExecutionStatus) bool {
-	switch s {
-	case enums.WORKFLOW_EXECUTION_STATUS_FAILED, enums.WORKFLOW_EXECUTION_STATUS_TERMINATED,
-		enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, enums.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		return true
-	}
-	return false
+// endedWords says in Chinese how a workflow ended without completing (failed, terminated, timed out or
+// cancelled); a status not in it is running or completed.
+var endedWords = map[enums.WorkflowExecutionStatus]string{
+	enums.WORKFLOW_EXECUTION_STATUS_FAILED:     "执行失败",
+	enums.WORKFLOW_EXECUTION_STATUS_TERMINATED: "被终止",
+	enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:  "超时",
+	enums.WORKFLOW_EXECUTION_STATUS_CANCELED:   "被取消",
 }
 
-// endedWord says in Chinese how a workflow ended.
-func endedWord(s enums.WorkflowExecutionStatus) string {
-	switch s {
-	case enums.WORKFLOW_EXECUTION_STATUS_FAILED:
-		return "执行失败"
-	case enums.WORKFLOW_EXECUTION_STATUS_TERMINATED:
-		return "被终止"
-	case enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
-		return "超时"
-	case enums.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		return "被取消"
-	}
-	return s.String()
+// endedUnfinished: the workflow is closed and did not complete.
+func endedUnfinished(s enums.WorkflowExecutionStatus) bool {
+	_, ok := endedWords[s]
+	return ok
 }
 
 // reconcileCaseKinds maps the reconciler's kinds to the case kinds of audit entries and tasks.
@@ -164,7 +154,7 @@ func (a *Activities) reportEnded(ctx context.Context, kind string, id int64, wid
 	caseKind := reconcileCaseKinds[kind]
 	caseID := strconv.FormatInt(id, 10)
 	runID := info.GetExecution().GetRunId()
-	how := endedWord(info.GetStatus())
+	how := endedWords[info.GetStatus()]
 	at := ""
 	if ct := info.GetCloseTime(); ct != nil {
 		at = ct.AsTime().In(domain.Shanghai).Format("2006-01-02 15:04")

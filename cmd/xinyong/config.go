@@ -91,7 +91,7 @@ func loadConfig() config {
 	c.ChannelAllowHosts = os.Getenv(egress.EnvAllowHosts)
 	c.UploadQuotaMB, _ = strconv.Atoi(os.Getenv("XINYONG_UPLOAD_QUOTA_MB"))
 	c.TokenTTLDays, _ = strconv.Atoi(os.Getenv("XINYONG_TOKEN_TTL_DAYS"))
-	c.Worker = loadWorkerTuning(workerTuning{})
+	c.Worker = loadWorkerTuning()
 	return c
 }
 

@@ -41,7 +41,6 @@ func runDev(ctx context.Context, args []string) error {
 		_ = os.Setenv("XINYONG_CHANNEL_SIMULATOR", "1")
 	}
 	cfg := loadConfig()
-	cfg.Worker = loadWorkerTuning(devWorkerTuning)
 	log := newLogger()
 	// One process holds the Temporal server, the worker and the HTTP server: a soft heap limit, and an opt-in
 	// profile listener to see where the memory goes (memory.go).

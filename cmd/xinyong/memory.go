@@ -14,9 +14,11 @@ import (
 	"go.temporal.io/sdk/worker"
 )
 
-// workerTuning is the worker's memory/concurrency settings (docs/performance.md, "Memory"). Zero keeps the
-// SDK's default, which is what `xinyong worker` uses unless told otherwise; `xinyong dev` sets smaller defaults
-// (devWorkerTuning) because it shares one process with the Temporal server and the HTTP server.
+// workerTuning is the worker's memory/concurrency settings (docs/performance.md, "Memory"), read from the
+// environment by `xinyong worker` and `xinyong dev` alike. Zero keeps the SDK's default. Smaller limits (a cache of
+// 1,000, 64/32/64 at once) lowered dev's peak RSS in a quick benchmark but slowed an import by a third and left the
+// demo city short of a story on a loaded machine, so they are not dev's defaults; set them where memory matters
+// more than speed.
 type workerTuning struct {
 	// WorkflowCache is the SDK's sticky workflow cache (XINYONG_WORKFLOW_CACHE, SDK default 10,000): workflows kept
 	// in memory between tasks. A workflow evicted from it replays its history on its next task.
@@ -31,16 +33,9 @@ type workerTuning struct {
 	WorkflowTasks int
 }
 
-// devWorkerTuning: the SDK's defaults, as for `xinyong worker`. Smaller limits (a cache of 1,000, 64/32/64 at once)
-// lowered the dev process's peak RSS in a quick benchmark but slowed an import by a third and left the demo city
-// short of a story when the machine was loaded (TestDevDemoCity under the full test run); the variables below
-// set them where memory matters more than speed.
-var devWorkerTuning = workerTuning{}
-
-// loadWorkerTuning reads the environment over the given defaults; a value that is not a positive number is
-// reported and ignored.
-func loadWorkerTuning(def workerTuning) workerTuning {
-	t := def
+// loadWorkerTuning reads the environment; a value that is not a positive number is reported and ignored.
+func loadWorkerTuning() workerTuning {
+	var t workerTuning
 	for _, s := range []struct {
 		env string
 		v   *int
