@@ -23,6 +23,9 @@ func newStartOp(o client.StartWorkflowOptions, args []any) client.WithStartWorkf
 	return startOp{id: o.ID, args: args}
 }
 
+// Get answers that the workflow started.
+func (o startOp) Get(context.Context) (client.WorkflowRun, error) { return fakeRun{}, nil }
+
 // createCase plays a new case's workflow in tests without Temporal: its first activity stores the row under the
 // reserved id, and an open case refuses it as the workflow would (a conflict). It reports the started workflow's
 // id, "" when the start carries no new case.

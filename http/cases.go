@@ -49,6 +49,16 @@ var (
 	penaltyCases = caseWorkflow{name: "penalty", id: workflows.PenaltyWorkflowID, options: workflows.PenaltyStartOptions,
 		workflow: workflows.PenaltyWorkflow, ready: workflows.PenaltyLettersUpdate, readyWait: 10 * time.Second,
 		closed: caseClosed("该处罚信息的办理流程已结束或尚未启动")}
+	// penaltyCreation starts a registered penalty's lifecycle and waits for its letters in one call (startReady);
+	// a lifecycle already running (a retried start) takes the update.
+	penaltyCreation = caseWorkflow{name: "penalty", id: workflows.PenaltyWorkflowID, workflow: workflows.PenaltyWorkflow,
+		options: func(id int64) client.StartWorkflowOptions {
+			o := workflows.PenaltyStartOptions(id)
+			o.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+			o.WorkflowExecutionErrorWhenAlreadyStarted = false
+			return o
+		},
+		ready: workflows.PenaltyLettersUpdate, readyWait: 10 * time.Second, closed: penaltyCases.closed}
 	trainingCases = caseWorkflow{name: "training", id: workflows.TrainingWorkflowID, options: workflows.TrainingStartOptions,
 		workflow: workflows.TrainingWorkflow, ready: workflows.TrainingPlanUpdate, readyWait: 10 * time.Second,
 		closed: newError(domain.KindConflict, "session_closed", "该培训场次已结束，不能再办理")}
@@ -187,6 +197,41 @@ func (cc caseClient) withStart(ctx context.Context, timeout time.Duration, wf ca
 		err = h.Get(wctx, out)
 	}
 	return stepError(err, wf, id, name)
+}
+
+// startReady starts a case's workflow for a row the handler stored and waits (at most wf.readyWait) until it has
+// taken the case in, in one update-with-start call. Once the start is accepted, a slow or failed wait is logged,
+// not an error (the case is stored and runs; the answer shows less): started reports whether the start is known
+// to have been accepted, and when it is not, the reconciler starts the workflow later.
+func (cc caseClient) startReady(ctx context.Context, wf caseWorkflow, id int64, params, out any) (started bool, err error) {
+	if err := cc.available(); err != nil {
+		return false, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, wf.readyWait)
+	defer cancel()
+	start := cc.tc.NewWithStartWorkflowOperation(wf.options(id), wf.workflow, params)
+	h, err := cc.tc.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: wf.id(id), UpdateName: wf.ready,
+			WaitForStage: client.WorkflowUpdateStageCompleted},
+	})
+	if err == nil {
+		err = h.Get(wctx, out)
+	}
+	if err == nil {
+		return true, nil
+	}
+	sctx, scancel := context.WithTimeout(ctx, time.Second)
+	defer scancel()
+	if _, serr := start.Get(sctx); serr != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			cc.log.Warn("workflow start not confirmed; the reconciler starts it", "workflow", wf.id(id), "err", err)
+			return false, nil
+		}
+		return false, fmt.Errorf("start %s %d: %w", wf.name, id, err)
+	}
+	cc.log.Warn("answered before the workflow took the case in", "workflow", wf.id(id), "err", err)
+	return true, nil
 }
 
 // awaitReady waits (at most wf.readyWait) until a new case's workflow has taken it in, so that the creation's

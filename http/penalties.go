@@ -255,10 +255,17 @@ func (s *Server) register(c *fiber.Ctx, in penaltyInput) (storage.Penalty, error
 	if err != nil {
 		return storage.Penalty{}, err
 	}
-	if err := s.startLifecycle(ctx, id); err != nil {
+	// One call starts the lifecycle and waits for its letters (update-with-start): the update rides on the
+	// workflow's first task instead of costing a task of its own.
+	started, err := s.cases.startReady(ctx, penaltyCreation, id, workflows.PenaltyParams{PenaltyID: id}, &workflows.PenaltyState{})
+	if err != nil {
 		return storage.Penalty{}, err
 	}
-	s.cases.awaitReady(ctx, penaltyCases, id, &workflows.PenaltyState{})
+	if started {
+		if _, err := s.db.MarkLifecyclesStarted(ctx, []int64{id}); err != nil {
+			return storage.Penalty{}, err
+		}
+	}
 	return s.db.GetPenalty(ctx, id)
 }
 

@@ -54,6 +54,20 @@ func (f *fakeTemporal) UpdateWorkflow(_ context.Context, o client.UpdateWorkflow
 	return nil, errors.New("no worker in this test")
 }
 
+func (f *fakeTemporal) NewWithStartWorkflowOperation(o client.StartWorkflowOptions, _ any, args ...any) client.WithStartWorkflowOperation {
+	return newStartOp(o, args)
+}
+
+// UpdateWithStartWorkflow records the start and the update and answers the update like UpdateWorkflow.
+func (f *fakeTemporal) UpdateWithStartWorkflow(ctx context.Context, o client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	if so, ok := o.StartWorkflowOperation.(startOp); ok {
+		f.mu.Lock()
+		f.started = append(f.started, so.id)
+		f.mu.Unlock()
+	}
+	return f.UpdateWorkflow(ctx, o.UpdateOptions)
+}
+
 func (f *fakeTemporal) startedIDs() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -54,6 +54,12 @@ type options struct {
 	registerers int
 	keep        bool
 	out         string
+	phases      string
+}
+
+// wants reports whether the phase named runs in this run (-phases).
+func (o options) wants(phase string) bool {
+	return o.phases == "" || slices.Contains(strings.Split(o.phases, ","), phase)
 }
 
 func main() {
@@ -65,6 +71,7 @@ func main() {
 	flag.IntVar(&o.registerers, "clients", 16, "concurrent clients of the registration and bare-engine phases")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and data folder afterwards")
 	flag.StringVar(&o.out, "o", "", "also write the table (Markdown) to this file")
+	flag.StringVar(&o.phases, "phases", "", "only these phases, comma-separated: lists,registration,letter,import (the bare engine always runs; default all)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -156,14 +163,20 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	rows = append(rows, bareRows...)
-	rows = append(rows, b.lists(ctx)...)
-	regRows, err := b.registration(ctx, bare)
-	if err != nil {
-		return err
+	if o.wants("lists") {
+		rows = append(rows, b.lists(ctx)...)
 	}
-	rows = append(rows, regRows...)
-	rows = append(rows, b.letter()...)
-	if o.imports > 0 {
+	if o.wants("registration") {
+		regRows, err := b.registration(ctx, bare)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, regRows...)
+	}
+	if o.wants("letter") {
+		rows = append(rows, b.letter()...)
+	}
+	if o.imports > 0 && o.wants("import") {
 		impRows, err := b.importRows(ctx, bare)
 		if err != nil {
 			return err
@@ -478,7 +491,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micros
 
 // bareEngine is the engine's own limit on this stack: one-activity workflows started and awaited by the same
 // number of clients as registration, on the dev process's Temporal server, with a worker in this process.
-func (b *bench) bareEngine(ctx context.Context) (stats, []row, error) {
+func (b *bench) bareEngine(ctx context.Context) (st stats, _ []row, _ error) {
 	tc, err := client.Dial(client.Options{HostPort: b.dev.temporal, Namespace: "default",
 		Logger: quietLogger{}})
 	if err != nil {
@@ -495,7 +508,9 @@ func (b *bench) bareEngine(ctx context.Context) (stats, []row, error) {
 	defer w.Stop()
 	logf("bare engine: %d clients for %s", b.o.registerers, b.o.duration)
 	run := time.Now().UnixNano()
-	st := summarize(load(ctx, b.o.registerers, b.o.duration, func(ctx context.Context, i int) error {
+	before := b.cpu()
+	defer func() { b.perOp("bare engine", before, st.n) }()
+	st = summarize(load(ctx, b.o.registerers, b.o.duration, func(ctx context.Context, i int) error {
 		wr, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("bench-bare-%d-%d", run, i),
 			TaskQueue: queue}, "BenchBare")
 		if err != nil {
@@ -578,6 +593,7 @@ func (b *bench) lists(ctx context.Context) []row {
 func (b *bench) registration(ctx context.Context, bare stats) ([]row, error) {
 	logf("registration: %d clients for %s", b.o.registerers, b.o.duration)
 	run := time.Now().Unix()
+	before := b.cpu()
 	st := summarize(load(ctx, b.o.registerers, b.o.duration, func(ctx context.Context, i int) error {
 		uscc, err := benchUSCC(i)
 		if err != nil {
@@ -618,6 +634,7 @@ func (b *bench) registration(ctx context.Context, bare stats) ([]row, error) {
 		}
 		return nil
 	}))
+	b.perOp("registration", before, st.n)
 	ratio := st.rate / bare.rate
 	return []row{
 		{"penalty registration (201 with both letters), " + strconv.Itoa(b.o.registerers) + " clients", st.figure(),
@@ -755,4 +772,56 @@ func (quietLogger) Warn(msg string, kv ...any) {
 }
 func (quietLogger) Error(msg string, kv ...any) {
 	logf("temporal: %s %v", msg, kv)
+}
+
+// cpuUse is the processor time spent so far by the dev process, by PostgreSQL's processes and by this command
+// (whose worker runs the bare-engine workflows): the cost of a phase per operation, which load elsewhere on the
+// machine does not change the way it changes rates.
+type cpuUse struct{ dev, pg, self time.Duration }
+
+func (b *bench) cpu() cpuUse {
+	var u cpuUse
+	u.dev = procCPU(b.dev.cmd.Process.Pid)
+	u.self = procCPU(os.Getpid())
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.HasPrefix(string(comm), "postgres") {
+			u.pg += procCPU(pid)
+		}
+	}
+	return u
+}
+
+// procCPU is a process's user and system time from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms).
+func procCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(raw)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// perOp logs the processor time a phase of n operations took, per operation.
+func (b *bench) perOp(phase string, before cpuUse, n int) {
+	if n == 0 {
+		return
+	}
+	after := b.cpu()
+	per := func(a, b time.Duration) string { return ms((a - b) / time.Duration(n)) }
+	logf("%s: processor time per operation: dev %s, postgres %s, bench %s", phase,
+		per(after.dev, before.dev), per(after.pg, before.pg), per(after.self, before.self))
 }

@@ -202,7 +202,7 @@ func devSQLConfig(dbFile string) (*tconfig.SQL, error) {
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: dbFile,
 		// WAL lets the UI's reads go on while the history service writes.
-		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal"},
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"},
 	}
 	if _, err := os.Stat(dbFile); errors.Is(err, os.ErrNotExist) {
 		scratch := dbFile + ".new"
