@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"xinyong/storage"
-	"xinyong/templates/letters"
 )
 
 // enterpriseUpdateInput is PATCH /api/v1/enterprises/{uscc}: the fields to change (at least one).
@@ -46,11 +45,8 @@ func (s *Server) updateEnterprise(c *fiber.Ctx) error {
 		if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > f.max {
 			return invalidField(f.field, "invalid_"+f.field, f.label+"不能为空且不超过"+strconv.Itoa(f.max)+"个字")
 		}
-		if err := letters.CheckPrintable(f.label, v); err != nil {
-			if ue, ok := err.(*letters.UnprintableError); ok {
-				return invalidField(f.field, ue.ErrorCode(), ue.Error())
-			}
-			return err
+		if e := printable(f.field, f.label, v); e != nil {
+			return e
 		}
 		*f.dst = v
 	}

@@ -16,7 +16,6 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
-	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -112,12 +111,8 @@ func (r *registrar) validate(in penaltyInput) (storage.Penalty, storage.Enterpri
 		{"decision_no", "决定书文号", no}, {"enterprise_name", "企业名称", name},
 		{"facts", "违法事实", in.Facts}, {"legal_basis", "处罚依据", in.LegalBasis},
 	} {
-		if err := letters.CheckPrintable(f.label, f.value); err != nil {
-			var coded codedError
-			if errors.As(err, &coded) {
-				return zero, storage.Enterprise{}, invalidField(f.field, coded.ErrorCode(), coded.Error())
-			}
-			return zero, storage.Enterprise{}, newError(domain.KindInternal, "internal", "服务器内部错误，请稍后重试")
+		if e := printable(f.field, f.label, f.value); e != nil {
+			return zero, storage.Enterprise{}, e
 		}
 	}
 	decided, err := domain.ParseDate(strings.TrimSpace(in.DecidedOn))

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
-	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -62,12 +60,8 @@ func (in lawInput) parse() (lawFacts, *Error) {
 	if utf8.RuneCountInString(f.violationType) > maxViolationTypeLen {
 		return f, invalidField("violation_type", "invalid_violation_type", "违法行为类型过长（不超过200字）")
 	}
-	if err := letters.CheckPrintable("违法行为类型", f.violationType); err != nil {
-		var coded codedError
-		if errors.As(err, &coded) {
-			return f, invalidField("violation_type", coded.ErrorCode(), coded.Error())
-		}
-		return f, newError(domain.KindInternal, "internal", "服务器内部错误，请稍后重试")
+	if e := printable("violation_type", "违法行为类型", f.violationType); e != nil {
+		return f, e
 	}
 	d, e := dateField("published_on", "公示日期 published_on ", in.PublishedOn)
 	f.publishedOn = d

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -56,22 +55,6 @@ type stepBody struct {
 func actorOf(c *fiber.Ctx) workflows.RepairActor {
 	p := principalOf(c)
 	return workflows.RepairActor{Actor: p.Login, Role: string(p.Role)}
-}
-
-// printableText checks a text that letters print: trimmed, bounded, and printable.
-func printableText(field, label, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if utf8.RuneCountInString(v) > max {
-		return "", invalidField(field, "text_too_long", fmt.Sprintf("%s不能超过%d字", label, max))
-	}
-	if err := letters.CheckPrintable(label, v); err != nil {
-		var ue *letters.UnprintableError
-		if errors.As(err, &ue) {
-			return "", newError(domain.KindInvalid, ue.ErrorCode(), ue.Error()).With(map[string]any{"field": field})
-		}
-		return "", err
-	}
-	return v, nil
 }
 
 // textList reads a list given as a JSON array of strings or as one string (one item per line or ；).

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"xinyong/domain"
+	"xinyong/templates/letters"
 )
 
 // Every piece of free text a caller sends passes one validator (checkText) before any handler sees it: the
@@ -328,4 +329,32 @@ func checkMultipartText(body []byte, boundary string) *Error {
 			return e
 		}
 	}
+}
+
+// printable refuses, as a 422 naming field, a text that a letter will print but that holds a character no letter can
+// print (letters.CheckPrintable): a character the font lacks is refused now, never printed blank. label names the
+// field in the message. A font that cannot be loaded is errInternal (the server loads it at start-up and stops
+// without it).
+func printable(field, label, value string) *Error {
+	err := letters.CheckPrintable(label, value)
+	var ue *letters.UnprintableError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return invalidField(field, ue.ErrorCode(), ue.Error())
+	}
+	return errInternal
+}
+
+// printableText checks a text that letters print: trimmed, bounded, and printable.
+func printableText(field, label, v string, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	if utf8.RuneCountInString(v) > max {
+		return "", invalidField(field, "text_too_long", fmt.Sprintf("%s不能超过%d字", label, max))
+	}
+	if e := printable(field, label, v); e != nil {
+		return "", e
+	}
+	return v, nil
 }

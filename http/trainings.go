@@ -13,7 +13,6 @@ import (
 
 	"xinyong/domain"
 	"xinyong/storage"
-	"xinyong/templates/letters"
 	"xinyong/workflows"
 )
 
@@ -57,13 +56,11 @@ func parseInstant(field, label, s string) (time.Time, *Error) {
 	return time.Time{}, invalidField(field, "invalid_time", label+"应为日期和时间（如2026-06-10 09:00）")
 }
 
-func printable(field, label, value string) *Error {
-	if err := letters.CheckPrintable(label, value); err != nil {
-		var coded codedError
-		if errors.As(err, &coded) {
-			return invalidField(field, coded.ErrorCode(), coded.Error())
-		}
-		return nil // the font is missing: the letter itself will say so
+// trainingText is printable for the texts of trainings, which pass when the font is missing: the letter itself will
+// say so.
+func trainingText(field, label, value string) *Error {
+	if e := printable(field, label, value); e != errInternal {
+		return e
 	}
 	return nil
 }
@@ -78,10 +75,10 @@ func (s *Server) validateTraining(ctx context.Context, in trainingInput, p *prin
 	case venue == "" || utf8.RuneCountInString(venue) > 500:
 		return zero, invalidField("venue", "invalid_venue", "请填写培训地点或线上培训地址（不超过500字）")
 	}
-	if e := printable("title", "培训名称", title); e != nil {
+	if e := trainingText("title", "培训名称", title); e != nil {
 		return zero, e
 	}
-	if e := printable("venue", "培训地点", venue); e != nil {
+	if e := trainingText("venue", "培训地点", venue); e != nil {
 		return zero, e
 	}
 	starts, e := parseInstant("starts_at", "开始时间", in.StartsAt)

@@ -186,7 +186,7 @@ func (b attendanceBody) request(p *principal) (workflows.AttendanceRequest, *Err
 		if req.AttendeeName == "" {
 			return req, invalidField("attendee_name", "attendee_name_required", "请填写参训人员姓名")
 		}
-		if e := printable("attendee_name", "参训人员姓名", req.AttendeeName); e != nil {
+		if e := trainingText("attendee_name", "参训人员姓名", req.AttendeeName); e != nil {
 			return req, e
 		}
 	}
@@ -339,7 +339,7 @@ func parseTrainingCSV(raw []byte) ([]workflows.RecordRow, []trainingRowJSON, err
 					reject("attendee_name", "attendee_name_required", "参加培训的应填写参训人员姓名")
 					continue
 				}
-				if e := printable("attendee_name", "参训人员姓名", r.AttendeeName); e != nil {
+				if e := trainingText("attendee_name", "参训人员姓名", r.AttendeeName); e != nil {
 					reject("attendee_name", e.Code, e.Message)
 					continue
 				}
