@@ -26,6 +26,16 @@ func newStartOp(o client.StartWorkflowOptions, args []any) client.WithStartWorkf
 // Get answers that the workflow started.
 func (o startOp) Get(context.Context) (client.WorkflowRun, error) { return fakeRun{}, nil }
 
+// startsPenalty reports whether op starts a penalty's lifecycle (a registration).
+func startsPenalty(op client.WithStartWorkflowOperation) bool {
+	so, ok := op.(startOp)
+	if !ok || len(so.args) == 0 {
+		return false
+	}
+	_, ok = so.args[0].(workflows.PenaltyParams)
+	return ok
+}
+
 // createCase plays a new case's workflow in tests without Temporal: its first activity stores the row under the
 // reserved id, and an open case refuses it as the workflow would (a conflict). It reports the started workflow's
 // id, "" when the start carries no new case.

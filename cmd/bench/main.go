@@ -55,6 +55,7 @@ type options struct {
 	keep        bool
 	out         string
 	phases      string
+	paths       string
 }
 
 // wants reports whether the phase named runs in this run (-phases).
@@ -71,6 +72,7 @@ func main() {
 	flag.IntVar(&o.registerers, "clients", 16, "concurrent clients of the registration and bare-engine phases")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and data folder afterwards")
 	flag.StringVar(&o.out, "o", "", "also write the table (Markdown) to this file")
+	flag.StringVar(&o.paths, "paths", "", "only the list and page paths whose name contains this (e.g. \"enterprise: home\")")
 	flag.StringVar(&o.phases, "phases", "", "only these phases, comma-separated: lists,registration,letter,import (the bare engine always runs; default all)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -572,14 +574,19 @@ func (b *bench) lists(ctx context.Context) []row {
 	}
 	var rows []row
 	for _, t := range targets {
+		if !strings.Contains(t.name, b.o.paths) {
+			continue
+		}
 		if err := b.get(ctx, t.token, t.path); err != nil {
 			rows = append(rows, row{t.name + " `" + t.path + "`", "error: " + err.Error(), "", "no"})
 			continue
 		}
 		logf("%s: %d connections for %s", t.name, b.o.conns, b.o.duration)
+		before := b.cpu()
 		st := summarize(load(ctx, b.o.conns, b.o.duration, func(ctx context.Context, _ int) error {
 			return b.get(ctx, t.token, t.path)
 		}))
+		b.perOp(t.name, before, st.n)
 		goal, ok := "keep (1,300/s, p99 ≈ 20 ms)", st.bad == 0 && st.p99 <= 20*time.Millisecond
 		if t.enterprise {
 			goal, ok = "≥ 1,000/s, p99 ≤ 20 ms", st.bad == 0 && st.rate >= 1000 && st.p99 <= 20*time.Millisecond
