@@ -204,6 +204,10 @@ func (diesBeforeStart) ExecuteWorkflow(context.Context, client.StartWorkflowOpti
 	return nil, errors.New("process killed between storing the row and starting its workflow")
 }
 
+func (diesBeforeStart) UpdateWithStartWorkflow(context.Context, client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	return nil, errors.New("process killed between storing the row and starting its workflow")
+}
+
 // crashingAPI is a second API server on the stack's database whose workflow starts never happen.
 func (s *stack) crashingAPI() *stack {
 	s.t.Helper()
