@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"xinyong/domain"
+	"xinyong/obs"
 	"xinyong/storage"
 	"xinyong/workflows"
 )
@@ -187,7 +188,7 @@ func (cc caseClient) withStart(ctx context.Context, timeout time.Duration, wf ca
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	start := cc.tc.NewWithStartWorkflowOperation(wf.options(id), wf.workflow, params)
+	start := cc.tc.NewWithStartWorkflowOperation(obs.WithRequestMemo(ctx, wf.options(id)), wf.workflow, params)
 	h, err := cc.tc.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: wf.id(id), UpdateName: name,
@@ -209,7 +210,7 @@ func (cc caseClient) startReady(ctx context.Context, wf caseWorkflow, id int64, 
 	}
 	wctx, cancel := context.WithTimeout(ctx, wf.readyWait)
 	defer cancel()
-	start := cc.tc.NewWithStartWorkflowOperation(wf.options(id), wf.workflow, params)
+	start := cc.tc.NewWithStartWorkflowOperation(obs.WithRequestMemo(ctx, wf.options(id)), wf.workflow, params)
 	h, err := cc.tc.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: wf.id(id), UpdateName: wf.ready,

@@ -107,18 +107,29 @@ type clientOutbound struct {
 }
 
 func (c *clientOutbound) ExecuteWorkflow(ctx context.Context, in *interceptor.ClientExecuteWorkflowInput) (client.WorkflowRun, error) {
-	if id := RequestID(ctx); id != "" && in.Options != nil {
-		// Copy: callers share option values built by helpers such as workflows.PenaltyStartOptions.
-		o := *in.Options
-		memo := make(map[string]any, len(o.Memo)+1)
-		maps.Copy(memo, o.Memo)
-		if _, set := memo[MemoRequestID]; !set {
-			memo[MemoRequestID] = id
-		}
-		o.Memo = memo
+	if in.Options != nil {
+		o := WithRequestMemo(ctx, *in.Options)
 		in.Options = &o
 	}
 	return c.Next.ExecuteWorkflow(ctx, in)
+}
+
+// WithRequestMemo returns start options whose memo records the request id of ctx (unless they set one): the
+// interceptor does it for ExecuteWorkflow, callers of update-with-start (whose start the interceptor does not
+// see) do it themselves.
+func WithRequestMemo(ctx context.Context, o client.StartWorkflowOptions) client.StartWorkflowOptions {
+	id := RequestID(ctx)
+	if id == "" {
+		return o
+	}
+	// A copy of the memo: callers share option values built by helpers such as workflows.PenaltyStartOptions.
+	memo := make(map[string]any, len(o.Memo)+1)
+	maps.Copy(memo, o.Memo)
+	if _, set := memo[MemoRequestID]; !set {
+		memo[MemoRequestID] = id
+	}
+	o.Memo = memo
+	return o
 }
 
 // WorkerInterceptor logs every failed activity attempt with the request id that led to it, so that one search

@@ -43,7 +43,7 @@ func audit(ctx context.Context, ex sqlx.ExecerContext, e AuditEntry, details any
 	}
 	_, err := ex.ExecContext(ctx, `INSERT INTO audit_log (actor, role, action, case_kind, case_id, details, dedup_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING`,
-		e.Actor, e.Role, e.Action, e.CaseKind, e.CaseID, d, e.DedupKey)
+		e.Actor, e.Role, e.Action, e.CaseKind, e.CaseID, string(d), e.DedupKey)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}

@@ -107,7 +107,7 @@ func (db *DB) PutNumberedLetter(ctx context.Context, series LetterSeries, build 
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (case_kind, case_id, kind, version) DO NOTHING`,
 			l.Kind, l.CaseKind, l.CaseID, l.Version, l.Title, l.Number, l.Issuer, l.Addressee,
-			l.USCC, l.DepartmentID, l.IssuedOn, l.SHA256, l.VerifyCode, l.PDF, l.Data)
+			l.USCC, l.DepartmentID, l.IssuedOn, l.SHA256, l.VerifyCode, l.PDF, string(l.Data))
 		if err != nil {
 			return err
 		}

@@ -275,7 +275,7 @@ func (db *DB) RecordObjectionStep(ctx context.Context, s ObjectionStepRecord) er
 			WHERE id = $1 AND seq < $2 RETURNING penalty_id`,
 			s.ObjectionID, s.Seq, p.Status, p.Holder, p.MarkDue, p.MarkedOn, p.ForwardDue, p.ForwardedOn, p.VerifyDue,
 			p.OriginalVerifyDue, p.Extended, p.ExtendedOn, p.ExtensionReason, p.Overdue, p.Outcome, p.OutcomeReason,
-			[]byte(corrections), p.ResolvedOn, p.ResolvedBy, p.ResolvedInTime, p.ResultNo, p.PenaltyVersion,
+			string(corrections), p.ResolvedOn, p.ResolvedBy, p.ResolvedInTime, p.ResultNo, p.PenaltyVersion,
 			p.CommitmentLetterID, p.ExtensionLetterID, p.ResultLetterID, p.WithdrawalID, p.RepairReopened)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -640,7 +640,7 @@ func (db *DB) CorrectPenalty(ctx context.Context, objectionID, penaltyID int64, 
 				decided_on, penalty_types, fine_amount_yuan, facts, legal_basis, changes, objection_id, reason, corrected_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			penaltyID, current, p.DecisionNo, p.EnterpriseName, p.DecidedOn, p.PenaltyTypes, p.FineAmountYuan, p.Facts,
-			p.LegalBasis, raw, objectionID, reason, by); err != nil {
+			p.LegalBasis, string(raw), objectionID, reason, by); err != nil {
 			return fmt.Errorf("keep version %d of penalty %d: %w", current, penaltyID, err)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE penalties SET decision_no = $2, enterprise_name = $3, penalty_types = $4,

@@ -102,7 +102,7 @@ func (db *DB) PutRuleSet(ctx context.Context, rs domain.RuleSet) error {
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO rule_sets (id, jurisdiction, sector, effective_from, base, params)
 			VALUES ($1, $2, $3, $4, $5, $6)`,
-			rs.ID, rs.Jurisdiction, rs.Sector, rs.EffectiveFrom, sql.NullString{String: rs.Base, Valid: rs.Base != ""}, params)
+			rs.ID, rs.Jurisdiction, rs.Sector, rs.EffectiveFrom, sql.NullString{String: rs.Base, Valid: rs.Base != ""}, string(params))
 		if IsUniqueViolation(err) {
 			return fmt.Errorf("rule set %s exists: %w", rs.ID, ErrConflict)
 		}
