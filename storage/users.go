@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -264,9 +265,16 @@ func (db *DB) CreateTokenTTL(ctx context.Context, userID int64, name string, ttl
 // TokenUser returns the user behind a live bearer token.
 func (db *DB) TokenUser(ctx context.Context, token string) (User, error) {
 	var u User
-	err := db.GetContext(ctx, &u, `UPDATE api_tokens t SET last_used_at = now()
-		FROM users u WHERE u.id = t.user_id AND t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND NOT u.disabled
-		RETURNING `+userColumns, hashSecret(trimTokenPrefix(token)))
+	// last_used_at is kept to the minute: writing it on every call made each API request a write transaction
+	// on one row, so a script's concurrent calls queued behind each other's commits (issue 17).
+	err := db.GetContext(ctx, &u, `WITH hit AS (
+			SELECT t.id AS token_id, t.last_used_at AS token_used, `+userColumns+`
+			FROM api_tokens t JOIN users u ON u.id = t.user_id
+			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND NOT u.disabled),
+		touched AS (
+			UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT token_id FROM hit
+				WHERE token_used IS NULL OR token_used < now() - interval '1 minute'))
+		SELECT `+strings.ReplaceAll(userColumns, "u.", "hit.")+` FROM hit`, hashSecret(trimTokenPrefix(token)))
 	if err != nil {
 		return User{}, fmt.Errorf("token: %w", notFound(err))
 	}
