@@ -97,7 +97,16 @@ func applyDevMemoryLimit(log *slog.Logger) {
 		}
 	}
 	debug.SetMemoryLimit(int64(mb) << 20)
+	// Under the limit, the collector may let the heap grow to three times what is live instead of twice: the
+	// embedded server allocates at a high rate, and collecting at the default pace took an eighth of the process's
+	// processor time under registration load (issue 17). The limit still bounds the heap.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(devGCPercent)
+	}
 }
+
+// devGCPercent is the collector's pace under `xinyong dev` unless GOGC is set (see applyDevMemoryLimit).
+const devGCPercent = 200
 
 // startPprof serves net/http/pprof on XINYONG_PPROF_ADDR when it is set (opt-in, unauthenticated: bind it to
 // loopback). For heap profiles of a running process: go tool pprof http://ADDR/debug/pprof/heap.
