@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,6 +20,11 @@ import (
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	*sqlx.DB
+	// Unprepared runs every read as it is, planned for its arguments on each call: for tests that inspect the
+	// plan of each statement (EXPLAIN sees only unprepared ones).
+	Unprepared bool
+	stmtsOnce  sync.Once
+	stmts      *stmtCache // see stmtcache.go
 }
 
 // Open connects to PostgreSQL at dsn and checks that it answers.

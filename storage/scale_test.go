@@ -61,7 +61,7 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 	require.NoError(t, err)
 	sqlDB := sql.OpenDB(explainingConnector{inner: conn, rec: rec})
 	defer sqlDB.Close()
-	db := &storage.DB{DB: sqlx.NewDb(sqlDB, "postgres")}
+	db := &storage.DB{DB: sqlx.NewDb(sqlDB, "postgres"), Unprepared: true}
 
 	// An enterprise in the middle of the key range: 10 records, like every other.
 	// Enterprise k owns the records k, k+E, k+2E, ... (E = n/10); k = n/20+1 puts them on multiples of 20, so it
