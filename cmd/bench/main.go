@@ -796,29 +796,59 @@ func (b *bench) cpu() cpuUse {
 		if err != nil {
 			continue
 		}
-		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.HasPrefix(string(comm), "postgres") {
+		if isPostgres(pid) {
 			u.pg += procCPU(pid)
+			if !isPostgres(procParent(pid)) {
+				// The postmaster: it holds the time of its backends and workers that have exited since.
+				u.pg += procChildrenCPU(pid)
+			}
 		}
 	}
 	return u
 }
 
-// procCPU is a process's user and system time from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms).
-func procCPU(pid int) time.Duration {
+func isPostgres(pid int) bool {
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return err == nil && strings.HasPrefix(string(comm), "postgres")
+}
+
+// procStat is /proc/<pid>/stat after the command name: field 3 (state) is its first element.
+func procStat(pid int) []string {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return nil
 	}
 	s := string(raw)
 	if i := strings.LastIndexByte(s, ')'); i >= 0 {
 		s = s[i+1:]
 	}
-	f := strings.Fields(s)
-	if len(f) < 13 {
+	return strings.Fields(s)
+}
+
+func procParent(pid int) int {
+	f := procStat(pid)
+	if len(f) < 2 {
 		return 0
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
+}
+
+// procChildrenCPU is the user and system time of a process's children that have exited (fields 16 and 17).
+func procChildrenCPU(pid int) time.Duration { return procTicks(pid, 13) }
+
+// procCPU is a process's user and system time (fields 14 and 15).
+func procCPU(pid int) time.Duration { return procTicks(pid, 11) }
+
+// procTicks adds the clock ticks (10 ms) of a user and a system time field of /proc/<pid>/stat, at index i and
+// i+1 of procStat.
+func procTicks(pid, i int) time.Duration {
+	f := procStat(pid)
+	if len(f) < i+2 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[i], 10, 64)
+	st, _ := strconv.ParseInt(f[i+1], 10, 64)
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
