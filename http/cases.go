@@ -224,15 +224,17 @@ func (cc caseClient) startReady(ctx context.Context, wf caseWorkflow, id int64, 
 	}
 	sctx, scancel := context.WithTimeout(ctx, time.Second)
 	defer scancel()
-	if _, serr := start.Get(sctx); serr != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			cc.log.Warn("workflow start not confirmed; the reconciler starts it", "workflow", wf.id(id), "err", err)
-			return false, nil
-		}
-		return false, fmt.Errorf("start %s %d: %w", wf.name, id, err)
+	_, serr := start.Get(sctx)
+	switch {
+	case serr == nil:
+		cc.log.Warn("answered before the workflow took the case in", "workflow", wf.id(id), "err", err)
+		return true, nil
+	case wctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+		// Slow rather than refused: the start may have gone through unconfirmed; if not, the reconciler starts it.
+		cc.log.Warn("workflow start not confirmed in time; the reconciler starts it if it did not", "workflow", wf.id(id), "err", err)
+		return false, nil
 	}
-	cc.log.Warn("answered before the workflow took the case in", "workflow", wf.id(id), "err", err)
-	return true, nil
+	return false, fmt.Errorf("start %s %d: %w", wf.name, id, err)
 }
 
 // awaitReady waits (at most wf.readyWait) until a new case's workflow has taken it in, so that the creation's
