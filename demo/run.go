@@ -318,7 +318,20 @@ func (c *Client) repairStory(ctx context.Context, p Penalty, penaltyID int64, to
 	if err := step("decide", map[string]any{"approved": true, "reason": "已缴清罚款并完成整改，作出信用承诺，准予信用修复"}); err != nil {
 		return err
 	}
-	return c.withdrawnEverywhere(ctx, penaltyID, "", "withdrawn")
+	if err := c.withdrawnEverywhere(ctx, penaltyID, "", "withdrawn"); err != nil {
+		return err
+	}
+	// The case closes after the record is withdrawn everywhere, in a step of its own: the city is made only when
+	// it has (a census taken the moment the record is withdrawn may find the case still approved).
+	return c.poll(ctx, fmt.Sprintf("repair %d closed", r.ID), func() (bool, error) {
+		var ra struct {
+			Status string `json:"status"`
+		}
+		if err := c.call(ctx, "GET", path, "office", "", nil, &ra); err != nil {
+			return false, err
+		}
+		return ra.Status == "closed", nil
+	})
 }
 
 // objectionStory files an objection; the first scenarios stay open, the others are answered and closed.
