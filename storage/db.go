@@ -33,8 +33,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open: %w", err)
 	}
+	// As many idle as open: with fewer, a burst of more than the idle count closed the extra connections on release
+	// and opened new ones the moment after, each a new server process warming its caches and preparing its
+	// statements again (most of PostgreSQL's processor time under registration load, issue 17). Idle ones still
+	// close after ConnMaxIdleTime.
 	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	db.SetMaxIdleConns(20)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
