@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -21,7 +20,6 @@ const maxCachedStatements = 512
 type stmtCache struct {
 	mu    sync.Mutex
 	stmts map[string]*sqlx.Stmt
-	n     atomic.Int64
 }
 
 // prepared returns the prepared statement of query, preparing it on first use; nil when the cache is full or
@@ -33,11 +31,12 @@ func (db *DB) prepared(ctx context.Context, query string) *sqlx.Stmt {
 	c := db.cache()
 	c.mu.Lock()
 	st, ok := c.stmts[query]
+	full := len(c.stmts) >= maxCachedStatements
 	c.mu.Unlock()
 	if ok {
 		return st
 	}
-	if c.n.Load() >= maxCachedStatements {
+	if full {
 		return nil
 	}
 	st, err := db.DB.PreparexContext(context.WithoutCancel(ctx), query)
@@ -51,7 +50,6 @@ func (db *DB) prepared(ctx context.Context, query string) *sqlx.Stmt {
 		return prev
 	}
 	c.stmts[query] = st
-	c.n.Add(1)
 	return st
 }
 
