@@ -43,6 +43,9 @@ func New(t testing.TB) *storage.DB {
 	}
 	// Registered after DSN's drop, so it runs before it.
 	t.Cleanup(func() { db.Close() })
+	// Few idle connections per test database: many tests run at once against one server, whose connection limit
+	// the service's own pool (as many idle as open, storage.Open) would exhaust.
+	db.SetMaxIdleConns(2)
 	// A no-op on a copy of the migrated template, but it keeps New honest if the template ever lags.
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("pgtest: %v", err)
