@@ -188,6 +188,14 @@ func (cc caseClient) withStart(ctx context.Context, timeout time.Duration, wf ca
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	_, err := cc.sendWithStart(ctx, wctx, wf, id, params, name, args, out)
+	return stepError(err, wf, id, name)
+}
+
+// sendWithStart sends update name to id's workflow, starting it with params when it is not running, and decodes
+// the answer into out (waiting under wctx); the start operation it returns tells whether the start was accepted.
+func (cc caseClient) sendWithStart(ctx, wctx context.Context, wf caseWorkflow, id int64, params any, name string,
+	args []any, out any) (client.WithStartWorkflowOperation, error) {
 	start := cc.tc.NewWithStartWorkflowOperation(obs.WithRequestMemo(ctx, wf.options(id)), wf.workflow, params)
 	h, err := cc.tc.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
@@ -197,7 +205,7 @@ func (cc caseClient) withStart(ctx context.Context, timeout time.Duration, wf ca
 	if err == nil {
 		err = h.Get(wctx, out)
 	}
-	return stepError(err, wf, id, name)
+	return start, err
 }
 
 // startReady starts a case's workflow for a row the handler stored and waits (at most wf.readyWait) until it has
@@ -210,15 +218,7 @@ func (cc caseClient) startReady(ctx context.Context, wf caseWorkflow, id int64, 
 	}
 	wctx, cancel := context.WithTimeout(ctx, wf.readyWait)
 	defer cancel()
-	start := cc.tc.NewWithStartWorkflowOperation(obs.WithRequestMemo(ctx, wf.options(id)), wf.workflow, params)
-	h, err := cc.tc.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{WorkflowID: wf.id(id), UpdateName: wf.ready,
-			WaitForStage: client.WorkflowUpdateStageCompleted},
-	})
-	if err == nil {
-		err = h.Get(wctx, out)
-	}
+	start, err := cc.sendWithStart(ctx, wctx, wf, id, params, wf.ready, nil, out)
 	if err == nil {
 		return true, nil
 	}
