@@ -47,9 +47,10 @@ var (
 	objectionCases = caseWorkflow{name: "objection", id: workflows.ObjectionWorkflowID, options: workflows.ObjectionStartOptions,
 		workflow: workflows.ObjectionWorkflowType, ready: workflows.ObjectionReadyUpdate, readyWait: 10 * time.Second,
 		closed: caseClosed("该异议案件的办理流程已结束"), notCreated: caseClosed("该异议未能登记，请重新提交")}
+	// penaltyCases starts a lifecycle on its own (a retried or reconciled start) and sends it the human steps; a
+	// registration starts it with penaltyCreation.
 	penaltyCases = caseWorkflow{name: "penalty", id: workflows.PenaltyWorkflowID, options: workflows.PenaltyStartOptions,
-		workflow: workflows.PenaltyWorkflow, ready: workflows.PenaltyLettersUpdate, readyWait: 10 * time.Second,
-		closed: caseClosed("该处罚信息的办理流程已结束或尚未启动")}
+		workflow: workflows.PenaltyWorkflow, closed: caseClosed("该处罚信息的办理流程已结束或尚未启动")}
 	// penaltyCreation starts a registered penalty's lifecycle and waits for its letters in one call (startReady);
 	// a lifecycle already running (a retried start) takes the update.
 	penaltyCreation = caseWorkflow{name: "penalty", id: workflows.PenaltyWorkflowID, workflow: workflows.PenaltyWorkflow,
