@@ -67,6 +67,7 @@ type (
 	RestorePublishedInput        = contract.RestorePublishedInput
 	RepairProgress               = contract.RepairProgress
 	TaskInput                    = contract.TaskInput
+	OpenTasksInput               = contract.OpenTasksInput
 	CloseTaskInput               = contract.CloseTaskInput
 	EscalateInput                = contract.EscalateInput
 	RescheduleTaskInput          = contract.RescheduleTaskInput

@@ -9,6 +9,19 @@ import (
 
 // OpenTask creates a task once per case and step.
 func (a *Activities) OpenTask(ctx context.Context, in TaskInput) error {
+	return a.DB.OpenTask(ctx, taskRow(in))
+}
+
+// OpenTasks creates several tasks, each once per case and step, in one transaction.
+func (a *Activities) OpenTasks(ctx context.Context, in OpenTasksInput) error {
+	ts := make([]storage.Task, len(in.Tasks))
+	for i, t := range in.Tasks {
+		ts[i] = taskRow(t)
+	}
+	return a.DB.OpenTaskBatch(ctx, ts)
+}
+
+func taskRow(in TaskInput) storage.Task {
 	t := storage.Task{
 		CaseKind: string(in.CaseKind), CaseID: in.CaseID, Step: in.Step, Title: in.Title, AssigneeRole: in.AssigneeRole,
 		DepartmentID: nullString(in.DepartmentID), ChannelID: nullString(in.ChannelID), USCC: nullString(in.USCC),
@@ -16,7 +29,7 @@ func (a *Activities) OpenTask(ctx context.Context, in TaskInput) error {
 	if in.DueOn != nil {
 		t.DueOn.Time, t.DueOn.Valid = in.DueOn.Time(domain.Shanghai), true
 	}
-	return a.DB.OpenTask(ctx, t)
+	return t
 }
 
 // CloseTask closes a task; closing it twice changes nothing.

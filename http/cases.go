@@ -70,6 +70,9 @@ var (
 		closed: caseClosed("该撤下公示流程已结束或尚未启动")}
 	publicationCases = caseWorkflow{name: "publication", id: workflows.PublishWorkflowID,
 		closed: caseClosed("该处罚信息的公示流程已结束或尚未启动")}
+	// inlinePublicationCases is a publication run by the penalty lifecycle itself (workflows.publishInline).
+	inlinePublicationCases = caseWorkflow{name: "publication", id: workflows.PenaltyWorkflowID,
+		closed: publicationCases.closed}
 )
 
 // importStartOptions refuse a second import workflow for the same file: an import runs once.

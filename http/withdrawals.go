@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -354,8 +355,19 @@ func (s *Server) confirmPublicationStep(c *fiber.Ctx, reference string, parsed b
 		return t, nil
 	}
 	var st workflows.PublicationState
-	if err := s.cases.update(ctx, publicationCases, id, workflows.PublishConfirmUpdate,
-		workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}, &st); err != nil {
+	req := workflows.ConfirmChannelRequest{ChannelID: chID, Reference: ref, By: p.Login}
+	err = s.cases.update(ctx, publicationCases, id, workflows.PublishConfirmUpdate, req, &st)
+	if errors.Is(err, publicationCases.closed) {
+		// No publish workflow: lifecycles started since issue 17 publish the record themselves. A lifecycle that
+		// does not (it published through a publish workflow that has ended) does not know the update; the answer
+		// stays that the publication has ended.
+		ierr := s.cases.update(ctx, inlinePublicationCases, id, workflows.PublishConfirmUpdate, req, &st)
+		var coded *Error
+		if ierr == nil || errors.As(ierr, &coded) {
+			err = ierr
+		}
+	}
+	if err != nil {
 		return t, err
 	}
 	return s.db.PublicationTargetOf(ctx, id, chID)

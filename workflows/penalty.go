@@ -237,6 +237,12 @@ type penalty struct {
 	// localSteps: this run also takes its lifecycle steps and the delivery task's escalation and closing as local
 	// activities (penaltyLocalStepsVersion).
 	localSteps bool
+	// shape is the run's penaltyShapeVersion.
+	shape workflow.Version
+	// pub is the publication run inside this workflow (from penaltyShapeVersion on; nil before it starts, and in
+	// runs that publish through the publish workflow as a child); publishing: it has not returned yet.
+	pub        *publication
+	publishing bool
 }
 
 // penaltyLocalStepsVersion marks the runs whose lifecycle steps are local activities (see penalty.localSteps).
@@ -257,7 +263,33 @@ const penaltyLocalStartVersion = "penalty-local-start"
 // stepsAfterWrite reports whether this run records steps after their write (asked where a step starts, so runs
 // recorded before keep their shape).
 func (w *penalty) stepsAfterWrite(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, penaltyStepsVersion, workflow.DefaultVersion, 1) >= 1
+	return w.versionOf(ctx, penaltyStepsVersion) >= 1
+}
+
+// penaltyShapeVersion marks the runs that take every change in penaltyShape without a marker of its own, and that
+// publish the record (双公示) themselves instead of through a child publish workflow (publishInline). The SDK
+// records each workflow.GetVersion as a marker and an upsert of the TemporalChangeVersion search attribute, and the
+// server writes the workflow's visibility record again for each upsert: four of them in every registration's first
+// workflow task. A child is a second workflow per record, with its own start, visibility record, first workflow
+// task and the parent's task for its start (issue 17). Runs recorded before ask for each change as they did and
+// keep their child.
+const penaltyShapeVersion = "penalty-shape"
+
+// penaltyShape are the changes (each at version 1) that a run from penaltyShapeVersion on takes without asking.
+// A change made later gets a GetVersion of its own (versionOf asks for anything not listed).
+var penaltyShape = map[string]bool{
+	penaltyContinueVersion: true, penaltyLocalStartVersion: true, penaltyLocalStepsVersion: true,
+	deadlinesCountChange: true, penaltyStepsVersion: true, revocationWithdrawalChange: true,
+	periodsFromPublicationChange: true,
+}
+
+// versionOf is workflow.GetVersion(changeID, DefaultVersion, 1) for this run: 1 without a marker for a change the
+// run's shape already takes.
+func (w *penalty) versionOf(ctx workflow.Context, changeID string) workflow.Version {
+	if w.shape >= 1 && penaltyShape[changeID] {
+		return 1
+	}
+	return workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1)
 }
 
 // PenaltyWorkflow runs one penalty's lifecycle.
@@ -265,7 +297,8 @@ func PenaltyWorkflow(ctx workflow.Context, in PenaltyParams) error {
 	w := &penalty{id: in.PenaltyID, state: PenaltyState{
 		PenaltyID: in.PenaltyID, Status: domain.PenaltyRegistered, Letters: []activities.LetterRef{},
 	}, superseded: map[string]bool{}}
-	w.version = workflow.GetVersion(ctx, penaltyContinueVersion, workflow.DefaultVersion, 1)
+	w.shape = workflow.GetVersion(ctx, penaltyShapeVersion, workflow.DefaultVersion, 1)
+	w.version = w.versionOf(ctx, penaltyContinueVersion)
 	if c := in.Carry; c != nil {
 		w.state, w.deliveryDone, w.runs, w.carried = c.State, c.DeliveryDone, c.Runs, true
 		w.publicationEnds = c.PublicationEnds
@@ -314,6 +347,12 @@ func (w *penalty) setup(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, PenaltyRevocationUpdate, w.revoke,
 		workflow.UpdateHandlerOptions{Validator: w.validateRevocation}); err != nil {
 		return err
+	}
+	if w.shape >= 1 {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, PublishConfirmUpdate, w.confirmPublication,
+			workflow.UpdateHandlerOptions{Validator: w.validateConfirmPublication}); err != nil {
+			return err
+		}
 	}
 	signals := workflow.GetSignalChannel(ctx, PenaltyWithdrawSignal)
 	w.signals = signals
@@ -626,13 +665,13 @@ func (w *penalty) sleepUntil(ctx workflow.Context, t time.Time, moved func() boo
 }
 
 func (w *penalty) run(ctx workflow.Context) error {
-	w.localStart = workflow.GetVersion(ctx, penaltyLocalStartVersion, workflow.DefaultVersion, 1) >= 1
-	w.localSteps = workflow.GetVersion(ctx, penaltyLocalStepsVersion, workflow.DefaultVersion, 1) >= 1
+	w.localStart = w.versionOf(ctx, penaltyLocalStartVersion) >= 1
+	w.localSteps = w.versionOf(ctx, penaltyLocalStepsVersion) >= 1
 	if err := w.startActivity(ctx, "LoadPenaltyFacts", acts.LoadPenaltyFacts, w.id).Get(ctx, &w.facts); err != nil {
 		return err
 	}
 	w.state.DeliveryDue = w.facts.DeliveryDue
-	if !w.carried && workflow.GetVersion(ctx, deadlinesCountChange, workflow.DefaultVersion, 1) >= 1 {
+	if !w.carried && w.versionOf(ctx, deadlinesCountChange) >= 1 {
 		if err := w.countDeadlines(ctx); err != nil {
 			return err
 		}
@@ -683,7 +722,7 @@ func (w *penalty) run(ctx workflow.Context) error {
 
 	// The case stays open until the decision is delivered (unless it was revoked), and until every update that
 	// is still being handled has answered.
-	if err := workflow.Await(ctx, func() bool { return w.deliveryDone }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return w.deliveryDone && !w.publishing }); err != nil {
 		return err
 	}
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
@@ -837,9 +876,14 @@ func (w *penalty) closeDelivery(ctx workflow.Context) {
 	}
 }
 
-// startPublication runs the publish workflow as a child: it is public on every channel by publish_due. The child
-// is cancelled when a withdrawal starts, and ends with this workflow at the latest.
+// startPublication publishes the record: it is public on every channel by publish_due. The publication is
+// cancelled when a withdrawal starts, and ends with this workflow at the latest. Runs from penaltyShapeVersion on
+// run it here (publishInline); runs before ran the publish workflow as a child.
 func (w *penalty) startPublication(ctx workflow.Context) {
+	if w.shape >= 1 {
+		w.publishInline(ctx)
+		return
+	}
 	cctx, cancel := workflow.WithCancel(ctx)
 	w.cancelPublish = cancel
 	cctx = workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
@@ -847,25 +891,68 @@ func (w *penalty) startPublication(ctx workflow.Context) {
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
 	})
-	fut := workflow.ExecuteChildWorkflow(cctx, PublishWorkflow, PublishInput{PenaltyID: w.id, DueOn: w.facts.PublishDue})
+	in := PublishInput{PenaltyID: w.id, DueOn: w.facts.PublishDue}
+	if w.shape >= 1 {
+		in.Shape = publishShape
+	}
+	fut := workflow.ExecuteChildWorkflow(cctx, PublishWorkflow, in)
 	w.state.Publication = "publishing"
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		err := fut.Get(ctx, nil)
-		switch {
-		case err == nil:
-			w.state.Publication = "published"
-			if w.state.Withdrawal == nil {
-				_ = w.step(ctx, domain.PenaltyPublished, "penalty.published", map[string]any{"publish_due": w.facts.PublishDue})
-				w.countPeriodsFromPublication(ctx)
-			}
-		case temporal.IsCanceledError(err):
-			w.state.Publication = "cancelled"
-		default:
-			w.state.Publication = "failed"
-			workflow.GetLogger(ctx).Error("publish workflow failed", "penalty", w.id, "error", err)
-			_ = w.step(ctx, "", "penalty.publication_failed", map[string]any{"error": err.Error()})
-		}
+	workflow.Go(ctx, func(ctx workflow.Context) { w.published(ctx, fut.Get(ctx, nil)) })
+}
+
+// publishInline runs the publication (publish.go) in this workflow: the same steps, tasks and deadline as the
+// publish workflow, whose confirmations the channel operators' API sends here when there is no publish workflow
+// (PublishConfirmUpdate).
+func (w *penalty) publishInline(ctx workflow.Context) {
+	cctx, cancel := workflow.WithCancel(ctx)
+	w.cancelPublish = cancel
+	w.pub = &publication{in: PublishInput{PenaltyID: w.id, DueOn: w.facts.PublishDue, Shape: publishShape}}
+	w.state.Publication, w.publishing = "publishing", true
+	workflow.Go(cctx, func(cctx workflow.Context) {
+		err := w.pub.run(cctx)
+		w.publishing = false
+		// What follows the publication is recorded even when a withdrawal cancelled it.
+		dctx, _ := workflow.NewDisconnectedContext(cctx)
+		w.published(dctx, err)
 	})
+}
+
+// published takes the end of the publication, child or inline.
+func (w *penalty) published(ctx workflow.Context, err error) {
+	switch {
+	case err == nil:
+		w.state.Publication = "published"
+		if w.state.Withdrawal == nil {
+			_ = w.step(ctx, domain.PenaltyPublished, "penalty.published", map[string]any{"publish_due": w.facts.PublishDue})
+			w.countPeriodsFromPublication(ctx)
+		}
+	case temporal.IsCanceledError(err):
+		w.state.Publication = "cancelled"
+	default:
+		w.state.Publication = "failed"
+		workflow.GetLogger(ctx).Error("publish workflow failed", "penalty", w.id, "error", err)
+		_ = w.step(ctx, "", "penalty.publication_failed", map[string]any{"error": err.Error()})
+	}
+}
+
+// errPublicationNotRunning refuses a confirmation when the record is not being published here: as the API answers
+// for a publish workflow that has ended or not started.
+func errPublicationNotRunning() error {
+	return reject("case_closed", "该处罚信息的公示流程已结束或尚未启动", true)
+}
+
+func (w *penalty) validateConfirmPublication(ctx workflow.Context, req ConfirmChannelRequest) error {
+	if w.pub == nil || !w.publishing {
+		return errPublicationNotRunning()
+	}
+	return w.pub.checkConfirm(req)
+}
+
+func (w *penalty) confirmPublication(ctx workflow.Context, req ConfirmChannelRequest) (PublicationState, error) {
+	if w.pub == nil || !w.publishing {
+		return PublicationState{}, errPublicationNotRunning()
+	}
+	return w.pub.confirm(ctx, req)
 }
 
 func (w *penalty) announceEligibility(ctx workflow.Context) error {

@@ -28,7 +28,7 @@ const revocationWithdrawalChange = "revocation-withdrawal-counted"
 // countRevocationWithdrawalDue counts the deadline by which a revoked decision must be off every channel.
 func (w *penalty) countRevocationWithdrawalDue(ctx workflow.Context) error {
 	wd, f := w.state.Withdrawal, w.facts
-	if workflow.GetVersion(ctx, revocationWithdrawalChange, workflow.DefaultVersion, 1) < 1 {
+	if w.versionOf(ctx, revocationWithdrawalChange) < 1 {
 		var due activities.DeadlineResult
 		if err := workflow.ExecuteActivity(ctx, acts.Deadline, activities.DeadlineInput{
 			From: w.state.Revocation.DecidedOn, Workdays: f.RevocationWithdrawalWorkdays}).Get(ctx, &due); err != nil {
@@ -111,6 +111,10 @@ func (w *penalty) recountDeadlines(ctx workflow.Context, sig CalendarChanged) er
 		w.state.Withdrawal.Provisional = slices.Contains(r.Provisional, dueRevocationWithdrawal)
 	}
 	if m, ok := r.Moved[duePublish]; ok && w.state.Publication == "publishing" {
+		if w.pub != nil {
+			w.pub.in.DueOn = m[1] // publishing here: its deadline watch follows the new date
+			return nil
+		}
 		if err := workflow.SignalExternalWorkflow(ctx, PublishWorkflowID(w.id), "", PublishDueSignal, m[1]).Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("telling the publication its new due date failed", "penalty", w.id, "error", err)
 		}
@@ -125,7 +129,7 @@ const periodsFromPublicationChange = "periods-from-publication"
 // countPeriodsFromPublication takes the periods counted from the publication date; the waits for eligibility and
 // for the end of publication follow the new dates.
 func (w *penalty) countPeriodsFromPublication(ctx workflow.Context) {
-	if workflow.GetVersion(ctx, periodsFromPublicationChange, workflow.DefaultVersion, 1) < 1 {
+	if w.versionOf(ctx, periodsFromPublicationChange) < 1 {
 		return
 	}
 	w.recounting++

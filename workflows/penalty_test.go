@@ -34,6 +34,13 @@ type penaltyRecorder struct {
 	deliveries  []activities.RecordDeliveryInput
 	letters     int
 	recount     *activities.RecountResult
+	// publications are the publications the lifecycle ran itself (CreatePublications); channels are the
+	// channels they find (one webhook channel unless a test says otherwise); batches are the operators' tasks
+	// opened together (OpenTasks) and confirmed the manual channels confirmed (ConfirmPublication).
+	publications []activities.CreatePublicationsInput
+	channels     []activities.PublicationChannel
+	batches      []activities.OpenTasksInput
+	confirmed    []activities.ConfirmPublicationInput
 }
 
 func (r *penaltyRecorder) statuses() []domain.PenaltyStatus {
@@ -74,7 +81,8 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 	env.RegisterWorkflowWithOptions(PenaltyWorkflow, workflow.RegisterOptions{Name: PenaltyWorkflowType})
 	env.RegisterWorkflow(PublishWorkflow)
 	env.RegisterActivity(&activities.Activities{})
-	r := &penaltyRecorder{env: env, stepAt: map[string]time.Time{}, notices: map[string]time.Time{}}
+	r := &penaltyRecorder{env: env, stepAt: map[string]time.Time{}, notices: map[string]time.Time{},
+		channels: []activities.PublicationChannel{{ChannelID: "creditchina", Name: "信用中国", Kind: domain.ChannelWebhook, Status: "pending"}}}
 
 	env.OnActivity(acts.LoadPenaltyFacts, mock.Anything, mock.Anything).Return(facts, nil)
 	r.recount = mockDeadlineCounting(env, map[string]domain.Date{dueDelivery: facts.DeliveryDue, duePublish: facts.PublishDue})
@@ -129,7 +137,32 @@ func newPenaltyEnv(t *testing.T, facts activities.PenaltyFacts) (*testsuite.Test
 	env.OnActivity(acts.Deadline, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeadlineInput) (activities.DeadlineResult, error) {
 		return activities.DeadlineResult{Due: in.From.AddDays(in.Workdays + 2)}, nil
 	})
-	env.OnWorkflow(PublishWorkflow, mock.Anything, mock.Anything).Return(nil)
+	// The lifecycle publishes the record itself; webhook channels answer at once.
+	env.OnActivity(acts.CreatePublications, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CreatePublicationsInput) (activities.PublishFacts, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.publications = append(r.publications, in)
+			return activities.PublishFacts{PenaltyID: in.PenaltyID, DecisionNo: facts.DecisionNo, EnterpriseName: facts.EnterpriseName,
+				Published: true, Channels: r.channels}, nil
+		})
+	env.OnActivity(acts.PublishToChannel, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.PublicationChannelInput) (activities.PublicationResult, error) {
+			return activities.PublicationResult{ChannelID: in.ChannelID, Published: true}, nil
+		})
+	env.OnActivity(acts.OpenTasks, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.OpenTasksInput) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.batches = append(r.batches, in)
+		return nil
+	})
+	env.OnActivity(acts.ConfirmPublication, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ConfirmPublicationInput) (activities.PublicationResult, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.confirmed = append(r.confirmed, in)
+			return activities.PublicationResult{ChannelID: in.ChannelID, Published: true}, nil
+		})
 
 	prev := runWithdrawal
 	runWithdrawal = func(ctx workflow.Context, in WithdrawalInput) (WithdrawalResult, error) {
@@ -172,7 +205,8 @@ func TestPenaltyLifecycleRunsToExpiryWithoutAnyoneActingAfterDelivery(t *testing
 	require.Equal(t, 2, r.letters)
 	require.Equal(t, []domain.PenaltyStatus{domain.PenaltyNoticeIssued, domain.PenaltyPublished, domain.PenaltyEligible,
 		domain.PenaltyWithdrawing, domain.PenaltyWithdrawn}, r.statuses())
-	env.AssertWorkflowCalled(t, "PublishWorkflow", mock.Anything, PublishInput{PenaltyID: f.PenaltyID, DueOn: f.PublishDue})
+	require.Equal(t, []activities.CreatePublicationsInput{{PenaltyID: f.PenaltyID, DueOn: f.PublishDue}}, r.publications,
+		"published by the lifecycle itself, by its due date")
 
 	// Told it may apply at the start of repair_eligible_from, Asia/Shanghai.
 	eligible := shanghaiAt("2026-08-21", 0)
@@ -313,6 +347,60 @@ func TestPenaltyDeliveryIsValidatedInTheWorkflow(t *testing.T) {
 	require.True(t, rej.Conflict)
 }
 
+// The lifecycle publishes the record itself: the manual channels' operators get their tasks in one step, a
+// confirmation sent to the lifecycle is checked and recorded, and the record is published once every channel is.
+func TestPenaltyPublishesItselfAndTakesTheOperatorsConfirmations(t *testing.T) {
+	f := generalFine()
+	env, r := newPenaltyEnv(t, f)
+	r.channels = []activities.PublicationChannel{
+		{ChannelID: "creditchina", Name: "信用中国", Kind: domain.ChannelWebhook, Status: "pending"},
+		{ChannelID: "gsxt", Name: "国家企业信用信息公示系统", Kind: domain.ChannelManual, Status: "pending"},
+		{ChannelID: "dept-site", Name: "部门门户网站", Kind: domain.ChannelManual, Status: "pending"},
+	}
+	deliverAt(env, time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
+	early := sendUpdateAt[PublicationState](env, time.Millisecond, PublishConfirmUpdate,
+		ConfirmChannelRequest{ChannelID: "gsxt", Reference: "GS-1", By: "op-gsxt"})
+	unknown := sendUpdateAt[PublicationState](env, 2*time.Hour, PublishConfirmUpdate,
+		ConfirmChannelRequest{ChannelID: "thirdparty", Reference: "TP-1", By: "op-thirdparty"})
+	gsxt := sendUpdateAt[PublicationState](env, 3*time.Hour, PublishConfirmUpdate,
+		ConfirmChannelRequest{ChannelID: "gsxt", Reference: "GS-1", By: "op-gsxt"})
+	site := sendUpdateAt[PublicationState](env, 26*time.Hour, PublishConfirmUpdate,
+		ConfirmChannelRequest{ChannelID: "dept-site", Reference: "http://example.gov.cn/1", By: "op-dept"})
+	after := sendUpdateAt[PublicationState](env, 30*time.Hour, PublishConfirmUpdate,
+		ConfirmChannelRequest{ChannelID: "gsxt", Reference: "GS-1", By: "op-gsxt"})
+
+	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
+	require.NoError(t, env.GetWorkflowError())
+
+	require.Len(t, r.publications, 1)
+	require.Len(t, r.batches, 1, "the operators' tasks are opened in one step")
+	var steps []string
+	for _, tk := range r.batches[0].Tasks {
+		steps = append(steps, tk.Step)
+		require.Equal(t, f.PublishDue, *tk.DueOn)
+	}
+	require.Equal(t, []string{"publish:gsxt", "publish:dept-site"}, steps)
+
+	requireRefused(t, early, "case_closed") // sent before the lifecycle started publishing
+	requireRefused(t, unknown, "channel_not_addressed")
+	st := requireAccepted(t, gsxt).(PublicationState)
+	require.Equal(t, "published", st.Channels[1].Status)
+	requireAccepted(t, site)
+	requireRefused(t, after, "case_closed") // the publication has ended
+	require.Len(t, r.confirmed, 2)
+	require.Equal(t, "op-dept", r.confirmed[1].By)
+
+	require.Contains(t, r.statuses(), domain.PenaltyPublished)
+	require.Less(t, r.stepAt["penalty.published"].Sub(shanghaiAt("2026-05-21", 12)), time.Hour,
+		"published once the last channel confirmed")
+	var closedSteps []string
+	for _, c := range r.closed {
+		closedSteps = append(closedSteps, c.Step)
+	}
+	require.Subset(t, closedSteps, []string{"publish:gsxt", "publish:dept-site"})
+	require.Empty(t, r.escalations, "confirmed in time")
+}
+
 func TestPenaltyUnpublishedMinorIsNeverPublishedNorWithdrawn(t *testing.T) {
 	f := generalFine()
 	f.Class, f.Published, f.Channels = domain.ClassMinor, false, nil
@@ -322,7 +410,7 @@ func TestPenaltyUnpublishedMinorIsNeverPublishedNorWithdrawn(t *testing.T) {
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.NoError(t, env.GetWorkflowError())
-	env.AssertWorkflowNotCalled(t, "PublishWorkflow", mock.Anything, mock.Anything)
+	require.Empty(t, r.publications)
 	require.Empty(t, r.withdrawals)
 	require.NotContains(t, r.notices, "repair_eligible")
 	// (delivered is written by RecordDelivery, not by a PenaltyStep)

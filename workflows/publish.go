@@ -30,6 +30,10 @@ type PublishInput struct {
 	PenaltyID int64
 	DueOn     domain.Date
 	Republish string `json:",omitempty"`
+	// Shape, when set, is the version of publishLocalStepsVersion the run takes without asking GetVersion: a
+	// lifecycle that starts its publication says so, which spares the child a marker and its search-attribute
+	// upsert (a visibility write) per record. Unset, the run asks GetVersion as before.
+	Shape workflow.Version `json:",omitempty"`
 }
 
 // PublicationChannelState is one channel of a publication.
@@ -66,10 +70,20 @@ type publication struct {
 	// escalations, confirmations) as local activities, without a round trip through the server for each
 	// (publishLocalStepsVersion). A record decided weeks ago starts with every channel overdue: some thirty steps.
 	local bool
+	// batched: this run opens its operators' tasks in one step and watches the due date with one timer for all
+	// its channels, instead of a step and a timer a channel (version 2 of publishLocalStepsVersion).
+	batched bool
+	// opened are the channels whose operator's task was opened with the others.
+	opened map[string]bool
 }
 
-// publishLocalStepsVersion marks the runs whose database steps are local activities (see publication.local).
+// publishLocalStepsVersion marks the runs whose database steps are local activities (version 1, see
+// publication.local), and whose operators' tasks and deadline are taken for all channels at once (version 2, see
+// publication.batched).
 const publishLocalStepsVersion = "publish-local-steps"
+
+// publishShape is the version of publishLocalStepsVersion a publication started now takes.
+const publishShape workflow.Version = 2
 
 // act runs one of the publication's database steps, local from publishLocalStepsVersion on.
 func (p *publication) act(ctx workflow.Context, name string, fn any, arg any) workflow.Future {
@@ -190,7 +204,11 @@ func (p *publication) apply(c *PublicationChannelState, res activities.Publicati
 }
 
 func (p *publication) run(ctx workflow.Context) error {
-	p.local = workflow.GetVersion(ctx, publishLocalStepsVersion, workflow.DefaultVersion, 1) >= 1
+	shape := p.in.Shape
+	if shape == 0 {
+		shape = workflow.GetVersion(ctx, publishLocalStepsVersion, workflow.DefaultVersion, publishShape)
+	}
+	p.local, p.batched = shape >= 1, shape >= 2
 	if p.in.Republish != "" {
 		info := workflow.GetInfo(ctx)
 		if err := workflow.ExecuteActivity(ctx, acts.Republish, activities.RepublishInput{
@@ -217,14 +235,22 @@ func (p *publication) run(ctx workflow.Context) error {
 		return nil
 	}
 	wg := workflow.NewWaitGroup(ctx)
+	if p.batched {
+		p.openOperatorTasks(ctx)
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); p.watchDeadlines(ctx) })
+	}
 	for _, c := range p.channels {
 		if c.done() {
 			continue
 		}
 		c := c
-		wg.Add(2)
+		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); p.send(ctx, c) })
-		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); p.watchDeadline(ctx, c) })
+		if !p.batched {
+			wg.Add(1)
+			workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); p.watchDeadline(ctx, c) })
+		}
 	}
 	err := workflow.Await(ctx, p.allDone)
 	if err == nil {
@@ -264,17 +290,11 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 			return
 		}
 	}
-	due := p.in.DueOn
 	step := "publish:" + c.ChannelID
-	var duePtr *domain.Date
-	if !due.IsZero() {
-		duePtr = &due
-	}
-	if err := p.act(ctx, "OpenTask", acts.OpenTask, activities.TaskInput{
-		CaseKind: "publication", CaseID: p.caseID(), Step: step, AssigneeRole: domain.RoleChannelOperator, ChannelID: c.ChannelID,
-		Title: fmt.Sprintf("公示处罚信息：%s（%s）", p.facts.EnterpriseName, p.facts.DecisionNo), DueOn: duePtr,
-	}).Get(ctx, nil); err != nil {
-		log.Error("open publication task", "penalty", p.in.PenaltyID, "channel", c.ChannelID, "error", err)
+	if !p.opened[c.ChannelID] {
+		if err := p.act(ctx, "OpenTask", acts.OpenTask, p.operatorTask(c)).Get(ctx, nil); err != nil {
+			log.Error("open publication task", "penalty", p.in.PenaltyID, "channel", c.ChannelID, "error", err)
+		}
 	}
 	if err := workflow.Await(ctx, c.done); err != nil {
 		return
@@ -287,6 +307,59 @@ func (p *publication) send(ctx workflow.Context, c *PublicationChannelState) {
 		Step: step, Status: status}).Get(ctx, nil)
 }
 
+// operatorTask is the task of a manual channel's operator: show the record and confirm it.
+func (p *publication) operatorTask(c *PublicationChannelState) activities.TaskInput {
+	var due *domain.Date
+	if d := p.in.DueOn; !d.IsZero() {
+		due = &d
+	}
+	return activities.TaskInput{
+		CaseKind: "publication", CaseID: p.caseID(), Step: "publish:" + c.ChannelID, AssigneeRole: domain.RoleChannelOperator,
+		ChannelID: c.ChannelID, Title: fmt.Sprintf("公示处罚信息：%s（%s）", p.facts.EnterpriseName, p.facts.DecisionNo), DueOn: due,
+	}
+}
+
+// openOperatorTasks opens the tasks of every manual channel still to confirm in one step (p.batched); a webhook
+// channel switched to manual meanwhile opens its own in send.
+func (p *publication) openOperatorTasks(ctx workflow.Context) {
+	var in activities.OpenTasksInput
+	p.opened = map[string]bool{}
+	for _, c := range p.channels {
+		if c.Kind == domain.ChannelManual && !c.done() {
+			in.Tasks = append(in.Tasks, p.operatorTask(c))
+			p.opened[c.ChannelID] = true
+		}
+	}
+	if len(in.Tasks) == 0 {
+		return
+	}
+	if err := p.act(ctx, "OpenTasks", acts.OpenTasks, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("open publication tasks", "penalty", p.in.PenaltyID, "error", err)
+	}
+}
+
+// watchDeadlines is watchDeadline for all channels with one timer (p.batched): when the due date ends, every
+// channel not confirmed by then is marked overdue and escalated.
+func (p *publication) watchDeadlines(ctx workflow.Context) {
+	if p.in.DueOn.IsZero() {
+		return
+	}
+	inTime, due, err := awaitUntilEndOfMoving(ctx, func() domain.Date { return p.in.DueOn }, p.allDone)
+	if err != nil || inTime {
+		return
+	}
+	wg := workflow.NewWaitGroup(ctx)
+	for _, c := range p.channels {
+		if c.done() {
+			continue
+		}
+		c := c
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) { defer wg.Done(); p.overdue(ctx, c, due) })
+	}
+	wg.Wait(ctx)
+}
+
 // watchDeadline marks a publication overdue when its due date ends unconfirmed and escalates it to the credit
 // office.
 func (p *publication) watchDeadline(ctx workflow.Context, c *PublicationChannelState) {
@@ -297,6 +370,12 @@ func (p *publication) watchDeadline(ctx workflow.Context, c *PublicationChannelS
 	if err != nil || inTime {
 		return
 	}
+	p.overdue(ctx, c, due)
+}
+
+// overdue marks a channel's publication overdue after its due date, escalates it to the credit office, and closes
+// the escalation once the channel is done.
+func (p *publication) overdue(ctx workflow.Context, c *PublicationChannelState, due domain.Date) {
 	step := "publish:" + c.ChannelID
 	c.Overdue = true
 	if c.Status != "withdrawn" && c.Status != "published" {

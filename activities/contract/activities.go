@@ -60,6 +60,7 @@ type Implementation interface {
 	OpenObjectionChannels(ctx context.Context, in OpenObjectionChannelsInput) ([]ObjectionChannelRow, error)
 	OpenRepairOf(ctx context.Context, penaltyID int64) (int64, error)
 	OpenTask(ctx context.Context, in TaskInput) error
+	OpenTasks(ctx context.Context, in OpenTasksInput) error
 	OrderWithdrawal(ctx context.Context, in WithdrawalInput) (int64, error)
 	PenaltyStep(ctx context.Context, in PenaltyStepInput) error
 	PublishToChannel(ctx context.Context, in PublicationChannelInput) (PublicationResult, error)
@@ -254,6 +255,10 @@ func (a *Activities) OpenRepairOf(ctx context.Context, penaltyID int64) (int64, 
 
 func (a *Activities) OpenTask(ctx context.Context, in TaskInput) error {
 	return a.impl.OpenTask(ctx, in)
+}
+
+func (a *Activities) OpenTasks(ctx context.Context, in OpenTasksInput) error {
+	return a.impl.OpenTasks(ctx, in)
 }
 
 func (a *Activities) OrderWithdrawal(ctx context.Context, in WithdrawalInput) (int64, error) {

@@ -18,6 +18,11 @@ type TaskInput struct {
 	DueOn        *domain.Date
 }
 
+// OpenTasksInput opens several tasks at once (a publication's operators' tasks, one a channel).
+type OpenTasksInput struct {
+	Tasks []TaskInput
+}
+
 // CloseTaskInput names a task to close.
 type CloseTaskInput struct {
 	CaseKind     domain.CaseKind

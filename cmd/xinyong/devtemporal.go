@@ -160,6 +160,12 @@ func startDevTemporalWith(ctx context.Context, o devTemporalOptions) (hostPort, 
 			// XINYONG_DEV_HISTORY_CACHE, docs/performance.md "Memory"), and list pages that refresh freely.
 			dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 devHistoryCacheSize(o.logf),
 			dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+			// One partition a task queue: the server's default of four spreads a queue's tasks over partitions that
+			// a single worker's few polls cannot all wait on, so a task often found no poll, went to the backlog and
+			// was forwarded later (a registration's first workflow task waited 1.3-2.2 s for a worker about once in
+			// four under load, issue 17). Several partitions serve many workers; dev has one.
+			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 		}),
 	)
 	if err != nil {

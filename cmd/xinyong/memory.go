@@ -31,6 +31,11 @@ type workerTuning struct {
 	// 1,000). A task whose local activities (the letters) wait for a slot holds its workflow in memory beyond
 	// the cache, so this bounds those too.
 	WorkflowTasks int
+	// WorkflowPollers and ActivityPollers are the long polls the worker keeps open for workflow tasks and for
+	// activities (XINYONG_WORKER_WORKFLOW_POLLERS, XINYONG_WORKER_ACTIVITY_POLLERS; SDK default 2 each). A task
+	// that finds no poll waiting is written to the task queue's backlog and read back later.
+	WorkflowPollers int
+	ActivityPollers int
 }
 
 // loadWorkerTuning reads the environment; a value that is not a positive number is reported and ignored.
@@ -44,6 +49,8 @@ func loadWorkerTuning() workerTuning {
 		{"XINYONG_WORKER_ACTIVITIES", &t.Activities},
 		{"XINYONG_WORKER_LOCAL_ACTIVITIES", &t.LocalActivities},
 		{"XINYONG_WORKER_WORKFLOW_TASKS", &t.WorkflowTasks},
+		{"XINYONG_WORKER_WORKFLOW_POLLERS", &t.WorkflowPollers},
+		{"XINYONG_WORKER_ACTIVITY_POLLERS", &t.ActivityPollers},
 	} {
 		v := strings.TrimSpace(os.Getenv(s.env))
 		if v == "" {
@@ -71,6 +78,12 @@ func (t workerTuning) apply(o *worker.Options) {
 	}
 	if t.WorkflowTasks > 0 {
 		o.MaxConcurrentWorkflowTaskExecutionSize = t.WorkflowTasks
+	}
+	if t.WorkflowPollers > 0 {
+		o.MaxConcurrentWorkflowTaskPollers = t.WorkflowPollers
+	}
+	if t.ActivityPollers > 0 {
+		o.MaxConcurrentActivityTaskPollers = t.ActivityPollers
 	}
 }
 
