@@ -207,8 +207,9 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/delivery", m.ID), scjgj,
 		map[string]any{"method": "in_person", "delivered_on": decided.String(), "signed_by": "张喆"}, &e))
 	require.Equal(t, "already_delivered", e.Error.Code)
-	// In flight: delivered and published, the lifecycle sleeps until its publication period ends.
-	s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_publishing.json")
+	// In flight: delivered and publishing (by the lifecycle itself), it sleeps until its publication period ends.
+	// (penalty_publishing.json is the same state recorded before penalty-shape, with a publish workflow.)
+	s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_publishing_inline.json")
 
 	// Acceptance 4: a revocation withdraws it everywhere with cause revocation.
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/revocation", m.ID), scjgj,
@@ -223,7 +224,7 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	if after.Withdrawal != nil { // the channels issue records the order
 		assert.EqualValues(t, domain.CauseRevocation, after.Withdrawal.Cause)
 		assert.Equal(t, "completed", after.Withdrawal.Status)
-		s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_revocation.json")
+		s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_revocation_inline.json")
 	}
 	require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/revocation", m.ID), scjgj,
 		map[string]any{"reason": "再次撤销"}, &e))
