@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -16,14 +17,44 @@ import (
 	"xinyong/storage"
 )
 
-// NextImportBatch returns the next rows after AfterRow that have a penalty to start, in row order.
+// NextImportBatch returns the next rows after AfterRow that have a penalty to start, in row order. It first waits
+// (importBackpressureWait at most) while the lifecycles the import started last are still issuing their letters:
+// an import of 10,000 rows used to start every lifecycle within a minute, and 10,000 workflows waiting at once for
+// the same worker filled its memory and the engine's task backlog, so that all of them were slower than a few
+// hundred at a time (issue 17).
 func (a *Activities) NextImportBatch(ctx context.Context, in NextImportBatchInput) ([]ImportStart, error) {
+	if in.AfterRow > 0 && in.Limit > 0 {
+		if err := a.awaitImportBacklog(ctx, in); err != nil {
+			return nil, err
+		}
+	}
 	rows, err := a.DB.ImportBatch(ctx, in.ImportID, in.AfterRow, in.Limit)
 	out := make([]ImportStart, len(rows))
 	for i, r := range rows {
 		out[i] = ImportStart(r)
 	}
 	return out, err
+}
+
+// importBackpressureWait bounds how long NextImportBatch waits for the lifecycles in flight: it paces the import,
+// and a lifecycle that cannot issue its letters (held up for good) must not stop the others from starting.
+const importBackpressureWait = 30 * time.Second
+
+// awaitImportBacklog waits until at most in.Limit of the lifecycles started from the last 2×in.Limit rows before
+// in.AfterRow are still issuing their letters, or importBackpressureWait has passed.
+func (a *Activities) awaitImportBacklog(ctx context.Context, in NextImportBatchInput) error {
+	deadline := time.Now().Add(importBackpressureWait)
+	for {
+		n, err := a.DB.ImportLifecyclesIssuing(ctx, in.ImportID, in.AfterRow-2*in.Limit, in.AfterRow)
+		if err != nil || n <= in.Limit || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // ImportPriority is the task priority of imported lifecycles (1 is the highest, 3 the default, 5 the lowest).

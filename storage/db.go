@@ -25,6 +25,9 @@ type DB struct {
 	Unprepared bool
 	stmtsOnce  sync.Once
 	stmts      *stmtCache // see stmtcache.go
+	// series serializes this process's letters of one numbering series before they take a connection
+	// (PutNumberedLetter): a chan struct{} of capacity one by LetterSeries.
+	series sync.Map
 }
 
 // Open connects to PostgreSQL at dsn and checks that it answers.

@@ -327,6 +327,19 @@ func (db *DB) ImportBatch(ctx context.Context, importID int64, afterRow, limit i
 	return out, nil
 }
 
+// ImportLifecyclesIssuing counts the lifecycles of an import's rows in (fromRow, toRow] that are started but have
+// not issued their letters yet (the record is still registered).
+func (db *DB) ImportLifecyclesIssuing(ctx context.Context, importID int64, fromRow, toRow int) (int, error) {
+	var n int
+	err := db.GetContext(ctx, &n, `SELECT count(*) FROM penalty_import_rows r JOIN penalties p ON p.id = r.penalty_id
+		WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.needs_start
+		  AND p.lifecycle_started_at IS NOT NULL AND p.status = 'registered'`, importID, fromRow, toRow)
+	if err != nil {
+		return 0, fmt.Errorf("import %d lifecycles issuing: %w", importID, err)
+	}
+	return n, nil
+}
+
 // RecountImport refreshes how many of an import's lifecycles are started; complete marks the import done. Only
 // a running job recounts, so a failed import it recounts was started again by an operator: it is starting again.
 func (db *DB) RecountImport(ctx context.Context, importID int64, complete bool) (PenaltyImport, error) {

@@ -70,7 +70,22 @@ var errLetterExists = errors.New("letter exists")
 // takes no number; build gets 0), once per case, kind and version. The series' counter row stays locked
 // until the letter is stored, so numbers run from 1 without gaps or repeats however many letters are
 // issued at once; a letter already stored (a retried activity) is returned as it is and takes no number.
+//
+// Within one process the letters of a series also wait for each other before they take a connection: waiting on the
+// counter row, each held a connection and a transaction, and an import's hundreds of letters of one department
+// held every connection of the pool while one of them rendered, so that nothing else could reach the database
+// (issue 17). The row lock still orders the letters of several processes.
 func (db *DB) PutNumberedLetter(ctx context.Context, series LetterSeries, build func(n int) (NewLetter, error)) (Letter, error) {
+	if series.Series != "" {
+		v, _ := db.series.LoadOrStore(series, make(chan struct{}, 1))
+		turn := v.(chan struct{})
+		select {
+		case turn <- struct{}{}:
+			defer func() { <-turn }()
+		case <-ctx.Done():
+			return Letter{}, fmt.Errorf("put letter of series %s/%s: %w", series.Issuer, series.Series, ctx.Err())
+		}
+	}
 	var out Letter
 	var key NewLetter
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {

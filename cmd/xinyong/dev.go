@@ -45,6 +45,10 @@ func runDev(ctx context.Context, args []string) error {
 	// One process holds the Temporal server, the worker and the HTTP server: a soft heap limit, and an opt-in
 	// profile listener to see where the memory goes (memory.go).
 	applyDevMemoryLimit(log)
+	if cfg.Worker.WorkflowCache == 0 {
+		cfg.Worker.WorkflowCache = devWorkflowCache
+	}
+	cfg.Worker.applyCache() // before the embedded server starts its own workers (memory.go)
 	startPprof(log)
 	// The channel simulator is served by this very process: dev lets webhooks reach its own host.
 	cfg.ChannelAllowHosts = strings.Trim(cfg.ChannelAllowHosts+","+devOwnHosts(cfg.HTTPAddr), ",")

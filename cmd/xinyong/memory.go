@@ -65,11 +65,26 @@ func loadWorkerTuning() workerTuning {
 	return t
 }
 
-// apply sets the process-wide sticky cache size (before the first worker.New) and the options' limits.
-func (t workerTuning) apply(o *worker.Options) {
+// applyCache sets the process-wide sticky cache size. The SDK takes the size once, when the process's first worker
+// starts, and shares the cache among all of them: under dev that first worker is one of the embedded Temporal
+// server's own, so dev sets it before it starts the server (until issue 17 it did not, and every dev process kept
+// the SDK's 10,000 whatever XINYONG_WORKFLOW_CACHE said).
+func (t workerTuning) applyCache() {
 	if t.WorkflowCache > 0 {
 		worker.SetStickyWorkflowCacheSize(t.WorkflowCache)
 	}
+}
+
+// devWorkflowCache is the sticky cache of `xinyong dev` unless XINYONG_WORKFLOW_CACHE is set. A penalty lifecycle
+// keeps a dozen coroutines while it waits for months (its delivery, each channel of its publication, its
+// deadlines), so 10,000 cached lifecycles held about 55,000 goroutines and 300 MB of stacks after an import, and
+// the process collected without pause near its memory limit. A lifecycle evicted meanwhile replays its short
+// history on its next task.
+const devWorkflowCache = 2000
+
+// apply sets the process-wide sticky cache size (before the first worker.New) and the options' limits.
+func (t workerTuning) apply(o *worker.Options) {
+	t.applyCache()
 	if t.Activities > 0 {
 		o.MaxConcurrentActivityExecutionSize = t.Activities
 	}
