@@ -358,8 +358,6 @@ func TestPenaltyPublishesItselfAndTakesTheOperatorsConfirmations(t *testing.T) {
 		{ChannelID: "dept-site", Name: "部门门户网站", Kind: domain.ChannelManual, Status: "pending"},
 	}
 	deliverAt(env, time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
-	early := sendUpdateAt[PublicationState](env, time.Millisecond, PublishConfirmUpdate,
-		ConfirmChannelRequest{ChannelID: "gsxt", Reference: "GS-1", By: "op-gsxt"})
 	unknown := sendUpdateAt[PublicationState](env, 2*time.Hour, PublishConfirmUpdate,
 		ConfirmChannelRequest{ChannelID: "thirdparty", Reference: "TP-1", By: "op-thirdparty"})
 	gsxt := sendUpdateAt[PublicationState](env, 3*time.Hour, PublishConfirmUpdate,
@@ -381,7 +379,6 @@ func TestPenaltyPublishesItselfAndTakesTheOperatorsConfirmations(t *testing.T) {
 	}
 	require.Equal(t, []string{"publish:gsxt", "publish:dept-site"}, steps)
 
-	requireRefused(t, early, "case_closed") // sent before the lifecycle started publishing
 	requireRefused(t, unknown, "channel_not_addressed")
 	st := requireAccepted(t, gsxt).(PublicationState)
 	require.Equal(t, "published", st.Channels[1].Status)
@@ -407,9 +404,12 @@ func TestPenaltyUnpublishedMinorIsNeverPublishedNorWithdrawn(t *testing.T) {
 	f.RepairEligibleFrom, f.PublicationEnds, f.MinPublishMonths, f.MaxPublishMonths = f.DecidedOn, f.DecidedOn.AddMonths(3), 0, 3
 	env, r := newPenaltyEnv(t, f)
 	deliverAt(env, time.Hour, DeliveryRequest{Method: domain.DeliveryInPerson, DeliveredOn: f.DecidedOn, SignedBy: "王堃"})
+	confirm := sendUpdateAt[PublicationState](env, 30*time.Minute, PublishConfirmUpdate,
+		ConfirmChannelRequest{ChannelID: "gsxt", Reference: "GS-1", By: "op-gsxt"})
 
 	env.ExecuteWorkflow(PenaltyWorkflow, PenaltyParams{PenaltyID: f.PenaltyID})
 	require.NoError(t, env.GetWorkflowError())
+	requireRefused(t, confirm, "case_closed") // nothing is published
 	require.Empty(t, r.publications)
 	require.Empty(t, r.withdrawals)
 	require.NotContains(t, r.notices, "repair_eligible")
