@@ -227,15 +227,36 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 	}
 	afterSet := f.AfterOverdue != nil
 	afterOverdue := afterSet && *f.AfterOverdue
+	var c conds
+	if f.USCC != "" {
+		c.add("o.uscc = $?::bpchar", f.USCC)
+	}
+	if f.DepartmentID != "" {
+		c.add("o.department_id = $?", f.DepartmentID)
+	}
+	if f.PenaltyID != 0 {
+		c.add("o.penalty_id = $?", f.PenaltyID)
+	}
+	if f.Status != "" {
+		c.add("o.status = $?", f.Status)
+	}
+	if f.Open {
+		c.add(objectionOpen)
+	}
+	if f.OverdueOnly {
+		c.add("o.overdue")
+	}
+	if f.ChannelID != "" {
+		c.add("EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $?)", f.ChannelID)
+	}
+	if afterSet {
+		c.add("(o.overdue, o.id) < ($?::boolean, $?::bigint)", afterOverdue, f.AfterID)
+	}
+	limit := c.arg(f.Limit)
 	var os []Objection
 	err := db.SelectContext(ctx, &os, `SELECT `+objectionColumns+objectionFrom+`
-		WHERE ($1::bpchar = '' OR o.uscc = $1::bpchar) AND ($2 = '' OR o.department_id = $2) AND ($3::bigint = 0 OR o.penalty_id = $3)
-		  AND ($4 = '' OR o.status = $4) AND (NOT $5 OR `+objectionOpen+`) AND (NOT $6 OR o.overdue)
-		  AND ($7 = '' OR EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $7))
-		  AND (NOT $8 OR (o.overdue, o.id) < ($9, $10))
-		ORDER BY o.overdue DESC, o.id DESC LIMIT $11`,
-		f.USCC, f.DepartmentID, f.PenaltyID, f.Status, f.Open, f.OverdueOnly, f.ChannelID, afterSet, afterOverdue, f.AfterID,
-		f.Limit)
+		WHERE `+c.sql()+`
+		ORDER BY o.overdue DESC, o.id DESC LIMIT `+limit, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list objections: %w", err)
 	}

@@ -231,14 +231,33 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 	// The sort key is (overdue DESC, id DESC); the cursor continues after (AfterOverdue, AfterID).
 	afterSet := f.AfterOverdue != nil
 	afterOverdue := afterSet && *f.AfterOverdue
+	var c conds // only the filters asked for (filters.go)
+	if f.USCC != "" {
+		c.add("r.uscc = $?::bpchar", f.USCC)
+	}
+	if f.DepartmentID != "" {
+		c.add("r.department_id = $?", f.DepartmentID)
+	}
+	if f.PenaltyID != 0 {
+		c.add("r.penalty_id = $?", f.PenaltyID)
+	}
+	if f.Status != "" {
+		c.add("r.status = $?", f.Status)
+	}
+	if f.Open {
+		c.add("r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
+	}
+	if f.OverdueOnly {
+		c.add("r.overdue")
+	}
+	if afterSet {
+		c.add("(r.overdue, r.id) < ($?::boolean, $?::bigint)", afterOverdue, f.AfterID)
+	}
+	limit := c.arg(f.Limit)
 	var rs []Repair
 	err := db.SelectContext(ctx, &rs, `SELECT `+repairColumns+repairFrom+`
-		WHERE ($1::bpchar = '' OR r.uscc = $1::bpchar) AND ($2 = '' OR r.department_id = $2) AND ($3::bigint = 0 OR r.penalty_id = $3)
-		  AND ($4 = '' OR r.status = $4) AND (NOT $5 OR r.status = ANY($6)) AND (NOT $7 OR r.overdue)
-		  AND (NOT $8 OR (r.overdue, r.id) < ($9, $10))
-		ORDER BY r.overdue DESC, r.id DESC LIMIT $11`,
-		f.USCC, f.DepartmentID, f.PenaltyID, f.Status, f.Open, stringArray(domain.RepairOpenStatuses), f.OverdueOnly,
-		afterSet, afterOverdue, f.AfterID, f.Limit)
+		WHERE `+c.sql()+`
+		ORDER BY r.overdue DESC, r.id DESC LIMIT `+limit, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list repairs: %w", err)
 	}

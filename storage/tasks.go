@@ -108,11 +108,11 @@ type TaskFilter struct {
 	Inbox bool
 }
 
-func taskOrder(inbox bool) string {
-	if !inbox {
+func taskOrder(c *conds, f TaskFilter) string {
+	if !f.Inbox {
 		return "t.id"
 	}
-	return `CASE WHEN a.user_id = $8 THEN 0 WHEN a.user_id IS NULL THEN 1 ELSE 2 END, t.overdue DESC,
+	return `CASE WHEN a.user_id = ` + c.arg(f.UserID) + ` THEN 0 WHEN a.user_id IS NULL THEN 1 ELSE 2 END, t.overdue DESC,
 		t.due_on NULLS LAST, t.id`
 }
 
@@ -121,16 +121,36 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	var c conds // only the filters asked for (filters.go)
+	c.add("t.status = 'open' AND t.assignee_role = $?", f.Role)
+	if f.DepartmentID != "" {
+		c.add("t.department_id = $?", f.DepartmentID)
+	}
+	if f.ChannelID != "" {
+		c.add("t.channel_id = $?", f.ChannelID)
+	}
+	if f.USCC != "" {
+		c.add("t.uscc = $?::bpchar", f.USCC)
+	}
+	c.add("t.id > $?", f.AfterID)
+	switch f.Assigned {
+	case "":
+	case "mine":
+		c.add("a.user_id = $?", f.UserID)
+	case "unassigned":
+		c.add("a.user_id IS NULL")
+	default:
+		c.add("FALSE")
+	}
+	order := taskOrder(&c, f)
+	limit := c.arg(f.Limit)
 	var ts []Task
 	err := db.SelectContext(ctx, &ts, `SELECT t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id,
 			t.channel_id, t.uscc, t.due_on, t.overdue, t.status, t.created_at, a.user_id AS assigned_to, u.login AS assigned_login
 		FROM tasks t LEFT JOIN case_assignments a ON a.case_kind = t.case_kind AND a.case_id = t.case_id
 			LEFT JOIN users u ON u.id = a.user_id
-		WHERE t.status = 'open' AND t.assignee_role = $1
-		  AND ($2 = '' OR t.department_id = $2) AND ($3 = '' OR t.channel_id = $3) AND ($4::bpchar = '' OR t.uscc = $4::bpchar)
-		  AND t.id > $5
-		  AND ($7 = '' OR ($7 = 'mine' AND a.user_id = $8) OR ($7 = 'unassigned' AND a.user_id IS NULL))
-		ORDER BY `+taskOrder(f.Inbox)+` LIMIT $6`, f.Role, f.DepartmentID, f.ChannelID, f.USCC, f.AfterID, f.Limit, f.Assigned, f.UserID)
+		WHERE `+c.sql()+`
+		ORDER BY `+order+` LIMIT `+limit, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("open tasks: %w", err)
 	}

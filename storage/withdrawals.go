@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -211,31 +210,26 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	// Only the filters asked for are in the statement: a catch-all ("$1 = '' OR ...") statement, prepared once and
-	// planned generically (stmtcache.go), walked every withdrawal in id order looking for one enterprise's.
-	var where []string
-	var args []any
-	cond := func(sql string, arg any) {
-		args = append(args, arg)
-		where = append(where, strings.ReplaceAll(sql, "$?", "$"+strconv.Itoa(len(args))))
-	}
+	// Only the filters asked for are in the statement (conds): planned generically, the catch-all one walked every
+	// withdrawal in id order looking for one enterprise's.
+	var c conds
 	if f.Status != "" {
-		cond("w.status = $?", f.Status)
+		c.add("w.status = $?", f.Status)
 	}
 	if f.DepartmentID != "" {
-		cond("p.department_id = $?", f.DepartmentID)
+		c.add("p.department_id = $?", f.DepartmentID)
 	}
 	if f.USCC != "" {
-		cond("p.uscc = $?::bpchar", f.USCC)
+		c.add("p.uscc = $?::bpchar", f.USCC)
 	}
 	if f.ChannelID != "" {
-		cond("EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $?)", f.ChannelID)
+		c.add("EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $?)", f.ChannelID)
 	}
 	if f.PenaltyID != 0 {
-		cond("w.penalty_id = $?", f.PenaltyID)
+		c.add("w.penalty_id = $?", f.PenaltyID)
 	}
-	cond("w.id > $?", f.AfterID)
-	args = append(args, f.Limit)
+	c.add("w.id > $?", f.AfterID)
+	limit := c.arg(f.Limit)
 	var ws []Withdrawal
 	err := db.SelectContext(ctx, &ws, `SELECT `+withdrawalColumns+`,
 			count(wc.channel_id) AS channels,
@@ -243,8 +237,8 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 			count(wc.channel_id) FILTER (WHERE wc.status = 'overdue') AS overdue,
 			min(wc.due_on) FILTER (WHERE wc.status <> 'confirmed') AS next_due`+withdrawalFrom+`
 		LEFT JOIN withdrawal_channels wc ON wc.withdrawal_id = w.id
-		WHERE `+strings.Join(where, " AND ")+`
-		GROUP BY w.id, p.id, d.id ORDER BY w.id LIMIT $`+strconv.Itoa(len(args)), args...)
+		WHERE `+c.sql()+`
+		GROUP BY w.id, p.id, d.id ORDER BY w.id LIMIT `+limit, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list withdrawals: %w", err)
 	}
