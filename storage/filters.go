@@ -6,9 +6,10 @@ import (
 )
 
 // conds builds the WHERE clause of a list from only the filters a call asks for. Reads are prepared statements
-// kept per query text (stmtcache.go): a statement that names only its own filters gets a generic plan PostgreSQL
-// keeps, where a catch-all one ("$1 = '' OR …") was planned again on every call — planning took three times as long
-// as running the home pages' lists at 1,000,000 records (issue 17) — or, planned generically, walked the wrong index.
+// kept per query text (stmtcache.go): a statement that names only its own filters can keep a generic plan, where a
+// catch-all one (each filter written as "empty, or equal") was planned again on every call — planning took longer
+// than running the home pages' lists at 1,000,000 records (issue 17) — or, planned generically, walked the wrong
+// index.
 type conds struct {
 	where []string
 	args  []any
