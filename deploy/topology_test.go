@@ -184,6 +184,9 @@ func TestProductionTopology(t *testing.T) {
 			"HTTP_ADDR=" + net.JoinHostPort(h.ip, apiPort), "METRICS_ADDR=" + net.JoinHostPort(h.ip, metricsPort),
 			"XINYONG_BASE_URL=https://credit.example.gov.cn", "XINYONG_CHANNEL_ALLOW_HOSTS=" + lab.svcIP,
 			"XINYONG_CHANNEL_SIMULATOR=", "LOG_FORMAT=json", "SSL_CERT_FILE=" + caPath,
+			// Four processes and the Temporal server share one PostgreSQL (max_connections 100) with the other
+			// packages' tests running beside this one: ten connections each, as a deployment sizes its pools.
+			"XINYONG_DB_MAX_CONNS=10",
 		}
 	}
 	newProc := func(name, bin, cmd string) *proc {

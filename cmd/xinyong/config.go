@@ -134,6 +134,10 @@ func openDB(ctx context.Context, dsn string, migrate bool) (*storage.DB, error) 
 	if err != nil {
 		return nil, err
 	}
+	if n := dbMaxConns(); n > 0 {
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+	}
 	if migrate {
 		if err := db.Migrate(ctx); err != nil {
 			db.Close()
@@ -141,6 +145,22 @@ func openDB(ctx context.Context, dsn string, migrate bool) (*storage.DB, error) 
 		}
 	}
 	return db, nil
+}
+
+// dbMaxConns is XINYONG_DB_MAX_CONNS: the connections a process keeps to PostgreSQL, open and idle (storage.Open's
+// 20 when unset). Every API server and worker keeps up to this many, so their sum (and Temporal's own) must stay
+// under the server's max_connections.
+func dbMaxConns() int {
+	v := strings.TrimSpace(os.Getenv("XINYONG_DB_MAX_CONNS"))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		fmt.Fprintf(os.Stderr, "XINYONG_DB_MAX_CONNS=%q is not a positive number; ignored\n", v)
+		return 0
+	}
+	return n
 }
 
 // dialTemporal connects to the Temporal frontend.
