@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,15 @@ func (c *conds) add(sql string, args ...any) {
 		sql = strings.Replace(sql, "$?", c.arg(a), 1)
 	}
 	c.where = append(c.where, sql)
+}
+
+// addIf adds a condition of one argument when v is set: a filter left at its zero value ("" or 0) was not asked
+// for.
+func (c *conds) addIf(sql string, v any) {
+	if v == nil || reflect.ValueOf(v).IsZero() {
+		return
+	}
+	c.add(sql, v)
 }
 
 // arg appends an argument and returns its placeholder.

@@ -228,27 +228,17 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 	afterSet := f.AfterOverdue != nil
 	afterOverdue := afterSet && *f.AfterOverdue
 	var c conds
-	if f.USCC != "" {
-		c.add("o.uscc = $?::bpchar", f.USCC)
-	}
-	if f.DepartmentID != "" {
-		c.add("o.department_id = $?", f.DepartmentID)
-	}
-	if f.PenaltyID != 0 {
-		c.add("o.penalty_id = $?", f.PenaltyID)
-	}
-	if f.Status != "" {
-		c.add("o.status = $?", f.Status)
-	}
+	c.addIf("o.uscc = $?::bpchar", f.USCC)
+	c.addIf("o.department_id = $?", f.DepartmentID)
+	c.addIf("o.penalty_id = $?", f.PenaltyID)
+	c.addIf("o.status = $?", f.Status)
 	if f.Open {
 		c.add(objectionOpen)
 	}
 	if f.OverdueOnly {
 		c.add("o.overdue")
 	}
-	if f.ChannelID != "" {
-		c.add("EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $?)", f.ChannelID)
-	}
+	c.addIf("EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $?)", f.ChannelID)
 	if afterSet {
 		c.add("(o.overdue, o.id) < ($?::boolean, $?::bigint)", afterOverdue, f.AfterID)
 	}

@@ -232,18 +232,10 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 	afterSet := f.AfterOverdue != nil
 	afterOverdue := afterSet && *f.AfterOverdue
 	var c conds // only the filters asked for (filters.go)
-	if f.USCC != "" {
-		c.add("r.uscc = $?::bpchar", f.USCC)
-	}
-	if f.DepartmentID != "" {
-		c.add("r.department_id = $?", f.DepartmentID)
-	}
-	if f.PenaltyID != 0 {
-		c.add("r.penalty_id = $?", f.PenaltyID)
-	}
-	if f.Status != "" {
-		c.add("r.status = $?", f.Status)
-	}
+	c.addIf("r.uscc = $?::bpchar", f.USCC)
+	c.addIf("r.department_id = $?", f.DepartmentID)
+	c.addIf("r.penalty_id = $?", f.PenaltyID)
+	c.addIf("r.status = $?", f.Status)
 	if f.Open {
 		c.add("r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
 	}

@@ -123,15 +123,9 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	}
 	var c conds // only the filters asked for (filters.go)
 	c.add("t.status = 'open' AND t.assignee_role = $?", f.Role)
-	if f.DepartmentID != "" {
-		c.add("t.department_id = $?", f.DepartmentID)
-	}
-	if f.ChannelID != "" {
-		c.add("t.channel_id = $?", f.ChannelID)
-	}
-	if f.USCC != "" {
-		c.add("t.uscc = $?::bpchar", f.USCC)
-	}
+	c.addIf("t.department_id = $?", f.DepartmentID)
+	c.addIf("t.channel_id = $?", f.ChannelID)
+	c.addIf("t.uscc = $?::bpchar", f.USCC)
 	c.add("t.id > $?", f.AfterID)
 	switch f.Assigned {
 	case "":

@@ -213,21 +213,11 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 	// Only the filters asked for are in the statement (conds): planned generically, the catch-all one walked every
 	// withdrawal in id order looking for one enterprise's.
 	var c conds
-	if f.Status != "" {
-		c.add("w.status = $?", f.Status)
-	}
-	if f.DepartmentID != "" {
-		c.add("p.department_id = $?", f.DepartmentID)
-	}
-	if f.USCC != "" {
-		c.add("p.uscc = $?::bpchar", f.USCC)
-	}
-	if f.ChannelID != "" {
-		c.add("EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $?)", f.ChannelID)
-	}
-	if f.PenaltyID != 0 {
-		c.add("w.penalty_id = $?", f.PenaltyID)
-	}
+	c.addIf("w.status = $?", f.Status)
+	c.addIf("p.department_id = $?", f.DepartmentID)
+	c.addIf("p.uscc = $?::bpchar", f.USCC)
+	c.addIf("EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $?)", f.ChannelID)
+	c.addIf("w.penalty_id = $?", f.PenaltyID)
 	c.add("w.id > $?", f.AfterID)
 	limit := c.arg(f.Limit)
 	var ws []Withdrawal
