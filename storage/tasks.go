@@ -108,6 +108,8 @@ type TaskFilter struct {
 	Inbox bool
 }
 
+// taskOrder is the ORDER BY of a task list: by id, or the inbox's order (the caller's own cases first), whose
+// user id it adds to c.
 func taskOrder(c *conds, f TaskFilter) string {
 	if !f.Inbox {
 		return "t.id"

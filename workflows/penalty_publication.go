@@ -26,11 +26,7 @@ func (w *penalty) startPublication(ctx workflow.Context) {
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
 	})
-	in := PublishInput{PenaltyID: w.id, DueOn: w.facts.PublishDue}
-	if w.shape >= 1 {
-		in.Shape = publishShape
-	}
-	fut := workflow.ExecuteChildWorkflow(cctx, PublishWorkflow, in)
+	fut := workflow.ExecuteChildWorkflow(cctx, PublishWorkflow, PublishInput{PenaltyID: w.id, DueOn: w.facts.PublishDue})
 	w.state.Publication = "publishing"
 	workflow.Go(ctx, func(ctx workflow.Context) { w.published(ctx, fut.Get(ctx, nil)) })
 }

@@ -31,8 +31,8 @@ type PublishInput struct {
 	DueOn     domain.Date
 	Republish string `json:",omitempty"`
 	// Shape, when set, is the version of publishLocalStepsVersion the run takes without asking GetVersion: a
-	// lifecycle that starts its publication says so, which spares the child a marker and its search-attribute
-	// upsert (a visibility write) per record. Unset, the run asks GetVersion as before.
+	// lifecycle that publishes the record itself (publishInline) says so, which spares it a marker and its
+	// search-attribute upsert (a visibility write) per record. Unset, the run asks GetVersion as before.
 	Shape workflow.Version `json:",omitempty"`
 }
 
