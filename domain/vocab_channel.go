@@ -11,6 +11,9 @@ const (
 	WithdrawalCompleted  WithdrawalStatus = "completed"
 )
 
+// WithdrawalStatuses are every order status, in the order of the procedure.
+var WithdrawalStatuses = []WithdrawalStatus{WithdrawalPending, WithdrawalInProgress, WithdrawalCompleted}
+
 // Label is the Chinese name of the order's status.
 func (s WithdrawalStatus) Label() string {
 	switch s {

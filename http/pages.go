@@ -56,6 +56,37 @@ type homeRow struct {
 	Alert bool
 }
 
+// RowsHTML is the section's rows as table rows. Written by html/template, every cell and link of a home page was a
+// reflective call to its escapers: a quarter of the page's processor time at a few hundred cells (issue 17). Here
+// each text is escaped as html/template escapes text, and a link is kept only when it is a path of this site (the
+// rows link to the records, cases and lists of the site, nowhere else).
+func (sec homeSection) RowsHTML() template.HTML {
+	var b strings.Builder
+	for _, r := range sec.Rows {
+		b.WriteString("<tr")
+		if r.Alert {
+			b.WriteString(` class="alert"`)
+		}
+		b.WriteByte('>')
+		for _, cell := range r.Cells {
+			b.WriteString("<td>")
+			template.HTMLEscape(&b, []byte(cell))
+			b.WriteString("</td>")
+		}
+		if r.Href != "" {
+			href := "#"
+			if strings.HasPrefix(r.Href, "/") && !strings.HasPrefix(r.Href, "//") && !strings.ContainsAny(r.Href, "\\\"<> \t\r\n") {
+				href = r.Href
+			}
+			b.WriteString(`<td><a href="`)
+			template.HTMLEscape(&b, []byte(href))
+			b.WriteString(`">查看</a></td>`)
+		}
+		b.WriteString("</tr>")
+	}
+	return template.HTML(b.String()) // #nosec G203 -- every text above is escaped
+}
+
 // option is one choice of a select on a page.
 type option struct{ Value, Label string }
 

@@ -451,7 +451,6 @@ func penaltyFilter(c *fiber.Ctx, p *principal) (storage.PenaltyFilter, bool, err
 	f := storage.PenaltyFilter{
 		USCC: strings.ToUpper(strings.TrimSpace(c.Query("uscc"))), Status: strings.TrimSpace(c.Query("status")),
 		DepartmentID: strings.TrimSpace(c.Query("department")), Overdue: strings.TrimSpace(c.Query("overdue")),
-		Today: domain.Today(),
 	}
 	if f.Status != "" && domain.PenaltyStatus(f.Status).Rank() < 0 {
 		return f, false, invalidField("status", "invalid_status", "status 取值无效，应为 "+strings.Join(stringsOf(domain.PenaltyStatuses), "、")+" 之一")

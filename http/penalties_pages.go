@@ -432,7 +432,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 			{"delivery", "逾期未送达的处罚决定", "没有逾期未送达的处罚决定。"},
 			{"publication", "逾期未公示的处罚信息", "没有逾期未公示的处罚信息。"},
 		} {
-			ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: o.kind, Today: domain.Today(), Limit: 20})
+			ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: o.kind, Limit: 20})
 			if err != nil {
 				return nil, err
 			}

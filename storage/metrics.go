@@ -58,7 +58,7 @@ func (db *DB) OverdueSteps(ctx context.Context) ([]OverdueCount, error) {
 	err := db.SelectContext(ctx, &out, `
 		WITH overdue AS (
 			SELECT coalesce(department_id, '') AS department_id, count(*) AS n FROM tasks
-			WHERE status = 'open' AND (overdue OR due_on < (now() AT TIME ZONE 'Asia/Shanghai')::date)
+			WHERE status = 'open' AND (overdue OR due_on < `+sqlToday+`)
 			GROUP BY 1)
 		SELECT d.id AS department_id, coalesce(o.n, 0) AS n
 		FROM (SELECT id FROM departments UNION SELECT '') d LEFT JOIN overdue o ON o.department_id = d.id`)

@@ -36,12 +36,24 @@ func (db *DB) Notify(ctx context.Context, n Notification) error {
 
 // NotificationsFor lists the latest notifications of an enterprise (uscc) or a department.
 func (db *DB) NotificationsFor(ctx context.Context, uscc, departmentID string, limit int) ([]Notification, error) {
+	// One statement per kind of reader (conds), each with a plan of its own: the "either" form was planned again on
+	// every call (issue 17).
+	var c conds
+	switch {
+	case uscc != "" && departmentID != "":
+		c.add("(uscc = $?::bpchar OR department_id = $?)", uscc, departmentID)
+	case uscc != "":
+		c.add("uscc = $?::bpchar", uscc)
+	case departmentID != "":
+		c.add("department_id = $?", departmentID)
+	default:
+		return nil, nil
+	}
 	var ns []Notification
 	err := db.SelectContext(ctx, &ns, `SELECT id, uscc, user_login, department_id, kind, title, body, case_kind, case_id, created_at, read_at, dedup_key
-		FROM notifications WHERE ($1::bpchar <> '' AND uscc = $1::bpchar) OR ($2 <> '' AND department_id = $2)
-		ORDER BY id DESC LIMIT $3`, uscc, departmentID, limit)
+		FROM notifications WHERE `+c.sql()+` ORDER BY id DESC LIMIT `+limitOf(limit), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
-	return ns, nil
+	return firstN(ns, limit), nil
 }

@@ -231,7 +231,9 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 	c.addIf("o.uscc = $?::bpchar", f.USCC)
 	c.addIf("o.department_id = $?", f.DepartmentID)
 	c.addIf("o.penalty_id = $?", f.PenaltyID)
-	c.addIf("o.status = $?", f.Status)
+	if f.Status != "" {
+		addEnum(&c, "o.status = $?", f.Status, domain.ObjectionStatuses)
+	}
 	if f.Open {
 		c.add(objectionOpen)
 	}
@@ -242,7 +244,7 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 	if afterSet {
 		c.add("(o.overdue, o.id) < ($?::boolean, $?::bigint)", afterOverdue, f.AfterID)
 	}
-	limit := c.arg(f.Limit)
+	limit := limitOf(f.Limit)
 	var os []Objection
 	err := db.SelectContext(ctx, &os, `SELECT `+objectionColumns+objectionFrom+`
 		WHERE `+c.sql()+`
@@ -250,7 +252,7 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 	if err != nil {
 		return nil, fmt.Errorf("list objections: %w", err)
 	}
-	return os, nil
+	return firstN(os, f.Limit), nil
 }
 
 // ObjectionStepRecord is one step of a case as the workflow records it: its progress (written only when newer than

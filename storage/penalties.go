@@ -108,9 +108,8 @@ type PenaltyFilter struct {
 	DepartmentID string
 	Status       string
 	// Overdue is "delivery" (not delivered after its delivery deadline) or "publication" (to be published, not yet
-	// published after publish_due); Today is the date the deadlines are judged on.
+	// published after publish_due), judged on today's date in Beijing.
 	Overdue string
-	Today   domain.Date
 	// AfterID pages forward in id order; with Newest, BeforeID pages backwards from the newest.
 	AfterID  int64
 	Newest   bool
@@ -123,22 +122,40 @@ func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, er
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	order, cursor := "id", "id > $4"
-	after := f.AfterID
-	if f.Newest {
-		order, cursor = "id DESC", "($4 = 0 OR id < $4)"
-		after = f.BeforeID
+	// Only the filters asked for are in the statement (conds): the catch-all form was planned again on every call,
+	// which cost the office's and the department's lists more than running them (issue 17).
+	var c conds
+	c.addIf("uscc = $?::bpchar", f.USCC)
+	c.addIf("department_id = $?", f.DepartmentID)
+	if f.Status != "" {
+		addEnum(&c, "status = $?", f.Status, domain.PenaltyStatuses)
 	}
+	order := "id"
+	if f.Newest {
+		order = "id DESC"
+		c.addIf("id < $?", f.BeforeID)
+	} else {
+		c.add("id > $?", f.AfterID)
+	}
+	// Today is read by the statement, not passed to it: given as an argument, the statement was planned again on
+	// every call for the date it got (issue 17).
+	switch f.Overdue {
+	case "":
+	case "delivery":
+		c.add("delivered_on IS NULL AND delivery_due < " + sqlToday + " AND status NOT IN ('withdrawn', 'revoked')")
+	case "publication":
+		c.add("published AND publish_due < " + sqlToday + " AND status IN ('registered', 'notice_issued', 'delivered')")
+	default: // not a kind of deadline: nothing is overdue by it
+		c.add("FALSE")
+	}
+	limit := limitOf(f.Limit)
 	var ps []Penalty
-	err := db.SelectContext(ctx, &ps, `SELECT `+penaltyColumns+` FROM penalties
-		WHERE ($1::bpchar = '' OR uscc = $1::bpchar) AND ($2 = '' OR department_id = $2) AND ($3 = '' OR status = $3) AND `+cursor+`
-		  AND ($6 = '' OR ($6 = 'delivery' AND delivered_on IS NULL AND delivery_due < $7 AND status NOT IN ('withdrawn', 'revoked'))
-		              OR ($6 = 'publication' AND published AND publish_due < $7 AND status IN ('registered', 'notice_issued', 'delivered')))
-		ORDER BY `+order+` LIMIT $5`, f.USCC, f.DepartmentID, f.Status, after, f.Limit, f.Overdue, f.Today)
+	err := db.SelectContext(ctx, &ps, `SELECT `+penaltyColumns+` FROM penalties WHERE `+c.sql()+`
+		ORDER BY `+order+` LIMIT `+limit, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list penalties: %w", err)
 	}
-	return ps, nil
+	return firstN(ps, f.Limit), nil
 }
 
 // SetPenaltyStatus records the lifecycle step a penalty reached (written by the penalty workflow's activities).

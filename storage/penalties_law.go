@@ -175,7 +175,7 @@ func provisionalOf(names domain.DeadlineNames) domain.DeadlineNames {
 
 // RescheduleTask moves an open task's due date (a provisional deadline counted again).
 func (db *DB) RescheduleTask(ctx context.Context, caseKind, caseID, step string, due domain.Date) error {
-	_, err := db.ExecContext(ctx, `UPDATE tasks SET due_on = $4, overdue = overdue AND $4 < (now() AT TIME ZONE 'Asia/Shanghai')::date
+	_, err := db.ExecContext(ctx, `UPDATE tasks SET due_on = $4, overdue = overdue AND $4 < `+sqlToday+`
 		WHERE case_kind = $1 AND case_id = $2 AND step = $3 AND status = 'open'`, caseKind, caseID, step, due)
 	if err != nil {
 		return fmt.Errorf("reschedule task %s-%s %s: %w", caseKind, caseID, step, err)

@@ -235,7 +235,9 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 	c.addIf("r.uscc = $?::bpchar", f.USCC)
 	c.addIf("r.department_id = $?", f.DepartmentID)
 	c.addIf("r.penalty_id = $?", f.PenaltyID)
-	c.addIf("r.status = $?", f.Status)
+	if f.Status != "" {
+		addEnum(&c, "r.status = $?", f.Status, domain.RepairStatuses)
+	}
 	if f.Open {
 		c.add("r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
 	}
@@ -245,7 +247,7 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 	if afterSet {
 		c.add("(r.overdue, r.id) < ($?::boolean, $?::bigint)", afterOverdue, f.AfterID)
 	}
-	limit := c.arg(f.Limit)
+	limit := limitOf(f.Limit)
 	var rs []Repair
 	err := db.SelectContext(ctx, &rs, `SELECT `+repairColumns+repairFrom+`
 		WHERE `+c.sql()+`
@@ -253,7 +255,7 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 	if err != nil {
 		return nil, fmt.Errorf("list repairs: %w", err)
 	}
-	return rs, nil
+	return firstN(rs, f.Limit), nil
 }
 
 // RepairStepRecord is one step of a case as the workflow records it: its progress (written only when newer than

@@ -124,7 +124,7 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 		f.Limit = 100
 	}
 	var c conds // only the filters asked for (filters.go)
-	c.add("t.status = 'open' AND t.assignee_role = $?", f.Role)
+	addEnum(&c, "t.status = 'open' AND t.assignee_role = $?", string(f.Role), domain.Roles)
 	c.addIf("t.department_id = $?", f.DepartmentID)
 	c.addIf("t.channel_id = $?", f.ChannelID)
 	c.addIf("t.uscc = $?::bpchar", f.USCC)
@@ -139,7 +139,7 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 		c.add("FALSE")
 	}
 	order := taskOrder(&c, f)
-	limit := c.arg(f.Limit)
+	limit := limitOf(f.Limit)
 	var ts []Task
 	err := db.SelectContext(ctx, &ts, `SELECT t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id,
 			t.channel_id, t.uscc, t.due_on, t.overdue, t.status, t.created_at, a.user_id AS assigned_to, u.login AS assigned_login
@@ -150,5 +150,5 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open tasks: %w", err)
 	}
-	return ts, nil
+	return firstN(ts, f.Limit), nil
 }

@@ -213,13 +213,15 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 	// Only the filters asked for are in the statement (conds): planned generically, the catch-all one walked every
 	// withdrawal in id order looking for one enterprise's.
 	var c conds
-	c.addIf("w.status = $?", f.Status)
+	if f.Status != "" {
+		addEnum(&c, "w.status = $?", f.Status, domain.WithdrawalStatuses)
+	}
 	c.addIf("p.department_id = $?", f.DepartmentID)
 	c.addIf("p.uscc = $?::bpchar", f.USCC)
 	c.addIf("EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $?)", f.ChannelID)
 	c.addIf("w.penalty_id = $?", f.PenaltyID)
 	c.add("w.id > $?", f.AfterID)
-	limit := c.arg(f.Limit)
+	limit := limitOf(f.Limit)
 	var ws []Withdrawal
 	err := db.SelectContext(ctx, &ws, `SELECT `+withdrawalColumns+`,
 			count(wc.channel_id) AS channels,
@@ -232,7 +234,7 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 	if err != nil {
 		return nil, fmt.Errorf("list withdrawals: %w", err)
 	}
-	return ws, nil
+	return firstN(ws, f.Limit), nil
 }
 
 // ChannelQueueItem is one order awaiting (or having had) a channel's confirmation.
