@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -72,7 +73,29 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Y, int(d.M), d.D)
+	return string(d.appendTo(make([]byte, 0, 10)))
+}
+
+// appendTo appends "YYYY-MM-DD" (what fmt's "%04d-%02d-%02d" writes, without its cost: lists and pages write
+// thousands of dates a second).
+func (d Date) appendTo(b []byte) []byte {
+	b = appendPadded(b, d.Y, 4)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.M), 2)
+	b = append(b, '-')
+	return appendPadded(b, d.D, 2)
+}
+
+func appendPadded(b []byte, v, width int) []byte {
+	if v < 0 {
+		return fmt.Appendf(b, "%0*d", width, v)
+	}
+	var digits [20]byte
+	n := strconv.AppendInt(digits[:0], int64(v), 10)
+	for i := len(n); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, n...)
 }
 
 // IsZero reports whether d is the zero Date.
@@ -183,7 +206,8 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
 	}
-	return json.Marshal(d.String())
+	b := append(make([]byte, 0, 12), '"')
+	return append(d.appendTo(b), '"'), nil // digits and dashes: nothing to escape
 }
 
 // UnmarshalJSON reads "YYYY-MM-DD", "" or null.

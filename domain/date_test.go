@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -161,4 +162,20 @@ func TestDateSQL(t *testing.T) {
 	assert.True(t, got.IsZero())
 	assert.Error(t, got.Scan(42))
 	assert.Error(t, got.Scan("yesterday"))
+}
+
+// Dates are written as fmt wrote them ("%04d-%02d-%02d"), as text and as JSON.
+func TestDatesAreWrittenAsFmtWroteThem(t *testing.T) {
+	for _, d := range []Date{{2026, 1, 5}, {999, 12, 31}, {12345, 10, 10}, {-1, 1, 1}, {2026, 12, 31}} {
+		want := fmt.Sprintf("%04d-%02d-%02d", d.Y, int(d.M), d.D)
+		if got := d.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+		if got, _ := d.MarshalJSON(); string(got) != `"`+want+`"` {
+			t.Errorf("MarshalJSON() = %s, want %q", got, want)
+		}
+	}
+	if got, _ := (Date{}).MarshalJSON(); string(got) != "null" {
+		t.Errorf("the zero date is %s, want null", got)
+	}
 }

@@ -62,13 +62,9 @@ func countdown(p storage.Penalty, today domain.Date) string {
 }
 
 func (s *Server) penaltyRows(ctx context.Context, ps []storage.Penalty) ([]penaltyRow, error) {
-	depts, err := s.db.ListDepartments(ctx)
+	names, err := s.db.DepartmentNames(ctx, mapOf(ps, func(p storage.Penalty) string { return p.DepartmentID }))
 	if err != nil {
 		return nil, err
-	}
-	names := map[string]string{}
-	for _, d := range depts {
-		names[d.ID] = d.Name
 	}
 	today := domain.Today()
 	rows := make([]penaltyRow, 0, len(ps))

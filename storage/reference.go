@@ -3,7 +3,10 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/lib/pq"
 )
 
 // Department is a recognizing department (认定部门).
@@ -59,6 +62,28 @@ func (db *DB) ListDepartments(ctx context.Context) ([]Department, error) {
 		return nil, fmt.Errorf("list departments: %w", err)
 	}
 	return ds, nil
+}
+
+// DepartmentNames returns the names of the given departments, by id; none asked, no round trip. A list of records
+// names the departments of its rows; reading every department with all its details for that was a tenth of a home
+// page's processor time (issue 17).
+func (db *DB) DepartmentNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := map[string]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	slices.Sort(ids)
+	var ds []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := db.SelectContext(ctx, &ds, `SELECT id, name FROM departments WHERE id = ANY($1)`, pq.StringArray(slices.Compact(ids))); err != nil {
+		return nil, fmt.Errorf("department names: %w", err)
+	}
+	for _, d := range ds {
+		names[d.ID] = d.Name
+	}
+	return names, nil
 }
 
 // UpsertEnterprise creates an enterprise or refreshes its name and details (a later registration knows better).

@@ -61,6 +61,9 @@ func (db *DB) cache() *stmtCache {
 // SelectContext runs a read outside a transaction as a prepared statement (see above).
 func (db *DB) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
 	if st := db.prepared(ctx, query); st != nil {
+		if ok, err := db.selectStructs(ctx, st, dest, args...); ok {
+			return err
+		}
 		return st.SelectContext(ctx, dest, args...)
 	}
 	return db.DB.SelectContext(ctx, dest, query, args...)
