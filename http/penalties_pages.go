@@ -62,14 +62,24 @@ func countdown(p storage.Penalty, today domain.Date) string {
 }
 
 func (s *Server) penaltyRows(ctx context.Context, ps []storage.Penalty) ([]penaltyRow, error) {
-	names, err := s.db.DepartmentNames(ctx, mapOf(ps, func(p storage.Penalty) string { return p.DepartmentID }))
+	var unnamed []string // the lists read their departments' names with the records
+	for _, p := range ps {
+		if p.DepartmentName == "" {
+			unnamed = append(unnamed, p.DepartmentID)
+		}
+	}
+	names, err := s.db.DepartmentNames(ctx, unnamed)
 	if err != nil {
 		return nil, err
 	}
 	today := domain.Today()
 	rows := make([]penaltyRow, 0, len(ps))
 	for _, p := range ps {
-		rows = append(rows, penaltyRow{Penalty: p, DepartmentName: names[p.DepartmentID], ClassLabel: classLabel(p.Class),
+		name := p.DepartmentName
+		if name == "" {
+			name = names[p.DepartmentID]
+		}
+		rows = append(rows, penaltyRow{Penalty: p, DepartmentName: name, ClassLabel: classLabel(p.Class),
 			StatusLabel: domain.PenaltyStatus(p.Status).Label(), TypesLabel: typesLabel(p.PenaltyTypes),
 			DeliveryLate: p.DeliveredOn == nil && p.DeliveryDue.Before(today) && p.Status != domain.PenaltyWithdrawn && p.Status != domain.PenaltyRevoked,
 			Countdown:    countdown(p, today)})
@@ -86,7 +96,7 @@ func (s *Server) penaltiesPage(c *fiber.Ctx) error {
 	if before := c.Query("before"); before != "" {
 		f.BeforeID, _ = strconv.ParseInt(before, 10, 64)
 	}
-	f.Newest, f.Limit = true, 100
+	f.Newest, f.Limit, f.Named = true, 100, true
 	var ps []storage.Penalty
 	if visible {
 		if ps, err = s.db.ListPenalties(c.UserContext(), f); err != nil {
@@ -391,7 +401,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 50})
+		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 50, Named: true})
 		if err != nil {
 			return nil, err
 		}
@@ -428,7 +438,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 			{"delivery", "逾期未送达的处罚决定", "没有逾期未送达的处罚决定。"},
 			{"publication", "逾期未公示的处罚信息", "没有逾期未公示的处罚信息。"},
 		} {
-			ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: o.kind, Limit: 20})
+			ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: o.kind, Limit: 20, Named: true})
 			if err != nil {
 				return nil, err
 			}

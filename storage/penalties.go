@@ -58,6 +58,8 @@ type Penalty struct {
 	ListingCause string        `db:"listing_cause"`
 	// National are the national 双公示 items no other column holds.
 	National PenaltyNational `db:"national"`
+	// DepartmentName is read by the lists of the pages (PenaltyFilter.Named); elsewhere empty.
+	DepartmentName string `db:"department_name"`
 }
 
 const penaltyColumns = `id, department_id, decision_no, uscc, enterprise_name, decided_on, penalty_types, fine_amount_yuan,
@@ -115,6 +117,8 @@ type PenaltyFilter struct {
 	Newest   bool
 	BeforeID int64
 	Limit    int
+	// Named reads each record's department name too (DepartmentName), for a page that shows it.
+	Named bool
 }
 
 // ListPenalties lists penalties by id (the newest first with Newest).
@@ -150,7 +154,11 @@ func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, er
 	}
 	limit := limitOf(f.Limit)
 	var ps []Penalty
-	err := db.SelectContext(ctx, &ps, `SELECT `+penaltyColumns+` FROM penalties WHERE `+c.sql()+`
+	columns := penaltyColumns
+	if f.Named {
+		columns += `, (SELECT d.name FROM departments d WHERE d.id = penalties.department_id) AS department_name`
+	}
+	err := db.SelectContext(ctx, &ps, `SELECT `+columns+` FROM penalties WHERE `+c.sql()+`
 		ORDER BY `+order+` LIMIT `+limit, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list penalties: %w", err)
