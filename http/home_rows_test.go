@@ -8,8 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The home page's rows are written in Go, not by html/template: they must come out as html/template wrote them,
-// escaped the same way, and a link that is not one of the site's paths must not be followed.
+// The home page's rows are written in Go, not by html/template: they must come out as html/template wrote them
+// (which also writes "+" as "&#43;", read the same by a browser), and a link that is not one of the site's paths
+// must not be followed.
 func TestHomeRowsAreWrittenAsTheTemplateWroteThem(t *testing.T) {
 	old := template.Must(template.New("rows").Parse(`{{range .Rows}}<tr{{if .Alert}} class="alert"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}{{with .Href}}<td><a href="{{.}}">查看</a></td>{{end}}</tr>{{end}}`))
 	sec := homeSection{Rows: []homeRow{

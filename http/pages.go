@@ -58,7 +58,7 @@ type homeRow struct {
 
 // RowsHTML is the section's rows as table rows. Written by html/template, every cell and link of a home page was a
 // reflective call to its escapers: a quarter of the page's processor time at a few hundred cells (issue 17). Here
-// each text is escaped as html/template escapes text, and a link is kept only when it is a path of this site (the
+// each text is HTML-escaped (template.HTMLEscape), and a link is kept only when it is a path of this site (the
 // rows link to the records, cases and lists of the site, nowhere else).
 func (sec homeSection) RowsHTML() template.HTML {
 	var b strings.Builder

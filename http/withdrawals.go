@@ -590,27 +590,19 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		}
 		return []homeSection{sec}, nil
 	case domain.RoleEnterprise:
-		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{USCC: p.USCC.String, Limit: 50})
+		states, err := s.db.EnterpriseChannelStates(ctx, p.USCC.String, 50)
 		if err != nil {
 			return nil, err
 		}
 		sec := homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
 			Empty: "暂无撤下公示的记录。", Linked: true}
-		ids := mapOf(ws, func(w storage.Withdrawal) int64 { return w.ID })
-		channels, err := s.db.ChannelsOfWithdrawals(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for i := len(ws) - 1; i >= 0; i-- {
-			w := ws[i]
-			for _, wc := range channels[w.ID] {
-				state, at := "仍在公示，正在撤下", ""
-				if wc.Status == domain.ChannelConfirmed {
-					state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
-				}
-				sec.Rows = append(sec.Rows, homeRow{Cells: []string{w.DecisionNo, domain.WithdrawalCause(w.Cause).Label(), wc.Name, state, at},
-					Href: "/withdrawals/" + strconv.FormatInt(w.ID, 10)})
+		for _, wc := range states {
+			state, at := "仍在公示，正在撤下", ""
+			if wc.Status == domain.ChannelConfirmed {
+				state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
 			}
+			sec.Rows = append(sec.Rows, homeRow{Cells: []string{wc.DecisionNo, wc.Cause.Label(), wc.ChannelName, state, at},
+				Href: "/withdrawals/" + strconv.FormatInt(wc.WithdrawalID, 10)})
 		}
 		return []homeSection{sec}, nil
 	case domain.RoleCreditOffice:
