@@ -262,19 +262,22 @@ func (db *DB) CreateTokenTTL(ctx context.Context, userID int64, name string, ttl
 	return "xy_" + tok, t, nil
 }
 
-// TokenUser returns the user behind a live bearer token.
-func (db *DB) TokenUser(ctx context.Context, token string) (User, error) {
-	var u User
-	// last_used_at is kept to the minute: writing it on every call made each API request a write transaction
-	// on one row, so a script's concurrent calls queued behind each other's commits (issue 17).
-	err := db.GetContext(ctx, &u, `WITH hit AS (
-			SELECT t.id AS token_id, t.last_used_at AS token_used, `+userColumns+`
+// tokenUserQuery finds a live token's user (every API request runs it: built once).
+var tokenUserQuery = `WITH hit AS (
+			SELECT t.id AS token_id, t.last_used_at AS token_used, ` + userColumns + `
 			FROM api_tokens t JOIN users u ON u.id = t.user_id
 			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND NOT u.disabled),
 		touched AS (
 			UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT token_id FROM hit
 				WHERE token_used IS NULL OR token_used < now() - interval '1 minute'))
-		SELECT `+strings.ReplaceAll(userColumns, "u.", "hit.")+` FROM hit`, hashSecret(trimTokenPrefix(token)))
+		SELECT ` + strings.ReplaceAll(userColumns, "u.", "hit.") + ` FROM hit`
+
+// TokenUser returns the user behind a live bearer token.
+func (db *DB) TokenUser(ctx context.Context, token string) (User, error) {
+	var u User
+	// last_used_at is kept to the minute: writing it on every call made each API request a write transaction
+	// on one row, so a script's concurrent calls queued behind each other's commits (issue 17).
+	err := db.GetContext(ctx, &u, tokenUserQuery, hashSecret(trimTokenPrefix(token)))
 	if err != nil {
 		return User{}, fmt.Errorf("token: %w", notFound(err))
 	}
