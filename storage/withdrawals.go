@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"xinyong/domain"
 )
@@ -160,26 +159,6 @@ func (db *DB) WithdrawalChannels(ctx context.Context, id int64) ([]WithdrawalCha
 		return nil, fmt.Errorf("channels of withdrawal %d: %w", id, err)
 	}
 	return cs, nil
-}
-
-// ChannelsOfWithdrawals lists the channels of several orders in one query (for pages that show many orders), keyed
-// by order id.
-func (db *DB) ChannelsOfWithdrawals(ctx context.Context, ids []int64) (map[int64][]WithdrawalChannel, error) {
-	if len(ids) == 0 { // nothing to look up: no round trip (a home page calls this for every enterprise)
-		return map[int64][]WithdrawalChannel{}, nil
-	}
-	var cs []WithdrawalChannel
-	err := db.SelectContext(ctx, &cs, `SELECT `+withdrawalChannelColumns+` FROM withdrawal_channels wc
-		JOIN channels c ON c.id = wc.channel_id WHERE wc.withdrawal_id = ANY($1) ORDER BY wc.withdrawal_id, wc.channel_id`,
-		pq.Int64Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("channels of %d withdrawals: %w", len(ids), err)
-	}
-	m := make(map[int64][]WithdrawalChannel, len(ids))
-	for _, c := range cs {
-		m[c.WithdrawalID] = append(m[c.WithdrawalID], c)
-	}
-	return m, nil
 }
 
 // EnterpriseChannelState is where one channel stands with one of an enterprise's withdrawal orders.
