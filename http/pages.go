@@ -149,12 +149,14 @@ func (s *Server) page(c *fiber.Ctx, name string, d pageData) error {
 	if d.ReplaceURL != "" {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
-	var buf bytes.Buffer
-	if err := templates.Render(&buf, name, d); err != nil {
+	// Written straight into the response's pooled body: a buffer of the page's own was allocated, grown and dropped
+	// on every request, work for the collector under load (issue 17).
+	c.Type("html", "utf-8")
+	if err := templates.Render(c.Response().BodyWriter(), name, d); err != nil {
+		c.Response().ResetBody()
 		return err
 	}
-	c.Type("html", "utf-8")
-	return c.Send(buf.Bytes())
+	return nil
 }
 
 // wantsHTML tells page requests (browsers) from API calls.
