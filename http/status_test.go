@@ -99,17 +99,25 @@ func TestStatusLookup(t *testing.T) {
 	}
 
 	// Timing: right and wrong pairs, interleaved, take the same time (the same work on both paths). Addresses
-	// change every ten lookups so the limiter stays out of it.
-	var right, wrongUSCC, unknown []time.Duration
-	for i := 0; i < 30; i++ {
-		from := fmt.Sprintf("10.1.%d.1", i)
-		_, d1 := lookup(t, e, code, a.USCC, from)
-		_, d2 := lookup(t, e, code, b.USCC, from)
-		_, d3 := lookup(t, e, "0123456789AB", a.USCC, from)
-		right, wrongUSCC, unknown = append(right, d1), append(wrongUSCC, d2), append(unknown, d3)
+	// change every ten lookups so the limiter stays out of it. A systematic difference shows in every attempt; the
+	// test's other packages running beside it on a loaded machine may skew one (it did, once in a full run), so a
+	// comparison that fails is measured again, three attempts at most.
+	var mr, mw, mu time.Duration
+	for attempt := 1; attempt <= 3; attempt++ {
+		var right, wrongUSCC, unknown []time.Duration
+		for i := 0; i < 30; i++ {
+			from := fmt.Sprintf("10.%d.%d.1", attempt, i)
+			_, d1 := lookup(t, e, code, a.USCC, from)
+			_, d2 := lookup(t, e, code, b.USCC, from)
+			_, d3 := lookup(t, e, "0123456789AB", a.USCC, from)
+			right, wrongUSCC, unknown = append(right, d1), append(wrongUSCC, d2), append(unknown, d3)
+		}
+		mr, mw, mu = median(right), median(wrongUSCC), median(unknown)
+		t.Logf("attempt %d, median lookup: right %s, wrong USCC %s, unknown code %s", attempt, mr, mw, mu)
+		if mw > mr/2 && mw < mr*2 && mu > mr/2 && mu < mr*2 {
+			break
+		}
 	}
-	mr, mw, mu := median(right), median(wrongUSCC), median(unknown)
-	t.Logf("median lookup: right %s, wrong USCC %s, unknown code %s", mr, mw, mu)
 	for _, m := range []time.Duration{mw, mu} {
 		assert.Greater(t, m, mr/2, "a wrong pair is not answered much faster than a right one")
 		assert.Less(t, m, mr*2, "nor much slower")

@@ -574,37 +574,29 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 	switch p.Role {
 	case domain.RoleChannelOperator:
 		qs, err := s.db.ChannelQueue(ctx, p.ChannelID.String, 50)
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "待确认撤下", Headers: []string{"决定书文号", "企业", "撤下原因", "办结期限", "状态"},
-			Empty: "暂无待确认撤下的记录。", Linked: true}
-		for _, q := range qs {
+		sec, err := withRows(homeSection{Title: "待确认撤下", Headers: []string{"决定书文号", "企业", "撤下原因", "办结期限", "状态"},
+			Empty: "暂无待确认撤下的记录。", Linked: true}, qs, err, func(q storage.ChannelQueueItem) homeRow {
 			late := channelOverdue(q.WithdrawalChannel, today)
 			st := domain.ChannelStatus(q.Status).Label()
 			if late {
 				st = "已逾期"
 			}
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{q.DecisionNo, q.EnterpriseName, domain.WithdrawalCause(q.Cause).Label(),
-				q.DueOn.String(), st}, Href: "/withdrawals/" + strconv.FormatInt(q.WithdrawalID, 10), Alert: late})
-		}
-		return []homeSection{sec}, nil
+			return homeRow{Cells: []string{q.DecisionNo, q.EnterpriseName, domain.WithdrawalCause(q.Cause).Label(), q.DueOn.String(), st},
+				Href: "/withdrawals/" + strconv.FormatInt(q.WithdrawalID, 10), Alert: late}
+		})
+		return []homeSection{sec}, err
 	case domain.RoleEnterprise:
 		states, err := s.db.EnterpriseChannelStates(ctx, p.USCC.String, 50)
-		if err != nil {
-			return nil, err
-		}
-		sec := homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
-			Empty: "暂无撤下公示的记录。", Linked: true}
-		for _, wc := range states {
+		sec, err := withRows(homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
+			Empty: "暂无撤下公示的记录。", Linked: true}, states, err, func(wc storage.EnterpriseChannelState) homeRow {
 			state, at := "仍在公示，正在撤下", ""
 			if wc.Status == domain.ChannelConfirmed {
 				state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
 			}
-			sec.Rows = append(sec.Rows, homeRow{Cells: []string{wc.DecisionNo, wc.Cause.Label(), wc.ChannelName, state, at},
-				Href: "/withdrawals/" + strconv.FormatInt(wc.WithdrawalID, 10)})
-		}
-		return []homeSection{sec}, nil
+			return homeRow{Cells: []string{wc.DecisionNo, wc.Cause.Label(), wc.ChannelName, state, at},
+				Href: "/withdrawals/" + strconv.FormatInt(wc.WithdrawalID, 10)}
+		})
+		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
 		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: string(domain.WithdrawalInProgress), Limit: 200})
 		if err != nil {
