@@ -36,6 +36,28 @@ func (c *conds) addIf(sql string, v any) {
 	c.add(sql, v)
 }
 
+// caseConds are the filters of a case list (CaseFilter) on the cases aliased a, in the lists' order (overdue
+// first, then the newest) with its cursor; open (with its arguments) is what "still in progress" means for the kind.
+func caseConds[T ~string](a string, f CaseFilter, statuses []T, open string, openArgs ...any) conds {
+	var c conds
+	c.addIf(a+".uscc = $?::bpchar", f.USCC)
+	c.addIf(a+".department_id = $?", f.DepartmentID)
+	c.addIf(a+".penalty_id = $?", f.PenaltyID)
+	if f.Status != "" {
+		addEnum(&c, a+".status = $?", f.Status, statuses)
+	}
+	if f.Open {
+		c.add(open, openArgs...)
+	}
+	if f.OverdueOnly {
+		c.add(a + ".overdue")
+	}
+	if f.AfterOverdue != nil {
+		c.add("("+a+".overdue, "+a+".id) < ($?::boolean, $?::bigint)", *f.AfterOverdue, f.AfterID)
+	}
+	return c
+}
+
 // sqlToday is today's date in Beijing, as a statement reads it.
 const sqlToday = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 

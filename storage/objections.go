@@ -225,25 +225,8 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	afterSet := f.AfterOverdue != nil
-	afterOverdue := afterSet && *f.AfterOverdue
-	var c conds
-	c.addIf("o.uscc = $?::bpchar", f.USCC)
-	c.addIf("o.department_id = $?", f.DepartmentID)
-	c.addIf("o.penalty_id = $?", f.PenaltyID)
-	if f.Status != "" {
-		addEnum(&c, "o.status = $?", f.Status, domain.ObjectionStatuses)
-	}
-	if f.Open {
-		c.add(objectionOpen)
-	}
-	if f.OverdueOnly {
-		c.add("o.overdue")
-	}
+	c := caseConds("o", f.CaseFilter, domain.ObjectionStatuses, objectionOpen)
 	c.addIf("EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $?)", f.ChannelID)
-	if afterSet {
-		c.add("(o.overdue, o.id) < ($?::boolean, $?::bigint)", afterOverdue, f.AfterID)
-	}
 	limit := limitOf(f.Limit)
 	var os []Objection
 	err := db.SelectContext(ctx, &os, `SELECT `+objectionColumns+objectionFrom+`

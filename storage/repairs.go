@@ -228,25 +228,7 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	// The sort key is (overdue DESC, id DESC); the cursor continues after (AfterOverdue, AfterID).
-	afterSet := f.AfterOverdue != nil
-	afterOverdue := afterSet && *f.AfterOverdue
-	var c conds // only the filters asked for (filters.go)
-	c.addIf("r.uscc = $?::bpchar", f.USCC)
-	c.addIf("r.department_id = $?", f.DepartmentID)
-	c.addIf("r.penalty_id = $?", f.PenaltyID)
-	if f.Status != "" {
-		addEnum(&c, "r.status = $?", f.Status, domain.RepairStatuses)
-	}
-	if f.Open {
-		c.add("r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
-	}
-	if f.OverdueOnly {
-		c.add("r.overdue")
-	}
-	if afterSet {
-		c.add("(r.overdue, r.id) < ($?::boolean, $?::bigint)", afterOverdue, f.AfterID)
-	}
+	c := caseConds("r", f.CaseFilter, domain.RepairStatuses, "r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
 	limit := limitOf(f.Limit)
 	var rs []Repair
 	err := db.SelectContext(ctx, &rs, `SELECT `+repairColumns+repairFrom+`
