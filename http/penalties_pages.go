@@ -21,13 +21,12 @@ import (
 
 // penaltyRow is a penalty as the pages list it.
 type penaltyRow struct {
-	storage.Penalty
-	DepartmentName string
-	ClassLabel     string
-	StatusLabel    string
-	TypesLabel     string
-	DeliveryLate   bool
-	Countdown      string
+	storage.Penalty // with its DepartmentName
+	ClassLabel      string
+	StatusLabel     string
+	TypesLabel      string
+	DeliveryLate    bool
+	Countdown       string
 }
 
 func classLabel(c string) string { return domain.Class(c).Label() }
@@ -75,11 +74,10 @@ func (s *Server) penaltyRows(ctx context.Context, ps []storage.Penalty) ([]penal
 	today := domain.Today()
 	rows := make([]penaltyRow, 0, len(ps))
 	for _, p := range ps {
-		name := p.DepartmentName
-		if name == "" {
-			name = names[p.DepartmentID]
+		if p.DepartmentName == "" {
+			p.DepartmentName = names[p.DepartmentID]
 		}
-		rows = append(rows, penaltyRow{Penalty: p, DepartmentName: name, ClassLabel: classLabel(p.Class),
+		rows = append(rows, penaltyRow{Penalty: p, ClassLabel: classLabel(p.Class),
 			StatusLabel: domain.PenaltyStatus(p.Status).Label(), TypesLabel: typesLabel(p.PenaltyTypes),
 			DeliveryLate: p.DeliveredOn == nil && p.DeliveryDue.Before(today) && p.Status != domain.PenaltyWithdrawn && p.Status != domain.PenaltyRevoked,
 			Countdown:    countdown(p, today)})
