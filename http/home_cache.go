@@ -50,25 +50,55 @@ func homeCountsNote(at time.Time) string {
 	return "统计于 " + at.In(shanghai).Format("15:04:05") + "，每分钟更新；最新数字见统计页面。"
 }
 
-// notificationsLocal is where a request keeps the notifications its home page read once for all its sections.
-const notificationsLocal = "home-notifications"
-
-// homeNotifications returns the newest limit notifications of an enterprise, reading them once per request: the
-// enterprise's home page shows three sections of them (records, objections, trainings), each a filter of the newest.
-// homeNotificationsRead is the most any section reads.
-func (s *Server) homeNotifications(c *fiber.Ctx, uscc string, limit int) ([]storage.Notification, error) {
-	ns, ok := c.Locals(notificationsLocal).([]storage.Notification)
-	if !ok {
-		var err error
-		if ns, err = s.db.NotificationsFor(c.UserContext(), uscc, "", homeNotificationsRead); err != nil {
-			return nil, err
-		}
-		c.Locals(notificationsLocal, ns)
-	}
-	if len(ns) > limit {
-		ns = ns[:limit]
-	}
-	return ns, nil
+// enterpriseHome is what an enterprise's home page lists, read in one round trip (storage.Batch): the page's eight
+// lists cost more in round trips than in running them, one statement each (issue 17). The first section that needs
+// them reads them all; the others of the same request take theirs from the request. Each list is the read its
+// section shows: the limits are the sections'.
+type enterpriseHome struct {
+	tasks         []storage.Task
+	objections    []storage.Objection
+	notifications []storage.Notification // the newest homeNotificationsRead, of every kind
+	penalties     []storage.Penalty
+	publications  map[int64][]storage.Publication
+	repairs       []storage.Repair
+	enrollments   []storage.TrainingEnrollment
+	trainings     map[int64]storage.Training
+	channels      []storage.EnterpriseChannelState
 }
 
+const enterpriseHomeLocal = "enterprise-home"
+
+// homeNotificationsRead is the most notifications any section of the enterprise's home page reads.
 const homeNotificationsRead = 50
+
+// Limits of the enterprise's home page lists.
+const (
+	homeCasesShown     = 20 // repair and objection cases
+	homeRecordsShown   = 50 // records, with their channels
+	homeWithdrawnShown = 50 // withdrawal orders, channel by channel
+)
+
+func (s *Server) enterpriseHome(c *fiber.Ctx, p *principal) (*enterpriseHome, error) {
+	if h, ok := c.Locals(enterpriseHomeLocal).(*enterpriseHome); ok {
+		return h, nil
+	}
+	uscc := p.USCC.String
+	h := &enterpriseHome{}
+	var b storage.Batch
+	tf := taskFilter(p)
+	tf.Inbox = true
+	b.OpenTasks(tf, &h.tasks)
+	b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.objections)
+	b.Notifications(uscc, "", homeNotificationsRead, &h.notifications)
+	b.Penalties(storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown, Named: true}, &h.penalties)
+	b.NewestPublications(uscc, homeRecordsShown, &h.publications)
+	b.Repairs(storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.repairs)
+	b.EnrollmentsOfUSCC(uscc, &h.enrollments)
+	b.TrainingsOfUSCC(uscc, &h.trainings)
+	b.EnterpriseChannelStates(uscc, homeWithdrawnShown, &h.channels)
+	if err := s.db.Run(c.UserContext(), &b); err != nil {
+		return nil, err
+	}
+	c.Locals(enterpriseHomeLocal, h)
+	return h, nil
+}

@@ -289,16 +289,19 @@ func objectionHomeRow(cells func(objectionRow) []string) func(storage.Objection)
 // objectionNotices is the enterprise's inbox of its objections: accepted and forwarded to the department, the
 // period extended, answered (the notifications the objection workflow stores).
 func (s *Server) objectionNotices(c *fiber.Ctx, p *principal) (homeSection, error) {
-	return s.noticeSection(c, p.USCC.String, "objection", "异议通知", "暂无异议通知。", 50, 10)
+	return s.noticeSection(c, p, "objection", "异议通知", "暂无异议通知。", 50, 10)
 }
 
 func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: p.USCC.String, Limit: 20}})
+		h, err := s.enterpriseHome(c, p)
+		if err != nil {
+			return nil, err
+		}
 		sec, err := withRows(homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
-			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}, os, err,
+			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}, h.objections, nil,
 			objectionHomeRow(func(r objectionRow) []string {
 				return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
 			}))

@@ -399,20 +399,15 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{USCC: p.USCC.String, Newest: true, Limit: 50, Named: true})
+		h, err := s.enterpriseHome(c, p)
 		if err != nil {
 			return nil, err
 		}
-		rows, err := s.penaltyRows(ctx, ps)
+		rows, err := s.penaltyRows(ctx, h.penalties)
 		if err != nil {
 			return nil, err
 		}
-		// One query for the channels of every row, not one per row.
-		ids := mapOf(ps, func(p storage.Penalty) int64 { return p.ID })
-		pubs, err := s.db.PublicationsOfPenalties(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
+		pubs := h.publications
 		rec := homeSection{Title: "我的信用记录", Headers: []string{"决定书文号", "认定部门", "类别", "公示渠道", "可申请修复", "公示截止", "状态"},
 			Empty: "暂无行政处罚信用记录。", Linked: true}
 		for _, r := range rows {
@@ -425,7 +420,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 				channels, eligible, r.PublicationEnds.String(), r.StatusLabel + "（" + r.Countdown + "）"},
 				Href: "/penalties/" + strconv.FormatInt(r.ID, 10)})
 		}
-		note, err := s.noticeSection(c, p.USCC.String, "penalty", "信用记录通知", "暂无通知。", 20, 20)
+		note, err := s.noticeSection(c, p, "penalty", "信用记录通知", "暂无通知。", 20, 20)
 		if err != nil {
 			return nil, err
 		}

@@ -439,9 +439,12 @@ func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, 
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		rs, err := s.db.ListRepairs(ctx, storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: p.USCC.String, Limit: 20}})
+		h, err := s.enterpriseHome(c, p)
+		if err != nil {
+			return nil, err
+		}
 		sec, err := withRows(homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
-			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}, toRepairRows(rs), err, func(r repairRow) homeRow {
+			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}, toRepairRows(h.repairs), nil, func(r repairRow) homeRow {
 			return homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty, r.StatusLabel, r.HolderLabel,
 				r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue}
 		})

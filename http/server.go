@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	gojson "github.com/goccy/go-json"
 	"log/slog"
 	"time"
 
@@ -82,6 +83,7 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          s.cfg.TrustedProxies,
 		ProxyHeader:             clientIPHeader,
+		JSONEncoder:             gojson.Marshal,
 	})
 	s.routes()
 	return s

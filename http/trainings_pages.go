@@ -459,16 +459,12 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 	href := func(id int64) string { return "/trainings/" + strconv.FormatInt(id, 10) }
 	switch p.Role {
 	case domain.RoleEnterprise:
-		es, err := s.db.EnrollmentsOfUSCC(ctx, p.USCC.String)
+		h, err := s.enterpriseHome(c, p)
 		if err != nil {
 			return nil, err
 		}
+		es, ts := h.enrollments, h.trainings
 		sec := homeSection{Title: "我的信用修复培训", Headers: []string{"培训", "时间", "报名状态", "结果"}, Empty: "尚未报名培训，可在“信用修复培训”中查看可报名的场次。", Linked: true}
-		ids := mapOf(es, func(e storage.TrainingEnrollment) int64 { return e.TrainingID })
-		ts, err := s.db.TrainingsByID(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
 		for _, e := range es {
 			t, ok := ts[e.TrainingID]
 			if !ok {
@@ -485,7 +481,7 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, t.StartsAt.In(shanghai).Format("2006-01-02 15:04"),
 				domain.EnrollmentStatus(e.Status).Label(), result}, Href: href(t.ID)})
 		}
-		note, err := s.noticeSection(c, p.USCC.String, "training", "培训通知", "暂无培训通知。", 50, 10)
+		note, err := s.noticeSection(c, p, "training", "培训通知", "暂无培训通知。", 50, 10)
 		if err != nil {
 			return nil, err
 		}

@@ -586,9 +586,12 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		})
 		return []homeSection{sec}, err
 	case domain.RoleEnterprise:
-		states, err := s.db.EnterpriseChannelStates(ctx, p.USCC.String, 50)
+		h, err := s.enterpriseHome(c, p)
+		if err != nil {
+			return nil, err
+		}
 		sec, err := withRows(homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
-			Empty: "暂无撤下公示的记录。", Linked: true}, states, err, func(wc storage.EnterpriseChannelState) homeRow {
+			Empty: "暂无撤下公示的记录。", Linked: true}, h.channels, nil, func(wc storage.EnterpriseChannelState) homeRow {
 			state, at := "仍在公示，正在撤下", ""
 			if wc.Status == domain.ChannelConfirmed {
 				state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")

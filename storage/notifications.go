@@ -36,6 +36,15 @@ func (db *DB) Notify(ctx context.Context, n Notification) error {
 
 // NotificationsFor lists the latest notifications of an enterprise (uscc) or a department.
 func (db *DB) NotificationsFor(ctx context.Context, uscc, departmentID string, limit int) ([]Notification, error) {
+	var b Batch
+	var ns []Notification
+	b.Notifications(uscc, departmentID, limit, &ns)
+	err := db.Run(ctx, &b)
+	return ns, err
+}
+
+// Notifications adds NotificationsFor's read to b (nothing when neither uscc nor departmentID is given).
+func (b *Batch) Notifications(uscc, departmentID string, limit int, out *[]Notification) {
 	// One statement per kind of reader (conds), each with a plan of its own: the "either" form was planned again on
 	// every call (issue 17).
 	var c conds
@@ -47,13 +56,9 @@ func (db *DB) NotificationsFor(ctx context.Context, uscc, departmentID string, l
 	case departmentID != "":
 		c.add("department_id = $?", departmentID)
 	default:
-		return nil, nil
+		return
 	}
-	var ns []Notification
-	err := db.SelectContext(ctx, &ns, `SELECT id, uscc, user_login, department_id, kind, title, body, case_kind, case_id, created_at, read_at, dedup_key
-		FROM notifications WHERE `+c.sql()+` ORDER BY id DESC LIMIT `+limitOf(limit), c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("notifications: %w", err)
-	}
-	return firstN(ns, limit), nil
+	b.add("notifications", out, `SELECT id, uscc, user_login, department_id, kind, title, body, case_kind, case_id, created_at, read_at, dedup_key
+		FROM notifications WHERE `+c.sql()+` ORDER BY id DESC LIMIT `+limitOf(limit), c.args,
+		func() error { *out = firstN(*out, limit); return nil })
 }

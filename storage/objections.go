@@ -222,20 +222,23 @@ type ObjectionFilter struct {
 
 // ListObjections lists cases, overdue ones first, then the newest first.
 func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objection, error) {
+	var b Batch
+	var os []Objection
+	b.Objections(f, &os)
+	err := db.Run(ctx, &b)
+	return os, err
+}
+
+// Objections adds ListObjections's read to b.
+func (b *Batch) Objections(f ObjectionFilter, out *[]Objection) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	c := caseConds("o", f.CaseFilter, domain.ObjectionStatuses, objectionOpen)
 	c.addIf("EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $?)", f.ChannelID)
-	limit := limitOf(f.Limit)
-	var os []Objection
-	err := db.SelectContext(ctx, &os, `SELECT `+objectionColumns+objectionFrom+`
+	b.add("list objections", out, `SELECT `+objectionColumns+objectionFrom+`
 		WHERE `+c.sql()+`
-		ORDER BY o.overdue DESC, o.id DESC LIMIT `+limit, c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list objections: %w", err)
-	}
-	return firstN(os, f.Limit), nil
+		ORDER BY o.overdue DESC, o.id DESC LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }
 
 // ObjectionStepRecord is one step of a case as the workflow records it: its progress (written only when newer than

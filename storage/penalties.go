@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -123,6 +124,15 @@ type PenaltyFilter struct {
 
 // ListPenalties lists penalties by id (the newest first with Newest).
 func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, error) {
+	var b Batch
+	var ps []Penalty
+	b.Penalties(f, &ps)
+	err := db.Run(ctx, &b)
+	return ps, err
+}
+
+// Penalties adds ListPenalties's read to b.
+func (b *Batch) Penalties(f PenaltyFilter, out *[]Penalty) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
@@ -152,18 +162,12 @@ func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, er
 	default: // not a kind of deadline: nothing is overdue by it
 		c.add("FALSE")
 	}
-	limit := limitOf(f.Limit)
-	var ps []Penalty
 	columns := penaltyColumns
 	if f.Named {
 		columns += `, (SELECT d.name FROM departments d WHERE d.id = penalties.department_id) AS department_name`
 	}
-	err := db.SelectContext(ctx, &ps, `SELECT `+columns+` FROM penalties WHERE `+c.sql()+`
-		ORDER BY `+order+` LIMIT `+limit, c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list penalties: %w", err)
-	}
-	return firstN(ps, f.Limit), nil
+	b.add("list penalties", out, `SELECT `+columns+` FROM penalties WHERE `+c.sql()+`
+		ORDER BY `+order+` LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }
 
 // SetPenaltyStatus records the lifecycle step a penalty reached (written by the penalty workflow's activities).
@@ -201,25 +205,22 @@ func (db *DB) PublicationsOf(ctx context.Context, penaltyID int64) ([]Publicatio
 	return ps, nil
 }
 
-// PublicationsOfPenalties lists the channels of several records at once (for pages that show many records), keyed
-// by penalty id.
-func (db *DB) PublicationsOfPenalties(ctx context.Context, penaltyIDs []int64) (map[int64][]Publication, error) {
-	if len(penaltyIDs) == 0 { // nothing to look up: no round trip (a home page calls this for every enterprise)
-		return map[int64][]Publication{}, nil
-	}
+// NewestPublications adds to b the channels of an enterprise's newest records, as many as ListPenalties lists with
+// Newest and this limit, keyed by penalty id: what its home page shows beside them.
+func (b *Batch) NewestPublications(uscc string, limit int, out *map[int64][]Publication) {
 	var ps []Publication
-	err := db.SelectContext(ctx, &ps, `SELECT p.penalty_id, p.channel_id, c.name AS channel_name, p.status, p.due_on,
-			p.attempts, p.published_at, p.withdrawn_at, p.reference, p.last_error
-		FROM publications p JOIN channels c ON c.id = p.channel_id WHERE p.penalty_id = ANY($1)
-		ORDER BY p.penalty_id, p.channel_id`, pq.Int64Array(penaltyIDs))
-	if err != nil {
-		return nil, fmt.Errorf("publications of %d records: %w", len(penaltyIDs), err)
-	}
-	m := make(map[int64][]Publication, len(penaltyIDs))
-	for _, p := range ps {
-		m[p.PenaltyID] = append(m[p.PenaltyID], p)
-	}
-	return m, nil
+	b.add("publications of the newest records", &ps, `SELECT p.penalty_id, p.channel_id, c.name AS channel_name, p.status,
+			p.due_on, p.attempts, p.published_at, p.withdrawn_at, p.reference, p.last_error
+		FROM publications p JOIN channels c ON c.id = p.channel_id
+		WHERE p.penalty_id IN (SELECT id FROM penalties WHERE uscc = $1::bpchar ORDER BY id DESC LIMIT `+strconv.Itoa(max(limit, 1))+`)
+		ORDER BY p.penalty_id, p.channel_id`, []any{uscc}, func() error {
+		m := make(map[int64][]Publication)
+		for _, p := range ps {
+			m[p.PenaltyID] = append(m[p.PenaltyID], p)
+		}
+		*out = m
+		return nil
+	})
 }
 
 // advanceStatus moves a penalty to status unless it is already there or further.

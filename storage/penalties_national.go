@@ -57,6 +57,9 @@ func (n *PenaltyNational) Scan(src any) error {
 		return fmt.Errorf("penalty national items: unexpected %T", src)
 	}
 	*n = PenaltyNational{}
+	if string(b) == "{}" { // most records have none: no decoder for nothing (a list reads fifty of them, issue 17)
+		return nil
+	}
 	return json.Unmarshal(b, n)
 }
 

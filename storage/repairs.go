@@ -225,19 +225,22 @@ type RepairFilter struct {
 
 // ListRepairs lists cases, overdue ones first, then the newest first.
 func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error) {
+	var b Batch
+	var rs []Repair
+	b.Repairs(f, &rs)
+	err := db.Run(ctx, &b)
+	return rs, err
+}
+
+// Repairs adds ListRepairs's read to b.
+func (b *Batch) Repairs(f RepairFilter, out *[]Repair) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	c := caseConds("r", f.CaseFilter, domain.RepairStatuses, "r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
-	limit := limitOf(f.Limit)
-	var rs []Repair
-	err := db.SelectContext(ctx, &rs, `SELECT `+repairColumns+repairFrom+`
+	b.add("list repairs", out, `SELECT `+repairColumns+repairFrom+`
 		WHERE `+c.sql()+`
-		ORDER BY r.overdue DESC, r.id DESC LIMIT `+limit, c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list repairs: %w", err)
-	}
-	return firstN(rs, f.Limit), nil
+		ORDER BY r.overdue DESC, r.id DESC LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }
 
 // RepairStepRecord is one step of a case as the workflow records it: its progress (written only when newer than

@@ -95,17 +95,11 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 			ps, err := db.ListPenalties(ctx, storage.PenaltyFilter{USCC: uscc, Overdue: "delivery", Limit: 50})
 			return len(ps), err
 		}, 0},
-		{"publications of a page", func() (int, error) {
-			ps, err := db.ListPenalties(ctx, storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: 50})
-			if err != nil {
-				return 0, err
-			}
-			rec.reset()
-			ids := make([]int64, len(ps))
-			for i, p := range ps {
-				ids[i] = p.ID
-			}
-			m, err := db.PublicationsOfPenalties(ctx, ids)
+		{"publications of the newest records", func() (int, error) {
+			var b storage.Batch
+			var m map[int64][]storage.Publication
+			b.NewestPublications(uscc, 50, &m)
+			err := db.Run(ctx, &b)
 			return len(m), err
 		}, 10},
 		{"repairs", func() (int, error) {
@@ -147,6 +141,17 @@ func TestEnterpriseListsUseIndexesAtScale(t *testing.T) {
 		{"enrollments", func() (int, error) {
 			es, err := db.EnrollmentsOfUSCC(ctx, uscc)
 			return len(es), err
+		}, 0},
+		{"trainings of the enterprise", func() (int, error) {
+			var b storage.Batch
+			var m map[int64]storage.Training
+			b.TrainingsOfUSCC(uscc, &m)
+			err := db.Run(ctx, &b)
+			return len(m), err
+		}, 0},
+		{"withdrawals by channel", func() (int, error) {
+			ws, err := db.EnterpriseChannelStates(ctx, uscc, 50)
+			return len(ws), err
 		}, 0},
 		{"training certificate", func() (int, error) {
 			_, err := db.TrainingCertificateOf(ctx, uscc)

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
+	"unsafe"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -16,8 +18,91 @@ import (
 // the fields once per query shape and scans every row in place. It reads only what sqlx reads the same way: a slice
 // of plain structs whose every column has a field reached without a pointer; anything else goes to sqlx.
 
-// scanPlan is where each column of a result goes in its struct: the field's index path.
-type scanPlan [][]int
+// scanPlan is where each column of a result goes in its struct.
+type scanPlan []scanColumn
+
+// scanColumn is one column's field: its offset in the row, its type and, for the plain kinds the driver returns as
+// they are (strings, 64-bit integers, booleans, floats, times), how to set it from the driver's value without
+// database/sql's reflective conversion. Any other field (a Scanner, a pointer, a slice) is scanned by database/sql
+// itself, through its address.
+type scanColumn struct {
+	offset uintptr
+	typ    reflect.Type
+	fast   fastKind
+}
+
+type fastKind uint8
+
+const (
+	scanByDriver fastKind = iota // database/sql converts into the field
+	fastString
+	fastInt64
+	fastBool
+	fastFloat64
+	fastTime
+)
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// fastKindOf says how a field of type t is set from the driver's value, or scanByDriver when database/sql must.
+func fastKindOf(t reflect.Type) fastKind {
+	if reflect.PointerTo(t).Implements(scannerType) {
+		return scanByDriver
+	}
+	if t == timeType {
+		return fastTime
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return fastString
+	case reflect.Int64, reflect.Int:
+		if t.Size() == 8 {
+			return fastInt64
+		}
+	case reflect.Bool:
+		return fastBool
+	case reflect.Float64:
+		return fastFloat64
+	}
+	return scanByDriver
+}
+
+// set writes v, the driver's value, to the field at p; false when v is not of the kind the field takes as it is
+// (NULL, say), which database/sql must then convert (or refuse) as it always does.
+func (c scanColumn) set(p unsafe.Pointer, v any) bool {
+	switch c.fast {
+	case fastString:
+		switch v := v.(type) {
+		case string:
+			*(*string)(p) = v
+			return true
+		case []byte:
+			*(*string)(p) = string(v)
+			return true
+		}
+	case fastInt64:
+		if v, ok := v.(int64); ok {
+			*(*int64)(p) = v
+			return true
+		}
+	case fastBool:
+		if v, ok := v.(bool); ok {
+			*(*bool)(p) = v
+			return true
+		}
+	case fastFloat64:
+		if v, ok := v.(float64); ok {
+			*(*float64)(p) = v
+			return true
+		}
+	case fastTime:
+		if v, ok := v.(time.Time); ok {
+			*(*time.Time)(p) = v
+			return true
+		}
+	}
+	return false
+}
 
 type scanPlanKey struct {
 	t       reflect.Type
@@ -45,11 +130,23 @@ func planFor(m *sqlx.DB, t reflect.Type, columns []string) scanPlan {
 				plan = nil
 				break
 			}
-			plan[i] = fi.Index
+			f := t.FieldByIndex(fi.Index)
+			plan[i] = scanColumn{offset: offsetOf(t, fi.Index), typ: f.Type, fast: fastKindOf(f.Type)}
 		}
 	}
 	scanPlans.Store(key, plan)
 	return plan
+}
+
+// offsetOf is the offset of the field at index (reached without pointers) from the start of t.
+func offsetOf(t reflect.Type, index []int) uintptr {
+	var off uintptr
+	for _, i := range index {
+		f := t.Field(i)
+		off += f.Offset
+		t = f.Type
+	}
+	return off
 }
 
 // throughPointer tells whether reaching the field at index from t passes through a pointer (an embedded *T), which
@@ -67,12 +164,7 @@ func throughPointer(t reflect.Type, index []int) bool {
 // selectStructs runs st and reads its rows into dest (a pointer to a slice of structs); false when the rows are not
 // of a shape it reads, in which case nothing has run and the caller asks sqlx.
 func (db *DB) selectStructs(ctx context.Context, st *sqlx.Stmt, dest any, args ...any) (bool, error) {
-	dv := reflect.ValueOf(dest)
-	if dv.Kind() != reflect.Pointer || dv.Elem().Kind() != reflect.Slice || dv.Elem().Type().Elem().Kind() != reflect.Struct {
-		return false, nil
-	}
-	elem := dv.Elem().Type().Elem()
-	if reflect.PointerTo(elem).Implements(scannerType) {
+	if !inPlace(dest) {
 		return false, nil
 	}
 	rows, err := st.QueryContext(ctx, args...)
@@ -80,34 +172,81 @@ func (db *DB) selectStructs(ctx context.Context, st *sqlx.Stmt, dest any, args .
 		return true, err
 	}
 	defer rows.Close()
-	columns, err := rows.Columns()
-	if err != nil {
+	if err := db.scanAll(rows, dest); err != nil {
 		return true, err
 	}
-	plan := planFor(db.DB, elem, columns)
-	if plan == nil { // sqlx reads (and reports unmapped columns) as it always did
-		return true, sqlx.StructScan(rows, dest)
+	return true, rows.Err()
+}
+
+// inPlace tells whether scanAll reads into dest itself: a pointer to a slice of structs that are not Scanners.
+func inPlace(dest any) bool {
+	t := reflect.TypeOf(dest)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Slice || t.Elem().Elem().Kind() != reflect.Struct {
+		return false
 	}
-	// Rows are added to dest as sqlx adds them (no rows, dest as it was: nil stays nil).
+	return !reflect.PointerTo(t.Elem().Elem()).Implements(scannerType)
+}
+
+// scanAll reads the rows of the current result set into dest, a pointer to a slice (of structs, read in place when
+// every column maps to a field; anything else as sqlx reads it). It leaves rows open: a batch reads its next result
+// set from them.
+func (db *DB) scanAll(rows *sql.Rows, dest any) error {
+	if !inPlace(dest) {
+		return sqlx.StructScan(rows, dest)
+	}
+	dv := reflect.ValueOf(dest)
+	columns, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	plan := planFor(db.DB, dv.Elem().Type().Elem(), columns)
+	if plan == nil { // sqlx reads (and reports unmapped columns) as it always did
+		return sqlx.StructScan(rows, dest)
+	}
+	// Rows are added to dest as sqlx adds them (no rows, dest as it was: nil stays nil). The plain columns are
+	// scanned as the driver's values and set directly; a value database/sql must convert after all (a NULL into a
+	// string, say) is scanned again into its field, so that it is converted or refused exactly as before.
 	slice := dv.Elem()
 	values := make([]any, len(columns))
+	raw := make([]any, len(columns))
+	for i, c := range plan {
+		if c.fast != scanByDriver {
+			values[i] = &raw[i]
+		}
+	}
+	var again []any
 	for rows.Next() {
 		n := slice.Len()
 		if n == slice.Cap() {
 			slice.Grow(max(n, 8))
 		}
 		slice.SetLen(n + 1)
-		row := slice.Index(n)
-		for i, index := range plan {
-			values[i] = row.FieldByIndex(index).Addr().Interface()
+		base := slice.Index(n).Addr().UnsafePointer()
+		for i, c := range plan {
+			if c.fast == scanByDriver {
+				values[i] = reflect.NewAt(c.typ, unsafe.Add(base, c.offset)).Interface()
+			}
 		}
 		if err := rows.Scan(values...); err != nil {
 			slice.SetLen(n) // the row that failed is not added
-			return true, err
+			return err
+		}
+		for i, c := range plan {
+			if c.fast == scanByDriver || c.set(unsafe.Add(base, c.offset), raw[i]) {
+				continue
+			}
+			if again == nil {
+				again = make([]any, len(columns))
+			}
+			for j := range again {
+				again[j] = new(any)
+			}
+			again[i] = reflect.NewAt(c.typ, unsafe.Add(base, c.offset)).Interface()
+			if err := rows.Scan(again...); err != nil {
+				slice.SetLen(n)
+				return err
+			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return true, err
-	}
-	return true, nil
+	return nil
 }

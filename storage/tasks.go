@@ -120,6 +120,15 @@ func taskOrder(c *conds, f TaskFilter) string {
 
 // OpenTasks lists the open tasks for a principal, by id (keyset pages) or in the inbox's order.
 func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
+	var b Batch
+	var ts []Task
+	b.OpenTasks(f, &ts)
+	err := db.Run(ctx, &b)
+	return ts, err
+}
+
+// OpenTasks adds OpenTasks's read to b.
+func (b *Batch) OpenTasks(f TaskFilter, out *[]Task) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -140,15 +149,10 @@ func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	}
 	order := taskOrder(&c, f)
 	limit := limitOf(f.Limit)
-	var ts []Task
-	err := db.SelectContext(ctx, &ts, `SELECT t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id,
+	b.add("open tasks", out, `SELECT t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id,
 			t.channel_id, t.uscc, t.due_on, t.overdue, t.status, t.created_at, a.user_id AS assigned_to, u.login AS assigned_login
 		FROM tasks t LEFT JOIN case_assignments a ON a.case_kind = t.case_kind AND a.case_id = t.case_id
 			LEFT JOIN users u ON u.id = a.user_id
 		WHERE `+c.sql()+`
-		ORDER BY `+order+` LIMIT `+limit, c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("open tasks: %w", err)
-	}
-	return firstN(ts, f.Limit), nil
+		ORDER BY `+order+` LIMIT `+limit, c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }

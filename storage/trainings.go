@@ -69,23 +69,6 @@ func (db *DB) GetTraining(ctx context.Context, id int64) (Training, error) {
 	return t, nil
 }
 
-// TrainingsByID returns several sessions in one query, keyed by id; ids that do not exist are absent.
-func (db *DB) TrainingsByID(ctx context.Context, ids []int64) (map[int64]Training, error) {
-	if len(ids) == 0 { // nothing to look up: no round trip (a home page calls this for every enterprise)
-		return map[int64]Training{}, nil
-	}
-	var ts []Training
-	err := db.SelectContext(ctx, &ts, `SELECT `+trainingColumns+` FROM trainings t WHERE t.id = ANY($1)`, pq.Int64Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("trainings %v: %w", ids, err)
-	}
-	m := make(map[int64]Training, len(ts))
-	for _, t := range ts {
-		m[t.ID] = t
-	}
-	return m, nil
-}
-
 // TrainingFilter selects sessions for lists; empty fields do not filter.
 type TrainingFilter struct {
 	// AgencyLogin keeps the sessions the agency runs.
@@ -223,13 +206,31 @@ func (db *DB) EnrollmentsOf(ctx context.Context, trainingID int64) ([]TrainingEn
 
 // EnrollmentsOfUSCC lists an enterprise's enrollments, the newest session first.
 func (db *DB) EnrollmentsOfUSCC(ctx context.Context, uscc string) ([]TrainingEnrollment, error) {
+	var b Batch
 	var es []TrainingEnrollment
-	err := db.SelectContext(ctx, &es, `SELECT `+enrollmentColumns+` FROM training_enrollments e
-		LEFT JOIN enterprises n ON n.uscc = e.uscc WHERE e.uscc = $1::bpchar ORDER BY e.training_id DESC`, uscc)
-	if err != nil {
-		return nil, fmt.Errorf("enrollments of %s: %w", uscc, err)
-	}
-	return es, nil
+	b.EnrollmentsOfUSCC(uscc, &es)
+	err := db.Run(ctx, &b)
+	return es, err
+}
+
+// EnrollmentsOfUSCC adds EnrollmentsOfUSCC's read to b.
+func (b *Batch) EnrollmentsOfUSCC(uscc string, out *[]TrainingEnrollment) {
+	b.add("enrollments of "+uscc, out, `SELECT `+enrollmentColumns+` FROM training_enrollments e
+		LEFT JOIN enterprises n ON n.uscc = e.uscc WHERE e.uscc = $1::bpchar ORDER BY e.training_id DESC`, []any{uscc}, nil)
+}
+
+// TrainingsOfUSCC adds to b the sessions an enterprise is (or was) enrolled in, keyed by id.
+func (b *Batch) TrainingsOfUSCC(uscc string, out *map[int64]Training) {
+	var ts []Training
+	b.add("trainings of "+uscc, &ts, `SELECT `+trainingColumns+` FROM trainings t
+		WHERE t.id IN (SELECT training_id FROM training_enrollments WHERE uscc = $1::bpchar)`, []any{uscc}, func() error {
+		m := make(map[int64]Training, len(ts))
+		for _, t := range ts {
+			m[t.ID] = t
+		}
+		*out = m
+		return nil
+	})
 }
 
 // DepartmentPenalized reports whether the department registered a penalty of the enterprise.

@@ -175,17 +175,21 @@ type EnterpriseChannelState struct {
 // first: what its home page shows, read in one statement rather than the orders with their counts and then their
 // channels (issue 17).
 func (db *DB) EnterpriseChannelStates(ctx context.Context, uscc string, limit int) ([]EnterpriseChannelState, error) {
+	var b Batch
 	var out []EnterpriseChannelState
-	err := db.SelectContext(ctx, &out, `SELECT w.id AS withdrawal_id, w.decision_no, w.cause, c.name AS channel_name, wc.status,
+	b.EnterpriseChannelStates(uscc, limit, &out)
+	err := db.Run(ctx, &b)
+	return out, err
+}
+
+// EnterpriseChannelStates adds EnterpriseChannelStates's read to b.
+func (b *Batch) EnterpriseChannelStates(uscc string, limit int, out *[]EnterpriseChannelState) {
+	b.add("withdrawals of "+uscc+" by channel", out, `SELECT w.id AS withdrawal_id, w.decision_no, w.cause, c.name AS channel_name, wc.status,
 			wc.confirmed_at
 		FROM (SELECT w.id, w.cause, p.decision_no FROM withdrawals w JOIN penalties p ON p.id = w.penalty_id
 			WHERE p.uscc = $1::bpchar ORDER BY w.id DESC LIMIT `+limitOf(limit)+`) w
 		JOIN withdrawal_channels wc ON wc.withdrawal_id = w.id JOIN channels c ON c.id = wc.channel_id
-		ORDER BY w.id DESC, wc.channel_id`, uscc)
-	if err != nil {
-		return nil, fmt.Errorf("withdrawals of %s by channel: %w", uscc, err)
-	}
-	return out, nil
+		ORDER BY w.id DESC, wc.channel_id`, []any{uscc}, nil)
 }
 
 // WithdrawalChannel returns one channel of an order.
