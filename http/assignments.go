@@ -195,10 +195,11 @@ func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, err
 	if p.Role != domain.RoleDepartment {
 		return nil, nil
 	}
-	ns, err := s.db.NotificationsFor(c.UserContext(), "", p.DepartmentID.String, 20)
+	h, err := s.homeData(c, p)
 	if err != nil {
 		return nil, err
 	}
+	ns := h.notifications
 	sec := homeSection{Title: "督办通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无督办通知。", Linked: true}
 	for _, n := range ns {
 		if n.Kind == "urge" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"xinyong/domain"
 	"xinyong/storage"
 )
 
@@ -50,55 +51,82 @@ func homeCountsNote(at time.Time) string {
 	return "统计于 " + at.In(shanghai).Format("15:04:05") + "，每分钟更新；最新数字见统计页面。"
 }
 
-// enterpriseHome is what an enterprise's home page lists, read in one round trip (storage.Batch): the page's eight
-// lists cost more in round trips than in running them, one statement each (issue 17). The first section that needs
-// them reads them all; the others of the same request take theirs from the request. Each list is the read its
-// section shows: the limits are the sections'.
-type enterpriseHome struct {
-	tasks         []storage.Task
-	objections    []storage.Objection
-	notifications []storage.Notification // the newest homeNotificationsRead, of every kind
-	penalties     []storage.Penalty
+// homeData is what a role's home page lists, read in one round trip (storage.Batch): the enterprise's page shows
+// eight lists and the credit office's six, and they cost more in round trips than in running them, one statement
+// each (issue 17). The first section that needs them reads them all; the others of the same request take theirs
+// from the request. homeData says, role by role, what the sections show: the filters and limits are theirs.
+type homeData struct {
+	tasks []storage.Task
+	// The enterprise's own cases (its repairs and objections), the department's objections to verify.
+	objections []storage.Objection
+	repairs    []storage.Repair
+	// The enterprise's newest homeNotificationsRead notifications of every kind; a department's newest
+	// homeUrgesRead (the credit office's urges among them).
+	notifications []storage.Notification
+	penalties     []storage.Penalty // the enterprise's records
 	publications  map[int64][]storage.Publication
-	repairs       []storage.Repair
 	enrollments   []storage.TrainingEnrollment
-	trainings     map[int64]storage.Training
+	trainingsOf   map[int64]storage.Training // the sessions of the enterprise's enrollments
 	channels      []storage.EnterpriseChannelState
+	trainings     []storage.Training // the sessions an agency, a department or the office sees
+	// The credit office's late deliveries and publications and its withdrawal orders in progress or pending.
+	lateDeliveries, latePublications []storage.Penalty
+	withdrawals, pendingWithdrawals  []storage.Withdrawal
 }
 
-const enterpriseHomeLocal = "enterprise-home"
+const homeDataLocal = "home-data"
 
-// homeNotificationsRead is the most notifications any section of the enterprise's home page reads.
-const homeNotificationsRead = 50
-
-// Limits of the enterprise's home page lists.
+// Limits of the home pages' lists.
 const (
-	homeCasesShown     = 20 // repair and objection cases
-	homeRecordsShown   = 50 // records, with their channels
-	homeWithdrawnShown = 50 // withdrawal orders, channel by channel
+	homeNotificationsRead = 50 // the most notifications any section of the enterprise's page reads
+	homeUrgesRead         = 20
+	homeCasesShown        = 20 // the enterprise's repair and objection cases
+	homeRecordsShown      = 50 // the enterprise's records, with their channels
+	homeWithdrawnShown    = 50 // the enterprise's withdrawal orders, channel by channel
+	homeVerifyingShown    = 50 // the department's objections to verify
+	homeLateShown         = 20 // the office's late deliveries and publications
+	homeTrainingsShown    = 20
+	homeWithdrawalsShown  = 200 // the office's orders in progress, and those pending
 )
 
-func (s *Server) enterpriseHome(c *fiber.Ctx, p *principal) (*enterpriseHome, error) {
-	if h, ok := c.Locals(enterpriseHomeLocal).(*enterpriseHome); ok {
+func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
+	if h, ok := c.Locals(homeDataLocal).(*homeData); ok {
 		return h, nil
 	}
-	uscc := p.USCC.String
-	h := &enterpriseHome{}
+	h := &homeData{}
 	var b storage.Batch
 	tf := taskFilter(p)
 	tf.Inbox = true
 	b.OpenTasks(tf, &h.tasks)
-	b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.objections)
-	b.Notifications(uscc, "", homeNotificationsRead, &h.notifications)
-	b.Penalties(storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown, Named: true}, &h.penalties)
-	b.NewestPublications(uscc, homeRecordsShown, &h.publications)
-	b.Repairs(storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.repairs)
-	b.EnrollmentsOfUSCC(uscc, &h.enrollments)
-	b.TrainingsOfUSCC(uscc, &h.trainings)
-	b.EnterpriseChannelStates(uscc, homeWithdrawnShown, &h.channels)
+	switch p.Role {
+	case domain.RoleEnterprise:
+		uscc := p.USCC.String
+		b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.objections)
+		b.Notifications(uscc, "", homeNotificationsRead, &h.notifications)
+		b.Penalties(storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown, Named: true}, &h.penalties)
+		b.NewestPublications(uscc, homeRecordsShown, &h.publications)
+		b.Repairs(storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.repairs)
+		b.EnrollmentsOfUSCC(uscc, &h.enrollments)
+		b.TrainingsOfUSCC(uscc, &h.trainingsOf)
+		b.EnterpriseChannelStates(uscc, homeWithdrawnShown, &h.channels)
+	case domain.RoleDepartment:
+		b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{DepartmentID: p.DepartmentID.String,
+			Status: string(domain.ObjectionVerifying), Limit: homeVerifyingShown}}, &h.objections)
+		b.Trainings(storage.TrainingFilter{Status: string(domain.TrainingOpen), Limit: homeTrainingsShown}, &h.trainings)
+		b.Notifications("", p.DepartmentID.String, homeUrgesRead, &h.notifications)
+	case domain.RoleAgency:
+		b.Trainings(storage.TrainingFilter{AgencyLogin: p.Login, Limit: homeTrainingsShown}, &h.trainings)
+	case domain.RoleCreditOffice:
+		b.Penalties(storage.PenaltyFilter{Overdue: "delivery", Limit: homeLateShown, Named: true}, &h.lateDeliveries)
+		b.Penalties(storage.PenaltyFilter{Overdue: "publication", Limit: homeLateShown, Named: true}, &h.latePublications)
+		b.Trainings(storage.TrainingFilter{Limit: homeTrainingsShown}, &h.trainings)
+		b.Withdrawals(storage.WithdrawalFilter{Status: string(domain.WithdrawalInProgress), Limit: homeWithdrawalsShown}, &h.withdrawals)
+		b.Withdrawals(storage.WithdrawalFilter{Status: string(domain.WithdrawalPending), Limit: homeWithdrawalsShown},
+			&h.pendingWithdrawals)
+	}
 	if err := s.db.Run(c.UserContext(), &b); err != nil {
 		return nil, err
 	}
-	c.Locals(enterpriseHomeLocal, h)
+	c.Locals(homeDataLocal, h)
 	return h, nil
 }

@@ -296,7 +296,7 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSectio
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.enterpriseHome(c, p)
+		h, err := s.homeData(c, p)
 		if err != nil {
 			return nil, err
 		}
@@ -311,10 +311,12 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSectio
 		note, err := s.objectionNotices(c, p)
 		return []homeSection{sec, note}, err
 	case domain.RoleDepartment:
-		os, err := s.db.ListObjections(ctx, storage.ObjectionFilter{CaseFilter: storage.CaseFilter{
-			DepartmentID: p.DepartmentID.String, Status: string(domain.ObjectionVerifying), Limit: 50}})
+		h, err := s.homeData(c, p)
+		if err != nil {
+			return nil, err
+		}
 		sec, err := withRows(homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
-			Empty: "暂无待核实的异议。", Linked: true}, os, err, objectionHomeRow(func(r objectionRow) []string {
+			Empty: "暂无待核实的异议。", Linked: true}, h.objections, nil, objectionHomeRow(func(r objectionRow) []string {
 			return []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo, r.GroundsLabel, r.Due}
 		}))
 		return []homeSection{sec}, err

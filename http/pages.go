@@ -153,7 +153,7 @@ func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow)
 // noticeSection is an enterprise's inbox of one kind of case on its home page: of its read latest notifications,
 // at most keep of that kind, each linked to its case.
 func (s *Server) noticeSection(c *fiber.Ctx, p *principal, kind, title, empty string, read, keep int) (homeSection, error) {
-	h, err := s.enterpriseHome(c, p)
+	h, err := s.homeData(c, p)
 	if err != nil {
 		return homeSection{}, err
 	}
@@ -290,21 +290,11 @@ func taskFilter(p *principal) storage.TaskFilter {
 }
 
 func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
-	var ts []storage.Task
-	if p.Role == domain.RoleEnterprise {
-		h, err := s.enterpriseHome(c, p)
-		if err != nil {
-			return nil, err
-		}
-		ts = h.tasks
-	} else {
-		f := taskFilter(p)
-		f.Inbox = true
-		var err error
-		if ts, err = s.db.OpenTasks(c.UserContext(), f); err != nil {
-			return nil, err
-		}
+	h, err := s.homeData(c, p)
+	if err != nil {
+		return nil, err
 	}
+	ts := h.tasks
 	ts, channels := oneItemPerCaseStep(ts)
 	sec := homeSection{Title: "待办事项", Headers: []string{"事项", "案件", "办理期限", "状态"}, Empty: "暂无待办事项。", Linked: true,
 		Export: true}

@@ -399,7 +399,7 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.enterpriseHome(c, p)
+		h, err := s.homeData(c, p)
 		if err != nil {
 			return nil, err
 		}
@@ -426,16 +426,19 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 		}
 		return []homeSection{rec, note}, nil
 	case domain.RoleCreditOffice:
+		h, err := s.homeData(c, p)
+		if err != nil {
+			return nil, err
+		}
 		var secs []homeSection
-		for _, o := range []struct{ kind, title, empty string }{
-			{"delivery", "逾期未送达的处罚决定", "没有逾期未送达的处罚决定。"},
-			{"publication", "逾期未公示的处罚信息", "没有逾期未公示的处罚信息。"},
+		for _, o := range []struct {
+			kind, title, empty string
+			records            []storage.Penalty
+		}{
+			{"delivery", "逾期未送达的处罚决定", "没有逾期未送达的处罚决定。", h.lateDeliveries},
+			{"publication", "逾期未公示的处罚信息", "没有逾期未公示的处罚信息。", h.latePublications},
 		} {
-			ps, err := s.db.ListPenalties(ctx, storage.PenaltyFilter{Overdue: o.kind, Limit: 20, Named: true})
-			if err != nil {
-				return nil, err
-			}
-			rows, err := s.penaltyRows(ctx, ps)
+			rows, err := s.penaltyRows(ctx, o.records)
 			if err != nil {
 				return nil, err
 			}

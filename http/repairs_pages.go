@@ -439,7 +439,7 @@ func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, 
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.enterpriseHome(c, p)
+		h, err := s.homeData(c, p)
 		if err != nil {
 			return nil, err
 		}

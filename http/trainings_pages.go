@@ -455,15 +455,14 @@ func (s *Server) trainingStatsPage(c *fiber.Ctx) error {
 // sessions it runs that are not closed; a department the sessions open for enrollment; the credit office the
 // sessions held and not yet rated.
 func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
-	ctx := c.UserContext()
 	href := func(id int64) string { return "/trainings/" + strconv.FormatInt(id, 10) }
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.enterpriseHome(c, p)
+		h, err := s.homeData(c, p)
 		if err != nil {
 			return nil, err
 		}
-		es, ts := h.enrollments, h.trainings
+		es, ts := h.enrollments, h.trainingsOf
 		sec := homeSection{Title: "我的信用修复培训", Headers: []string{"培训", "时间", "报名状态", "结果"}, Empty: "尚未报名培训，可在“信用修复培训”中查看可报名的场次。", Linked: true}
 		for _, e := range es {
 			t, ok := ts[e.TrainingID]
@@ -487,20 +486,20 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 		}
 		return []homeSection{sec, note}, nil
 	case domain.RoleAgency, domain.RoleDepartment, domain.RoleCreditOffice:
-		f := storage.TrainingFilter{Limit: 20}
+		// What each role's list holds is read by homeData.
 		title, empty := "近期培训场次", "暂无培训场次。"
 		switch p.Role {
 		case domain.RoleAgency:
-			f.AgencyLogin, title, empty = p.Login, "承办的培训场次", "暂无承办的培训场次。"
+			title, empty = "承办的培训场次", "暂无承办的培训场次。"
 		case domain.RoleDepartment:
-			f.Status, title, empty = string(domain.TrainingOpen), "正在报名的培训", "暂无正在报名的培训。"
+			title, empty = "正在报名的培训", "暂无正在报名的培训。"
 		}
-		ts, err := s.db.ListTrainings(ctx, f)
+		h, err := s.homeData(c, p)
 		if err != nil {
 			return nil, err
 		}
 		sec := homeSection{Title: title, Headers: []string{"培训", "时间", "承办机构", "报名", "状态"}, Empty: empty, Linked: true}
-		for _, t := range ts {
+		for _, t := range h.trainings {
 			if p.Role == domain.RoleAgency && t.Status == domain.TrainingClosed {
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -586,7 +587,7 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		})
 		return []homeSection{sec}, err
 	case domain.RoleEnterprise:
-		h, err := s.enterpriseHome(c, p)
+		h, err := s.homeData(c, p)
 		if err != nil {
 			return nil, err
 		}
@@ -601,15 +602,11 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		})
 		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
-		ws, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: string(domain.WithdrawalInProgress), Limit: 200})
+		h, err := s.homeData(c, p)
 		if err != nil {
 			return nil, err
 		}
-		pending, err := s.db.ListWithdrawals(ctx, storage.WithdrawalFilter{Status: string(domain.WithdrawalPending), Limit: 200})
-		if err != nil {
-			return nil, err
-		}
-		ws = append(ws, pending...)
+		ws := append(slices.Clip(h.withdrawals), h.pendingWithdrawals...)
 		openOrdersFirst(ws)
 		sec := homeSection{Title: "撤下公示跟踪（逾期优先）", Headers: []string{"决定书文号", "企业", "撤下原因", "已确认渠道", "最近期限", "状态"},
 			Empty: "没有办理中的撤下公示。", Linked: true}

@@ -84,21 +84,25 @@ type TrainingFilter struct {
 
 // ListTrainings lists sessions, the newest first.
 func (db *DB) ListTrainings(ctx context.Context, f TrainingFilter) ([]Training, error) {
+	var b Batch
+	var ts []Training
+	b.Trainings(f, &ts)
+	err := db.Run(ctx, &b)
+	return ts, err
+}
+
+// Trainings adds ListTrainings's read to b.
+func (b *Batch) Trainings(f TrainingFilter, out *[]Training) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	var ts []Training
-	err := db.SelectContext(ctx, &ts, `SELECT `+trainingColumns+` FROM trainings t
+	b.add("list trainings", out, `SELECT `+trainingColumns+` FROM trainings t
 		WHERE ($1 = '' OR t.agency_login = $1)
 		  AND ($2::bpchar = '' OR (t.status IN ('planned', 'open') AND t.starts_at > now())
 		              OR EXISTS (SELECT 1 FROM training_enrollments e WHERE e.training_id = t.id AND e.uscc = $2::bpchar))
 		  AND ($3 = '' OR t.status = $3)
 		  AND ($4 = 0 OR t.id < $4)
-		ORDER BY t.id DESC LIMIT $5`, f.AgencyLogin, f.OpenOrUSCC, f.Status, f.BeforeID, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("list trainings: %w", err)
-	}
-	return ts, nil
+		ORDER BY t.id DESC LIMIT $5`, []any{f.AgencyLogin, f.OpenOrUSCC, f.Status, f.BeforeID, f.Limit}, nil)
 }
 
 // AdvanceTraining moves a session to a later status (never back) and records the step's audit entry, together;

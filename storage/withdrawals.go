@@ -217,6 +217,15 @@ type WithdrawalFilter struct {
 
 // ListWithdrawals lists orders by id with their channel counts.
 func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdrawal, error) {
+	var b Batch
+	var ws []Withdrawal
+	b.Withdrawals(f, &ws)
+	err := db.Run(ctx, &b)
+	return ws, err
+}
+
+// Withdrawals adds ListWithdrawals's read to b.
+func (b *Batch) Withdrawals(f WithdrawalFilter, out *[]Withdrawal) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
@@ -231,20 +240,14 @@ func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdr
 	c.addIf("EXISTS (SELECT 1 FROM withdrawal_channels x WHERE x.withdrawal_id = w.id AND x.channel_id = $?)", f.ChannelID)
 	c.addIf("w.penalty_id = $?", f.PenaltyID)
 	c.add("w.id > $?", f.AfterID)
-	limit := limitOf(f.Limit)
-	var ws []Withdrawal
-	err := db.SelectContext(ctx, &ws, `SELECT `+withdrawalColumns+`,
+	b.add("list withdrawals", out, `SELECT `+withdrawalColumns+`,
 			count(wc.channel_id) AS channels,
 			count(wc.channel_id) FILTER (WHERE wc.status = 'confirmed') AS confirmed,
 			count(wc.channel_id) FILTER (WHERE wc.status = 'overdue') AS overdue,
 			min(wc.due_on) FILTER (WHERE wc.status <> 'confirmed') AS next_due`+withdrawalFrom+`
 		LEFT JOIN withdrawal_channels wc ON wc.withdrawal_id = w.id
 		WHERE `+c.sql()+`
-		GROUP BY w.id, p.id, d.id ORDER BY w.id LIMIT `+limit, c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list withdrawals: %w", err)
-	}
-	return firstN(ws, f.Limit), nil
+		GROUP BY w.id, p.id, d.id ORDER BY w.id LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }
 
 // ChannelQueueItem is one order awaiting (or having had) a channel's confirmation.
