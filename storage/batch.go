@@ -45,8 +45,12 @@ func (b *Batch) add(what string, dest any, query string, args []any, after func(
 func (db *DB) Run(ctx context.Context, b *Batch) error {
 	reads := b.reads
 	b.reads = nil
-	lits, ok := literalArgs(reads)
-	if len(reads) < 2 || db.Unprepared || !ok {
+	var lits [][]string
+	ok := len(reads) > 1 && !db.Unprepared
+	if ok {
+		lits, ok = literalArgs(reads)
+	}
+	if !ok {
 		for _, r := range reads {
 			if err := db.SelectContext(ctx, r.dest, r.query, r.args...); err != nil {
 				return fmt.Errorf("%s: %w", r.what, err)
@@ -59,6 +63,9 @@ func (db *DB) Run(ctx context.Context, b *Batch) error {
 	}
 	err := db.runBatch(ctx, reads, lits)
 	if pq.As(err, pqerror.InvalidSQLStatementName) != nil { // a prepared statement gone (DEALLOCATE ALL, say): prepare again once
+		for _, r := range reads { // rows the first attempt read are not read twice
+			reflect.ValueOf(r.dest).Elem().SetZero()
+		}
 		err = db.runBatch(ctx, reads, lits)
 	}
 	return err
