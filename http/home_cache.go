@@ -63,13 +63,14 @@ type homeData struct {
 	// The enterprise's newest homeNotificationsRead notifications of every kind; a department's newest
 	// homeUrgesRead (the credit office's urges among them).
 	notifications []storage.Notification
-	penalties     []storage.Penalty // the enterprise's records
+	penalties     []storage.Penalty // the enterprise's records (PenaltyFilter.Brief: what a row shows)
 	publications  map[int64][]storage.Publication
 	enrollments   []storage.TrainingEnrollment
 	trainingsOf   map[int64]storage.Training // the sessions of the enterprise's enrollments
 	channels      []storage.EnterpriseChannelState
 	trainings     []storage.Training // the sessions an agency, a department or the office sees
-	// The credit office's late deliveries and publications and its withdrawal orders in progress or pending.
+	// The credit office's late deliveries and publications (brief, as the enterprise's records) and its withdrawal
+	// orders in progress or pending.
 	lateDeliveries, latePublications []storage.Penalty
 	withdrawals, pendingWithdrawals  []storage.Withdrawal
 }
@@ -103,7 +104,7 @@ func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
 		uscc := p.USCC.String
 		b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.objections)
 		b.Notifications(uscc, "", homeNotificationsRead, &h.notifications)
-		b.Penalties(storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown, Named: true}, &h.penalties)
+		b.Penalties(storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown, Named: true, Brief: true}, &h.penalties)
 		b.NewestPublications(uscc, homeRecordsShown, &h.publications)
 		b.Repairs(storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.repairs)
 		b.EnrollmentsOfUSCC(uscc, &h.enrollments)
@@ -117,8 +118,9 @@ func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
 	case domain.RoleAgency:
 		b.Trainings(storage.TrainingFilter{AgencyLogin: p.Login, Limit: homeTrainingsShown}, &h.trainings)
 	case domain.RoleCreditOffice:
-		b.Penalties(storage.PenaltyFilter{Overdue: "delivery", Limit: homeLateShown, Named: true}, &h.lateDeliveries)
-		b.Penalties(storage.PenaltyFilter{Overdue: "publication", Limit: homeLateShown, Named: true}, &h.latePublications)
+		b.Penalties(storage.PenaltyFilter{Overdue: "delivery", Limit: homeLateShown, Named: true, Brief: true}, &h.lateDeliveries)
+		b.Penalties(storage.PenaltyFilter{Overdue: "publication", Limit: homeLateShown, Named: true, Brief: true},
+			&h.latePublications)
 		b.Trainings(storage.TrainingFilter{Limit: homeTrainingsShown}, &h.trainings)
 		b.Withdrawals(storage.WithdrawalFilter{Status: string(domain.WithdrawalInProgress), Limit: homeWithdrawalsShown}, &h.withdrawals)
 		b.Withdrawals(storage.WithdrawalFilter{Status: string(domain.WithdrawalPending), Limit: homeWithdrawalsShown},

@@ -120,7 +120,14 @@ type PenaltyFilter struct {
 	Limit    int
 	// Named reads each record's department name too (DepartmentName), for a page that shows it.
 	Named bool
+	// Brief reads only what a record's row on a home page shows (penaltyBriefColumns); the other fields stay empty.
+	Brief bool
 }
+
+// penaltyBriefColumns are what a home page's row of a record shows and works out (its channels, its countdown, its
+// lateness): a third of the record's columns, each written out as text by PostgreSQL and parsed again here (issue 17).
+const penaltyBriefColumns = `id, department_id, decision_no, uscc, enterprise_name, decided_on, penalty_types, class,
+	published, publish_due, repair_eligible_from, publication_ends, status, delivered_on, delivery_due, record_kind`
 
 // ListPenalties lists penalties by id (the newest first with Newest).
 func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, error) {
@@ -163,6 +170,9 @@ func (b *Batch) Penalties(f PenaltyFilter, out *[]Penalty) {
 		c.add("FALSE")
 	}
 	columns := penaltyColumns
+	if f.Brief {
+		columns = penaltyBriefColumns
+	}
 	if f.Named {
 		columns += `, (SELECT d.name FROM departments d WHERE d.id = penalties.department_id) AS department_name`
 	}

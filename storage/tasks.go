@@ -114,8 +114,27 @@ func taskOrder(c *conds, f TaskFilter) string {
 	if !f.Inbox {
 		return "t.id"
 	}
+	if !f.withAssignments() {
+		return "t.overdue DESC, t.due_on NULLS LAST, t.id"
+	}
 	return `CASE WHEN a.user_id = ` + c.arg(f.UserID) + ` THEN 0 WHEN a.user_id IS NULL THEN 1 ELSE 2 END, t.overdue DESC,
 		t.due_on NULLS LAST, t.id`
+}
+
+// withAssignments tells whether the tasks are read with the officers who have their cases: always but for the inbox
+// of a role whose users are never assigned a case (an enterprise, a channel's operator, an agency), which shows no
+// officer and has no cases of its own to put first. Reading the assignments was half of an enterprise's inbox
+// (issue 17).
+func (f TaskFilter) withAssignments() bool {
+	switch {
+	case !f.Inbox, f.Assigned != "":
+		return true
+	}
+	switch f.Role {
+	case domain.RoleDepartment, domain.RoleCreditOffice, domain.RoleAdmin:
+		return true
+	}
+	return false
 }
 
 // OpenTasks lists the open tasks for a principal, by id (keyset pages) or in the inbox's order.
@@ -149,10 +168,16 @@ func (b *Batch) OpenTasks(f TaskFilter, out *[]Task) {
 	}
 	order := taskOrder(&c, f)
 	limit := limitOf(f.Limit)
-	b.add("open tasks", out, `SELECT t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id,
-			t.channel_id, t.uscc, t.due_on, t.overdue, t.status, t.created_at, a.user_id AS assigned_to, u.login AS assigned_login
-		FROM tasks t LEFT JOIN case_assignments a ON a.case_kind = t.case_kind AND a.case_id = t.case_id
-			LEFT JOIN users u ON u.id = a.user_id
+	columns := `t.id, t.case_kind, t.case_id, t.step, t.title, t.assignee_role, t.department_id, t.channel_id, t.uscc,
+			t.due_on, t.overdue, t.status, t.created_at`
+	from := "tasks t"
+	if f.withAssignments() {
+		columns += ", a.user_id AS assigned_to, u.login AS assigned_login"
+		from += ` LEFT JOIN case_assignments a ON a.case_kind = t.case_kind AND a.case_id = t.case_id
+			LEFT JOIN users u ON u.id = a.user_id`
+	}
+	b.add("open tasks", out, `SELECT `+columns+`
+		FROM `+from+`
 		WHERE `+c.sql()+`
 		ORDER BY `+order+` LIMIT `+limit, c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }

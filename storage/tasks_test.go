@@ -45,3 +45,26 @@ func TestInboxOrderIsTakenInSQL(t *testing.T) {
 		assert.False(t, inbox[i].DueOn.Time.Before(inbox[i-1].DueOn.Time), "deadlines ascend")
 	}
 }
+
+// An enterprise's inbox is read without the officers who have its cases (it shows none, and none of the cases is
+// its own to put first): overdue work first, then the nearest deadline, whoever handles the case.
+func TestEnterpriseInboxIsOrderedByDeadlineAlone(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	const uscc = "91320100MA1XYZ0001"
+	first := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		require.NoError(t, db.OpenTask(ctx, storage.Task{CaseKind: "repair", CaseID: fmt.Sprint(2000 + i), Step: "supplement",
+			Title: "补正", AssigneeRole: domain.RoleEnterprise, USCC: sql.NullString{String: uscc, Valid: true},
+			DueOn: sql.NullTime{Time: first.AddDate(0, 0, 5-i), Valid: true}}))
+	}
+	require.NoError(t, db.MarkTaskOverdue(ctx, "repair", "2000", "supplement"))
+	inbox, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleEnterprise, USCC: uscc, Limit: 20, Inbox: true, UserID: 1})
+	require.NoError(t, err)
+	require.Len(t, inbox, 5)
+	got := make([]string, len(inbox))
+	for i, task := range inbox {
+		got[i] = task.CaseID
+	}
+	assert.Equal(t, []string{"2000", "2004", "2003", "2002", "2001"}, got)
+}
