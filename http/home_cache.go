@@ -102,7 +102,8 @@ func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
 	switch p.Role {
 	case domain.RoleEnterprise:
 		uscc := p.USCC.String
-		b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.objections)
+		b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}, Brief: true},
+			&h.objections)
 		b.Notifications(uscc, "", homeNotificationsRead, &h.notifications)
 		b.Penalties(storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown, Named: true, Brief: true}, &h.penalties)
 		b.NewestPublications(uscc, homeRecordsShown, &h.publications)
@@ -112,7 +113,7 @@ func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
 		b.EnterpriseChannelStates(uscc, homeWithdrawnShown, &h.channels)
 	case domain.RoleDepartment:
 		b.Objections(storage.ObjectionFilter{CaseFilter: storage.CaseFilter{DepartmentID: p.DepartmentID.String,
-			Status: string(domain.ObjectionVerifying), Limit: homeVerifyingShown}}, &h.objections)
+			Status: string(domain.ObjectionVerifying), Limit: homeVerifyingShown}, Brief: true}, &h.objections)
 		b.Trainings(storage.TrainingFilter{Status: string(domain.TrainingOpen), Limit: homeTrainingsShown}, &h.trainings)
 		b.Notifications("", p.DepartmentID.String, homeUrgesRead, &h.notifications)
 	case domain.RoleAgency:

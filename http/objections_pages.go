@@ -51,6 +51,7 @@ func (s *Server) objectionsPage(c *fiber.Ctx) error {
 	var os []storage.Objection
 	if visible {
 		f.Limit = 200
+		f.Brief = true // the page shows its rows only (toObjectionRows)
 		if os, err = s.db.ListObjections(ctx, f); err != nil {
 			return err
 		}

@@ -218,7 +218,14 @@ type ObjectionFilter struct {
 	CaseFilter
 	// ChannelID keeps the cases that asked that channel to do something.
 	ChannelID string
+	// Brief reads only what a case's row in a list page shows (objectionBriefColumns); the other fields stay empty.
+	Brief bool
 }
+
+// objectionBriefColumns are what a list page's row of a case shows: a quarter of the case's columns, each written
+// out as text by PostgreSQL and parsed again here (a department's home page lists fifty cases, issue 17).
+const objectionBriefColumns = `o.id, o.penalty_id, o.uscc, o.department_id, o.grounds, o.filed_on, o.status, o.verify_due,
+	o.overdue, COALESCE(o.outcome, '') AS outcome, p.decision_no, p.enterprise_name, d.name AS department_name`
 
 // ListObjections lists cases, overdue ones first, then the newest first.
 func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objection, error) {
@@ -236,7 +243,11 @@ func (b *Batch) Objections(f ObjectionFilter, out *[]Objection) {
 	}
 	c := caseConds("o", f.CaseFilter, domain.ObjectionStatuses, objectionOpen)
 	c.addIf("EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $?)", f.ChannelID)
-	b.add("list objections", out, `SELECT `+objectionColumns+objectionFrom+`
+	columns := objectionColumns
+	if f.Brief {
+		columns = objectionBriefColumns
+	}
+	b.add("list objections", out, `SELECT `+columns+objectionFrom+`
 		WHERE `+c.sql()+`
 		ORDER BY o.overdue DESC, o.id DESC LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }
