@@ -107,7 +107,7 @@ func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
 		b.Notifications(uscc, "", homeNotificationsRead, &h.notifications)
 		b.Penalties(storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown, Named: true, Brief: true}, &h.penalties)
 		b.NewestPublications(uscc, homeRecordsShown, &h.publications)
-		b.Repairs(storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}}, &h.repairs)
+		b.Repairs(storage.RepairFilter{CaseFilter: storage.CaseFilter{USCC: uscc, Limit: homeCasesShown}, Brief: true}, &h.repairs)
 		b.EnrollmentsOfUSCC(uscc, &h.enrollments)
 		b.TrainingsOfUSCC(uscc, &h.trainingsOf)
 		b.EnterpriseChannelStates(uscc, homeWithdrawnShown, &h.channels)

@@ -221,7 +221,17 @@ type CaseFilter struct {
 // RepairFilter selects repair cases for a list.
 type RepairFilter struct {
 	CaseFilter
+	// Brief reads only what a case's row on a home page shows and works out (repairBriefColumns: its status, holder,
+	// deadline and what it waits for); the other fields stay empty.
+	Brief bool
 }
+
+// repairBriefColumns are what a home page's row of a case shows: under half of the case's columns, each written out
+// as text by PostgreSQL and parsed again here (issue 17).
+const repairBriefColumns = `r.id, r.penalty_id, r.uscc, r.department_id, r.applied_on, r.status, r.holder,
+	r.waiting_training, r.waiting_credit_report, r.acceptance_due, r.decision_due, r.supplement_due, r.rectification_due,
+	r.overdue, r.decided_on, r.decision_no, p.decision_no AS penalty_decision_no, p.enterprise_name,
+	d.name AS department_name`
 
 // ListRepairs lists cases, overdue ones first, then the newest first.
 func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error) {
@@ -238,7 +248,11 @@ func (b *Batch) Repairs(f RepairFilter, out *[]Repair) {
 		f.Limit = 50
 	}
 	c := caseConds("r", f.CaseFilter, domain.RepairStatuses, "r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
-	b.add("list repairs", out, `SELECT `+repairColumns+repairFrom+`
+	columns := repairColumns
+	if f.Brief {
+		columns = repairBriefColumns
+	}
+	b.add("list repairs", out, `SELECT `+columns+repairFrom+`
 		WHERE `+c.sql()+`
 		ORDER BY r.overdue DESC, r.id DESC LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
 }
