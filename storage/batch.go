@@ -41,6 +41,15 @@ func (b *Batch) add(what string, dest any, query string, args []any, after func(
 	b.reads = append(b.reads, batchRead{dest: dest, query: query, args: args, what: what, after: after})
 }
 
+// runOne runs the one read add adds to a batch of its own (a list read alone, as its API and pages read it).
+func runOne[T any](ctx context.Context, db *DB, add func(b *Batch, out *T)) (T, error) {
+	var b Batch
+	var out T
+	add(&b, &out)
+	err := db.Run(ctx, &b)
+	return out, err
+}
+
 // Run reads every read of b (in one round trip where it can) and empties b.
 func (db *DB) Run(ctx context.Context, b *Batch) error {
 	reads := b.reads

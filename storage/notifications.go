@@ -36,11 +36,7 @@ func (db *DB) Notify(ctx context.Context, n Notification) error {
 
 // NotificationsFor lists the latest notifications of an enterprise (uscc) or a department.
 func (db *DB) NotificationsFor(ctx context.Context, uscc, departmentID string, limit int) ([]Notification, error) {
-	var b Batch
-	var ns []Notification
-	b.Notifications(uscc, departmentID, limit, &ns)
-	err := db.Run(ctx, &b)
-	return ns, err
+	return runOne(ctx, db, func(b *Batch, out *[]Notification) { b.Notifications(uscc, departmentID, limit, out) })
 }
 
 // Notifications adds NotificationsFor's read to b (nothing when neither uscc nor departmentID is given).

@@ -229,11 +229,7 @@ const objectionBriefColumns = `o.id, o.penalty_id, o.uscc, o.department_id, o.gr
 
 // ListObjections lists cases, overdue ones first, then the newest first.
 func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objection, error) {
-	var b Batch
-	var os []Objection
-	b.Objections(f, &os)
-	err := db.Run(ctx, &b)
-	return os, err
+	return runOne(ctx, db, func(b *Batch, out *[]Objection) { b.Objections(f, out) })
 }
 
 // Objections adds ListObjections's read to b.

@@ -131,11 +131,7 @@ const penaltyBriefColumns = `id, department_id, decision_no, uscc, enterprise_na
 
 // ListPenalties lists penalties by id (the newest first with Newest).
 func (db *DB) ListPenalties(ctx context.Context, f PenaltyFilter) ([]Penalty, error) {
-	var b Batch
-	var ps []Penalty
-	b.Penalties(f, &ps)
-	err := db.Run(ctx, &b)
-	return ps, err
+	return runOne(ctx, db, func(b *Batch, out *[]Penalty) { b.Penalties(f, out) })
 }
 
 // Penalties adds ListPenalties's read to b.

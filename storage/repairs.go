@@ -235,11 +235,7 @@ const repairBriefColumns = `r.id, r.penalty_id, r.uscc, r.department_id, r.appli
 
 // ListRepairs lists cases, overdue ones first, then the newest first.
 func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error) {
-	var b Batch
-	var rs []Repair
-	b.Repairs(f, &rs)
-	err := db.Run(ctx, &b)
-	return rs, err
+	return runOne(ctx, db, func(b *Batch, out *[]Repair) { b.Repairs(f, out) })
 }
 
 // Repairs adds ListRepairs's read to b.

@@ -139,11 +139,7 @@ func (f TaskFilter) withAssignments() bool {
 
 // OpenTasks lists the open tasks for a principal, by id (keyset pages) or in the inbox's order.
 func (db *DB) OpenTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
-	var b Batch
-	var ts []Task
-	b.OpenTasks(f, &ts)
-	err := db.Run(ctx, &b)
-	return ts, err
+	return runOne(ctx, db, func(b *Batch, out *[]Task) { b.OpenTasks(f, out) })
 }
 
 // OpenTasks adds OpenTasks's read to b.

@@ -84,11 +84,7 @@ type TrainingFilter struct {
 
 // ListTrainings lists sessions, the newest first.
 func (db *DB) ListTrainings(ctx context.Context, f TrainingFilter) ([]Training, error) {
-	var b Batch
-	var ts []Training
-	b.Trainings(f, &ts)
-	err := db.Run(ctx, &b)
-	return ts, err
+	return runOne(ctx, db, func(b *Batch, out *[]Training) { b.Trainings(f, out) })
 }
 
 // Trainings adds ListTrainings's read to b.
@@ -210,11 +206,7 @@ func (db *DB) EnrollmentsOf(ctx context.Context, trainingID int64) ([]TrainingEn
 
 // EnrollmentsOfUSCC lists an enterprise's enrollments, the newest session first.
 func (db *DB) EnrollmentsOfUSCC(ctx context.Context, uscc string) ([]TrainingEnrollment, error) {
-	var b Batch
-	var es []TrainingEnrollment
-	b.EnrollmentsOfUSCC(uscc, &es)
-	err := db.Run(ctx, &b)
-	return es, err
+	return runOne(ctx, db, func(b *Batch, out *[]TrainingEnrollment) { b.EnrollmentsOfUSCC(uscc, out) })
 }
 
 // EnrollmentsOfUSCC adds EnrollmentsOfUSCC's read to b.

@@ -175,11 +175,7 @@ type EnterpriseChannelState struct {
 // first: what its home page shows, read in one statement rather than the orders with their counts and then their
 // channels (issue 17).
 func (db *DB) EnterpriseChannelStates(ctx context.Context, uscc string, limit int) ([]EnterpriseChannelState, error) {
-	var b Batch
-	var out []EnterpriseChannelState
-	b.EnterpriseChannelStates(uscc, limit, &out)
-	err := db.Run(ctx, &b)
-	return out, err
+	return runOne(ctx, db, func(b *Batch, out *[]EnterpriseChannelState) { b.EnterpriseChannelStates(uscc, limit, out) })
 }
 
 // EnterpriseChannelStates adds EnterpriseChannelStates's read to b.
@@ -217,11 +213,7 @@ type WithdrawalFilter struct {
 
 // ListWithdrawals lists orders by id with their channel counts.
 func (db *DB) ListWithdrawals(ctx context.Context, f WithdrawalFilter) ([]Withdrawal, error) {
-	var b Batch
-	var ws []Withdrawal
-	b.Withdrawals(f, &ws)
-	err := db.Run(ctx, &b)
-	return ws, err
+	return runOne(ctx, db, func(b *Batch, out *[]Withdrawal) { b.Withdrawals(f, out) })
 }
 
 // Withdrawals adds ListWithdrawals's read to b.
