@@ -191,13 +191,9 @@ func (s *Server) urgeCase(c *fiber.Ctx) error {
 }
 
 // urgeHomeSection shows a department the credit office's urges.
-func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+func (s *Server) urgeHomeSection(c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error) {
 	if p.Role != domain.RoleDepartment {
 		return nil, nil
-	}
-	h, err := s.homeData(c, p)
-	if err != nil {
-		return nil, err
 	}
 	ns := h.notifications
 	sec := homeSection{Title: "督办通知", Headers: []string{"时间", "通知", "内容"}, Empty: "暂无督办通知。", Linked: true}

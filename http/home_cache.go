@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"xinyong/domain"
 	"xinyong/storage"
 )
@@ -53,8 +51,8 @@ func homeCountsNote(at time.Time) string {
 
 // homeData is what a role's home page lists, read in one round trip (storage.Batch): the enterprise's page shows
 // eight lists and the credit office's six, and they cost more in round trips than in running them, one statement
-// each (issue 17). The first section that needs them reads them all; the others of the same request take theirs
-// from the request. homeData says, role by role, what the sections show: the filters and limits are theirs.
+// each (issue 17). The home page reads them before its sections (homeSources), which take theirs from it. homeData
+// says, role by role, what the sections show: the filters and limits are theirs.
 type homeData struct {
 	tasks []storage.Task
 	// The enterprise's own cases (its repairs and objections), the department's objections to verify.
@@ -75,8 +73,6 @@ type homeData struct {
 	withdrawals, pendingWithdrawals  []storage.Withdrawal
 }
 
-const homeDataLocal = "home-data"
-
 // Limits of the home pages' lists.
 const (
 	homeNotificationsRead = 50 // the most notifications any section of the enterprise's page reads
@@ -90,10 +86,7 @@ const (
 	homeWithdrawalsShown  = 200 // the office's orders in progress, and those pending
 )
 
-func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
-	if h, ok := c.Locals(homeDataLocal).(*homeData); ok {
-		return h, nil
-	}
+func (s *Server) homeData(ctx context.Context, p *principal) (*homeData, error) {
 	h := &homeData{}
 	var b storage.Batch
 	tf := taskFilter(p)
@@ -127,9 +120,8 @@ func (s *Server) homeData(c *fiber.Ctx, p *principal) (*homeData, error) {
 		b.Withdrawals(storage.WithdrawalFilter{Status: string(domain.WithdrawalPending), Limit: homeWithdrawalsShown},
 			&h.pendingWithdrawals)
 	}
-	if err := s.db.Run(c.UserContext(), &b); err != nil {
+	if err := s.db.Run(ctx, &b); err != nil {
 		return nil, err
 	}
-	c.Locals(homeDataLocal, h)
 	return h, nil
 }

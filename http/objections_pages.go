@@ -289,33 +289,21 @@ func objectionHomeRow(cells func(objectionRow) []string) func(storage.Objection)
 
 // objectionNotices is the enterprise's inbox of its objections: accepted and forwarded to the department, the
 // period extended, answered (the notifications the objection workflow stores).
-func (s *Server) objectionNotices(c *fiber.Ctx, p *principal) (homeSection, error) {
-	return s.noticeSection(c, p, "objection", "异议通知", "暂无异议通知。", 50, 10)
+func objectionNotices(h *homeData) homeSection {
+	return noticeSection(h, "objection", "异议通知", "暂无异议通知。", 50, 10)
 }
 
-func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		sec, err := withRows(homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
 			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}, h.objections, nil,
 			objectionHomeRow(func(r objectionRow) []string {
 				return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
 			}))
-		if err != nil {
-			return nil, err
-		}
-		note, err := s.objectionNotices(c, p)
-		return []homeSection{sec, note}, err
+		return []homeSection{sec, objectionNotices(h)}, err
 	case domain.RoleDepartment:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		sec, err := withRows(homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
 			Empty: "暂无待核实的异议。", Linked: true}, h.objections, nil, objectionHomeRow(func(r objectionRow) []string {
 			return []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo, r.GroundsLabel, r.Due}

@@ -159,11 +159,7 @@ func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow)
 
 // noticeSection is an enterprise's inbox of one kind of case on its home page: of its read latest notifications,
 // at most keep of that kind, each linked to its case.
-func (s *Server) noticeSection(c *fiber.Ctx, p *principal, kind, title, empty string, read, keep int) (homeSection, error) {
-	h, err := s.homeData(c, p)
-	if err != nil {
-		return homeSection{}, err
-	}
+func noticeSection(h *homeData, kind, title, empty string, read, keep int) homeSection {
 	ns := h.notifications[:min(read, len(h.notifications))]
 	note := homeSection{Title: title, Headers: []string{"时间", "通知", "内容"}, Empty: empty, Linked: true}
 	for _, n := range ns {
@@ -172,7 +168,7 @@ func (s *Server) noticeSection(c *fiber.Ctx, p *principal, kind, title, empty st
 				Href: caseHref(n.CaseKind, n.CaseID)})
 		}
 	}
-	return note, err
+	return note
 }
 
 // countsSection is a home page section of one row of counts linking to href, flagged when alert.
@@ -262,8 +258,8 @@ func (s *Server) favicon(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// homeSources add what a role sees on its home page, in order.
-var homeSources = []func(s *Server, c *fiber.Ctx, p *principal) ([]homeSection, error){(*Server).taskSection,
+// homeSources add what a role sees on its home page, in order, from what homeData read for the role.
+var homeSources = []func(s *Server, c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error){(*Server).taskSection,
 	(*Server).objectionHomeSections, (*Server).penaltyHomeSections, (*Server).repairHomeSections,
 	(*Server).trainingHomeSections, (*Server).withdrawalHomeSections, (*Server).urgeHomeSection}
 
@@ -278,9 +274,13 @@ var homeHeadings = map[domain.Role][2]string{
 
 func (s *Server) homePage(c *fiber.Ctx) error {
 	p := principalOf(c)
+	data, err := s.homeData(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
 	var sections []homeSection
 	for _, src := range homeSources {
-		sec, err := src(s, c, p)
+		sec, err := src(s, c, p, data)
 		if err != nil {
 			return err
 		}
@@ -296,11 +296,7 @@ func taskFilter(p *principal) storage.TaskFilter {
 		UserID: p.ID}
 }
 
-func (s *Server) taskSection(c *fiber.Ctx, p *principal) ([]homeSection, error) {
-	h, err := s.homeData(c, p)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) taskSection(c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error) {
 	ts := h.tasks
 	ts, channels := oneItemPerCaseStep(ts)
 	sec := homeSection{Title: "待办事项", Headers: []string{"事项", "案件", "办理期限", "状态"}, Empty: "暂无待办事项。", Linked: true,

@@ -395,14 +395,10 @@ func penaltyStepPage(name string) func(*Server, *fiber.Ctx) error {
 
 // penaltyHomeSections: an enterprise sees its records and their notifications; the credit office the overdue
 // deliveries and publications.
-func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		rows, err := s.penaltyRows(ctx, h.penalties)
 		if err != nil {
 			return nil, err
@@ -420,16 +416,8 @@ func (s *Server) penaltyHomeSections(c *fiber.Ctx, p *principal) ([]homeSection,
 				channels, eligible, r.PublicationEnds.String(), r.StatusLabel + "（" + r.Countdown + "）"},
 				Href: "/penalties/" + strconv.FormatInt(r.ID, 10)})
 		}
-		note, err := s.noticeSection(c, p, "penalty", "信用记录通知", "暂无通知。", 20, 20)
-		if err != nil {
-			return nil, err
-		}
-		return []homeSection{rec, note}, nil
+		return []homeSection{rec, noticeSection(h, "penalty", "信用记录通知", "暂无通知。", 20, 20)}, nil
 	case domain.RoleCreditOffice:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		var secs []homeSection
 		for _, o := range []struct {
 			kind, title, empty string

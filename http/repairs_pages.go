@@ -435,14 +435,10 @@ func (s *Server) repairStepPage(c *fiber.Ctx) error {
 
 // Home page.
 
-func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error) {
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		sec, err := withRows(homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
 			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}, toRepairRows(h.repairs), nil, func(r repairRow) homeRow {
 			return homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty, r.StatusLabel, r.HolderLabel,

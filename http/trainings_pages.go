@@ -454,14 +454,10 @@ func (s *Server) trainingStatsPage(c *fiber.Ctx) error {
 // trainingHomeSections: an enterprise sees its enrollments, certificates and training messages; an agency the
 // sessions it runs that are not closed; a department the sessions open for enrollment; the credit office the
 // sessions held and not yet rated.
-func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error) {
 	href := func(id int64) string { return "/trainings/" + strconv.FormatInt(id, 10) }
 	switch p.Role {
 	case domain.RoleEnterprise:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		es, ts := h.enrollments, h.trainingsOf
 		sec := homeSection{Title: "我的信用修复培训", Headers: []string{"培训", "时间", "报名状态", "结果"}, Empty: "尚未报名培训，可在“信用修复培训”中查看可报名的场次。", Linked: true}
 		for _, e := range es {
@@ -480,11 +476,7 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			sec.Rows = append(sec.Rows, homeRow{Cells: []string{t.Title, t.StartsAt.In(shanghai).Format("2006-01-02 15:04"),
 				domain.EnrollmentStatus(e.Status).Label(), result}, Href: href(t.ID)})
 		}
-		note, err := s.noticeSection(c, p, "training", "培训通知", "暂无培训通知。", 50, 10)
-		if err != nil {
-			return nil, err
-		}
-		return []homeSection{sec, note}, nil
+		return []homeSection{sec, noticeSection(h, "training", "培训通知", "暂无培训通知。", 50, 10)}, nil
 	case domain.RoleAgency, domain.RoleDepartment, domain.RoleCreditOffice:
 		// What each role's list holds is read by homeData.
 		title, empty := "近期培训场次", "暂无培训场次。"
@@ -493,10 +485,6 @@ func (s *Server) trainingHomeSections(c *fiber.Ctx, p *principal) ([]homeSection
 			title, empty = "承办的培训场次", "暂无承办的培训场次。"
 		case domain.RoleDepartment:
 			title, empty = "正在报名的培训", "暂无正在报名的培训。"
-		}
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
 		}
 		sec := homeSection{Title: title, Headers: []string{"培训", "时间", "承办机构", "报名", "状态"}, Empty: empty, Linked: true}
 		for _, t := range h.trainings {

@@ -569,7 +569,7 @@ func (s *Server) renderQueue(c *fiber.Ctx, flash string, problem *Error) error {
 
 // withdrawalHomeSections: a channel operator's orders to confirm, an enterprise's records channel by channel,
 // the credit office's open orders (overdue first).
-func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSection, error) {
+func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal, h *homeData) ([]homeSection, error) {
 	ctx := c.UserContext()
 	today := domain.Today()
 	switch p.Role {
@@ -587,10 +587,6 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		})
 		return []homeSection{sec}, err
 	case domain.RoleEnterprise:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		sec, err := withRows(homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
 			Empty: "暂无撤下公示的记录。", Linked: true}, h.channels, nil, func(wc storage.EnterpriseChannelState) homeRow {
 			state, at := "仍在公示，正在撤下", ""
@@ -602,10 +598,6 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal) ([]homeSecti
 		})
 		return []homeSection{sec}, err
 	case domain.RoleCreditOffice:
-		h, err := s.homeData(c, p)
-		if err != nil {
-			return nil, err
-		}
 		ws := append(slices.Clip(h.withdrawals), h.pendingWithdrawals...)
 		openOrdersFirst(ws)
 		sec := homeSection{Title: "撤下公示跟踪（逾期优先）", Headers: []string{"决定书文号", "企业", "撤下原因", "已确认渠道", "最近期限", "状态"},
