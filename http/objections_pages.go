@@ -297,18 +297,18 @@ func (s *Server) objectionHomeSections(c *fiber.Ctx, p *principal, h *homeData) 
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		sec, err := withRows(homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
-			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}, h.objections, nil,
+		sec := withRows(homeSection{Title: "异议申请", Headers: []string{"案件", "处罚决定书", "异议理由", "状态", "答复期限"},
+			Empty: "暂无异议申请。公示信息有误的，可在“异议申诉”中提出。", Linked: true}, h.objections,
 			objectionHomeRow(func(r objectionRow) []string {
 				return []string{strconv.FormatInt(r.ID, 10), r.DecisionNo, r.GroundsLabel, r.StatusLabel, r.Due}
 			}))
-		return []homeSection{sec, objectionNotices(h)}, err
+		return []homeSection{sec, objectionNotices(h)}, nil
 	case domain.RoleDepartment:
-		sec, err := withRows(homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
-			Empty: "暂无待核实的异议。", Linked: true}, h.objections, nil, objectionHomeRow(func(r objectionRow) []string {
+		sec := withRows(homeSection{Title: "待核实的异议", Headers: []string{"案件", "企业", "处罚决定书", "异议理由", "答复期限"},
+			Empty: "暂无待核实的异议。", Linked: true}, h.objections, objectionHomeRow(func(r objectionRow) []string {
 			return []string{strconv.FormatInt(r.ID, 10), r.EnterpriseName, r.DecisionNo, r.GroundsLabel, r.Due}
 		}))
-		return []homeSection{sec}, err
+		return []homeSection{sec}, nil
 	case domain.RoleCreditOffice:
 		st, _, at, err := s.homeCounts.get(ctx, s.db)
 		secs := countsSection("异议处理情况", []string{"在办异议", "逾期异议", "已办结"}, "/objections?open=1", st.Overdue > 0,

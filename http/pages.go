@@ -146,15 +146,12 @@ func labelledOptions[T interface {
 	return out
 }
 
-// withRows fills a home page section with a row for each item (row writes it), unless err.
-func withRows[T any](sec homeSection, items []T, err error, row func(T) homeRow) (homeSection, error) {
-	if err != nil {
-		return sec, err
-	}
+// withRows fills a home page section with a row for each item (row writes it).
+func withRows[T any](sec homeSection, items []T, row func(T) homeRow) homeSection {
 	for _, it := range items {
 		sec.Rows = append(sec.Rows, row(it))
 	}
-	return sec, nil
+	return sec
 }
 
 // noticeSection is an enterprise's inbox of one kind of case on its home page: of its read latest notifications,

@@ -439,12 +439,12 @@ func (s *Server) repairHomeSections(c *fiber.Ctx, p *principal, h *homeData) ([]
 	ctx := c.UserContext()
 	switch p.Role {
 	case domain.RoleEnterprise:
-		sec, err := withRows(homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
-			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}, toRepairRows(h.repairs), nil, func(r repairRow) homeRow {
+		sec := withRows(homeSection{Title: "信用修复申请", Headers: []string{"案件", "处罚决定书", "状态", "办理方", "期限"},
+			Empty: "暂无信用修复申请。可在“信用修复”中自查并申请。", Linked: true}, toRepairRows(h.repairs), func(r repairRow) homeRow {
 			return homeRow{Cells: []string{strconv.FormatInt(r.ID, 10), r.DecisionNoOfPenalty, r.StatusLabel, r.HolderLabel,
 				r.DueLabel}, Href: "/repairs/" + strconv.FormatInt(r.ID, 10), Alert: r.Overdue}
 		})
-		return []homeSection{sec}, err
+		return []homeSection{sec}, nil
 	case domain.RoleCreditOffice:
 		_, st, at, err := s.homeCounts.get(ctx, s.db)
 		secs := countsSection("信用修复办理情况", []string{"在办案件", "逾期案件", "已决定", "按期决定率"}, "/repairs?open=1",

@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"context"
-	gojson "github.com/goccy/go-json"
 	"log/slog"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/client"
 

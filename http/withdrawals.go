@@ -575,8 +575,11 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal, h *homeData)
 	switch p.Role {
 	case domain.RoleChannelOperator:
 		qs, err := s.db.ChannelQueue(ctx, p.ChannelID.String, 50)
-		sec, err := withRows(homeSection{Title: "待确认撤下", Headers: []string{"决定书文号", "企业", "撤下原因", "办结期限", "状态"},
-			Empty: "暂无待确认撤下的记录。", Linked: true}, qs, err, func(q storage.ChannelQueueItem) homeRow {
+		if err != nil {
+			return nil, err
+		}
+		sec := withRows(homeSection{Title: "待确认撤下", Headers: []string{"决定书文号", "企业", "撤下原因", "办结期限", "状态"},
+			Empty: "暂无待确认撤下的记录。", Linked: true}, qs, func(q storage.ChannelQueueItem) homeRow {
 			late := channelOverdue(q.WithdrawalChannel, today)
 			st := domain.ChannelStatus(q.Status).Label()
 			if late {
@@ -585,10 +588,10 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal, h *homeData)
 			return homeRow{Cells: []string{q.DecisionNo, q.EnterpriseName, domain.WithdrawalCause(q.Cause).Label(), q.DueOn.String(), st},
 				Href: "/withdrawals/" + strconv.FormatInt(q.WithdrawalID, 10), Alert: late}
 		})
-		return []homeSection{sec}, err
+		return []homeSection{sec}, nil
 	case domain.RoleEnterprise:
-		sec, err := withRows(homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
-			Empty: "暂无撤下公示的记录。", Linked: true}, h.channels, nil, func(wc storage.EnterpriseChannelState) homeRow {
+		sec := withRows(homeSection{Title: "撤下公示进度（逐个渠道）", Headers: []string{"决定书文号", "撤下原因", "公示渠道", "情况", "撤下时间"},
+			Empty: "暂无撤下公示的记录。", Linked: true}, h.channels, func(wc storage.EnterpriseChannelState) homeRow {
 			state, at := "仍在公示，正在撤下", ""
 			if wc.Status == domain.ChannelConfirmed {
 				state, at = "已撤下", wc.ConfirmedAt.Time.In(shanghai).Format("2006-01-02 15:04")
@@ -596,7 +599,7 @@ func (s *Server) withdrawalHomeSections(c *fiber.Ctx, p *principal, h *homeData)
 			return homeRow{Cells: []string{wc.DecisionNo, wc.Cause.Label(), wc.ChannelName, state, at},
 				Href: "/withdrawals/" + strconv.FormatInt(wc.WithdrawalID, 10)}
 		})
-		return []homeSection{sec}, err
+		return []homeSection{sec}, nil
 	case domain.RoleCreditOffice:
 		ws := append(slices.Clip(h.withdrawals), h.pendingWithdrawals...)
 		openOrdersFirst(ws)

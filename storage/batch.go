@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +97,7 @@ func (db *DB) runBatch(ctx context.Context, reads []batchRead, lits [][]string) 
 		return fmt.Errorf("batch: %w", err)
 	}
 	defer conn.Close()
-	names, err := db.prepareBatch(ctx, conn, reads)
+	names, err := prepareBatch(ctx, conn, reads)
 	if err != nil {
 		return err
 	}
@@ -112,12 +113,12 @@ func (db *DB) runBatch(ctx context.Context, reads []batchRead, lits [][]string) 
 		q.WriteString(";\n")
 	}
 	// The driver reads ahead (an error of the second read may come with the first's rows): a failure is the batch's.
-	whats := make([]string, len(reads))
-	for i, r := range reads {
-		whats[i] = r.what
-	}
 	fail := func(err error) error {
-		db.forgetPrepared(conn)
+		forgetPrepared(conn)
+		whats := make([]string, len(reads))
+		for i, r := range reads {
+			whats[i] = r.what
+		}
 		return fmt.Errorf("batch (%s): %w", strings.Join(whats, "; "), err)
 	}
 	rows, err := conn.QueryContext(ctx, q.String())
@@ -177,7 +178,7 @@ func driverConnOf(conn *sql.Conn) any {
 	return key
 }
 
-func (db *DB) forgetPrepared(conn *sql.Conn) {
+func forgetPrepared(conn *sql.Conn) {
 	key := driverConnOf(conn)
 	batchConnsMu.Lock()
 	delete(batchConns, key)
@@ -185,7 +186,7 @@ func (db *DB) forgetPrepared(conn *sql.Conn) {
 }
 
 // prepareBatch prepares on conn the reads' statements it does not have yet and returns their names.
-func (db *DB) prepareBatch(ctx context.Context, conn *sql.Conn, reads []batchRead) ([]string, error) {
+func prepareBatch(ctx context.Context, conn *sql.Conn, reads []batchRead) ([]string, error) {
 	key := driverConnOf(conn)
 	batchConnsMu.Lock()
 	cs := batchConns[key]
@@ -227,7 +228,7 @@ func (db *DB) prepareBatch(ctx context.Context, conn *sql.Conn, reads []batchRea
 	var added []string
 	for i, r := range reads {
 		names[i] = statementName(r.query)
-		if cs.names[names[i]] || strings.Contains(prepare.String(), names[i]+" AS") {
+		if cs.names[names[i]] || slices.Contains(added, names[i]) { // a read twice in a batch is prepared once
 			continue
 		}
 		prepare.WriteString("PREPARE " + names[i] + " AS " + r.query + ";\n")
@@ -292,8 +293,6 @@ func literal(v any) (string, bool) {
 		return "'" + strconv.Itoa(x) + "'", true
 	case int64:
 		return "'" + strconv.FormatInt(x, 10) + "'", true
-	case int32:
-		return "'" + strconv.FormatInt(int64(x), 10) + "'", true
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
