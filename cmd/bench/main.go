@@ -137,7 +137,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer dev.stop()
-	if err := waitReady(ctx, base, 3*time.Minute); err != nil {
+	if err := waitReady(ctx, base, dev, 3*time.Minute); err != nil {
 		return err
 	}
 	logf("dev is ready at %s (temporal %s)", base, dev.temporal)
@@ -231,6 +231,9 @@ type devProcess struct {
 	temporal string
 	peak     atomic.Int64
 	done     chan struct{}
+	// gone is closed when the child's output ends: it has exited (or closed its output, which dev never does).
+	gone chan struct{}
+	log  string
 }
 
 func startDev(ctx context.Context, bin, dir, dsn string, port int) (*devProcess, error) {
@@ -256,7 +259,7 @@ func startDev(ctx context.Context, bin, dir, dsn string, port int) (*devProcess,
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start xinyong dev: %w", err)
 	}
-	d := &devProcess{cmd: cmd, done: make(chan struct{})}
+	d := &devProcess{cmd: cmd, done: make(chan struct{}), gone: make(chan struct{}), log: logFile.Name()}
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -270,14 +273,18 @@ func startDev(ctx context.Context, bin, dir, dsn string, port int) (*devProcess,
 			}
 			fmt.Fprintln(logFile, line)
 		}
+		close(d.gone)
 	}()
 	go d.sample()
 	select {
 	case d.temporal = <-found:
 		return d, nil
+	case <-d.gone:
+		d.stop()
+		return nil, fmt.Errorf("xinyong dev exited before it was ready (log: %s)", d.log)
 	case <-time.After(3 * time.Minute):
 		d.stop()
-		return nil, fmt.Errorf("xinyong dev printed no Temporal address within 3 minutes (log: %s)", logFile.Name())
+		return nil, fmt.Errorf("xinyong dev printed no Temporal address within 3 minutes (log: %s)", d.log)
 	case <-ctx.Done():
 		d.stop()
 		return nil, ctx.Err()
@@ -332,7 +339,7 @@ func (d *devProcess) stop() {
 	}
 }
 
-func waitReady(ctx context.Context, base string, limit time.Duration) error {
+func waitReady(ctx context.Context, base string, dev *devProcess, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(base + "/readyz")
@@ -345,6 +352,8 @@ func waitReady(ctx context.Context, base string, limit time.Duration) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-dev.gone:
+			return fmt.Errorf("xinyong dev exited before it was ready (log: %s)", dev.log)
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
