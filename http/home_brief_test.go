@@ -47,6 +47,21 @@ func TestHomeBriefReadsShowWhatFullReadsShow(t *testing.T) {
 		require.Equal(t, full, penaltyCells(f), "%+v", f)
 	}
 
+	// The enterprise's records show their channels from the brief publications as from each record's own.
+	var b storage.Batch
+	var pubs map[int64][]storage.Publication
+	b.NewestPublications(uscc, homeRecordsShown, &pubs)
+	require.NoError(t, db.Run(ctx, &b))
+	ps, err := db.ListPenalties(ctx, storage.PenaltyFilter{USCC: uscc, Newest: true, Limit: homeRecordsShown})
+	require.NoError(t, err)
+	require.NotEmpty(t, ps)
+	for _, p := range ps {
+		full, err := db.PublicationsOf(ctx, p.ID)
+		require.NoError(t, err)
+		require.NotEmpty(t, full)
+		require.Equal(t, channelSummary(p, full), channelSummary(p, pubs[p.ID]), "record %d", p.ID)
+	}
+
 	repairCells := func(f storage.RepairFilter) [][]any {
 		rs, err := db.ListRepairs(ctx, f)
 		require.NoError(t, err)

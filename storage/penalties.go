@@ -212,11 +212,11 @@ func (db *DB) PublicationsOf(ctx context.Context, penaltyID int64) ([]Publicatio
 }
 
 // NewestPublications adds to b the channels of an enterprise's newest records, as many as ListPenalties lists with
-// Newest and this limit, keyed by penalty id: what its home page shows beside them.
+// Newest and this limit, keyed by penalty id: what its home page shows beside them, which is only each channel's
+// name and status (the other fields stay empty: their dates and times were most of the read, issue 17).
 func (b *Batch) NewestPublications(uscc string, limit int, out *map[int64][]Publication) {
 	var ps []Publication
-	b.add("publications of the newest records", &ps, `SELECT p.penalty_id, p.channel_id, c.name AS channel_name, p.status,
-			p.due_on, p.attempts, p.published_at, p.withdrawn_at, p.reference, p.last_error
+	b.add("publications of the newest records", &ps, `SELECT p.penalty_id, p.channel_id, c.name AS channel_name, p.status
 		FROM publications p JOIN channels c ON c.id = p.channel_id
 		WHERE p.penalty_id IN (SELECT id FROM penalties WHERE uscc = $1::bpchar ORDER BY id DESC LIMIT `+strconv.Itoa(max(limit, 1))+`)
 		ORDER BY p.penalty_id, p.channel_id`, []any{uscc}, func() error {
