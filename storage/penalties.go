@@ -213,7 +213,8 @@ func (db *DB) PublicationsOf(ctx context.Context, penaltyID int64) ([]Publicatio
 
 // NewestPublications adds to b the channels of an enterprise's newest records, as many as ListPenalties lists with
 // Newest and this limit, keyed by penalty id: what its home page shows beside them, which is only each channel's
-// name and status (the other fields stay empty: their dates and times were most of the read, issue 17).
+// name and status (the other fields stay empty: the page shows none of them, and each date and time read is text
+// parsed again, issue 17).
 func (b *Batch) NewestPublications(uscc string, limit int, out *map[int64][]Publication) {
 	var ps []Publication
 	b.add("publications of the newest records", &ps, `SELECT p.penalty_id, p.channel_id, c.name AS channel_name, p.status
