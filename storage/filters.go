@@ -58,6 +58,18 @@ func caseConds[T ~string](a string, f CaseFilter, statuses []T, open string, ope
 	return c
 }
 
+// addCaseList adds to b the read of a case list: selectFrom (columns and FROM) filtered by c, in the lists' order
+// (overdue first, then the newest, as caseConds's cursor expects) on the cases aliased a, at most limit rows (50
+// when none is asked for).
+func addCaseList[T any](b *Batch, what, a, selectFrom string, c conds, limit int, out *[]T) {
+	if limit <= 0 {
+		limit = 50
+	}
+	b.add(what, out, `SELECT `+selectFrom+`
+		WHERE `+c.sql()+`
+		ORDER BY `+a+`.overdue DESC, `+a+`.id DESC LIMIT `+limitOf(limit), c.args, func() error { *out = firstN(*out, limit); return nil })
+}
+
 // sqlToday is today's date in Beijing, as a statement reads it.
 const sqlToday = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 

@@ -234,18 +234,13 @@ func (db *DB) ListObjections(ctx context.Context, f ObjectionFilter) ([]Objectio
 
 // Objections adds ListObjections's read to b.
 func (b *Batch) Objections(f ObjectionFilter, out *[]Objection) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
 	c := caseConds("o", f.CaseFilter, domain.ObjectionStatuses, objectionOpen)
 	c.addIf("EXISTS (SELECT 1 FROM objection_channels x WHERE x.objection_id = o.id AND x.channel_id = $?)", f.ChannelID)
 	columns := objectionColumns
 	if f.Brief {
 		columns = objectionBriefColumns
 	}
-	b.add("list objections", out, `SELECT `+columns+objectionFrom+`
-		WHERE `+c.sql()+`
-		ORDER BY o.overdue DESC, o.id DESC LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
+	addCaseList(b, "list objections", "o", columns+objectionFrom, c, f.Limit, out)
 }
 
 // ObjectionStepRecord is one step of a case as the workflow records it: its progress (written only when newer than

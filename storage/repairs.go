@@ -240,17 +240,12 @@ func (db *DB) ListRepairs(ctx context.Context, f RepairFilter) ([]Repair, error)
 
 // Repairs adds ListRepairs's read to b.
 func (b *Batch) Repairs(f RepairFilter, out *[]Repair) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
 	c := caseConds("r", f.CaseFilter, domain.RepairStatuses, "r.status = ANY($?)", stringArray(domain.RepairOpenStatuses))
 	columns := repairColumns
 	if f.Brief {
 		columns = repairBriefColumns
 	}
-	b.add("list repairs", out, `SELECT `+columns+repairFrom+`
-		WHERE `+c.sql()+`
-		ORDER BY r.overdue DESC, r.id DESC LIMIT `+limitOf(f.Limit), c.args, func() error { *out = firstN(*out, f.Limit); return nil })
+	addCaseList(b, "list repairs", "r", columns+repairFrom, c, f.Limit, out)
 }
 
 // RepairStepRecord is one step of a case as the workflow records it: its progress (written only when newer than
