@@ -103,5 +103,6 @@ const (
 	ErrDuplicateDecisionNo        = contract.ErrDuplicateDecisionNo
 	ErrObjectionWithdrawalPending = contract.ErrObjectionWithdrawalPending
 	ApplyWindow                   = contract.ApplyWindow
+	LifecycleShape                = contract.LifecycleShape
 	ErrWithdrawalPending          = contract.ErrWithdrawalPending
 )

@@ -125,7 +125,7 @@ func startLifecycle(ctx context.Context, tc client.Client, in StartLifecyclesInp
 		// Below the default (3): where the server orders backed-up task queues by priority, a department
 		// registering one penalty by hand is not queued behind thousands of imported lifecycles.
 		Priority: temporal.Priority{PriorityKey: ImportPriority},
-	}, in.WorkflowType, LifecycleArgs{PenaltyID: s.PenaltyID})
+	}, in.WorkflowType, LifecycleArgs{PenaltyID: s.PenaltyID, Shape: LifecycleShape})
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &already) {
 		return fmt.Errorf("start %s: %w", s.WorkflowID, err)

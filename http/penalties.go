@@ -252,7 +252,7 @@ func (s *Server) register(c *fiber.Ctx, in penaltyInput) (storage.Penalty, error
 	}
 	// One call starts the lifecycle and waits for its letters (update-with-start): the update rides on the
 	// workflow's first task instead of costing a task of its own.
-	started, err := s.cases.startReady(ctx, penaltyCreation, id, workflows.PenaltyParams{PenaltyID: id}, &workflows.PenaltyState{})
+	started, err := s.cases.startReady(ctx, penaltyCreation, id, workflows.NewPenaltyParams(id), &workflows.PenaltyState{})
 	if err != nil {
 		return storage.Penalty{}, err
 	}
@@ -266,7 +266,7 @@ func (s *Server) register(c *fiber.Ctx, in penaltyInput) (storage.Penalty, error
 
 // startLifecycle starts penalty-<id> (a second start is harmless) and records that it runs.
 func (s *Server) startLifecycle(ctx context.Context, id int64) error {
-	if err := s.cases.start(ctx, penaltyCases, id, workflows.PenaltyParams{PenaltyID: id}); err != nil {
+	if err := s.cases.start(ctx, penaltyCases, id, workflows.NewPenaltyParams(id)); err != nil {
 		return err
 	}
 	_, err := s.db.MarkLifecyclesStarted(ctx, []int64{id})

@@ -57,7 +57,20 @@ type PenaltyParams struct {
 	PenaltyID int64
 	// Carry is the state of the run this one continues (nil for the first run).
 	Carry *PenaltyCarry `json:",omitempty"`
+	// Shape, when set, is the version of penaltyShapeVersion the run takes without asking GetVersion, which spares
+	// every record a marker and the visibility write of its search-attribute upsert (NewPenaltyParams sets it).
+	// Unset (runs started before), the run asks GetVersion as it did.
+	Shape workflow.Version `json:",omitempty"`
 }
+
+// NewPenaltyParams is the input of a lifecycle started now.
+func NewPenaltyParams(id int64) PenaltyParams {
+	return PenaltyParams{PenaltyID: id, Shape: PenaltyShape}
+}
+
+// PenaltyShape is the version of penaltyShapeVersion a lifecycle started now takes (the import's activity starts
+// lifecycles with the same, activities.LifecycleShape).
+const PenaltyShape = workflow.Version(activities.LifecycleShape)
 
 // PenaltyCarry is what a lifecycle's run hands to the run it continues as: the letters are issued, publication has
 // finished (published, not published, or failed) and no withdrawal is requested yet.
@@ -297,7 +310,10 @@ func PenaltyWorkflow(ctx workflow.Context, in PenaltyParams) error {
 	w := &penalty{id: in.PenaltyID, state: PenaltyState{
 		PenaltyID: in.PenaltyID, Status: domain.PenaltyRegistered, Letters: []activities.LetterRef{},
 	}, superseded: map[string]bool{}}
-	w.shape = workflow.GetVersion(ctx, penaltyShapeVersion, workflow.DefaultVersion, 1)
+	w.shape = in.Shape
+	if w.shape == 0 {
+		w.shape = workflow.GetVersion(ctx, penaltyShapeVersion, workflow.DefaultVersion, PenaltyShape)
+	}
 	w.version = w.versionOf(ctx, penaltyContinueVersion)
 	if c := in.Carry; c != nil {
 		w.state, w.deliveryDone, w.runs, w.carried = c.State, c.DeliveryDone, c.Runs, true
@@ -449,7 +465,7 @@ func (w *penalty) continueAsNew(ctx workflow.Context) error {
 		w.continuing = false
 		return nil
 	}
-	return workflow.NewContinueAsNewError(ctx, PenaltyWorkflowType, PenaltyParams{PenaltyID: w.id,
+	return workflow.NewContinueAsNewError(ctx, PenaltyWorkflowType, PenaltyParams{PenaltyID: w.id, Shape: PenaltyShape,
 		Carry: &PenaltyCarry{State: w.snapshot(), DeliveryDone: w.deliveryDone, Runs: w.runs + 1,
 			PublicationEnds: w.facts.PublicationEnds}})
 }

@@ -457,6 +457,11 @@ func TestLifecycleArgsEncodeLikePenaltyParams(t *testing.T) {
 	b, err := json.Marshal(activities.LifecycleArgs{PenaltyID: 9})
 	require.NoError(t, err)
 	require.JSONEq(t, string(a), string(b))
+	a, err = json.Marshal(NewPenaltyParams(9))
+	require.NoError(t, err)
+	b, err = json.Marshal(activities.LifecycleArgs{PenaltyID: 9, Shape: activities.LifecycleShape})
+	require.NoError(t, err)
+	require.JSONEq(t, string(a), string(b))
 }
 
 func TestImportWorkflowStartsEveryBatchThenFinishes(t *testing.T) {

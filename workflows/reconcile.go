@@ -70,7 +70,7 @@ var reconcilable = []struct {
 	{"import", ImportWorkflowID, "ImportWorkflow", enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		func(id int64, _ activities.FindOrphansResult) any { return ImportParams{ImportID: id} }},
 	{"penalty", PenaltyWorkflowID, PenaltyWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		func(id int64, _ activities.FindOrphansResult) any { return PenaltyParams{PenaltyID: id} }},
+		func(id int64, _ activities.FindOrphansResult) any { return NewPenaltyParams(id) }},
 	{"repair", RepairWorkflowID, RepairWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		func(id int64, _ activities.FindOrphansResult) any { return RepairParams{RepairID: id} }},
 	{"objection", ObjectionWorkflowID, ObjectionWorkflowType, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,

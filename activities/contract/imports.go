@@ -11,7 +11,12 @@ type NextImportBatchInput struct {
 // test in the workflows package checks it), since activities cannot import the workflows package.
 type LifecycleArgs struct {
 	PenaltyID int64
+	Shape     int `json:",omitempty"`
 }
+
+// LifecycleShape is the shape a lifecycle started now takes (workflows.PenaltyShape, PenaltyParams.Shape): it is
+// defined here, where the import's activity that starts lifecycles can see it.
+const LifecycleShape = 1
 
 // LifecycleStart is one lifecycle workflow to start.
 type LifecycleStart struct {

@@ -209,7 +209,13 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	require.Equal(t, "already_delivered", e.Error.Code)
 	// In flight: delivered and publishing (by the lifecycle itself), it sleeps until its publication period ends.
 	// (penalty_publishing.json is the same state recorded before penalty-shape, with a publish workflow.)
-	s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_publishing_inline.json")
+	s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_publishing_shaped.json")
+	// Started with its shape, the lifecycle asks no GetVersion: no marker, and no search-attribute upsert that the
+	// server would write to the visibility store again for every record registered.
+	for _, e := range wftest.FetchHistory(t, s.temporal, workflows.PenaltyWorkflowID(m.ID)).GetEvents() {
+		require.NotEqual(t, enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, e.GetEventType(), "event %d", e.GetEventId())
+		require.NotEqual(t, "Version", e.GetMarkerRecordedEventAttributes().GetMarkerName(), "event %d", e.GetEventId())
+	}
 
 	// Acceptance 4: a revocation withdraws it everywhere with cause revocation.
 	require.Equal(t, 200, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/revocation", m.ID), scjgj,
@@ -224,7 +230,7 @@ func TestPenaltyRegistrationDeliveryPublicationAndRevocation(t *testing.T) {
 	if after.Withdrawal != nil { // the channels issue records the order
 		assert.EqualValues(t, domain.CauseRevocation, after.Withdrawal.Cause)
 		assert.Equal(t, "completed", after.Withdrawal.Status)
-		s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_revocation_inline.json")
+		s.recordHistory(workflows.PenaltyWorkflowID(m.ID), "penalty_revocation_shaped.json")
 	}
 	require.Equal(t, 409, s.call("POST", fmt.Sprintf("/api/v1/penalties/%d/revocation", m.ID), scjgj,
 		map[string]any{"reason": "再次撤销"}, &e))
