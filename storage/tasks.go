@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"xinyong/domain"
 )
@@ -54,21 +54,48 @@ func (db *DB) OpenTask(ctx context.Context, t Task) error {
 
 const openTaskSQL = `INSERT INTO tasks (case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on)
 		VALUES (:case_kind, :case_id, :step, :title, :assignee_role, :department_id, :channel_id, :uscc, :due_on)
-		ON CONFLICT (case_kind, case_id, step) DO UPDATE SET status = 'open', closed_at = NULL, overdue = false,
+		` + openTaskConflict
+
+// openTaskConflict opens a closed task again and leaves an open one as it is.
+const openTaskConflict = `ON CONFLICT (case_kind, case_id, step) DO UPDATE SET status = 'open', closed_at = NULL, overdue = false,
 			title = EXCLUDED.title, due_on = EXCLUDED.due_on, created_at = now()
 		WHERE tasks.status <> 'open'`
 
-// OpenTaskBatch opens several tasks in one transaction, each once per case and step as OpenTask does: a
-// publication's operators' tasks (one a channel) cost one commit instead of one each.
+// OpenTaskBatch opens several tasks in one statement, each once per case and step as OpenTask does: a
+// publication's operators' tasks (one a channel) cost one statement instead of one each. A case and step listed
+// twice is opened as its last entry says (one row cannot be written twice by one INSERT ... ON CONFLICT).
 func (db *DB) OpenTaskBatch(ctx context.Context, ts []Task) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		for _, t := range ts {
-			if _, err := tx.NamedExecContext(ctx, openTaskSQL, t); err != nil {
-				return fmt.Errorf("open task %s/%s/%s: %w", t.CaseKind, t.CaseID, t.Step, err)
-			}
+	type key struct{ kind, id, step string }
+	last := make(map[key]int, len(ts))
+	for i, t := range ts {
+		last[key{t.CaseKind, t.CaseID, t.Step}] = i
+	}
+	var kinds, ids, steps, titles, roles []string
+	var depts, channels, usccs, dues []sql.NullString
+	for i, t := range ts {
+		if last[key{t.CaseKind, t.CaseID, t.Step}] != i {
+			continue
 		}
+		kinds, ids, steps, titles = append(kinds, t.CaseKind), append(ids, t.CaseID), append(steps, t.Step), append(titles, t.Title)
+		roles, depts, channels, usccs = append(roles, string(t.AssigneeRole)), append(depts, t.DepartmentID),
+			append(channels, t.ChannelID), append(usccs, t.USCC)
+		due := sql.NullString{}
+		if t.DueOn.Valid {
+			due = sql.NullString{String: t.DueOn.Time.Format("2006-01-02"), Valid: true}
+		}
+		dues = append(dues, due)
+	}
+	if len(kinds) == 0 {
 		return nil
-	})
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO tasks (case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bpchar[], $9::date[])
+		`+openTaskConflict, pq.Array(kinds), pq.Array(ids), pq.Array(steps), pq.Array(titles), pq.Array(roles),
+		pq.Array(depts), pq.Array(channels), pq.Array(usccs), pq.Array(dues))
+	if err != nil {
+		return fmt.Errorf("open %d tasks of %s/%s: %w", len(kinds), kinds[0], ids[0], err)
+	}
+	return nil
 }
 
 // CloseTask marks a task done (or cancelled); closing a closed task changes nothing.

@@ -68,3 +68,52 @@ func TestEnterpriseInboxIsOrderedByDeadlineAlone(t *testing.T) {
 	}
 	assert.Equal(t, []string{"2000", "2004", "2003", "2002", "2001"}, got)
 }
+
+// A batch opens every task as OpenTask would, in one statement: NULL bindings stay NULL, a second batch leaves open
+// tasks as they are (a retried activity) and opens a closed one again, and a step listed twice is opened once.
+func TestOpenTaskBatchOpensEachOnce(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	due := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	some := func(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+	batch := []storage.Task{
+		{CaseKind: "penalty", CaseID: "7", Step: "publish:c1", Title: "公示一", AssigneeRole: domain.RoleChannelOperator,
+			ChannelID: some("c1"), DueOn: sql.NullTime{Time: due, Valid: true}},
+		{CaseKind: "penalty", CaseID: "7", Step: "publish:c2", Title: "公示二（旧）", AssigneeRole: domain.RoleChannelOperator,
+			ChannelID: some("c2")},
+		{CaseKind: "penalty", CaseID: "7", Step: "publish:c2", Title: "公示二", AssigneeRole: domain.RoleChannelOperator,
+			ChannelID: some("c2"), USCC: some("91320100MA1XYZ0001")},
+	}
+	for _, c := range []string{"c1", "c2"} {
+		_, err := db.ExecContext(ctx, `INSERT INTO channels (id, name, kind) VALUES ($1, $1, 'manual')`, c)
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.OpenTaskBatch(ctx, batch))
+	open := func() map[string]storage.Task {
+		ts, err := db.OpenTasks(ctx, storage.TaskFilter{Role: domain.RoleChannelOperator})
+		require.NoError(t, err)
+		m := map[string]storage.Task{}
+		for _, t := range ts {
+			m[t.Step] = t
+		}
+		return m
+	}
+	got := open()
+	require.Len(t, got, 2)
+	assert.Equal(t, "2027-03-01", got["publish:c1"].DueOnString())
+	assert.False(t, got["publish:c1"].USCC.Valid, "no enterprise stays NULL")
+	assert.False(t, got["publish:c2"].DueOn.Valid, "no deadline stays NULL")
+	assert.Equal(t, "公示二", got["publish:c2"].Title, "the last entry of a step listed twice")
+	assert.Equal(t, "91320100MA1XYZ0001", got["publish:c2"].USCC.String)
+	assert.Equal(t, "c2", got["publish:c2"].ChannelID.String)
+
+	require.NoError(t, db.MarkTaskOverdue(ctx, "penalty", "7", "publish:c1"))
+	require.NoError(t, db.CloseTask(ctx, "penalty", "7", "publish:c2", domain.TaskDone))
+	require.NoError(t, db.OpenTaskBatch(ctx, batch))
+	again := open()
+	require.Len(t, again, 2, "the closed task is open again")
+	assert.True(t, again["publish:c1"].Overdue, "an open task is left as it is")
+	assert.Equal(t, got["publish:c1"].ID, again["publish:c1"].ID)
+	assert.False(t, again["publish:c2"].Overdue)
+	require.NoError(t, db.OpenTaskBatch(ctx, nil))
+}
