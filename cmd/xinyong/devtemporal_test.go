@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -184,8 +186,26 @@ func testLogf(t *testing.T) (logf func(string, ...any), quiet func()) {
 		}
 }
 
+// mustFreePort returns a port that is free now and below the kernel's range of ephemeral ports. Tests restart a
+// process on the ports it was given (a second life of `xinyong dev`); an ephemeral port, free when asked, can be
+// handed in between to any other test's outgoing connection, and the restart then fails to bind.
 func mustFreePort(t *testing.T) int {
 	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 11000 {
+				low = n
+			}
+		}
+	}
+	for range 100 {
+		p := 10000 + rand.IntN(low-10000)
+		if l, err := net.Listen("tcp", net.JoinHostPort(devHost, strconv.Itoa(p))); err == nil {
+			l.Close()
+			return p
+		}
+	}
 	p, err := freePort()
 	require.NoError(t, err)
 	return p
