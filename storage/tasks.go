@@ -45,23 +45,10 @@ const taskColumns = `id, case_kind, case_id, step, title, assignee_role, departm
 // task is opened again: the step came round again (a case resubmitted after 补正 goes back to the department), and
 // a retried call cannot find its task closed, since a workflow closes a task only after the open has returned.
 func (db *DB) OpenTask(ctx context.Context, t Task) error {
-	_, err := db.NamedExecContext(ctx, openTaskSQL, t)
-	if err != nil {
-		return fmt.Errorf("open task %s/%s/%s: %w", t.CaseKind, t.CaseID, t.Step, err)
-	}
-	return nil
+	return db.OpenTaskBatch(ctx, []Task{t})
 }
 
-const openTaskSQL = `INSERT INTO tasks (case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on)
-		VALUES (:case_kind, :case_id, :step, :title, :assignee_role, :department_id, :channel_id, :uscc, :due_on)
-		` + openTaskConflict
-
-// openTaskConflict opens a closed task again and leaves an open one as it is.
-const openTaskConflict = `ON CONFLICT (case_kind, case_id, step) DO UPDATE SET status = 'open', closed_at = NULL, overdue = false,
-			title = EXCLUDED.title, due_on = EXCLUDED.due_on, created_at = now()
-		WHERE tasks.status <> 'open'`
-
-// OpenTaskBatch opens several tasks in one statement, each once per case and step as OpenTask does: a
+// OpenTaskBatch opens several tasks in one statement, each once per case and step as OpenTask says: a
 // publication's operators' tasks (one a channel) cost one statement instead of one each. A case and step listed
 // twice is opened as its last entry says (one row cannot be written twice by one INSERT ... ON CONFLICT).
 func (db *DB) OpenTaskBatch(ctx context.Context, ts []Task) error {
@@ -90,10 +77,12 @@ func (db *DB) OpenTaskBatch(ctx context.Context, ts []Task) error {
 	}
 	_, err := db.ExecContext(ctx, `INSERT INTO tasks (case_kind, case_id, step, title, assignee_role, department_id, channel_id, uscc, due_on)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bpchar[], $9::date[])
-		`+openTaskConflict, pq.Array(kinds), pq.Array(ids), pq.Array(steps), pq.Array(titles), pq.Array(roles),
+		ON CONFLICT (case_kind, case_id, step) DO UPDATE SET status = 'open', closed_at = NULL, overdue = false,
+			title = EXCLUDED.title, due_on = EXCLUDED.due_on, created_at = now()
+		WHERE tasks.status <> 'open'`, pq.Array(kinds), pq.Array(ids), pq.Array(steps), pq.Array(titles), pq.Array(roles),
 		pq.Array(depts), pq.Array(channels), pq.Array(usccs), pq.Array(dues))
 	if err != nil {
-		return fmt.Errorf("open %d tasks of %s/%s: %w", len(kinds), kinds[0], ids[0], err)
+		return fmt.Errorf("open task %s/%s/%s (of %d): %w", kinds[0], ids[0], steps[0], len(kinds), err)
 	}
 	return nil
 }

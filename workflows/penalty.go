@@ -465,9 +465,10 @@ func (w *penalty) continueAsNew(ctx workflow.Context) error {
 		w.continuing = false
 		return nil
 	}
-	return workflow.NewContinueAsNewError(ctx, PenaltyWorkflowType, PenaltyParams{PenaltyID: w.id, Shape: PenaltyShape,
-		Carry: &PenaltyCarry{State: w.snapshot(), DeliveryDone: w.deliveryDone, Runs: w.runs + 1,
-			PublicationEnds: w.facts.PublicationEnds}})
+	next := NewPenaltyParams(w.id)
+	next.Carry = &PenaltyCarry{State: w.snapshot(), DeliveryDone: w.deliveryDone, Runs: w.runs + 1,
+		PublicationEnds: w.facts.PublicationEnds}
+	return workflow.NewContinueAsNewError(ctx, PenaltyWorkflowType, next)
 }
 
 // rejectIfContinuing refuses a step while the run hands over to the next one (a moment).
