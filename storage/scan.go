@@ -206,7 +206,21 @@ func (db *DB) scanAll(rows *sql.Rows, dest any) error {
 	// Rows are added to dest as sqlx adds them (no rows, dest as it was: nil stays nil). The plain columns are
 	// scanned as the driver's values and set directly; a value database/sql must convert after all (a NULL into a
 	// string, say) is scanned again into its field, so that it is converted or refused exactly as before.
-	slice := dv.Elem()
+	//
+	// The rows are read into a scratch slice of the process's and then copied to dest at their number: grown by
+	// doubling, dest itself took twice the rows' room in discarded arrays (a record is 896 bytes), most of what a
+	// page allocated and the collector then had to reclaim (issue 17).
+	work := takeScratch(dv.Type().Elem())
+	defer func() {
+		if n := work.Len(); n > 0 {
+			if dv.Elem().Len() == 0 && work.Cap()*int(work.Type().Elem().Size()) > scratchKept {
+				dv.Elem().Set(work) // a result this large keeps its array: copying it would cost more than it saves
+				return
+			}
+			dv.Elem().Set(reflect.AppendSlice(dv.Elem(), work))
+		}
+		putScratch(work)
+	}()
 	values := make([]any, len(columns))
 	raw := make([]any, len(columns))
 	for i, c := range plan {
@@ -216,19 +230,20 @@ func (db *DB) scanAll(rows *sql.Rows, dest any) error {
 	}
 	var again []any
 	for rows.Next() {
-		n := slice.Len()
-		if n == slice.Cap() {
-			slice.Grow(max(n, 8))
+		n := work.Len()
+		if n == work.Cap() {
+			work.Grow(max(n, 8))
 		}
-		slice.SetLen(n + 1)
-		base := slice.Index(n).Addr().UnsafePointer()
+		work.SetLen(n + 1)
+		base := work.Index(n).Addr().UnsafePointer()
 		for i, c := range plan {
 			if c.fast == scanByDriver {
 				values[i] = reflect.NewAt(c.typ, unsafe.Add(base, c.offset)).Interface()
 			}
 		}
 		if err := rows.Scan(values...); err != nil {
-			slice.SetLen(n) // the row that failed is not added
+			work.Index(n).SetZero()
+			work.SetLen(n) // the row that failed is not added
 			return err
 		}
 		for i, c := range plan {
@@ -243,10 +258,38 @@ func (db *DB) scanAll(rows *sql.Rows, dest any) error {
 			}
 			again[i] = reflect.NewAt(c.typ, unsafe.Add(base, c.offset)).Interface()
 			if err := rows.Scan(again...); err != nil {
-				slice.SetLen(n)
+				work.Index(n).SetZero()
+				work.SetLen(n)
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// scratchKept is the most room (in bytes) a scratch slice keeps between reads: a list page's rows, not an export's.
+const scratchKept = 256 << 10
+
+// scratches holds, per slice type, a sync.Pool of pointers to scratch slices of that type.
+var scratches sync.Map
+
+// takeScratch returns an empty scratch slice of type t (addressable, so it can grow in place).
+func takeScratch(t reflect.Type) reflect.Value {
+	pool, _ := scratches.LoadOrStore(t, &sync.Pool{})
+	if p := pool.(*sync.Pool).Get(); p != nil {
+		return reflect.ValueOf(p).Elem()
+	}
+	return reflect.New(t).Elem()
+}
+
+// putScratch clears the rows of work (their strings are the caller's now, and must not be kept alive here) and
+// keeps it for the next read of its type, unless it grew past scratchKept.
+func putScratch(work reflect.Value) {
+	if work.Cap()*int(work.Type().Elem().Size()) > scratchKept {
+		return
+	}
+	work.Clear()
+	work.SetLen(0)
+	pool, _ := scratches.Load(work.Type())
+	pool.(*sync.Pool).Put(work.Addr().Interface())
 }
