@@ -341,7 +341,7 @@ func (s *Server) routes() {
 			s.mount(app, api, r, dev)
 		}
 	}
-	app.Use(s.hardening, s.securityHeaders, s.authenticate, s.rateLimitAnonymous, s.csrf, s.passwordGate)
+	app.Use(s.admitRead, s.hardening, s.securityHeaders, s.authenticate, s.rateLimitAnonymous, s.csrf, s.passwordGate)
 	// Text is checked once here for every route, after compressed bodies were refused, so no handler can forget it
 	// (see textinput.go).
 	app.Use(s.textInput)

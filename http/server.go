@@ -41,6 +41,9 @@ type Config struct {
 	LoginLimits storage.LoginLimits
 	// TokenTTL is the lifetime of a bearer token created without expires_in_days.
 	TokenTTL time.Duration
+	// ReadConcurrency is how many reads (GET and HEAD) are answered at once, the others waiting in order
+	// (XINYONG_READ_CONCURRENCY; 0: one per processor and one more; negative: no limit). See admission.go.
+	ReadConcurrency int
 }
 
 // Server is xinyong's HTTP front: JSON API and pages.
@@ -55,6 +58,7 @@ type Server struct {
 	openapiState
 	hardeningState
 	homeCounts homeCounts // the office home page's city-wide counts (home_cache.go)
+	reads      *readGate  // nil: reads are not gated (admission.go)
 }
 
 // maxBodyBytes bounds every request; JSON endpoints have a lower bound of their own (maxJSONBytes).
@@ -68,7 +72,7 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://127.0.0.1:8080"
 	}
-	s := &Server{db: db, temporal: tc, log: log, cfg: cfg, cases: caseClient{tc: tc, log: log}}
+	s := &Server{db: db, temporal: tc, log: log, cfg: cfg, cases: caseClient{tc: tc, log: log}, reads: newReadGate(cfg.ReadConcurrency)}
 	s.cases.limit = s.limitStep
 	s.setupHardening()
 	s.app = fiber.New(fiber.Config{

@@ -44,6 +44,8 @@ type config struct {
 	ChannelAllowHosts string   // XINYONG_CHANNEL_ALLOW_HOSTS: internal webhook hosts/CIDRs
 	UploadQuotaMB     int      // XINYONG_UPLOAD_QUOTA_MB: per user and 24 hours
 	TokenTTLDays      int      // XINYONG_TOKEN_TTL_DAYS: default bearer-token lifetime
+	// ReadConcurrency is XINYONG_READ_CONCURRENCY: reads answered at once (httpapi.Config.ReadConcurrency).
+	ReadConcurrency string
 	// Worker is the worker's cache and concurrency (memory.go): the SDK's defaults for `xinyong worker`, smaller
 	// ones under `xinyong dev`.
 	Worker workerTuning
@@ -91,6 +93,7 @@ func loadConfig() config {
 	c.ChannelAllowHosts = os.Getenv(egress.EnvAllowHosts)
 	c.UploadQuotaMB, _ = strconv.Atoi(os.Getenv("XINYONG_UPLOAD_QUOTA_MB"))
 	c.TokenTTLDays, _ = strconv.Atoi(os.Getenv("XINYONG_TOKEN_TTL_DAYS"))
+	c.ReadConcurrency = strings.TrimSpace(os.Getenv("XINYONG_READ_CONCURRENCY"))
 	c.Worker = loadWorkerTuning()
 	return c
 }
@@ -114,9 +117,29 @@ func (c config) httpConfig() (httpapi.Config, error) {
 	if err != nil {
 		return httpapi.Config{}, err
 	}
+	reads, err := parseReadConcurrency(c.ReadConcurrency)
+	if err != nil {
+		return httpapi.Config{}, err
+	}
 	return httpapi.Config{BaseURL: c.BaseURL, SecureCookies: c.SecureCookies, TrustedProxies: c.TrustedProxies,
 		ChannelEgress: pol, UploadQuotaBytes: int64(c.UploadQuotaMB) << 20,
-		TokenTTL: time.Duration(c.TokenTTLDays) * 24 * time.Hour}, nil
+		TokenTTL: time.Duration(c.TokenTTLDays) * 24 * time.Hour, ReadConcurrency: reads}, nil
+}
+
+// parseReadConcurrency reads XINYONG_READ_CONCURRENCY: empty for the default (0), "off" for no limit (-1), or a
+// positive number; anything else fails the start.
+func parseReadConcurrency(v string) (int, error) {
+	switch v {
+	case "":
+		return 0, nil
+	case "off":
+		return -1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("XINYONG_READ_CONCURRENCY: %q is neither a positive number nor \"off\"", v)
+	}
+	return n, nil
 }
 
 func newLogger() *slog.Logger {
