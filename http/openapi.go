@@ -171,7 +171,8 @@ func nullableFields(schema map[string]any, t reflect.Type) {
 // route may be malformed (400), rate-limited for anonymous callers or by a limiter (429), fail (500); a signed-in
 // route may be unauthorized (401) or forbidden (403, also a failed CSRF check); a route with a parameter may name a
 // missing record (404); a body may be too large (413), of a wrong type (415) or invalid (422); a step on a case may
-// conflict with its state (409) and a workflow may be unavailable (503).
+// conflict with its state (409) and a workflow may be unavailable (503); a read may wait too long for its turn
+// (503, admission.go).
 func routeStatuses(r route, shape apiShape) []int {
 	st := []int{400, 429, 500}
 	if len(r.roles) > 0 {
@@ -183,7 +184,7 @@ func routeStatuses(r route, shape apiShape) []int {
 	if r.method != fiber.MethodGet {
 		st = append(st, 409, 413, 415, 422, 503)
 	} else if len(r.path) > 0 {
-		st = append(st, 422) // bad query parameters
+		st = append(st, 422, 503) // bad query parameters; the read gate's refusal
 	}
 	slices.Sort(st)
 	return slices.Compact(st)
@@ -197,7 +198,7 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 	}
 	statusText := map[int]string{400: "请求格式错误", 401: "未登录或凭证无效", 403: "无权执行（含 CSRF 校验失败）", 404: "记录不存在或无权查看",
 		409: "与案件当前状态冲突", 413: "请求体过大", 415: "不支持的请求内容类型", 422: "字段取值无效", 429: "请求过于频繁",
-		500: "服务器内部错误", 503: "流程服务暂不可用"}
+		500: "服务器内部错误", 503: "系统繁忙或流程服务暂不可用，请稍后重试"}
 	paths := map[string]any{}
 	for _, r := range apiRoutes(s.table) {
 		p := pathParam.ReplaceAllString(r.path, "{$1}")
