@@ -275,7 +275,10 @@ var scratches sync.Map
 
 // takeScratch returns an empty scratch slice of type t (addressable, so it can grow in place).
 func takeScratch(t reflect.Type) reflect.Value {
-	pool, _ := scratches.LoadOrStore(t, &sync.Pool{})
+	pool, ok := scratches.Load(t)
+	if !ok {
+		pool, _ = scratches.LoadOrStore(t, &sync.Pool{})
+	}
 	if p := pool.(*sync.Pool).Get(); p != nil {
 		return reflect.ValueOf(p).Elem()
 	}
