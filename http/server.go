@@ -88,6 +88,11 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 		TrustedProxies:          s.cfg.TrustedProxies,
 		ProxyHeader:             clientIPHeader,
 		JSONEncoder:             gojson.Marshal,
+		// A page or a list of fifty records is 20-60 KB. With fasthttp's 4 KB buffer its answer went out in two
+		// writes (the buffer, then the rest), and a system call costs this kind of virtual machine 20 µs; a
+		// buffer that holds the whole answer sends it in one. Buffers are pooled, held only while an answer is
+		// written (issue 17).
+		WriteBufferSize: 64 << 10,
 	})
 	s.routes()
 	return s
