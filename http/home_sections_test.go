@@ -61,13 +61,3 @@ func TestHomeSectionsAreWrittenAsTheTemplateWroteThem(t *testing.T) {
 		require.NotContains(t, got, "javascript", hostile)
 	}
 }
-
-// escapeHTML escapes as template.HTMLEscape does, for every byte that function treats apart and for text around
-// them (Chinese, invalid UTF-8).
-func TestEscapeHTMLEscapesAsTemplateHTMLEscape(t *testing.T) {
-	for _, s := range []string{"", "信用修复", `<a href="x">'&'</a>`, "a\x00b", "\xff\xfe<", "&amp;", "结尾>", "\"开头"} {
-		var b strings.Builder
-		escapeHTML(&b, s)
-		require.Equal(t, template.HTMLEscapeString(s), b.String(), "%q", s)
-	}
-}

@@ -90,8 +90,8 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 		JSONEncoder:             gojson.Marshal,
 		// A page or a list of fifty records is 20-60 KB. With fasthttp's 4 KB buffer its answer went out in two
 		// writes (the buffer, then the rest), and a system call costs this kind of virtual machine 20 µs; a
-		// buffer that holds the whole answer sends it in one. Buffers are pooled, held only while an answer is
-		// written (issue 17).
+		// buffer that holds the whole answer sends it in one. A kept-alive connection holds its buffer until it
+		// closes (idle connections close after ReadTimeout); buffers are pooled between connections (issue 17).
 		WriteBufferSize: 64 << 10,
 	})
 	s.routes()

@@ -210,17 +210,9 @@ func (db *DB) scanAll(rows *sql.Rows, dest any) error {
 	// The rows are read into a scratch slice of the process's and then copied to dest at their number: grown by
 	// doubling, dest itself took twice the rows' room in discarded arrays (a record is 896 bytes), most of what a
 	// page allocated and the collector then had to reclaim (issue 17).
-	work := takeScratch(dv.Type().Elem())
-	defer func() {
-		if n := work.Len(); n > 0 {
-			if dv.Elem().Len() == 0 && work.Cap()*int(work.Type().Elem().Size()) > scratchKept {
-				dv.Elem().Set(work) // a result this large keeps its array: copying it would cost more than it saves
-				return
-			}
-			dv.Elem().Set(reflect.AppendSlice(dv.Elem(), work))
-		}
-		putScratch(work)
-	}()
+	sc := takeScratch(dv.Type().Elem())
+	work := sc.rows
+	defer sc.handTo(dv.Elem())
 	values := make([]any, len(columns))
 	raw := make([]any, len(columns))
 	for i, c := range plan {
@@ -273,26 +265,46 @@ const scratchKept = 256 << 10
 // scratches holds, per slice type, a sync.Pool of pointers to scratch slices of that type.
 var scratches sync.Map
 
-// takeScratch returns an empty scratch slice of type t (addressable, so it can grow in place).
-func takeScratch(t reflect.Type) reflect.Value {
+// A scratch is a slice of rows being read (addressable, so it grows in place) and the pool it goes back to.
+type scratch struct {
+	rows reflect.Value
+	pool *sync.Pool
+}
+
+// takeScratch returns an empty scratch slice of type t.
+func takeScratch(t reflect.Type) scratch {
 	pool, ok := scratches.Load(t)
 	if !ok {
 		pool, _ = scratches.LoadOrStore(t, &sync.Pool{})
 	}
-	if p := pool.(*sync.Pool).Get(); p != nil {
-		return reflect.ValueOf(p).Elem()
+	sc := scratch{pool: pool.(*sync.Pool)}
+	if p := sc.pool.Get(); p != nil {
+		sc.rows = reflect.ValueOf(p).Elem()
+	} else {
+		sc.rows = reflect.New(t).Elem()
 	}
-	return reflect.New(t).Elem()
+	return sc
 }
 
-// putScratch clears the rows of work (their strings are the caller's now, and must not be kept alive here) and
-// keeps it for the next read of its type, unless it grew past scratchKept.
-func putScratch(work reflect.Value) {
-	if work.Cap()*int(work.Type().Elem().Size()) > scratchKept {
+// handTo adds the scratch's rows to dest and keeps the scratch for the next read of its type, cleared (its rows'
+// strings are dest's now and must not be kept alive here), unless it grew past scratchKept: then it is dropped, or,
+// when dest is empty, becomes dest itself (copying a result that large would cost more than it saves).
+func (sc scratch) handTo(dest reflect.Value) {
+	rows := sc.rows
+	oversized := rows.Cap()*int(rows.Type().Elem().Size()) > scratchKept
+	if oversized && dest.Len() == 0 {
+		if rows.Len() > 0 {
+			dest.Set(rows)
+		}
 		return
 	}
-	work.Clear()
-	work.SetLen(0)
-	pool, _ := scratches.Load(work.Type())
-	pool.(*sync.Pool).Put(work.Addr().Interface())
+	if rows.Len() > 0 {
+		dest.Set(reflect.AppendSlice(dest, rows))
+	}
+	if oversized {
+		return
+	}
+	rows.Clear()
+	rows.SetLen(0)
+	sc.pool.Put(rows.Addr().Interface())
 }
