@@ -24,6 +24,7 @@ func (e *testEnv) officer(login, dept string, lead bool) storage.User {
 	require.NoError(e.t, err)
 	_, err = e.db.Exec(`UPDATE users SET is_lead = $2 WHERE id = $1`, u.ID, lead)
 	require.NoError(e.t, err)
+	e.db.ForgetCredentials()
 	return u
 }
 

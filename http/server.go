@@ -44,6 +44,10 @@ type Config struct {
 	// ReadConcurrency is how many reads (GET and HEAD) are answered at once, the others waiting in order
 	// (XINYONG_READ_CONCURRENCY; 0: one per processor and one more; negative: no limit). See admission.go.
 	ReadConcurrency int
+	// NoCredentialCache reads every request's caller from PostgreSQL (XINYONG_CREDENTIAL_CACHE=off), for a
+	// PostgreSQL reached through a pooler that does not pass LISTEN (PgBouncer in transaction mode). By default the
+	// process keeps its callers' users (storage's credCache).
+	NoCredentialCache bool
 }
 
 // Server is xinyong's HTTP front: JSON API and pages.
@@ -74,6 +78,9 @@ func New(db *storage.DB, tc client.Client, log *slog.Logger, cfg Config) *Server
 	}
 	s := &Server{db: db, temporal: tc, log: log, cfg: cfg, cases: caseClient{tc: tc, log: log}, reads: newReadGate(cfg.ReadConcurrency)}
 	s.cases.limit = s.limitStep
+	if !cfg.NoCredentialCache {
+		db.CacheCredentials()
+	}
 	s.setupHardening()
 	s.app = fiber.New(fiber.Config{
 		AppName:               "xinyong",

@@ -27,12 +27,16 @@ type DB struct {
 	stmts      *stmtCache // see stmtcache.go
 	// series serializes this process's letters of one numbering series before they take a connection
 	// (PutNumberedLetter): a chan struct{} of capacity one by LetterSeries.
-	series sync.Map
+	series    sync.Map
+	dsn       string     // as opened, for the credentials cache's own connection
+	creds     *credCache // nil unless CacheCredentials
+	credsOnce sync.Once
 }
 
 // Open connects to PostgreSQL at dsn and checks that it answers.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db, err := sqlx.Open("postgres", withSessionSettings(dsn))
+	dsn = withSessionSettings(dsn)
+	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open: %w", err)
 	}
@@ -49,7 +53,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("storage: ping: %w", err)
 	}
-	return &DB{DB: db}, nil
+	return &DB{DB: db, dsn: dsn}, nil
 }
 
 // sessionSettings are set on every connection (lib/pq passes unknown DSN keys to the server as run-time
@@ -68,26 +72,30 @@ var sessionSettings = [][2]string{{"idle_in_transaction_session_timeout", "60000
 
 // withSessionSettings adds sessionSettings to a key=value or URL DSN unless it sets them itself.
 func withSessionSettings(dsn string) string {
+	for _, kv := range sessionSettings {
+		dsn = withSetting(dsn, kv[0], kv[1])
+	}
+	return dsn
+}
+
+// withSetting adds key=value to a key=value or URL DSN unless it sets key itself.
+func withSetting(dsn, key, value string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
 			return dsn // sqlx.Open reports it
 		}
 		q := u.Query()
-		for _, kv := range sessionSettings {
-			if !q.Has(kv[0]) {
-				q.Set(kv[0], kv[1])
-			}
+		if !q.Has(key) {
+			q.Set(key, value)
 		}
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	for _, kv := range sessionSettings {
-		if !strings.Contains(dsn, kv[0]+"=") {
-			dsn = strings.TrimSpace(dsn + " " + kv[0] + "=" + kv[1])
-		}
+	if strings.Contains(dsn, key+"=") {
+		return dsn
 	}
-	return dsn
+	return strings.TrimSpace(dsn + " " + key + "=" + value)
 }
 
 // Migrate applies the embedded migrations.

@@ -77,8 +77,9 @@ func (db *DB) GetContext(ctx context.Context, dest any, query string, args ...an
 	return db.DB.GetContext(ctx, dest, query, args...)
 }
 
-// Close closes the prepared statements and the pool.
+// Close stops the credentials cache (credcache.go) and closes the prepared statements and the pool.
 func (db *DB) Close() error {
+	db.creds.close()
 	if c := db.stmts; c != nil {
 		c.mu.Lock()
 		for _, st := range c.stmts {

@@ -62,6 +62,7 @@ func HashPassword(password string) (string, error) {
 
 // UpsertUser creates the user or, when the login exists, updates its name, role, binding and password.
 func (db *DB) UpsertUser(ctx context.Context, nu NewUser) (User, error) {
+	defer db.credentialsChanged()
 	hash, err := HashPassword(nu.Password)
 	if err != nil {
 		return User{}, err
@@ -184,21 +185,29 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration
 
 // SessionUser returns the live session behind a cookie value and its user.
 func (db *DB) SessionUser(ctx context.Context, token string) (User, Session, error) {
+	hash := hashSecret(token)
+	key := credKey('s', hash)
+	e, gen, ok := db.creds.get(key)
+	if ok {
+		return e.user, e.session, nil
+	}
 	var row struct {
 		User
 		Session
 	}
 	err := db.GetContext(ctx, &row, `SELECT `+userColumns+`, s.user_id, s.csrf_token, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled`, hashSecret(token))
+		WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled`, hash)
 	if err != nil {
 		return User{}, Session{}, fmt.Errorf("session: %w", notFound(err))
 	}
+	db.creds.put(key, gen, credEntry{user: row.User, session: row.Session}, row.Session.ExpiresAt)
 	return row.User, row.Session, nil
 }
 
 // RevokeSession ends the session behind a cookie value.
 func (db *DB) RevokeSession(ctx context.Context, token string) error {
+	defer db.credentialsChanged()
 	_, err := db.ExecContext(ctx, `UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL`, hashSecret(token))
 	if err != nil {
 		return fmt.Errorf("revoke session: %w", err)
@@ -208,6 +217,7 @@ func (db *DB) RevokeSession(ctx context.Context, token string) error {
 
 // RevokeUserSessions ends every session of a user (after a password change or a compromise).
 func (db *DB) RevokeUserSessions(ctx context.Context, userID int64) (int64, error) {
+	defer db.credentialsChanged()
 	res, err := db.ExecContext(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke sessions of user %d: %w", userID, err)
@@ -264,24 +274,34 @@ func (db *DB) CreateTokenTTL(ctx context.Context, userID int64, name string, ttl
 
 // tokenUserQuery finds a live token's user (every API request runs it: built once).
 var tokenUserQuery = `WITH hit AS (
-			SELECT t.id AS token_id, t.last_used_at AS token_used, ` + userColumns + `
+			SELECT t.id AS token_id, t.last_used_at AS token_used, t.expires_at AS token_expires, ` + userColumns + `
 			FROM api_tokens t JOIN users u ON u.id = t.user_id
 			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND NOT u.disabled),
 		touched AS (
 			UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT token_id FROM hit
 				WHERE token_used IS NULL OR token_used < now() - interval '1 minute'))
-		SELECT ` + strings.ReplaceAll(userColumns, "u.", "hit.") + ` FROM hit`
+		SELECT ` + strings.ReplaceAll(userColumns, "u.", "hit.") + `, hit.token_expires FROM hit`
 
 // TokenUser returns the user behind a live bearer token.
 func (db *DB) TokenUser(ctx context.Context, token string) (User, error) {
-	var u User
+	hash := hashSecret(trimTokenPrefix(token))
+	key := credKey('t', hash)
+	e, gen, ok := db.creds.get(key)
+	if ok {
+		return e.user, nil
+	}
+	var u struct {
+		User
+		Expires time.Time `db:"token_expires"`
+	}
 	// last_used_at is kept to the minute: writing it on every call made each API request a write transaction
 	// on one row, so a script's concurrent calls queued behind each other's commits (issue 17).
-	err := db.GetContext(ctx, &u, tokenUserQuery, hashSecret(trimTokenPrefix(token)))
+	err := db.GetContext(ctx, &u, tokenUserQuery, hash)
 	if err != nil {
 		return User{}, fmt.Errorf("token: %w", notFound(err))
 	}
-	return u, nil
+	db.creds.put(key, gen, credEntry{user: u.User}, u.Expires)
+	return u.User, nil
 }
 
 func trimTokenPrefix(t string) string {
@@ -304,6 +324,7 @@ func (db *DB) ListTokens(ctx context.Context, userID int64) ([]APIToken, error) 
 
 // RevokeToken revokes a token; userID 0 lets an admin revoke anyone's.
 func (db *DB) RevokeToken(ctx context.Context, id, userID int64) error {
+	defer db.credentialsChanged()
 	res, err := db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now()
 		WHERE id = $1 AND ($2 = 0 OR user_id = $2) AND revoked_at IS NULL`, id, userID)
 	if err != nil {

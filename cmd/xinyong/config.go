@@ -46,6 +46,9 @@ type config struct {
 	TokenTTLDays      int      // XINYONG_TOKEN_TTL_DAYS: default bearer-token lifetime
 	// ReadConcurrency is XINYONG_READ_CONCURRENCY: reads answered at once (httpapi.Config.ReadConcurrency).
 	ReadConcurrency string
+	// CredentialCache is XINYONG_CREDENTIAL_CACHE: "off" reads every caller from the database
+	// (httpapi.Config.NoCredentialCache).
+	CredentialCache string
 	// Worker is the worker's cache and concurrency (memory.go): the SDK's defaults for `xinyong worker`, smaller
 	// ones under `xinyong dev`.
 	Worker workerTuning
@@ -94,6 +97,7 @@ func loadConfig() config {
 	c.UploadQuotaMB, _ = strconv.Atoi(os.Getenv("XINYONG_UPLOAD_QUOTA_MB"))
 	c.TokenTTLDays, _ = strconv.Atoi(os.Getenv("XINYONG_TOKEN_TTL_DAYS"))
 	c.ReadConcurrency = strings.TrimSpace(os.Getenv("XINYONG_READ_CONCURRENCY"))
+	c.CredentialCache = strings.TrimSpace(os.Getenv("XINYONG_CREDENTIAL_CACHE"))
 	c.Worker = loadWorkerTuning()
 	return c
 }
@@ -121,9 +125,17 @@ func (c config) httpConfig() (httpapi.Config, error) {
 	if err != nil {
 		return httpapi.Config{}, err
 	}
+	var noCreds bool
+	switch c.CredentialCache {
+	case "", "on":
+	case "off":
+		noCreds = true
+	default:
+		return httpapi.Config{}, fmt.Errorf("XINYONG_CREDENTIAL_CACHE: %q is neither \"on\" nor \"off\"", c.CredentialCache)
+	}
 	return httpapi.Config{BaseURL: c.BaseURL, SecureCookies: c.SecureCookies, TrustedProxies: c.TrustedProxies,
 		ChannelEgress: pol, UploadQuotaBytes: int64(c.UploadQuotaMB) << 20,
-		TokenTTL: time.Duration(c.TokenTTLDays) * 24 * time.Hour, ReadConcurrency: reads}, nil
+		TokenTTL: time.Duration(c.TokenTTLDays) * 24 * time.Hour, ReadConcurrency: reads, NoCredentialCache: noCreds}, nil
 }
 
 // parseReadConcurrency reads XINYONG_READ_CONCURRENCY: empty for the default (0), "off" for no limit (-1), or a

@@ -24,3 +24,14 @@ func TestReadConcurrencySetting(t *testing.T) {
 	_, err = config{ReadConcurrency: "x"}.httpConfig()
 	require.Error(t, err)
 }
+
+// XINYONG_CREDENTIAL_CACHE: on by default, "off" turns it off; anything else stops the start.
+func TestCredentialCacheSetting(t *testing.T) {
+	for v, off := range map[string]bool{"": false, "on": false, "off": true} {
+		hc, err := config{CredentialCache: v}.httpConfig()
+		require.NoError(t, err, v)
+		require.Equal(t, off, hc.NoCredentialCache, v)
+	}
+	_, err := config{CredentialCache: "no"}.httpConfig()
+	require.ErrorContains(t, err, "XINYONG_CREDENTIAL_CACHE")
+}
