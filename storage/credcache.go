@@ -46,8 +46,9 @@ type credCache struct {
 	mu        sync.RWMutex
 	entries   map[string]credEntry
 	gen       uint64
-	listening bool // LISTEN done on the current connection
-	connected bool // the listener's connection is up and answers its pings
+	listening bool   // LISTEN done on the current connection
+	connected bool   // the listener's connection is up and answers its pings
+	events    uint64 // the listener's reports on its connection so far
 	pinging   atomic.Bool
 	closing   sync.Once
 	stop      chan struct{}
@@ -106,13 +107,16 @@ func (c *credCache) run() {
 				continue
 			}
 			c.mu.Lock()
-			c.listening, c.connected = true, true
+			c.listening = true // connected follows the listener's events
 			c.resetLocked()
 			c.mu.Unlock()
 		case _, ok := <-c.l.Notify: // a change, or nil after a reconnection
 			c.reset()
 			if !ok { // the listener is closed
-				c.setConnected(false)
+				c.mu.Lock()
+				c.connected = false
+				c.resetLocked()
+				c.mu.Unlock()
 				<-c.stop
 				return
 			}
@@ -126,28 +130,40 @@ func (c *credCache) run() {
 	}
 }
 
-// ping asks the listening connection to answer; while it is late the cache is not used, and its answer (or the
-// listener's reconnection) makes it usable again.
+// ping asks the listening connection to answer. While the answer is late nothing is served from the cache; a late
+// answer makes it usable again unless the listener reported on its connection in the meantime (its report decides).
 func (c *credCache) ping() {
 	defer c.pinging.Store(false)
+	c.mu.RLock()
+	events := c.events
+	c.mu.RUnlock()
 	answered := make(chan error, 1)
 	go func() { answered <- c.l.Ping() }()
 	select {
-	case err := <-answered:
-		if err == nil {
-			c.setConnected(true)
-			return
-		}
+	case <-answered:
+		return // on an error the listener reports the lost connection itself
 	case <-time.After(credPingWait):
 	case <-c.stop:
 		return
 	}
-	c.setConnected(false)
-	select { // a late answer
+	c.mu.Lock()
+	late := c.events == events && c.connected
+	if late {
+		c.connected = false
+		c.resetLocked()
+	}
+	c.mu.Unlock()
+	if !late {
+		return
+	}
+	select {
 	case err := <-answered:
-		if err == nil {
-			c.setConnected(true)
+		c.mu.Lock()
+		if err == nil && c.events == events && !c.connected {
+			c.connected = true
+			c.resetLocked()
 		}
+		c.mu.Unlock()
 	case <-c.stop:
 	}
 }
@@ -155,24 +171,18 @@ func (c *credCache) ping() {
 // event follows the listener's connection (pq.EventCallbackType).
 func (c *credCache) event(ev pq.ListenerEventType, err error) {
 	switch ev {
-	case pq.ListenerEventConnected, pq.ListenerEventReconnected:
-		c.setConnected(true)
+	case pq.ListenerEventConnected:
+	case pq.ListenerEventReconnected:
+		c.log.Info("credentials cache: listening again")
 	default:
 		c.log.Warn("credentials cache: listening connection lost; callers are read from the database", "event", ev.String(), "err", err)
-		c.setConnected(false)
 	}
-}
-
-func (c *credCache) setConnected(up bool) {
-	if c == nil {
-		return
-	}
+	up := ev == pq.ListenerEventConnected || ev == pq.ListenerEventReconnected
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.connected != up {
-		c.connected = up
-		c.resetLocked()
-	}
+	c.events++
+	c.connected = up
+	c.resetLocked()
+	c.mu.Unlock()
 }
 
 func (c *credCache) reset() {
