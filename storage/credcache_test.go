@@ -33,21 +33,37 @@ func twoProcesses(t *testing.T) (*storage.DB, *storage.DB) {
 	return a, b
 }
 
+// usedToken issues a token for the demo department user and uses it once (so its user is cached).
+func usedToken(t *testing.T, db *storage.DB) (string, storage.APIToken, storage.User) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := db.UserByLogin(ctx, "sthjj")
+	require.NoError(t, err)
+	tok, at, err := db.CreateToken(ctx, u.ID, "test")
+	require.NoError(t, err)
+	_, err = db.TokenUser(ctx, tok)
+	require.NoError(t, err)
+	return tok, at, u
+}
+
+// refused tells whether db refuses tok now.
+func refused(db *storage.DB, tok string) func() bool {
+	return func() bool {
+		_, err := db.TokenUser(context.Background(), tok)
+		return errors.Is(err, storage.ErrNotFound)
+	}
+}
+
 // TestCredentialCacheServesAndForgets: a token's user is read once and then served from the process (its last use
 // is not asked again within the minute); a revocation, an expiry or a disabled account made by another process
 // reaches it by PostgreSQL's notification, and one made by this process before the call returns.
 func TestCredentialCacheServesAndForgets(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoProcesses(t)
-	u, err := a.UserByLogin(ctx, "sthjj")
-	require.NoError(t, err)
-	tok, at, err := a.CreateToken(ctx, u.ID, "test")
-	require.NoError(t, err)
-	_, err = a.TokenUser(ctx, tok)
-	require.NoError(t, err)
+	tok, at, u := usedToken(t, a)
 
 	// Served from the cache: a last use set back by SQL (which does not notify) is not written again.
-	_, err = a.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = now() - interval '2 minutes' WHERE id = $1`, at.ID)
+	_, err := a.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = now() - interval '2 minutes' WHERE id = $1`, at.ID)
 	require.NoError(t, err)
 	var before time.Time
 	require.NoError(t, a.GetContext(ctx, &before, `SELECT last_used_at FROM api_tokens WHERE id = $1`, at.ID))
@@ -58,12 +74,6 @@ func TestCredentialCacheServesAndForgets(t *testing.T) {
 	require.NoError(t, a.GetContext(ctx, &after, `SELECT last_used_at FROM api_tokens WHERE id = $1`, at.ID))
 	assert.Equal(t, before, after, "the second call did not read the token from the database")
 
-	refused := func(db *storage.DB, tok string) func() bool {
-		return func() bool {
-			_, err := db.TokenUser(ctx, tok)
-			return errors.Is(err, storage.ErrNotFound)
-		}
-	}
 	// Another process revokes it: the notification empties this process's cache.
 	_, err = b.TokenUser(ctx, tok)
 	require.NoError(t, err)
@@ -123,12 +133,7 @@ func TestCredentialCacheKeepsNoReadFromBeforeAChange(t *testing.T) {
 func TestCredentialCacheAcrossALostConnection(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoProcesses(t)
-	u, err := a.UserByLogin(ctx, "sthjj")
-	require.NoError(t, err)
-	tok, at, err := a.CreateToken(ctx, u.ID, "test")
-	require.NoError(t, err)
-	_, err = a.TokenUser(ctx, tok)
-	require.NoError(t, err)
+	tok, at, _ := usedToken(t, a)
 
 	var killed int
 	require.NoError(t, b.GetContext(ctx, &killed, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
@@ -136,15 +141,10 @@ func TestCredentialCacheAcrossALostConnection(t *testing.T) {
 	require.Equal(t, 2, killed, "both processes' listening connections")
 	require.NoError(t, b.RevokeToken(ctx, at.ID, 0))
 	// Well within credMaxAge: the lost connection, not the entry's age, ends the entry.
-	require.Eventually(t, func() bool { _, err := a.TokenUser(ctx, tok); return errors.Is(err, storage.ErrNotFound) },
-		5*time.Second, 5*time.Millisecond, "a revocation made while the listener was away")
+	require.Eventually(t, refused(a, tok), 5*time.Second, 5*time.Millisecond, "a revocation made while the listener was away")
 
 	require.Eventually(t, a.CredentialCacheLive, 15*time.Second, 10*time.Millisecond, "the listener reconnects")
-	tok2, at2, err := a.CreateToken(ctx, u.ID, "test")
-	require.NoError(t, err)
-	_, err = a.TokenUser(ctx, tok2)
-	require.NoError(t, err)
+	tok2, at2, _ := usedToken(t, a)
 	require.NoError(t, b.RevokeToken(ctx, at2.ID, 0))
-	require.Eventually(t, func() bool { _, err := a.TokenUser(ctx, tok2); return errors.Is(err, storage.ErrNotFound) },
-		5*time.Second, 5*time.Millisecond, "notifications arrive again after the reconnection")
+	require.Eventually(t, refused(a, tok2), 5*time.Second, 5*time.Millisecond, "notifications arrive again after the reconnection")
 }
