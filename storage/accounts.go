@@ -87,7 +87,7 @@ func userWriteError(nu NewUser, err error) error {
 
 // SetUserDisabled disables (or enables) an account; disabling also ends its sessions and tokens.
 func (db *DB) SetUserDisabled(ctx context.Context, id int64, disabled bool, by AuditEntry) (User, error) {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var login string
 		err := tx.GetContext(ctx, &login, `UPDATE users SET disabled = $2 WHERE id = $1 RETURNING login`, id, disabled)
@@ -116,7 +116,7 @@ func (db *DB) SetUserDisabled(ctx context.Context, id int64, disabled bool, by A
 
 // ResetPassword gives an account a temporary password it must change at its next login, and ends its sessions.
 func (db *DB) ResetPassword(ctx context.Context, id int64, temporary string, by AuditEntry) (User, error) {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	hash, err := HashPassword(temporary)
 	if err != nil {
 		return User{}, err
@@ -142,7 +142,7 @@ func (db *DB) ResetPassword(ctx context.Context, id int64, temporary string, by 
 // ChangePassword sets a user's own password after checking the current one; the user's other sessions end.
 // keepSession is the cookie value of the session that asked (empty for a bearer token).
 func (db *DB) ChangePassword(ctx context.Context, id int64, current, next, keepSession string) error {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	u, err := db.UserByID(ctx, id)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func (db *DB) ChangePassword(ctx context.Context, id int64, current, next, keepS
 
 // MarkLogin notes a successful login for the admin's list.
 func (db *DB) MarkLogin(ctx context.Context, id int64) error {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	if _, err := db.ExecContext(ctx, `UPDATE users SET last_login_at = now() WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("mark login of user %d: %w", id, err)
 	}

@@ -87,8 +87,9 @@ func (c *credCache) close() {
 	<-c.done
 }
 
-// ForgetCredentials empties this process's credentials cache: for a change made to tokens, sessions or users
-// other than through this package (a test's SQL, say), whose notification would come a little later.
+// ForgetCredentials empties this process's credentials cache after it changed tokens, sessions or users: this
+// package's writes call it when they return, and a change made otherwise (a test's SQL, say) may, rather than wait
+// for its notification.
 func (db *DB) ForgetCredentials() { db.creds.reset() }
 
 func (c *credCache) run() {
@@ -111,12 +112,11 @@ func (c *credCache) run() {
 			c.resetLocked()
 			c.mu.Unlock()
 		case _, ok := <-c.l.Notify: // a change, or nil after a reconnection
-			c.reset()
-			if !ok { // the listener is closed
-				c.mu.Lock()
-				c.connected = false
-				c.resetLocked()
-				c.mu.Unlock()
+			c.mu.Lock()
+			c.connected = c.connected && ok // a closed channel: the listener is closed
+			c.resetLocked()
+			c.mu.Unlock()
+			if !ok {
 				<-c.stop
 				return
 			}
@@ -243,6 +243,3 @@ func (c *credCache) put(key string, gen uint64, e credEntry, expires time.Time) 
 func credKey(kind byte, hash []byte) string {
 	return string(kind) + string(hash)
 }
-
-// credentialsChanged empties the cache after this process changed tokens, sessions or users (see credCache).
-func (db *DB) credentialsChanged() { db.creds.reset() }

@@ -62,7 +62,7 @@ func HashPassword(password string) (string, error) {
 
 // UpsertUser creates the user or, when the login exists, updates its name, role, binding and password.
 func (db *DB) UpsertUser(ctx context.Context, nu NewUser) (User, error) {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	hash, err := HashPassword(nu.Password)
 	if err != nil {
 		return User{}, err
@@ -207,7 +207,7 @@ func (db *DB) SessionUser(ctx context.Context, token string) (User, Session, err
 
 // RevokeSession ends the session behind a cookie value.
 func (db *DB) RevokeSession(ctx context.Context, token string) error {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	_, err := db.ExecContext(ctx, `UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL`, hashSecret(token))
 	if err != nil {
 		return fmt.Errorf("revoke session: %w", err)
@@ -217,7 +217,7 @@ func (db *DB) RevokeSession(ctx context.Context, token string) error {
 
 // RevokeUserSessions ends every session of a user (after a password change or a compromise).
 func (db *DB) RevokeUserSessions(ctx context.Context, userID int64) (int64, error) {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	res, err := db.ExecContext(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
 	if err != nil {
 		return 0, fmt.Errorf("revoke sessions of user %d: %w", userID, err)
@@ -324,7 +324,7 @@ func (db *DB) ListTokens(ctx context.Context, userID int64) ([]APIToken, error) 
 
 // RevokeToken revokes a token; userID 0 lets an admin revoke anyone's.
 func (db *DB) RevokeToken(ctx context.Context, id, userID int64) error {
-	defer db.credentialsChanged()
+	defer db.ForgetCredentials()
 	res, err := db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now()
 		WHERE id = $1 AND ($2 = 0 OR user_id = $2) AND revoked_at IS NULL`, id, userID)
 	if err != nil {
